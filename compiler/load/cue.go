@@ -1,0 +1,113 @@
+package load
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// loadCUE evaluates a CUE file whose top level is the app, and turns the
+// result into a Doc. Computation is allowed (comprehensions, references,
+// the standard library); the result must be concrete data. Hidden fields
+// (_x) and definitions (#X) are helpers and do not become part of the app.
+func loadCUE(f *source.File) (*Node, diag.List) {
+	file, err := parser.ParseFile(f.Name, f.Content)
+	if err != nil {
+		return nil, cueErrors(f, err, "load/cue-syntax", "invalid CUE: ")
+	}
+	v := cuecontext.New().BuildFile(file)
+	if err := v.Err(); err != nil {
+		return nil, cueErrors(f, err, "load/cue-error", "")
+	}
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, cueErrors(f, err, "load/cue-error", "")
+	}
+	c := &cueConverter{file: f, labels: map[string]ast.Node{}}
+	c.index(nil, file.Decls)
+	return c.convert(nil, v), c.diags
+}
+
+type cueConverter struct {
+	file   *source.File
+	labels map[string]ast.Node // path key → the label the user wrote, where one is literal
+	diags  diag.List
+}
+
+// index records the position of each literal field label, so that a
+// finding about a field points at its name, as it does in YAML.
+func (c *cueConverter) index(path []string, decls []ast.Decl) {
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(f.Label)
+		if err != nil {
+			continue
+		}
+		p := append(path[:len(path):len(path)], name)
+		if _, seen := c.labels[pathKey(p)]; !seen {
+			c.labels[pathKey(p)] = f.Label
+		}
+		if s, ok := f.Value.(*ast.StructLit); ok {
+			c.index(p, s.Elts)
+		}
+	}
+}
+
+func pathKey(path []string) string { return strings.Join(path, "\x00") }
+
+func (c *cueConverter) span(v cue.Value) (source.Pos, source.Pos) {
+	if src := v.Source(); src != nil && src.Pos().Filename() == c.file.Name {
+		return cuePos(c.file, src.Pos()), cuePos(c.file, src.End())
+	}
+	p := cuePos(c.file, v.Pos())
+	return p, p
+}
+
+func (c *cueConverter) convert(path []string, v cue.Value) *Node {
+	out := &Node{}
+	out.Pos, out.End = c.span(v)
+	switch v.Kind() {
+	case cue.StructKind:
+		out.Kind = Map
+		it, _ := v.Fields()
+		for it.Next() {
+			p := append(path[:len(path):len(path)], it.Selector().Unquoted())
+			field := Field{Name: it.Selector().Unquoted(), Value: c.convert(p, it.Value())}
+			field.KeyPos, field.KeyEnd = field.Value.Pos, field.Value.Pos
+			if l, ok := c.labels[pathKey(p)]; ok {
+				field.KeyPos, field.KeyEnd = cuePos(c.file, l.Pos()), cuePos(c.file, l.End())
+			}
+			out.Fields = append(out.Fields, field)
+		}
+	case cue.ListKind:
+		out.Kind = List
+		it, _ := v.List()
+		for i := 0; it.Next(); i++ {
+			out.Items = append(out.Items, c.convert(append(path[:len(path):len(path)], strconv.Itoa(i)), it.Value()))
+		}
+	case cue.StringKind:
+		s, _ := v.String()
+		out.Kind, out.Scalar = String, s
+	case cue.IntKind, cue.FloatKind, cue.NumberKind:
+		b, _ := v.MarshalJSON()
+		out.Kind, out.Scalar = Number, json.Number(b)
+	case cue.BoolKind:
+		b, _ := v.Bool()
+		out.Kind, out.Scalar = Bool, b
+	case cue.NullKind:
+		out.Kind = Null
+	default:
+		c.diags = append(c.diags, errorAt(out.Pos, "load/cue-error", "a "+v.Kind().String()+" value cannot be part of an app definition"))
+	}
+	return out
+}

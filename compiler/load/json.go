@@ -1,0 +1,114 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/token"
+	cuejson "cuelang.org/go/encoding/json"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// loadJSON parses a JSON document with CUE's JSON decoder, whose syntax tree
+// keeps the position of every key and value.
+func loadJSON(f *source.File) (*Node, diag.List) {
+	expr, err := cuejson.Extract(f.Name, f.Content)
+	if err != nil {
+		return nil, cueErrors(f, err, "load/json-syntax", "invalid JSON: ")
+	}
+	c := &jsonConverter{file: f}
+	return c.convert(expr), c.diags
+}
+
+type jsonConverter struct {
+	file  *source.File
+	diags diag.List
+}
+
+func (c *jsonConverter) pos(p token.Pos) source.Pos { return cuePos(c.file, p) }
+
+func (c *jsonConverter) convert(e ast.Expr) *Node {
+	out := &Node{Pos: c.pos(e.Pos()), End: c.pos(e.End())}
+	switch e := e.(type) {
+	case *ast.StructLit:
+		out.Kind = Map
+		seen := map[string]source.Pos{}
+		for _, decl := range e.Elts {
+			field, ok := decl.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(field.Label)
+			if err != nil {
+				c.diags = append(c.diags, errorAt(c.pos(field.Label.Pos()), "load/json-syntax", "invalid key"))
+				continue
+			}
+			kp := c.pos(field.Label.Pos())
+			if first, dup := seen[name]; dup {
+				line, col := first.LineCol()
+				c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: c.pos(field.Label.End()), Severity: diag.Error,
+					Code: "load/duplicate-key", Message: fmt.Sprintf("duplicate key %q (first set at line %d, column %d)", name, line, col)})
+				continue
+			}
+			seen[name] = kp
+			out.Fields = append(out.Fields, Field{Name: name, KeyPos: kp, KeyEnd: c.pos(field.Label.End()), Value: c.convert(field.Value)})
+		}
+	case *ast.ListLit:
+		out.Kind = List
+		for _, item := range e.Elts {
+			out.Items = append(out.Items, c.convert(item))
+		}
+	case *ast.UnaryExpr: // a negative number
+		n := c.convert(e.X)
+		if n.Kind == Number {
+			out.Kind, out.Scalar = Number, json.Number("-"+string(n.Scalar.(json.Number)))
+		}
+	case *ast.BasicLit:
+		c.basic(out, e)
+	}
+	return out
+}
+
+func (c *jsonConverter) basic(out *Node, e *ast.BasicLit) {
+	switch e.Kind {
+	case token.STRING:
+		s, err := literal.Unquote(e.Value)
+		if err != nil {
+			c.diags = append(c.diags, errorAt(out.Pos, "load/json-syntax", "invalid string: "+err.Error()))
+		}
+		out.Kind, out.Scalar = String, s
+	case token.INT, token.FLOAT:
+		out.Kind, out.Scalar = Number, json.Number(e.Value)
+	case token.TRUE, token.FALSE:
+		out.Kind, out.Scalar = Bool, e.Kind == token.TRUE
+	case token.NULL:
+		out.Kind = Null
+	}
+}
+
+// cuePos converts a CUE position into f, which must be the file CUE read.
+func cuePos(f *source.File, p token.Pos) source.Pos {
+	if !p.IsValid() {
+		return f.Pos(0)
+	}
+	return f.Pos(p.Offset())
+}
+
+// cueErrors turns each of CUE's errors into a positioned diagnostic.
+func cueErrors(f *source.File, err error, code, prefix string) diag.List {
+	var out diag.List
+	for _, e := range errors.Errors(err) {
+		format, args := e.Msg()
+		pos := f.Pos(0)
+		if p := e.Position(); p.IsValid() && p.Filename() == f.Name {
+			pos = cuePos(f, p)
+		}
+		out = append(out, errorAt(pos, code, prefix+fmt.Sprintf(format, args...)))
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// loadJsonnet evaluates a Jsonnet file to JSON and loads the result, then
+// maps every value back to the Jsonnet text that wrote it, so that findings
+// point into the .jsonnet file, not into generated JSON.
+//
+// Evaluation is bounded: MaxStack turns infinite recursion into an error,
+// imports may not leave opts.Root, and an evaluation still running after
+// opts.JsonnetTimeout is abandoned with an error. go-jsonnet cannot be
+// interrupted, so an abandoned evaluation keeps its goroutine until it ends;
+// the CLI exits soon after, and long-running callers should note it.
+func loadJsonnet(f *source.File, opts Options) (*Node, diag.List) {
+	program, err := jsonnet.SnippetToAST(f.Name, string(f.Content))
+	if err != nil {
+		return nil, diag.List{jsonnetError(f, err)}
+	}
+	vm := jsonnet.MakeVM()
+	vm.MaxStack = opts.JsonnetMaxStack
+	vm.Importer(&confinedImporter{root: opts.Root})
+
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := vm.Evaluate(program)
+		done <- result{out, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(opts.JsonnetTimeout):
+		return nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-timeout",
+			fmt.Sprintf("Jsonnet evaluation did not finish within %s; look for unbounded recursion or very large computations", opts.JsonnetTimeout))}
+	}
+	if res.err != nil {
+		return nil, diag.List{jsonnetError(f, res.err)}
+	}
+	out, ds := loadJSON(source.NewFile(f.Name+" (evaluated)", []byte(res.out)))
+	if ds.HasErrors() {
+		return nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet produced output kiln cannot read")}
+	}
+	relocate(f, out, program)
+	return out, nil
+}
+
+// relocate moves the positions of n, which point into generated JSON, to the
+// Jsonnet expression that produced each value, as far as the source shows it
+// literally; a computed value points at the closest literal field above it.
+func relocate(f *source.File, n *Node, expr ast.Node) {
+	expr = unwrap(expr)
+	n.Pos, n.End = jsonnetSpan(f, expr)
+	switch n.Kind {
+	case Map:
+		obj, _ := expr.(*ast.DesugaredObject)
+		for i := range n.Fields {
+			field := &n.Fields[i]
+			field.KeyPos, field.KeyEnd = n.Pos, n.Pos
+			var body ast.Node = nil
+			if obj != nil {
+				for _, of := range obj.Fields {
+					if name, ok := of.Name.(*ast.LiteralString); ok && name.Value == field.Name {
+						field.KeyPos = jsonnetPos(f, of.LocRange.Begin)
+						field.KeyEnd = field.KeyPos
+						if nl := name.Loc(); nl != nil && nl.FileName == f.Name && nl.End.Line > 0 {
+							field.KeyEnd = jsonnetPos(f, nl.End)
+						}
+						body = of.Body
+					}
+				}
+			}
+			relocateChild(f, field.Value, body, field.KeyPos)
+		}
+	case List:
+		arr, _ := expr.(*ast.Array)
+		for i, item := range n.Items {
+			var body ast.Node
+			if arr != nil && i < len(arr.Elements) {
+				body = arr.Elements[i].Expr
+			}
+			relocateChild(f, item, body, n.Pos)
+		}
+	}
+}
+
+func relocateChild(f *source.File, n *Node, body ast.Node, fallback source.Pos) {
+	if body != nil {
+		relocate(f, n, body)
+		return
+	}
+	// No literal text for this value: every position below it falls back to
+	// the closest field the user wrote.
+	var walk func(*Node)
+	walk = func(n *Node) {
+		n.Pos, n.End = fallback, fallback
+		for i := range n.Fields {
+			n.Fields[i].KeyPos, n.Fields[i].KeyEnd = fallback, fallback
+			walk(n.Fields[i].Value)
+		}
+		for _, it := range n.Items {
+			walk(it)
+		}
+	}
+	walk(n)
+}
+
+// unwrap looks through the expressions that wrap a literal value without
+// computing it: locals, and the right side of an object sum (a + {..}).
+func unwrap(n ast.Node) ast.Node {
+	for {
+		switch e := n.(type) {
+		case *ast.Local:
+			n = e.Body
+		case *ast.Binary:
+			if e.Op != ast.BopPlus {
+				return n
+			}
+			n = e.Right
+		default:
+			return n
+		}
+	}
+}
+
+func jsonnetSpan(f *source.File, n ast.Node) (source.Pos, source.Pos) {
+	loc := n.Loc()
+	if loc == nil || loc.FileName != f.Name || loc.Begin.Line == 0 {
+		return f.Pos(0), f.Pos(0)
+	}
+	return jsonnetPos(f, loc.Begin), jsonnetPos(f, loc.End)
+}
+
+// jsonnetPos converts a go-jsonnet location (1-based line, 1-based column
+// counted in characters) into f.
+func jsonnetPos(f *source.File, l ast.Location) source.Pos { return f.PosAt(l.Line, l.Column) }
+
+// jsonnetError positions a static or runtime Jsonnet error at the innermost
+// frame that lies in f.
+func jsonnetError(f *source.File, err error) diag.Diagnostic {
+	var rt jsonnet.RuntimeError
+	if errors.As(err, &rt) {
+		d := errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet: "+strings.TrimSpace(rt.Msg))
+		for _, frame := range rt.StackTrace {
+			if frame.Loc.FileName == f.Name && frame.Loc.Begin.Line > 0 {
+				d.Pos, d.End = jsonnetPos(f, frame.Loc.Begin), jsonnetPos(f, frame.Loc.End)
+				break
+			}
+		}
+		return d
+	}
+	var static interface{ Loc() ast.LocationRange }
+	if errors.As(err, &static) {
+		loc := static.Loc()
+		msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), loc.String()))
+		d := errorAt(f.Pos(0), "load/jsonnet-syntax", "invalid Jsonnet: "+msg)
+		if loc.FileName == f.Name && loc.Begin.Line > 0 {
+			d.Pos, d.End = jsonnetPos(f, loc.Begin), jsonnetPos(f, loc.End)
+		}
+		return d
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "(CRASH)") { // go-jsonnet recovered a panic; its stack is not for users
+		msg = "the Jsonnet evaluator failed on this file"
+	}
+	return errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet: "+msg)
+}
+
+// confinedImporter resolves Jsonnet imports relative to the importing file
+// and refuses any that leave root, even through a symbolic link, so that a
+// definition cannot read files outside the repository.
+type confinedImporter struct {
+	root  string
+	cache map[string]jsonnet.Contents
+}
+
+func (imp *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	if filepath.IsAbs(importedPath) {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %s: absolute imports are not allowed; import relative to the file", strconv.Quote(importedPath))
+	}
+	path := filepath.Join(filepath.Dir(importedFrom), importedPath)
+	if c, ok := imp.cache[path]; ok {
+		return c, path, nil
+	}
+	if err := imp.inside(path); err != nil {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), errors.Unwrap(err))
+	}
+	if imp.cache == nil {
+		imp.cache = map[string]jsonnet.Contents{}
+	}
+	imp.cache[path] = jsonnet.MakeContentsRaw(data)
+	return imp.cache[path], path, nil
+}
+
+func (imp *confinedImporter) inside(path string) error {
+	root, err := filepath.Abs(imp.root)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	if rel, err := filepath.Rel(root, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("the file is outside the repository root %s", imp.root)
+	}
+	return nil
+}

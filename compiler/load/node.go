@@ -1,0 +1,175 @@
+package load
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// Kind is the kind of value a Node holds.
+type Kind int
+
+const (
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Map
+	List
+)
+
+func (k Kind) String() string {
+	return [...]string{"null", "boolean", "number", "string", "object", "list"}[k]
+}
+
+// A Node is one value of a loaded document with its position.
+type Node struct {
+	Kind   Kind
+	Pos    source.Pos // start of the value's text
+	End    source.Pos // end of the value's text (exclusive); may equal Pos
+	Scalar any        // nil, bool, json.Number or string, by Kind
+	Fields []Field    // Map: fields in source order, names unique
+	Items  []*Node    // List
+}
+
+// A Field is one key of a Map with its value.
+type Field struct {
+	Name   string
+	KeyPos source.Pos
+	KeyEnd source.Pos
+	Value  *Node
+}
+
+// Format is the language a definition is written in.
+type Format string
+
+const (
+	YAML    Format = "yaml"
+	JSON    Format = "json"
+	CUE     Format = "cue"
+	Jsonnet Format = "jsonnet"
+)
+
+// A Doc is one loaded app definition.
+type Doc struct {
+	File   *source.File
+	Format Format
+	Root   *Node
+}
+
+// Field returns the field called name of a Map node, or nil.
+func (n *Node) Field(name string) *Field {
+	if n == nil {
+		return nil
+	}
+	for i := range n.Fields {
+		if n.Fields[i].Name == name {
+			return &n.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Value returns n as plain Go data, as encoding/json would decode it with
+// UseNumber: map[string]any, []any, string, json.Number, bool or nil.
+func (n *Node) Value() any {
+	switch n.Kind {
+	case Map:
+		m := make(map[string]any, len(n.Fields))
+		for _, f := range n.Fields {
+			m[f.Name] = f.Value.Value()
+		}
+		return m
+	case List:
+		l := make([]any, len(n.Items))
+		for i, it := range n.Items {
+			l[i] = it.Value()
+		}
+		return l
+	}
+	return n.Scalar
+}
+
+// String returns a scalar's value as the user would write it, for messages.
+func (n *Node) String() string {
+	switch v := n.Scalar.(type) {
+	case string:
+		return strconv.Quote(v)
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return n.Kind.String()
+}
+
+// Locate returns the span in the source that best explains path: the key of
+// the deepest field along path that exists (its value for a list item), and
+// whether the whole path was found. An empty path locates the whole
+// document. Path elements are field names or list indexes in decimal.
+func (d *Doc) Locate(path []string) (pos, end source.Pos, found bool) {
+	n := d.Root
+	pos, end = n.Pos, n.Pos
+	for _, elem := range path {
+		switch n.Kind {
+		case Map:
+			f := n.Field(elem)
+			if f == nil {
+				return pos, end, false
+			}
+			pos, end, n = f.KeyPos, f.KeyEnd, f.Value
+		case List:
+			i, err := strconv.Atoi(elem)
+			if err != nil || i < 0 || i >= len(n.Items) {
+				return pos, end, false
+			}
+			n = n.Items[i]
+			pos, end = n.Pos, n.End
+		default:
+			return pos, end, false
+		}
+	}
+	return pos, end, true
+}
+
+// Lookup returns the node at path, or nil.
+func (d *Doc) Lookup(path []string) *Node {
+	n := d.Root
+	for _, elem := range path {
+		switch n.Kind {
+		case Map:
+			f := n.Field(elem)
+			if f == nil {
+				return nil
+			}
+			n = f.Value
+		case List:
+			i, err := strconv.Atoi(elem)
+			if err != nil || i < 0 || i >= len(n.Items) {
+				return nil
+			}
+			n = n.Items[i]
+		default:
+			return nil
+		}
+	}
+	return n
+}
+
+// PathString joins a field path for people: spec.env.LOG_LEVEL, spec.patches[0].
+func PathString(path []string) string {
+	var b strings.Builder
+	for _, p := range path {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

@@ -1,0 +1,93 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/prometheus/common/model"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Formats are the string formats of the app schema that kiln checks with the
+// libraries Kubernetes itself uses, so that kiln accepts exactly what the API
+// server will. Each returns nil or an error phrased for the user. The names
+// appear as "format" in the JSON Schema.
+var Formats = map[string]func(string) error{
+	"dns-label":     k8s(validation.IsDNS1123Label),
+	"dns-subdomain": k8s(validation.IsDNS1123Subdomain),
+	"label-value":   labelValue,
+	"env-var-name":  k8s(validation.IsEnvVarName),
+	"config-key":    k8s(validation.IsConfigMapKey),
+	"quantity":      quantity,
+	"duration":      duration,
+	"image":         image,
+	"http-path":     httpPath,
+}
+
+// FormatHints say what a valid value of each format looks like.
+var FormatHints = map[string]string{
+	"dns-label":     "lower-case letters, digits and '-', at most 63 characters, e.g. checkout",
+	"dns-subdomain": "a DNS name such as checkout.example.com",
+	"label-value":   "letters, digits, '-', '_' and '.', at most 63 characters, e.g. team-payments",
+	"env-var-name":  "a name such as LOG_LEVEL",
+	"config-key":    "letters, digits, '-', '_' and '.'",
+	"quantity":      "a Kubernetes quantity such as 250m, 1, 512Mi or 2Gi",
+	"duration":      "a duration such as 300ms, 5m, 24h or 30d",
+	"image":         "an image reference such as registry.example.com/team/app:1.2.3",
+	"http-path":     "an absolute URL path such as /healthz",
+}
+
+func k8s(check func(string) []string) func(string) error {
+	return func(s string) error {
+		if errs := check(s); len(errs) > 0 {
+			return errors.New(strings.Join(errs, "; "))
+		}
+		return nil
+	}
+}
+
+func labelValue(s string) error {
+	if s == "" {
+		return errors.New("must not be empty")
+	}
+	return k8s(validation.IsValidLabelValue)(s)
+}
+
+func quantity(s string) error {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return fmt.Errorf("is not a Kubernetes quantity (%s)", FormatHints["quantity"])
+	}
+	if q.Sign() < 0 {
+		return errors.New("must not be negative")
+	}
+	return nil
+}
+
+func duration(s string) error {
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("is not a duration (%s)", FormatHints["duration"])
+	}
+	if d <= 0 {
+		return errors.New("must be longer than zero")
+	}
+	return nil
+}
+
+func image(s string) error {
+	if _, err := reference.ParseNormalizedNamed(s); err != nil {
+		return fmt.Errorf("is not a valid image reference: %v", err)
+	}
+	return nil
+}
+
+func httpPath(s string) error {
+	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t\r\n") {
+		return fmt.Errorf("must be %s", FormatHints["http-path"])
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/encoding/jsonschema"
+
+	"github.com/kilnhq/kiln/schemas"
+)
+
+// GenerateJSONSchema generates the JSON Schema of the App from app.cue. CUE's
+// own generator writes the structure, types, bounds, enums, required fields
+// and descriptions; kiln adds what it cannot know: defaults (kiln writes
+// them as CUE default markers that the generator leaves out) and the formats
+// named in @kiln attributes. The output is deterministic: keys are sorted.
+func GenerateJSONSchema() ([]byte, error) {
+	ctx := cuecontext.New()
+	v := ctx.CompileBytes(schemas.AppCUE, cue.Filename("schemas/app.cue"))
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	app := v.LookupPath(cue.ParsePath("#App"))
+	expr, err := jsonschema.Generate(app, nil)
+	if err != nil {
+		return nil, fmt.Errorf("generating JSON Schema: %v", err)
+	}
+	raw, err := ctx.BuildExpr(expr).MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	doc["title"] = "kiln app definition (" + APIVersion + ")"
+	if err := annotate(doc, app, doc); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// target returns the schema object that node stands for: the $defs entry
+// when node is a $ref, so that annotations land where the keywords are.
+func target(root, node map[string]any) map[string]any {
+	if ref, ok := node["$ref"].(string); ok {
+		t, _ := resolve(root, root, ref).(map[string]any)
+		return t
+	}
+	return node
+}
+
+func annotate(root map[string]any, v cue.Value, node map[string]any) error {
+	props, _ := target(root, node)["properties"].(map[string]any)
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return err
+	}
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		p, ok := props[name].(map[string]any)
+		if !ok {
+			return fmt.Errorf("generated schema has no property %q", name)
+		}
+		fv := it.Value()
+		if err := annotateField(p, fv); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+		switch fv.IncompleteKind() {
+		case cue.StructKind:
+			if elem := fv.LookupPath(cue.MakePath(cue.AnyString)); elem.Exists() {
+				if ap, ok := target(root, p)["additionalProperties"].(map[string]any); ok && elem.IncompleteKind() == cue.StructKind {
+					err = annotate(root, elem, ap)
+				}
+			} else {
+				err = annotate(root, fv, p)
+			}
+		case cue.ListKind:
+			if items, ok := target(root, p)["items"].(map[string]any); ok {
+				err = annotate(root, fv.LookupPath(cue.MakePath(cue.AnyIndex)), items)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s.%v", name, err)
+		}
+	}
+	return nil
+}
+
+// annotateField adds a field's format, key format and scalar default.
+func annotateField(p map[string]any, v cue.Value) error {
+	attr := v.Attribute("kiln")
+	if f, ok, _ := attr.Lookup(0, "format"); ok {
+		if Formats[f] == nil {
+			return fmt.Errorf("unknown format %q", f)
+		}
+		p["format"] = f
+	}
+	if f, ok, _ := attr.Lookup(0, "keys"); ok {
+		if Formats[f] == nil {
+			return fmt.Errorf("unknown key format %q", f)
+		}
+		p["propertyNames"] = map[string]any{"format": f}
+	}
+	if d, ok := v.Default(); ok && d.IsConcrete() && d.Kind() != cue.StructKind && d.Kind() != cue.ListKind {
+		raw, err := d.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		var def any
+		if err := json.Unmarshal(raw, &def); err != nil {
+			return err
+		}
+		p["default"] = def
+	}
+	return nil
+}
