@@ -14,7 +14,8 @@ import (
 // Formats are the string formats of the app schema that kiln checks with the
 // libraries Kubernetes itself uses, so that kiln accepts exactly what the API
 // server will. Each returns nil or an error phrased for the user. The names
-// appear as "format" in the JSON Schema.
+// appear as "format" in the JSON Schema. A message completes the sentence
+// "<field> <value> …": "is invalid: …", "must …".
 var Formats = map[string]func(string) error{
 	"dns-label":     k8s(validation.IsDNS1123Label),
 	"dns-subdomain": k8s(validation.IsDNS1123Subdomain),
@@ -42,10 +43,18 @@ var FormatHints = map[string]string{
 
 func k8s(check func(string) []string) func(string) error {
 	return func(s string) error {
-		if errs := check(s); len(errs) > 0 {
-			return errors.New(strings.Join(errs, "; "))
+		errs := check(s)
+		if len(errs) == 0 {
+			return nil
 		}
-		return nil
+		// Kubernetes' messages end in examples and the regexp it used;
+		// FormatHints gives the user a shorter example.
+		for i, e := range errs {
+			if j := strings.Index(e, " (e.g."); j >= 0 {
+				errs[i] = e[:j]
+			}
+		}
+		return errors.New("is invalid: " + strings.Join(errs, "; "))
 	}
 }
 

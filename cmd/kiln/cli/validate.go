@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+type validateOptions struct {
+	format        string
+	noColor       bool
+	stdinFilename string
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "validate",
+		args:  "[flags] PATH...",
+		short: "check app definitions against the schema",
+		long: `Validate checks kiln app definitions against the app schema and reports
+every problem at the line and column where it was written.
+
+Each PATH is a file or a directory. A directory is searched recursively for
+kiln.yaml, kiln.yml, kiln.json, kiln.cue and kiln.jsonnet, skipping .git,
+vendor and node_modules. A file named explicitly may have any name; its
+extension picks the format (.json, .cue, .jsonnet; YAML otherwise). The
+PATH - reads one definition from standard input.
+
+A run that finds nothing to check is an error, never a clean run.
+
+Findings go to standard output, the summary line to standard error.
+Exit status: 0 when every definition is valid, 2 when any is not or when
+kiln could not read its input.
+
+Examples:
+
+	kiln validate .
+	kiln validate apps/checkout/kiln.yaml --format json
+	cat kiln.yaml | kiln validate -`,
+		minArgs: 1, maxArgs: -1,
+		flags: func(fs *flag.FlagSet) any {
+			o := &validateOptions{}
+			fs.StringVar(&o.format, "format", "text", "output format: text or json")
+			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
+			return o
+		},
+		run: func(env *Env, opts any, args []string) int { return validate(env, opts.(*validateOptions), args) },
+	})
+}
+
+func validate(env *Env, o *validateOptions, args []string) int {
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(env.Stderr, "kiln validate: unknown --format %q (valid: text, json)\n", o.format)
+		return ExitBadInput
+	}
+	s, err := schema.Load()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
+		return ExitBadInput
+	}
+	inputs, err := gather(env, o, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln validate: %v\n", err)
+		return ExitBadInput
+	}
+	var (
+		all   diag.List
+		files []report.File
+	)
+	for _, in := range inputs {
+		ds, rf := validateOne(in, s)
+		all = append(all, ds...)
+		files = append(files, rf)
+	}
+	if o.format == "json" {
+		err = report.JSON(env.Stdout, files, all)
+	} else {
+		err = report.Text(env.Stdout, all, report.TextOptions{Color: useColor(env, o.noColor)})
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
+		return ExitBadInput
+	}
+	fmt.Fprintln(env.Stderr, report.Summary(len(inputs), all))
+	if all.HasErrors() {
+		return ExitBadInput
+	}
+	return ExitClean
+}
+
+// input is one definition to check: its bytes, or why they could not be read.
+type input struct {
+	file    *source.File
+	root    string // Jsonnet imports stay inside it
+	readErr error
+}
+
+func gather(env *Env, o *validateOptions, args []string) ([]input, error) {
+	var inputs []input
+	var paths []string
+	for _, a := range args {
+		if a != "-" {
+			paths = append(paths, a)
+			continue
+		}
+		data, err := readBounded(env.Stdin)
+		in := input{file: source.NewFile(o.stdinFilename, data), root: ".", readErr: err}
+		inputs = append(inputs, in)
+	}
+	if len(paths) == 0 {
+		return inputs, nil
+	}
+	found, err := discover.Find(paths)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range found {
+		data, err := readFile(p)
+		inputs = append(inputs, input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err})
+	}
+	return inputs, nil
+}
+
+// readBounded reads at most one byte more than the loader accepts, so that
+// a huge input is refused without being read into memory.
+func readBounded(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, load.DefaultMaxBytes+1))
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readBounded(f)
+}
+
+func validateOne(in input, s *schema.Schema) (diag.List, report.File) {
+	rf := report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}
+	if in.readErr != nil {
+		msg := in.readErr.Error()
+		var pe *os.PathError
+		if errors.As(in.readErr, &pe) {
+			msg = pe.Err.Error()
+		}
+		return diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "load/read",
+			Message: "cannot read the file: " + msg}}, rf
+	}
+	doc, ds := load.Load(in.file, load.Options{Root: in.root})
+	if doc == nil {
+		return ds, rf
+	}
+	if md := doc.Root.Field("metadata"); md != nil {
+		if n := md.Value.Field("name"); n != nil {
+			rf.App, _ = n.Value.Scalar.(string)
+		}
+	}
+	_, more := check.Check(doc, s)
+	ds = append(ds, more...)
+	rf.Valid = !ds.HasErrors()
+	return ds, rf
+}
+
+// useColor colours text only for a terminal, and never when NO_COLOR is
+// set (https://no-color.org) or --no-color is given.
+func useColor(env *Env, noColor bool) bool {
+	if noColor || env.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := env.Stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,125 @@
+// Package app holds the typed form of a checked app definition: what the
+// compile stage reads. Its fields mirror schemas/app.cue one to one (a test
+// keeps them in step); every default has been applied before a value of
+// these types exists.
+package app
+
+// App is a checked kiln.dev/v1alpha1 App.
+type App struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+}
+
+type Metadata struct {
+	Name        string `json:"name"`
+	Owner       string `json:"owner"`
+	Contact     string `json:"contact,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+type Spec struct {
+	Image        string               `json:"image"`
+	Build        *Build               `json:"build,omitempty"`
+	Port         int                  `json:"port"`
+	Protocol     string               `json:"protocol"`
+	Health       Health               `json:"health"`
+	Resources    Resources            `json:"resources"`
+	Scaling      *Scaling             `json:"scaling,omitempty"`
+	SLA          *SLA                 `json:"sla,omitempty"`
+	Env          map[string]string    `json:"env,omitempty"`
+	Secrets      map[string]SecretRef `json:"secrets,omitempty"`
+	Ingress      *Ingress             `json:"ingress,omitempty"`
+	Environments map[string]Overrides `json:"environments,omitempty"`
+	Patches      []Patch              `json:"patches,omitempty"`
+}
+
+type Build struct {
+	Language string `json:"language"`
+	Version  string `json:"version"`
+	Main     string `json:"main"`
+}
+
+type Health struct {
+	Liveness  string `json:"liveness"`
+	Readiness string `json:"readiness"`
+}
+
+type Resources struct {
+	CPU         string `json:"cpu"`
+	Memory      string `json:"memory"`
+	MemoryLimit string `json:"memoryLimit,omitempty"`
+	CPULimit    string `json:"cpuLimit,omitempty"`
+}
+
+type Scaling struct {
+	Min       *int `json:"min,omitempty"`
+	Max       *int `json:"max,omitempty"`
+	CPUTarget int  `json:"cpuTarget"`
+}
+
+type SLA struct {
+	Availability float64  `json:"availability"`
+	Latency      *Latency `json:"latency,omitempty"`
+	Window       string   `json:"window"`
+}
+
+type Latency struct {
+	P50 string `json:"p50,omitempty"`
+	P90 string `json:"p90,omitempty"`
+	P95 string `json:"p95,omitempty"`
+	P99 string `json:"p99,omitempty"`
+}
+
+type SecretRef struct {
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+type Ingress struct {
+	Host string `json:"host"`
+	Path string `json:"path"`
+}
+
+// Overrides are the fields an environment may replace. A nil or empty field
+// keeps the base value.
+type Overrides struct {
+	Image     string               `json:"image,omitempty"`
+	Resources *ResourceOverrides   `json:"resources,omitempty"`
+	Scaling   *ScalingOverrides    `json:"scaling,omitempty"`
+	Env       map[string]string    `json:"env,omitempty"`
+	Secrets   map[string]SecretRef `json:"secrets,omitempty"`
+	Ingress   *IngressOverrides    `json:"ingress,omitempty"`
+	SLA       *SLA                 `json:"sla,omitempty"`
+}
+
+type ResourceOverrides struct {
+	CPU         string `json:"cpu,omitempty"`
+	Memory      string `json:"memory,omitempty"`
+	MemoryLimit string `json:"memoryLimit,omitempty"`
+	CPULimit    string `json:"cpuLimit,omitempty"`
+}
+
+type ScalingOverrides struct {
+	Min       *int `json:"min,omitempty"`
+	Max       *int `json:"max,omitempty"`
+	CPUTarget *int `json:"cpuTarget,omitempty"`
+}
+
+type IngressOverrides struct {
+	Host string `json:"host,omitempty"`
+	Path string `json:"path,omitempty"`
+}
+
+type Patch struct {
+	Target PatchTarget `json:"target"`
+	Patch  string      `json:"patch"`
+}
+
+type PatchTarget struct {
+	Kind    string `json:"kind,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Group   string `json:"group,omitempty"`
+	Version string `json:"version,omitempty"`
+}

@@ -1,0 +1,121 @@
+// Package check is the schema stage: it checks a loaded definition against
+// the app schema, reports every violation at the line and column of the
+// offending key or value, and returns the app with its defaults applied.
+//
+// Checking runs in two passes. The JSON Schema generated from app.cue finds
+// every structural error at once (types, unknown fields, required fields,
+// ranges, enums, and formats checked with the Kubernetes libraries); CUE
+// alone stops at some errors and hides others behind disjunction noise.
+// When the structure is sound, the data is unified with the CUE definition,
+// which applies the defaults and the rules that relate fields to each other.
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/errors"
+	cuejson "cuelang.org/go/encoding/json"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+)
+
+// Check validates doc against s. It returns the app with defaults applied,
+// or nil when the list holds errors.
+func Check(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
+	if d, ok := checkShape(doc); !ok {
+		return nil, diag.List{d}
+	}
+	ds := structural(doc, s)
+	if ds.HasErrors() {
+		return nil, ds.Sort()
+	}
+	a, more := unify(doc, s)
+	return a, append(ds, more...).Sort()
+}
+
+// checkShape stops early on input that is not an App at all, such as a
+// Kubernetes manifest passed by mistake, where a list of unknown fields
+// would bury the one message that matters.
+func checkShape(doc *load.Doc) (diag.Diagnostic, bool) {
+	root := doc.Root
+	if root.Kind != load.Map {
+		return diag.Diagnostic{Pos: root.Pos, End: root.End, Severity: diag.Error, Code: "schema/not-an-app",
+			Message: fmt.Sprintf("an app definition is a mapping with apiVersion, kind, metadata and spec, not a %s", root.Kind)}, false
+	}
+	kind := root.Field("kind")
+	if kind == nil || kind.Value.Kind != load.String || kind.Value.Scalar == schema.Kind {
+		return diag.Diagnostic{}, true
+	}
+	what := fmt.Sprintf("kind %s", kind.Value.String())
+	if av := root.Field("apiVersion"); av != nil && av.Value.Kind == load.String && av.Value.Scalar != schema.APIVersion {
+		what += fmt.Sprintf(" (apiVersion %s)", av.Value.String())
+	}
+	return diag.Diagnostic{Pos: kind.Value.Pos, End: kind.Value.End, Severity: diag.Error, Code: "schema/not-an-app", Path: "kind",
+		Message: fmt.Sprintf("this is a %s, not a kiln app: kiln reads app definitions with apiVersion: %s and kind: %s",
+			what, schema.APIVersion, schema.Kind)}, false
+}
+
+// unify applies the CUE definition to data that has passed the JSON Schema:
+// defaults, and the cross-field rules.
+func unify(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
+	raw, err := json.Marshal(doc.Root.Value())
+	if err != nil {
+		return nil, diag.List{internal(doc, err)}
+	}
+	var (
+		a  app.App
+		ds diag.List
+	)
+	s.CUE(func(def cue.Value) {
+		expr, err := cuejson.Extract(doc.File.Name, raw)
+		if err != nil {
+			ds = append(ds, internal(doc, err))
+			return
+		}
+		v := def.Unify(def.Context().BuildExpr(expr))
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			ds = cueDiagnostics(doc, err)
+			return
+		}
+		if err := v.Decode(&a); err != nil {
+			ds = append(ds, internal(doc, err))
+		}
+	})
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	return &a, ds
+}
+
+func cueDiagnostics(doc *load.Doc, err error) diag.List {
+	var ds diag.List
+	for _, e := range errors.Errors(err) {
+		path := e.Path()
+		if len(path) > 0 && path[0] == "#App" { // the definition, not a field of the app
+			path = path[1:]
+		}
+		format, args := e.Msg()
+		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "error in call to error: ")
+		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Path: load.PathString(path), Message: msg}
+		if n := doc.Lookup(path); n != nil {
+			d.Pos, d.End = n.Pos, n.End
+		} else {
+			d.Pos, d.End, _ = doc.Locate(path)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// internal reports a failure that valid input cannot cause, still with a
+// position, so that the user has a place to start and a message to report.
+func internal(doc *load.Doc, err error) diag.Diagnostic {
+	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
+		Message: "kiln could not check this file (please report this): " + err.Error()}
+}

@@ -1,0 +1,295 @@
+package check
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+)
+
+// violation is one failed JSON Schema keyword at one place in the document.
+type violation struct {
+	path    []string       // where in the document
+	keyword string         // the failed keyword: type, enum, required, …
+	node    map[string]any // the schema object holding the keyword
+}
+
+// structural validates doc against the JSON Schema and phrases each failed
+// keyword for a person, at the position of the key or value at fault.
+func structural(doc *load.Doc, s *schema.Schema) diag.List {
+	byPath := map[string][]violation{}
+	var order []string
+	for _, e := range s.Validate(doc.Root.Value()) {
+		v := toViolation(e, s)
+		k := pointer(v.path)
+		if _, seen := byPath[k]; !seen {
+			order = append(order, k)
+		}
+		byPath[k] = append(byPath[k], v)
+	}
+	var ds diag.List
+	for _, k := range order {
+		vs := byPath[k]
+		// A value of the wrong type fails its range and format keywords too;
+		// the type is the one thing to say.
+		if i := slices.IndexFunc(vs, func(v violation) bool { return v.keyword == "type" }); i >= 0 {
+			ds = append(ds, typeError(doc, vs))
+			continue
+		}
+		seen := map[string]bool{}
+		for _, v := range vs {
+			if seen[v.keyword] {
+				continue
+			}
+			seen[v.keyword] = true
+			ds = append(ds, describe(doc, v)...)
+		}
+	}
+	return dropImpliedRequired(ds)
+}
+
+func toViolation(e *jsonschema.ValidationError, s *schema.Schema) violation {
+	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
+	i := strings.LastIndex(frag, "/")
+	v := violation{path: splitPointer(e.InstanceLocation)}
+	if i >= 0 {
+		v.keyword = frag[i+1:]
+		v.node = s.Node(frag[:i])
+		// A key that fails propertyNames is reported at the key itself.
+		if parent, ok := strings.CutSuffix(frag[:i], "/propertyNames"); ok {
+			v.keyword, v.node = "propertyNames", s.Node(parent)
+		}
+	}
+	return v
+}
+
+func splitPointer(p string) []string {
+	if p == "" || p == "/" {
+		return nil
+	}
+	// jsonschema/v5 percent-encodes instance locations as in a URI fragment.
+	r := strings.NewReplacer("~1", "/", "~0", "~")
+	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i := range parts {
+		if u, err := url.PathUnescape(parts[i]); err == nil {
+			parts[i] = u
+		}
+		parts[i] = r.Replace(parts[i])
+	}
+	return parts
+}
+
+func pointer(path []string) string { return "/" + strings.Join(path, "/") }
+
+func at(doc *load.Doc, path []string, code, msg string) diag.Diagnostic {
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Path: load.PathString(path), Message: msg}
+	if n := doc.Lookup(path); n != nil && len(path) > 0 {
+		d.Pos, d.End = n.Pos, n.End
+	} else {
+		d.Pos, d.End, _ = doc.Locate(path)
+	}
+	return d
+}
+
+// name is how a message names the field at path.
+func name(path []string) string {
+	if len(path) == 0 {
+		return "the app definition"
+	}
+	return load.PathString(path)
+}
+
+func describe(doc *load.Doc, v violation) diag.List {
+	n := doc.Lookup(v.path)
+	switch v.keyword {
+	case "additionalProperties":
+		return unknownFields(doc, v)
+	case "required":
+		return missingFields(doc, v)
+	case "propertyNames":
+		return badKey(doc, v)
+	case "const":
+		return diag.List{at(doc, v.path, "schema/value",
+			fmt.Sprintf("%s must be %q, not %s", name(v.path), v.node["const"], n))}
+	case "enum":
+		return diag.List{enumError(doc, v, n)}
+	case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
+		return diag.List{at(doc, v.path, "schema/range",
+			fmt.Sprintf("%s is %s, but must be %s", name(v.path), n, schema.RangeText(v.node)))}
+	case "format":
+		format, _ := v.node["format"].(string)
+		s, _ := n.Scalar.(string)
+		err := schema.Formats[format](s)
+		return diag.List{at(doc, v.path, "schema/format", fmt.Sprintf("%s %s %v", name(v.path), n, err))}
+	case "pattern":
+		return diag.List{at(doc, v.path, "schema/format",
+			fmt.Sprintf("%s %s does not match the expected form %s", name(v.path), n, v.node["pattern"]))}
+	}
+	return diag.List{at(doc, v.path, "schema/invalid", fmt.Sprintf("%s is not valid here (%s)", name(v.path), v.keyword))}
+}
+
+func enumError(doc *load.Doc, v violation, n *load.Node) diag.Diagnostic {
+	var allowed []string
+	for _, e := range v.node["enum"].([]any) {
+		allowed = append(allowed, fmt.Sprint(e))
+	}
+	d := at(doc, v.path, "schema/enum",
+		fmt.Sprintf("%s must be one of %s, not %s", name(v.path), strings.Join(allowed, ", "), n))
+	if s, ok := n.Scalar.(string); ok {
+		if d.Suggestion = closest(s, allowed); d.Suggestion != "" {
+			d.Message += fmt.Sprintf("; did you mean %s?", d.Suggestion)
+		}
+	}
+	return d
+}
+
+func unknownFields(doc *load.Doc, v violation) diag.List {
+	obj := doc.Lookup(v.path)
+	props, _ := v.node["properties"].(map[string]any)
+	known := sortedKeys(props)
+	var ds diag.List
+	for _, f := range obj.Fields {
+		if _, ok := props[f.Name]; ok {
+			continue
+		}
+		d := diag.Diagnostic{Pos: f.KeyPos, End: f.KeyEnd, Severity: diag.Error, Code: "schema/unknown-field",
+			Path: load.PathString(append(v.path[:len(v.path):len(v.path)], f.Name))}
+		where := "at the top level"
+		if len(v.path) > 0 {
+			where = "in " + load.PathString(v.path)
+		}
+		d.Message = fmt.Sprintf("unknown field %q %s", f.Name, where)
+		if d.Suggestion = closest(f.Name, known); d.Suggestion != "" {
+			d.Message += fmt.Sprintf("; did you mean %q?", d.Suggestion)
+		} else {
+			d.Message += "; the fields are " + strings.Join(known, ", ")
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+func missingFields(doc *load.Doc, v violation) diag.List {
+	obj := doc.Lookup(v.path)
+	var ds diag.List
+	for _, r := range v.node["required"].([]any) {
+		field := r.(string)
+		if obj.Field(field) != nil {
+			continue
+		}
+		d := at(doc, v.path, "schema/required", fmt.Sprintf("%s is missing the required field %q", name(v.path), field))
+		d.Path = load.PathString(append(v.path[:len(v.path):len(v.path)], field))
+		if len(v.path) > 0 { // point at the key that opens the object, not its first child
+			d.Pos, d.End, _ = doc.Locate(v.path)
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// badKey reports a map key that fails its format, such as an environment
+// variable name with a space; v.path ends with the key.
+func badKey(doc *load.Doc, v violation) diag.List {
+	pn, _ := v.node["propertyNames"].(map[string]any)
+	format, _ := pn["format"].(string)
+	check := schema.Formats[format]
+	key := v.path[len(v.path)-1]
+	if check == nil || check(key) == nil {
+		return nil
+	}
+	d := diag.Diagnostic{Severity: diag.Error, Code: "schema/format", Path: load.PathString(v.path),
+		Message: fmt.Sprintf("key %q in %s %v (expected %s)", key, name(v.path[:len(v.path)-1]), check(key), schema.FormatHints[format])}
+	d.Pos, d.End, _ = doc.Locate(v.path)
+	return diag.List{d}
+}
+
+// typeError reports a value of the wrong type, naming the most specific
+// type the schema asks for (integer rather than number).
+func typeError(doc *load.Doc, vs []violation) diag.Diagnostic {
+	var want string
+	for _, v := range vs {
+		if v.keyword != "type" {
+			continue
+		}
+		if t, _ := v.node["type"].(string); want == "" || t == "integer" {
+			want = t
+		}
+	}
+	path := vs[0].path
+	n := doc.Lookup(path)
+	d := at(doc, path, "schema/type", fmt.Sprintf("%s must be %s, not %s", name(path), article(jsonTypeName(want)), article(n.Kind.String())))
+	switch {
+	case want == "string" && (n.Kind == load.Number || n.Kind == load.Bool):
+		d.Message += fmt.Sprintf("; quote it: \"%v\"", n.Scalar)
+		d.Suggestion = fmt.Sprintf("%q", fmt.Sprint(n.Scalar))
+	case (want == "integer" || want == "number") && n.Kind == load.String && isNumber(n.Scalar.(string)):
+		d.Message += "; write it without quotes"
+		d.Suggestion = n.Scalar.(string)
+	}
+	return d
+}
+
+func jsonTypeName(t string) string {
+	switch t {
+	case "object":
+		return "mapping"
+	case "array":
+		return "list"
+	case "":
+		return "value"
+	}
+	return t
+}
+
+func article(s string) string {
+	if strings.ContainsAny(s[:1], "aeiou") {
+		return "an " + s
+	}
+	return "a " + s
+}
+
+func isNumber(s string) bool {
+	var f float64
+	_, err := fmt.Sscanf(s, "%g", &f)
+	return err == nil && strings.TrimSpace(s) == s && s != ""
+}
+
+// dropImpliedRequired removes "missing field port" when the same object has
+// an unknown field whose suggestion is port: the misspelling is the one
+// mistake, and it is reported where it was made.
+func dropImpliedRequired(ds diag.List) diag.List {
+	suggested := map[string]bool{}
+	for _, d := range ds {
+		if d.Code == "schema/unknown-field" && d.Suggestion != "" {
+			suggested[parentPath(d.Path)+"."+d.Suggestion] = true
+		}
+	}
+	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool {
+		return d.Code == "schema/required" && suggested[parentPath(d.Path)+"."+lastElem(d.Path)]
+	})
+}
+
+func parentPath(p string) string {
+	if i := strings.LastIndexAny(p, ".["); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+func lastElem(p string) string { return p[strings.LastIndexAny(p, ".[")+1:] }
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

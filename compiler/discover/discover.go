@@ -1,0 +1,85 @@
+// Package discover finds the app definitions a command should check.
+package discover
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Names are the file names that hold an app definition when kiln searches a
+// directory. A file named explicitly on the command line may have any name.
+var Names = []string{"kiln.yaml", "kiln.yml", "kiln.json", "kiln.cue", "kiln.jsonnet"}
+
+// skipDirs are never searched: version control, vendored code and packages
+// hold copies of other people's files, not the repository's apps.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true}
+
+// Find returns the definition files under paths, in a stable order. A file
+// path is returned as given; a directory is searched recursively. A path
+// that does not exist, or a directory with no definitions, is an error: a
+// run that checks nothing must never look like a clean run.
+func Find(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, errors.Unwrap(err))
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		found, err := walk(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, "kiln.yaml, kiln.yml, kiln.json, kiln.cue, kiln.jsonnet")
+		}
+		out = append(out, found...)
+	}
+	return slices.Compact(out), nil
+}
+
+func walk(dir string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if slices.Contains(Names, d.Name()) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	slices.Sort(found)
+	return found, err
+}
+
+// RepoRoot returns the directory that contains path and holds a .git entry,
+// the boundary that Jsonnet imports may not cross. Without one it returns
+// the directory of path.
+func RepoRoot(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Dir(path)
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return filepath.Dir(abs)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+// Package report writes diagnostics for people (text with the source line and
+// a caret) and for programs (JSON with a documented, stable shape).
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+)
+
+// A File is one checked input, as reports list it.
+type File struct {
+	Name   string `json:"file"`
+	Format string `json:"format,omitempty"` // yaml, json, cue, jsonnet
+	App    string `json:"app,omitempty"`    // metadata.name, when it could be read
+	Valid  bool   `json:"valid"`
+}
+
+// TextOptions control Text.
+type TextOptions struct {
+	Color bool // ANSI colours, for terminals
+}
+
+const (
+	bold  = "\x1b[1m"
+	red   = "\x1b[31m"
+	amber = "\x1b[33m"
+	cyan  = "\x1b[36m"
+	reset = "\x1b[0m"
+)
+
+// Text writes each diagnostic as "file:line:col: severity: message [code]",
+// the form editors and CI log scrapers recognise, followed by the source
+// line and a caret under the offending text.
+func Text(w io.Writer, ds diag.List, opts TextOptions) error {
+	paint := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + reset
+	}
+	for _, d := range ds {
+		line, col := d.Pos.LineCol()
+		sev := d.Severity.String()
+		switch d.Severity {
+		case diag.Error:
+			sev = paint(red+bold, sev)
+		case diag.Warning:
+			sev = paint(amber+bold, sev)
+		}
+		code := ""
+		if d.Code != "" {
+			code = " [" + d.Code + "]"
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s: %s%s\n", paint(bold, location(d)), sev, d.Message, code); err != nil {
+			return err
+		}
+		if d.Pos.Valid() && line > 0 {
+			text := string(d.Pos.File.Line(line))
+			width := 1
+			if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
+				width = endCol - col
+			}
+			pad := strings.Map(func(r rune) rune {
+				if r == '\t' {
+					return '\t'
+				}
+				return ' '
+			}, prefix(text, col-1))
+			fmt.Fprintf(w, "    %s\n    %s%s\n", strings.ReplaceAll(text, "\t", "    "),
+				strings.ReplaceAll(pad, "\t", "    "), paint(cyan, "^"+strings.Repeat("~", width-1)))
+		}
+	}
+	return nil
+}
+
+// prefix returns the first n bytes of s, or all of it.
+func prefix(s string, n int) string {
+	return s[:min(max(n, 0), len(s))]
+}
+
+func location(d diag.Diagnostic) string {
+	if !d.Pos.Valid() {
+		return "kiln"
+	}
+	line, col := d.Pos.LineCol()
+	return fmt.Sprintf("%s:%d:%d", d.Pos.File.Name, line, col)
+}
+
+// Summary returns the one-line summary a run ends with.
+func Summary(files int, ds diag.List) string {
+	return fmt.Sprintf("kiln: %s checked: %s, %s", plural(files, "app"),
+		plural(ds.Count(diag.Error), "error"), plural(ds.Count(diag.Warning), "warning"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// JSONVersion is the version of the JSON report's shape. It changes only
+// when a field is removed or changes meaning; new fields may appear.
+const JSONVersion = 1
+
+type jsonReport struct {
+	Version     int              `json:"version"`
+	Files       []File           `json:"files"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Summary     jsonSummary      `json:"summary"`
+}
+
+type jsonDiagnostic struct {
+	File       string `json:"file"`
+	Line       int    `json:"line"`
+	Column     int    `json:"column"`
+	EndLine    int    `json:"endLine"`
+	EndColumn  int    `json:"endColumn"`
+	Severity   string `json:"severity"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Path       string `json:"path,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
+}
+
+type jsonSummary struct {
+	Files    int `json:"files"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+// JSON writes the whole run as one JSON document (see docs/json-report.md).
+func JSON(w io.Writer, files []File, ds diag.List) error {
+	r := jsonReport{Version: JSONVersion, Files: files, Diagnostics: []jsonDiagnostic{},
+		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning)}}
+	if r.Files == nil {
+		r.Files = []File{}
+	}
+	for _, d := range ds {
+		jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion}
+		if d.Pos.Valid() {
+			jd.File = d.Pos.File.Name
+			jd.Line, jd.Column = d.Pos.LineCol()
+			jd.EndLine, jd.EndColumn = jd.Line, jd.Column
+			if d.End.Valid() && d.End.Offset >= d.Pos.Offset {
+				jd.EndLine, jd.EndColumn = d.End.LineCol()
+			}
+		}
+		r.Diagnostics = append(r.Diagnostics, jd)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,185 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// A FieldDoc describes one field of the app definition, for `kiln explain`
+// and editor hovers. It is read from the generated JSON Schema, so it says
+// exactly what validation enforces.
+type FieldDoc struct {
+	Path        string
+	Type        string
+	Required    bool
+	Default     any // nil when the field has none
+	Constraints []string
+	Description string
+	Fields      []ChildDoc // for mappings with named fields
+}
+
+// A ChildDoc is one line of a FieldDoc's field list.
+type ChildDoc struct {
+	Name     string
+	Type     string
+	Required bool
+	Summary  string // the first sentence of the description
+}
+
+// Explain returns the documentation of the field at a dotted path such as
+// spec.sla.availability. The leading "spec." or "metadata." may be left
+// out; a map's keys may be any name (spec.environments.prod.scaling).
+func (s *Schema) Explain(path string) (*FieldDoc, error) {
+	var tries []string
+	if path == "" || path == "." {
+		tries = []string{""}
+	} else {
+		tries = []string{path, "spec." + path, "metadata." + path}
+	}
+	for _, p := range tries {
+		if fd := s.explain(p); fd != nil {
+			return fd, nil
+		}
+	}
+	return nil, fmt.Errorf("no field %q in the app definition; try `kiln explain spec` to list the fields", path)
+}
+
+func (s *Schema) explain(path string) *FieldDoc {
+	node := s.Node("")
+	required := true
+	var elems []string
+	if path != "" {
+		elems = strings.Split(path, ".")
+	}
+	for _, elem := range elems {
+		props, _ := node["properties"].(map[string]any)
+		if child, ok := props[elem].(map[string]any); ok {
+			req, _ := node["required"].([]any)
+			required = slices.Contains(req, any(elem))
+			node = deref(s.doc, child)
+			continue
+		}
+		if ap, ok := node["additionalProperties"].(map[string]any); ok {
+			node, required = deref(s.doc, ap), false
+			continue
+		}
+		return nil
+	}
+	fd := &FieldDoc{Path: path, Type: typeOf(s.doc, node), Required: required, Default: node["default"],
+		Description: oneLine(node["description"]), Constraints: constraints(node)}
+	if path == "" {
+		fd.Path = "(app)"
+	}
+	props, _ := node["properties"].(map[string]any)
+	req, _ := node["required"].([]any)
+	for _, name := range sortedNames(props) {
+		child := deref(s.doc, props[name].(map[string]any))
+		fd.Fields = append(fd.Fields, ChildDoc{Name: name, Type: typeOf(s.doc, child),
+			Required: slices.Contains(req, any(name)), Summary: firstSentence(oneLine(child["description"]))})
+	}
+	return fd
+}
+
+func typeOf(root any, n map[string]any) string {
+	switch {
+	case n["const"] != nil:
+		return fmt.Sprintf("string (exactly %q)", n["const"])
+	case n["enum"] != nil:
+		return "string (one of the listed values)"
+	case n["additionalProperties"] != nil && n["properties"] == nil:
+		ap, _ := n["additionalProperties"].(map[string]any)
+		return "map of name to " + typeOf(root, deref(root, ap))
+	case n["items"] != nil:
+		it, _ := n["items"].(map[string]any)
+		return "list of " + typeOf(root, deref(root, it))
+	}
+	if t, ok := n["type"].(string); ok {
+		if f, ok := n["format"].(string); ok {
+			return t + " (" + f + ")"
+		}
+		return t
+	}
+	if all, ok := n["allOf"].([]any); ok {
+		t := ""
+		for _, a := range all {
+			if m, ok := a.(map[string]any); ok && m["type"] != nil {
+				t = typeOf(root, m) // the last is the most specific: integer after number
+			}
+		}
+		return t
+	}
+	return "object"
+}
+
+func constraints(n map[string]any) []string {
+	var out []string
+	if all, ok := n["allOf"].([]any); ok {
+		for _, a := range all {
+			if m, ok := a.(map[string]any); ok {
+				out = append(out, constraints(m)...)
+			}
+		}
+	}
+	if r := RangeText(n); r != "" {
+		out = append(out, r)
+	}
+	if e, ok := n["enum"].([]any); ok {
+		var vals []string
+		for _, v := range e {
+			vals = append(vals, fmt.Sprint(v))
+		}
+		out = append(out, "one of: "+strings.Join(vals, ", "))
+	}
+	if f, ok := n["format"].(string); ok && FormatHints[f] != "" {
+		out = append(out, FormatHints[f])
+	}
+	if pn, ok := n["propertyNames"].(map[string]any); ok {
+		if f, _ := pn["format"].(string); FormatHints[f] != "" {
+			out = append(out, "names: "+FormatHints[f])
+		}
+	}
+	if p, ok := n["pattern"].(string); ok {
+		out = append(out, "matches "+p)
+	}
+	if n["additionalProperties"] == false {
+		out = append(out, "no other fields")
+	}
+	return out
+}
+
+// RangeText describes numeric bounds: "at least 1 and at most 65535".
+func RangeText(n map[string]any) string {
+	var parts []string
+	for _, b := range []struct{ key, word string }{
+		{"minimum", "at least"}, {"exclusiveMinimum", "more than"},
+		{"maximum", "at most"}, {"exclusiveMaximum", "less than"},
+	} {
+		if v, ok := n[b.key]; ok {
+			parts = append(parts, fmt.Sprintf("%s %v", b.word, v))
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+func oneLine(v any) string {
+	s, _ := v.(string)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+func sortedNames(m map[string]any) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
