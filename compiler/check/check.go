@@ -52,9 +52,9 @@ func checkShape(doc *load.Doc) (diag.Diagnostic, bool) {
 	if kind == nil || kind.Value.Kind != load.String || kind.Value.Scalar == schema.Kind {
 		return diag.Diagnostic{}, true
 	}
-	what := fmt.Sprintf("kind %s", kind.Value.String())
-	if av := root.Field("apiVersion"); av != nil && av.Value.Kind == load.String && av.Value.Scalar != schema.APIVersion {
-		what += fmt.Sprintf(" (apiVersion %s)", av.Value.String())
+	what := fmt.Sprint(kind.Value.Scalar)
+	if av := root.Field("apiVersion"); av != nil && av.Value.Kind == load.String {
+		what += fmt.Sprintf(" (%s)", av.Value.Scalar)
 	}
 	return diag.Diagnostic{Pos: kind.Value.Pos, End: kind.Value.End, Severity: diag.Error, Code: "schema/not-an-app", Path: "kind",
 		Message: fmt.Sprintf("this is a %s, not a kiln app: kiln reads app definitions with apiVersion: %s and kind: %s",

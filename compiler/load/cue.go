@@ -66,7 +66,11 @@ func (c *cueConverter) index(path []string, decls []ast.Decl) {
 func pathKey(path []string) string { return strings.Join(path, "\x00") }
 
 func (c *cueConverter) span(v cue.Value) (source.Pos, source.Pos) {
-	if src := v.Source(); src != nil && src.Pos().Filename() == c.file.Name {
+	src := v.Source()
+	if f, ok := src.(*ast.Field); ok { // a shorthand field (a: b: 1): the value is what to point at
+		src = f.Value
+	}
+	if src != nil && src.Pos().Filename() == c.file.Name {
 		return cuePos(c.file, src.Pos()), cuePos(c.file, src.End())
 	}
 	p := cuePos(c.file, v.Pos())

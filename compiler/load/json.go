@@ -48,15 +48,15 @@ func (c *jsonConverter) convert(e ast.Expr) *Node {
 				c.diags = append(c.diags, errorAt(c.pos(field.Label.Pos()), "load/json-syntax", "invalid key"))
 				continue
 			}
-			kp := c.pos(field.Label.Pos())
+			kp, ke := c.keySpan(field.Label)
 			if first, dup := seen[name]; dup {
 				line, col := first.LineCol()
-				c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: c.pos(field.Label.End()), Severity: diag.Error,
+				c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: ke, Severity: diag.Error,
 					Code: "load/duplicate-key", Message: fmt.Sprintf("duplicate key %q (first set at line %d, column %d)", name, line, col)})
 				continue
 			}
 			seen[name] = kp
-			out.Fields = append(out.Fields, Field{Name: name, KeyPos: kp, KeyEnd: c.pos(field.Label.End()), Value: c.convert(field.Value)})
+			out.Fields = append(out.Fields, Field{Name: name, KeyPos: kp, KeyEnd: ke, Value: c.convert(field.Value)})
 		}
 	case *ast.ListLit:
 		out.Kind = List
@@ -72,6 +72,24 @@ func (c *jsonConverter) convert(e ast.Expr) *Node {
 		c.basic(out, e)
 	}
 	return out
+}
+
+// keySpan returns the span of a quoted key, quotes included. CUE's JSON
+// decoder places a label's position after its opening quote.
+func (c *jsonConverter) keySpan(label ast.Label) (source.Pos, source.Pos) {
+	start := c.pos(label.Pos()).Offset
+	content := c.file.Content
+	if start <= 0 || start > len(content) || content[start-1] != '"' {
+		return c.file.Pos(start), c.file.Pos(start)
+	}
+	end := start
+	for end < len(content) && content[end] != '"' {
+		if content[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	return c.file.Pos(start - 1), c.file.Pos(min(end+1, len(content)))
 }
 
 func (c *jsonConverter) basic(out *Node, e *ast.BasicLit) {
@@ -104,9 +122,14 @@ func cueErrors(f *source.File, err error, code, prefix string) diag.List {
 	var out diag.List
 	for _, e := range errors.Errors(err) {
 		format, args := e.Msg()
+		// A conflict has no single position; the first of the input
+		// positions that lies in f is where the user wrote it.
 		pos := f.Pos(0)
-		if p := e.Position(); p.IsValid() && p.Filename() == f.Name {
-			pos = cuePos(f, p)
+		for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
+			if p.IsValid() && p.Filename() == f.Name {
+				pos = cuePos(f, p)
+				break
+			}
 		}
 		out = append(out, errorAt(pos, code, prefix+fmt.Sprintf(format, args...)))
 	}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -79,8 +80,8 @@ func relocate(f *source.File, n *Node, expr ast.Node) {
 					if name, ok := of.Name.(*ast.LiteralString); ok && name.Value == field.Name {
 						field.KeyPos = jsonnetPos(f, of.LocRange.Begin)
 						field.KeyEnd = field.KeyPos
-						if nl := name.Loc(); nl != nil && nl.FileName == f.Name && nl.End.Line > 0 {
-							field.KeyEnd = jsonnetPos(f, nl.End)
+						if bytes.HasPrefix(f.Content[field.KeyPos.Offset:], []byte(field.Name)) {
+							field.KeyEnd = f.Pos(field.KeyPos.Offset + len(field.Name))
 						}
 						body = of.Body
 					}

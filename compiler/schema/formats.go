@@ -68,7 +68,7 @@ func labelValue(s string) error {
 func quantity(s string) error {
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
-		return fmt.Errorf("is not a Kubernetes quantity (%s)", FormatHints["quantity"])
+		return errors.New("is not a Kubernetes quantity (such as 250m, 1, 512Mi or 2Gi)")
 	}
 	if q.Sign() < 0 {
 		return errors.New("must not be negative")
@@ -79,7 +79,7 @@ func quantity(s string) error {
 func duration(s string) error {
 	d, err := model.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("is not a duration (%s)", FormatHints["duration"])
+		return errors.New("is not a duration (such as 300ms, 5m, 24h or 30d)")
 	}
 	if d <= 0 {
 		return errors.New("must be longer than zero")

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/kilnhq/kiln/cmd/kiln/cli"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testscripts/*.txtar")
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{"kiln": cli.Main}))
+}
+
+// TestScripts runs the CLI end to end from testscripts/*.txtar.
+func TestScripts(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testscripts",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": exitcode,
+			"unhex":    unhex,
+			"bigfile":  bigfile,
+		},
+	})
+}
+
+// exitcode N CMD ARGS... runs CMD like exec and requires exit status N,
+// because kiln's exit codes are a contract: 1 and 2 mean different things.
+func exitcode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
+// unhex IN OUT writes the bytes spelled in hex in file IN to OUT, for inputs
+// a text archive cannot hold (invalid UTF-8, NUL bytes).
+func unhex(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: unhex in out")
+	}
+	b, err := hex.DecodeString(strings.Join(strings.Fields(ts.ReadFile(args[0])), ""))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o644))
+}
+
+// bigfile NAME BYTES writes a YAML file of the given size.
+func bigfile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: bigfile name bytes")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	line := []byte("# padding padding padding padding padding padding padding padding\n")
+	b := bytes.Repeat(line, n/len(line)+1)[:n]
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
