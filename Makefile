@@ -1,0 +1,42 @@
+# kiln's developer entry points. `make help` lists them.
+GO       ?= go
+FUZZTIME ?= 10s
+
+.PHONY: help build demo test lint fuzz golden schema bench
+
+help: ## List the targets.
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## Build the kiln binary into bin/kiln.
+	$(GO) build -o bin/kiln ./cmd/kiln
+
+demo: build ## Build kiln and run it on the shipped examples, then on a broken definition.
+	./bin/kiln validate examples/
+	./bin/kiln explain spec.sla.availability
+	@echo '--- and on a definition with mistakes (exit code 2 is expected):'
+	-@printf 'apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: demo, owner: team-demo}\nspec:\n  image: nginx:1.27\n  prot: 8080\n  resources: {memory: 256MB}\n' \
+		| ./bin/kiln validate --stdin-filename demo/kiln.yaml -
+
+test: ## Run the whole suite: unit tests, testscripts, golden and schema-drift checks.
+	$(GO) test ./...
+
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz: ## Fuzz each loader for FUZZTIME (default 10s).
+	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadYAML$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadCUE$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJsonnet$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
+
+golden: ## Rewrite the expected output in testscripts/*.txtar; review the diff before committing.
+	$(GO) test ./cmd/kiln -run TestScripts -update
+
+schema: ## Regenerate schemas/app.schema.json from schemas/app.cue.
+	$(GO) test ./compiler/schema -run TestJSONSchemaUpToDate -update
+
+bench: ## Benchmarks, and kiln's start-up beside a hello-world Go binary's.
+	$(GO) test ./compiler/... -run '^$$' -bench . -benchmem
+	./scripts/bench-startup.sh

@@ -1,0 +1,22 @@
+// Package compiler is kiln's engine: the pipeline that every command, the
+// pre-commit hook, the CI gate and the language server run alike.
+//
+//	discover → load → check(schema) → compile → overlay(env) → validate(k8s)
+//	        → guard(policy) → test(unit) → emit
+//
+// Each stage is a package; each is a function of explicit inputs (bytes, the
+// schema, options) returning a value and a diag.List, with no global state,
+// so that a cache or an editor session can wrap a stage without changing it.
+//
+//	source    File and Pos: bytes, and byte offsets turned into line:col.
+//	diag      Diagnostic and List: the one finding type of every stage.
+//	discover  which files to check: directories searched for kiln.{yaml,yml,json,cue,jsonnet}.
+//	load      YAML, JSON, CUE or Jsonnet → load.Doc, a tree with a position on every value.
+//	schema    the app schema: CUE source, generated JSON Schema, Kubernetes formats, explain.
+//	check     load.Doc → app.App with defaults, or every schema violation, positioned.
+//	app       the typed, checked app that later stages compile.
+//	report    diagnostics as text (with source line and caret) or JSON.
+//
+// A stage returns an error value only when kiln itself failed; anything
+// wrong with the user's input is a Diagnostic with a position.
+package compiler
