@@ -30,7 +30,8 @@ type ChildDoc struct {
 
 // Explain returns the documentation of the field at a dotted path such as
 // spec.sla.availability. The leading "spec." or "metadata." may be left
-// out; a map's keys may be any name (spec.environments.prod.scaling).
+// out; a map's keys may be any name (spec.environments.prod.scaling), and a
+// path passes through a list to its items (spec.patches.target).
 func (s *Schema) Explain(path string) (*FieldDoc, error) {
 	var tries []string
 	if path == "" || path == "." {
@@ -54,6 +55,7 @@ func (s *Schema) explain(path string) *FieldDoc {
 		elems = strings.Split(path, ".")
 	}
 	for _, elem := range elems {
+		node = itemsOf(s.doc, node)
 		props, _ := node["properties"].(map[string]any)
 		if child, ok := props[elem].(map[string]any); ok {
 			req, _ := node["required"].([]any)
@@ -72,14 +74,24 @@ func (s *Schema) explain(path string) *FieldDoc {
 	if path == "" {
 		fd.Path = "(app)"
 	}
-	props, _ := node["properties"].(map[string]any)
-	req, _ := node["required"].([]any)
+	elem := itemsOf(s.doc, node) // a list's fields are its items'
+	props, _ := elem["properties"].(map[string]any)
+	req, _ := elem["required"].([]any)
 	for _, name := range sortedNames(props) {
 		child := deref(s.doc, props[name].(map[string]any))
 		fd.Fields = append(fd.Fields, ChildDoc{Name: name, Type: typeOf(s.doc, child),
 			Required: slices.Contains(req, any(name)), Summary: firstSentence(oneLine(child["description"]))})
 	}
 	return fd
+}
+
+// itemsOf returns the item schema of a list, so that paths pass through
+// lists (spec.patches.target), or n itself.
+func itemsOf(root any, n map[string]any) map[string]any {
+	if it, ok := n["items"].(map[string]any); ok {
+		return deref(root, it)
+	}
+	return n
 }
 
 func typeOf(root any, n map[string]any) string {

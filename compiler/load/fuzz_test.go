@@ -1,0 +1,77 @@
+package load
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// seeds adds every example definition and a few known-bad inputs.
+func seeds(f *testing.F, ext string) {
+	matches, _ := filepath.Glob("../../examples/*/kiln." + ext)
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{"", "a: [", "a: 1\na: 2", "\t- x", "{\"a\":", "x: *y", "---\n---\n", "a: &a [*a]", "\xff\xfe"} {
+		f.Add([]byte(s))
+	}
+}
+
+// fuzzLoad checks Load's invariants on any input: it returns, it never
+// returns both a Doc and errors, and every position lies inside the file.
+func fuzzLoad(t *testing.T, name string, src []byte) {
+	file := source.NewFile(name, src)
+	doc, ds := Load(file, Options{Root: t.TempDir(), JsonnetTimeout: 2e9})
+	for _, d := range ds {
+		if !d.Pos.Valid() || d.Pos.File != file || d.Pos.Offset > len(src) {
+			t.Fatalf("diagnostic with a position outside the file: %+v", d)
+		}
+		if d.Message == "" || d.Code == "" {
+			t.Fatalf("diagnostic without a message or code: %+v", d)
+		}
+	}
+	if ds.HasErrors() != (doc == nil) {
+		t.Fatalf("doc=%v with errors=%v", doc != nil, ds.HasErrors())
+	}
+	if doc != nil {
+		var walk func(n *Node)
+		walk = func(n *Node) {
+			if n.Pos.File != file || n.Pos.Offset < 0 || n.Pos.Offset > len(src) {
+				t.Fatalf("node position %d outside the file of %d bytes", n.Pos.Offset, len(src))
+			}
+			for _, f := range n.Fields {
+				walk(f.Value)
+			}
+			for _, it := range n.Items {
+				walk(it)
+			}
+		}
+		walk(doc.Root)
+	}
+}
+
+func FuzzLoadYAML(f *testing.F) {
+	seeds(f, "yaml")
+	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "kiln.yaml", src) })
+}
+
+func FuzzLoadJSON(f *testing.F) {
+	seeds(f, "json")
+	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "kiln.json", src) })
+}
+
+func FuzzLoadCUE(f *testing.F) {
+	seeds(f, "cue")
+	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "kiln.cue", src) })
+}
+
+func FuzzLoadJsonnet(f *testing.F) {
+	seeds(f, "jsonnet")
+	f.Fuzz(func(t *testing.T, src []byte) { fuzzLoad(t, "kiln.jsonnet", src) })
+}
