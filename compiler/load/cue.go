@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,9 @@ func loadCUE(f *source.File) (*Node, diag.List) {
 	file, err := parser.ParseFile(f.Name, f.Content)
 	if err != nil {
 		return nil, cueErrors(f, err, "load/cue-syntax", "invalid CUE: ")
+	}
+	if ds := externalImports(f, file); len(ds) > 0 {
+		return nil, ds
 	}
 	v := cuecontext.New().BuildFile(file)
 	if err := v.Err(); err != nil {
@@ -114,4 +118,25 @@ func (c *cueConverter) convert(path []string, v cue.Value) *Node {
 		c.diags = append(c.diags, errorAt(out.Pos, "load/cue-error", "a "+v.Kind().String()+" value cannot be part of an app definition"))
 	}
 	return out
+}
+
+// externalImports reports imports of anything but CUE's standard library: a
+// kiln.cue is one self-contained file, so that kiln never resolves modules
+// (which could mean a network fetch). Standard library paths have no dot in
+// their first element ("strings", "encoding/yaml").
+func externalImports(f *source.File, file *ast.File) diag.List {
+	var ds diag.List
+	for spec := range file.ImportSpecs() {
+		path, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			continue
+		}
+		first, _, _ := strings.Cut(path, "/")
+		if strings.Contains(first, ".") {
+			ds = append(ds, diag.Diagnostic{Pos: cuePos(f, spec.Path.Pos()), End: cuePos(f, spec.Path.End()),
+				Severity: diag.Error, Code: "load/cue-import",
+				Message: fmt.Sprintf("import %q: a kiln.cue may import only CUE's standard library; put shared values in the file, or use Jsonnet for shared libraries", path)})
+		}
+	}
+	return ds
 }

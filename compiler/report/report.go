@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kilnhq/kiln/compiler/diag"
 )
@@ -62,7 +63,7 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 			text := string(d.Pos.File.Line(line))
 			width := 1
 			if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
-				width = endCol - col
+				width = utf8.RuneCountInString(text[min(col-1, len(text)):min(endCol-1, len(text))])
 			}
 			pad := strings.Map(func(r rune) rune {
 				if r == '\t' {

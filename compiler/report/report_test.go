@@ -1,0 +1,71 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+func sample() diag.List {
+	f := source.NewFile("apps/a/kiln.yaml", []byte("metadata:\n  name: café_x\n"))
+	return diag.List{{Pos: f.Pos(18), End: f.Pos(25), Severity: diag.Error, Code: "schema/format",
+		Message: "bad name", Path: "metadata.name", Suggestion: "cafe-x"}}
+}
+
+func TestTextCaretCountsCharacters(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Text(&buf, sample(), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "apps/a/kiln.yaml:2:9: error: bad name [schema/format]\n" +
+		"      name: café_x\n" +
+		"            ^~~~~~\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
+func TestTextColour(t *testing.T) {
+	var plain, colour bytes.Buffer
+	Text(&plain, sample(), TextOptions{})
+	Text(&colour, sample(), TextOptions{Color: true})
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("plain output has escape codes")
+	}
+	if !strings.Contains(colour.String(), red+bold+"error"+reset) {
+		t.Errorf("coloured output lacks a red severity: %q", colour.String())
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	var buf bytes.Buffer
+	if err := JSON(&buf, []File{{Name: "apps/a/kiln.yaml", Format: "yaml", App: "a"}}, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Version     int
+		Diagnostics []map[string]any
+		Summary     map[string]int
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	d := got.Diagnostics[0]
+	if got.Version != 1 || d["line"] != 2.0 || d["column"] != 9.0 || d["endColumn"] != 16.0 ||
+		d["path"] != "metadata.name" || d["suggestion"] != "cafe-x" || got.Summary["errors"] != 1 {
+		t.Errorf("unexpected report: %s", buf.String())
+	}
+}
+
+func TestSummary(t *testing.T) {
+	if got := Summary(1, sample()); got != "kiln: 1 app checked: 1 error, 0 warnings" {
+		t.Errorf("Summary = %q", got)
+	}
+	if got := Summary(3, nil); got != "kiln: 3 apps checked: 0 errors, 0 warnings" {
+		t.Errorf("Summary = %q", got)
+	}
+}
