@@ -2,9 +2,9 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -153,7 +153,7 @@ func enumError(doc *load.Doc, v violation, n *load.Node) diag.Diagnostic {
 func unknownFields(doc *load.Doc, v violation) diag.List {
 	obj := doc.Lookup(v.path)
 	props, _ := v.node["properties"].(map[string]any)
-	known := sortedKeys(props)
+	known := slices.Sorted(maps.Keys(props))
 	var ds diag.List
 	for _, f := range obj.Fields {
 		if _, ok := props[f.Name]; ok {
@@ -284,12 +284,3 @@ func parentPath(p string) string {
 }
 
 func lastElem(p string) string { return p[strings.LastIndexAny(p, ".[")+1:] }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -2,8 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -77,7 +77,7 @@ func (s *Schema) explain(path string) *FieldDoc {
 	elem := itemsOf(s.doc, node) // a list's fields are its items'
 	props, _ := elem["properties"].(map[string]any)
 	req, _ := elem["required"].([]any)
-	for _, name := range sortedNames(props) {
+	for _, name := range slices.Sorted(maps.Keys(props)) {
 		child := deref(s.doc, props[name].(map[string]any))
 		fd.Fields = append(fd.Fields, ChildDoc{Name: name, Type: typeOf(s.doc, child),
 			Required: slices.Contains(req, any(name)), Summary: firstSentence(oneLine(child["description"]))})
@@ -185,13 +185,4 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return s
-}
-
-func sortedNames(m map[string]any) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
