@@ -97,6 +97,12 @@ func Summary(files int, ds diag.List) string {
 		plural(ds.Count(diag.Error), "error"), plural(ds.Count(diag.Warning), "warning"))
 }
 
+// BuildSummary returns the one-line summary of kiln build.
+func BuildSummary(apps int, ds diag.List) string {
+	return fmt.Sprintf("kiln: %s built: %s, %s", plural(apps, "app"),
+		plural(ds.Count(diag.Error), "error"), plural(ds.Count(diag.Warning), "warning"))
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
+	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
@@ -69,7 +71,7 @@ func validate(env *Env, o *validateOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
 		return ExitBadInput
 	}
-	inputs, err := gather(env, o, args)
+	inputs, err := gather(env, o.stdinFilename, args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: %v\n", err)
 		return ExitBadInput
@@ -83,12 +85,7 @@ func validate(env *Env, o *validateOptions, args []string) int {
 		all = append(all, ds...)
 		files = append(files, rf)
 	}
-	if o.format == "json" {
-		err = report.JSON(env.Stdout, files, all)
-	} else {
-		err = report.Text(env.Stdout, all, report.TextOptions{Color: useColor(env, o.noColor)})
-	}
-	if err != nil {
+	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
 		return ExitBadInput
 	}
@@ -99,6 +96,14 @@ func validate(env *Env, o *validateOptions, args []string) int {
 	return ExitClean
 }
 
+// writeReport writes the findings of a run in the chosen format.
+func writeReport(env *Env, format string, noColor bool, files []report.File, all diag.List) error {
+	if format == "json" {
+		return report.JSON(env.Stdout, files, all)
+	}
+	return report.Text(env.Stdout, all, report.TextOptions{Color: useColor(env, noColor)})
+}
+
 // input is one definition to check: its bytes, or why they could not be read.
 type input struct {
 	file    *source.File
@@ -106,16 +111,19 @@ type input struct {
 	readErr error
 }
 
-func gather(env *Env, o *validateOptions, args []string) ([]input, error) {
+func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
 	var inputs []input
 	var paths []string
+	if n := len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })); n > 1 {
+		return nil, errors.New("- (standard input) may be given only once")
+	}
 	for _, a := range args {
 		if a != "-" {
 			paths = append(paths, a)
 			continue
 		}
 		data, err := readBounded(env.Stdin)
-		in := input{file: source.NewFile(o.stdinFilename, data), root: ".", readErr: err}
+		in := input{file: source.NewFile(stdinFilename, data), root: ".", readErr: err}
 		inputs = append(inputs, in)
 	}
 	if len(paths) == 0 {
@@ -148,29 +156,44 @@ func readFile(path string) ([]byte, error) {
 }
 
 func validateOne(in input, s *schema.Schema) (diag.List, report.File) {
-	rf := report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}
+	c := checkOne(in, s)
+	return c.diags, c.file
+}
+
+// checked is one input after the load and schema stages.
+type checked struct {
+	doc   *load.Doc
+	app   *app.App // nil when diags has errors
+	diags diag.List
+	file  report.File
+}
+
+func checkOne(in input, s *schema.Schema) checked {
+	c := checked{file: report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}}
 	if in.readErr != nil {
 		msg := in.readErr.Error()
 		var pe *os.PathError
 		if errors.As(in.readErr, &pe) {
 			msg = pe.Err.Error()
 		}
-		return diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "load/read",
-			Message: "cannot read the file: " + msg}}, rf
+		c.diags = diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "load/read",
+			Message: "cannot read the file: " + msg}}
+		return c
 	}
-	doc, ds := load.Load(in.file, load.Options{Root: in.root})
-	if doc == nil {
-		return ds, rf
+	c.doc, c.diags = load.Load(in.file, load.Options{Root: in.root})
+	if c.doc == nil {
+		return c
 	}
-	if md := doc.Root.Field("metadata"); md != nil {
+	if md := c.doc.Root.Field("metadata"); md != nil {
 		if n := md.Value.Field("name"); n != nil {
-			rf.App, _ = n.Value.Scalar.(string)
+			c.file.App, _ = n.Value.Scalar.(string)
 		}
 	}
-	_, more := check.Check(doc, s)
-	ds = append(ds, more...)
-	rf.Valid = !ds.HasErrors()
-	return ds, rf
+	a, more := check.Check(c.doc, s)
+	c.app = a
+	c.diags = append(c.diags, more...)
+	c.file.Valid = !c.diags.HasErrors()
+	return c
 }
 
 // useColor colours text only for a terminal, and never when NO_COLOR is

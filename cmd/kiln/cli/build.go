@@ -1,0 +1,256 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/sourcemap"
+)
+
+type buildOptions struct {
+	out           string
+	env           string
+	stdout        bool
+	format        string
+	noColor       bool
+	stdinFilename string
+	explainOrigin string
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "build",
+		args:  "[flags] PATH...",
+		short: "compile app definitions into Kubernetes manifests",
+		long: `Build compiles each app definition into Kubernetes objects for each of its
+environments and writes them:
+
+	DIR/<app>/rendered/<env>.yaml      every object, ready for kubectl apply -f
+	DIR/<app>/base/                    the app without overrides, as a kustomize base
+	DIR/<app>/overlays/<env>/          each environment's differences, as kustomize patches
+
+DIR is -o, or build/ next to each definition. An app without environments
+has one, named default. PATH is as for kiln validate.
+
+Nothing is written when any app has an error, and an app's directory is
+replaced whole, never left half-written.
+
+With --stdout, build writes nothing and prints the rendered YAML of one
+environment of one app (--env picks it when the app has several).
+
+With --explain-origin KIND.FIELD (e.g. Deployment.spec.replicas), build
+prints where the field's value comes from in the definition, per environment.
+
+Exit status: 0 when built, 1 when the outputs have errors (such as fewer
+replicas than the SLA needs), 2 when a definition is invalid or unreadable.
+
+Examples:
+
+	kiln build .
+	kiln build apps/checkout -o out
+	kiln build apps/checkout/kiln.yaml --env prod --stdout | kubectl apply -f -
+	kiln build kiln.yaml --explain-origin Deployment.spec.replicas`,
+		minArgs: 1, maxArgs: -1,
+		flags: func(fs *flag.FlagSet) any {
+			o := &buildOptions{}
+			fs.StringVar(&o.out, "o", "", "output directory (default: build/ next to each definition)")
+			fs.StringVar(&o.env, "env", "", "build only this environment")
+			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
+			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
+			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
+			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
+			return o
+		},
+		run: func(env *Env, opts any, args []string) int { return runBuild(env, opts.(*buildOptions), args) },
+	})
+}
+
+// built is one app's build, ready to write.
+type built struct {
+	in     input
+	result *build.Result
+	files  map[string][]byte
+}
+
+func runBuild(env *Env, o *buildOptions, args []string) int {
+	if o.format != "text" && o.format != "json" {
+		fmt.Fprintf(env.Stderr, "kiln build: unknown --format %q (valid: text, json)\n", o.format)
+		return ExitBadInput
+	}
+	s, err := schema.Load()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
+		return ExitBadInput
+	}
+	inputs, err := gather(env, o.stdinFilename, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+		return ExitBadInput
+	}
+	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {
+		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))
+		return ExitBadInput
+	}
+	var (
+		all      diag.List
+		files    []report.File
+		outs     []built
+		badInput bool
+	)
+	for _, in := range inputs {
+		c := checkOne(in, s)
+		all = append(all, c.diags...)
+		if c.app == nil {
+			badInput = true
+			files = append(files, c.file)
+			continue
+		}
+		res, ds := build.Build(c.doc, c.app)
+		all = append(all, ds...)
+		c.file.Valid = !ds.HasErrors()
+		files = append(files, c.file)
+		if res == nil {
+			badInput = true
+			continue
+		}
+		if err := selectEnv(res, o.env); err != nil {
+			all = append(all, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: "build/env", Message: err.Error()})
+			badInput = true
+			continue
+		}
+		b := built{in: in, result: res}
+		if b.files, err = emit.Files(res); err != nil {
+			all = append(all, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: "internal", Message: err.Error()})
+			badInput = true
+			continue
+		}
+		outs = append(outs, b)
+	}
+	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
+		return ExitBadInput
+	}
+	code := ExitClean
+	switch {
+	case badInput:
+		code = ExitBadInput
+	case all.HasErrors():
+		code = ExitFindings
+	}
+	if code == ExitClean {
+		code = deliver(env, o, outs)
+	}
+	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
+	return code
+}
+
+// selectEnv narrows res to the environment --env names.
+func selectEnv(res *build.Result, name string) error {
+	if name == "" {
+		return nil
+	}
+	var names []string
+	for _, e := range res.Envs {
+		if e.Name == name {
+			res.Envs = []build.Env{e}
+			return nil
+		}
+		names = append(names, e.Name)
+	}
+	return fmt.Errorf("app %s has no environment %q; it has %s", res.App.Metadata.Name, name, strings.Join(names, ", "))
+}
+
+// deliver writes the built trees, or prints what --stdout or
+// --explain-origin asked for.
+func deliver(env *Env, o *buildOptions, outs []built) int {
+	if o.explainOrigin != "" {
+		return explainOrigin(env, outs[0].result, o.explainOrigin)
+	}
+	if o.stdout {
+		r := outs[0].result
+		if len(r.Envs) != 1 {
+			var names []string
+			for _, e := range r.Envs {
+				names = append(names, e.Name)
+			}
+			fmt.Fprintf(env.Stderr, "kiln build: --stdout prints one environment; pick one with --env (%s)\n", strings.Join(names, ", "))
+			return ExitBadInput
+		}
+		env.Stdout.Write(outs[0].files["rendered/"+r.Envs[0].Name+".yaml"])
+		return ExitClean
+	}
+	for _, b := range outs {
+		dir := o.out
+		if dir == "" {
+			dir = filepath.Join(filepath.Dir(b.in.file.Name), "build")
+		}
+		dir = filepath.Join(dir, b.result.App.Metadata.Name)
+		files := b.files
+		if o.env != "" { // only the asked environment's files
+			files = map[string][]byte{}
+			for name, data := range b.files {
+				if !strings.HasPrefix(name, "rendered/") && !strings.HasPrefix(name, "overlays/") || strings.Contains(name, "/"+o.env) {
+					files[name] = data
+				}
+			}
+		}
+		if err := emit.WriteTree(dir, files); err != nil {
+			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+			return ExitBadInput
+		}
+		fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", dir)
+	}
+	return ExitClean
+}
+
+func explainOrigin(env *Env, r *build.Result, what string) int {
+	kind, field, ok := strings.Cut(what, ".")
+	if !ok {
+		fmt.Fprintf(env.Stderr, "kiln build: --explain-origin wants KIND.FIELD, e.g. Deployment.spec.replicas\n")
+		return ExitBadInput
+	}
+	found := false
+	for _, e := range r.Envs {
+		i := slices.IndexFunc(e.Objects, func(o compile.Object) bool { return o.Kind == kind })
+		if i < 0 {
+			fmt.Fprintf(env.Stdout, "%s: no %s in this environment\n", e.Name, kind)
+			continue
+		}
+		obj := e.Objects[i]
+		v, exists := sourcemap.Lookup(obj.Content, field)
+		value, _ := json.Marshal(v)
+		origin, known := e.Origins.Origin(obj.Key(), field)
+		if !exists {
+			fmt.Fprintf(env.Stdout, "%s: %s has no field %s\n", e.Name, obj.Key(), field)
+			continue
+		}
+		found = true
+		if !known {
+			fmt.Fprintf(env.Stdout, "%s: %s %s = %s: set by kiln, not by a field of the definition\n", e.Name, obj.Key(), field, value)
+			continue
+		}
+		loc := e.Resolver.Locate(origin)
+		line, col := loc.Pos.LineCol()
+		how := "from"
+		if loc.Default {
+			how = "a default; nearest written field"
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s %s = %s, %s %s:%d:%d (%s)\n", e.Name, obj.Key(), field, value, how,
+			loc.Pos.File.Name, line, col, strings.Join(origin, "."))
+	}
+	if !found {
+		return ExitBadInput
+	}
+	return ExitClean
+}

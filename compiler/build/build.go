@@ -1,0 +1,85 @@
+// Package build runs the stages after the schema check for one app: for
+// each environment, overlay → compile → patch, and positions every finding
+// through the source map at the line of the app definition that explains it.
+package build
+
+import (
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/overlay"
+	"github.com/kilnhq/kiln/compiler/sourcemap"
+)
+
+// An Env is one environment's rendered objects and their origins.
+type Env struct {
+	Name     string
+	Objects  []compile.Object
+	Origins  *sourcemap.Map
+	Resolver sourcemap.Resolver
+}
+
+// Result is everything built for one app.
+type Result struct {
+	App  *app.App
+	Base Env   // the app without overrides, for the kustomize base
+	Envs []Env // one per environment, sorted by name
+}
+
+// Build compiles a, checked from doc, for each of its environments.
+func Build(doc *load.Doc, a *app.App) (*Result, diag.List) {
+	res := &Result{App: a}
+	var ds diag.List
+	base, more, err := one(doc, a, "")
+	if err != nil {
+		return nil, diag.List{internal(doc, err)}
+	}
+	res.Base = base
+	ds = append(ds, more...)
+	// A finding an environment shares with the base is reported once.
+	seen := map[string]bool{}
+	for _, d := range more {
+		seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] = true
+	}
+	for _, name := range overlay.Environments(a) {
+		if name == overlay.Default && len(a.Spec.Environments) == 0 {
+			env := base
+			env.Name = name
+			res.Envs = append(res.Envs, env)
+			continue
+		}
+		env, more, err := one(doc, a, name)
+		if err != nil {
+			return nil, diag.List{internal(doc, err)}
+		}
+		res.Envs = append(res.Envs, env)
+		for _, d := range more {
+			if !seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] {
+				d.Message += " (environment " + name + ")"
+				ds = append(ds, d)
+			}
+		}
+	}
+	return res, ds.Sort()
+}
+
+func one(doc *load.Doc, a *app.App, env string) (Env, diag.List, error) {
+	r := sourcemap.Resolver{Doc: doc, Env: env}
+	c, err := compile.Compile(overlay.Apply(a, env))
+	if err != nil {
+		return Env{}, nil, err
+	}
+	var ds diag.List
+	for _, f := range c.Findings {
+		loc := r.Locate(f.Path)
+		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
+			Message: f.Message, Path: load.PathString(loc.Path)})
+	}
+	return Env{Name: env, Objects: c.Objects, Origins: c.Origins, Resolver: r}, ds, nil
+}
+
+func internal(doc *load.Doc, err error) diag.Diagnostic {
+	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
+		Message: "kiln could not build this app (please report this): " + err.Error()}
+}

@@ -1,0 +1,466 @@
+package compile
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/distribution/reference"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/sourcemap"
+)
+
+// Labels and annotations kiln sets on every object.
+const (
+	LabelName      = "app.kubernetes.io/name"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelVersion   = "app.kubernetes.io/version"
+	LabelOwner     = "kiln.dev/owner"
+	AnnotOwner     = "kiln.dev/owner"
+	AnnotContact   = "kiln.dev/contact"
+)
+
+// An Object is one emitted Kubernetes object, as plain data.
+type Object struct {
+	APIVersion string
+	Kind       string
+	Name       string
+	Content    map[string]any
+}
+
+// Key names o in a sourcemap.Map.
+func (o Object) Key() string { return sourcemap.ObjectKey(o.Kind, o.Name) }
+
+// A Finding is a problem compile found in an app that the schema could not:
+// Path is the app field at fault, for the caller to position.
+type Finding struct {
+	Path     []string
+	Severity diag.Severity
+	Code     string
+	Message  string
+}
+
+// Result is what Compile produces for one app in one environment.
+type Result struct {
+	Objects  []Object // in a fixed order: ServiceAccount, Service, Deployment, then the optional kinds
+	Origins  *sourcemap.Map
+	Findings []Finding
+}
+
+// Compile turns a into Kubernetes objects. a must be checked and have one
+// environment merged in (overlay.Apply). Compile is a pure function of a.
+func Compile(a *app.App) (*Result, error) {
+	c := &compiler{app: a, origins: sourcemap.New()}
+	c.replicas()
+	objs := []runtime.Object{c.serviceAccount(), c.service(), c.deployment()}
+	if pdb := c.pdb(); pdb != nil {
+		objs = append(objs, pdb)
+	}
+	if hpa := c.hpa(); hpa != nil {
+		objs = append(objs, hpa)
+	}
+	objs = append(objs, c.networkPolicy())
+	if ing := c.ingress(); ing != nil {
+		objs = append(objs, ing)
+	}
+	res := &Result{Origins: c.origins, Findings: c.findings}
+	for _, o := range objs {
+		obj, err := toObject(o)
+		if err != nil {
+			return nil, err
+		}
+		res.Objects = append(res.Objects, obj)
+	}
+	return res, nil
+}
+
+type compiler struct {
+	app      *app.App
+	origins  *sourcemap.Map
+	findings []Finding
+	// derived once
+	tier             Tier
+	minRepl, maxRepl int
+}
+
+// set records that field of object kind/name came from the app field path.
+func (c *compiler) set(kind, field string, path ...string) {
+	c.origins.Set(sourcemap.ObjectKey(kind, c.app.Metadata.Name), field, path...)
+}
+
+func (c *compiler) finding(sev diag.Severity, code, msg string, path ...string) {
+	c.findings = append(c.findings, Finding{Path: path, Severity: sev, Code: code, Message: msg})
+}
+
+// replicas derives the replica range from the SLA and spec.scaling. A
+// scaling.min below what the SLA needs is a finding, never silently raised.
+func (c *compiler) replicas() {
+	s := c.app.Spec
+	if s.SLA != nil {
+		c.tier = TierFor(s.SLA.Availability)
+	} else {
+		c.tier = Tiers[0]
+	}
+	c.minRepl = c.tier.Replicas
+	if s.Scaling != nil && s.Scaling.Min != nil {
+		c.minRepl = *s.Scaling.Min
+		if c.minRepl < c.tier.Replicas && s.SLA != nil {
+			c.finding(diag.Warning, "build/sla-replicas", fmt.Sprintf(
+				"scaling.min is %d, but sla.availability %g needs at least %d replicas; raise scaling.min to %d or lower the SLA (see kiln explain spec.sla.availability)",
+				c.minRepl, s.SLA.Availability, c.tier.Replicas, c.tier.Replicas), "spec", "scaling", "min")
+		}
+	}
+	c.maxRepl = c.minRepl
+	if s.Scaling != nil && s.Scaling.Max != nil {
+		c.maxRepl = *s.Scaling.Max
+		if c.maxRepl < c.minRepl {
+			c.finding(diag.Error, "build/scaling-range", fmt.Sprintf(
+				"scaling.max is %d, below the %d replicas the app needs at least; raise scaling.max", c.maxRepl, c.minRepl),
+				"spec", "scaling", "max")
+			c.maxRepl = c.minRepl
+		}
+	}
+}
+
+// replicaOrigin is the app field that decided the minimum replica count.
+func (c *compiler) replicaOrigin() []string {
+	if s := c.app.Spec.Scaling; s != nil && s.Min != nil {
+		return []string{"spec", "scaling", "min"}
+	}
+	return []string{"spec", "sla", "availability"}
+}
+
+func (c *compiler) meta(kind string) metav1.ObjectMeta {
+	m := c.app.Metadata
+	labels := map[string]string{
+		LabelName:      m.Name,
+		LabelManagedBy: "kiln",
+		LabelOwner:     m.Owner,
+	}
+	if v := imageTag(c.app.Spec.Image); v != "" {
+		labels[LabelVersion] = v
+	}
+	annotations := map[string]string{AnnotOwner: m.Owner}
+	if m.Contact != "" {
+		annotations[AnnotContact] = m.Contact
+		c.set(kind, "metadata.annotations."+AnnotContact, "metadata", "contact")
+	}
+	c.set(kind, "metadata", "metadata")
+	c.set(kind, "metadata.name", "metadata", "name")
+	c.set(kind, "metadata.labels."+LabelName, "metadata", "name")
+	c.set(kind, "metadata.labels."+LabelOwner, "metadata", "owner")
+	c.set(kind, "metadata.labels."+LabelVersion, "spec", "image")
+	c.set(kind, "metadata.annotations."+AnnotOwner, "metadata", "owner")
+	c.set(kind, "spec", "spec")
+	return metav1.ObjectMeta{Name: m.Name, Labels: labels, Annotations: annotations}
+}
+
+// imageTag returns the image's tag when it is a valid label value.
+func imageTag(image string) string {
+	ref, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return ""
+	}
+	tagged, ok := ref.(reference.Tagged)
+	if !ok || len(validation.IsValidLabelValue(tagged.Tag())) > 0 {
+		return ""
+	}
+	return tagged.Tag()
+}
+
+func (c *compiler) selector() *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: map[string]string{LabelName: c.app.Metadata.Name}}
+}
+
+// portName names the app's port by its protocol, as Istio and Linkerd read it.
+func (c *compiler) portName() string { return c.app.Spec.Protocol }
+
+func (c *compiler) serviceAccount() runtime.Object {
+	return &corev1.ServiceAccount{
+		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta:                   c.meta("ServiceAccount"),
+		AutomountServiceAccountToken: ptr(false),
+	}
+}
+
+func (c *compiler) service() runtime.Object {
+	port := int32(c.app.Spec.Port)
+	c.set("Service", "spec.ports[0].port", "spec", "port")
+	c.set("Service", "spec.ports[0].targetPort", "spec", "port")
+	c.set("Service", "spec.ports[0].name", "spec", "protocol")
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: c.meta("Service"),
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{LabelName: c.app.Metadata.Name},
+			Ports: []corev1.ServicePort{{
+				Name: c.portName(), Port: port, TargetPort: intstr.FromInt32(port), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+func (c *compiler) deployment() runtime.Object {
+	meta := c.meta("Deployment")
+	d := &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta,
+		Spec: appsv1.DeploymentSpec{
+			Selector: c.selector(),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: meta.Labels, Annotations: meta.Annotations},
+				Spec:       c.podSpec(),
+			},
+		},
+	}
+	if c.maxRepl <= c.minRepl { // with an autoscaler, it owns replicas
+		d.Spec.Replicas = ptr(int32(c.minRepl))
+		c.set("Deployment", "spec.replicas", c.replicaOrigin()...)
+	}
+	c.set("Deployment", "spec.template.metadata.labels."+LabelName, "metadata", "name")
+	c.set("Deployment", "spec.template.metadata.labels."+LabelOwner, "metadata", "owner")
+	c.set("Deployment", "spec.template.metadata.labels."+LabelVersion, "spec", "image")
+	c.set("Deployment", "spec.selector", "metadata", "name")
+	c.set("Deployment", "spec.template.spec.topologySpreadConstraints", "spec", "sla", "availability")
+	return d
+}
+
+func (c *compiler) podSpec() corev1.PodSpec {
+	return corev1.PodSpec{
+		ServiceAccountName:           c.app.Metadata.Name,
+		AutomountServiceAccountToken: ptr(false),
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr(true),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers:                []corev1.Container{c.container()},
+		Volumes:                   []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		TopologySpreadConstraints: c.spread(),
+	}
+}
+
+func (c *compiler) container() corev1.Container {
+	s := c.app.Spec
+	const ctr = "spec.template.spec.containers[0]"
+	c.set("Deployment", ctr+".image", "spec", "image")
+	c.set("Deployment", ctr+".ports[0].containerPort", "spec", "port")
+	c.set("Deployment", ctr+".ports[0].name", "spec", "protocol")
+	return corev1.Container{
+		Name:           c.app.Metadata.Name,
+		Image:          s.Image,
+		Ports:          []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}},
+		Env:            c.env(),
+		Resources:      c.resources(),
+		LivenessProbe:  c.probe("liveness", s.Health.Liveness),
+		ReadinessProbe: c.probe("readiness", s.Health.Readiness),
+		SecurityContext: &corev1.SecurityContext{
+			RunAsNonRoot:             ptr(true),
+			AllowPrivilegeEscalation: ptr(false),
+			ReadOnlyRootFilesystem:   ptr(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+	}
+}
+
+// env lists plain and secret variables together, sorted by name, so the
+// output does not depend on map order.
+func (c *compiler) env() []corev1.EnvVar {
+	s := c.app.Spec
+	names := slices.Sorted(maps.Keys(s.Env))
+	for n := range s.Secrets {
+		if _, dup := s.Env[n]; dup {
+			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf("%s is set in both env and secrets; keep one", n), "spec", "secrets", n)
+			continue
+		}
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var out []corev1.EnvVar
+	for i, n := range names {
+		field := "spec.template.spec.containers[0].env[" + strconv.Itoa(i) + "]"
+		if v, ok := s.Env[n]; ok {
+			out = append(out, corev1.EnvVar{Name: n, Value: v})
+			c.set("Deployment", field, "spec", "env", n)
+			continue
+		}
+		ref := s.Secrets[n]
+		out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
+		}})
+		c.set("Deployment", field, "spec", "secrets", n)
+	}
+	return out
+}
+
+func (c *compiler) resources() corev1.ResourceRequirements {
+	r := c.app.Spec.Resources
+	const res = "spec.template.spec.containers[0].resources"
+	rr := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse(r.CPU),
+			corev1.ResourceMemory: resource.MustParse(r.Memory),
+		},
+		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(or(r.MemoryLimit, r.Memory))},
+	}
+	c.set("Deployment", res+".requests.cpu", "spec", "resources", "cpu")
+	c.set("Deployment", res+".requests.memory", "spec", "resources", "memory")
+	c.set("Deployment", res+".limits.memory", "spec", "resources", "memory")
+	if r.MemoryLimit != "" {
+		c.set("Deployment", res+".limits.memory", "spec", "resources", "memoryLimit")
+	}
+	if r.CPULimit != "" {
+		rr.Limits[corev1.ResourceCPU] = resource.MustParse(r.CPULimit)
+		c.set("Deployment", res+".limits.cpu", "spec", "resources", "cpuLimit")
+	}
+	if rr.Limits.Memory().Cmp(*rr.Requests.Memory()) < 0 {
+		c.finding(diag.Error, "build/memory-limit", fmt.Sprintf("resources.memoryLimit %s is below the memory request %s", r.MemoryLimit, r.Memory),
+			"spec", "resources", "memoryLimit")
+	}
+	return rr
+}
+
+// probe checks the app on its one port, the way its protocol allows.
+func (c *compiler) probe(kind, path string) *corev1.Probe {
+	s := c.app.Spec
+	field := "spec.template.spec.containers[0]." + kind + "Probe"
+	var h corev1.ProbeHandler
+	switch s.Protocol {
+	case "grpc":
+		h.GRPC = &corev1.GRPCAction{Port: int32(s.Port)}
+		c.set("Deployment", field+".grpc.port", "spec", "port")
+	case "tcp":
+		h.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(int32(s.Port))}
+		c.set("Deployment", field+".tcpSocket.port", "spec", "port")
+	default:
+		h.HTTPGet = &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(int32(s.Port))}
+		c.set("Deployment", field+".httpGet.port", "spec", "port")
+		c.set("Deployment", field+".httpGet.path", "spec", "health", kind)
+	}
+	c.set("Deployment", field, "spec", "protocol")
+	return &corev1.Probe{ProbeHandler: h}
+}
+
+// spread keeps replicas apart as the SLA tier asks: over nodes, then zones.
+func (c *compiler) spread() []corev1.TopologySpreadConstraint {
+	var out []corev1.TopologySpreadConstraint
+	for _, sp := range []struct{ key, when string }{
+		{"kubernetes.io/hostname", c.tier.HostSpread},
+		{"topology.kubernetes.io/zone", c.tier.ZoneSpread},
+	} {
+		if sp.when == "" || c.minRepl < 2 {
+			continue
+		}
+		out = append(out, corev1.TopologySpreadConstraint{
+			MaxSkew: 1, TopologyKey: sp.key, WhenUnsatisfiable: corev1.UnsatisfiableConstraintAction(sp.when),
+			LabelSelector: c.selector(),
+		})
+	}
+	return out
+}
+
+func (c *compiler) pdb() runtime.Object {
+	if c.minRepl < 2 {
+		return nil
+	}
+	p := &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: c.meta("PodDisruptionBudget"),
+		Spec:       policyv1.PodDisruptionBudgetSpec{Selector: c.selector()},
+	}
+	minA, maxU := pdbFor(c.minRepl)
+	if maxU > 0 {
+		p.Spec.MaxUnavailable = ptr(intstr.FromInt32(int32(maxU)))
+		c.set("PodDisruptionBudget", "spec.maxUnavailable", c.replicaOrigin()...)
+	} else {
+		p.Spec.MinAvailable = ptr(intstr.FromInt32(int32(minA)))
+		c.set("PodDisruptionBudget", "spec.minAvailable", c.replicaOrigin()...)
+	}
+	return p
+}
+
+func (c *compiler) hpa() runtime.Object {
+	if c.maxRepl <= c.minRepl {
+		return nil
+	}
+	s := c.app.Spec
+	c.set("HorizontalPodAutoscaler", "spec.minReplicas", c.replicaOrigin()...)
+	c.set("HorizontalPodAutoscaler", "spec.maxReplicas", "spec", "scaling", "max")
+	c.set("HorizontalPodAutoscaler", "spec.metrics", "spec", "scaling", "cpuTarget")
+	return &autoscalingv2.HorizontalPodAutoscaler{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
+		ObjectMeta: c.meta("HorizontalPodAutoscaler"),
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: c.app.Metadata.Name},
+			MinReplicas:    ptr(int32(c.minRepl)),
+			MaxReplicas:    int32(c.maxRepl),
+			Metrics: []autoscalingv2.MetricSpec{{
+				Type: autoscalingv2.ResourceMetricSourceType,
+				Resource: &autoscalingv2.ResourceMetricSource{
+					Name:   corev1.ResourceCPU,
+					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(s.Scaling.CPUTarget))},
+				},
+			}},
+		},
+	}
+}
+
+func (c *compiler) networkPolicy() runtime.Object {
+	port := intstr.FromInt32(int32(c.app.Spec.Port))
+	c.set("NetworkPolicy", "spec.ingress[0].ports[0].port", "spec", "port")
+	return &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: c.meta("NetworkPolicy"),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: *c.selector(),
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: &port}},
+			}},
+		},
+	}
+}
+
+func (c *compiler) ingress() runtime.Object {
+	in := c.app.Spec.Ingress
+	if in == nil {
+		return nil
+	}
+	if in.Host == "" {
+		c.finding(diag.Error, "build/ingress-host", "ingress has no host: this environment sets ingress fields but neither it nor the app names a host", "spec", "ingress")
+	}
+	const rule = "spec.rules[0]"
+	c.set("Ingress", rule+".host", "spec", "ingress", "host")
+	c.set("Ingress", rule+".http.paths[0].path", "spec", "ingress", "path")
+	c.set("Ingress", rule+".http.paths[0].backend.service.port.number", "spec", "port")
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: c.meta("Ingress"),
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
+			Host: in.Host,
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{
+					Path: in.Path, PathType: ptr(networkingv1.PathTypePrefix),
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+						Name: c.app.Metadata.Name, Port: networkingv1.ServiceBackendPort{Number: int32(c.app.Spec.Port)},
+					}},
+				}},
+			}},
+		}}},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

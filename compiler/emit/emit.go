@@ -1,0 +1,63 @@
+// Package emit is the last stage: it turns built objects into files —
+// rendered manifests per environment and the kustomize base and overlays —
+// and writes them so that a reader never sees a half-written tree.
+//
+// Output is deterministic: objects keep the compile order, keys are sorted,
+// and nothing depends on map iteration or scheduling.
+package emit
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/compile"
+)
+
+// YAML renders objects as one multi-document YAML stream.
+func YAML(objs []compile.Object) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		b, err := yaml.Marshal(o.Content)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", o.Key(), err)
+		}
+		buf.Write(b)
+	}
+	return buf.Bytes(), nil
+}
+
+// Files returns the output tree of one app, keyed by slash-separated path
+// relative to the app's output directory:
+//
+//	rendered/<env>.yaml             every object of the environment, ready for kubectl apply
+//	base/kustomization.yaml         the app without overrides, one file per object
+//	overlays/<env>/kustomization.yaml  the environment's differences from base, as patches
+func Files(r *build.Result) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, env := range r.Envs {
+		b, err := YAML(env.Objects)
+		if err != nil {
+			return nil, err
+		}
+		files["rendered/"+env.Name+".yaml"] = b
+	}
+	if err := kustomizeBase(files, r.Base.Objects); err != nil {
+		return nil, err
+	}
+	for _, env := range r.Envs {
+		if err := kustomizeOverlay(files, env.Name, r.Base.Objects, env.Objects); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// objectFile names the file of one object in base/: deployment.yaml.
+func objectFile(o compile.Object) string { return strings.ToLower(o.Kind) + ".yaml" }

@@ -1,0 +1,103 @@
+// Package overlay is the environment stage: it merges one environment's
+// overrides into the app, in typed Go, before the app is compiled. Because
+// the merged app is compiled like any other, a value an environment changes
+// needs no patching afterwards, and its origin is the override's own line.
+package overlay
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/kilnhq/kiln/compiler/app"
+)
+
+// Default names the one environment of an app that declares none.
+const Default = "default"
+
+// Environments returns the names of a's environments in sorted order, or
+// [Default] when it declares none.
+func Environments(a *app.App) []string {
+	if len(a.Spec.Environments) == 0 {
+		return []string{Default}
+	}
+	return slices.Sorted(maps.Keys(a.Spec.Environments))
+}
+
+// Apply returns a copy of a with env's overrides merged in: a field an
+// override sets replaces the base value; env and secrets merge by name.
+// The result declares no environments. a itself is not changed.
+func Apply(a *app.App, env string) *app.App {
+	out := *a
+	out.Spec.Environments = nil
+	ov, ok := a.Spec.Environments[env]
+	if !ok {
+		return &out
+	}
+	s := &out.Spec
+	if ov.Image != "" {
+		s.Image = ov.Image
+	}
+	if r := ov.Resources; r != nil {
+		s.Resources = app.Resources{
+			CPU:         or(r.CPU, s.Resources.CPU),
+			Memory:      or(r.Memory, s.Resources.Memory),
+			MemoryLimit: or(r.MemoryLimit, s.Resources.MemoryLimit),
+			CPULimit:    or(r.CPULimit, s.Resources.CPULimit),
+		}
+	}
+	if sc := ov.Scaling; sc != nil {
+		merged := app.Scaling{CPUTarget: 70}
+		if s.Scaling != nil {
+			merged = *s.Scaling
+		}
+		merged.Min = orPtr(sc.Min, merged.Min)
+		merged.Max = orPtr(sc.Max, merged.Max)
+		if sc.CPUTarget != nil {
+			merged.CPUTarget = *sc.CPUTarget
+		}
+		s.Scaling = &merged
+	}
+	if len(ov.Env) > 0 {
+		s.Env = mergeMaps(s.Env, ov.Env)
+	}
+	if len(ov.Secrets) > 0 {
+		s.Secrets = mergeMaps(s.Secrets, ov.Secrets)
+	}
+	if in := ov.Ingress; in != nil {
+		merged := app.Ingress{Path: "/"}
+		if s.Ingress != nil {
+			merged = *s.Ingress
+		}
+		merged.Host = or(in.Host, merged.Host)
+		merged.Path = or(in.Path, merged.Path)
+		s.Ingress = &merged
+	}
+	if ov.SLA != nil {
+		sla := *ov.SLA
+		s.SLA = &sla
+	}
+	return &out
+}
+
+func or(v, base string) string {
+	if v != "" {
+		return v
+	}
+	return base
+}
+
+func orPtr(v, base *int) *int {
+	if v != nil {
+		return v
+	}
+	return base
+}
+
+func mergeMaps[V any](base, over map[string]V) map[string]V {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]V{}
+	}
+	maps.Copy(out, over)
+	return out
+}

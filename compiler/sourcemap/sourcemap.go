@@ -1,0 +1,153 @@
+// Package sourcemap records which field of the app definition produced each
+// field of each emitted object, and finds where that field was written, so
+// that a finding about emitted output lands on the line the user can change.
+//
+// Origins are app field paths (["spec", "port"]). A Resolver turns one into
+// a position for an environment: the override in spec.environments.<env>
+// when that environment sets the field, the base field otherwise, and for a
+// value the user never wrote (a default), the closest field above it that
+// the user did write.
+package sourcemap
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// A Map holds the origins of the fields of a set of emitted objects.
+// The zero value is not usable; call New.
+type Map struct {
+	objects map[string]map[string][]string // object key → field path → app path
+}
+
+// New returns an empty Map.
+func New() *Map { return &Map{objects: map[string]map[string][]string{}} }
+
+// ObjectKey names an object in a Map: "Deployment/checkout".
+func ObjectKey(kind, name string) string { return kind + "/" + name }
+
+// Set records that field (a path such as
+// "spec.template.spec.containers[0].image") of object obj came from the app
+// field at origin. A later Set of the same field wins.
+func (m *Map) Set(obj, field string, origin ...string) {
+	fields := m.objects[obj]
+	if fields == nil {
+		fields = map[string][]string{}
+		m.objects[obj] = fields
+	}
+	fields[field] = origin
+}
+
+// Origin returns the app path recorded for field of obj, or for the nearest
+// enclosing field that has one ("spec.template.spec" for a field inside
+// it), and whether any was found.
+func (m *Map) Origin(obj, field string) ([]string, bool) {
+	fields := m.objects[obj]
+	for p := field; ; p = Parent(p) {
+		if o, ok := fields[p]; ok {
+			return o, true
+		}
+		if p == "" {
+			return nil, false
+		}
+	}
+}
+
+// Fields returns the recorded fields of obj and their origins.
+func (m *Map) Fields(obj string) map[string][]string { return m.objects[obj] }
+
+// Parent returns the path that encloses p: "a.b[0]" → "a.b", "a.b" → "a".
+func Parent(p string) string {
+	if i := strings.LastIndexAny(p, ".["); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// A Location is where an app field was written.
+type Location struct {
+	Path    []string   // the path in the document: the override's path when an environment sets the field
+	Pos     source.Pos // the key as written
+	End     source.Pos
+	Default bool // the field was not written; Pos is the closest field above it that was
+}
+
+// A Resolver locates app fields in the document of one environment.
+type Resolver struct {
+	Doc *load.Doc
+	Env string // "" or the default environment: base fields only
+}
+
+// Locate returns where the app field at path was written for r's
+// environment.
+func (r Resolver) Locate(path []string) Location {
+	if r.Env != "" && len(path) > 1 && path[0] == "spec" {
+		over := append([]string{"spec", "environments", r.Env}, path[1:]...)
+		if pos, end, found := r.Doc.Locate(over); found {
+			return Location{Path: over, Pos: pos, End: end}
+		}
+	}
+	pos, end, found := r.Doc.Locate(path)
+	return Location{Path: path, Pos: pos, End: end, Default: !found}
+}
+
+// Lookup returns the value at a field path such as
+// "spec.template.spec.containers[0].image" in an object's content.
+func Lookup(content map[string]any, path string) (any, bool) {
+	var cur any = content
+	for _, elem := range Split(path) {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[elem]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(elem)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			cur = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Split splits a field path into its elements: "a.b[0].c" → a, b, 0, c.
+// A key that itself holds dots (a label such as app.kubernetes.io/name)
+// cannot be addressed this way; kiln's own paths never need one.
+func Split(path string) []string {
+	if path == "" {
+		return nil
+	}
+	var out []string
+	for _, part := range strings.Split(path, ".") {
+		for {
+			i := strings.IndexByte(part, '[')
+			if i < 0 {
+				out = append(out, part)
+				break
+			}
+			if i > 0 {
+				out = append(out, part[:i])
+			}
+			j := strings.IndexByte(part, ']')
+			if j < i {
+				out = append(out, part)
+				break
+			}
+			out = append(out, part[i+1:j])
+			part = part[j+1:]
+			if part == "" {
+				break
+			}
+		}
+	}
+	return out
+}
