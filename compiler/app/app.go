@@ -122,4 +122,7 @@ type PatchTarget struct {
 	Name    string `json:"name,omitempty"`
 	Group   string `json:"group,omitempty"`
 	Version string `json:"version,omitempty"`
+
+	LabelSelector      string `json:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty"`
 }

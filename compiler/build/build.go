@@ -1,5 +1,5 @@
 // Package build runs the stages after the schema check for one app: for
-// each environment, overlay → compile → patch, and positions every finding
+// each environment, overlay → compile → patch (→ validate), and positions every finding
 // through the source map at the line of the app definition that explains it.
 package build
 
@@ -9,6 +9,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
+	"github.com/kilnhq/kiln/compiler/patch"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 )
 
@@ -70,13 +71,23 @@ func one(doc *load.Doc, a *app.App, env string) (Env, diag.List, error) {
 	if err != nil {
 		return Env{}, nil, err
 	}
+	objs, pf, err := patch.Apply(c.Objects, a.Spec.Patches, c.Origins)
+	if err != nil {
+		return Env{}, nil, err
+	}
 	var ds diag.List
-	for _, f := range c.Findings {
+	for _, f := range append(c.Findings, pf...) {
 		loc := r.Locate(f.Path)
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: load.PathString(loc.Path)})
 	}
-	return Env{Name: env, Objects: c.Objects, Origins: c.Origins, Resolver: r}, ds, nil
+	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r}, ds, nil
+}
+
+// IsBadInput reports whether d means the definition itself is unusable (a
+// patch that cannot apply), rather than a finding about valid output.
+func IsBadInput(d diag.Diagnostic) bool {
+	return d.Severity == diag.Error && d.Code == "build/patch"
 }
 
 func internal(doc *load.Doc, err error) diag.Diagnostic {

@@ -1,7 +1,11 @@
 package compile
 
 import (
+	"bytes"
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
 )
 
 // toObject converts a typed object into plain data and drops what the
@@ -41,4 +45,20 @@ func prune(m map[string]any) {
 			}
 		}
 	}
+}
+
+// YAML renders objects as one multi-document YAML stream.
+func YAML(objs []Object) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		b, err := yaml.Marshal(o.Content)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", o.Key(), err)
+		}
+		buf.Write(b)
+	}
+	return buf.Bytes(), nil
 }

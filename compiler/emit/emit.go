@@ -7,31 +7,11 @@
 package emit
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/compile"
 )
-
-// YAML renders objects as one multi-document YAML stream.
-func YAML(objs []compile.Object) ([]byte, error) {
-	var buf bytes.Buffer
-	for i, o := range objs {
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		b, err := yaml.Marshal(o.Content)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", o.Key(), err)
-		}
-		buf.Write(b)
-	}
-	return buf.Bytes(), nil
-}
 
 // Files returns the output tree of one app, keyed by slash-separated path
 // relative to the app's output directory:
@@ -42,7 +22,7 @@ func YAML(objs []compile.Object) ([]byte, error) {
 func Files(r *build.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	for _, env := range r.Envs {
-		b, err := YAML(env.Objects)
+		b, err := compile.YAML(env.Objects)
 		if err != nil {
 			return nil, err
 		}

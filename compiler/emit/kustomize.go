@@ -37,7 +37,7 @@ func newKustomization() kustomization {
 func kustomizeBase(files map[string][]byte, objs []compile.Object) error {
 	k := newKustomization()
 	for _, o := range objs {
-		b, err := YAML([]compile.Object{o})
+		b, err := compile.YAML([]compile.Object{o})
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func kustomizeOverlay(files map[string][]byte, env string, base, objs []compile.
 		b, ok := byKey[o.Key()]
 		delete(byKey, o.Key())
 		if !ok {
-			y, err := YAML([]compile.Object{o})
+			y, err := compile.YAML([]compile.Object{o})
 			if err != nil {
 				return err
 			}

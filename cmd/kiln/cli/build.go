@@ -118,6 +118,9 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 		res, ds := build.Build(c.doc, c.app)
 		all = append(all, ds...)
+		if slices.ContainsFunc(ds, build.IsBadInput) {
+			badInput = true
+		}
 		c.file.Valid = !ds.HasErrors()
 		files = append(files, c.file)
 		if res == nil {

@@ -1,0 +1,156 @@
+// Package patch applies the app's own patches (spec.patches), the escape
+// hatch for what the app definition cannot say, to the compiled objects. It
+// uses kustomize's PatchTransformer, so RFC 6902 JSON patches, strategic
+// merge patches and target selectors behave exactly as in kustomize.
+//
+// Every field a patch adds or changes is recorded in the source map as
+// coming from that patch, so a later finding about it lands on the patch.
+package patch
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/builtins"
+	"sigs.k8s.io/kustomize/api/provider"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/sourcemap"
+)
+
+// Apply applies patches in order to objs and returns the patched objects.
+// A patch that cannot be applied (malformed, a path that does not exist, a
+// target that matches nothing) is a finding at that patch; the objects are
+// then returned unpatched by it.
+func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) ([]compile.Object, []compile.Finding, error) {
+	if len(patches) == 0 {
+		return objs, nil, nil
+	}
+	rf := resmap.NewFactory(provider.NewDefaultDepProvider().GetResourceFactory())
+	helpers := resmap.NewPluginHelpers(nil, nil, rf, nil)
+	var findings []compile.Finding
+	for i, p := range patches {
+		next, err := applyOne(rf, helpers, objs, p)
+		if err != nil {
+			findings = append(findings, compile.Finding{
+				Path: patchPath(i, err.field), Severity: diag.Error, Code: "build/patch", Message: err.msg,
+			})
+			continue
+		}
+		record(origins, objs, next, i)
+		objs = next
+	}
+	return objs, findings, nil
+}
+
+type patchError struct {
+	field string // "patch" or "target"
+	msg   string
+}
+
+func patchPath(i int, field string) []string {
+	return []string{"spec", "patches", strconv.Itoa(i), field}
+}
+
+func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
+	stream, err := compile.YAML(objs)
+	if err != nil {
+		return nil, &patchError{"patch", err.Error()}
+	}
+	m, err := rf.NewResMapFromBytes(stream)
+	if err != nil {
+		return nil, &patchError{"patch", err.Error()}
+	}
+	sel := selector(p.Target)
+	if matched, err := m.Select(sel); err != nil {
+		return nil, &patchError{"target", "invalid target: " + clean(err)}
+	} else if len(matched) == 0 {
+		return nil, &patchError{"target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)", describe(p.Target), kinds(objs))}
+	}
+	cfg, err := yaml.Marshal(map[string]any{"patch": p.Patch, "target": sel})
+	if err != nil {
+		return nil, &patchError{"patch", err.Error()}
+	}
+	plugin := builtins.NewPatchTransformerPlugin()
+	if err := plugin.Config(h, cfg); err != nil {
+		return nil, &patchError{"patch", configError(p.Patch, err)}
+	}
+	if err := plugin.Transform(m); err != nil {
+		return nil, &patchError{"patch", "the patch cannot be applied: " + clean(err)}
+	}
+	var out []compile.Object
+	for _, r := range m.Resources() {
+		content, err := r.Map()
+		if err != nil {
+			return nil, &patchError{"patch", err.Error()}
+		}
+		out = append(out, compile.Object{APIVersion: r.GetApiVersion(), Kind: r.GetKind(), Name: r.GetName(), Content: content})
+	}
+	return out, nil
+}
+
+// configError explains why kustomize could not read a patch, with the
+// usual cause of each failure.
+func configError(text string, err error) string {
+	var v any
+	if yaml.Unmarshal([]byte(text), &v) != nil {
+		return "the patch is not valid YAML: " + clean(err)
+	}
+	if m, ok := v.(map[string]any); ok {
+		if _, hasKind := m["kind"]; !hasKind {
+			return "a strategic merge patch is a partial object with apiVersion, kind and metadata.name, as kustomize requires; this one has no kind"
+		}
+	}
+	return "the patch is neither a JSON patch (a list of operations) nor a strategic merge patch (a partial object): " + clean(err)
+}
+
+func selector(t app.PatchTarget) types.Selector {
+	return types.Selector{
+		ResId:              resid.ResId{Gvk: resid.Gvk{Group: t.Group, Version: t.Version, Kind: t.Kind}, Name: t.Name},
+		LabelSelector:      t.LabelSelector,
+		AnnotationSelector: t.AnnotationSelector,
+	}
+}
+
+func describe(t app.PatchTarget) string {
+	var parts []string
+	for _, kv := range [][2]string{{"kind", t.Kind}, {"name", t.Name}, {"group", t.Group}, {"version", t.Version},
+		{"labelSelector", t.LabelSelector}, {"annotationSelector", t.AnnotationSelector}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+" "+kv[1])
+		}
+	}
+	if len(parts) == 0 {
+		return "empty"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func kinds(objs []compile.Object) string {
+	var ks []string
+	for _, o := range objs {
+		ks = append(ks, o.Key())
+	}
+	return strings.Join(ks, ", ")
+}
+
+// kustomize wraps errors with the whole patch text and internal context;
+// the user wrote the patch and sees it at the position we report.
+var noise = regexp.MustCompile(`\s+(in|from) \[patch: .*$|\s*\[patch: ".*"\]`)
+
+func clean(err error) string {
+	msg := err.Error()
+	msg = noise.ReplaceAllString(msg, "")
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}
