@@ -4,6 +4,8 @@
 package build
 
 import (
+	"fmt"
+
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -11,6 +13,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
+	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // An Env is one environment's rendered objects and their origins.
@@ -28,11 +31,16 @@ type Result struct {
 	Envs []Env // one per environment, sorted by name
 }
 
+// Options control Build.
+type Options struct {
+	Validator *validate.Validator // the Kubernetes version to validate against
+}
+
 // Build compiles a, checked from doc, for each of its environments.
-func Build(doc *load.Doc, a *app.App) (*Result, diag.List) {
+func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	res := &Result{App: a}
 	var ds diag.List
-	base, more, err := one(doc, a, "")
+	base, more, err := one(doc, a, "", opts)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -50,7 +58,7 @@ func Build(doc *load.Doc, a *app.App) (*Result, diag.List) {
 			res.Envs = append(res.Envs, env)
 			continue
 		}
-		env, more, err := one(doc, a, name)
+		env, more, err := one(doc, a, name, opts)
 		if err != nil {
 			return nil, diag.List{internal(doc, err)}
 		}
@@ -65,7 +73,7 @@ func Build(doc *load.Doc, a *app.App) (*Result, diag.List) {
 	return res, ds.Sort()
 }
 
-func one(doc *load.Doc, a *app.App, env string) (Env, diag.List, error) {
+func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	c, err := compile.Compile(overlay.Apply(a, env))
 	if err != nil {
@@ -75,13 +83,30 @@ func one(doc *load.Doc, a *app.App, env string) (Env, diag.List, error) {
 	if err != nil {
 		return Env{}, nil, err
 	}
+	findings := append(c.Findings, pf...)
+	for _, o := range objs {
+		for _, v := range opts.Validator.Validate(o) {
+			findings = append(findings, invalid(o, v, c.Origins, opts.Validator.Version()))
+		}
+	}
 	var ds diag.List
-	for _, f := range append(c.Findings, pf...) {
+	for _, f := range findings {
 		loc := r.Locate(f.Path)
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: load.PathString(loc.Path)})
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r}, ds, nil
+}
+
+// invalid turns a schema violation in an emitted object into a finding at
+// the app field that produced the field, or the closest one that did.
+func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, version string) compile.Finding {
+	origin, ok := origins.Origin(o.Key(), v.Path)
+	if !ok {
+		origin = []string{"spec"}
+	}
+	return compile.Finding{Path: origin, Severity: diag.Error, Code: "kube/schema",
+		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
 }
 
 // IsBadInput reports whether d means the definition itself is unusable (a

@@ -12,9 +12,12 @@ import (
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 type buildOptions struct {
@@ -25,6 +28,7 @@ type buildOptions struct {
 	noColor       bool
 	stdinFilename string
 	explainOrigin string
+	kubeVersion   string
 }
 
 func init() {
@@ -69,6 +73,7 @@ Examples:
 			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
 		},
@@ -91,6 +96,11 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	s, err := schema.Load()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
+		return ExitBadInput
+	}
+	validator, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: --kube-version: %v\n", err)
 		return ExitBadInput
 	}
 	inputs, err := gather(env, o.stdinFilename, args)
@@ -116,7 +126,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			files = append(files, c.file)
 			continue
 		}
-		res, ds := build.Build(c.doc, c.app)
+		res, ds := build.Build(c.doc, c.app, build.Options{Validator: validator})
 		all = append(all, ds...)
 		if slices.ContainsFunc(ds, build.IsBadInput) {
 			badInput = true
@@ -250,7 +260,7 @@ func explainOrigin(env *Env, r *build.Result, what string) int {
 			how = "a default; nearest written field"
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s %s = %s, %s %s:%d:%d (%s)\n", e.Name, obj.Key(), field, value, how,
-			loc.Pos.File.Name, line, col, strings.Join(origin, "."))
+			loc.Pos.File.Name, line, col, load.PathString(loc.Path))
 	}
 	if !found {
 		return ExitBadInput

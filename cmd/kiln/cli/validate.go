@@ -57,11 +57,11 @@ Examples:
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			return o
 		},
-		run: func(env *Env, opts any, args []string) int { return validate(env, opts.(*validateOptions), args) },
+		run: func(env *Env, opts any, args []string) int { return runValidate(env, opts.(*validateOptions), args) },
 	})
 }
 
-func validate(env *Env, o *validateOptions, args []string) int {
+func runValidate(env *Env, o *validateOptions, args []string) int {
 	if o.format != "text" && o.format != "json" {
 		fmt.Fprintf(env.Stderr, "kiln validate: unknown --format %q (valid: text, json)\n", o.format)
 		return ExitBadInput

@@ -1,0 +1,259 @@
+// Package validate is the validate stage: it checks every emitted object
+// against the Kubernetes API schema of the chosen version, strictly, as
+// `kubectl --validate=strict` would: unknown fields, wrong types and missing
+// required fields are errors. The schemas are embedded (schemas/kube), so
+// validation never touches the network.
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/schemas/kube"
+)
+
+// A Violation is one way an object breaks the API schema.
+type Violation struct {
+	Path    string // field path in the object, e.g. "spec.replicass"
+	Message string
+}
+
+// A Validator validates objects against one Kubernetes version. It is safe
+// for concurrent use; each kind's schema is compiled once, on first use.
+type Validator struct {
+	version  string
+	url      string
+	doc      map[string]any
+	kinds    map[string]string
+	compiler *jsonschema.Compiler
+
+	mu      sync.Mutex
+	schemas map[string]*jsonschema.Schema
+}
+
+var validators sync.Map // version → func() (*Validator, error)
+
+// For returns the Validator of a Kubernetes minor version ("1.37"); "" is
+// the newest kiln ships.
+func For(version string) (*Validator, error) {
+	if version == "" {
+		version = kube.Default()
+	}
+	f, _ := validators.LoadOrStore(version, sync.OnceValues(func() (*Validator, error) { return load(version) }))
+	return f.(func() (*Validator, error))()
+}
+
+func load(version string) (*Validator, error) {
+	raw, err := kube.Schema(version)
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{version: version, url: "kube-" + version + ".json", schemas: map[string]*jsonschema.Schema{}}
+	if err := json.Unmarshal(raw, &v.doc); err != nil {
+		return nil, fmt.Errorf("kube schema %s: %v", version, err)
+	}
+	v.kinds = map[string]string{}
+	for k, name := range v.doc[kube.KindsKey].(map[string]any) {
+		v.kinds[k] = name.(string)
+	}
+	v.compiler = jsonschema.NewCompiler()
+	v.compiler.Draft = jsonschema.Draft2020
+	if err := v.compiler.AddResource(v.url, bytes.NewReader(raw)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Version is the Kubernetes minor version v validates against.
+func (v *Validator) Version() string { return v.version }
+
+func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, error) {
+	name, ok := v.kinds[apiVersion+"/"+kind]
+	if !ok {
+		return nil, fmt.Errorf("Kubernetes %s has no kind %s in %s", v.version, kind, apiVersion)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s, ok := v.schemas[name]; ok {
+		return s, nil
+	}
+	s, err := v.compiler.Compile(v.url + "#/$defs/" + name)
+	if err != nil {
+		return nil, err
+	}
+	v.schemas[name] = s
+	return s, nil
+}
+
+// Validate returns every way obj breaks the schema of its kind, sorted by path.
+func (v *Validator) Validate(obj compile.Object) []Violation {
+	s, err := v.schemaFor(obj.APIVersion, obj.Kind)
+	if err != nil {
+		return []Violation{{Path: "apiVersion", Message: err.Error()}}
+	}
+	// Validate sees the object as JSON would: numbers as json.Number.
+	raw, err := json.Marshal(obj.Content)
+	if err != nil {
+		return []Violation{{Message: err.Error()}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var inst any
+	if err := dec.Decode(&inst); err != nil {
+		return []Violation{{Message: err.Error()}}
+	}
+	err = s.Validate(inst)
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	seen := map[string]bool{}
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		for _, c := range e.Causes {
+			walk(c)
+		}
+		if len(e.Causes) > 0 {
+			return
+		}
+		for _, viol := range v.describe(e, inst) {
+			if key := viol.Path + "\x00" + viol.Message; !seen[key] {
+				seen[key] = true
+				out = append(out, viol)
+			}
+		}
+	}
+	walk(ve)
+	slices.SortFunc(out, func(a, b Violation) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+func (v *Validator) describe(e *jsonschema.ValidationError, inst any) []Violation {
+	path := splitPointer(e.InstanceLocation)
+	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
+	i := strings.LastIndex(frag, "/")
+	keyword := frag[i+1:]
+	node, _ := resolve(v.doc, frag[:max(i, 0)]).(map[string]any)
+	at := fieldPath(path)
+	switch keyword {
+	case "additionalProperties":
+		obj, _ := lookup(inst, path).(map[string]any)
+		props, _ := node["properties"].(map[string]any)
+		var out []Violation
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			if _, known := props[k]; !known {
+				out = append(out, Violation{Path: fieldPath(append(path, k)), Message: fmt.Sprintf("unknown field %q", k)})
+			}
+		}
+		return out
+	case "required":
+		obj, _ := lookup(inst, path).(map[string]any)
+		var out []Violation
+		for _, r := range node["required"].([]any) {
+			if _, ok := obj[r.(string)]; !ok {
+				out = append(out, Violation{Path: at, Message: fmt.Sprintf("missing required field %q", r)})
+			}
+		}
+		return out
+	case "type":
+		return []Violation{{Path: at, Message: fmt.Sprintf("must be of type %v", typeName(node["type"]))}}
+	case "enum":
+		return []Violation{{Path: at, Message: fmt.Sprintf("must be one of %v", node["enum"])}}
+	}
+	return []Violation{{Path: at, Message: e.Message}}
+}
+
+func typeName(t any) string {
+	if l, ok := t.([]any); ok {
+		var s []string
+		for _, x := range l {
+			s = append(s, fmt.Sprint(x))
+		}
+		return strings.Join(s, " or ")
+	}
+	return fmt.Sprint(t)
+}
+
+func splitPointer(p string) []string {
+	if p == "" {
+		return nil
+	}
+	r := strings.NewReplacer("~1", "/", "~0", "~")
+	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i := range parts {
+		if u, err := url.PathUnescape(parts[i]); err == nil {
+			parts[i] = u
+		}
+		parts[i] = r.Replace(parts[i])
+	}
+	return parts
+}
+
+// fieldPath renders path elements as kiln's field paths: a.b[0].c.
+func fieldPath(elems []string) string {
+	var b strings.Builder
+	for _, e := range elems {
+		if isIndex(e) {
+			b.WriteString("[" + e + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(e)
+	}
+	return b.String()
+}
+
+func isIndex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+func lookup(v any, path []string) any {
+	for _, p := range path {
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[p]
+		case []any:
+			var i int
+			fmt.Sscan(p, &i)
+			if i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func resolve(doc any, pointer string) any {
+	node := doc
+	for _, tok := range splitPointer(pointer) {
+		switch n := node.(type) {
+		case map[string]any:
+			node = n[tok]
+		case []any:
+			var i int
+			fmt.Sscan(tok, &i)
+			if i < 0 || i >= len(n) {
+				return nil
+			}
+			node = n[i]
+		default:
+			return nil
+		}
+	}
+	return node
+}
