@@ -31,11 +31,14 @@ fuzz: ## Fuzz each loader for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJsonnet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 
-golden: ## Rewrite the expected output in testscripts/*.txtar; review the diff before committing.
+golden: ## Rewrite golden files (testscripts, built examples); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update
+	$(GO) test ./compiler/build -run TestGolden -update
+	$(GO) test ./compiler/compile -run TestSLADoc -update
 
-schema: ## Regenerate schemas/app.schema.json from schemas/app.cue.
+schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes schemas from k8s.io/kubernetes.
 	$(GO) test ./compiler/schema -run TestJSONSchemaUpToDate -update
+	$(GO) run ./schemas/kube/gen
 
 bench: ## Benchmarks, and kiln's start-up beside a hello-world Go binary's.
 	$(GO) test ./compiler/... -run '^$$' -bench . -benchmem

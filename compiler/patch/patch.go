@@ -92,6 +92,7 @@ func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object
 		if err != nil {
 			return nil, &patchError{"patch", err.Error()}
 		}
+		dropInternalAnnotations(content)
 		out = append(out, compile.Object{APIVersion: r.GetApiVersion(), Kind: r.GetKind(), Name: r.GetName(), Content: content})
 	}
 	return out, nil
@@ -110,6 +111,22 @@ func configError(text string, err error) string {
 		}
 	}
 	return "the patch is neither a JSON patch (a list of operations) nor a strategic merge patch (a partial object): " + clean(err)
+}
+
+// dropInternalAnnotations removes the bookkeeping annotations kustomize's
+// transformers leave on a resource (internal.config.kubernetes.io/...);
+// kustomize build strips them too, and they are not the user's.
+func dropInternalAnnotations(content map[string]any) {
+	meta, _ := content["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	for k := range ann {
+		if strings.HasPrefix(k, "internal.config.kubernetes.io/") {
+			delete(ann, k)
+		}
+	}
+	if ann != nil && len(ann) == 0 {
+		delete(meta, "annotations")
+	}
 }
 
 func selector(t app.PatchTarget) types.Selector {

@@ -1,0 +1,186 @@
+package build_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden from the examples")
+
+func validator(t testing.TB) *validate.Validator {
+	v, err := validate.For("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// buildFile loads, checks and builds one definition, failing on errors.
+func buildFile(t testing.TB, name string, src []byte) (*build.Result, diag.List) {
+	t.Helper()
+	s, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, ds := load.Load(source.NewFile(name, src), load.Options{Root: filepath.Dir(name)})
+	if ds.HasErrors() {
+		t.Fatalf("%s: %v", name, ds)
+	}
+	a, ds := check.Check(doc, s)
+	if ds.HasErrors() {
+		t.Fatalf("%s: %v", name, ds)
+	}
+	res, ds := build.Build(doc, a, build.Options{Validator: validator(t)})
+	if ds.HasErrors() {
+		t.Fatalf("%s: %v", name, ds)
+	}
+	return res, ds
+}
+
+func examples(t *testing.T) []string {
+	paths, err := filepath.Glob("../../examples/*/kiln.*")
+	if err != nil || len(paths) < 5 {
+		t.Fatalf("examples: %v %v", paths, err)
+	}
+	return paths
+}
+
+// TestGolden builds every example and compares every output file, for
+// every environment, with testdata/golden/<example>/. Run `make golden` to
+// rewrite them, then review the diff.
+func TestGolden(t *testing.T) {
+	for _, p := range examples(t) {
+		example := filepath.Base(filepath.Dir(p))
+		t.Run(example, func(t *testing.T) {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _ := buildFile(t, p, src)
+			files, err := emit.Files(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join("testdata", "golden", example)
+			if *update {
+				if err := emit.WriteTree(dir, files); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var onDisk []string
+			filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					rel, _ := filepath.Rel(dir, path)
+					onDisk = append(onDisk, filepath.ToSlash(rel))
+				}
+				return nil
+			})
+			var made []string
+			for name, data := range files {
+				made = append(made, name)
+				want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+				if err != nil {
+					t.Errorf("%s: not in the golden files (run make golden)", name)
+					continue
+				}
+				if !bytes.Equal(data, want) {
+					t.Errorf("%s differs from the golden file (run make golden and review the diff)", name)
+				}
+			}
+			slices.Sort(made)
+			slices.Sort(onDisk)
+			if !slices.Equal(made, onDisk) {
+				t.Errorf("files made %v, golden files %v", made, onDisk)
+			}
+		})
+	}
+}
+
+// TestKustomizeOverlaysBuildTheRenderedObjects proves, with kustomize's own
+// krusty API, that each emitted overlay builds exactly rendered/<env>.yaml.
+func TestKustomizeOverlaysBuildTheRenderedObjects(t *testing.T) {
+	for _, p := range examples(t) {
+		src, _ := os.ReadFile(p)
+		res, _ := buildFile(t, p, src)
+		files, err := emit.Files(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := filesys.MakeFsInMemory()
+		for name, data := range files {
+			if err := fs.WriteFile("/app/"+name, data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+		for _, env := range res.Envs {
+			m, err := k.Run(fs, "/app/overlays/"+env.Name)
+			if err != nil {
+				t.Fatalf("%s %s: kustomize build: %v", p, env.Name, err)
+			}
+			got, err := m.AsYaml()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := canonical(t, got), canonical(t, files["rendered/"+env.Name+".yaml"]); g != w {
+				t.Errorf("%s %s: kustomize build of the overlay differs from rendered/%s.yaml\n--- kustomize\n%s\n--- rendered\n%s", p, env.Name, env.Name, g, w)
+			}
+		}
+	}
+}
+
+// canonical parses a YAML stream and re-renders its documents sorted, so
+// that two streams compare as sets of objects.
+func canonical(t *testing.T, stream []byte) string {
+	var docs []string
+	for _, d := range strings.Split(string(stream), "\n---\n") {
+		var v any
+		if err := yaml.Unmarshal([]byte(d), &v); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := yaml.Marshal(v)
+		docs = append(docs, string(b))
+	}
+	slices.Sort(docs)
+	return strings.Join(docs, "---\n")
+}
+
+func TestDeterministic(t *testing.T) {
+	src, _ := os.ReadFile("../../examples/reference/kiln.yaml")
+	var first map[string][]byte
+	for range 5 {
+		res, _ := buildFile(t, "kiln.yaml", src)
+		files, err := emit.Files(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = files
+			continue
+		}
+		for name, data := range files {
+			if !bytes.Equal(data, first[name]) {
+				t.Fatalf("%s differs between two builds of the same input", name)
+			}
+		}
+	}
+}
