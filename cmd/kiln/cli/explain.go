@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/schema"
 )
 
@@ -57,6 +58,9 @@ func explain(env *Env, path string) int {
 	if fd.Description != "" {
 		fmt.Fprintf(w, "\nDESCRIPTION:\n%s\n", wrap(fd.Description, 76, "    "))
 	}
+	if extra, ok := derived[fd.Path]; ok {
+		fmt.Fprintf(w, "\n%s\n", extra())
+	}
 	if len(fd.Fields) > 0 {
 		fmt.Fprint(w, "\nFIELDS:\n")
 		for _, c := range fd.Fields {
@@ -68,6 +72,13 @@ func explain(env *Env, path string) int {
 		}
 	}
 	return ExitClean
+}
+
+// derived says, for the fields that decide emitted output, what they decide.
+var derived = map[string]func() string{
+	"spec.sla.availability": func() string {
+		return "WHAT IT DECIDES (docs/sla.md):\n" + compile.TierTable()
+	},
 }
 
 func wrap(s string, width int, indent string) string {
