@@ -15,6 +15,13 @@
 //	schema    the app schema: CUE source, generated JSON Schema, Kubernetes formats, explain.
 //	check     load.Doc → app.App with defaults, or every schema violation, positioned.
 //	app       the typed, checked app that later stages compile.
+//	overlay   one environment's overrides merged into the app, in typed Go.
+//	compile   app.App → Kubernetes objects, recording each field's origin.
+//	sourcemap origins of emitted fields, and where the definition wrote them.
+//	patch     spec.patches, applied with kustomize's PatchTransformer.
+//	validate  each object against the Kubernetes API schema (schemas/kube), strictly.
+//	build     overlay → compile → patch → validate for every environment of one app.
+//	emit      rendered/<env>.yaml and kustomize base/ and overlays/, written atomically.
 //	report    diagnostics as text (with source line and caret) or JSON.
 //
 // A stage returns an error value only when kiln itself failed; anything

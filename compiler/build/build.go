@@ -24,6 +24,19 @@ type Env struct {
 	Resolver sourcemap.Resolver
 }
 
+// Locate answers "where does this value come from?": given an emitted
+// object (Kind/name, see sourcemap.ObjectKey) and a field path in it, it
+// returns where the app definition wrote the value, or, for a default, the
+// closest field that was written. ok is false for a field kiln sets on its
+// own (an apiVersion, a secure default).
+func (e Env) Locate(object, field string) (loc sourcemap.Location, ok bool) {
+	origin, ok := e.Origins.Origin(object, field)
+	if !ok {
+		return sourcemap.Location{}, false
+	}
+	return e.Resolver.Locate(origin), true
+}
+
 // Result is everything built for one app.
 type Result struct {
 	App  *app.App

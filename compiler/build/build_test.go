@@ -184,3 +184,43 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceMap asks where emitted values come from, per environment: an
+// override's own line, the base line, a patch, or the closest written field
+// for a default.
+func TestSourceMap(t *testing.T) {
+	src, _ := os.ReadFile("../../examples/reference/kiln.yaml")
+	res, _ := buildFile(t, "kiln.yaml", src)
+	envs := map[string]build.Env{}
+	for _, e := range res.Envs {
+		envs[e.Name] = e
+	}
+	const cpu = "spec.template.spec.containers[0].resources.requests.cpu"
+	for _, tc := range []struct {
+		env, object, field string
+		line               int
+		path               string
+		isDefault          bool
+	}{
+		{"prod", "Deployment/checkout", cpu, 42, "spec.environments.prod.resources.cpu", false},
+		{"staging", "Deployment/checkout", cpu, 21, "spec.resources.cpu", false},
+		{"staging", "HorizontalPodAutoscaler/checkout", "spec.minReplicas", 40, "spec.environments.staging.scaling.min", false},
+		{"prod", "Service/checkout", "spec.ports[0].targetPort", 15, "spec.port", false},
+		{"prod", "Deployment/checkout", "spec.template.metadata.annotations.example.com/sidecar", 45, "spec.patches[0].patch", false},
+		{"prod", "Ingress/checkout", "spec.rules[0].http.paths[0].path", 37, "spec.ingress.path", false},
+	} {
+		loc, ok := envs[tc.env].Locate(tc.object, tc.field)
+		line, _ := loc.Pos.LineCol()
+		if !ok || line != tc.line || load.PathString(loc.Path) != tc.path || loc.Default != tc.isDefault {
+			t.Errorf("%s %s %s: got line %d %s default=%v (ok=%v), want line %d %s", tc.env, tc.object, tc.field,
+				line, load.PathString(loc.Path), loc.Default, ok, tc.line, tc.path)
+		}
+	}
+	// A default points at the closest field the user wrote.
+	min, _ := os.ReadFile("../../examples/minimal/kiln.yaml")
+	res, _ = buildFile(t, "kiln.yaml", min)
+	loc, ok := res.Envs[0].Locate("Deployment/hello", cpu)
+	if line, _ := loc.Pos.LineCol(); !ok || !loc.Default || line != 8 {
+		t.Errorf("default cpu: line %d default=%v ok=%v, want line 8 (spec:) as a default", line, loc.Default, ok)
+	}
+}

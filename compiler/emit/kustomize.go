@@ -156,14 +156,8 @@ func diff(path string, a, b any) []op {
 		}
 		return ops
 	}
-	if equal(a, b) {
+	if compile.SameValue(a, b) {
 		return nil
 	}
 	return []op{{Op: "replace", Path: path, Value: b}}
-}
-
-func equal(a, b any) bool {
-	ya, err1 := yaml.Marshal(a)
-	yb, err2 := yaml.Marshal(b)
-	return err1 == nil && err2 == nil && string(ya) == string(yb)
 }

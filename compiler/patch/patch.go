@@ -61,13 +61,15 @@ func patchPath(i int, field string) []string {
 }
 
 func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
-	stream, err := compile.YAML(objs)
-	if err != nil {
-		return nil, &patchError{"patch", err.Error()}
-	}
-	m, err := rf.NewResMapFromBytes(stream)
-	if err != nil {
-		return nil, &patchError{"patch", err.Error()}
+	m := resmap.New()
+	for _, o := range objs {
+		r, err := rf.RF().FromMap(o.Content)
+		if err != nil {
+			return nil, &patchError{"patch", err.Error()}
+		}
+		if err := m.Append(r); err != nil {
+			return nil, &patchError{"patch", err.Error()}
+		}
 	}
 	sel := selector(p.Target)
 	if matched, err := m.Select(sel); err != nil {

@@ -2,7 +2,6 @@ package patch
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 	"strconv"
 
@@ -52,7 +51,7 @@ func changed(path string, a, b any, mark func(string)) {
 		}
 		return
 	}
-	if !reflect.DeepEqual(a, b) {
+	if !compile.SameValue(a, b) {
 		mark(path)
 	}
 }

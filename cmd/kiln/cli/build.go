@@ -243,7 +243,7 @@ func explainOrigin(env *Env, r *build.Result, what string) int {
 		obj := e.Objects[i]
 		v, exists := sourcemap.Lookup(obj.Content, field)
 		value, _ := json.Marshal(v)
-		origin, known := e.Origins.Origin(obj.Key(), field)
+		loc, known := e.Locate(obj.Key(), field)
 		if !exists {
 			fmt.Fprintf(env.Stdout, "%s: %s has no field %s\n", e.Name, obj.Key(), field)
 			continue
@@ -253,7 +253,6 @@ func explainOrigin(env *Env, r *build.Result, what string) int {
 			fmt.Fprintf(env.Stdout, "%s: %s %s = %s: set by kiln, not by a field of the definition\n", e.Name, obj.Key(), field, value)
 			continue
 		}
-		loc := e.Resolver.Locate(origin)
 		line, col := loc.Pos.LineCol()
 		how := "from"
 		if loc.Default {
