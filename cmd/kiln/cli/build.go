@@ -84,6 +84,7 @@ Examples:
 // built is one app's build, ready to write.
 type built struct {
 	in     input
+	doc    *load.Doc
 	result *build.Result
 	files  map[string][]byte
 }
@@ -142,13 +143,19 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			badInput = true
 			continue
 		}
-		b := built{in: in, result: res}
+		b := built{in: in, doc: c.doc, result: res}
 		if b.files, err = emit.Files(res); err != nil {
 			all = append(all, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: "internal", Message: err.Error()})
 			badInput = true
 			continue
 		}
 		outs = append(outs, b)
+	}
+	if !o.stdout && o.explainOrigin == "" {
+		if clash := clashes(o, outs); len(clash) > 0 {
+			all = append(all, clash...)
+			badInput = true
+		}
 	}
 	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
@@ -184,6 +191,38 @@ func selectEnv(res *build.Result, name string) error {
 	return fmt.Errorf("app %s has no environment %q; it has %s", res.App.Metadata.Name, name, strings.Join(names, ", "))
 }
 
+// outDir is where an app's tree goes: DIR/<app>, DIR being -o or build/
+// next to the definition.
+func outDir(o *buildOptions, b built) string {
+	dir := o.out
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(b.in.file.Name), "build")
+	}
+	return filepath.Join(dir, b.result.App.Metadata.Name)
+}
+
+// clashes reports apps that would write the same directory: two apps
+// with one name under one -o. Writing both would keep only the last.
+func clashes(o *buildOptions, outs []built) diag.List {
+	first := map[string]built{}
+	var ds diag.List
+	for _, b := range outs {
+		dir := outDir(o, b)
+		prev, dup := first[dir]
+		if !dup {
+			first[dir] = b
+			continue
+		}
+		pos, end := b.doc.Root.Pos, b.doc.Root.Pos
+		if n := b.doc.Lookup([]string{"metadata", "name"}); n != nil {
+			pos, end = n.Pos, n.End
+		}
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
+			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.result.App.Metadata.Name, prev.in.file.Name, dir)})
+	}
+	return ds
+}
+
 // deliver writes the built trees, or prints what --stdout or
 // --explain-origin asked for.
 func deliver(env *Env, o *buildOptions, outs []built) int {
@@ -204,11 +243,7 @@ func deliver(env *Env, o *buildOptions, outs []built) int {
 		return ExitClean
 	}
 	for _, b := range outs {
-		dir := o.out
-		if dir == "" {
-			dir = filepath.Join(filepath.Dir(b.in.file.Name), "build")
-		}
-		dir = filepath.Join(dir, b.result.App.Metadata.Name)
+		dir := outDir(o, b)
 		files := b.files
 		if o.env != "" { // only the asked environment's files
 			files = map[string][]byte{}
