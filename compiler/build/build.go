@@ -9,6 +9,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
@@ -106,7 +107,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 	for _, f := range findings {
 		loc := r.Locate(f.Path)
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
-			Message: f.Message, Path: load.PathString(loc.Path)})
+			Message: f.Message, Path: fieldpath.String(loc.Path)})
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r}, ds, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -211,9 +212,9 @@ func TestSourceMap(t *testing.T) {
 	} {
 		loc, ok := envs[tc.env].Locate(tc.object, tc.field)
 		line, _ := loc.Pos.LineCol()
-		if !ok || line != tc.line || load.PathString(loc.Path) != tc.path || loc.Default != tc.isDefault {
+		if !ok || line != tc.line || fieldpath.String(loc.Path) != tc.path || loc.Default != tc.isDefault {
 			t.Errorf("%s %s %s: got line %d %s default=%v (ok=%v), want line %d %s", tc.env, tc.object, tc.field,
-				line, load.PathString(loc.Path), loc.Default, ok, tc.line, tc.path)
+				line, fieldpath.String(loc.Path), loc.Default, ok, tc.line, tc.path)
 		}
 	}
 	// A default points at the closest field the user wrote.

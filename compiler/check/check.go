@@ -21,6 +21,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 )
@@ -102,7 +103,7 @@ func cueDiagnostics(doc *load.Doc, err error) diag.List {
 		}
 		format, args := e.Msg()
 		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "error in call to error: ")
-		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Path: load.PathString(path), Message: msg}
+		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Path: fieldpath.String(path), Message: msg}
 		if n := doc.Lookup(path); n != nil {
 			d.Pos, d.End = n.Pos, n.End
 		} else {

@@ -3,13 +3,13 @@ package check
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 )
@@ -58,7 +58,7 @@ func structural(doc *load.Doc, s *schema.Schema) diag.List {
 func toViolation(e *jsonschema.ValidationError, s *schema.Schema) violation {
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	i := strings.LastIndex(frag, "/")
-	v := violation{path: splitPointer(e.InstanceLocation)}
+	v := violation{path: fieldpath.FromPointer(e.InstanceLocation)}
 	if i >= 0 {
 		v.keyword = frag[i+1:]
 		v.node = s.Node(frag[:i])
@@ -70,26 +70,10 @@ func toViolation(e *jsonschema.ValidationError, s *schema.Schema) violation {
 	return v
 }
 
-func splitPointer(p string) []string {
-	if p == "" || p == "/" {
-		return nil
-	}
-	// jsonschema/v5 percent-encodes instance locations as in a URI fragment.
-	r := strings.NewReplacer("~1", "/", "~0", "~")
-	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	for i := range parts {
-		if u, err := url.PathUnescape(parts[i]); err == nil {
-			parts[i] = u
-		}
-		parts[i] = r.Replace(parts[i])
-	}
-	return parts
-}
-
 func pointer(path []string) string { return "/" + strings.Join(path, "/") }
 
 func at(doc *load.Doc, path []string, code, msg string) diag.Diagnostic {
-	d := diag.Diagnostic{Severity: diag.Error, Code: code, Path: load.PathString(path), Message: msg}
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Path: fieldpath.String(path), Message: msg}
 	if n := doc.Lookup(path); n != nil && len(path) > 0 {
 		d.Pos, d.End = n.Pos, n.End
 	} else {
@@ -103,7 +87,7 @@ func name(path []string) string {
 	if len(path) == 0 {
 		return "the app definition"
 	}
-	return load.PathString(path)
+	return fieldpath.String(path)
 }
 
 func describe(doc *load.Doc, v violation) diag.List {
@@ -160,10 +144,10 @@ func unknownFields(doc *load.Doc, v violation) diag.List {
 			continue
 		}
 		d := diag.Diagnostic{Pos: f.KeyPos, End: f.KeyEnd, Severity: diag.Error, Code: "schema/unknown-field",
-			Path: load.PathString(append(v.path[:len(v.path):len(v.path)], f.Name))}
+			Path: fieldpath.String(append(v.path[:len(v.path):len(v.path)], f.Name))}
 		where := "at the top level"
 		if len(v.path) > 0 {
-			where = "in " + load.PathString(v.path)
+			where = "in " + fieldpath.String(v.path)
 		}
 		d.Message = fmt.Sprintf("unknown field %q %s", f.Name, where)
 		if d.Suggestion = closest(f.Name, known); d.Suggestion != "" {
@@ -185,7 +169,7 @@ func missingFields(doc *load.Doc, v violation) diag.List {
 			continue
 		}
 		d := at(doc, v.path, "schema/required", fmt.Sprintf("%s is missing the required field %q", name(v.path), field))
-		d.Path = load.PathString(append(v.path[:len(v.path):len(v.path)], field))
+		d.Path = fieldpath.String(append(v.path[:len(v.path):len(v.path)], field))
 		if len(v.path) > 0 { // point at the key that opens the object, not its first child
 			d.Pos, d.End, _ = doc.Locate(v.path)
 		}
@@ -204,7 +188,7 @@ func badKey(doc *load.Doc, v violation) diag.List {
 	if check == nil || check(key) == nil {
 		return nil
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Code: "schema/format", Path: load.PathString(v.path),
+	d := diag.Diagnostic{Severity: diag.Error, Code: "schema/format", Path: fieldpath.String(v.path),
 		Message: fmt.Sprintf("key %q in %s %v (expected %s)", key, name(v.path[:len(v.path)-1]), check(key), schema.FormatHints[format])}
 	d.Pos, d.End, _ = doc.Locate(v.path)
 	return diag.List{d}

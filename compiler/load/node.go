@@ -3,7 +3,6 @@ package load
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -156,20 +155,4 @@ func (d *Doc) Lookup(path []string) *Node {
 		}
 	}
 	return n
-}
-
-// PathString joins a field path for people: spec.env.LOG_LEVEL, spec.patches[0].
-func PathString(path []string) string {
-	var b strings.Builder
-	for _, p := range path {
-		if _, err := strconv.Atoi(p); err == nil {
-			b.WriteString("[" + p + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }

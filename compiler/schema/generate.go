@@ -54,7 +54,7 @@ func GenerateJSONSchema() ([]byte, error) {
 // when node is a $ref, so that annotations land where the keywords are.
 func target(root, node map[string]any) map[string]any {
 	if ref, ok := node["$ref"].(string); ok {
-		t, _ := resolve(root, root, ref).(map[string]any)
+		t, _ := resolve(root, ref).(map[string]any)
 		return t
 	}
 	return node

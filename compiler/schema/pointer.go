@@ -1,32 +1,13 @@
 package schema
 
 import (
-	"strconv"
-	"strings"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 )
 
 // resolve follows a JSON pointer (RFC 6901) from node.
-func resolve(root, node any, pointer string) any {
-	pointer = strings.TrimPrefix(pointer, "#")
-	if pointer == "" {
-		return node
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
-		switch n := node.(type) {
-		case map[string]any:
-			node = n[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n) {
-				return nil
-			}
-			node = n[i]
-		default:
-			return nil
-		}
-	}
-	return node
+func resolve(node any, pointer string) any {
+	v, _ := fieldpath.Resolve(node, fieldpath.FromPointer(pointer))
+	return v
 }
 
 // deref follows a local "$ref" of a schema object, as the generator writes
@@ -38,7 +19,7 @@ func deref(root any, n map[string]any) map[string]any {
 		if !ok {
 			return n
 		}
-		target, _ := resolve(root, root, ref).(map[string]any)
+		target, _ := resolve(root, ref).(map[string]any)
 		merged := map[string]any{}
 		for k, v := range target {
 			merged[k] = v

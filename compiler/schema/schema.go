@@ -105,6 +105,6 @@ func (s *Schema) Validate(data any) []*jsonschema.ValidationError {
 // Node returns the JSON Schema object at a JSON pointer into the schema
 // document (the fragment of a keyword location), following $ref.
 func (s *Schema) Node(pointer string) map[string]any {
-	n, _ := resolve(s.doc, s.doc, pointer).(map[string]any)
+	n, _ := resolve(s.doc, pointer).(map[string]any)
 	return deref(s.doc, n)
 }

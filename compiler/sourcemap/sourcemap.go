@@ -10,9 +10,9 @@
 package sourcemap
 
 import (
-	"strconv"
 	"strings"
 
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -97,57 +97,5 @@ func (r Resolver) Locate(path []string) Location {
 // Lookup returns the value at a field path such as
 // "spec.template.spec.containers[0].image" in an object's content.
 func Lookup(content map[string]any, path string) (any, bool) {
-	var cur any = content
-	for _, elem := range Split(path) {
-		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[elem]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(elem)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-// Split splits a field path into its elements: "a.b[0].c" → a, b, 0, c.
-// A key that itself holds dots (a label such as app.kubernetes.io/name)
-// cannot be addressed this way; kiln's own paths never need one.
-func Split(path string) []string {
-	if path == "" {
-		return nil
-	}
-	var out []string
-	for _, part := range strings.Split(path, ".") {
-		for {
-			i := strings.IndexByte(part, '[')
-			if i < 0 {
-				out = append(out, part)
-				break
-			}
-			if i > 0 {
-				out = append(out, part[:i])
-			}
-			j := strings.IndexByte(part, ']')
-			if j < i {
-				out = append(out, part)
-				break
-			}
-			out = append(out, part[i+1:j])
-			part = part[j+1:]
-			if part == "" {
-				break
-			}
-		}
-	}
-	return out
+	return fieldpath.Resolve(content, fieldpath.Parse(path))
 }

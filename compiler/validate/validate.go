@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
 
@@ -179,25 +179,25 @@ func (v *Validator) Validate(obj compile.Object) []Violation {
 }
 
 func (v *Validator) describe(e *jsonschema.ValidationError, inst any) []Violation {
-	path := splitPointer(e.InstanceLocation)
+	path := fieldpath.FromPointer(e.InstanceLocation)
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	i := strings.LastIndex(frag, "/")
 	keyword := frag[i+1:]
-	node, _ := resolve(v.doc, frag[:max(i, 0)]).(map[string]any)
-	at := fieldPath(path)
+	node, _ := resolveAny(v.doc, fieldpath.FromPointer(frag[:max(i, 0)])).(map[string]any)
+	at := fieldpath.String(path)
 	switch keyword {
 	case "additionalProperties":
-		obj, _ := lookup(inst, path).(map[string]any)
+		obj, _ := resolveAny(inst, path).(map[string]any)
 		props, _ := node["properties"].(map[string]any)
 		var out []Violation
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if _, known := props[k]; !known {
-				out = append(out, Violation{Path: fieldPath(append(path, k)), Message: fmt.Sprintf("unknown field %q", k)})
+				out = append(out, Violation{Path: fieldpath.String(append(path, k)), Message: fmt.Sprintf("unknown field %q", k)})
 			}
 		}
 		return out
 	case "required":
-		obj, _ := lookup(inst, path).(map[string]any)
+		obj, _ := resolveAny(inst, path).(map[string]any)
 		var out []Violation
 		for _, r := range node["required"].([]any) {
 			if _, ok := obj[r.(string)]; !ok {
@@ -224,76 +224,7 @@ func typeName(t any) string {
 	return fmt.Sprint(t)
 }
 
-func splitPointer(p string) []string {
-	if p == "" {
-		return nil
-	}
-	r := strings.NewReplacer("~1", "/", "~0", "~")
-	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	for i := range parts {
-		if u, err := url.PathUnescape(parts[i]); err == nil {
-			parts[i] = u
-		}
-		parts[i] = r.Replace(parts[i])
-	}
-	return parts
-}
-
-// fieldPath renders path elements as kiln's field paths: a.b[0].c.
-func fieldPath(elems []string) string {
-	var b strings.Builder
-	for _, e := range elems {
-		if isIndex(e) {
-			b.WriteString("[" + e + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(e)
-	}
-	return b.String()
-}
-
-func isIndex(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == ""
-}
-
-func lookup(v any, path []string) any {
-	for _, p := range path {
-		switch c := v.(type) {
-		case map[string]any:
-			v = c[p]
-		case []any:
-			var i int
-			fmt.Sscan(p, &i)
-			if i < 0 || i >= len(c) {
-				return nil
-			}
-			v = c[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
-func resolve(doc any, pointer string) any {
-	node := doc
-	for _, tok := range splitPointer(pointer) {
-		switch n := node.(type) {
-		case map[string]any:
-			node = n[tok]
-		case []any:
-			var i int
-			fmt.Sscan(tok, &i)
-			if i < 0 || i >= len(n) {
-				return nil
-			}
-			node = n[i]
-		default:
-			return nil
-		}
-	}
-	return node
+func resolveAny(v any, elems []string) any {
+	out, _ := fieldpath.Resolve(v, elems)
+	return out
 }

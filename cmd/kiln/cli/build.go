@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
@@ -294,7 +295,7 @@ func explainOrigin(env *Env, r *build.Result, what string) int {
 			how = "a default; nearest written field"
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s %s = %s, %s %s:%d:%d (%s)\n", e.Name, obj.Key(), field, value, how,
-			loc.Pos.File.Name, line, col, load.PathString(loc.Path))
+			loc.Pos.File.Name, line, col, fieldpath.String(loc.Path))
 	}
 	if !found {
 		return ExitBadInput
