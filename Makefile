@@ -12,7 +12,9 @@ build: ## Build the kiln binary into bin/kiln.
 
 demo: build ## Build kiln and run it on the shipped examples, then on a broken definition.
 	./bin/kiln validate examples/
-	./bin/kiln explain spec.sla.availability
+	./bin/kiln build examples/ -o out
+	./bin/kiln build examples/reference/kiln.yaml --explain-origin Deployment.spec.template.spec.containers[0].resources.requests.cpu
+	./bin/kiln build examples/minimal/kiln.yaml --stdout
 	@echo '--- and on a definition with mistakes (exit code 2 is expected):'
 	-@printf 'apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: demo, owner: team-demo}\nspec:\n  image: nginx:1.27\n  prot: 8080\n  resources: {memory: 256MB}\n' \
 		| ./bin/kiln validate --stdin-filename demo/kiln.yaml -
