@@ -17,6 +17,8 @@ type Metadata struct {
 	Owner       string `json:"owner"`
 	Contact     string `json:"contact,omitempty"`
 	Description string `json:"description,omitempty"`
+	System      string `json:"system,omitempty"`
+	Lifecycle   string `json:"lifecycle"`
 }
 
 type Spec struct {

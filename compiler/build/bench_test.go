@@ -41,7 +41,7 @@ func BenchmarkBuild(b *testing.B) {
 			if !full {
 				continue
 			}
-			res, ds := build.Build(doc, a, build.Options{Validator: v})
+			res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true}})
 			if ds.HasErrors() {
 				b.Fatal(ds)
 			}

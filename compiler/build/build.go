@@ -7,12 +7,15 @@ import (
 	"fmt"
 
 	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/catalog"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
+	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
 )
@@ -40,19 +43,34 @@ func (e Env) Locate(object, field string) (loc sourcemap.Location, ok bool) {
 
 // Result is everything built for one app.
 type Result struct {
-	App  *app.App
-	Base Env   // the app without overrides, for the kustomize base
-	Envs []Env // one per environment, sorted by name
+	App        *app.App
+	Emit       Artifacts
+	Base       Env             // the app without overrides, for the kustomize base
+	Envs       []Env           // one per environment, sorted by name
+	Dockerfile []byte          // generated from spec.build, when asked for
+	Catalog    *compile.Object // the catalog entry, when asked for
 }
 
 // Options control Build.
 type Options struct {
 	Validator *validate.Validator // the Kubernetes version to validate against
+	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
+	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
+	// Without spec.build, it is checked against the app.
+	Dockerfile *source.File
+}
+
+// Artifacts selects the outputs of a build beyond the Kubernetes objects,
+// which are always built (the other outputs derive from them).
+type Artifacts struct {
+	K8s        bool // rendered manifests and the kustomize base and overlays
+	Dockerfile bool // the Dockerfile of spec.build, or the check of a hand-written one
+	Catalog    bool // catalog-info.yaml
 }
 
 // Build compiles a, checked from doc, for each of its environments.
 func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
-	res := &Result{App: a}
+	res := &Result{App: a, Emit: opts.Emit}
 	var ds diag.List
 	base, more, err := one(doc, a, "", opts)
 	if err != nil {
@@ -84,7 +102,34 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 			}
 		}
 	}
-	return res, ds.Sort()
+	more, err = artifacts(res, opts)
+	if err != nil {
+		return nil, diag.List{internal(doc, err)}
+	}
+	return res, append(ds, more...).Sort()
+}
+
+// artifacts builds what derives from the app beside the Kubernetes objects.
+func artifacts(res *Result, opts Options) (diag.List, error) {
+	var ds diag.List
+	a := res.App
+	if opts.Emit.Dockerfile {
+		switch {
+		case a.Spec.Build != nil:
+			b, err := dockerfile.Generate(a)
+			if err != nil {
+				return nil, err
+			}
+			res.Dockerfile = b
+		case opts.Dockerfile != nil:
+			ds = append(ds, dockerfile.Check(opts.Dockerfile, a)...)
+		}
+	}
+	if opts.Emit.Catalog {
+		entry := catalog.Entry(a)
+		res.Catalog = &entry
+	}
+	return ds, nil
 }
 
 func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, error) {

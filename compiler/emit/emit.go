@@ -19,8 +19,23 @@ import (
 //	rendered/<env>.yaml             every object of the environment, ready for kubectl apply
 //	base/kustomization.yaml         the app without overrides, one file per object
 //	overlays/<env>/kustomization.yaml  the environment's differences from base, as patches
+//	Dockerfile                      from spec.build
+//	catalog-info.yaml               the Backstage catalog entry
 func Files(r *build.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	if r.Dockerfile != nil {
+		files["Dockerfile"] = r.Dockerfile
+	}
+	if r.Catalog != nil {
+		b, err := compile.YAML([]compile.Object{*r.Catalog})
+		if err != nil {
+			return nil, err
+		}
+		files["catalog-info.yaml"] = b
+	}
+	if !r.Emit.K8s {
+		return files, nil
+	}
 	for _, env := range r.Envs {
 		b, err := compile.YAML(env.Objects)
 		if err != nil {

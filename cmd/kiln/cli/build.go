@@ -30,6 +30,7 @@ type buildOptions struct {
 	stdinFilename string
 	explainOrigin string
 	kubeVersion   string
+	emit          string
 }
 
 func init() {
@@ -43,6 +44,13 @@ environments and writes them:
 	DIR/<app>/rendered/<env>.yaml      every object, ready for kubectl apply -f
 	DIR/<app>/base/                    the app without overrides, as a kustomize base
 	DIR/<app>/overlays/<env>/          each environment's differences, as kustomize patches
+	DIR/<app>/Dockerfile               from spec.build: multi-stage, non-root, EXPOSE spec.port
+	DIR/<app>/catalog-info.yaml        a Backstage catalog entry with the owner and SLA
+
+--emit picks among them (k8s, dockerfile, catalog; all by default).
+Without spec.build, a Dockerfile beside the definition is checked instead:
+an EXPOSE that disagrees with spec.port is an error at its line; a root or
+missing USER, ADD of a URL and unpinned base images are warnings.
 
 DIR is -o, or build/ next to each definition. An app without environments
 has one, named default. PATH is as for kiln validate.
@@ -74,6 +82,7 @@ Examples:
 			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
+			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog", "outputs to write, comma-separated: k8s, dockerfile, catalog")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -105,6 +114,11 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --kube-version: %v\n", err)
 		return ExitBadInput
 	}
+	artifacts, err := parseEmit(o.emit)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
+		return ExitBadInput
+	}
 	inputs, err := gather(env, o.stdinFilename, args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
@@ -128,7 +142,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			files = append(files, c.file)
 			continue
 		}
-		res, ds := build.Build(c.doc, c.app, build.Options{Validator: validator})
+		res, ds := build.Build(c.doc, c.app, build.Options{Validator: validator, Emit: artifacts, Dockerfile: in.dockerfile})
 		all = append(all, ds...)
 		if slices.ContainsFunc(ds, build.IsBadInput) {
 			badInput = true
@@ -174,6 +188,25 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	}
 	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
 	return code
+}
+
+// parseEmit reads --emit's comma-separated list of outputs.
+func parseEmit(list string) (build.Artifacts, error) {
+	var a build.Artifacts
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "k8s":
+			a.K8s = true
+		case "dockerfile":
+			a.Dockerfile = true
+		case "catalog":
+			a.Catalog = true
+		case "":
+		default:
+			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog)", name)
+		}
+	}
+	return a, nil
 }
 
 // selectEnv narrows res to the environment --env names.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/kilnhq/kiln/compiler/app"
@@ -106,9 +107,10 @@ func writeReport(env *Env, format string, noColor bool, files []report.File, all
 
 // input is one definition to check: its bytes, or why they could not be read.
 type input struct {
-	file    *source.File
-	root    string // Jsonnet imports stay inside it
-	readErr error
+	file       *source.File
+	dockerfile *source.File // a Dockerfile beside the definition, if any
+	root       string       // Jsonnet imports stay inside it
+	readErr    error
 }
 
 func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
@@ -135,7 +137,12 @@ func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
 	}
 	for _, p := range found {
 		data, err := readFile(p)
-		inputs = append(inputs, input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err})
+		in := input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err}
+		df := filepath.Join(filepath.Dir(p), "Dockerfile")
+		if b, err := readFile(df); err == nil {
+			in.dockerfile = source.NewFile(df, b)
+		}
+		inputs = append(inputs, in)
 	}
 	return inputs, nil
 }

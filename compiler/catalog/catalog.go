@@ -1,0 +1,54 @@
+// Package catalog writes an app's entry for a Backstage software catalog
+// (catalog-info.yaml), so that the owner, contact and SLA of every service
+// are found where people already look.
+package catalog
+
+import (
+	"strconv"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/compile"
+)
+
+// Annotations kiln puts on the entry.
+const (
+	AnnotAvailability = "kiln.dev/sla-availability"
+	AnnotWindow       = "kiln.dev/sla-window"
+	AnnotLatencyP     = "kiln.dev/sla-latency-" // + p50, p90, p95, p99
+	AnnotContact      = "kiln.dev/contact"
+	AnnotKubernetesID = "backstage.io/kubernetes-id"
+)
+
+// Entry returns a's catalog entry: a Backstage Component of type service.
+func Entry(a *app.App) compile.Object {
+	m := a.Metadata
+	ann := map[string]any{AnnotKubernetesID: m.Name}
+	if m.Contact != "" {
+		ann[AnnotContact] = m.Contact
+	}
+	if sla := a.Spec.SLA; sla != nil {
+		ann[AnnotAvailability] = strconv.FormatFloat(sla.Availability, 'f', -1, 64)
+		ann[AnnotWindow] = sla.Window
+		if l := sla.Latency; l != nil {
+			for p, v := range map[string]string{"p50": l.P50, "p90": l.P90, "p95": l.P95, "p99": l.P99} {
+				if v != "" {
+					ann[AnnotLatencyP+p] = v
+				}
+			}
+		}
+	}
+	meta := map[string]any{"name": m.Name, "annotations": ann}
+	if m.Description != "" {
+		meta["description"] = m.Description
+	}
+	if in := a.Spec.Ingress; in != nil && in.Host != "" {
+		meta["links"] = []any{map[string]any{"url": "https://" + in.Host + in.Path, "title": in.Host}}
+	}
+	spec := map[string]any{"type": "service", "lifecycle": m.Lifecycle, "owner": m.Owner}
+	if m.System != "" {
+		spec["system"] = m.System
+	}
+	return compile.Object{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Name: m.Name, Content: map[string]any{
+		"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": meta, "spec": spec,
+	}}
+}
