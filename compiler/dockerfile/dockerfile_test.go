@@ -77,4 +77,3 @@ func TestCheckStageNamesAndMissingUser(t *testing.T) {
 		t.Errorf("got %v, want only the missing USER (a stage name is not an unpinned image)", ds)
 	}
 }
-
