@@ -62,9 +62,16 @@ type Scaling struct {
 }
 
 type SLA struct {
-	Availability float64  `json:"availability"`
-	Latency      *Latency `json:"latency,omitempty"`
-	Window       string   `json:"window"`
+	Availability float64     `json:"availability"`
+	Latency      *Latency    `json:"latency,omitempty"`
+	Window       string      `json:"window"`
+	Metrics      *SLIMetrics `json:"metrics,omitempty"`
+}
+
+type SLIMetrics struct {
+	Total         string `json:"total,omitempty"`
+	Errors        string `json:"errors,omitempty"`
+	LatencyBucket string `json:"latencyBucket,omitempty"`
 }
 
 type Latency struct {

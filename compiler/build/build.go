@@ -66,6 +66,7 @@ type Artifacts struct {
 	K8s        bool // rendered manifests and the kustomize base and overlays
 	Dockerfile bool // the Dockerfile of spec.build, or the check of a hand-written one
 	Catalog    bool // catalog-info.yaml
+	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -134,7 +135,7 @@ func artifacts(res *Result, opts Options) (diag.List, error) {
 
 func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
-	c, err := compile.Compile(overlay.Apply(a, env))
+	c, err := compile.Compile(overlay.Apply(a, env), compile.Options{SLO: opts.Emit.SLO})
 	if err != nil {
 		return Env{}, nil, err
 	}

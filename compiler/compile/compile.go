@@ -60,9 +60,17 @@ type Result struct {
 	Findings []Finding
 }
 
+// Options control Compile.
+type Options struct {
+	// SLO adds a PrometheusRule with the SLA's burn-rate alerts, for
+	// clusters that run the Prometheus operator.
+	SLO bool
+}
+
 // Compile turns a into Kubernetes objects. a must be checked and have one
-// environment merged in (overlay.Apply). Compile is a pure function of a.
-func Compile(a *app.App) (*Result, error) {
+// environment merged in (overlay.Apply). Compile is a pure function of a
+// and opts.
+func Compile(a *app.App, opts Options) (*Result, error) {
 	c := &compiler{app: a, origins: sourcemap.New()}
 	c.replicas()
 	objs := []runtime.Object{c.serviceAccount(), c.service(), c.deployment()}
@@ -76,7 +84,7 @@ func Compile(a *app.App) (*Result, error) {
 	if ing := c.ingress(); ing != nil {
 		objs = append(objs, ing)
 	}
-	res := &Result{Origins: c.origins, Findings: c.findings}
+	res := &Result{Origins: c.origins}
 	for _, o := range objs {
 		obj, err := toObject(o)
 		if err != nil {
@@ -84,6 +92,16 @@ func Compile(a *app.App) (*Result, error) {
 		}
 		res.Objects = append(res.Objects, obj)
 	}
+	if opts.SLO {
+		rule, err := c.prometheusRule()
+		if err != nil {
+			return nil, err
+		}
+		if rule != nil {
+			res.Objects = append(res.Objects, *rule)
+		}
+	}
+	res.Findings = c.findings
 	return res, nil
 }
 

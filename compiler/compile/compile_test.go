@@ -61,7 +61,7 @@ func TestSLATiers(t *testing.T) {
 			if tc.availability > 0 {
 				a.Spec.SLA = &app.SLA{Availability: tc.availability, Window: "30d"}
 			}
-			res, err := Compile(a)
+			res, err := Compile(a, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +99,7 @@ func TestScalingBelowSLAIsAFindingNotARaise(t *testing.T) {
 	a.Spec.SLA = &app.SLA{Availability: 99.9, Window: "30d"}
 	two := 2
 	a.Spec.Scaling = &app.Scaling{Min: &two, CPUTarget: 70}
-	res, err := Compile(a)
+	res, err := Compile(a, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestAutoscalerOwnsReplicas(t *testing.T) {
 	a := baseApp()
 	one, five := 1, 5
 	a.Spec.Scaling = &app.Scaling{Min: &one, Max: &five, CPUTarget: 60}
-	res, _ := Compile(a)
+	res, _ := Compile(a, Options{})
 	if _, ok := sourcemap.Lookup(find(t, res, "Deployment").Content, "spec.replicas"); ok {
 		t.Error("Deployment sets replicas although an HPA owns them")
 	}
@@ -135,7 +135,7 @@ func TestProbesFollowProtocol(t *testing.T) {
 	} {
 		a := baseApp()
 		a.Spec.Protocol = proto
-		res, _ := Compile(a)
+		res, _ := Compile(a, Options{})
 		if got := field(find(t, res, "Deployment"), "spec.template.spec.containers[0]."+path); got != int64(8080) {
 			t.Errorf("%s: %s = %v", proto, path, got)
 		}

@@ -47,7 +47,9 @@ environments and writes them:
 	DIR/<app>/Dockerfile               from spec.build: multi-stage, non-root, EXPOSE spec.port
 	DIR/<app>/catalog-info.yaml        a Backstage catalog entry with the owner and SLA
 
---emit picks among them (k8s, dockerfile, catalog; all by default).
+--emit picks among them (k8s, dockerfile, catalog; all by default), and adds
+slo: a PrometheusRule per environment with multi-window, multi-burn-rate
+alerts on the SLA's error budget, for clusters with the Prometheus operator.
 Without spec.build, a Dockerfile beside the definition is checked instead:
 an EXPOSE that disagrees with spec.port is an error at its line; a root or
 missing USER, ADD of a URL and unpinned base images are warnings.
@@ -82,7 +84,7 @@ Examples:
 			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
-			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog", "outputs to write, comma-separated: k8s, dockerfile, catalog")
+			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog", "outputs to write, comma-separated: k8s, dockerfile, catalog, slo")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -201,9 +203,11 @@ func parseEmit(list string) (build.Artifacts, error) {
 			a.Dockerfile = true
 		case "catalog":
 			a.Catalog = true
+		case "slo":
+			a.SLO = true
 		case "":
 		default:
-			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog)", name)
+			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog, slo)", name)
 		}
 	}
 	return a, nil
@@ -273,7 +277,12 @@ func deliver(env *Env, o *buildOptions, outs []built) int {
 			fmt.Fprintf(env.Stderr, "kiln build: --stdout prints one environment; pick one with --env (%s)\n", strings.Join(names, ", "))
 			return ExitBadInput
 		}
-		env.Stdout.Write(outs[0].files["rendered/"+r.Envs[0].Name+".yaml"])
+		b, err := compile.YAML(r.Envs[0].Objects)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+			return ExitBadInput
+		}
+		env.Stdout.Write(b)
 		return ExitClean
 	}
 	for _, b := range outs {
