@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/helm"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
@@ -26,6 +27,9 @@ type Env struct {
 	Objects  []compile.Object
 	Origins  *sourcemap.Map
 	Resolver sourcemap.Resolver
+	// HelmValues render the same objects with kiln's chart, but for
+	// spec.patches, which Helm values cannot say; set when Helm is asked for.
+	HelmValues map[string]any
 }
 
 // Locate answers "where does this value come from?": given an emitted
@@ -67,6 +71,7 @@ type Artifacts struct {
 	Dockerfile bool // the Dockerfile of spec.build, or the check of a hand-written one
 	Catalog    bool // catalog-info.yaml
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
+	Helm       bool // values for kiln's generic Helm chart, per environment
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -103,7 +108,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 			}
 		}
 	}
-	more, err = artifacts(res, opts)
+	more, err = artifacts(doc, res, opts)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -111,7 +116,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 }
 
 // artifacts builds what derives from the app beside the Kubernetes objects.
-func artifacts(res *Result, opts Options) (diag.List, error) {
+func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	var ds diag.List
 	a := res.App
 	if opts.Emit.Dockerfile {
@@ -126,6 +131,11 @@ func artifacts(res *Result, opts Options) (diag.List, error) {
 			ds = append(ds, dockerfile.Check(opts.Dockerfile, a)...)
 		}
 	}
+	if opts.Emit.Helm && len(a.Spec.Patches) > 0 {
+		pos, end, _ := doc.Locate([]string{"spec", "patches"})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches",
+			Message: "the Helm values leave out spec.patches, which Helm values cannot express; apply the rendered manifests or kustomize overlays to get them"})
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
@@ -138,6 +148,12 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 	c, err := compile.Compile(overlay.Apply(a, env), compile.Options{SLO: opts.Emit.SLO})
 	if err != nil {
 		return Env{}, nil, err
+	}
+	var values map[string]any
+	if opts.Emit.Helm {
+		if values, err = helm.Values(c.Objects); err != nil {
+			return Env{}, nil, err
+		}
 	}
 	objs, pf, err := patch.Apply(c.Objects, a.Spec.Patches, c.Origins)
 	if err != nil {
@@ -155,7 +171,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: fieldpath.String(loc.Path)})
 	}
-	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r}, ds, nil
+	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values}, ds, nil
 }
 
 // invalid turns a schema violation in an emitted object into a finding at

@@ -49,7 +49,7 @@ func buildFile(t testing.TB, name string, src []byte) (*build.Result, diag.List)
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}
-	res, ds := build.Build(doc, a, build.Options{Validator: validator(t), Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true}})
+	res, ds := build.Build(doc, a, build.Options{Validator: validator(t), Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}})
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}

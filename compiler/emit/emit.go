@@ -9,8 +9,11 @@ package emit
 import (
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/helm"
 )
 
 // Files returns the output tree of one app, keyed by slash-separated path
@@ -21,6 +24,7 @@ import (
 //	overlays/<env>/kustomization.yaml  the environment's differences from base, as patches
 //	Dockerfile                      from spec.build
 //	catalog-info.yaml               the Backstage catalog entry
+//	helm/values.yaml, helm/values-<env>.yaml  values for kiln's chart (kiln chart DIR writes it)
 func Files(r *build.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	if r.Dockerfile != nil {
@@ -32,6 +36,11 @@ func Files(r *build.Result) (map[string][]byte, error) {
 			return nil, err
 		}
 		files["catalog-info.yaml"] = b
+	}
+	if r.Emit.Helm {
+		if err := helmValues(files, r); err != nil {
+			return nil, err
+		}
 	}
 	if !r.Emit.K8s {
 		return files, nil
@@ -52,6 +61,26 @@ func Files(r *build.Result) (map[string][]byte, error) {
 		}
 	}
 	return files, nil
+}
+
+// helmValues writes helm/values.yaml (the app without overrides) and
+// helm/values-<env>.yaml (what each environment changes), for
+// helm install -f values.yaml -f values-<env>.yaml with kiln's chart.
+func helmValues(files map[string][]byte, r *build.Result) error {
+	base := r.Base.HelmValues
+	b, err := yaml.Marshal(base)
+	if err != nil {
+		return err
+	}
+	files["helm/values.yaml"] = b
+	for _, env := range r.Envs {
+		b, err := yaml.Marshal(helm.Overrides(base, env.HelmValues))
+		if err != nil {
+			return err
+		}
+		files["helm/values-"+env.Name+".yaml"] = b
+	}
+	return nil
 }
 
 // objectFile names the file of one object in base/: deployment.yaml.

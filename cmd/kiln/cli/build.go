@@ -46,8 +46,10 @@ environments and writes them:
 	DIR/<app>/overlays/<env>/          each environment's differences, as kustomize patches
 	DIR/<app>/Dockerfile               from spec.build: multi-stage, non-root, EXPOSE spec.port
 	DIR/<app>/catalog-info.yaml        a Backstage catalog entry with the owner and SLA
+	DIR/<app>/helm/values.yaml         values for kiln's generic chart (kiln chart DIR writes it),
+	DIR/<app>/helm/values-<env>.yaml   and each environment's changes to them
 
---emit picks among them (k8s, dockerfile, catalog; all by default), and adds
+--emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
 slo: a PrometheusRule per environment with multi-window, multi-burn-rate
 alerts on the SLA's error budget, for clusters with the Prometheus operator.
 Without spec.build, a Dockerfile beside the definition is checked instead:
@@ -84,7 +86,7 @@ Examples:
 			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
-			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog", "outputs to write, comma-separated: k8s, dockerfile, catalog, slo")
+			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -205,9 +207,11 @@ func parseEmit(list string) (build.Artifacts, error) {
 			a.Catalog = true
 		case "slo":
 			a.SLO = true
+		case "helm":
+			a.Helm = true
 		case "":
 		default:
-			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog, slo)", name)
+			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog, helm, slo)", name)
 		}
 	}
 	return a, nil

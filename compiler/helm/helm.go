@@ -1,0 +1,137 @@
+// Package helm is kiln's Helm output: one generic chart, embedded in kiln
+// (chart/), and the values that make it render exactly the objects kiln
+// renders, for teams that deploy with Helm.
+//
+// Values are read off the compiled objects, not recomputed from the app, so
+// the chart and kiln's own manifests cannot drift apart; a test renders the
+// chart with Helm's own engine and compares. What Helm values cannot say,
+// the app's spec.patches, is left out, and kiln warns when it does so.
+package helm
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
+)
+
+//go:embed all:chart
+var chartFS embed.FS
+
+// ChartFiles returns the chart's files, keyed by slash-separated path
+// relative to the chart directory.
+func ChartFiles() (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(chartFS, "chart", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := chartFS.ReadFile(path)
+		files[path[len("chart/"):]] = b
+		return err
+	})
+	return files, err
+}
+
+// Values returns the chart values that render objs, which must be the
+// objects kiln compiled for one environment (before spec.patches).
+func Values(objs []compile.Object) (map[string]any, error) {
+	by := map[string]map[string]any{}
+	for _, o := range objs {
+		by[o.Kind] = o.Content
+	}
+	if _, ok := by["Deployment"]; !ok {
+		return nil, fmt.Errorf("no Deployment to read values from")
+	}
+	get := func(kind, path string) any {
+		v, _ := fieldpath.Resolve(by[kind], fieldpath.Parse(path))
+		return v
+	}
+	const ctr = "spec.template.spec.containers[0]."
+	v := map[string]any{
+		"name":                      get("Deployment", "metadata.name"),
+		"labels":                    get("Deployment", "metadata.labels"),
+		"annotations":               get("Deployment", "metadata.annotations"),
+		"image":                     get("Deployment", ctr+"image"),
+		"containerPort":             get("Deployment", ctr+"ports[0].containerPort"),
+		"portName":                  get("Deployment", ctr+"ports[0].name"),
+		"env":                       orEmptyList(get("Deployment", ctr+"env")),
+		"resources":                 get("Deployment", ctr+"resources"),
+		"livenessProbe":             get("Deployment", ctr+"livenessProbe"),
+		"readinessProbe":            get("Deployment", ctr+"readinessProbe"),
+		"securityContext":           get("Deployment", ctr+"securityContext"),
+		"podSecurityContext":        get("Deployment", "spec.template.spec.securityContext"),
+		"topologySpreadConstraints": orEmptyList(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
+		"podAnnotations":            map[string]any{},
+		"serviceAccount":            map[string]any{"automountServiceAccountToken": get("ServiceAccount", "automountServiceAccountToken")},
+		"replicas":                  get("Deployment", "spec.replicas"),
+		"podDisruptionBudget":       nil,
+		"autoscaling":               nil,
+		"ingress":                   nil,
+		"prometheusRule":            nil,
+	}
+	if v["replicas"] == nil {
+		v["replicas"] = get("HorizontalPodAutoscaler", "spec.minReplicas")
+	}
+	if pdb, ok := by["PodDisruptionBudget"]; ok {
+		spec := maps.Clone(pdb["spec"].(map[string]any))
+		delete(spec, "selector")
+		v["podDisruptionBudget"] = spec
+	}
+	if _, ok := by["HorizontalPodAutoscaler"]; ok {
+		v["autoscaling"] = map[string]any{
+			"minReplicas":                    get("HorizontalPodAutoscaler", "spec.minReplicas"),
+			"maxReplicas":                    get("HorizontalPodAutoscaler", "spec.maxReplicas"),
+			"targetCPUUtilizationPercentage": get("HorizontalPodAutoscaler", "spec.metrics[0].resource.target.averageUtilization"),
+		}
+	}
+	if _, ok := by["Ingress"]; ok {
+		v["ingress"] = map[string]any{
+			"host": get("Ingress", "spec.rules[0].host"),
+			"path": get("Ingress", "spec.rules[0].http.paths[0].path"),
+		}
+	}
+	if _, ok := by["PrometheusRule"]; ok {
+		v["prometheusRule"] = map[string]any{"groups": get("PrometheusRule", "spec.groups")}
+	}
+	return v, nil
+}
+
+func orEmptyList(v any) any {
+	if v == nil {
+		return []any{}
+	}
+	return v
+}
+
+// Overrides returns what env changes from base, as a values file to give
+// Helm after the base one (helm install -f values.yaml -f values-prod.yaml):
+// changed keys, recursively through mappings; lists whole; and null for a
+// key env drops, which Helm reads as "remove".
+func Overrides(base, env map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		bv, inBase := base[k]
+		ev := env[k]
+		bm, bok := bv.(map[string]any)
+		em, eok := ev.(map[string]any)
+		switch {
+		case inBase && bok && eok:
+			if sub := Overrides(bm, em); len(sub) > 0 {
+				out[k] = sub
+			}
+		case !inBase || !compile.SameValue(bv, ev):
+			out[k] = ev
+		}
+	}
+	for k := range base {
+		if _, kept := env[k]; !kept {
+			out[k] = nil
+		}
+	}
+	return out
+}
