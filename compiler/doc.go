@@ -21,7 +21,12 @@
 //	patch     spec.patches, applied with kustomize's PatchTransformer.
 //	validate  each object against the Kubernetes API schema (schemas/kube), strictly.
 //	build     overlay → compile → patch → validate for every environment of one app.
-//	emit      rendered/<env>.yaml and kustomize base/ and overlays/, written atomically.
+//	slo       the SLA's Prometheus recording rules and burn-rate alerts.
+//	dockerfile the Dockerfile of spec.build, and the check of a hand-written one.
+//	helm      kiln's generic chart and the values that make it render kiln's objects.
+//	catalog   the Backstage catalog entry.
+//	emit      rendered/<env>.yaml, kustomize base/ and overlays/, and the other
+//	          artifacts, written atomically.
 //	report    diagnostics as text (with source line and caret) or JSON.
 //
 // A stage returns an error value only when kiln itself failed; anything

@@ -32,6 +32,9 @@ func randomApp(r *rand.Rand, i int) string {
 		b.WriteString("  env: {LOG_LEVEL: info, MODE: fast}\n  secrets: {DB_URL: {secret: db, key: url}}\n")
 	}
 	if r.IntN(2) == 0 {
+		fmt.Fprintf(&b, "  build: {language: %s, version: \"%d\"}\n", pick("go", "node", "python", "java", "static"), 1+r.IntN(30))
+	}
+	if r.IntN(2) == 0 {
 		fmt.Fprintf(&b, "  ingress: {host: app-%d.example.com, path: /api}\n", i)
 	}
 	if r.IntN(2) == 0 {
@@ -43,7 +46,8 @@ func randomApp(r *rand.Rand, i int) string {
 
 // TestPropertiesOfGeneratedApps builds many random apps and checks what
 // must hold for all: the one port is used consistently, every object
-// carries the owner, and every object passes strict API validation.
+// carries the owner, and every object passes strict API validation. The
+// port also agrees with the Dockerfile's EXPOSE and the Helm values.
 func TestPropertiesOfGeneratedApps(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 200 {
@@ -54,7 +58,14 @@ func TestPropertiesOfGeneratedApps(t *testing.T) {
 				t.Fatalf("app %d: %s\n%s", i, d.Message, src)
 			}
 		}
+		want := fmt.Sprint(res.App.Spec.Port)
+		if res.Dockerfile != nil && !strings.Contains(string(res.Dockerfile), "\nEXPOSE "+want+"\n") {
+			t.Fatalf("app %d: Dockerfile does not EXPOSE %s\n%s", i, want, res.Dockerfile)
+		}
 		for _, env := range res.Envs {
+			if got := fmt.Sprint(env.HelmValues["containerPort"]); got != want {
+				t.Fatalf("app %d %s: Helm values containerPort = %s, want %s", i, env.Name, got, want)
+			}
 			checkPort(t, env.Objects, res.App.Spec.Port, src)
 			for _, o := range env.Objects {
 				if got := get(o, "metadata.labels.kiln.dev/owner"); got != res.App.Metadata.Owner {
