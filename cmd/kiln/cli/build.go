@@ -15,7 +15,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
-	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -104,15 +103,6 @@ type built struct {
 }
 
 func runBuild(env *Env, o *buildOptions, args []string) int {
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(env.Stderr, "kiln build: unknown --format %q (valid: text, json)\n", o.format)
-		return ExitBadInput
-	}
-	s, err := schema.Load()
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
-		return ExitBadInput
-	}
 	validator, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: --kube-version: %v\n", err)
@@ -123,9 +113,8 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
 	}
-	inputs, err := gather(env, o.stdinFilename, args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+	s, inputs, ok := start(env, "build", o.format, o.stdinFilename, args)
+	if !ok {
 		return ExitBadInput
 	}
 	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {

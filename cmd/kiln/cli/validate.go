@@ -63,18 +63,8 @@ Examples:
 }
 
 func runValidate(env *Env, o *validateOptions, args []string) int {
-	if o.format != "text" && o.format != "json" {
-		fmt.Fprintf(env.Stderr, "kiln validate: unknown --format %q (valid: text, json)\n", o.format)
-		return ExitBadInput
-	}
-	s, err := schema.Load()
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
-		return ExitBadInput
-	}
-	inputs, err := gather(env, o.stdinFilename, args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln validate: %v\n", err)
+	s, inputs, ok := start(env, "validate", o.format, o.stdinFilename, args)
+	if !ok {
 		return ExitBadInput
 	}
 	var (
@@ -95,6 +85,27 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 		return ExitBadInput
 	}
 	return ExitClean
+}
+
+// start does what every command over definitions does first: it checks
+// --format, loads the app schema and gathers the inputs. When it returns
+// false it has said why on stderr.
+func start(env *Env, cmd, format, stdinFilename string, args []string) (*schema.Schema, []input, bool) {
+	if format != "text" && format != "json" {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: text, json)\n", cmd, format)
+		return nil, nil, false
+	}
+	s, err := schema.Load()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
+		return nil, nil, false
+	}
+	inputs, err := gather(env, stdinFilename, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln %s: %v\n", cmd, err)
+		return nil, nil, false
+	}
+	return s, inputs, true
 }
 
 // writeReport writes the findings of a run in the chosen format.
