@@ -2,10 +2,11 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/errors"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 	cuejson "cuelang.org/go/encoding/json"
@@ -19,6 +20,13 @@ import (
 func loadJSON(f *source.File) (*Node, diag.List) {
 	expr, err := cuejson.Extract(f.Name, f.Content)
 	if err != nil {
+		// encoding/json says what is wrong more plainly, and where.
+		var v any
+		var se *json.SyntaxError
+		if jerr := json.Unmarshal(f.Content, &v); errors.As(jerr, &se) {
+			pos := f.Pos(max(int(se.Offset)-1, 0))
+			return nil, diag.List{errorAt(pos, "load/json-syntax", "invalid JSON: "+se.Error())}
+		}
 		return nil, cueErrors(f, err, "load/json-syntax", "invalid JSON: ")
 	}
 	c := &jsonConverter{file: f}
@@ -120,7 +128,7 @@ func cuePos(f *source.File, p token.Pos) source.Pos {
 // cueErrors turns each of CUE's errors into a positioned diagnostic.
 func cueErrors(f *source.File, err error, code, prefix string) diag.List {
 	var out diag.List
-	for _, e := range errors.Errors(err) {
+	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
 		// A conflict has no single position; the first of the input
 		// positions that lies in f is where the user wrote it.

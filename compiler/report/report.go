@@ -61,6 +61,7 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 		}
 		if d.Pos.Valid() && line > 0 {
 			text := string(d.Pos.File.Line(line))
+			text, col = window(text, col)
 			width := 1
 			if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
 				width = utf8.RuneCountInString(text[min(col-1, len(text)):min(endCol-1, len(text))])
@@ -76,6 +77,32 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 		}
 	}
 	return nil
+}
+
+// window cuts a very long source line (minified JSON, generated YAML) to
+// the part around column col, so that the caret stays readable; it returns
+// the text to print and col within it.
+func window(text string, col int) (string, int) {
+	const before, width = 60, 160
+	if len(text) <= width {
+		return text, col
+	}
+	start := max(0, min(col-1-before, len(text)-width))
+	for start > 0 && !utf8.RuneStart(text[start]) {
+		start--
+	}
+	end := min(len(text), start+width)
+	for end < len(text) && !utf8.RuneStart(text[end]) {
+		end++
+	}
+	out, shift := text[start:end], start
+	if start > 0 {
+		out, shift = "…"+out, shift-1 // the ellipsis takes one column
+	}
+	if end < len(text) {
+		out += "…"
+	}
+	return out, col - shift
 }
 
 // prefix returns the first n bytes of s, or all of it.

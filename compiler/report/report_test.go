@@ -69,3 +69,18 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary = %q", got)
 	}
 }
+
+func TestLongLinesAreWindowed(t *testing.T) {
+	line := strings.Repeat("a", 500) + "X" + strings.Repeat("b", 500)
+	f := source.NewFile("f.json", []byte(line))
+	var buf bytes.Buffer
+	Text(&buf, diag.List{{Pos: f.Pos(500), End: f.Pos(501), Severity: diag.Error, Message: "here"}}, TextOptions{})
+	lines := strings.Split(buf.String(), "\n")
+	src, caret := []rune(lines[1]), []rune(lines[2])
+	if len(src) > 170 || !strings.HasPrefix(lines[1], "    …") || !strings.HasSuffix(lines[1], "…") {
+		t.Fatalf("source line not windowed: %q", lines[1])
+	}
+	if i := len(caret) - 1; caret[i] != '^' || src[i] != 'X' {
+		t.Errorf("caret at %d does not point at X:\n%s\n%s", i, lines[1], lines[2])
+	}
+}
