@@ -61,11 +61,11 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 		}
 		if d.Pos.Valid() && line > 0 {
 			text := string(d.Pos.File.Line(line))
-			text, col = window(text, col)
 			width := 1
 			if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
 				width = utf8.RuneCountInString(text[min(col-1, len(text)):min(endCol-1, len(text))])
 			}
+			text, col = window(text, col)
 			pad := strings.Map(func(r rune) rune {
 				if r == '\t' {
 					return '\t'
@@ -97,7 +97,7 @@ func window(text string, col int) (string, int) {
 	}
 	out, shift := text[start:end], start
 	if start > 0 {
-		out, shift = "…"+out, shift-1 // the ellipsis takes one column
+		out, shift = "…"+out, shift-len("…") // col counts bytes; the pad counts runes
 	}
 	if end < len(text) {
 		out += "…"

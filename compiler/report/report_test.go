@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestLongLinesAreWindowed(t *testing.T) {
 	if len(src) > 170 || !strings.HasPrefix(lines[1], "    …") || !strings.HasSuffix(lines[1], "…") {
 		t.Fatalf("source line not windowed: %q", lines[1])
 	}
-	if i := len(caret) - 1; caret[i] != '^' || src[i] != 'X' {
+	if i := slices.Index(caret, '^'); i < 0 || src[i] != 'X' || len(caret) != i+1 {
 		t.Errorf("caret at %d does not point at X:\n%s\n%s", i, lines[1], lines[2])
 	}
 }
