@@ -181,7 +181,15 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 	if !ok {
 		origin = []string{"spec"}
 	}
-	return compile.Finding{Path: origin, Severity: diag.Error, Code: "kube/schema",
+	// A patch that changed something inside the offending field is the
+	// likelier cause than the app field that made the field itself.
+	for _, below := range origins.Below(o.Key(), v.Path) {
+		if len(below) > 1 && below[0] == "spec" && below[1] == "patches" {
+			origin = below
+			break
+		}
+	}
+	return compile.Finding{Path: origin, Severity: diag.Error, Code: v.Code,
 		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
 }
 

@@ -10,6 +10,8 @@
 package sourcemap
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -54,6 +56,19 @@ func (m *Map) Origin(obj, field string) ([]string, bool) {
 			return nil, false
 		}
 	}
+}
+
+// Below returns the origins recorded for fields inside field (not field
+// itself), sorted by field path.
+func (m *Map) Below(obj, field string) [][]string {
+	var out [][]string
+	fields := m.objects[obj]
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
+		if strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[") {
+			out = append(out, fields[f])
+		}
+	}
+	return out
 }
 
 // Fields returns the recorded fields of obj and their origins.

@@ -25,6 +25,7 @@ import (
 type Violation struct {
 	Path    string // field path in the object, e.g. "spec.replicass"
 	Message string
+	Code    string // kube/schema for the OpenAPI schema, kube/rule for the server's other checks
 }
 
 // A Validator validates objects against one Kubernetes version. It is safe
@@ -134,27 +135,28 @@ func (v *Validator) closure(name string) map[string]any {
 	return out
 }
 
-// Validate returns every way obj breaks the schema of its kind, sorted by path.
+// Validate returns every way obj breaks the schema of its kind, and, when it
+// fits the schema, the API server's own rules (server.go), sorted by path.
 func (v *Validator) Validate(obj compile.Object) []Violation {
 	s, err := v.schemaFor(obj.APIVersion, obj.Kind)
 	if err != nil {
-		return []Violation{{Path: "apiVersion", Message: err.Error()}}
+		return []Violation{{Path: "apiVersion", Message: err.Error(), Code: "kube/schema"}}
 	}
 	// Validate sees the object as JSON would: numbers as json.Number.
 	raw, err := json.Marshal(obj.Content)
 	if err != nil {
-		return []Violation{{Message: err.Error()}}
+		return []Violation{{Message: err.Error(), Code: "kube/schema"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var inst any
 	if err := dec.Decode(&inst); err != nil {
-		return []Violation{{Message: err.Error()}}
+		return []Violation{{Message: err.Error(), Code: "kube/schema"}}
 	}
 	err = s.Validate(inst)
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
-		return nil
+		return rules(obj) // the server's own checks assume a well-formed object
 	}
 	var out []Violation
 	seen := map[string]bool{}
@@ -167,6 +169,7 @@ func (v *Validator) Validate(obj compile.Object) []Violation {
 			return
 		}
 		for _, viol := range v.describe(e, inst) {
+			viol.Code = "kube/schema"
 			if key := viol.Path + "\x00" + viol.Message; !seen[key] {
 				seen[key] = true
 				out = append(out, viol)
@@ -175,6 +178,18 @@ func (v *Validator) Validate(obj compile.Object) []Violation {
 	}
 	walk(ve)
 	slices.SortFunc(out, func(a, b Violation) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// rules applies the API server's checks that no schema states.
+func rules(obj compile.Object) []Violation {
+	var out []Violation
+	for _, r := range serverRules {
+		for _, v := range r(obj) {
+			v.Code = "kube/rule"
+			out = append(out, v)
+		}
+	}
 	return out
 }
 

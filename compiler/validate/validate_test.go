@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/compile"
@@ -23,8 +24,8 @@ func TestStrictValidation(t *testing.T) {
 		},
 	}}
 	got := fmt.Sprint(v.Validate(dep))
-	want := "[{metadata.labelz unknown field \"labelz\"} {spec missing required field \"selector\"} " +
-		"{spec.replicas must be of type integer} {spec.template.spec.containers[0].ports[0].protocl unknown field \"protocl\"}]"
+	want := "[{metadata.labelz unknown field \"labelz\" kube/schema} {spec missing required field \"selector\" kube/schema} " +
+		"{spec.replicas must be of type integer kube/schema} {spec.template.spec.containers[0].ports[0].protocl unknown field \"protocl\" kube/schema}]"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
@@ -46,5 +47,19 @@ func TestVersionsAndKinds(t *testing.T) {
 		"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "a"}, "automountServiceAccountToken": false}}
 	if vs := v.Validate(ok); len(vs) != 0 {
 		t.Errorf("a valid ServiceAccount: %v", vs)
+	}
+}
+
+func TestServerRules(t *testing.T) {
+	v, _ := For("")
+	pdb := compile.Object{APIVersion: "policy/v1", Kind: "PodDisruptionBudget", Name: "a", Content: map[string]any{
+		"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": map[string]any{"name": "a", "labels": map[string]any{"bad key!": "x"}},
+		"spec": map[string]any{"minAvailable": 1, "maxUnavailable": 1},
+	}}
+	got := fmt.Sprint(v.Validate(pdb))
+	for _, want := range []string{"{metadata.labels \"bad key!\": name part must consist of", "{spec.maxUnavailable minAvailable and maxUnavailable cannot both be set kube/rule}"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in %s", want, got)
+		}
 	}
 }
