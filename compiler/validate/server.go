@@ -44,9 +44,14 @@ func listAt(o compile.Object, path string) []any {
 	return l
 }
 
+// errs turns apimachinery's problems into violations, without the example
+// and the regular expression its messages end with.
 func errs(path string, problems []string) []Violation {
 	var out []Violation
 	for _, p := range problems {
+		if i := strings.Index(p, " (e.g."); i >= 0 {
+			p = p[:i]
+		}
 		out = append(out, Violation{Path: path, Message: p})
 	}
 	return out
