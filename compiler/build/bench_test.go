@@ -11,6 +11,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/appgen"
 )
 
 // BenchmarkBuild measures the whole path from bytes to output files for one
@@ -24,7 +25,7 @@ func BenchmarkBuild(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var hundred [][]byte
 	for i := range 100 {
-		hundred = append(hundred, []byte(randomApp(r, i)))
+		hundred = append(hundred, []byte(appgen.Random(r, i)))
 	}
 	s, err := schema.Load()
 	if err != nil {
