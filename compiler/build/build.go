@@ -5,6 +5,7 @@ package build
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/catalog"
@@ -160,9 +161,18 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 		return Env{}, nil, err
 	}
 	findings := append(c.Findings, pf...)
+	// A field compile already found fault with needs no second message
+	// from the API server's rules.
+	explained := map[string]bool{}
+	for _, f := range findings {
+		explained[strings.Join(f.Path, "\x00")] = true
+	}
 	for _, o := range objs {
 		for _, v := range opts.Validator.Validate(o) {
-			findings = append(findings, invalid(o, v, c.Origins, opts.Validator.Version()))
+			f := invalid(o, v, c.Origins, opts.Validator.Version())
+			if !explained[strings.Join(f.Path, "\x00")] {
+				findings = append(findings, f)
+			}
 		}
 	}
 	var ds diag.List

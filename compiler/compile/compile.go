@@ -148,7 +148,8 @@ func (c *compiler) replicas() {
 			c.finding(diag.Error, "build/scaling-range", fmt.Sprintf(
 				"scaling.max is %d, below the %d replicas the app needs at least; raise scaling.max", c.maxRepl, c.minRepl),
 				"spec", "scaling", "max")
-			c.maxRepl = c.minRepl
+			// The HPA is still emitted as the app asks, so that what the API
+			// server would refuse is what kiln reports.
 		}
 	}
 }
@@ -244,7 +245,7 @@ func (c *compiler) deployment() runtime.Object {
 			},
 		},
 	}
-	if c.maxRepl <= c.minRepl { // with an autoscaler, it owns replicas
+	if c.maxRepl == c.minRepl { // with an autoscaler, it owns replicas
 		d.Spec.Replicas = ptr(int32(c.minRepl))
 		c.set("Deployment", "spec.replicas", c.replicaOrigin()...)
 	}
@@ -411,7 +412,7 @@ func (c *compiler) pdb() runtime.Object {
 }
 
 func (c *compiler) hpa() runtime.Object {
-	if c.maxRepl <= c.minRepl {
+	if c.maxRepl == c.minRepl {
 		return nil
 	}
 	s := c.app.Spec
