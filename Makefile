@@ -2,7 +2,7 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
-.PHONY: help build demo test lint fuzz golden schema bench
+.PHONY: help build demo test e2e lint fuzz golden schema bench
 
 help: ## List the targets.
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -21,10 +21,15 @@ demo: build ## Build kiln and run it on the shipped examples, then on a broken d
 
 test: ## Run the whole suite: unit tests, testscripts, golden and schema-drift checks.
 	$(GO) test ./...
+	@echo "make test: the API-server lane (e2e/) was not run; run make e2e (CI runs both)."
+
+e2e: ## Start a real etcd and kube-apiserver on loopback; dry-run every output against them.
+	cd e2e && $(GO) test -count=1 -timeout 30m ./...
 
 lint: ## gofmt and go vet.
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$(git ls-files '*.go' 'e2e/*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd e2e && $(GO) vet ./...
 
 fuzz: ## Fuzz each loader for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadYAML$$' -fuzztime $(FUZZTIME)

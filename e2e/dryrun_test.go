@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/appgen"
+)
+
+// kilnBuild runs kiln's pipeline on one definition with every output, SLO
+// alerts included, and returns what it built and what it reported.
+func kilnBuild(t *testing.T, name string, src []byte) (*build.Result, diag.List) {
+	t.Helper()
+	s, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := validate.For("1.37")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, ds := load.Load(source.NewFile(name, src), load.Options{Root: filepath.Dir(name)})
+	if ds.HasErrors() {
+		t.Fatalf("%s: %v", name, ds)
+	}
+	a, ds := check.Check(doc, s)
+	if ds.HasErrors() {
+		t.Fatalf("%s: %v", name, ds)
+	}
+	return build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true}})
+}
+
+// A refusal is the API server's answer to one object it would not create.
+type refusal struct {
+	env, object string // "prod", "Deployment/checkout"
+	err         error
+}
+
+func (r refusal) String() string { return fmt.Sprintf("%s %s: %v", r.env, r.object, r.err) }
+
+// dryRun asks the API server to create every object of every environment,
+// strictly and without storing anything, and returns its refusals.
+func dryRun(t *testing.T, res *build.Result) []refusal {
+	t.Helper()
+	var refused []refusal
+	for _, env := range res.Envs {
+		for _, o := range env.Objects {
+			if _, err := theCluster.create(o.Content, true); err != nil {
+				refused = append(refused, refusal{env.Name, o.Key(), err})
+			}
+		}
+	}
+	return refused
+}
+
+// TestExamplesAreAccepted: every object kiln emits for every example and
+// environment passes the API server's strict server-side dry run.
+func TestExamplesAreAccepted(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/*/kiln.*")
+	if len(paths) < 5 {
+		t.Fatalf("examples: %v", paths)
+	}
+	objects := 0
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := kilnBuild(t, p, src)
+		for _, env := range res.Envs {
+			objects += len(env.Objects)
+		}
+		for _, r := range dryRun(t, res) {
+			t.Errorf("%s: the API server refuses %s", p, r)
+		}
+	}
+	if objects < 30 {
+		t.Errorf("only %d objects were sent; the examples should give more", objects)
+	}
+}
+
+// TestParity is a table of mistakes a kiln.yaml can cause that the API
+// server refuses. For each, the server refuses the emitted objects, and
+// kiln reported an error first, at a line of the definition, without a
+// server. A row that fails the second check is a check kiln lacks.
+func TestParity(t *testing.T) {
+	const head = "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: parity, owner: team-p}\nspec:\n  image: nginx:1.27\n  port: 8080\n"
+	patch := func(kind, op, path, value string) string {
+		return head + "  scaling: {min: 2, max: 4}\n  ingress: {host: parity.example.com}\n  patches:\n    - target: {kind: " + kind + "}\n      patch: |-\n        - op: " + op +
+			"\n          path: " + path + "\n          value: " + value + "\n"
+	}
+	for _, tc := range []struct{ name, src string }{
+		{"selector does not match the template", patch("Deployment", "replace", "/spec/selector/matchLabels/app.kubernetes.io~1name", "other")},
+		{"ingress host is not a DNS name", patch("Ingress", "replace", "/spec/rules/0/host", "Bad_Host.example.com")},
+		{"port name over 15 characters", patch("Deployment", "replace", "/spec/template/spec/containers/0/ports/0/name", "a-very-long-port-name")},
+		{"PDB with both bounds", patch("PodDisruptionBudget", "add", "/spec/maxUnavailable", "1")},
+		{"HPA max below min by patch", patch("HorizontalPodAutoscaler", "replace", "/spec/maxReplicas", "1")},
+		{"HPA max below min by environment", head + "  scaling: {min: 3, max: 5}\n  environments:\n    prod: {scaling: {max: 2}}\n"},
+		{"unknown field by patch", patch("Deployment", "add", "/spec/replicass", "3")},
+		{"wrong type by patch", patch("Service", "replace", "/spec/ports/0/port", "'http'")},
+		{"label value too long", patch("Deployment", "add", "/metadata/labels/team", strings.Repeat("x", 64))},
+		{"service port name not a DNS label", patch("Service", "replace", "/spec/ports/0/name", "HTTP_PORT")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, ds := kilnBuild(t, "kiln.yaml", []byte(tc.src))
+			if res == nil {
+				t.Fatalf("kiln built nothing: %v", ds)
+			}
+			refused := dryRun(t, res)
+			if len(refused) == 0 {
+				t.Fatalf("the API server accepts every object; the row does not test anything:\n%s", tc.src)
+			}
+			// Each refused object must have a positioned kiln error that names
+			// it, or that kiln found while compiling the app (build/...).
+			for _, r := range refused {
+				var match *diag.Diagnostic
+				for i, d := range ds {
+					if d.Severity == diag.Error && d.Pos.Valid() &&
+						(strings.Contains(d.Message, r.object+" ") || strings.HasPrefix(d.Code, "build/")) {
+						match = &ds[i]
+						break
+					}
+				}
+				if match == nil {
+					t.Errorf("the API server refuses %v, but kiln reported no positioned error about it:\n%v\n%s", r, ds, tc.src)
+					continue
+				}
+				line, col := match.Pos.LineCol()
+				t.Logf("kiln: kiln.yaml:%d:%d: %s [%s]\n    server: %v", line, col, match.Message, match.Code, r)
+			}
+		})
+	}
+}
+
+// TestGeneratedAppsAreAccepted feeds a few hundred generated apps through
+// the dry run: what kiln accepts, the API server must accept.
+func TestGeneratedAppsAreAccepted(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	n := 300
+	if testing.Short() {
+		n = 30
+	}
+	for i := range n {
+		src := appgen.Random(r, i)
+		res, ds := kilnBuild(t, "kiln.yaml", []byte(src))
+		if ds.HasErrors() {
+			t.Fatalf("app %d: kiln reports %v\n%s", i, ds, src)
+		}
+		for _, refusal := range dryRun(t, res) {
+			t.Errorf("app %d: kiln accepted it, the API server refuses %s\n%s", i, refusal, src)
+		}
+	}
+}
