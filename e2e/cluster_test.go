@@ -24,6 +24,8 @@ import (
 
 	"go.etcd.io/etcd/server/v3/embed"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 // cluster is a running etcd and kube-apiserver on loopback.
@@ -235,27 +237,50 @@ func (c *cluster) prepare() error {
 			return err
 		}
 	}
-	dir, err := moduleDir("github.com/prometheus-operator/prometheus-operator@v0.85.0")
-	if err != nil {
-		return err
+	// The CRDs kiln validates custom resources against are the ones the
+	// server gets, from the same module releases.
+	for _, def := range kube.CRDs {
+		dir, err := kube.ModuleDir(def.Module)
+		if err != nil {
+			return err
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(def.Path)))
+		if err != nil {
+			return err
+		}
+		var crd map[string]any
+		if err := yaml.Unmarshal(raw, &crd); err != nil {
+			return err
+		}
+		if _, err := c.create(crd, false); err != nil {
+			return fmt.Errorf("installing %s: %v", def.Path, err)
+		}
+		name := crd["metadata"].(map[string]any)["name"].(string)
+		if err := c.waitEstablished(name); err != nil {
+			return err
+		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "example", "prometheus-operator-crd", "monitoring.coreos.com_prometheusrules.yaml"))
-	if err != nil {
-		return err
-	}
-	var crd map[string]any
-	if err := yaml.Unmarshal(raw, &crd); err != nil {
-		return err
-	}
-	if _, err := c.create(crd, false); err != nil {
-		return fmt.Errorf("installing the PrometheusRule CRD: %v", err)
-	}
+	return nil
+}
+
+// waitEstablished waits until the server serves the CRD called name.
+func (c *cluster) waitEstablished(name string) error {
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		if status, _, _ := c.do("GET", "/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules", nil); status == http.StatusOK {
-			return nil
+		_, body, err := c.do("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"+name, nil)
+		var crd struct {
+			Status struct {
+				Conditions []struct{ Type, Status string }
+			}
+		}
+		if err == nil && json.Unmarshal(body, &crd) == nil {
+			for _, cond := range crd.Status.Conditions {
+				if cond.Type == "Established" && cond.Status == "True" {
+					return nil
+				}
+			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the PrometheusRule CRD was not served within 60s")
+			return fmt.Errorf("CRD %s was not established within 60s", name)
 		}
 	}
 }
@@ -301,16 +326,4 @@ func (c *cluster) create(obj map[string]any, dryRun bool) (int, error) {
 		return status, fmt.Errorf("%d: %s", status, strings.TrimSpace(st.Message))
 	}
 	return status, nil
-}
-
-func moduleDir(mod string) (string, error) {
-	cmd := exec.Command("go", "mod", "download", "-json", mod)
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	out, err := cmd.Output()
-	var info struct{ Dir, Error string }
-	json.Unmarshal(out, &info)
-	if err != nil || info.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: %v %s", mod, err, info.Error)
-	}
-	return info.Dir, nil
 }

@@ -23,7 +23,7 @@ const KindsKey = "x-kiln-kinds"
 // module with `go mod download`, from the Go module proxy or the local
 // module cache.
 func Generate(release string) ([]byte, error) {
-	dir, err := moduleDir("k8s.io/kubernetes@" + release)
+	dir, err := ModuleDir("k8s.io/kubernetes@" + release)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ var CRDs = []struct{ Module, Path string }{
 // built-in kinds, with metadata as the API server validates it.
 func addCRDs(defs map[string]any, kinds map[string]string) error {
 	for _, c := range CRDs {
-		dir, err := moduleDir(c.Module)
+		dir, err := ModuleDir(c.Module)
 		if err != nil {
 			return err
 		}
@@ -200,9 +200,9 @@ func convertCRD(n map[string]any) map[string]any {
 	return out
 }
 
-// moduleDir downloads a module (or finds it in the module cache) and
+// ModuleDir downloads a module (or finds it in the module cache) and
 // returns its directory.
-func moduleDir(mod string) (string, error) {
+func ModuleDir(mod string) (string, error) {
 	cmd := exec.Command("go", "mod", "download", "-json", mod)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	out, err := cmd.Output()
