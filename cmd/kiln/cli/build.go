@@ -80,7 +80,7 @@ Examples:
 		flags: func(fs *flag.FlagSet) any {
 			o := &buildOptions{}
 			fs.StringVar(&o.out, "o", "", "output directory (default: build/ next to each definition)")
-			fs.StringVar(&o.env, "env", "", "build only this environment")
+			fs.StringVar(&o.env, "env", "", "build only this environment (the app's output directory then holds only it)")
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
 			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
@@ -280,16 +280,7 @@ func deliver(env *Env, o *buildOptions, outs []built) int {
 	}
 	for _, b := range outs {
 		dir := outDir(o, b)
-		files := b.files
-		if o.env != "" { // only the asked environment's files
-			files = map[string][]byte{}
-			for name, data := range b.files {
-				if !strings.HasPrefix(name, "rendered/") && !strings.HasPrefix(name, "overlays/") || strings.Contains(name, "/"+o.env) {
-					files[name] = data
-				}
-			}
-		}
-		if err := emit.WriteTree(dir, files); err != nil {
+		if err := emit.WriteTree(dir, b.files); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
 			return ExitBadInput
 		}
