@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -223,5 +224,40 @@ func TestSourceMap(t *testing.T) {
 	loc, ok := res.Envs[0].Locate("Deployment/hello", cpu)
 	if line, _ := loc.Pos.LineCol(); !ok || !loc.Default || line != 8 {
 		t.Errorf("default cpu: line %d default=%v ok=%v, want line 8 (spec:) as a default", line, loc.Default, ok)
+	}
+}
+
+// TestConcurrentBuildsAgree builds the examples at the same time, as kiln
+// build -j does, and requires the same files as one at a time. Run with
+// -race, it also checks that the shared schema and validator are safe to
+// share.
+func TestConcurrentBuildsAgree(t *testing.T) {
+	paths := examples(t)
+	want := make([]map[string][]byte, len(paths))
+	for i, p := range paths {
+		src, _ := os.ReadFile(p)
+		res, _ := buildFile(t, p, src)
+		want[i], _ = emit.Files(res)
+	}
+	got := make([]map[string][]byte, len(paths)*4)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := paths[i%len(paths)]
+			src, _ := os.ReadFile(p)
+			res, _ := buildFile(t, p, src)
+			got[i], _ = emit.Files(res)
+		}()
+	}
+	wg.Wait()
+	for i, files := range got {
+		w := want[i%len(paths)]
+		for name, data := range w {
+			if !bytes.Equal(files[name], data) {
+				t.Errorf("%s %s: a concurrent build differs", paths[i%len(paths)], name)
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -30,6 +32,7 @@ type buildOptions struct {
 	explainOrigin string
 	kubeVersion   string
 	emit          string
+	jobs          int
 }
 
 func init() {
@@ -86,6 +89,7 @@ Examples:
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
+			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -121,43 +125,25 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))
 		return ExitBadInput
 	}
+	// Apps are built in parallel; each outcome lands at its input's index,
+	// so reports and files come out in path order whatever the scheduling.
+	outcomes := make([]outcome, len(inputs))
+	forEach(len(inputs), o.jobs, func(i int) {
+		outcomes[i] = buildOne(inputs[i], s, build.Options{Validator: validator, Emit: artifacts, Dockerfile: inputs[i].dockerfile}, o.env)
+	})
 	var (
 		all      diag.List
 		files    []report.File
 		outs     []built
 		badInput bool
 	)
-	for _, in := range inputs {
-		c := checkOne(in, s)
-		all = append(all, c.diags...)
-		if c.app == nil {
-			badInput = true
-			files = append(files, c.file)
-			continue
+	for _, oc := range outcomes {
+		all = append(all, oc.diags...)
+		files = append(files, oc.file)
+		badInput = badInput || oc.badInput
+		if oc.built != nil {
+			outs = append(outs, *oc.built)
 		}
-		res, ds := build.Build(c.doc, c.app, build.Options{Validator: validator, Emit: artifacts, Dockerfile: in.dockerfile})
-		all = append(all, ds...)
-		if slices.ContainsFunc(ds, build.IsBadInput) {
-			badInput = true
-		}
-		c.file.Valid = !ds.HasErrors()
-		files = append(files, c.file)
-		if res == nil {
-			badInput = true
-			continue
-		}
-		if err := selectEnv(res, o.env); err != nil {
-			all = append(all, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: "build/env", Message: err.Error()})
-			badInput = true
-			continue
-		}
-		b := built{in: in, doc: c.doc, result: res}
-		if b.files, err = emit.Files(res); err != nil {
-			all = append(all, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: "internal", Message: err.Error()})
-			badInput = true
-			continue
-		}
-		outs = append(outs, b)
 	}
 	if !o.stdout && o.explainOrigin == "" {
 		if clash := clashes(o, outs); len(clash) > 0 {
@@ -204,6 +190,47 @@ func parseEmit(list string) (build.Artifacts, error) {
 		}
 	}
 	return a, nil
+}
+
+// outcome is what building one input gave.
+type outcome struct {
+	diags    diag.List
+	file     report.File
+	built    *built // nil when there is nothing to write
+	badInput bool
+}
+
+// buildOne runs every stage on one input. It is safe to call concurrently.
+func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcome {
+	c := checkOne(in, s)
+	out := outcome{diags: c.diags, file: c.file}
+	if c.app == nil {
+		out.badInput = true
+		return out
+	}
+	res, ds := build.Build(c.doc, c.app, opts)
+	out.diags = append(out.diags, ds...)
+	out.badInput = slices.ContainsFunc(ds, build.IsBadInput)
+	out.file.Valid = !ds.HasErrors()
+	if res == nil {
+		out.badInput = true
+		return out
+	}
+	fail := func(code string, err error) outcome {
+		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error()})
+		out.badInput = true
+		return out
+	}
+	if err := selectEnv(res, env); err != nil {
+		return fail("build/env", err)
+	}
+	b := built{in: in, doc: c.doc, result: res}
+	var err error
+	if b.files, err = emit.Files(res); err != nil {
+		return fail("internal", err)
+	}
+	out.built = &b
+	return out
 }
 
 // selectEnv narrows res to the environment --env names.

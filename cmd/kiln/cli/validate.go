@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/check"
@@ -20,6 +22,7 @@ import (
 )
 
 type validateOptions struct {
+	jobs          int
 	format        string
 	noColor       bool
 	stdinFilename string
@@ -56,6 +59,7 @@ Examples:
 			fs.StringVar(&o.format, "format", "text", "output format: text or json")
 			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
+			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many definitions to check at once")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runValidate(env, opts.(*validateOptions), args) },
@@ -67,14 +71,15 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
+	results := make([]checked, len(inputs))
+	forEach(len(inputs), o.jobs, func(i int) { results[i] = checkOne(inputs[i], s) })
 	var (
 		all   diag.List
 		files []report.File
 	)
-	for _, in := range inputs {
-		ds, rf := validateOne(in, s)
-		all = append(all, ds...)
-		files = append(files, rf)
+	for _, c := range results {
+		all = append(all, c.diags...)
+		files = append(files, c.file)
 	}
 	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
@@ -85,6 +90,29 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 		return ExitBadInput
 	}
 	return ExitClean
+}
+
+// forEach calls f(i) for every i below n, on up to jobs goroutines, and
+// returns when all calls have. f stores its result by i, so that what the
+// caller reports never depends on scheduling.
+func forEach(n, jobs int, f func(i int)) {
+	jobs = max(1, min(jobs, n))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // start does what every command over definitions does first: it checks
@@ -171,11 +199,6 @@ func readFile(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	return readBounded(f)
-}
-
-func validateOne(in input, s *schema.Schema) (diag.List, report.File) {
-	c := checkOne(in, s)
-	return c.diags, c.file
 }
 
 // checked is one input after the load and schema stages.
