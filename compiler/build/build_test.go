@@ -3,6 +3,7 @@ package build_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,19 +240,38 @@ func TestConcurrentBuildsAgree(t *testing.T) {
 		res, _ := buildFile(t, p, src)
 		want[i], _ = emit.Files(res)
 	}
+	// The goroutines share the inputs (read before) but no *testing.T:
+	// a failure is recorded and reported after they end.
+	srcs := make([][]byte, len(paths))
+	for i, p := range paths {
+		srcs[i], _ = os.ReadFile(p)
+	}
+	s, _ := schema.Load()
+	v := validator(t)
 	got := make([]map[string][]byte, len(paths)*4)
+	failed := make([]error, len(got))
 	var wg sync.WaitGroup
 	for i := range got {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			p := paths[i%len(paths)]
-			src, _ := os.ReadFile(p)
-			res, _ := buildFile(t, p, src)
-			got[i], _ = emit.Files(res)
+			doc, _ := load.Load(source.NewFile(p, srcs[i%len(paths)]), load.Options{Root: filepath.Dir(p)})
+			a, _ := check.Check(doc, s)
+			res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}})
+			if ds.HasErrors() {
+				failed[i] = fmt.Errorf("%s: %v", p, ds)
+				return
+			}
+			got[i], failed[i] = emit.Files(res)
 		}()
 	}
 	wg.Wait()
+	for _, err := range failed {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, files := range got {
 		w := want[i%len(paths)]
 		for name, data := range w {

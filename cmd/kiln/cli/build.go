@@ -70,8 +70,9 @@ environment of one app (--env picks it when the app has several).
 With --explain-origin KIND.FIELD (e.g. Deployment.spec.replicas), build
 prints where the field's value comes from in the definition, per environment.
 
-Exit status: 0 when built, 1 when the outputs have errors (such as fewer
-replicas than the SLA needs), 2 when a definition is invalid or unreadable.
+Exit status: 0 when built, 1 when the outputs have errors (an object the
+Kubernetes API would reject, a Dockerfile whose EXPOSE disagrees with the
+port), 2 when a definition or a patch is invalid or unreadable.
 
 Examples:
 

@@ -13,8 +13,8 @@ import (
 	"strings"
 )
 
-// Exit codes are a contract with scripts and CI: 0 clean, 1 findings at or
-// above the fail level, 2 kiln could not check (bad input or usage).
+// Exit codes are a contract with scripts and CI: 0 clean, 1 findings about
+// what was built, 2 kiln could not check (bad input or usage).
 const (
 	ExitClean    = 0
 	ExitFindings = 1
@@ -129,8 +129,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `kiln compiles one app definition (kiln.yaml) into everything the platform
-needs, and checks it: schema, guardrails and config tests, with every
-finding at the line and column you wrote.
+needs — Kubernetes manifests per environment, a Dockerfile, Helm values,
+SLO alerts, a catalog entry — and checks it against a strict schema and
+the Kubernetes API, with every finding at the line and column you wrote.
 
 Usage:
 
@@ -145,7 +146,7 @@ The commands are:
 	fmt.Fprint(w, `
 Use "kiln help <command>" for more information about a command.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not check
+Exit codes: 0 clean, 1 findings in what was built, 2 could not check
 (invalid input or usage).
 `)
 }
