@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,5 +84,71 @@ func TestLongLinesAreWindowed(t *testing.T) {
 	}
 	if i := slices.Index(caret, '^'); i < 0 || src[i] != 'X' || len(caret) != i+1 {
 		t.Errorf("caret at %d does not point at X:\n%s\n%s", i, lines[1], lines[2])
+	}
+}
+
+func TestSARIFCapsBySeverityAndSaysSo(t *testing.T) {
+	f := source.NewFile("k.yaml", []byte("a: 1\n"))
+	var ds diag.List
+	for i := range sarifMaxResults + 10 {
+		sev := diag.Warning
+		if i%100 == 0 {
+			sev = diag.Error
+		}
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(1), Severity: sev, Code: "c", Message: fmt.Sprint(i)})
+	}
+	var buf bytes.Buffer
+	if err := SARIF(&buf, ds, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results     []struct{ Level string }
+			Invocations []struct {
+				ToolExecutionNotifications []struct{ Message struct{ Text string } }
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	if len(run.Results) != sarifMaxResults {
+		t.Fatalf("%d results, want %d", len(run.Results), sarifMaxResults)
+	}
+	errors := 0
+	for _, r := range run.Results {
+		if r.Level == "error" {
+			errors++
+		}
+	}
+	if errors != (sarifMaxResults+10+99)/100 {
+		t.Errorf("%d errors kept; every error must survive the cap", errors)
+	}
+	if len(run.Invocations) != 1 || !strings.Contains(run.Invocations[0].ToolExecutionNotifications[0].Message.Text, "left out the 10 least severe") {
+		t.Errorf("no note about the cap: %+v", run.Invocations)
+	}
+}
+
+func TestFingerprintIgnoresTheLine(t *testing.T) {
+	a := source.NewFile("k.yaml", []byte("x: 1\n"))
+	b := source.NewFile("k.yaml", []byte("# moved\n\nx: 1\n"))
+	d1 := diag.Diagnostic{Pos: a.Pos(0), Code: "c", Path: "x", Message: "m"}
+	d2 := diag.Diagnostic{Pos: b.Pos(9), Code: "c", Path: "x", Message: "m"}
+	if fingerprint(d1) != fingerprint(d2) {
+		t.Error("moving a finding changes its fingerprint")
+	}
+	if d2.Message = "other"; fingerprint(d1) == fingerprint(d2) {
+		t.Error("a different finding has the same fingerprint")
+	}
+}
+
+func TestGitHubEscapes(t *testing.T) {
+	f := source.NewFile("a,b:c.yaml", []byte("x: 1\n"))
+	var buf bytes.Buffer
+	GitHub(&buf, diag.List{{Pos: f.Pos(0), Severity: diag.Warning, Code: "c", Message: "50% done\nnext"}})
+	want := "::warning file=a%2Cb%3Ac.yaml,line=1,col=1,title=kiln c::50%25 done%0Anext\n"
+	if buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
 	}
 }

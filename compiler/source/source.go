@@ -90,3 +90,13 @@ func (f *File) Line(n int) []byte {
 	}
 	return bytes.TrimSuffix(f.Content[start:end], []byte("\r"))
 }
+
+// RuneCol returns p's 1-based column counted in Unicode code points, as
+// SARIF's unicodeCodePoints column kind counts it.
+func (p Pos) RuneCol() int {
+	if !p.Valid() {
+		return 0
+	}
+	line, col := p.LineCol()
+	return utf8.RuneCount(p.File.Line(line)[:min(col-1, len(p.File.Line(line)))]) + 1
+}

@@ -23,11 +23,10 @@ import (
 )
 
 type buildOptions struct {
+	reportOptions
 	out           string
 	env           string
 	stdout        bool
-	format        string
-	noColor       bool
 	stdinFilename string
 	explainOrigin string
 	kubeVersion   string
@@ -86,8 +85,7 @@ Examples:
 			fs.StringVar(&o.out, "o", "", "output directory (default: build/ next to each definition)")
 			fs.StringVar(&o.env, "env", "", "build only this environment (the app's output directory then holds only it)")
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
-			fs.StringVar(&o.format, "format", "text", "diagnostics format: text or json")
-			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+			o.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
@@ -118,7 +116,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
 	}
-	s, inputs, ok := start(env, "build", o.format, o.stdinFilename, args)
+	s, inputs, ok := start(env, "build", &o.reportOptions, o.stdinFilename, args)
 	if !ok {
 		return ExitBadInput
 	}
@@ -152,19 +150,18 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			badInput = true
 		}
 	}
-	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
+	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	code := ExitClean
-	switch {
-	case badInput:
-		code = ExitBadInput
-	case all.HasErrors():
-		code = ExitFindings
-	}
-	if code == ExitClean {
-		code = deliver(env, o, outs)
+	failOn, _ := diag.ParseSeverity(o.failOn)
+	code := exitCode(badInput, all, failOn)
+	if code == ExitClean || (code == ExitFindings && !all.HasErrors()) {
+		// Warnings at --fail-on fail the run but are not broken output:
+		// write what was built.
+		if c := deliver(env, o, outs); c != ExitClean {
+			code = c
+		}
 	}
 	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
 	return code

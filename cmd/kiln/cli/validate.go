@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kilnhq/kiln/compiler/app"
@@ -22,9 +24,8 @@ import (
 )
 
 type validateOptions struct {
+	reportOptions
 	jobs          int
-	format        string
-	noColor       bool
 	stdinFilename string
 }
 
@@ -56,8 +57,7 @@ Examples:
 		minArgs: 1, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
 			o := &validateOptions{}
-			fs.StringVar(&o.format, "format", "text", "output format: text or json")
-			fs.BoolVar(&o.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+			o.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many definitions to check at once")
 			return o
@@ -67,7 +67,7 @@ Examples:
 }
 
 func runValidate(env *Env, o *validateOptions, args []string) int {
-	s, inputs, ok := start(env, "validate", o.format, o.stdinFilename, args)
+	s, inputs, ok := start(env, "validate", &o.reportOptions, o.stdinFilename, args)
 	if !ok {
 		return ExitBadInput
 	}
@@ -81,15 +81,14 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 		all = append(all, c.diags...)
 		files = append(files, c.file)
 	}
-	if err := writeReport(env, o.format, o.noColor, files, all); err != nil {
+	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
 		return ExitBadInput
 	}
 	fmt.Fprintln(env.Stderr, report.Summary(len(inputs), all))
-	if all.HasErrors() {
-		return ExitBadInput
-	}
-	return ExitClean
+	failOn, _ := diag.ParseSeverity(o.failOn)
+	// An invalid definition could not be checked further: exit 2.
+	return exitCode(all.HasErrors(), all, failOn)
 }
 
 // forEach calls f(i) for every i below n, on up to jobs goroutines, and
@@ -116,11 +115,15 @@ func forEach(n, jobs int, f func(i int)) {
 }
 
 // start does what every command over definitions does first: it checks
-// --format, loads the app schema and gathers the inputs. When it returns
-// false it has said why on stderr.
-func start(env *Env, cmd, format, stdinFilename string, args []string) (*schema.Schema, []input, bool) {
-	if format != "text" && format != "json" {
-		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: text, json)\n", cmd, format)
+// --format and --fail-on, loads the app schema and gathers the inputs. When
+// it returns false it has said why on stderr.
+func start(env *Env, cmd string, r *reportOptions, stdinFilename string, args []string) (*schema.Schema, []input, bool) {
+	if !slices.Contains(report.Formats, r.format) {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: %s)\n", cmd, r.format, strings.Join(report.Formats, ", "))
+		return nil, nil, false
+	}
+	if _, ok := diag.ParseSeverity(r.failOn); !ok {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info)\n", cmd, r.failOn)
 		return nil, nil, false
 	}
 	s, err := schema.Load()
@@ -136,12 +139,84 @@ func start(env *Env, cmd, format, stdinFilename string, args []string) (*schema.
 	return s, inputs, true
 }
 
-// writeReport writes the findings of a run in the chosen format.
-func writeReport(env *Env, format string, noColor bool, files []report.File, all diag.List) error {
-	if format == "json" {
-		return report.JSON(env.Stdout, files, all)
+// reportOptions are the flags every command that reports findings takes.
+type reportOptions struct {
+	format  string
+	noColor bool
+	reports reportFiles
+	failOn  string
+}
+
+func (r *reportOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
+	fs.BoolVar(&r.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+	fs.Var(&r.reports, "report", "also write a report as FORMAT=FILE, e.g. sarif=kiln.sarif (repeatable)")
+	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: error, warning or info")
+}
+
+// reportFiles is the repeatable --report FORMAT=FILE flag.
+type reportFiles []string
+
+func (r *reportFiles) String() string { return strings.Join(*r, ",") }
+
+func (r *reportFiles) Set(v string) error {
+	format, file, ok := strings.Cut(v, "=")
+	if !ok || file == "" || !slices.Contains(report.Formats, format) {
+		return fmt.Errorf("want FORMAT=FILE with FORMAT one of %s", strings.Join(report.Formats, ", "))
 	}
-	return report.Text(env.Stdout, all, report.TextOptions{Color: useColor(env, noColor)})
+	*r = append(*r, v)
+	return nil
+}
+
+// writeReport writes the findings of a run in the chosen format to stdout,
+// and each --report to its file, written whole or not at all.
+func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
+	opts := report.Options{Color: useColor(env, r.noColor), Version: version()}
+	if err := report.Write(env.Stdout, r.format, files, all, opts); err != nil {
+		return err
+	}
+	for _, spec := range r.reports {
+		format, name, _ := strings.Cut(spec, "=")
+		var buf bytes.Buffer
+		if err := report.Write(&buf, format, files, all, report.Options{Version: version()}); err != nil {
+			return err
+		}
+		if err := writeAtomic(name, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAtomic writes data to name through a temporary file and a rename.
+func writeAtomic(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
+}
+
+// exitCode applies the exit-code contract: 2 when kiln could not check
+// something, 1 when a finding is at least --fail-on, else 0.
+func exitCode(badInput bool, all diag.List, failOn diag.Severity) int {
+	if badInput {
+		return ExitBadInput
+	}
+	for _, d := range all {
+		if d.Severity >= failOn {
+			return ExitFindings
+		}
+	}
+	return ExitClean
 }
 
 // input is one definition to check: its bytes, or why they could not be read.

@@ -1,0 +1,264 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+)
+
+// Formats lists the report formats, for usage messages.
+var Formats = []string{"text", "json", "sarif", "github", "junit"}
+
+// Options are what a report may say beyond the findings.
+type Options struct {
+	Color   bool   // text only
+	Version string // kiln's version, for SARIF's tool.driver
+}
+
+// Write writes ds in format. files lists every input checked, in order.
+func Write(w io.Writer, format string, files []File, ds diag.List, opts Options) error {
+	switch format {
+	case "text":
+		return Text(w, ds, TextOptions{Color: opts.Color})
+	case "json":
+		return JSON(w, files, ds)
+	case "sarif":
+		return SARIF(w, ds, opts.Version)
+	case "github":
+		return GitHub(w, ds)
+	case "junit":
+		return JUnit(w, files, ds)
+	}
+	return fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
+}
+
+// sarifMaxResults is the number of results GitHub code scanning displays
+// per run; kiln keeps the most severe and says how many it left out.
+const sarifMaxResults = 5000
+
+// SARIF writes a SARIF 2.1.0 log: one rule descriptor per finding code,
+// a physical location with a real region for every result, and a
+// partialFingerprints entry so that code scanning follows a finding across
+// commits.
+func SARIF(w io.Writer, ds diag.List, version string) error {
+	sorted := slices.Clone(ds)
+	slices.SortStableFunc(sorted, func(a, b diag.Diagnostic) int { return int(b.Severity) - int(a.Severity) })
+	dropped := 0
+	if len(sorted) > sarifMaxResults {
+		dropped = len(sorted) - sarifMaxResults
+		sorted = sorted[:sarifMaxResults]
+	}
+	var rules []map[string]any
+	ruleIndex := map[string]int{}
+	var results []map[string]any
+	for _, d := range sorted {
+		code := d.Code
+		if code == "" {
+			code = "kiln"
+		}
+		if _, ok := ruleIndex[code]; !ok {
+			ruleIndex[code] = len(rules)
+			rules = append(rules, map[string]any{
+				"id":                   code,
+				"shortDescription":     map[string]any{"text": code},
+				"defaultConfiguration": map[string]any{"level": sarifLevel(d.Severity)},
+			})
+		}
+		r := map[string]any{
+			"ruleId": code, "ruleIndex": ruleIndex[code], "level": sarifLevel(d.Severity),
+			"message": map[string]any{"text": d.Message},
+		}
+		if d.Pos.Valid() {
+			line := d.Pos.File.Name
+			region := map[string]any{"startLine": lineOf(d), "startColumn": d.Pos.RuneCol()}
+			if d.End.Valid() && d.End.Offset > d.Pos.Offset {
+				endLine, _ := d.End.LineCol()
+				region["endLine"], region["endColumn"] = endLine, d.End.RuneCol()
+			}
+			r["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": map[string]any{"uri": line, "uriBaseId": "%SRCROOT%"},
+				"region":           region,
+			}}}
+		}
+		r["partialFingerprints"] = map[string]any{"kilnFinding/v1": fingerprint(d)}
+		results = append(results, r)
+	}
+	run := map[string]any{
+		"tool": map[string]any{"driver": map[string]any{
+			"name": "kiln", "version": version, "informationUri": "https://github.com/kilnhq/kiln", "rules": orEmpty(rules),
+		}},
+		"columnKind": "unicodeCodePoints",
+		"results":    orEmpty(results),
+	}
+	if dropped > 0 {
+		run["invocations"] = []any{map[string]any{"executionSuccessful": true, "toolExecutionNotifications": []any{map[string]any{
+			"level":   "warning",
+			"message": map[string]any{"text": fmt.Sprintf("kiln left out the %d least severe findings: code scanning shows at most %d per run", dropped, sarifMaxResults)},
+		}}}}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs":    []any{run},
+	})
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func lineOf(d diag.Diagnostic) int {
+	line, _ := d.Pos.LineCol()
+	return line
+}
+
+func sarifLevel(s diag.Severity) string {
+	switch s {
+	case diag.Error:
+		return "error"
+	case diag.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// fingerprint identifies a finding by what it is about, not where: the
+// code, the file, the field path and the message, so that a line moving
+// does not make it new.
+func fingerprint(d diag.Diagnostic) string {
+	file := ""
+	if d.Pos.File != nil {
+		file = d.Pos.File.Name
+	}
+	h := sha256.Sum256([]byte(strings.Join([]string{d.Code, file, d.Path, d.Message}, "\x00")))
+	return hex.EncodeToString(h[:16])
+}
+
+// GitHub writes GitHub Actions workflow commands, one per finding, with the
+// line and column GitHub needs to show them under "Files changed".
+func GitHub(w io.Writer, ds diag.List) error {
+	for _, d := range ds {
+		cmd := map[diag.Severity]string{diag.Error: "error", diag.Warning: "warning", diag.Info: "notice"}[d.Severity]
+		var props []string
+		if d.Pos.Valid() {
+			line, _ := d.Pos.LineCol()
+			props = append(props, "file="+ghProp(d.Pos.File.Name), fmt.Sprintf("line=%d", line), fmt.Sprintf("col=%d", d.Pos.RuneCol()))
+			if d.End.Valid() && d.End.Offset > d.Pos.Offset {
+				endLine, _ := d.End.LineCol()
+				props = append(props, fmt.Sprintf("endLine=%d", endLine), fmt.Sprintf("endColumn=%d", d.End.RuneCol()))
+			}
+		}
+		if d.Code != "" {
+			props = append(props, "title="+ghProp("kiln "+d.Code))
+		}
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(d.Message)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ghData and ghProp escape as GitHub's toolkit does for workflow commands.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Tests   int          `xml:"tests,attr"`
+	Fails   int          `xml:"failures,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name  string      `xml:"name,attr"`
+	Tests int         `xml:"tests,attr"`
+	Fails int         `xml:"failures,attr"`
+	Cases []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// JUnit writes one test suite per input file and one test case per finding
+// code in it (errors fail; warnings and notes pass and are listed), plus a
+// passing "kiln" case for a clean file, so CI dashboards count every app.
+func JUnit(w io.Writer, files []File, ds diag.List) error {
+	byFile := map[string][]diag.Diagnostic{}
+	for _, d := range ds {
+		name := ""
+		if d.Pos.File != nil {
+			name = d.Pos.File.Name
+		}
+		byFile[name] = append(byFile[name], d)
+	}
+	out := junitSuites{}
+	for _, f := range files {
+		suite := junitSuite{Name: f.Name}
+		codes := map[string][]diag.Diagnostic{}
+		var order []string
+		for _, d := range byFile[f.Name] {
+			if _, seen := codes[d.Code]; !seen {
+				order = append(order, d.Code)
+			}
+			codes[d.Code] = append(codes[d.Code], d)
+		}
+		for _, code := range order {
+			c := junitCase{Name: code, ClassName: f.Name}
+			var lines []string
+			failed := false
+			for _, d := range codes[code] {
+				line, col := d.Pos.LineCol()
+				lines = append(lines, fmt.Sprintf("%s:%d:%d: %s: %s", f.Name, line, col, d.Severity, d.Message))
+				failed = failed || d.Severity == diag.Error
+			}
+			if failed {
+				c.Failure = &junitFailure{Message: codes[code][0].Message, Type: code, Text: strings.Join(lines, "\n")}
+				suite.Fails++
+			}
+			suite.Cases = append(suite.Cases, c)
+		}
+		if len(suite.Cases) == 0 {
+			suite.Cases = []junitCase{{Name: "kiln", ClassName: f.Name}}
+		}
+		suite.Tests = len(suite.Cases)
+		out.Tests += suite.Tests
+		out.Fails += suite.Fails
+		out.Suites = append(out.Suites, suite)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
