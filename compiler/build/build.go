@@ -4,6 +4,8 @@
 package build
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/helm"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
@@ -59,6 +62,7 @@ type Result struct {
 // Options control Build.
 type Options struct {
 	Validator *validate.Validator // the Kubernetes version to validate against
+	Policy    *guard.Bundle       // guardrails to run on every environment; nil runs none
 	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
 	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
 	// Without spec.build, it is checked against the app.
@@ -175,6 +179,14 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 			}
 		}
 	}
+	if opts.Policy != nil {
+		merged := overlay.Apply(a, env)
+		gf, err := guardrails(context.Background(), opts.Policy, merged, env, objs, c.Origins)
+		if err != nil {
+			return Env{}, nil, err
+		}
+		findings = append(findings, gf...)
+	}
 	var ds diag.List
 	for _, f := range findings {
 		loc := r.Locate(f.Path)
@@ -187,20 +199,67 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 // invalid turns a schema violation in an emitted object into a finding at
 // the app field that produced the field, or the closest one that did.
 func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, version string) compile.Finding {
-	origin, ok := origins.Origin(o.Key(), v.Path)
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: diag.Error, Code: v.Code,
+		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
+}
+
+// originOf returns the app field that explains field of object obj: the
+// one recorded for it or the closest enclosing field, unless a patch
+// changed something inside it, which is then the likelier cause.
+func originOf(origins *sourcemap.Map, obj, field string) []string {
+	origin, ok := origins.Origin(obj, field)
 	if !ok {
 		origin = []string{"spec"}
 	}
-	// A patch that changed something inside the offending field is the
-	// likelier cause than the app field that made the field itself.
-	for _, below := range origins.Below(o.Key(), v.Path) {
+	for _, below := range origins.Below(obj, field) {
 		if len(below) > 1 && below[0] == "spec" && below[1] == "patches" {
-			origin = below
-			break
+			return below
 		}
 	}
-	return compile.Finding{Path: origin, Severity: diag.Error, Code: v.Code,
-		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
+	return origin
+}
+
+// guardrails runs the policy bundle over one environment's objects and
+// turns its findings into compile findings at their origins.
+func guardrails(ctx context.Context, b *guard.Bundle, a *app.App, env string, objs []compile.Object, origins *sourcemap.Map) ([]compile.Finding, error) {
+	appData, err := plain(a)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]any, len(objs))
+	for i, o := range objs {
+		docs[i] = o.Content
+	}
+	if env == "" {
+		env = overlay.Default
+	}
+	found, err := b.Eval(ctx, map[string]any{"app": appData, "environment": env, "objects": docs})
+	if err != nil {
+		return nil, err
+	}
+	var out []compile.Finding
+	for _, f := range found {
+		path := f.AppPath
+		if path == nil {
+			path = originOf(origins, sourcemap.ObjectKey(f.Kind, f.Name), f.Path)
+		}
+		msg := f.Message
+		if f.Kind != "" {
+			msg = fmt.Sprintf("%s/%s: %s", f.Kind, f.Name, msg)
+		}
+		out = append(out, compile.Finding{Path: path, Severity: f.Rule.Severity, Code: f.Rule.ID, Message: msg})
+	}
+	return out, nil
+}
+
+// plain returns v as the plain data a policy sees.
+func plain(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	return out, json.Unmarshal(b, &out)
 }
 
 // IsBadInput reports whether d means the definition itself is unusable (a

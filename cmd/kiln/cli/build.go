@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
@@ -32,6 +33,7 @@ type buildOptions struct {
 	kubeVersion   string
 	emit          string
 	jobs          int
+	noPolicy      bool
 }
 
 func init() {
@@ -89,6 +91,7 @@ Examples:
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
+			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -120,6 +123,13 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
+	var policy *guard.Bundle
+	if !o.noPolicy {
+		if policy, err = guard.Builtin(); err != nil {
+			fmt.Fprintf(env.Stderr, "kiln: internal error compiling the built-in guardrails: %v\n", err)
+			return ExitBadInput
+		}
+	}
 	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {
 		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))
 		return ExitBadInput
@@ -128,7 +138,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	// so reports and files come out in path order whatever the scheduling.
 	outcomes := make([]outcome, len(inputs))
 	forEach(len(inputs), o.jobs, func(i int) {
-		outcomes[i] = buildOne(inputs[i], s, build.Options{Validator: validator, Emit: artifacts, Dockerfile: inputs[i].dockerfile}, o.env)
+		outcomes[i] = buildOne(inputs[i], s, build.Options{Validator: validator, Policy: policy, Emit: artifacts, Dockerfile: inputs[i].dockerfile}, o.env)
 	})
 	var (
 		all      diag.List

@@ -1,0 +1,19 @@
+package kiln.rules.no_privileged_test
+
+import data.kiln.rules.no_privileged
+import rego.v1
+
+container(sc) := {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"containers": [{"name": "a", "securityContext": sc}]}}}}]}
+
+test_privileged_fails if {
+	some f in no_privileged.deny with input as container({"privileged": true, "allowPrivilegeEscalation": false})
+	f.path == "spec.template.spec.containers[0].securityContext.privileged"
+}
+
+test_escalation_unset_fails if {
+	count(no_privileged.deny) == 1 with input as container({})
+}
+
+test_locked_down_passes if {
+	count(no_privileged.deny) == 0 with input as container({"allowPrivilegeEscalation": false})
+}

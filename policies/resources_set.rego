@@ -1,0 +1,26 @@
+# METADATA
+# title: Containers request CPU and memory and limit memory
+# description: Without requests the scheduler packs pods blindly; without a memory limit one leaking pod can take a node's memory from its neighbours.
+# custom:
+#   id: resources-set
+#   severity: error
+#   remediation: Set spec.resources.cpu and spec.resources.memory; kiln sets the memory limit from them.
+package kiln.rules.resources_set
+
+import data.kiln.lib
+import rego.v1
+
+required := [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]]
+
+deny contains lib.finding(c.object, sprintf("%s.resources.%s.%s", [c.path, r[0], r[1]]), sprintf("container %s sets no %s %s", [c.container.name, r[1], r[0]])) if {
+	some c in lib.containers
+	some r in required
+	object.get(c.container, ["resources", r[0], r[1]], null) == null
+}
+
+deny contains lib.finding(c.object, sprintf("%s.resources.limits.memory", [c.path]), sprintf("container %s limits memory to %s, below its request %s", [c.container.name, limit, request])) if {
+	some c in lib.containers
+	limit := c.container.resources.limits.memory
+	request := c.container.resources.requests.memory
+	units.parse_bytes(limit) < units.parse_bytes(request)
+}
