@@ -20,7 +20,8 @@
 //	sourcemap origins of emitted fields, and where the definition wrote them.
 //	patch     spec.patches, applied with kustomize's PatchTransformer.
 //	validate  each object against the Kubernetes API schema (schemas/kube), strictly.
-//	build     overlay → compile → patch → validate for every environment of one app.
+//	guard     Rego guardrails (policies/) over the app and its objects, sandboxed.
+//	build     overlay → compile → patch → validate → guard for every environment of one app.
 //	slo       the SLA's Prometheus recording rules and burn-rate alerts.
 //	dockerfile the Dockerfile of spec.build, and the check of a hand-written one.
 //	helm      kiln's generic chart and the values that make it render kiln's objects.
