@@ -83,22 +83,25 @@ func TestSandboxRefusesHostAccess(t *testing.T) {
 }
 
 func TestEvalFindsAndSorts(t *testing.T) {
-	b, _ := Builtin()
+	b, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	input := map[string]any{"environment": "prod", "app": map[string]any{"spec": map[string]any{}},
 		"objects": []any{map[string]any{"kind": "Deployment", "metadata": map[string]any{"name": "a", "labels": map[string]any{}},
 			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
 				map[string]any{"name": "a", "image": "nginx", "env": []any{map[string]any{"name": "API_TOKEN", "value": "x"}}},
 			}}}}}}}
-	fs, err := b.Eval(context.Background(), input)
+	found, err := b.Eval(context.Background(), input)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, f := range fs {
+	for _, f := range found {
 		ids = append(ids, f.Rule.ID)
 	}
 	got := strings.Join(ids, " ")
-	want := "drop-capabilities image-pinned literal-secrets no-privileged owner-label probes-present probes-present resources-set resources-set resources-set run-as-non-root sla-declared"
+	want := "drop-capabilities image-pinned literal-secrets network-policy no-privileged owner-label probes-present probes-present resources-set resources-set resources-set run-as-non-root sla-declared"
 	if got != want {
 		t.Errorf("rules fired: %s\nwant:        %s", got, want)
 	}

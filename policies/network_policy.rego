@@ -1,0 +1,24 @@
+# METADATA
+# title: Workloads are covered by a NetworkPolicy
+# description: Without a NetworkPolicy every pod in the cluster can reach the app on every port, so one compromised pod reaches them all.
+# custom:
+#   id: network-policy
+#   severity: warning
+#   remediation: Keep the NetworkPolicy kiln emits, which admits traffic to spec.port only; do not patch it away.
+package kiln.rules.network_policy
+
+import data.kiln.lib
+import rego.v1
+
+deny contains lib.finding(w.object, "spec.template.metadata.labels", sprintf("no NetworkPolicy selects the pods of %s/%s", [w.object.kind, w.object.metadata.name])) if {
+	some w in lib.workloads
+	not covered(w.object)
+}
+
+covered(obj) if {
+	some np in input.objects
+	np.kind == "NetworkPolicy"
+	every k, v in object.get(np.spec.podSelector, "matchLabels", {}) {
+		obj.spec.template.metadata.labels[k] == v
+	}
+}

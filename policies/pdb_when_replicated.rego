@@ -1,0 +1,36 @@
+# METADATA
+# title: Replicated workloads have a PodDisruptionBudget
+# description: Without a disruption budget a node drain may evict every replica at once, and the promised availability with them.
+# custom:
+#   id: pdb-when-replicated
+#   severity: warning
+#   remediation: Keep the PodDisruptionBudget kiln emits for more than one replica; do not patch it away.
+package kiln.rules.pdb_when_replicated
+
+import data.kiln.lib
+import rego.v1
+
+deny contains lib.finding(obj, "spec.replicas", sprintf("%s/%s runs %d replicas without a PodDisruptionBudget", [obj.kind, obj.metadata.name, n])) if {
+	some w in lib.workloads
+	obj := w.object
+	n := min_replicas(obj)
+	n > 1
+	not protected(obj)
+}
+
+min_replicas(obj) := obj.spec.replicas
+
+min_replicas(obj) := hpa.spec.minReplicas if {
+	not obj.spec.replicas
+	some hpa in input.objects
+	hpa.kind == "HorizontalPodAutoscaler"
+	hpa.spec.scaleTargetRef.name == obj.metadata.name
+}
+
+protected(obj) if {
+	some pdb in input.objects
+	pdb.kind == "PodDisruptionBudget"
+	every k, v in pdb.spec.selector.matchLabels {
+		obj.spec.template.metadata.labels[k] == v
+	}
+}

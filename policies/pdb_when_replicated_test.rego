@@ -1,0 +1,26 @@
+package kiln.rules.pdb_when_replicated_test
+
+import data.kiln.rules.pdb_when_replicated
+import rego.v1
+
+deployment(replicas) := {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": replicas, "template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}
+
+pdb := {"kind": "PodDisruptionBudget", "metadata": {"name": "a"}, "spec": {"selector": {"matchLabels": {"app": "a"}}}}
+
+test_replicated_without_pdb_fails if {
+	count(pdb_when_replicated.deny) == 1 with input as {"objects": [deployment(3)]}
+}
+
+test_autoscaled_without_pdb_fails if {
+	hpa := {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "spec": {"minReplicas": 2, "scaleTargetRef": {"name": "a"}}}
+	autoscaled := {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}
+	count(pdb_when_replicated.deny) == 1 with input as {"objects": [autoscaled, hpa]}
+}
+
+test_replicated_with_pdb_passes if {
+	count(pdb_when_replicated.deny) == 0 with input as {"objects": [deployment(3), pdb]}
+}
+
+test_single_replica_passes if {
+	count(pdb_when_replicated.deny) == 0 with input as {"objects": [deployment(1)]}
+}

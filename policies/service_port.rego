@@ -1,0 +1,33 @@
+# METADATA
+# title: Services send traffic to a port the pods listen on
+# description: A Service whose targetPort no container exposes accepts connections and sends them nowhere; the app's one port must agree everywhere.
+# custom:
+#   id: service-port
+#   severity: error
+#   remediation: Write the port once, in spec.port, and do not patch Service or container ports.
+package kiln.rules.service_port
+
+import data.kiln.lib
+import rego.v1
+
+deny contains lib.finding(svc, sprintf("spec.ports[%d].targetPort", [i]), sprintf("Service %s targets port %v, which no container of %s exposes", [svc.metadata.name, p.targetPort, w.object.metadata.name])) if {
+	some svc in input.objects
+	svc.kind == "Service"
+	some w in lib.workloads
+	selects(svc, w.object)
+	some i, p in svc.spec.ports
+	not exposed(w.pod, p.targetPort)
+}
+
+selects(svc, obj) if {
+	count(svc.spec.selector) > 0
+	every k, v in svc.spec.selector {
+		obj.spec.template.metadata.labels[k] == v
+	}
+}
+
+exposed(pod, port) if {
+	some c in pod.containers
+	some cp in c.ports
+	port in {cp.containerPort, cp.name}
+}

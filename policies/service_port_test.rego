@@ -1,0 +1,22 @@
+package kiln.rules.service_port_test
+
+import data.kiln.rules.service_port
+import rego.v1
+
+objects(target) := [
+	{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"name": "http", "containerPort": 8080}]}]}}}},
+	{"kind": "Service", "metadata": {"name": "a"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80, "targetPort": target}]}},
+]
+
+test_wrong_target_fails if {
+	some f in service_port.deny with input as {"objects": objects(9090)}
+	f.path == "spec.ports[0].targetPort"
+}
+
+test_number_passes if {
+	count(service_port.deny) == 0 with input as {"objects": objects(8080)}
+}
+
+test_name_passes if {
+	count(service_port.deny) == 0 with input as {"objects": objects("http")}
+}
