@@ -10,11 +10,37 @@ workloads contains {"object": obj, "pod": obj.spec.template.spec, "podPath": "sp
 	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 }
 
-# containers are every container of every workload, with its path.
-containers contains {"object": w.object, "container": c, "path": sprintf("%s.containers[%d]", [w.podPath, i])} if {
+workloads contains {"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec"} if {
+	some obj in input.objects
+	obj.kind == "CronJob"
+}
+
+workloads contains {"object": obj, "pod": obj.spec, "podPath": "spec"} if {
+	some obj in input.objects
+	obj.kind == "Pod"
+}
+
+# containers are every container (and init container) of every workload,
+# with its path.
+containers contains {"object": w.object, "container": c, "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
 	some w in workloads
-	some i, c in w.pod.containers
+	some field in ["containers", "initContainers"]
+	some i, c in object.get(w.pod, field, [])
 }
 
 # finding builds a finding about a field of an emitted object.
 finding(obj, path, msg) := {"kind": obj.kind, "name": obj.metadata.name, "path": path, "msg": msg}
+
+# app_finding builds a finding about a field of the app definition, for
+# rules that judge what the author wrote rather than what kiln emitted.
+app_finding(path, msg) := {"app_path": path, "msg": msg}
+
+# dockerfile_finding builds a finding about one Dockerfile instruction.
+dockerfile_finding(instruction, msg) := {"dockerfile_line": instruction.line, "msg": msg}
+
+# production is true in the environments the repository calls production
+# (prod and production unless .kiln/config.yaml says otherwise).
+production if data.kiln.context.production == true
+
+# final_stage is the index of the Dockerfile's last stage.
+final_stage := max({i.stage | some i in input.dockerfile})

@@ -35,6 +35,7 @@ type Spec struct {
 	Ingress      *Ingress             `json:"ingress,omitempty"`
 	Environments map[string]Overrides `json:"environments,omitempty"`
 	Patches      []Patch              `json:"patches,omitempty"`
+	Waivers      []Waiver             `json:"waivers,omitempty"`
 }
 
 type Build struct {
@@ -89,6 +90,11 @@ type SecretRef struct {
 type Ingress struct {
 	Host string `json:"host"`
 	Path string `json:"path"`
+	TLS  *TLS   `json:"tls,omitempty"`
+}
+
+type TLS struct {
+	SecretName string `json:"secretName"`
 }
 
 // Overrides are the fields an environment may replace. A nil or empty field
@@ -119,6 +125,15 @@ type ScalingOverrides struct {
 type IngressOverrides struct {
 	Host string `json:"host,omitempty"`
 	Path string `json:"path,omitempty"`
+	TLS  *TLS   `json:"tls,omitempty"`
+}
+
+// A Waiver exempts the app from one guardrail until a date.
+type Waiver struct {
+	Rule         string   `json:"rule"`
+	Reason       string   `json:"reason"`
+	Expires      string   `json:"expires"`
+	Environments []string `json:"environments,omitempty"`
 }
 
 type Patch struct {

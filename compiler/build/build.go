@@ -4,10 +4,11 @@
 package build
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/catalog"
@@ -23,6 +24,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/waiver"
 )
 
 // An Env is one environment's rendered objects and their origins.
@@ -57,6 +59,11 @@ type Result struct {
 	Envs       []Env           // one per environment, sorted by name
 	Dockerfile []byte          // generated from spec.build, when asked for
 	Catalog    *compile.Object // the catalog entry, when asked for
+	// Waived are the guardrail findings waivers exempted, each with the
+	// waiver's reason in Waived.
+	Waived diag.List
+	// Documents is how many documents the guardrails evaluated.
+	Documents int
 }
 
 // Options control Build.
@@ -65,8 +72,16 @@ type Options struct {
 	Policy    *guard.Bundle       // guardrails to run on every environment; nil runs none
 	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
 	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
-	// Without spec.build, it is checked against the app.
+	// Without spec.build, the guardrails check it against the app.
 	Dockerfile *source.File
+	// Production names the environments the guardrails treat as
+	// production; nil means prod and production.
+	Production []string
+	// Waivers are the repository's waivers; the app's own come from its
+	// spec.waivers.
+	Waivers *waiver.Set
+	// Now is the day waivers are judged on; zero means today.
+	Now time.Time
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
@@ -82,8 +97,14 @@ type Artifacts struct {
 // Build compiles a, checked from doc, for each of its environments.
 func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	res := &Result{App: a, Emit: opts.Emit}
-	var ds diag.List
-	base, more, err := one(doc, a, "", opts)
+	g, ds := newGuard(doc, a, opts)
+	// With environments declared, the base is no environment of its own:
+	// the guardrails judge each environment, not the base.
+	baseGuard := g
+	if len(a.Spec.Environments) > 0 {
+		baseGuard = nil
+	}
+	base, more, err := one(doc, a, "", opts, baseGuard, res)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -94,30 +115,69 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	for _, d := range more {
 		seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] = true
 	}
-	for _, name := range overlay.Environments(a) {
+	envs := overlay.Environments(a)
+	var perEnv []diag.List
+	for _, name := range envs {
 		if name == overlay.Default && len(a.Spec.Environments) == 0 {
 			env := base
 			env.Name = name
 			res.Envs = append(res.Envs, env)
 			continue
 		}
-		env, more, err := one(doc, a, name, opts)
+		env, more, err := one(doc, a, name, opts, g, res)
 		if err != nil {
 			return nil, diag.List{internal(doc, err)}
 		}
 		res.Envs = append(res.Envs, env)
-		for _, d := range more {
-			if !seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] {
-				d.Message += " (environment " + name + ")"
-				ds = append(ds, d)
-			}
-		}
+		perEnv = append(perEnv, slices.DeleteFunc(more, func(d diag.Diagnostic) bool { return seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] }))
 	}
+	ds = append(ds, merge(perEnv, envs)...)
 	more, err = artifacts(doc, res, opts)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
-	return res, append(ds, more...).Sort()
+	ds = append(ds, more...)
+	if g != nil {
+		ds = append(ds, g.waivers.Check(g.known, true)...)
+	}
+	res.Waived = res.Waived.Sort()
+	return res, ds.Sort()
+}
+
+// merge reports a finding several environments share once, naming the
+// environments when not all of them have it.
+func merge(perEnv []diag.List, envs []string) diag.List {
+	type group struct {
+		d    diag.Diagnostic
+		envs []string
+	}
+	var order []string
+	groups := map[string]*group{}
+	for i, ds := range perEnv {
+		for _, d := range ds {
+			k := fmt.Sprint(d.Pos.Offset, "\x00", d.Code, "\x00", d.Path, "\x00", d.Message)
+			if groups[k] == nil {
+				groups[k] = &group{d: d}
+				order = append(order, k)
+			}
+			if !slices.Contains(groups[k].envs, envs[i]) {
+				groups[k].envs = append(groups[k].envs, envs[i])
+			}
+		}
+	}
+	var out diag.List
+	for _, k := range order {
+		g := groups[k]
+		switch {
+		case len(g.envs) == len(perEnv) && len(perEnv) > 1:
+		case len(g.envs) == 1:
+			g.d.Message += " (environment " + g.envs[0] + ")"
+		default:
+			g.d.Message += " (environments " + strings.Join(g.envs, ", ") + ")"
+		}
+		out = append(out, g.d)
+	}
+	return out
 }
 
 // artifacts builds what derives from the app beside the Kubernetes objects.
@@ -132,8 +192,6 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 				return nil, err
 			}
 			res.Dockerfile = b
-		case opts.Dockerfile != nil:
-			ds = append(ds, dockerfile.Check(opts.Dockerfile, a)...)
 		}
 	}
 	if opts.Emit.Helm && len(a.Spec.Patches) > 0 {
@@ -148,9 +206,10 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	return ds, nil
 }
 
-func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, error) {
+func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
-	c, err := compile.Compile(overlay.Apply(a, env), compile.Options{SLO: opts.Emit.SLO})
+	merged := overlay.Apply(a, env)
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO})
 	if err != nil {
 		return Env{}, nil, err
 	}
@@ -165,8 +224,9 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 		return Env{}, nil, err
 	}
 	findings := append(c.Findings, pf...)
-	// A field compile already found fault with needs no second message
-	// from the API server's rules.
+	// A field one stage already found fault with needs no second message
+	// from a later one: not from the API server's rules, nor from a
+	// guardrail.
 	explained := map[string]bool{}
 	for _, f := range findings {
 		explained[strings.Join(f.Path, "\x00")] = true
@@ -179,19 +239,19 @@ func one(doc *load.Doc, a *app.App, env string, opts Options) (Env, diag.List, e
 			}
 		}
 	}
-	if opts.Policy != nil {
-		merged := overlay.Apply(a, env)
-		gf, err := guardrails(context.Background(), opts.Policy, merged, env, objs, c.Origins)
-		if err != nil {
-			return Env{}, nil, err
-		}
-		findings = append(findings, gf...)
-	}
 	var ds diag.List
 	for _, f := range findings {
+		explained[strings.Join(f.Path, "\x00")] = true
 		loc := r.Locate(f.Path)
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: fieldpath.String(loc.Path)})
+	}
+	if g != nil {
+		gds, err := g.run(merged, env, objs, c.Origins, r, explained, res)
+		if err != nil {
+			return Env{}, nil, err
+		}
+		ds = append(ds, gds...)
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values}, ds, nil
 }
@@ -219,56 +279,17 @@ func originOf(origins *sourcemap.Map, obj, field string) []string {
 	return origin
 }
 
-// guardrails runs the policy bundle over one environment's objects and
-// turns its findings into compile findings at their origins.
-func guardrails(ctx context.Context, b *guard.Bundle, a *app.App, env string, objs []compile.Object, origins *sourcemap.Map) ([]compile.Finding, error) {
-	appData, err := plain(a)
-	if err != nil {
-		return nil, err
-	}
-	docs := make([]any, len(objs))
-	for i, o := range objs {
-		docs[i] = o.Content
-	}
-	if env == "" {
-		env = overlay.Default
-	}
-	found, err := b.Eval(ctx, map[string]any{"app": appData, "environment": env, "objects": docs})
-	if err != nil {
-		return nil, err
-	}
-	var out []compile.Finding
-	for _, f := range found {
-		path := f.AppPath
-		if path == nil {
-			path = originOf(origins, sourcemap.ObjectKey(f.Kind, f.Name), f.Path)
-		}
-		msg := f.Message
-		if f.Kind != "" {
-			msg = fmt.Sprintf("%s/%s: %s", f.Kind, f.Name, msg)
-		}
-		out = append(out, compile.Finding{Path: path, Severity: f.Rule.Severity, Code: f.Rule.ID, Message: msg})
-	}
-	return out, nil
-}
-
-// plain returns v as the plain data a policy sees.
-func plain(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out any
-	return out, json.Unmarshal(b, &out)
-}
-
 // IsBadInput reports whether d means the definition itself is unusable (a
 // patch that cannot apply), rather than a finding about valid output.
 func IsBadInput(d diag.Diagnostic) bool {
-	return d.Severity == diag.Error && d.Code == "build/patch"
+	return d.Severity == diag.Error && (d.Code == "build/patch" || strings.HasPrefix(d.Code, "policy/"))
 }
 
 func internal(doc *load.Doc, err error) diag.Diagnostic {
+	var policy *guard.EvalError
+	if errors.As(err, &policy) {
+		return policy.Diagnostic()
+	}
 	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
 		Message: "kiln could not build this app (please report this): " + err.Error()}
 }

@@ -124,7 +124,8 @@ func (c *compiler) finding(sev diag.Severity, code, msg string, path ...string) 
 }
 
 // replicas derives the replica range from the SLA and spec.scaling. A
-// scaling.min below what the SLA needs is a finding, never silently raised.
+// scaling.min below what the SLA needs is never silently raised: the
+// replicas-meet-sla guardrail reports it.
 func (c *compiler) replicas() {
 	s := c.app.Spec
 	if s.SLA != nil {
@@ -135,11 +136,6 @@ func (c *compiler) replicas() {
 	c.minRepl = c.tier.Replicas
 	if s.Scaling != nil && s.Scaling.Min != nil {
 		c.minRepl = *s.Scaling.Min
-		if c.minRepl < c.tier.Replicas && s.SLA != nil {
-			c.finding(diag.Warning, "build/sla-replicas", fmt.Sprintf(
-				"scaling.min is %d, but sla.availability %g needs at least %d replicas; raise scaling.min to %d or lower the SLA (see kiln explain spec.sla.availability)",
-				c.minRepl, s.SLA.Availability, c.tier.Replicas, c.tier.Replicas), "spec", "scaling", "min")
-		}
 	}
 	c.maxRepl = c.minRepl
 	if s.Scaling != nil && s.Scaling.Max != nil {
@@ -345,10 +341,8 @@ func (c *compiler) resources() corev1.ResourceRequirements {
 		rr.Limits[corev1.ResourceCPU] = resource.MustParse(r.CPULimit)
 		c.set("Deployment", res+".limits.cpu", "spec", "resources", "cpuLimit")
 	}
-	if rr.Limits.Memory().Cmp(*rr.Requests.Memory()) < 0 {
-		c.finding(diag.Error, "build/memory-limit", fmt.Sprintf("resources.memoryLimit %s is below the memory request %s", r.MemoryLimit, r.Memory),
-			"spec", "resources", "memoryLimit")
-	}
+	// A limit below the request is the memory-limit-covers-request
+	// guardrail's to report.
 	return rr
 }
 
@@ -465,10 +459,17 @@ func (c *compiler) ingress() runtime.Object {
 	c.set("Ingress", rule+".host", "spec", "ingress", "host")
 	c.set("Ingress", rule+".http.paths[0].path", "spec", "ingress", "path")
 	c.set("Ingress", rule+".http.paths[0].backend.service.port.number", "spec", "port")
+	var tls []networkingv1.IngressTLS
+	if in.TLS != nil {
+		tls = []networkingv1.IngressTLS{{Hosts: []string{in.Host}, SecretName: in.TLS.SecretName}}
+		c.set("Ingress", "spec.tls", "spec", "ingress", "tls")
+		c.set("Ingress", "spec.tls[0].hosts[0]", "spec", "ingress", "host")
+		c.set("Ingress", "spec.tls[0].secretName", "spec", "ingress", "tls", "secretName")
+	}
 	return &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 		ObjectMeta: c.meta("Ingress"),
-		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
+		Spec: networkingv1.IngressSpec{TLS: tls, Rules: []networkingv1.IngressRule{{
 			Host: in.Host,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 				Paths: []networkingv1.HTTPIngressPath{{

@@ -48,21 +48,27 @@ type Diagnostic struct {
 	Message    string // lower case, no trailing period, no position inside
 	Path       string // the field path, e.g. "spec.resources.memory"; empty when none applies
 	Suggestion string // a replacement the user probably meant, e.g. "port"; optional
+	// Waived is the reason of the waiver that exempts this finding. A
+	// waived finding is counted and shown with --show-waived, and never
+	// fails a run.
+	Waived string
 }
 
 // A List is the diagnostics of one run or one file.
 type List []Diagnostic
 
-// HasErrors reports whether any diagnostic in l is an error.
+// HasErrors reports whether any diagnostic in l is an error that no
+// waiver exempts.
 func (l List) HasErrors() bool {
-	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error })
+	return slices.ContainsFunc(l, func(d Diagnostic) bool { return d.Severity == Error && d.Waived == "" })
 }
 
-// Count returns the number of diagnostics of severity s.
+// Count returns the number of diagnostics of severity s that no waiver
+// exempts.
 func (l List) Count(s Severity) int {
 	n := 0
 	for _, d := range l {
-		if d.Severity == s {
+		if d.Severity == s && d.Waived == "" {
 			n++
 		}
 	}

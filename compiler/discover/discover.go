@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // Names are the file names that hold an app definition when kiln searches a
@@ -82,4 +83,57 @@ func RepoRoot(path string) string {
 			return filepath.Dir(abs)
 		}
 	}
+}
+
+// IsDefinition reports whether a file's name makes it an app definition.
+func IsDefinition(path string) bool { return slices.Contains(Names, filepath.Base(path)) }
+
+// Manifests returns the YAML and JSON files under dir that may hold plain
+// Kubernetes objects, for kiln lint: every .yaml, .yml and .json file but
+// app definitions, their tests, and what is not a manifest as it stands.
+// Skipped with their contents: Helm charts (their templates are not YAML
+// until rendered; lint helm template's output), kustomize directories
+// (lint kustomize build's output), .kiln (the repository's
+// configuration) and build/ beside an app definition (kiln's own output).
+func Manifests(dir string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && (skipDirs[d.Name()] || d.Name() == ".kiln" || notManifests(path)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		switch {
+		case IsDefinition(name), strings.HasSuffix(name, "kiln_test.yaml"):
+		case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"), strings.HasSuffix(name, ".json"):
+			found = append(found, path)
+		}
+		return nil
+	})
+	slices.Sort(found)
+	return found, err
+}
+
+// notManifests reports whether dir holds files that are not manifests as
+// they stand: a Helm chart, a kustomization, or kiln's output beside a
+// definition.
+func notManifests(dir string) bool {
+	for _, marker := range []string{"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+			return true
+		}
+	}
+	if filepath.Base(dir) == "build" {
+		for _, n := range Names {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), n)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,11 +1,14 @@
-package dockerfile
+package dockerfile_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/dockerfile"
+	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -14,20 +17,49 @@ func appWith(lang, version string, port int) *app.App {
 		Build: &app.Build{Language: lang, Version: version, Main: "./cmd/a"}}}
 }
 
-// Every generated Dockerfile parses with BuildKit and passes kiln's own
-// check: it exposes the app's port, runs as non-root and pins its images.
-func TestGeneratedDockerfilesPassTheirOwnCheck(t *testing.T) {
+// dockerfileFindings runs the built-in guardrails over a Dockerfile beside
+// an app with the given port, and returns "line severity rule" per finding
+// about the Dockerfile.
+func dockerfileFindings(t *testing.T, src string, port int) []string {
+	t.Helper()
+	ins, ds := dockerfile.Parse(source.NewFile("Dockerfile", []byte(src)))
+	if len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	b, err := guard.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := b.Eval(context.Background(), guard.Input{
+		App:        map[string]any{"spec": map[string]any{"port": port}},
+		Dockerfile: ins,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range found {
+		if f.DockerfileLine > 0 {
+			got = append(got, strings.Join([]string{strconv.Itoa(f.DockerfileLine), f.Severity.String(), f.Rule.ID}, " "))
+		}
+	}
+	return got
+}
+
+// Every generated Dockerfile parses with BuildKit and passes the rules
+// kiln applies to hand-written ones: it exposes the app's port, runs as
+// non-root and pins its images.
+func TestGeneratedDockerfilesPassTheGuardrails(t *testing.T) {
 	for lang, version := range map[string]string{"go": "1.23", "node": "22", "python": "3.12", "java": "21", "static": "1.36"} {
 		a := appWith(lang, version, 9123)
-		b, err := Generate(a)
+		b, err := dockerfile.Generate(a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := source.NewFile("Dockerfile", b)
-		if ds := Check(f, a); len(ds) > 0 {
-			t.Errorf("%s: generated Dockerfile has findings: %v\n%s", lang, ds, b)
+		if got := dockerfileFindings(t, string(b), 9123); len(got) > 0 {
+			t.Errorf("%s: generated Dockerfile has findings: %v\n%s", lang, got, b)
 		}
-		ins, _ := Parse(f)
+		ins, _ := dockerfile.Parse(source.NewFile("Dockerfile", b))
 		var froms int
 		for _, in := range ins {
 			if in.Command == "from" {
@@ -43,7 +75,7 @@ func TestGeneratedDockerfilesPassTheirOwnCheck(t *testing.T) {
 	}
 }
 
-func TestCheckFindsDisagreements(t *testing.T) {
+func TestHandWrittenDisagreements(t *testing.T) {
 	src := `FROM golang AS build
 RUN go build -o /app .
 FROM alpine:latest
@@ -52,28 +84,33 @@ COPY --from=build /app /app
 USER root
 EXPOSE 9090/tcp
 `
-	ds := Check(source.NewFile("Dockerfile", []byte(src)), &app.App{Spec: app.Spec{Port: 8080}})
 	want := []string{
-		"1 warning dockerfile/unpinned-base",
-		"3 warning dockerfile/unpinned-base",
-		"4 warning dockerfile/add-url",
-		"6 warning dockerfile/user",
-		"7 error dockerfile/expose",
+		"1 warning dockerfile-base-pinned",
+		"3 warning dockerfile-base-pinned",
+		"4 warning dockerfile-add-url",
+		"6 warning dockerfile-user",
+		"7 error dockerfile-expose",
 	}
-	var got []string
-	for _, d := range ds {
-		line, _ := d.Pos.LineCol()
-		got = append(got, strings.Join([]string{strconv.Itoa(line), d.Severity.String(), d.Code}, " "))
-	}
+	got := dockerfileFindings(t, src, 8080)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
-func TestCheckStageNamesAndMissingUser(t *testing.T) {
-	src := "FROM golang:1.23 AS build\nFROM build\nEXPOSE 8080\n"
-	ds := Check(source.NewFile("Dockerfile", []byte(src)), &app.App{Spec: app.Spec{Port: 8080}})
-	if len(ds) != 1 || ds[0].Code != "dockerfile/user" {
-		t.Errorf("got %v, want only the missing USER (a stage name is not an unpinned image)", ds)
+func TestStageNamesAndMissingUser(t *testing.T) {
+	got := dockerfileFindings(t, "FROM golang:1.23 AS build\nFROM build\nEXPOSE 8080\n", 8080)
+	if strings.Join(got, ",") != "2 warning dockerfile-user" {
+		t.Errorf("got %v, want only the missing USER at the final FROM (a stage name is not an unpinned image)", got)
+	}
+}
+
+func TestParseCountsStages(t *testing.T) {
+	ins, _ := dockerfile.Parse(source.NewFile("Dockerfile", []byte("ARG V=1\nFROM a:1 AS x\nRUN true\nFROM b:2\nCMD [\"run\"]\n")))
+	var got []string
+	for _, in := range ins {
+		got = append(got, in.Command+":"+strconv.Itoa(in.Stage)+":"+strconv.FormatBool(in.JSON))
+	}
+	if strings.Join(got, " ") != "arg:0:false from:0:false run:0:false from:1:false cmd:1:true" {
+		t.Errorf("got %v", got)
 	}
 }

@@ -1,14 +1,8 @@
-// Package guard is the guard stage: OPA/Rego guardrails over the app and
-// every object built from it. A Bundle is compiled once and shared by every
-// app and environment; evaluating one recompiles nothing.
-//
-// Rules run sandboxed: builtins that reach the network or the host
-// (http.send, net.*, opa.runtime) are removed from the capabilities, so a
-// policy that uses one does not compile, and builtin errors are strict.
 package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -19,8 +13,10 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/policies"
 )
 
@@ -30,88 +26,245 @@ type Rule struct {
 	Title       string
 	Description string // why the rule exists
 	Remediation string
-	Severity    diag.Severity
-	Package     string // data.kiln.rules.image_pinned
-	File        string
+	Severity    diag.Severity // after the repository's overrides
+	Package     string        // data.kiln.rules.image_pinned
+	File        string        // the policy file, as named in messages
+	Line        int           // where the package clause is
+	Builtin     bool          // shipped with kiln
+	// Conftest is set for the deny, warn and violation rules of a
+	// conftest-style package main, which see one document at a time.
+	Conftest bool
 }
 
 // A Finding is one rule's verdict on one field.
 type Finding struct {
-	Rule    Rule
-	Kind    string   // the object's kind, empty for a finding about the app itself
-	Name    string   // the object's name
-	Path    string   // field path in the object
-	AppPath []string // field path in the app, for findings about the app
-	Message string
+	Rule     Rule
+	Severity diag.Severity // the rule's, unless the finding says otherwise
+	Object   int           // index in Input.Objects, or -1
+	Kind     string        // the object's kind, empty for a finding about the app itself
+	Name     string        // the object's name
+	Path     string        // field path in the object
+	AppPath  []string      // field path in the app, for findings about the app
+	// DockerfileLine is the line of the Dockerfile instruction at fault,
+	// for findings about the Dockerfile.
+	DockerfileLine int
+	Message        string
+}
+
+// Options say which policies make a Bundle, beside the built-in rules.
+type Options struct {
+	Dirs []Dir // the repository's own policies
+	// Data is mounted at the root of data, as conftest's --data does, so
+	// data.allowed_registries reads a top-level key of a data file.
+	Data     map[string]any
+	Disabled map[string]bool          // rule ids that do not run
+	Severity map[string]diag.Severity // rule id → the severity it reports at
+	// NoBuiltin leaves out kiln's own rules, leaving only Dirs.
+	NoBuiltin bool
+}
+
+// A Dir is a tree of .rego files. Files ending in _test.rego are tests,
+// run by kiln test and not part of the bundle.
+type Dir struct {
+	Name string // prefix of file names in messages, e.g. "policy" for ./policy
+	FS   fs.FS
 }
 
 // A Bundle is a compiled set of rules. It is immutable and safe for
 // concurrent use.
 type Bundle struct {
-	rules map[string]Rule // by package name under kiln.rules
-	query rego.PreparedEvalQuery
+	rules    map[string]Rule // by package name under kiln.rules, or "main.deny" ...
+	files    map[string]*source.File
+	builtin  map[string]bool // files shipped with kiln
+	known    map[string]bool // every rule id declared, disabled or not
+	kiln     rego.PreparedEvalQuery
+	conftest *rego.PreparedEvalQuery // nil without a package main
 }
 
 // Builtin returns kiln's built-in rules (policies/), compiled on first use.
-var Builtin = sync.OnceValues(func() (*Bundle, error) { return Load(context.Background(), policies.FS) })
+var Builtin = sync.OnceValues(func() (*Bundle, error) {
+	b, ds := Load(context.Background(), Options{})
+	if len(ds) > 0 {
+		return nil, errors.New(ds[0].Message)
+	}
+	return b, nil
+})
 
 // hostBuiltins reach the network or the host, which guardrails must not.
 var hostBuiltins = map[string]bool{"http.send": true, "opa.runtime": true, "net.lookup_ip_addr": true}
 
-// Load parses and compiles every .rego file of fsys.
-func Load(ctx context.Context, fsys fs.FS) (*Bundle, error) {
-	modules := map[string]*ast.Module{}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(p) != ".rego" {
-			return err
-		}
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return err
-		}
-		modules[p] = m
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// conftestKinds are the rule names conftest evaluates, with the severity
+// conftest gives them.
+var conftestKinds = map[string]diag.Severity{"deny": diag.Error, "violation": diag.Error, "warn": diag.Warning}
+
+// Load parses and compiles the built-in rules and those of opts.Dirs. A
+// policy that does not parse or compile is a diagnostic at its file's line.
+func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
+	b := &Bundle{rules: map[string]Rule{}, files: map[string]*source.File{}, builtin: map[string]bool{}, known: map[string]bool{}}
+	dirs := opts.Dirs
+	if !opts.NoBuiltin {
+		dirs = append([]Dir{{Name: "policies", FS: policies.FS}}, dirs...)
 	}
+	modules := map[string]*ast.Module{}
+	var ds diag.List
+	for i, d := range dirs {
+		more := b.parse(d, i == 0 && !opts.NoBuiltin, modules)
+		ds = append(ds, more...)
+	}
+	if len(ds) > 0 {
+		return nil, ds.Sort()
+	}
+	compiler := ast.NewCompiler().WithCapabilities(sandbox())
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil, b.astErrors(compiler.Errors)
+	}
+	for file, m := range modules {
+		ds = append(ds, b.declare(file, m)...)
+	}
+	for id, sev := range opts.Severity {
+		for name, r := range b.rules {
+			if r.ID == id {
+				r.Severity = sev
+				b.rules[name] = r
+			}
+		}
+	}
+	for _, r := range b.rules {
+		b.known[r.ID] = true
+	}
+	for name, r := range b.rules {
+		if opts.Disabled[r.ID] {
+			delete(b.rules, name)
+		}
+	}
+	if len(ds) > 0 {
+		return nil, ds.Sort()
+	}
+	if err := b.prepare(ctx, compiler, modules, opts.Data); err != nil {
+		return nil, diag.List{{Severity: diag.Error, Code: "policy/compile", Message: err.Error()}}
+	}
+	return b, nil
+}
+
+// sandbox returns OPA's capabilities without the builtins that reach the
+// network or the host, so that a policy using one does not compile.
+func sandbox() *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
 		return hostBuiltins[b.Name] || strings.HasPrefix(b.Name, "net.lookup")
 	})
-	compiler := ast.NewCompiler().WithCapabilities(caps)
-	if compiler.Compile(modules); compiler.Failed() {
-		return nil, compiler.Errors
-	}
-	b := &Bundle{rules: map[string]Rule{}}
-	for file, m := range modules {
-		name, ok := ruleName(m.Package.Path)
-		if !ok || strings.HasSuffix(file, "_test.rego") {
-			continue
-		}
-		r, err := ruleOf(file, m)
-		if err != nil {
-			return nil, err
-		}
-		b.rules[name] = r
-	}
-	b.query, err = rego.New(
-		rego.Compiler(compiler),
-		rego.Query("f := data.kiln.rules[name].deny[_]"),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
-	return b, err
+	return caps
 }
 
-// ruleName returns "image_pinned" for data.kiln.rules.image_pinned.
-func ruleName(p ast.Ref) (string, bool) {
-	s := strings.TrimPrefix(p.String(), "data.")
-	name, ok := strings.CutPrefix(s, "kiln.rules.")
-	return name, ok && !strings.Contains(name, ".")
+// parse reads every policy of d into modules, keyed by the file's name.
+func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag.List {
+	var ds diag.List
+	err := fs.WalkDir(d.FS, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || path.Ext(p) != ".rego" || strings.HasSuffix(p, "_test.rego") {
+			return err
+		}
+		src, err := fs.ReadFile(d.FS, p)
+		if err != nil {
+			return err
+		}
+		name := path.Join(d.Name, p)
+		f := source.NewFile(name, src)
+		b.files[name] = f
+		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			var errs ast.Errors
+			if errors.As(err, &errs) {
+				ds = append(ds, b.astErrors(errs)...)
+				return nil
+			}
+			return err
+		}
+		if builtin {
+			b.builtin[name] = true
+		}
+		modules[name] = m
+		return nil
+	})
+	if err != nil {
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)})
+	}
+	return ds
+}
+
+// astErrors turns OPA's parse and compile errors into diagnostics at the
+// policy's own line and column.
+func (b *Bundle) astErrors(errs ast.Errors) diag.List {
+	var ds diag.List
+	for _, e := range errs {
+		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error,
+			Code: "policy/" + strings.ReplaceAll(e.Code, "_", "-"), Message: e.Message})
+	}
+	return ds
+}
+
+func (b *Bundle) pos(loc *ast.Location) source.Pos {
+	if loc == nil {
+		return source.Pos{}
+	}
+	f, ok := b.files[loc.File]
+	if !ok {
+		return source.Pos{}
+	}
+	return f.PosAt(loc.Row, loc.Col)
+}
+
+// declare records the rules module m defines: a kiln rule for a package
+// under kiln.rules, one conftest rule per deny/warn/violation of package
+// main.
+func (b *Bundle) declare(file string, m *ast.Module) diag.List {
+	pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+	builtin := b.builtin[file]
+	line := m.Package.Location.Row
+	if name, ok := strings.CutPrefix(pkg, "kiln.rules."); ok && !strings.Contains(name, ".") {
+		r, err := ruleOf(file, m)
+		if err != nil {
+			p := b.pos(m.Package.Location)
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Message: err.Error()}}
+		}
+		r.Builtin, r.Line = builtin, line
+		if other, dup := b.ruleByID(r.ID); dup {
+			p := b.pos(m.Package.Location)
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata",
+				Message: fmt.Sprintf("rule id %s is already declared by %s", r.ID, other.File)}}
+		}
+		b.rules[name] = r
+		return nil
+	}
+	if pkg != "main" {
+		return nil
+	}
+	for _, rule := range m.Rules {
+		kind := rule.Head.Name.String()
+		if kind == "" && len(rule.Head.Reference) > 0 {
+			kind = rule.Head.Reference[0].Value.String()
+		}
+		sev, ok := conftestKinds[kind]
+		if !ok {
+			continue
+		}
+		id := "main." + kind
+		if _, seen := b.rules[id]; !seen {
+			b.rules[id] = Rule{ID: id, Title: "conftest " + kind + " rules of package main", Severity: sev, Conftest: true,
+				Package: "data.main", File: file, Line: rule.Location.Row,
+				Description: "A conftest-style policy of the repository, run on each document as conftest would.",
+				Remediation: "See the policy's message."}
+		}
+	}
+	return nil
+}
+
+func (b *Bundle) ruleByID(id string) (Rule, bool) {
+	for _, r := range b.rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
 }
 
 func ruleOf(file string, m *ast.Module) (Rule, error) {
@@ -127,13 +280,49 @@ func ruleOf(file string, m *ast.Module) (Rule, error) {
 		if s, ok := diag.ParseSeverity(sev); ok {
 			r.Severity = s
 		} else {
-			return r, fmt.Errorf("%s: custom.severity %q is not error, warning or info", file, sev)
+			return r, fmt.Errorf("custom.severity %q of the rule's METADATA is not error, warning or info", sev)
 		}
 	}
 	if r.ID == "" || r.Title == "" || r.Description == "" || r.Remediation == "" {
-		return r, fmt.Errorf("%s: a rule's METADATA needs a title, a description and custom id, severity and remediation", file)
+		return r, fmt.Errorf("a rule under kiln.rules needs a METADATA block with a title, a description and custom id, severity and remediation")
 	}
 	return r, nil
+}
+
+// prepare makes the queries evaluation runs: kiln rules over the whole
+// input with the run's context under data.kiln.context, and conftest rules
+// over one document.
+func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules map[string]*ast.Module, data map[string]any) error {
+	if data == nil {
+		data = map[string]any{}
+	}
+	store := inmem.NewFromObject(data)
+	var err error
+	b.kiln, err = rego.New(
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context"),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range b.rules {
+		if r.Conftest {
+			q, err := rego.New(
+				rego.Compiler(compiler),
+				rego.Store(store),
+				rego.Query(`some kind in ["deny", "violation", "warn"]; f := data.main[kind][_]`),
+				rego.StrictBuiltinErrors(true),
+			).PrepareForEval(ctx)
+			if err != nil {
+				return err
+			}
+			b.conftest = &q
+			break
+		}
+	}
+	return nil
 }
 
 // Rules returns the bundle's rules, sorted by id.
@@ -146,38 +335,12 @@ func (b *Bundle) Rules() []Rule {
 	return out
 }
 
-// Eval runs every rule over input: {"app": ..., "environment": ..., "objects": [...]}.
-// The findings are sorted, so that output never depends on evaluation order.
-func (b *Bundle) Eval(ctx context.Context, input map[string]any) ([]Finding, error) {
-	rs, err := b.query.Eval(ctx, rego.EvalInput(input))
-	if err != nil {
-		return nil, fmt.Errorf("evaluating the guardrails: %v", err)
-	}
-	var out []Finding
-	for _, r := range rs {
-		name, _ := r.Bindings["name"].(string)
-		f, _ := r.Bindings["f"].(map[string]any)
-		rule, ok := b.rules[name]
-		if !ok {
-			continue
-		}
-		fd := Finding{Rule: rule}
-		fd.Kind, _ = f["kind"].(string)
-		fd.Name, _ = f["name"].(string)
-		fd.Path, _ = f["path"].(string)
-		fd.Message, _ = f["msg"].(string)
-		if p, ok := f["app_path"].(string); ok && p != "" {
-			fd.AppPath = strings.Split(p, ".")
-		}
-		if fd.Message == "" {
-			fd.Message = rule.Title
-		}
-		out = append(out, fd)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		return strings.Join([]string{a.Rule.ID, a.Kind, a.Name, a.Path, a.Message}, "\x00") <
-			strings.Join([]string{b.Rule.ID, b.Kind, b.Name, b.Path, b.Message}, "\x00")
-	})
-	return out, nil
-}
+// Known reports whether id names a rule of the bundle's policies, even a
+// disabled one.
+func (b *Bundle) Known(id string) bool { return b.known[id] }
+
+// Rule returns the rule with the given id.
+func (b *Bundle) Rule(id string) (Rule, bool) { return b.ruleByID(id) }
+
+// File returns the source of a policy file, as Rule.File names it.
+func (b *Bundle) File(name string) *source.File { return b.files[name] }

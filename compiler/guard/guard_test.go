@@ -2,6 +2,8 @@ package guard
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -10,6 +12,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/tester"
 
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/policies"
 )
 
@@ -56,7 +60,7 @@ func TestEveryRuleHasMetadataAndTests(t *testing.T) {
 		t.Fatalf("%d rules", len(b.Rules()))
 	}
 	for _, r := range b.Rules() {
-		test, err := fs.ReadFile(policies.FS, strings.TrimSuffix(r.File, ".rego")+"_test.rego")
+		test, err := fs.ReadFile(policies.FS, strings.TrimSuffix(strings.TrimPrefix(r.File, "policies/"), ".rego")+"_test.rego")
 		if err != nil {
 			t.Errorf("%s: no test file", r.ID)
 			continue
@@ -70,14 +74,163 @@ func TestEveryRuleHasMetadataAndTests(t *testing.T) {
 	}
 }
 
+func userDir(files map[string]string) []Dir {
+	fsys := fstest.MapFS{}
+	for name, src := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(src)}
+	}
+	return []Dir{{Name: "policy", FS: fsys}}
+}
+
 func TestSandboxRefusesHostAccess(t *testing.T) {
 	for _, src := range []string{
-		"package kiln.rules.x\nimport rego.v1\ndeny contains 1 if http.send({\"method\": \"get\", \"url\": \"http://127.0.0.1\"})\n",
-		"package kiln.rules.x\nimport rego.v1\ndeny contains 1 if opa.runtime().env.HOME\n",
+		"package main\nimport rego.v1\ndeny contains 1 if http.send({\"method\": \"get\", \"url\": \"http://127.0.0.1\"})\n",
+		"package main\nimport rego.v1\ndeny contains 1 if opa.runtime().env.HOME\n",
+		"package main\nimport rego.v1\ndeny contains 1 if net.lookup_ip_addr(\"example.com\")\n",
 	} {
-		_, err := Load(context.Background(), fstest.MapFS{"x.rego": {Data: []byte(src)}})
-		if err == nil || !strings.Contains(err.Error(), "undefined function") {
-			t.Errorf("a policy reaching the host compiled: %v", err)
+		_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": src}), NoBuiltin: true})
+		if len(ds) == 0 || !strings.Contains(ds[0].Message, "undefined function") {
+			t.Errorf("a policy reaching the host compiled: %v", ds)
+			continue
+		}
+		if line, _ := ds[0].Pos.LineCol(); ds[0].Pos.File == nil || ds[0].Pos.File.Name != "policy/x.rego" || line != 3 {
+			t.Errorf("error not at policy/x.rego:3: %v", ds[0])
+		}
+	}
+}
+
+func TestUserRulesConftestPoliciesAndData(t *testing.T) {
+	dirs := userDir(map[string]string{
+		"mine.rego": `# METADATA
+# title: Teams label their Services
+# description: Our routing needs it.
+# custom:
+#   id: team-label
+#   severity: warning
+#   remediation: Add a team label.
+package kiln.rules.team_label
+
+import rego.v1
+
+deny contains {"kind": o.kind, "name": o.metadata.name, "path": "metadata.labels", "msg": sprintf("no team label (env %s, allowed %v)", [data.kiln.context.environment, data.teams])} if {
+	some o in input.objects
+	o.kind == "Service"
+	not o.metadata.labels.team
+}
+`,
+		"conftest.rego": `package main
+
+import rego.v1
+
+deny contains msg if {
+	input.kind == "Service"
+	msg := sprintf("Service %s: conftest says no", [input.metadata.name])
+}
+
+warn contains {"msg": "a warning object"} if input.kind == "Service"
+
+violation contains {"msg": "dockerfile from", "details": 1} if input[0].Cmd == "from"
+`,
+		"conftest_test.rego": "package main\nthis is not even rego, and tests are not part of the bundle\n",
+	})
+	b, ds := Load(context.Background(), Options{Dirs: dirs, NoBuiltin: true, Data: map[string]any{"teams": []any{"a"}},
+		Severity: map[string]diag.Severity{"main.warn": diag.Info}})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	var ids []string
+	for _, r := range b.Rules() {
+		ids = append(ids, r.ID+":"+r.Severity.String())
+	}
+	if got := strings.Join(ids, " "); got != "main.deny:error main.violation:error main.warn:info team-label:warning" {
+		t.Errorf("rules: %s", got)
+	}
+	found, err := b.Eval(context.Background(), Input{
+		Environment: "prod", Context: Context{Environment: "prod"},
+		Objects:    []map[string]any{{"kind": "Service", "metadata": map[string]any{"name": "web"}}},
+		Dockerfile: []dockerfile.Instruction{{Command: "from", Args: []string{"x:1"}, Line: 1}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range found {
+		got = append(got, fmt.Sprintf("%s %s %d %s", f.Rule.ID, f.Severity, f.Object, f.Message))
+	}
+	want := []string{
+		"main.deny error 0 Service web: conftest says no",
+		"main.violation error -1 dockerfile from",
+		"main.warn info 0 a warning object",
+		"team-label warning 0 no team label (env prod, allowed [\"a\"])",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestBrokenPoliciesArePositioned(t *testing.T) {
+	for name, c := range map[string]struct{ src, want string }{
+		"no metadata": {"package kiln.rules.x\nimport rego.v1\ndeny contains 1 if true\n", "policy/x.rego:1:1: a rule under kiln.rules needs a METADATA block"},
+		"syntax":      {"package main\nimport rego.v1\ndeny contains msg if {\n", "policy/x.rego:4:1: unexpected eof"},
+	} {
+		_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": c.src}), NoBuiltin: true})
+		if len(ds) == 0 {
+			t.Errorf("%s: loaded", name)
+			continue
+		}
+		line, col := ds[0].Pos.LineCol()
+		got := fmt.Sprintf("%s:%d:%d: %s", ds[0].Pos.File.Name, line, col, ds[0].Message)
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: got %q, want prefix %q", name, got, c.want)
+		}
+	}
+}
+
+func TestAPolicyThatFailsNamesItsRuleAndLine(t *testing.T) {
+	src := `# METADATA
+# title: T
+# description: D.
+# custom:
+#   id: broken
+#   severity: error
+#   remediation: R.
+package kiln.rules.broken
+
+import rego.v1
+
+deny contains msg if {
+	msg := concat(", ", input.environment)
+}
+`
+	b, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"broken.rego": src}), NoBuiltin: true})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	_, err := b.Eval(context.Background(), Input{Environment: "prod"})
+	var ee *EvalError
+	if !errors.As(err, &ee) {
+		t.Fatalf("got %v, want an EvalError", err)
+	}
+	d := ee.Diagnostic()
+	line, _ := d.Pos.LineCol()
+	if ee.Rule != "broken" || d.Pos.File == nil || d.Pos.File.Name != "policy/broken.rego" || line != 13 || !strings.Contains(d.Message, "rule broken failed") {
+		t.Errorf("got %+v at %v:%d", ee, d.Pos.File, line)
+	}
+}
+
+func TestDisabledRulesDoNotRun(t *testing.T) {
+	b, ds := Load(context.Background(), Options{Disabled: map[string]bool{"image-pinned": true}})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	if _, ok := b.Rule("image-pinned"); ok || !b.Known("image-pinned") {
+		t.Error("a disabled rule is still in the bundle, or no longer known")
+	}
+	found, _ := b.Eval(context.Background(), Input{Objects: []map[string]any{{"kind": "Deployment", "metadata": map[string]any{"name": "a"},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "a", "image": "nginx"}}}}}}}})
+	for _, f := range found {
+		if f.Rule.ID == "image-pinned" {
+			t.Error("a disabled rule fired")
 		}
 	}
 }
@@ -87,8 +240,8 @@ func TestEvalFindsAndSorts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := map[string]any{"environment": "prod", "app": map[string]any{"spec": map[string]any{}},
-		"objects": []any{map[string]any{"kind": "Deployment", "metadata": map[string]any{"name": "a", "labels": map[string]any{}},
+	input := Input{Environment: "prod", App: map[string]any{"spec": map[string]any{}}, Context: Context{Environment: "prod", Production: true},
+		Objects: []map[string]any{{"kind": "Deployment", "metadata": map[string]any{"name": "a", "labels": map[string]any{}},
 			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
 				map[string]any{"name": "a", "image": "nginx", "env": []any{map[string]any{"name": "API_TOKEN", "value": "x"}}},
 			}}}}}}}

@@ -249,3 +249,35 @@ func (c *yamlConverter) scalarEnd(n *yaml.Node) source.Pos {
 	}
 	return c.file.Pos(lineStart + len(text))
 }
+
+// Stream loads every document of a multi-document YAML file, such as
+// kubectl and helm template write: the documents that hold a value, in
+// order. Empty documents (a lone '---', only comments) are skipped. The
+// size and value limits apply to the file as a whole.
+func Stream(f *source.File, opts Options) ([]*Node, diag.List) {
+	opts = opts.withDefaults(f.Name)
+	if d, ok := checkBytes(f, opts.MaxBytes); !ok {
+		return nil, diag.List{d}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(f.Content))
+	c := &yamlConverter{file: f, limit: opts.MaxNodes, budget: opts.MaxNodes, expanding: map[*yaml.Node]bool{}}
+	var docs []*Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, diag.List{yamlSyntaxError(f, err)}
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+			continue
+		}
+		docs = append(docs, c.convert(doc.Content[0]))
+		if len(c.diags) > 0 {
+			return nil, c.diags
+		}
+	}
+	return docs, nil
+}

@@ -70,6 +70,9 @@ func Apply(a *app.App, env string) *app.App {
 		}
 		merged.Host = or(in.Host, merged.Host)
 		merged.Path = or(in.Path, merged.Path)
+		if in.TLS != nil {
+			merged.TLS = in.TLS
+		}
 		s.Ingress = &merged
 	}
 	if ov.SLA != nil {

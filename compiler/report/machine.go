@@ -20,6 +20,14 @@ var Formats = []string{"text", "json", "sarif", "github", "junit"}
 type Options struct {
 	Color   bool   // text only
 	Version string // kiln's version, for SARIF's tool.driver
+	Rules   []Rule // the guardrails the run evaluated, for SARIF's rule descriptors and JUnit's cases
+}
+
+// A Rule is a guardrail as reports describe it.
+type Rule struct {
+	ID, Title, Description, Remediation string
+	Severity                            diag.Severity
+	HelpURI                             string // its entry in the rules reference
 }
 
 // Write writes ds in format. files lists every input checked, in order.
@@ -28,13 +36,13 @@ func Write(w io.Writer, format string, files []File, ds diag.List, opts Options)
 	case "text":
 		return Text(w, ds, TextOptions{Color: opts.Color})
 	case "json":
-		return JSON(w, files, ds)
+		return JSON(w, files, ds, opts.Rules)
 	case "sarif":
-		return SARIF(w, ds, opts.Version)
+		return SARIF(w, ds, opts)
 	case "github":
 		return GitHub(w, ds)
 	case "junit":
-		return JUnit(w, files, ds)
+		return JUnit(w, files, ds, opts.Rules)
 	}
 	return fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
 }
@@ -43,11 +51,12 @@ func Write(w io.Writer, format string, files []File, ds diag.List, opts Options)
 // per run; kiln keeps the most severe and says how many it left out.
 const sarifMaxResults = 5000
 
-// SARIF writes a SARIF 2.1.0 log: one rule descriptor per finding code,
-// a physical location with a real region for every result, and a
+// SARIF writes a SARIF 2.1.0 log: one rule descriptor per guardrail the
+// run evaluated (with its help text and link) and per other finding code,
+// a physical location with a real region for every result, a
 // partialFingerprints entry so that code scanning follows a finding across
-// commits.
-func SARIF(w io.Writer, ds diag.List, version string) error {
+// commits, and waived findings as suppressed results.
+func SARIF(w io.Writer, ds diag.List, opts Options) error {
 	sorted := slices.Clone(ds)
 	slices.SortStableFunc(sorted, func(a, b diag.Diagnostic) int { return int(b.Severity) - int(a.Severity) })
 	dropped := 0
@@ -57,6 +66,10 @@ func SARIF(w io.Writer, ds diag.List, version string) error {
 	}
 	var rules []map[string]any
 	ruleIndex := map[string]int{}
+	for _, r := range opts.Rules {
+		ruleIndex[r.ID] = len(rules)
+		rules = append(rules, sarifRule(r))
+	}
 	var results []map[string]any
 	for _, d := range sorted {
 		code := d.Code
@@ -88,11 +101,14 @@ func SARIF(w io.Writer, ds diag.List, version string) error {
 			}}}
 		}
 		r["partialFingerprints"] = map[string]any{"kilnFinding/v1": fingerprint(d)}
+		if d.Waived != "" {
+			r["suppressions"] = []any{map[string]any{"kind": "external", "justification": d.Waived}}
+		}
 		results = append(results, r)
 	}
 	run := map[string]any{
 		"tool": map[string]any{"driver": map[string]any{
-			"name": "kiln", "version": version, "informationUri": "https://github.com/kilnhq/kiln", "rules": orEmpty(rules),
+			"name": "kiln", "version": opts.Version, "informationUri": "https://github.com/kilnhq/kiln", "rules": orEmpty(rules),
 		}},
 		"columnKind": "unicodeCodePoints",
 		"results":    orEmpty(results),
@@ -110,6 +126,42 @@ func SARIF(w io.Writer, ds diag.List, version string) error {
 		"version": "2.1.0",
 		"runs":    []any{run},
 	})
+}
+
+// sarifRule describes a guardrail: its title, rationale, remediation and
+// link, which code scanning shows beside each of its results.
+func sarifRule(r Rule) map[string]any {
+	d := map[string]any{
+		"id":                   r.ID,
+		"name":                 sarifName(r.ID),
+		"shortDescription":     map[string]any{"text": r.Title},
+		"fullDescription":      map[string]any{"text": r.Description},
+		"help":                 map[string]any{"text": r.Remediation, "markdown": fmt.Sprintf("**%s**\n\n%s\n\n**Fix:** %s", r.Title, r.Description, r.Remediation)},
+		"defaultConfiguration": map[string]any{"level": sarifLevel(r.Severity)},
+	}
+	if r.HelpURI != "" {
+		d["helpUri"] = r.HelpURI
+	}
+	return d
+}
+
+// sarifName turns image-pinned into ImagePinned, the form SARIF suggests
+// for a rule's name.
+func sarifName(id string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range id {
+		switch {
+		case r == '-' || r == '.' || r == '/':
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func orEmpty[T any](s []T) []T {
@@ -150,6 +202,9 @@ func fingerprint(d diag.Diagnostic) string {
 // line and column GitHub needs to show them under "Files changed".
 func GitHub(w io.Writer, ds diag.List) error {
 	for _, d := range ds {
+		if d.Waived != "" {
+			continue
+		}
 		cmd := map[diag.Severity]string{diag.Error: "error", diag.Warning: "warning", diag.Info: "notice"}[d.Severity]
 		var props []string
 		if d.Pos.Valid() {
@@ -197,6 +252,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Output    string        `xml:"system-out,omitempty"` // warnings and notes, which do not fail
 }
 
 type junitFailure struct {
@@ -205,23 +261,33 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// JUnit writes one test suite per input file and one test case per finding
-// code in it (errors fail; warnings and notes pass and are listed), plus a
-// passing "kiln" case for a clean file, so CI dashboards count every app.
-func JUnit(w io.Writer, files []File, ds diag.List) error {
+// JUnit writes one test suite per input file. For an app the guardrails
+// ran on, there is one test case per rule (failing on an error of that
+// rule, listing its warnings and notes), so dashboards show which rules
+// every app passes; other finding codes get a case each. A clean file
+// without guardrails gets one passing "kiln" case, so every app counts.
+func JUnit(w io.Writer, files []File, ds diag.List, rules []Rule) error {
 	byFile := map[string][]diag.Diagnostic{}
 	for _, d := range ds {
 		name := ""
 		if d.Pos.File != nil {
 			name = d.Pos.File.Name
 		}
-		byFile[name] = append(byFile[name], d)
+		if d.Waived == "" {
+			byFile[name] = append(byFile[name], d)
+		}
 	}
 	out := junitSuites{}
 	for _, f := range files {
 		suite := junitSuite{Name: f.Name}
 		codes := map[string][]diag.Diagnostic{}
 		var order []string
+		if f.Guarded {
+			for _, r := range rules {
+				order = append(order, r.ID)
+				codes[r.ID] = nil
+			}
+		}
 		for _, d := range byFile[f.Name] {
 			if _, seen := codes[d.Code]; !seen {
 				order = append(order, d.Code)
@@ -240,6 +306,8 @@ func JUnit(w io.Writer, files []File, ds diag.List) error {
 			if failed {
 				c.Failure = &junitFailure{Message: codes[code][0].Message, Type: code, Text: strings.Join(lines, "\n")}
 				suite.Fails++
+			} else if len(lines) > 0 {
+				c.Output = strings.Join(lines, "\n")
 			}
 			suite.Cases = append(suite.Cases, c)
 		}

@@ -18,6 +18,9 @@ type File struct {
 	Format string `json:"format,omitempty"` // yaml, json, cue, jsonnet
 	App    string `json:"app,omitempty"`    // metadata.name, when it could be read
 	Valid  bool   `json:"valid"`
+	// Guarded says the guardrails ran on the app, so a rule without a
+	// finding in it passed.
+	Guarded bool `json:"guarded,omitempty"`
 }
 
 // TextOptions control Text.
@@ -52,9 +55,15 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 		case diag.Warning:
 			sev = paint(amber+bold, sev)
 		}
+		if d.Waived != "" {
+			sev = "waived " + d.Severity.String()
+		}
 		code := ""
 		if d.Code != "" {
 			code = " [" + d.Code + "]"
+		}
+		if d.Waived != "" {
+			code += " (waived: " + d.Waived + ")"
 		}
 		if _, err := fmt.Fprintf(w, "%s: %s: %s%s\n", paint(bold, location(d)), sev, d.Message, code); err != nil {
 			return err
@@ -159,6 +168,8 @@ type jsonDiagnostic struct {
 	Message    string `json:"message"`
 	Path       string `json:"path,omitempty"`
 	Suggestion string `json:"suggestion,omitempty"`
+	Waived     string `json:"waived,omitempty"`
+	Rule       string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
 }
 
 type jsonSummary struct {
@@ -168,14 +179,19 @@ type jsonSummary struct {
 }
 
 // JSON writes the whole run as one JSON document (see docs/json-report.md).
-func JSON(w io.Writer, files []File, ds diag.List) error {
+func JSON(w io.Writer, files []File, ds diag.List, rules []Rule) error {
+	help := map[string]string{}
+	for _, r := range rules {
+		help[r.ID] = r.HelpURI
+	}
 	r := jsonReport{Version: JSONVersion, Files: files, Diagnostics: []jsonDiagnostic{},
 		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning)}}
 	if r.Files == nil {
 		r.Files = []File{}
 	}
 	for _, d := range ds {
-		jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion}
+		jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
+			Waived: d.Waived, Rule: help[d.Code]}
 		if d.Pos.Valid() {
 			jd.File = d.Pos.File.Name
 			jd.Line, jd.Column = d.Pos.LineCol()

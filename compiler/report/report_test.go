@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,7 +46,7 @@ func TestTextColour(t *testing.T) {
 
 func TestJSONShape(t *testing.T) {
 	var buf bytes.Buffer
-	if err := JSON(&buf, []File{{Name: "apps/a/kiln.yaml", Format: "yaml", App: "a"}}, sample()); err != nil {
+	if err := JSON(&buf, []File{{Name: "apps/a/kiln.yaml", Format: "yaml", App: "a"}}, sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -98,7 +99,7 @@ func TestSARIFCapsBySeverityAndSaysSo(t *testing.T) {
 		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(1), Severity: sev, Code: "c", Message: fmt.Sprint(i)})
 	}
 	var buf bytes.Buffer
-	if err := SARIF(&buf, ds, "v1"); err != nil {
+	if err := SARIF(&buf, ds, Options{Version: "v1"}); err != nil {
 		t.Fatal(err)
 	}
 	var log struct {
@@ -150,5 +151,85 @@ func TestGitHubEscapes(t *testing.T) {
 	want := "::warning file=a%2Cb%3Ac.yaml,line=1,col=1,title=kiln c::50%25 done%0Anext\n"
 	if buf.String() != want {
 		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}
+
+var ruleA = Rule{ID: "image-pinned", Title: "Images are pinned", Description: "Why.", Remediation: "Pin it.", Severity: diag.Error,
+	HelpURI: "https://example.com/rules.md#image-pinned"}
+
+func TestSARIFDescribesEveryRuleAndSuppressesWaived(t *testing.T) {
+	f := source.NewFile("k.yaml", []byte("a: 1\n"))
+	ds := diag.List{
+		{Pos: f.Pos(0), End: f.Pos(1), Severity: diag.Error, Code: "image-pinned", Message: "m", Waived: "vendor image"},
+		{Pos: f.Pos(0), End: f.Pos(1), Severity: diag.Error, Code: "kube/schema", Message: "n"},
+	}
+	other := Rule{ID: "owner-label", Title: "Owned", Description: "D.", Remediation: "R.", Severity: diag.Warning}
+	var buf bytes.Buffer
+	if err := SARIF(&buf, ds, Options{Version: "v1", Rules: []Rule{ruleA, other}}); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID, Name, HelpURI string
+						Help              struct{ Text string }
+						Default           struct{ Level string } `json:"defaultConfiguration"`
+					}
+				}
+			}
+			Results []struct {
+				RuleID       string
+				RuleIndex    int
+				Suppressions []struct{ Kind, Justification string }
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	run := log.Runs[0]
+	rules := run.Tool.Driver.Rules
+	if len(rules) != 3 || rules[0].ID != "image-pinned" || rules[0].Name != "ImagePinned" || rules[0].HelpURI != ruleA.HelpURI ||
+		rules[0].Help.Text != "Pin it." || rules[1].Default.Level != "warning" || rules[2].ID != "kube/schema" {
+		t.Errorf("rule descriptors: %+v", rules)
+	}
+	for _, r := range run.Results {
+		if rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s points at rule %d", r.RuleID, r.RuleIndex)
+		}
+		waived := r.RuleID == "image-pinned"
+		if waived != (len(r.Suppressions) == 1) || (waived && r.Suppressions[0].Justification != "vendor image") {
+			t.Errorf("%s suppressions: %+v", r.RuleID, r.Suppressions)
+		}
+	}
+}
+
+func TestJUnitHasACasePerRulePerApp(t *testing.T) {
+	a := source.NewFile("a/kiln.yaml", []byte("a: 1\n"))
+	other := Rule{ID: "owner-label", Severity: diag.Error}
+	files := []File{{Name: "a/kiln.yaml", Guarded: true}, {Name: "b/kiln.yaml"}}
+	ds := diag.List{
+		{Pos: a.Pos(0), Severity: diag.Error, Code: "image-pinned", Message: "not pinned"},
+		{Pos: a.Pos(0), Severity: diag.Warning, Code: "owner-label", Message: "waived", Waived: "r"},
+	}
+	var buf bytes.Buffer
+	if err := JUnit(&buf, files, ds, []Rule{ruleA, other}); err != nil {
+		t.Fatal(err)
+	}
+	var got junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Tests != 3 || got.Fails != 1 || len(got.Suites) != 2 {
+		t.Fatalf("tests %d, failures %d, suites %d:\n%s", got.Tests, got.Fails, len(got.Suites), buf.String())
+	}
+	cases := got.Suites[0].Cases
+	if cases[0].Name != "image-pinned" || cases[0].Failure == nil || cases[1].Name != "owner-label" || cases[1].Failure != nil {
+		t.Errorf("cases of a/kiln.yaml: %+v", cases)
+	}
+	if c := got.Suites[1].Cases; len(c) != 1 || c[0].Name != "kiln" {
+		t.Errorf("an app the guardrails did not run on has cases %+v", c)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/distribution/reference"
 	"github.com/prometheus/common/model"
@@ -26,6 +27,7 @@ var Formats = map[string]func(string) error{
 	"duration":      duration,
 	"image":         image,
 	"http-path":     httpPath,
+	"date":          date,
 }
 
 // FormatHints say what a valid value of each format looks like.
@@ -39,6 +41,14 @@ var FormatHints = map[string]string{
 	"duration":      "a duration such as 300ms, 5m, 24h or 30d",
 	"image":         "an image reference such as registry.example.com/team/app:1.2.3",
 	"http-path":     "an absolute URL path such as /healthz",
+	"date":          "a date such as 2027-03-31",
+}
+
+func date(s string) error {
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return errors.New("is not a date (YYYY-MM-DD, such as 2027-03-31)")
+	}
+	return nil
 }
 
 func k8s(check func(string) []string) func(string) error {

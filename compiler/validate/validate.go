@@ -243,3 +243,30 @@ func resolveAny(v any, elems []string) any {
 	out, _ := fieldpath.Resolve(v, elems)
 	return out
 }
+
+// WithCRDs returns a Validator that also validates the custom resources
+// the given CustomResourceDefinitions define, strictly, as the API server
+// would with the CRDs installed. Each CRD is YAML or JSON; name is how
+// errors call it.
+func (v *Validator) WithCRDs(crds map[string][]byte) (*Validator, error) {
+	defs := maps.Clone(v.doc["$defs"].(map[string]any))
+	kinds := maps.Clone(v.kinds)
+	names := slices.Sorted(maps.Keys(crds))
+	for _, name := range names {
+		if err := kube.AddCRD(crds[name], defs, kinds); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+	}
+	doc := maps.Clone(v.doc)
+	doc["$defs"] = defs
+	out := &Validator{version: v.version, url: v.url + "+crds", doc: doc, kinds: kinds, schemas: map[string]*jsonschema.Schema{}}
+	out.compiler = jsonschema.NewCompiler()
+	out.compiler.Draft = jsonschema.Draft2020
+	return out, nil
+}
+
+// Knows reports whether v has a schema for kind in apiVersion.
+func (v *Validator) Knows(apiVersion, kind string) bool {
+	_, ok := v.kinds[apiVersion+"/"+kind]
+	return ok
+}

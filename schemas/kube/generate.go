@@ -144,32 +144,58 @@ func addCRDs(defs map[string]any, kinds map[string]string) error {
 		if err != nil {
 			return err
 		}
-		var crd struct {
-			Spec struct {
-				Group    string
-				Names    struct{ Kind string }
-				Versions []struct {
-					Name   string
-					Schema struct {
-						OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
-					}
+		if err := AddCRD(raw, defs, kinds); err != nil {
+			return fmt.Errorf("%s: %v", c.Path, err)
+		}
+	}
+	return nil
+}
+
+// AddCRD adds the schema of each version of the CustomResourceDefinition
+// in raw (YAML or JSON) to defs, closed like the built-in kinds, and its
+// apiVersion/kind to kinds.
+func AddCRD(raw []byte, defs map[string]any, kinds map[string]string) error {
+	var crd struct {
+		Kind string
+		Spec struct {
+			Group    string
+			Names    struct{ Kind string }
+			Versions []struct {
+				Name   string
+				Schema struct {
+					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
 				}
 			}
 		}
-		if err := yaml.Unmarshal(raw, &crd); err != nil {
-			return fmt.Errorf("%s: %v", c.Path, err)
+	}
+	if err := yaml.Unmarshal(raw, &crd); err != nil {
+		return err
+	}
+	if crd.Kind != "CustomResourceDefinition" || crd.Spec.Group == "" || crd.Spec.Names.Kind == "" {
+		return fmt.Errorf("not a CustomResourceDefinition (kind %q)", crd.Kind)
+	}
+	for _, v := range crd.Spec.Versions {
+		if v.Schema.OpenAPIV3Schema == nil {
+			return fmt.Errorf("version %s of %s has no openAPIV3Schema", v.Name, crd.Spec.Names.Kind)
 		}
-		for _, v := range crd.Spec.Versions {
-			// com.coreos.monitoring.v1.PrometheusRule, as Kubernetes names CRD definitions
-			parts := strings.Split(crd.Spec.Group, ".")
-			slices.Reverse(parts)
-			name := strings.Join(parts, ".") + "." + v.Name + "." + crd.Spec.Names.Kind
-			schema := convertCRD(v.Schema.OpenAPIV3Schema)
-			props := schema["properties"].(map[string]any)
-			props["metadata"] = map[string]any{"$ref": "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
-			defs[name] = schema
-			kinds[crd.Spec.Group+"/"+v.Name+"/"+crd.Spec.Names.Kind] = name
+		// com.coreos.monitoring.v1.PrometheusRule, as Kubernetes names CRD definitions
+		parts := strings.Split(crd.Spec.Group, ".")
+		slices.Reverse(parts)
+		name := strings.Join(parts, ".") + "." + v.Name + "." + crd.Spec.Names.Kind
+		schema := convertCRD(v.Schema.OpenAPIV3Schema)
+		props, _ := schema["properties"].(map[string]any)
+		if props == nil {
+			props = map[string]any{}
+			schema["properties"] = props
 		}
+		props["metadata"] = map[string]any{"$ref": "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
+		for _, k := range []string{"apiVersion", "kind"} {
+			if props[k] == nil {
+				props[k] = map[string]any{"type": "string"}
+			}
+		}
+		defs[name] = schema
+		kinds[crd.Spec.Group+"/"+v.Name+"/"+crd.Spec.Names.Kind] = name
 	}
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
-	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
@@ -34,6 +33,7 @@ type buildOptions struct {
 	emit          string
 	jobs          int
 	noPolicy      bool
+	policyOptions
 }
 
 func init() {
@@ -87,11 +87,12 @@ Examples:
 			fs.StringVar(&o.out, "o", "", "output directory (default: build/ next to each definition)")
 			fs.StringVar(&o.env, "env", "", "build only this environment (the app's output directory then holds only it)")
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
-			o.register(fs)
+			o.reportOptions.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
+			o.policyOptions.register(fs)
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -123,13 +124,17 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
-	var policy *guard.Bundle
+	opts := build.Options{Validator: validator, Emit: artifacts}
+	var g *guardrails
 	if !o.noPolicy {
-		if policy, err = guard.Builtin(); err != nil {
-			fmt.Fprintf(env.Stderr, "kiln: internal error compiling the built-in guardrails: %v\n", err)
-			return ExitBadInput
+		var ds diag.List
+		if g, ds = loadGuardrails(args, &o.policyOptions); ds != nil {
+			return couldNotStart(env, &o.reportOptions, ds)
 		}
+		g.apply(&opts)
+		o.rules = g.reportRules()
 	}
+	resolveFailOn(&o.reportOptions, g)
 	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {
 		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))
 		return ExitBadInput
@@ -138,22 +143,34 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	// so reports and files come out in path order whatever the scheduling.
 	outcomes := make([]outcome, len(inputs))
 	forEach(len(inputs), o.jobs, func(i int) {
-		outcomes[i] = buildOne(inputs[i], s, build.Options{Validator: validator, Policy: policy, Emit: artifacts, Dockerfile: inputs[i].dockerfile}, o.env)
+		opts := opts
+		opts.Dockerfile = inputs[i].dockerfile
+		outcomes[i] = buildOne(inputs[i], s, opts, o.env)
 	})
 	var (
 		all      diag.List
 		files    []report.File
 		outs     []built
 		badInput bool
+		tally    evaluated
 	)
 	for _, oc := range outcomes {
 		all = append(all, oc.diags...)
 		files = append(files, oc.file)
 		badInput = badInput || oc.badInput
+		tally.add(oc)
 		if oc.built != nil {
 			outs = append(outs, *oc.built)
 		}
 	}
+	if g != nil {
+		all = append(all, g.waivers.Check(g.bundle.Known, true)...)
+		if tally.apps > 0 && len(g.bundle.Rules()) == 0 {
+			all = append(all, noRules())
+			badInput = true
+		}
+	}
+	all = withWaived(all, tally.waived, o.showWaived)
 	if !o.stdout && o.explainOrigin == "" {
 		if clash := clashes(o, outs); len(clash) > 0 {
 			all = append(all, clash...)
@@ -174,6 +191,9 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
+	if g != nil {
+		fmt.Fprintln(env.Stderr, tally.line(g.bundle))
+	}
 	return code
 }
 
@@ -202,10 +222,12 @@ func parseEmit(list string) (build.Artifacts, error) {
 
 // outcome is what building one input gave.
 type outcome struct {
-	diags    diag.List
-	file     report.File
-	built    *built // nil when there is nothing to write
-	badInput bool
+	diags     diag.List
+	file      report.File
+	built     *built // nil when there is nothing to write
+	badInput  bool
+	waived    diag.List // findings waivers exempted
+	documents int       // documents the guardrails evaluated
 }
 
 // buildOne runs every stage on one input. It is safe to call concurrently.
@@ -218,6 +240,10 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 	}
 	res, ds := build.Build(c.doc, c.app, opts)
 	out.diags = append(out.diags, ds...)
+	if res != nil {
+		out.waived, out.documents = res.Waived, res.Documents
+		out.file.Guarded = opts.Policy != nil
+	}
 	out.badInput = slices.ContainsFunc(ds, build.IsBadInput)
 	out.file.Valid = !ds.HasErrors()
 	if res == nil {

@@ -41,7 +41,7 @@ Examples:
 			}
 			for _, r := range b.Rules() {
 				if r.ID == args[0] {
-					fmt.Fprintf(env.Stdout, "RULE:        %s\nSEVERITY:    %s\nTITLE:       %s\n\nWHY:\n%s\n\nFIX:\n%s\n\nSOURCE:      policies/%s\n",
+					fmt.Fprintf(env.Stdout, "RULE:        %s\nSEVERITY:    %s\nTITLE:       %s\n\nWHY:\n%s\n\nFIX:\n%s\n\nSOURCE:      %s\n",
 						r.ID, r.Severity, r.Title, wrap(r.Description, 76, "    "), wrap(r.Remediation, 76, "    "), r.File)
 					return ExitClean
 				}

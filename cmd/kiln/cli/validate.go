@@ -15,6 +15,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/load"
@@ -86,6 +87,7 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 		return ExitBadInput
 	}
 	fmt.Fprintln(env.Stderr, report.Summary(len(inputs), all))
+	resolveFailOn(&o.reportOptions, nil)
 	failOn, _ := diag.ParseSeverity(o.failOn)
 	// An invalid definition could not be checked further: exit 2.
 	return exitCode(all.HasErrors(), all, failOn)
@@ -122,7 +124,7 @@ func start(env *Env, cmd string, r *reportOptions, stdinFilename string, args []
 		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: %s)\n", cmd, r.format, strings.Join(report.Formats, ", "))
 		return nil, nil, false
 	}
-	if _, ok := diag.ParseSeverity(r.failOn); !ok {
+	if _, ok := diag.ParseSeverity(r.failOn); !ok && r.failOn != "" {
 		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info)\n", cmd, r.failOn)
 		return nil, nil, false
 	}
@@ -145,13 +147,14 @@ type reportOptions struct {
 	noColor bool
 	reports reportFiles
 	failOn  string
+	rules   []report.Rule // the guardrails a run evaluated
 }
 
 func (r *reportOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	fs.BoolVar(&r.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	fs.Var(&r.reports, "report", "also write a report as FORMAT=FILE, e.g. sarif=kiln.sarif (repeatable)")
-	fs.StringVar(&r.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: error, warning or info")
+	fs.StringVar(&r.failOn, "fail-on", "", "exit 1 when a finding is at least this severe: error, warning or info (default: failOn of "+config.Name+", else error)")
 }
 
 // reportFiles is the repeatable --report FORMAT=FILE flag.
@@ -171,14 +174,14 @@ func (r *reportFiles) Set(v string) error {
 // writeReport writes the findings of a run in the chosen format to stdout,
 // and each --report to its file, written whole or not at all.
 func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
-	opts := report.Options{Color: useColor(env, r.noColor), Version: version()}
+	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules}
 	if err := report.Write(env.Stdout, r.format, files, all, opts); err != nil {
 		return err
 	}
 	for _, spec := range r.reports {
 		format, name, _ := strings.Cut(spec, "=")
 		var buf bytes.Buffer
-		if err := report.Write(&buf, format, files, all, report.Options{Version: version()}); err != nil {
+		if err := report.Write(&buf, format, files, all, report.Options{Version: version(), Rules: r.rules}); err != nil {
 			return err
 		}
 		if err := writeAtomic(name, buf.Bytes()); err != nil {
@@ -212,7 +215,7 @@ func exitCode(badInput bool, all diag.List, failOn diag.Severity) int {
 		return ExitBadInput
 	}
 	for _, d := range all {
-		if d.Severity >= failOn {
+		if d.Severity >= failOn && d.Waived == "" {
 			return ExitFindings
 		}
 	}
@@ -250,12 +253,7 @@ func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
 		return nil, err
 	}
 	for _, p := range found {
-		data, err := readFile(p)
-		in := input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err}
-		df := filepath.Join(filepath.Dir(p), "Dockerfile")
-		if b, err := readFile(df); err == nil {
-			in.dockerfile = source.NewFile(df, b)
-		}
+		in, _ := appInput(p)
 		inputs = append(inputs, in)
 	}
 	return inputs, nil

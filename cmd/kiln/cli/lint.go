@@ -1,0 +1,315 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/lint"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/schemas/kube"
+)
+
+type lintOptions struct {
+	reportOptions
+	policyOptions
+	jobs          int
+	kubeVersion   string
+	crds          stringList
+	env           string
+	stdinFilename string
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "lint",
+		args:  "[flags] PATH...",
+		short: "run the guardrails on apps and on plain Kubernetes YAML",
+		long: `Lint runs the guardrails on kiln apps (compiling them, writing nothing) and
+on plain Kubernetes YAML: manifests, multi-document files, a kubectl List,
+or standard input (-), such as helm template's or kustomize build's output.
+
+Each plain document is first validated strictly against the schema of its
+kind for --kube-version; a custom resource needs its CRD (--crd FILE|DIR,
+or crds in .kiln/config.yaml), read from disk: kiln never reaches the
+network. Then the guardrails judge all the documents of a file together.
+Every finding is at the line and column of the file it is about.
+
+A directory is searched for app definitions and for YAML and JSON files
+whose documents are Kubernetes objects; Helm charts, kustomize directories,
+.kiln and kiln's own build/ output are skipped (lint their rendered output
+instead). The last line says what was evaluated; a run that evaluated no
+document or no rule is an error, never a pass.
+
+Exit status: 0 clean, 1 findings at --fail-on, 2 when an input or a policy
+could not be read.
+
+Examples:
+
+	kiln lint .
+	helm template ./chart | kiln lint --env prod -
+	kiln lint deploy/ --crd crds/ --format sarif > kiln.sarif`,
+		minArgs: 1, maxArgs: -1,
+		flags: func(fs *flag.FlagSet) any {
+			o := &lintOptions{}
+			o.reportOptions.register(fs)
+			o.policyOptions.register(fs)
+			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many files to lint at once")
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.Var(&o.crds, "crd", "a CustomResourceDefinition file, or a directory of them, to validate custom resources with (repeatable)")
+			fs.StringVar(&o.env, "env", "", "the environment plain YAML is for, which production rules look at")
+			fs.StringVar(&o.stdinFilename, "stdin-filename", "stdin.yaml", "name of what - reads; kiln.yaml makes it an app definition")
+			return o
+		},
+		run: func(env *Env, opts any, args []string) int { return runLint(env, opts.(*lintOptions), args) },
+	})
+}
+
+// lintTarget is one input of kiln lint: an app definition or a file of
+// plain manifests.
+type lintTarget struct {
+	app      *input
+	manifest *source.File
+}
+
+func runLint(env *Env, o *lintOptions, args []string) int {
+	s, _, ok := start(env, "lint", &o.reportOptions, o.stdinFilename, nil)
+	if !ok {
+		return ExitBadInput
+	}
+	g, ds := loadGuardrails(args, &o.policyOptions)
+	if ds != nil {
+		return couldNotStart(env, &o.reportOptions, ds)
+	}
+	resolveFailOn(&o.reportOptions, g)
+	o.rules = g.reportRules()
+	validator, err := lintValidator(o, g)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
+		return ExitBadInput
+	}
+	targets, err := lintTargets(env, o, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
+		return ExitBadInput
+	}
+	production := g.cfg.Production
+	if production == nil {
+		production = build.DefaultProduction
+	}
+	opts := build.Options{Validator: validator}
+	g.apply(&opts)
+	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env)}
+	outcomes := make([]outcome, len(targets))
+	forEach(len(targets), o.jobs, func(i int) {
+		t := targets[i]
+		if t.app != nil {
+			opts := opts
+			opts.Dockerfile = t.app.dockerfile
+			outcomes[i] = buildOne(*t.app, s, opts, "")
+			outcomes[i].built = nil
+			return
+		}
+		res, ds := lint.File(t.manifest, lopts)
+		outcomes[i] = outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
+			waived: res.Waived, documents: res.Documents, badInput: slices.ContainsFunc(ds, unreadable)}
+	})
+	var (
+		all      diag.List
+		files    []report.File
+		badInput bool
+		tally    evaluated
+	)
+	for _, oc := range outcomes {
+		all = append(all, oc.diags...)
+		files = append(files, oc.file)
+		badInput = badInput || oc.badInput
+		tally.add(oc)
+	}
+	all = append(all, g.waivers.Check(g.bundle.Known, true)...)
+	if len(g.bundle.Rules()) == 0 {
+		all, badInput = append(all, noRules()), true
+	}
+	if tally.documents == 0 && !badInput {
+		all, badInput = append(all, diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing",
+			Message: "no document was evaluated, so nothing was checked"}), true
+	}
+	all = withWaived(all, tally.waived, o.showWaived)
+	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
+		return ExitBadInput
+	}
+	fmt.Fprintf(env.Stderr, "kiln: %s linted: %s, %s\n", plural(len(targets), "file"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"))
+	fmt.Fprintln(env.Stderr, tally.line(g.bundle))
+	failOn, _ := diag.ParseSeverity(o.failOn)
+	return exitCode(badInput, all, failOn)
+}
+
+// unreadable reports whether d means a file could not be linted at all.
+func unreadable(d diag.Diagnostic) bool {
+	return d.Severity == diag.Error && (strings.HasPrefix(d.Code, "load/") || strings.HasPrefix(d.Code, "lint/") || strings.HasPrefix(d.Code, "policy/"))
+}
+
+// lintValidator is the Kubernetes version's validator, knowing the CRDs
+// of --crd and the configuration.
+func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, error) {
+	v, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
+	if err != nil {
+		return nil, fmt.Errorf("--kube-version: %v", err)
+	}
+	paths := slices.Clone(o.crds)
+	for _, e := range g.cfg.CRDs {
+		paths = append(paths, g.cfg.Path(e))
+	}
+	if len(paths) == 0 {
+		return v, nil
+	}
+	crds := map[string][]byte{}
+	for _, p := range paths {
+		files := []string{p}
+		if info, err := os.Stat(p); err == nil && info.IsDir() {
+			if files, err = discover.Manifests(p); err != nil {
+				return nil, fmt.Errorf("--crd %s: %v", p, err)
+			}
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("--crd: %v", err)
+			}
+			for i, doc := range splitYAML(b) {
+				crds[fmt.Sprintf("%s#%d", display(f), i+1)] = doc
+			}
+		}
+	}
+	return v.WithCRDs(crds)
+}
+
+// splitYAML splits a multi-document YAML file at its "---" lines, dropping
+// empty documents.
+func splitYAML(b []byte) [][]byte {
+	var out [][]byte
+	for _, doc := range strings.Split("\n"+string(b), "\n---") {
+		if strings.TrimSpace(strings.TrimLeft(doc, "-")) != "" && !onlyComments(doc) {
+			out = append(out, []byte(doc))
+		}
+	}
+	return out
+}
+
+func onlyComments(doc string) bool {
+	for _, l := range strings.Split(doc, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return false
+		}
+	}
+	return true
+}
+
+// lintTargets gathers what to lint: definitions (by name) and manifests.
+// Files named on the command line are linted whatever they hold; in a
+// directory, YAML that is not Kubernetes objects is passed over.
+func lintTargets(env *Env, o *lintOptions, args []string) ([]lintTarget, error) {
+	var targets []lintTarget
+	if slices.Contains(args, "-") {
+		data, err := readBounded(env.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		f := source.NewFile(o.stdinFilename, data)
+		if discover.IsDefinition(o.stdinFilename) {
+			targets = append(targets, lintTarget{app: &input{file: f, root: "."}})
+		} else {
+			targets = append(targets, lintTarget{manifest: f})
+		}
+	}
+	for _, a := range args {
+		if a == "-" {
+			continue
+		}
+		info, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: no such file or directory", a)
+		}
+		if !info.IsDir() {
+			t, err := lintFile(a)
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, t)
+			continue
+		}
+		found, err := lintDir(a)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no kiln app definitions or Kubernetes YAML under %s", a)
+		}
+		targets = append(targets, found...)
+	}
+	return targets, nil
+}
+
+func lintFile(path string) (lintTarget, error) {
+	if discover.IsDefinition(path) {
+		in, err := appInput(path)
+		return lintTarget{app: &in}, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return lintTarget{}, err
+	}
+	if len(data) > lint.MaxBytes {
+		data = data[:lint.MaxBytes+1]
+	}
+	return lintTarget{manifest: source.NewFile(path, data)}, nil
+}
+
+func lintDir(dir string) ([]lintTarget, error) {
+	var out []lintTarget
+	if defs, err := discover.Find([]string{dir}); err == nil {
+		for _, p := range defs {
+			in, err := appInput(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lintTarget{app: &in})
+		}
+	}
+	manifests, err := discover.Manifests(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range manifests {
+		t, err := lintFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if lint.LooksLikeManifest(t.manifest) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// appInput reads an app definition and the Dockerfile beside it.
+func appInput(p string) (input, error) {
+	// A read error is kept in the input, to be reported at the file.
+	data, err := readFile(p)
+	in := input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err}
+	df := filepath.Join(filepath.Dir(p), "Dockerfile")
+	if b, err := readFile(df); err == nil {
+		in.dockerfile = source.NewFile(df, b)
+	}
+	return in, nil
+}

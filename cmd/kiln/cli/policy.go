@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/config"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/waiver"
+)
+
+// policyOptions are the flags of the commands that run guardrails.
+type policyOptions struct {
+	policies   stringList
+	data       stringList
+	config     string
+	showWaived bool
+}
+
+func (p *policyOptions) register(fs *flag.FlagSet) {
+	fs.Var(&p.policies, "policy", "also run the Rego policies in DIR: kiln rules or conftest-style package main (repeatable)")
+	fs.Var(&p.data, "data", "YAML or JSON data for the policies, mounted at data's root (repeatable)")
+	fs.StringVar(&p.config, "config", "", "repository configuration (default: "+config.Name+" in the repository holding the first PATH)")
+	fs.BoolVar(&p.showWaived, "show-waived", false, "also show the findings that waivers exempt")
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// guardrails is what a run's guardrails are made of: the repository's
+// configuration, the compiled policies and the repository's waivers.
+type guardrails struct {
+	cfg     *config.Config
+	bundle  *guard.Bundle
+	waivers *waiver.Set
+}
+
+// RulesDoc is the rules reference; a rule's entry is at #<id>.
+const RulesDoc = "https://github.com/kilnhq/kiln/blob/main/docs/rules.md"
+
+// reportRules describes the rules for reports. Built-in rules link to
+// their entry in the rules reference.
+func (g *guardrails) reportRules() []report.Rule {
+	var out []report.Rule
+	for _, r := range g.bundle.Rules() {
+		rr := report.Rule{ID: r.ID, Title: r.Title, Description: r.Description, Remediation: r.Remediation, Severity: r.Severity}
+		if r.Builtin {
+			rr.HelpURI = RulesDoc + "#" + r.ID
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+// apply sets the build options that run these guardrails.
+func (g *guardrails) apply(opts *build.Options) {
+	opts.Policy = g.bundle
+	opts.Waivers = g.waivers
+	opts.Production = g.cfg.Production
+}
+
+// loadGuardrails reads the repository configuration governing args and
+// compiles the built-in rules with the repository's and --policy's own.
+// Errors are positioned in the configuration, data or policy files.
+func loadGuardrails(args []string, p *policyOptions) (*guardrails, diag.List) {
+	cfg, ds := loadConfig(args, p.config)
+	if ds != nil {
+		return nil, ds
+	}
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity}
+	for _, e := range cfg.Disable {
+		opts.Disabled[e.Value] = true
+	}
+	var dirs []string
+	for _, e := range cfg.Policies {
+		dirs = append(dirs, cfg.Path(e))
+	}
+	dirs = append(dirs, p.policies...)
+	for _, dir := range dirs {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			return nil, diag.List{{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("policy directory %s: not a readable directory", dir)}}
+		}
+		opts.Dirs = append(opts.Dirs, guard.Dir{Name: filepath.ToSlash(display(dir)), FS: os.DirFS(dir)})
+	}
+	var files []string
+	for _, e := range cfg.Data {
+		files = append(files, cfg.Path(e))
+	}
+	data, ds := loadData(append(files, p.data...))
+	if ds != nil {
+		return nil, ds
+	}
+	opts.Data = data
+	b, ds := guard.Load(context.Background(), opts)
+	if ds != nil {
+		return nil, ds
+	}
+	if ds := cfg.CheckRules(b.Known); ds != nil {
+		return nil, ds
+	}
+	return &guardrails{cfg: cfg, bundle: b, waivers: waiver.NewSet(time.Now(), cfg.Waivers)}, nil
+}
+
+// loadConfig reads --config, or the configuration of the repository that
+// holds the first path; without one, the default configuration.
+func loadConfig(args []string, explicit string) (*config.Config, diag.List) {
+	if explicit != "" {
+		return config.Load(explicit, explicit)
+	}
+	dir := "."
+	for _, a := range args {
+		if a != "-" {
+			dir = a
+			if info, err := os.Stat(a); err == nil && !info.IsDir() {
+				dir = filepath.Dir(a)
+			}
+			break
+		}
+	}
+	name, ok := config.Find(dir)
+	if !ok {
+		return &config.Config{Root: "."}, nil
+	}
+	return config.Load(name, display(name))
+}
+
+// display names a file relative to the working directory when it is below
+// it, as users wrote their paths.
+func display(name string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return name
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return name
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return name
+}
+
+// loadData reads the policies' data files and merges them at the root of
+// data, as conftest does; two files setting the same top-level key is an
+// error, as is a file trying to set kiln (kiln's own namespace).
+func loadData(files []string) (map[string]any, diag.List) {
+	out := map[string]any{}
+	from := map[string]string{}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		f := source.NewFile(display(name), b)
+		if err != nil {
+			return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "policy/data", Message: "cannot read the data file: " + err.Error()}}
+		}
+		doc, ds := load.Load(f, load.Options{})
+		if doc == nil {
+			return nil, ds
+		}
+		if doc.Root.Kind != load.Map {
+			return nil, diag.List{{Pos: doc.Root.Pos, End: doc.Root.End, Severity: diag.Error, Code: "policy/data", Message: "a data file holds a map; its keys become data.KEY"}}
+		}
+		for _, fl := range doc.Root.Fields {
+			if prev, dup := from[fl.Name]; dup || fl.Name == "kiln" {
+				msg := "data.kiln is kiln's own; choose another key"
+				if dup {
+					msg = fmt.Sprintf("data.%s is already set by %s", fl.Name, prev)
+				}
+				return nil, diag.List{{Pos: fl.KeyPos, End: fl.KeyEnd, Severity: diag.Error, Code: "policy/data", Message: msg}}
+			}
+			out[fl.Name], from[fl.Name] = fl.Value.Value(), f.Name
+		}
+	}
+	return out, nil
+}
+
+// resolveFailOn gives --fail-on its default: the repository's failOn, else
+// error.
+func resolveFailOn(r *reportOptions, g *guardrails) {
+	switch {
+	case r.failOn != "":
+	case g != nil && g.cfg.FailOn != "":
+		r.failOn = g.cfg.FailOn
+	default:
+		r.failOn = "error"
+	}
+}
+
+// couldNotStart reports what kept a run from starting (a broken
+// configuration, a policy that does not compile) and returns exit 2.
+func couldNotStart(env *Env, r *reportOptions, ds diag.List) int {
+	var files []report.File
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if d.Pos.File != nil && !seen[d.Pos.File.Name] {
+			seen[d.Pos.File.Name] = true
+			files = append(files, report.File{Name: d.Pos.File.Name})
+		}
+	}
+	if err := writeReport(env, r, files, ds); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln: writing the report: %v\n", err)
+	}
+	fmt.Fprintf(env.Stderr, "kiln: could not load the guardrails: %s\n", plural(len(ds), "error"))
+	return ExitBadInput
+}
+
+// noRules is the finding of a run whose guardrails were all disabled: a
+// run that checked nothing must not pass.
+func noRules() diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Code: "policy/no-rules",
+		Message: "no guardrail is enabled (every rule is disabled), so nothing was checked; enable a rule or pass --no-policy"}
+}
+
+// withWaived adds the waived findings to the report when asked to show
+// them; they never fail a run.
+func withWaived(all, waived diag.List, show bool) diag.List {
+	if !show {
+		return all
+	}
+	return append(all, waived...).Sort()
+}
+
+// evaluated counts what the guardrails judged in a run.
+type evaluated struct {
+	apps, files, documents int
+	waived                 diag.List
+}
+
+func (e *evaluated) add(oc outcome) {
+	switch {
+	case oc.documents == 0:
+	case oc.file.Format == "manifest":
+		e.files++
+	default:
+		e.apps++
+	}
+	e.documents += oc.documents
+	e.waived = append(e.waived, oc.waived...)
+}
+
+// line says what the guardrails evaluated, so that a run that checked
+// nothing cannot pass unnoticed.
+func (e *evaluated) line(b *guard.Bundle) string {
+	what := plural(e.apps, "app")
+	if e.files > 0 {
+		what += ", " + plural(e.files, "manifest file")
+	}
+	s := fmt.Sprintf("kiln: guardrails evaluated %s, %s, %s", what, plural(e.documents, "document"), plural(len(b.Rules()), "rule"))
+	if n := len(e.waived); n > 0 {
+		s += fmt.Sprintf("; %d waived", n)
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,275 @@
+// Package config reads a repository's kiln configuration,
+// .kiln/config.yaml at the repository root:
+//
+//	policies: [policy]                 # directories of the team's Rego policies
+//	data: [policy/data.yaml]           # YAML or JSON data files, mounted at data's root
+//	disable: [network-policy]          # rule ids that do not run
+//	severity: {image-digest: warning}  # rule id → error, warning or info
+//	failOn: warning                    # the default of --fail-on
+//	production: [prod, live]           # environments held to production rules
+//	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
+//	waivers:                           # repository-wide waivers
+//	  - rule: no-host-path
+//	    reason: the node exporter reads /proc of its node
+//	    expires: 2027-03-31
+//	    apps: [node-exporter]          # app names or definition paths (path.Match patterns); default all
+//	    environments: [prod]           # default all
+//
+// Paths are relative to the repository root. Every mistake is reported at
+// its line and column, as for an app definition.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/waiver"
+)
+
+// Name is where the configuration lives, relative to the repository root.
+const Name = ".kiln/config.yaml"
+
+// A Config is a repository's configuration. The zero Config is the
+// default: built-in rules only, at their own severities.
+type Config struct {
+	File       *source.File // nil for the default configuration
+	Root       string       // directory paths are relative to
+	Policies   []Entry
+	Data       []Entry
+	Disable    []Entry
+	Severity   map[string]diag.Severity
+	SeverityAt map[string]Entry // where each severity override is written
+	FailOn     string
+	Production []string
+	CRDs       []Entry
+	Waivers    []waiver.Waiver
+}
+
+// An Entry is one string of the file with its position.
+type Entry struct {
+	Value    string
+	Pos, End source.Pos
+}
+
+// Path returns e as a path, joined to the repository root when relative.
+func (c *Config) Path(e Entry) string {
+	if filepath.IsAbs(e.Value) {
+		return e.Value
+	}
+	return filepath.Join(c.Root, e.Value)
+}
+
+// Find returns the configuration file that governs dir: .kiln/config.yaml
+// in dir or the closest directory above it, not looking above the
+// repository root (the directory holding .git). ok is false when there is
+// none.
+func Find(dir string) (string, bool) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	for {
+		p := filepath.Join(dir, Name)
+		if _, err := os.Stat(p); err == nil {
+			return p, true
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return "", false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// Load reads the configuration file at name, shown in messages as display.
+func Load(name, display string) (*Config, diag.List) {
+	data, err := os.ReadFile(name)
+	f := source.NewFile(display, data)
+	if err != nil {
+		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
+	}
+	root := filepath.Dir(filepath.Dir(name))
+	if filepath.Base(filepath.Dir(name)) != ".kiln" {
+		root = filepath.Dir(name)
+	}
+	return Parse(f, root)
+}
+
+// Parse reads a configuration from f; paths in it are relative to root.
+func Parse(f *source.File, root string) (*Config, diag.List) {
+	doc, ds := load.Load(f, load.Options{Format: load.YAML})
+	if doc == nil {
+		return nil, ds
+	}
+	d := &decoder{}
+	c := &Config{File: f, Root: root, Severity: map[string]diag.Severity{}, SeverityAt: map[string]Entry{}}
+	if doc.Root.Kind != load.Map {
+		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, waivers)")
+		return nil, d.ds
+	}
+	for _, fl := range doc.Root.Fields {
+		path := []string{fl.Name}
+		switch fl.Name {
+		case "policies":
+			c.Policies = d.strings(fl.Value, path)
+		case "data":
+			c.Data = d.strings(fl.Value, path)
+		case "disable":
+			c.Disable = d.strings(fl.Value, path)
+		case "crds":
+			c.CRDs = d.strings(fl.Value, path)
+		case "production":
+			for _, e := range d.strings(fl.Value, path) {
+				c.Production = append(c.Production, e.Value)
+			}
+		case "failOn":
+			if e, ok := d.string(fl.Value, path); ok {
+				if _, ok := diag.ParseSeverity(e.Value); !ok {
+					d.fail(e.Pos, e.End, path, fmt.Sprintf("failOn %q must be error, warning or info", e.Value))
+				}
+				c.FailOn = e.Value
+			}
+		case "severity":
+			d.severities(fl.Value, path, c)
+		case "waivers":
+			c.Waivers = d.waivers(fl.Value, path)
+		default:
+			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, waivers)", fl.Name))
+		}
+	}
+	if len(d.ds) > 0 {
+		return nil, d.ds
+	}
+	return c, nil
+}
+
+// decoder collects positioned errors while reading the configuration.
+type decoder struct{ ds diag.List }
+
+func (d *decoder) fail(pos, end source.Pos, path []string, msg string) {
+	d.ds = append(d.ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "config/invalid", Path: fieldpath.String(path), Message: msg})
+}
+
+func (d *decoder) string(n *load.Node, path []string) (Entry, bool) {
+	s, _ := n.Scalar.(string)
+	if n.Kind != load.String || s == "" {
+		d.fail(n.Pos, n.End, path, fmt.Sprintf("%s must be a non-empty string, not %s", fieldpath.String(path), n.String()))
+		return Entry{}, false
+	}
+	return Entry{Value: s, Pos: n.Pos, End: n.End}, true
+}
+
+func (d *decoder) strings(n *load.Node, path []string) []Entry {
+	if n.Kind != load.List {
+		d.fail(n.Pos, n.End, path, fmt.Sprintf("%s must be a list of strings", fieldpath.String(path)))
+		return nil
+	}
+	var out []Entry
+	for i, it := range n.Items {
+		if e, ok := d.string(it, append(path, fmt.Sprint(i))); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (d *decoder) severities(n *load.Node, path []string, c *Config) {
+	if n.Kind != load.Map {
+		d.fail(n.Pos, n.End, path, "severity must map rule ids to error, warning or info")
+		return
+	}
+	for _, fl := range n.Fields {
+		e, ok := d.string(fl.Value, append(path, fl.Name))
+		if !ok {
+			continue
+		}
+		sev, ok := diag.ParseSeverity(e.Value)
+		if !ok {
+			d.fail(e.Pos, e.End, append(path, fl.Name), fmt.Sprintf("severity %q must be error, warning or info", e.Value))
+			continue
+		}
+		c.Severity[fl.Name] = sev
+		c.SeverityAt[fl.Name] = Entry{Value: fl.Name, Pos: fl.KeyPos, End: fl.KeyEnd}
+	}
+}
+
+func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
+	if n.Kind != load.List {
+		d.fail(n.Pos, n.End, path, "waivers must be a list of {rule, reason, expires, apps, environments}")
+		return nil
+	}
+	var out []waiver.Waiver
+	for i, it := range n.Items {
+		at := append(path, fmt.Sprint(i))
+		if it.Kind != load.Map {
+			d.fail(it.Pos, it.End, at, "a waiver is a map with rule, reason and expires")
+			continue
+		}
+		w := waiver.Waiver{Pos: it.Pos, End: it.End, Where: fieldpath.String(at)}
+		for _, fl := range it.Fields {
+			fp := append(at, fl.Name)
+			switch fl.Name {
+			case "rule":
+				e, _ := d.string(fl.Value, fp)
+				w.Rule = e.Value
+			case "reason":
+				e, _ := d.string(fl.Value, fp)
+				w.Reason = strings.TrimSpace(e.Value)
+			case "expires":
+				if e, ok := d.string(fl.Value, fp); ok {
+					t, err := time.Parse(time.DateOnly, e.Value)
+					if err != nil {
+						d.fail(e.Pos, e.End, fp, fmt.Sprintf("expires %q is not a date (YYYY-MM-DD, such as 2027-03-31)", e.Value))
+					}
+					w.Expires = t
+				}
+			case "apps":
+				for _, e := range d.strings(fl.Value, fp) {
+					w.Apps = append(w.Apps, e.Value)
+				}
+			case "environments":
+				for _, e := range d.strings(fl.Value, fp) {
+					w.Environments = append(w.Environments, e.Value)
+				}
+			default:
+				d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown waiver field %s (known: rule, reason, expires, apps, environments)", fl.Name))
+			}
+		}
+		for _, req := range []string{"rule", "reason", "expires"} {
+			if it.Field(req) == nil {
+				d.fail(it.Pos, it.End, at, fmt.Sprintf("the waiver needs a %s: every exception says which rule, why, and until when", req))
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// CheckRules reports disabled rules and severity overrides that name no
+// rule, at the line that names them.
+func (c *Config) CheckRules(known func(string) bool) diag.List {
+	var ds diag.List
+	for _, e := range c.Disable {
+		if !known(e.Value) {
+			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule",
+				Message: fmt.Sprintf("disable names rule %s, which does not exist; kiln rules lists them", e.Value)})
+		}
+	}
+	for id, e := range c.SeverityAt {
+		if !known(id) {
+			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule",
+				Message: fmt.Sprintf("severity names rule %s, which does not exist; kiln rules lists them", id)})
+		}
+	}
+	return ds.Sort()
+}

@@ -1,0 +1,25 @@
+// Package guard is the guard stage: OPA/Rego guardrails over the app, every
+// object built from it and a hand-written Dockerfile beside it. A Bundle is
+// compiled once per process and shared by every app and environment;
+// evaluating one recompiles nothing.
+//
+// Two kinds of policy run. kiln rules are packages under kiln.rules, one
+// rule per package, declared by a METADATA block (title, description,
+// custom.id, custom.severity, custom.remediation); they see one environment
+// of one app at a time:
+//
+//	input.app          the app definition, merged for the environment (absent for plain YAML)
+//	input.environment  the environment's name
+//	input.objects      every object emitted for it, or the documents of a plain YAML file
+//	input.dockerfile   the instructions of a hand-written Dockerfile, when there is one
+//	data.kiln.context  environment, production, kubernetes_version, app, owner, sla
+//
+// and return findings from a partial set deny (see policies/lib.rego for
+// their shapes). conftest-style policies (package main with deny,
+// violation and warn) see one document at a time, exactly as conftest
+// presents it, so a team's existing policies run unchanged.
+//
+// Rules run sandboxed: builtins that reach the network or the host
+// (http.send, net.*, opa.runtime) are removed from the capabilities, so a
+// policy that uses one does not compile, and builtin errors are strict.
+package guard

@@ -1,0 +1,256 @@
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/dockerfile"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// Input is what one evaluation judges: one environment of one app, or the
+// documents of one plain YAML file.
+type Input struct {
+	App         any // the app definition as plain data, merged for the environment; nil for plain YAML
+	Environment string
+	Objects     []map[string]any
+	Dockerfile  []dockerfile.Instruction // a hand-written Dockerfile; nil without one
+	Context     Context
+}
+
+// Context is what rules read under data.kiln.context.
+type Context struct {
+	Environment       string
+	Production        bool
+	KubernetesVersion string // "1.37"
+	App, Owner        string
+	SLA               *SLA // nil when the app declares none
+}
+
+// SLA is what an app's availability promise asks of its replicas.
+type SLA struct {
+	Availability float64
+	MinReplicas  int
+}
+
+func (c Context) value() map[string]any {
+	v := map[string]any{"environment": c.Environment, "production": c.Production, "kubernetes_version": c.KubernetesVersion}
+	if c.App != "" {
+		v["app"] = c.App
+	}
+	if c.Owner != "" {
+		v["owner"] = c.Owner
+	}
+	if c.SLA != nil {
+		v["sla"] = map[string]any{"availability": c.SLA.Availability, "min_replicas": c.SLA.MinReplicas}
+	}
+	return v
+}
+
+// An EvalError is a policy that failed while it ran: a type error in a
+// builtin, a conflict between rule values. It names the rule and the
+// policy's line, so the author of the policy can fix it.
+type EvalError struct {
+	Rule    string
+	Pos     source.Pos
+	Message string
+}
+
+func (e *EvalError) Error() string { return e.Message }
+
+// Diagnostic returns e at the policy's position.
+func (e *EvalError) Diagnostic() diag.Diagnostic {
+	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: "policy/error", Message: e.Message}
+}
+
+// Eval runs every rule over in. The findings are sorted, so that output
+// never depends on evaluation order.
+func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
+	objects := make([]any, len(in.Objects))
+	for i, o := range in.Objects {
+		objects[i] = o
+	}
+	input := map[string]any{"environment": in.Environment, "objects": objects, "context": in.Context.value()}
+	if in.App != nil {
+		input["app"] = in.App
+	}
+	if in.Dockerfile != nil {
+		input["dockerfile"] = instructions(in.Dockerfile)
+	}
+	rs, err := b.kiln.Eval(ctx, rego.EvalInput(input))
+	if err != nil {
+		return nil, b.evalError(err)
+	}
+	var out []Finding
+	for _, r := range rs {
+		name, _ := r.Bindings["name"].(string)
+		if rule, ok := b.rules[name]; ok {
+			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
+		}
+	}
+	more, err := b.evalConftest(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
+	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out, nil
+}
+
+func (f Finding) key() string {
+	return strings.Join([]string{f.Rule.ID, f.Kind, f.Name, f.Path, strings.Join(f.AppPath, "."), fmt.Sprint(f.DockerfileLine), f.Message}, "\x00")
+}
+
+// About returns the finding's message prefixed with the object it is
+// about (Deployment/web: ...), unless the message names it already.
+func (f Finding) About() string {
+	if f.Kind == "" {
+		return f.Message
+	}
+	key := f.Kind + "/" + f.Name
+	if strings.Contains(f.Message, key) {
+		return f.Message
+	}
+	return key + ": " + f.Message
+}
+
+// finding reads one value of a kiln rule's deny set.
+func (b *Bundle) finding(rule Rule, v any, objects []map[string]any) Finding {
+	fd := Finding{Rule: rule, Severity: rule.Severity, Object: -1}
+	f, ok := v.(map[string]any)
+	if !ok {
+		fd.Message = fmt.Sprint(v)
+		if s, ok := v.(string); ok {
+			fd.Message = s
+		}
+		return fd
+	}
+	fd.Kind, _ = f["kind"].(string)
+	fd.Name, _ = f["name"].(string)
+	fd.Path, _ = f["path"].(string)
+	fd.Message, _ = f["msg"].(string)
+	if p, ok := f["app_path"].(string); ok && p != "" {
+		fd.AppPath = strings.Split(p, ".")
+	}
+	if line, ok := f["dockerfile_line"].(json.Number); ok {
+		n, _ := line.Int64()
+		fd.DockerfileLine = int(n)
+	}
+	if s, ok := f["severity"].(string); ok {
+		if sev, ok := diag.ParseSeverity(s); ok && rule.Severity != sev {
+			fd.Severity = sev
+		}
+	}
+	if fd.Message == "" {
+		fd.Message = rule.Title
+	}
+	for i, o := range objects {
+		if fd.Kind != "" && o["kind"] == fd.Kind && name(o) == fd.Name {
+			fd.Object = i
+			break
+		}
+	}
+	return fd
+}
+
+func name(o map[string]any) string {
+	m, _ := o["metadata"].(map[string]any)
+	n, _ := m["name"].(string)
+	return n
+}
+
+// evalConftest runs package main's rules over each document and the
+// Dockerfile, as conftest would.
+func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) {
+	if b.conftest == nil {
+		return nil, nil
+	}
+	var out []Finding
+	run := func(doc any, object int, line int) error {
+		rs, err := b.conftest.Eval(ctx, rego.EvalInput(doc))
+		if err != nil {
+			return b.evalError(err)
+		}
+		for _, r := range rs {
+			kind, _ := r.Bindings["kind"].(string)
+			rule, ok := b.rules["main."+kind]
+			if !ok {
+				continue
+			}
+			fd := b.finding(rule, r.Bindings["f"], nil)
+			fd.Object, fd.DockerfileLine = object, line
+			if object >= 0 {
+				fd.Kind, _ = in.Objects[object]["kind"].(string)
+				fd.Name = name(in.Objects[object])
+			}
+			out = append(out, fd)
+		}
+		return nil
+	}
+	for i, o := range in.Objects {
+		if err := run(o, i, 0); err != nil {
+			return nil, err
+		}
+	}
+	if in.Dockerfile != nil {
+		if err := run(conftestDockerfile(in.Dockerfile), -1, 1); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// evalError names the rule and the policy line an evaluation failed at.
+func (b *Bundle) evalError(err error) error {
+	var te *topdown.Error
+	if !errors.As(err, &te) || te.Location == nil {
+		return &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+	}
+	e := &EvalError{Pos: b.pos(te.Location), Message: te.Message}
+	for _, r := range b.rules {
+		if r.File == te.Location.File {
+			e.Rule = r.ID
+		}
+	}
+	if e.Rule != "" {
+		e.Message = fmt.Sprintf("rule %s failed: %s: %s", e.Rule, te.Code, te.Message)
+	} else {
+		e.Message = fmt.Sprintf("a policy failed: %s: %s", te.Code, te.Message)
+	}
+	return e
+}
+
+// instructions presents a Dockerfile to kiln rules.
+func instructions(ins []dockerfile.Instruction) []any {
+	out := make([]any, len(ins))
+	for i, in := range ins {
+		out[i] = map[string]any{"cmd": in.Command, "value": strs(in.Args), "flags": strs(in.Flags), "stage": in.Stage, "line": in.Line}
+	}
+	return out
+}
+
+// conftestDockerfile presents a Dockerfile the way conftest's parser does.
+func conftestDockerfile(ins []dockerfile.Instruction) []any {
+	out := make([]any, len(ins))
+	for i, in := range ins {
+		out[i] = map[string]any{"Cmd": in.Command, "Flags": strs(in.Flags), "Value": strs(in.Args), "Stage": in.Stage,
+			"SubCmd": "", "JSON": in.JSON, "Original": in.Original}
+	}
+	return out
+}
+
+func strs(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

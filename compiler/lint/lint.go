@@ -1,0 +1,193 @@
+// Package lint checks plain Kubernetes YAML, the way kiln checks what it
+// builds: each document strictly against the schema of its kind (the
+// embedded Kubernetes schemas, or the CRDs the user points at), then the
+// guardrails over all the file's documents together. Findings are at the
+// line and column of the document they are about, so a team can lint
+// helm template's output or the manifests it has before moving to kiln.
+package lint
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/waiver"
+)
+
+// MaxBytes bounds one manifest file: rendered charts are larger than app
+// definitions.
+const MaxBytes = 16 << 20
+
+// Options control File.
+type Options struct {
+	Validator   *validate.Validator
+	Policy      *guard.Bundle // nil: schema validation only
+	Waivers     *waiver.Set   // the repository's
+	Environment string        // what the guardrails are told the documents are for
+	Production  bool
+}
+
+// Result is what linting one file found beside its diagnostics.
+type Result struct {
+	Documents int       // documents validated and given to the guardrails
+	Waived    diag.List // findings waivers exempted
+}
+
+// A document is one object of the file with its place in it.
+type document struct {
+	node *load.Node
+	obj  compile.Object
+}
+
+// File lints the documents of f. An empty file, a document that is not a
+// Kubernetes object or YAML that does not parse is an error.
+func File(f *source.File, opts Options) (Result, diag.List) {
+	docs, ds := parse(f)
+	if ds.HasErrors() {
+		return Result{}, ds
+	}
+	res := Result{Documents: len(docs)}
+	for _, d := range docs {
+		ds = append(ds, validateDoc(f, d, opts.Validator)...)
+	}
+	if opts.Policy != nil {
+		more, err := guardrails(f, docs, opts, &res)
+		if err != nil {
+			return res, append(ds, policyError(f, err))
+		}
+		ds = append(ds, more...)
+	}
+	return res, ds.Sort()
+}
+
+// parse reads f's documents, expanding a v1 List (kubectl get -o yaml)
+// into its items.
+func parse(f *source.File) ([]document, diag.List) {
+	var nodes []*load.Node
+	var ds diag.List
+	if load.FormatOf(f.Name) == load.JSON {
+		doc, more := load.Load(f, load.Options{Format: load.JSON, MaxBytes: MaxBytes})
+		if doc == nil {
+			return nil, more
+		}
+		nodes = []*load.Node{doc.Root}
+	} else if nodes, ds = load.Stream(f, load.Options{Format: load.YAML, MaxBytes: MaxBytes}); ds != nil {
+		return nil, ds
+	}
+	var out []document
+	for i, n := range nodes {
+		obj, ok := object(n)
+		if !ok {
+			ds = append(ds, diag.Diagnostic{Pos: n.Pos, End: n.Pos, Severity: diag.Error, Code: "lint/not-an-object",
+				Message: fmt.Sprintf("document %d is not a Kubernetes object: it needs apiVersion and kind", i+1)})
+			continue
+		}
+		if obj.Kind == "List" && obj.APIVersion == "v1" {
+			if items := n.Field("items"); items != nil {
+				for _, it := range items.Value.Items {
+					if o, ok := object(it); ok {
+						out = append(out, document{node: it, obj: o})
+					}
+				}
+				continue
+			}
+		}
+		out = append(out, document{node: n, obj: obj})
+	}
+	if len(out) == 0 && len(ds) == 0 {
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty",
+			Message: "the file holds no Kubernetes objects"})
+	}
+	return out, ds
+}
+
+// object reads n as a Kubernetes object, if it is one.
+func object(n *load.Node) (compile.Object, bool) {
+	if n.Kind != load.Map {
+		return compile.Object{}, false
+	}
+	v, _ := n.Value().(map[string]any)
+	api, _ := v["apiVersion"].(string)
+	kind, _ := v["kind"].(string)
+	if api == "" || kind == "" {
+		return compile.Object{}, false
+	}
+	md, _ := v["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	return compile.Object{APIVersion: api, Kind: kind, Name: name, Content: v}, true
+}
+
+// LooksLikeManifest reports whether content's first document has an
+// apiVersion and a kind, for directory walks that meet YAML of every sort.
+func LooksLikeManifest(f *source.File) bool {
+	docs, _ := parse(f)
+	return len(docs) > 0
+}
+
+// locate returns where the field at path of a document is written.
+func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) {
+	d := &load.Doc{File: f, Root: n}
+	pos, end, _ := d.Locate(fieldpath.Parse(path))
+	return pos, end
+}
+
+func validateDoc(f *source.File, d document, v *validate.Validator) diag.List {
+	var ds diag.List
+	key := d.obj.Kind + "/" + d.obj.Name
+	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
+		pos, end := locate(f, d.node, "kind")
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/unknown-kind", Path: "kind",
+			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
+				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}
+	}
+	for _, viol := range v.Validate(d.obj) {
+		pos, end := locate(f, d.node, viol.Path)
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: viol.Code, Path: viol.Path,
+			Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", key, v.Version(), viol.Path, viol.Message)})
+	}
+	return ds
+}
+
+// guardrails runs the policies over all documents of the file at once, as
+// they are applied together.
+func guardrails(f *source.File, docs []document, opts Options, res *Result) (diag.List, error) {
+	in := guard.Input{Environment: opts.Environment, Context: guard.Context{
+		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version()}}
+	for _, d := range docs {
+		in.Objects = append(in.Objects, d.obj.Content)
+	}
+	opts.Waivers.Consider("", f.Name)
+	found, err := opts.Policy.Eval(context.Background(), in)
+	if err != nil {
+		return nil, err
+	}
+	var ds diag.List
+	for _, fd := range found {
+		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path}
+		if fd.Object >= 0 {
+			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
+		} else {
+			d.Pos, d.End = docs[0].node.Pos, docs[0].node.Pos
+		}
+		if reason, ok := opts.Waivers.Waive("", f.Name, opts.Environment, d); ok {
+			d.Waived = reason
+			res.Waived = append(res.Waived, d)
+			continue
+		}
+		ds = append(ds, d)
+	}
+	return ds, nil
+}
+
+func policyError(f *source.File, err error) diag.Diagnostic {
+	if e, ok := err.(*guard.EvalError); ok {
+		return e.Diagnostic()
+	}
+	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "policy/error", Message: err.Error()}
+}
