@@ -2,7 +2,7 @@ package dockerfile
 
 import (
 	"bytes"
-			"strings"
+	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 

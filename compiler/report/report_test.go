@@ -1,10 +1,17 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/kilnhq/kiln/schemas/kube"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"slices"
 	"strings"
 	"testing"
@@ -232,4 +239,62 @@ func TestJUnitHasACasePerRulePerApp(t *testing.T) {
 	if c := got.Suites[1].Cases; len(c) != 1 || c[0].Name != "kiln" {
 		t.Errorf("an app the guardrails did not run on has cases %+v", c)
 	}
+}
+
+// TestSARIFMatchesTheSchema checks a full log against the SARIF 2.1.0
+// schema, through go-sarif's copy of it: decoding refuses a property the
+// schema does not define, and Validate applies the schema's constraints.
+func TestSARIFMatchesTheSchema(t *testing.T) {
+	f := source.NewFile("apps/a/kiln.yaml", []byte("spec:\n  image: nginx\n"))
+	ds := diag.List{
+		{Pos: f.Pos(8), End: f.Pos(13), Severity: diag.Error, Code: "image-pinned", Message: "not pinned", Path: "spec.image"},
+		{Pos: f.Pos(8), End: f.Pos(13), Severity: diag.Warning, Code: "owner-label", Message: "waived", Waived: "migrating"},
+		{Pos: f.Pos(0), Severity: diag.Info, Code: "schema/x", Message: "note"},
+	}
+	var buf bytes.Buffer
+	if err := SARIF(&buf, ds, Options{Version: "v1.2.3", Rules: []Rule{ruleA}}); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.DisallowUnknownFields()
+	var r sarif.Report
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("not SARIF 2.1.0: %v\n%s", err, buf.String())
+	}
+	schema := sarifSchema(t)
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("sarif.json", strings.NewReader(schema)); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("not SARIF 2.1.0: %#v\n%s", err, buf.String())
+	}
+}
+
+// sarifSchema returns the SARIF 2.1.0 schema that go-sarif carries in its
+// source, from the module cache (go.sum pins its content).
+func sarifSchema(t *testing.T) string {
+	t.Helper()
+	dir, err := kube.ModuleDir("github.com/owenrumney/go-sarif/v3@v3.3.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "pkg", "report", "v210", "sarif", "schema.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(src), "const schema = `")
+	body, _, ok2 := strings.Cut(body, "`")
+	if !ok || !ok2 || !strings.Contains(body, "sarif-schema-2.1.0.json") {
+		t.Fatal("go-sarif's schema.go no longer holds the SARIF 2.1.0 schema as a raw string")
+	}
+	return body
 }

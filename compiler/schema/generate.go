@@ -86,8 +86,9 @@ func annotate(root map[string]any, v cue.Value, node map[string]any) error {
 				err = annotate(root, fv, p)
 			}
 		case cue.ListKind:
-			if items, ok := target(root, p)["items"].(map[string]any); ok {
-				err = annotate(root, fv.LookupPath(cue.MakePath(cue.AnyIndex)), items)
+			elem := fv.LookupPath(cue.MakePath(cue.AnyIndex))
+			if items, ok := target(root, p)["items"].(map[string]any); ok && elem.IncompleteKind() == cue.StructKind {
+				err = annotate(root, elem, items)
 			}
 		}
 		if err != nil {

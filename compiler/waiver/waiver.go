@@ -11,6 +11,7 @@ package waiver
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ func (w Waiver) covers(app, file string) bool {
 // A Set is the waivers in force for some apps. It records which waivers
 // were used, and is safe for concurrent use.
 type Set struct {
+	// Root is the directory Apps patterns of definition paths are
+	// relative to: the repository's. Empty: as the files are named.
+	Root    string
 	now     time.Time
 	waivers []Waiver
 	mu      sync.Mutex
@@ -85,6 +89,7 @@ func (s *Set) Consider(app, file string) {
 	if s == nil {
 		return
 	}
+	file = s.rel(file)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, w := range s.waivers {
@@ -101,6 +106,7 @@ func (s *Set) Waive(app, file, env string, d diag.Diagnostic) (string, bool) {
 	if s == nil {
 		return "", false
 	}
+	file = s.rel(file)
 	for i, w := range s.waivers {
 		if w.Expired(s.now) || !w.matches(app, file, env, d.Code) {
 			continue
@@ -111,6 +117,19 @@ func (s *Set) Waive(app, file, env string, d diag.Diagnostic) (string, bool) {
 		return w.Reason, true
 	}
 	return "", false
+}
+
+// rel names file relative to s.Root, with forward slashes.
+func (s *Set) rel(file string) string {
+	if s.Root == "" {
+		return filepath.ToSlash(file)
+	}
+	root, err1 := filepath.Abs(s.Root)
+	abs, err2 := filepath.Abs(file)
+	if r, err := filepath.Rel(root, abs); err1 == nil && err2 == nil && err == nil {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(file)
 }
 
 // Check reports waivers that cannot hold: expired ones (errors), ones

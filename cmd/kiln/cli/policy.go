@@ -111,7 +111,9 @@ func loadGuardrails(args []string, p *policyOptions) (*guardrails, diag.List) {
 	if ds := cfg.CheckRules(b.Known); ds != nil {
 		return nil, ds
 	}
-	return &guardrails{cfg: cfg, bundle: b, waivers: waiver.NewSet(time.Now(), cfg.Waivers)}, nil
+	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
+	waivers.Root = cfg.Root
+	return &guardrails{cfg: cfg, bundle: b, waivers: waivers}, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that
