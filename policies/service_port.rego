@@ -29,5 +29,11 @@ selects(svc, obj) if {
 exposed(pod, port) if {
 	some c in pod.containers
 	some cp in c.ports
-	port in {cp.containerPort, cp.name}
+	cp.containerPort == port
+}
+
+exposed(pod, port) if {
+	some c in pod.containers
+	some cp in c.ports
+	cp.name == port
 }

@@ -20,3 +20,10 @@ test_number_passes if {
 test_name_passes if {
 	count(service_port.deny) == 0 with input as {"objects": objects("http")}
 }
+
+test_unnamed_port_passes if {
+	count(service_port.deny) == 0 with input as {"objects": [
+		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
+	]}
+}

@@ -187,6 +187,9 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) 
 			}
 			fd := b.finding(rule, r.Bindings["f"], nil)
 			fd.Object, fd.DockerfileLine = object, line
+			if fd.Path == "" && object >= 0 {
+				fd.Path = "metadata.name" // the document as a whole: where it is named
+			}
 			if object >= 0 {
 				fd.Kind, _ = in.Objects[object]["kind"].(string)
 				fd.Name = name(in.Objects[object])
