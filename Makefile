@@ -2,7 +2,7 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
-.PHONY: help build demo test e2e lint fuzz golden schema bench
+.PHONY: help build demo test e2e lint fuzz golden docs schema bench
 
 help: ## List the targets.
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -38,9 +38,12 @@ fuzz: ## Fuzz each loader for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJsonnet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 
-golden: ## Rewrite golden files (testscripts, built examples); review the diff before committing.
+golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update
 	$(GO) test ./compiler/build -run TestGolden -update
+
+docs: ## Regenerate the generated docs: the rules reference and the SLA table.
+	$(GO) test ./cmd/kiln -run TestRulesDocUpToDate -update
 	$(GO) test ./compiler/compile -run TestSLADoc -update
 
 schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes schemas from k8s.io/kubernetes.
