@@ -31,12 +31,13 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 	cd e2e && $(GO) vet ./...
 
-fuzz: ## Fuzz each loader for FUZZTIME (default 10s).
+fuzz: ## Fuzz each loader, check and lint for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadYAML$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadCUE$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJsonnet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/lint -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME)
 
 golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update
@@ -50,6 +51,7 @@ schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes s
 	$(GO) test ./compiler/schema -run TestJSONSchemaUpToDate -update
 	$(GO) run ./schemas/kube/gen
 
-bench: ## Benchmarks, and kiln's start-up beside a hello-world Go binary's.
+bench: ## Benchmarks, kiln's start-up beside a hello-world Go binary's, and kiln lint beside conftest on 1000 apps.
 	$(GO) test ./compiler/... -run '^$$' -bench . -benchmem
 	./scripts/bench-startup.sh
+	./scripts/bench-lint.sh

@@ -5,19 +5,25 @@ package kiln.lib
 import rego.v1
 
 # workloads are the objects that run pods, with the path to their pod spec.
+# A document that only claims a kind (a custom resource named Deployment,
+# a half-written manifest) has no pod spec to judge, so every pod spec is
+# checked to be an object first.
 workloads contains {"object": obj, "pod": obj.spec.template.spec, "podPath": "spec.template.spec"} if {
 	some obj in input.objects
 	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+	is_object(obj.spec.template.spec)
 }
 
 workloads contains {"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec"} if {
 	some obj in input.objects
 	obj.kind == "CronJob"
+	is_object(obj.spec.jobTemplate.spec.template.spec)
 }
 
 workloads contains {"object": obj, "pod": obj.spec, "podPath": "spec"} if {
 	some obj in input.objects
 	obj.kind == "Pod"
+	is_object(obj.spec)
 }
 
 # containers are every container (and init container) of every workload,
@@ -26,6 +32,7 @@ containers contains {"object": w.object, "container": c, "path": sprintf("%s.%s[
 	some w in workloads
 	some field in ["containers", "initContainers"]
 	some i, c in object.get(w.pod, field, [])
+	is_object(c)
 }
 
 # finding builds a finding about a field of an emitted object.

@@ -9,6 +9,7 @@ package lint
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -53,11 +54,19 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		return Result{}, ds
 	}
 	res := Result{Documents: len(docs)}
+	// The guardrails judge the documents the API would accept: rules are
+	// written for well-formed objects, and a malformed one is reported
+	// already.
+	var valid []document
 	for _, d := range docs {
-		ds = append(ds, validateDoc(f, d, opts.Validator)...)
+		more := validateDoc(f, d, opts.Validator)
+		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool { return d.Code == "kube/schema" }) {
+			valid = append(valid, d)
+		}
+		ds = append(ds, more...)
 	}
-	if opts.Policy != nil {
-		more, err := guardrails(f, docs, opts, &res)
+	if opts.Policy != nil && len(valid) > 0 {
+		more, err := guardrails(f, valid, opts, &res)
 		if err != nil {
 			return res, append(ds, policyError(f, err))
 		}
