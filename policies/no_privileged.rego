@@ -1,10 +1,10 @@
 # METADATA
-# title: Containers are not privileged and cannot escalate
-# description: A privileged container, or one allowed to gain privileges, has the node's full power.
+# title: Containers are not privileged
+# description: A privileged container has the node's full power, over its devices, its kernel and every other container on it.
 # custom:
 #   id: no-privileged
 #   severity: error
-#   remediation: Remove the patch that sets privileged or allowPrivilegeEscalation.
+#   remediation: Remove securityContext.privileged (or the patch that sets it); grant the one capability the app needs instead.
 package kiln.rules.no_privileged
 
 import data.kiln.lib
@@ -13,9 +13,4 @@ import rego.v1
 deny contains lib.finding(c.object, concat(".", [c.path, "securityContext.privileged"]), sprintf("container %s is privileged", [c.container.name])) if {
 	some c in lib.containers
 	c.container.securityContext.privileged == true
-}
-
-deny contains lib.finding(c.object, concat(".", [c.path, "securityContext.allowPrivilegeEscalation"]), sprintf("container %s may escalate its privileges", [c.container.name])) if {
-	some c in lib.containers
-	not c.container.securityContext.allowPrivilegeEscalation == false
 }

@@ -10,10 +10,10 @@ test_privileged_fails if {
 	f.path == "spec.template.spec.containers[0].securityContext.privileged"
 }
 
-test_escalation_unset_fails if {
-	count(no_privileged.deny) == 1 with input as container({})
+test_unset_passes if {
+	count(no_privileged.deny) == 0 with input as container({})
 }
 
-test_locked_down_passes if {
-	count(no_privileged.deny) == 0 with input as container({"allowPrivilegeEscalation": false})
+test_not_privileged_passes if {
+	count(no_privileged.deny) == 0 with input as container({"privileged": false})
 }

@@ -3,13 +3,15 @@
 # description: Without an availability promise nobody can size replicas, disruption budgets or alerts, and nobody knows what users were promised.
 # custom:
 #   id: sla-declared
-#   severity: warning
+#   severity: error
 #   remediation: Add spec.sla.availability (kiln explain spec.sla.availability shows what it decides).
 package kiln.rules.sla_declared
 
+import data.kiln.lib
 import rego.v1
 
-deny contains {"app_path": "spec", "msg": sprintf("environment %s runs without an SLA (spec.sla)", [input.environment])} if {
-	input.environment in {"prod", "production"}
+deny contains lib.app_finding("spec", sprintf("production environment %s runs without an SLA (spec.sla)", [input.environment])) if {
+	lib.production
+	input.app
 	not input.app.spec.sla
 }

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -56,7 +57,7 @@ func TestEveryRuleHasMetadataAndTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b.Rules()) < 8 {
+	if len(b.Rules()) < 25 {
 		t.Fatalf("%d rules", len(b.Rules()))
 	}
 	for _, r := range b.Rules() {
@@ -254,8 +255,27 @@ func TestEvalFindsAndSorts(t *testing.T) {
 		ids = append(ids, f.Rule.ID)
 	}
 	got := strings.Join(ids, " ")
-	want := "drop-capabilities image-pinned literal-secrets network-policy no-privileged owner-label probes-present probes-present resources-set resources-set resources-set run-as-non-root sla-declared"
+	want := "drop-capabilities image-pinned literal-secrets network-policy no-privilege-escalation no-service-account-token owner-label probes-present probes-present read-only-root-filesystem resources-set resources-set resources-set run-as-non-root seccomp-profile sla-declared"
 	if got != want {
 		t.Errorf("rules fired: %s\nwant:        %s", got, want)
 	}
+}
+
+// TestRulesAreFormatted is gofmt for the built-in policies: each file is as
+// opa fmt writes it.
+func TestRulesAreFormatted(t *testing.T) {
+	fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, _ := fs.ReadFile(policies.FS, p)
+		out, err := format.SourceWithOpts(p, src, format.Opts{RegoVersion: ast.RegoV1,
+			ParserOptions: &ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		} else if string(out) != string(src) {
+			t.Errorf("policies/%s is not formatted as opa fmt would", p)
+		}
+		return nil
+	})
 }

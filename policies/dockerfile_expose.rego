@@ -1,0 +1,29 @@
+# METADATA
+# title: Dockerfiles expose the app's port
+# description: The port is written once, in the app definition; a Dockerfile that exposes another one documents the wrong port and misleads tools that read it.
+# custom:
+#   id: dockerfile-expose
+#   severity: error
+#   remediation: Make EXPOSE say spec.port, or remove the EXPOSE and let the app definition be the one place the port is written.
+package kiln.rules.dockerfile_expose
+
+import data.kiln.lib
+import rego.v1
+
+deny contains lib.dockerfile_finding(i, sprintf("EXPOSE %s disagrees with spec.port %d in the app definition; the port belongs in one place: the app definition", [p, input.app.spec.port])) if {
+	input.app.spec.port
+	some i in input.dockerfile
+	i.cmd == "expose"
+	some p in i.value
+	port := split(p, "/")[0]
+	regex.match(`^[0-9]+$`, port)
+	to_number(port) != input.app.spec.port
+}
+
+deny contains object.union(lib.dockerfile_finding(from, sprintf("the Dockerfile does not EXPOSE spec.port %d; EXPOSE documents the port for people and tools", [input.app.spec.port])), {"severity": "info"}) if {
+	input.app.spec.port
+	count([i | some i in input.dockerfile; i.cmd == "expose"]) == 0
+	some from in input.dockerfile
+	from.cmd == "from"
+	from.stage == lib.final_stage
+}

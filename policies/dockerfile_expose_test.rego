@@ -1,0 +1,20 @@
+package kiln.rules.dockerfile_expose_test
+
+import data.kiln.rules.dockerfile_expose
+import rego.v1
+
+test_other_port_fails if {
+	count(dockerfile_expose.deny) == 1 with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["9090/tcp"], "flags": [], "stage": 0, "line": 2}]}
+}
+
+test_missing_expose_is_info if {
+	[f.severity | some f in dockerfile_expose.deny] == ["info"] with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}]}
+}
+
+test_same_port_passes if {
+	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["8080/tcp"], "flags": [], "stage": 0, "line": 2}]}
+}
+
+test_build_arg_port_passes if {
+	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["$PORT"], "flags": [], "stage": 0, "line": 2}]}
+}
