@@ -169,7 +169,8 @@ func merge(perEnv []diag.List, envs []string) diag.List {
 	for _, k := range order {
 		g := groups[k]
 		switch {
-		case len(g.envs) == len(perEnv) && len(perEnv) > 1:
+		case len(g.envs) == len(perEnv):
+			// every environment has it (or there is only one)
 		case len(g.envs) == 1:
 			g.d.Message += " (environment " + g.envs[0] + ")"
 		default:
@@ -268,8 +269,14 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 // changed something inside it, which is then the likelier cause.
 func originOf(origins *sourcemap.Map, obj, field string) []string {
 	origin, ok := origins.Origin(obj, field)
-	if !ok {
-		origin = []string{"spec"}
+	if !ok || len(origin) < 2 {
+		// Nothing, or only a whole section such as spec, explains the
+		// field: the section its neighbours come from says more.
+		if n := nearest(origins, obj, field); n != nil {
+			origin = n
+		} else if !ok {
+			origin = []string{"spec"}
+		}
 	}
 	for _, below := range origins.Below(obj, field) {
 		if len(below) > 1 && below[0] == "spec" && below[1] == "patches" {
@@ -277,6 +284,31 @@ func originOf(origins *sourcemap.Map, obj, field string) []string {
 		}
 	}
 	return origin
+}
+
+// nearest explains a field nothing was recorded for (one kiln does not
+// set, such as an Ingress's missing spec.tls) by the section of the app
+// (spec.ingress) that most of the recorded fields near it come from: those
+// under the closest enclosing field that has any; nil without one.
+func nearest(origins *sourcemap.Map, obj, field string) []string {
+	for p := sourcemap.Parent(field); p != ""; p = sourcemap.Parent(p) {
+		votes := map[string]int{}
+		best := ""
+		for _, o := range origins.Below(obj, p) {
+			if len(o) < 2 {
+				continue
+			}
+			k := o[0] + "\x00" + o[1]
+			votes[k]++
+			if best == "" || votes[k] > votes[best] || (votes[k] == votes[best] && k < best) {
+				best = k
+			}
+		}
+		if best != "" {
+			return strings.Split(best, "\x00")
+		}
+	}
+	return nil
 }
 
 // IsBadInput reports whether d means the definition itself is unusable (a

@@ -2,6 +2,7 @@ package dockerfile_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,7 @@ func dockerfileFindings(t *testing.T, src string, port int) []string {
 			got = append(got, strings.Join([]string{strconv.Itoa(f.DockerfileLine), f.Severity.String(), f.Rule.ID}, " "))
 		}
 	}
+	slices.Sort(got) // by line: findings come sorted by rule
 	return got
 }
 
