@@ -10,7 +10,7 @@ package kiln.rules.replicas_meet_sla
 import data.kiln.lib
 import rego.v1
 
-deny contains lib.finding(o, "spec.replicas", sprintf("%s/%s runs %d replicas, but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.kind, o.metadata.name, o.spec.replicas, sla.availability, sla.min_replicas, sla.min_replicas])) if {
+deny contains lib.finding(o, "spec.replicas", sprintf("%s/%s has %d replica(s), but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.kind, o.metadata.name, o.spec.replicas, sla.availability, sla.min_replicas, sla.min_replicas])) if {
 	sla := data.kiln.context.sla
 	some o in input.objects
 	o.kind in {"Deployment", "StatefulSet"}
