@@ -20,15 +20,19 @@
 //	sourcemap origins of emitted fields, and where the definition wrote them.
 //	patch     spec.patches, applied with kustomize's PatchTransformer.
 //	validate  each object against the Kubernetes API schema (schemas/kube), strictly.
-//	guard     Rego guardrails (policies/) over the app and its objects, sandboxed.
+//	guard     Rego guardrails (policies/, the repository's own, conftest's) over the app,
+//	          its objects and its Dockerfile, sandboxed.
+//	waiver    exemptions from a rule, with a reason and an expiry; expired and unused ones are findings.
+//	config    the repository's .kiln/config.yaml: policies, data, disabled rules, severities, waivers.
 //	build     overlay → compile → patch → validate → guard for every environment of one app.
+//	lint      plain Kubernetes YAML → validate (CRDs included) → guard, positioned in that YAML.
 //	slo       the SLA's Prometheus recording rules and burn-rate alerts.
-//	dockerfile the Dockerfile of spec.build, and the check of a hand-written one.
+//	dockerfile the Dockerfile of spec.build, and a hand-written one parsed for the guardrails.
 //	helm      kiln's generic chart and the values that make it render kiln's objects.
 //	catalog   the Backstage catalog entry.
 //	emit      rendered/<env>.yaml, kustomize base/ and overlays/, and the other
 //	          artifacts, written atomically.
-//	report    diagnostics as text (with source line and caret) or JSON.
+//	report    diagnostics as text (with source line and caret), JSON, SARIF, GitHub commands, JUnit.
 //
 // A stage returns an error value only when kiln itself failed; anything
 // wrong with the user's input is a Diagnostic with a position.

@@ -55,9 +55,15 @@ environments and writes them:
 --emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
 slo: a PrometheusRule per environment with multi-window, multi-burn-rate
 alerts on the SLA's error budget, for clusters with the Prometheus operator.
-Without spec.build, a Dockerfile beside the definition is checked instead:
-an EXPOSE that disagrees with spec.port is an error at its line; a root or
-missing USER, ADD of a URL and unpinned base images are warnings.
+Without spec.build, the guardrails check a Dockerfile beside the
+definition instead: an EXPOSE that disagrees with spec.port is an error at
+its line; a root or missing USER, ADD of a URL and unpinned base images are
+warnings.
+
+The guardrails (kiln rules lists them; --no-policy turns them off) run on
+every environment, with the repository's own policies, data, disabled
+rules, severity overrides and waivers from .kiln/config.yaml (see
+docs/policies.md). The last line says what they evaluated.
 
 DIR is -o, or build/ next to each definition. An app without environments
 has one, named default. PATH is as for kiln validate.
@@ -71,9 +77,9 @@ environment of one app (--env picks it when the app has several).
 With --explain-origin KIND.FIELD (e.g. Deployment.spec.replicas), build
 prints where the field's value comes from in the definition, per environment.
 
-Exit status: 0 when built, 1 when the outputs have errors (an object the
-Kubernetes API would reject, a Dockerfile whose EXPOSE disagrees with the
-port), 2 when a definition or a patch is invalid or unreadable.
+Exit status: 0 when built, 1 when a finding is at --fail-on (an object the
+Kubernetes API would reject, a guardrail's error), 2 when a definition, a
+patch, a policy or the configuration is invalid or unreadable.
 
 Examples:
 
