@@ -14,5 +14,12 @@ deny contains lib.finding(c.object, concat(".", [c.path, "resources.limits.memor
 	some c in lib.containers
 	limit := c.container.resources.limits.memory
 	request := c.container.resources.requests.memory
+	quantity(limit)
+	quantity(request)
 	units.parse_bytes(limit) < units.parse_bytes(request)
 }
+
+# quantity holds for the memory quantities units.parse_bytes reads as
+# Kubernetes does; anything else is the schema's to reject, not this
+# rule's to fail on.
+quantity(q) if regex.match(`^[0-9]+(\.[0-9]+)?([eE][0-9]+|[KMGTPE]i?|k)?$`, q)

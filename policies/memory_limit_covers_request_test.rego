@@ -18,3 +18,7 @@ test_decimal_below_binary_fails if {
 test_no_limit_passes if {
 	count(memory_limit_covers_request.deny) == 0 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"containers": [{"name": "a", "resources": {"requests": {"memory": "1Gi"}}}]}}}}]}
 }
+
+test_unreadable_quantity_passes if {
+	count(memory_limit_covers_request.deny) == 0 with input as {"objects": [{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "resources": {"requests": {"memory": "lots"}, "limits": {"memory": "1Gi"}}}]}}]}
+}

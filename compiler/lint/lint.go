@@ -55,12 +55,12 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 	}
 	res := Result{Documents: len(docs)}
 	// The guardrails judge the documents the API would accept: rules are
-	// written for well-formed objects, and a malformed one is reported
-	// already.
+	// written for well-formed objects, and a malformed one, or one of a
+	// kind no schema (or --crd) describes, is reported already.
 	var valid []document
 	for _, d := range docs {
 		more := validateDoc(f, d, opts.Validator)
-		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool { return d.Code == "kube/schema" }) {
+		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool { return d.Code == "kube/schema" || d.Code == "kube/unknown-kind" }) {
 			valid = append(valid, d)
 		}
 		ds = append(ds, more...)

@@ -78,6 +78,11 @@ func FuzzLint(f *testing.F) {
 	f.Add([]byte("---\n" + deployment + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"))
 	f.Add([]byte(`{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}]}`))
 	f.Add([]byte("apiVersion: example.com/v1\nkind: Widget\n"))
+	// documents that claim a kind kiln's rules judge, with any shape
+	for _, kind := range []string{"Deployment", "Pod", "CronJob", "Service", "Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget"} {
+		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: 1}\nspec: 3\n"))
+		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1, resources: {limits: {memory: 1}}}]}}, ports: 3, tls: 1, rules: [1], minReplicas: a, selector: 1}\n"))
+	}
 	opts := options(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		for _, name := range []string{"m.yaml", "m.json"} {
