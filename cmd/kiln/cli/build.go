@@ -183,7 +183,15 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			badInput = true
 		}
 	}
-	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
+	// --stdout and --explain-origin own standard output (a YAML stream
+	// for kubectl, the origins); the findings go to standard error.
+	reportEnv := env
+	if o.stdout || o.explainOrigin != "" {
+		e := *env
+		e.Stdout = env.Stderr
+		reportEnv = &e
+	}
+	if err := writeReport(reportEnv, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
 		return ExitBadInput
 	}
