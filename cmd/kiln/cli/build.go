@@ -153,27 +153,12 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		opts.Dockerfile = inputs[i].dockerfile
 		outcomes[i] = buildOne(inputs[i], s, opts, o.env)
 	})
-	var (
-		all      diag.List
-		files    []report.File
-		outs     []built
-		badInput bool
-		tally    evaluated
-	)
+	c := collect(outcomes, g)
+	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
+	var outs []built
 	for _, oc := range outcomes {
-		all = append(all, oc.diags...)
-		files = append(files, oc.file)
-		badInput = badInput || oc.badInput
-		tally.add(oc)
 		if oc.built != nil {
 			outs = append(outs, *oc.built)
-		}
-	}
-	if g != nil {
-		all = append(all, g.waivers.Check(g.bundle.Known, true)...)
-		if tally.apps > 0 && len(g.bundle.Rules()) == 0 {
-			all = append(all, noRules())
-			badInput = true
 		}
 	}
 	all = withWaived(all, tally.waived, o.showWaived)

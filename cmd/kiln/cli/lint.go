@@ -123,22 +123,8 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		outcomes[i] = outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
 			waived: res.Waived, documents: res.Documents, badInput: slices.ContainsFunc(ds, unreadable)}
 	})
-	var (
-		all      diag.List
-		files    []report.File
-		badInput bool
-		tally    evaluated
-	)
-	for _, oc := range outcomes {
-		all = append(all, oc.diags...)
-		files = append(files, oc.file)
-		badInput = badInput || oc.badInput
-		tally.add(oc)
-	}
-	all = append(all, g.waivers.Check(g.bundle.Known, true)...)
-	if len(g.bundle.Rules()) == 0 {
-		all, badInput = append(all, noRules()), true
-	}
+	c := collect(outcomes, g)
+	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
 	if tally.documents == 0 && !badInput {
 		all, badInput = append(all, diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing",
 			Message: "no document was evaluated, so nothing was checked"}), true

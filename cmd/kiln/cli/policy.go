@@ -273,3 +273,31 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
+
+// collected is what a run's outcomes add up to.
+type collected struct {
+	all      diag.List
+	files    []report.File
+	badInput bool
+	tally    evaluated
+}
+
+// collect adds up the outcomes, in input order, and, when guardrails ran,
+// what they say about the run as a whole: waivers that expired or waived
+// nothing, and a run with every rule disabled.
+func collect(outcomes []outcome, g *guardrails) collected {
+	var c collected
+	for _, oc := range outcomes {
+		c.all = append(c.all, oc.diags...)
+		c.files = append(c.files, oc.file)
+		c.badInput = c.badInput || oc.badInput
+		c.tally.add(oc)
+	}
+	if g != nil {
+		c.all = append(c.all, g.waivers.Check(g.bundle.Known, true)...)
+		if len(g.bundle.Rules()) == 0 {
+			c.all, c.badInput = append(c.all, noRules()), true
+		}
+	}
+	return c
+}
