@@ -253,6 +253,7 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Output    string        `xml:"system-out,omitempty"` // warnings and notes, which do not fail
+	Skipped   *struct{}     `xml:"skipped,omitempty"`
 }
 
 type junitFailure struct {

@@ -178,6 +178,20 @@ type jsonSummary struct {
 	Warnings int `json:"warnings"`
 }
 
+func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
+	jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
+		Waived: d.Waived, Rule: help[d.Code]}
+	if d.Pos.Valid() {
+		jd.File = d.Pos.File.Name
+		jd.Line, jd.Column = d.Pos.LineCol()
+		jd.EndLine, jd.EndColumn = jd.Line, jd.Column
+		if d.End.Valid() && d.End.Offset >= d.Pos.Offset {
+			jd.EndLine, jd.EndColumn = d.End.LineCol()
+		}
+	}
+	return jd
+}
+
 // JSON writes the whole run as one JSON document (see docs/json-report.md).
 func JSON(w io.Writer, files []File, ds diag.List, rules []Rule) error {
 	help := map[string]string{}
@@ -190,17 +204,7 @@ func JSON(w io.Writer, files []File, ds diag.List, rules []Rule) error {
 		r.Files = []File{}
 	}
 	for _, d := range ds {
-		jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
-			Waived: d.Waived, Rule: help[d.Code]}
-		if d.Pos.Valid() {
-			jd.File = d.Pos.File.Name
-			jd.Line, jd.Column = d.Pos.LineCol()
-			jd.EndLine, jd.EndColumn = jd.Line, jd.Column
-			if d.End.Valid() && d.End.Offset >= d.Pos.Offset {
-				jd.EndLine, jd.EndColumn = d.End.LineCol()
-			}
-		}
-		r.Diagnostics = append(r.Diagnostics, jd)
+		r.Diagnostics = append(r.Diagnostics, toJSON(d, help))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

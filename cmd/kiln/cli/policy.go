@@ -46,6 +46,7 @@ type guardrails struct {
 	cfg     *config.Config
 	bundle  *guard.Bundle
 	waivers *waiver.Set
+	dirs    []guard.Dir // the repository's own policy directories
 }
 
 // RulesDoc is the rules reference; a rule's entry is at #<id>.
@@ -113,7 +114,7 @@ func loadGuardrails(args []string, p *policyOptions) (*guardrails, diag.List) {
 	}
 	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
 	waivers.Root = cfg.Root
-	return &guardrails{cfg: cfg, bundle: b, waivers: waivers}, nil
+	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs}, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that
