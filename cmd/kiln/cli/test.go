@@ -134,7 +134,9 @@ func runTest(env *Env, o *testOptions, args []string) int {
 	}
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
-	forEach(len(files), o.jobs, func(i int) { runTestFile(&files[i], s, opts, apptest.Options{Run: match, UpdateSnapshots: o.updateSnapshots}) })
+	forEach(len(files), o.jobs, func(i int) {
+		runTestFile(&files[i], s, opts, apptest.Options{Run: match, UpdateSnapshots: o.updateSnapshots})
+	})
 
 	cases, bad := testCases(files, regoResults, match)
 	all := regoDiags
