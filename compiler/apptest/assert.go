@@ -258,5 +258,6 @@ func mismatch(path string, want, got any) string {
 	if !strings.Contains(w+g, "\n") {
 		return fmt.Sprintf("%s: expected %s, got %s", path, w, g)
 	}
-	return fmt.Sprintf("%s differs from what the case expects:\n%s", path, diff.Diff("expected", []byte(w+"\n"), "actual", []byte(g+"\n")))
+	d := diff.Diff("expected", []byte(w+"\n"), "actual", []byte(g+"\n"))
+	return fmt.Sprintf("%s differs from what the case expects:\n%s", path, strings.TrimRight(string(d), "\n"))
 }

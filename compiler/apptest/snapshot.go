@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
 	"go.yaml.in/yaml/v3"
@@ -76,7 +77,7 @@ func (s *snapshots) match(a *Assert, caseName string, index int, docs []any) str
 		return fmt.Sprintf("no snapshot for this assertion in %s; run kiln test --update-snapshots and review what it writes", s.path)
 	case want != text:
 		return fmt.Sprintf("the output differs from the snapshot in %s (kiln test --update-snapshots records the new one):\n%s",
-			s.path, diff.Diff("snapshot", []byte(want), "actual", []byte(text)))
+			s.path, strings.TrimRight(string(diff.Diff("snapshot", []byte(want), "actual", []byte(text))), "\n"))
 	}
 	return ""
 }
