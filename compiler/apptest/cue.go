@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -91,17 +92,50 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 				objects[key] = obj.Content
 			}
 		}
+		r := CaseResult{Case: c}
+		r.Failures = missingKinds(s, common, objects, env.Name)
 		u := common.Unify(s.ctx.Encode(objects))
 		if envc := s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env.Name))); envc.Exists() {
 			u = u.Unify(envc)
 		}
-		r := CaseResult{Case: c}
-		if err := u.Validate(cue.Concrete(true)); err != nil {
+		if err := u.Validate(cue.Concrete(true)); err != nil && r.Failures == nil {
 			r.Failures = cueDiags(s.File, err, c.Pos, "test/cue")
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// missingKinds reports constraints on an object the environment does not
+// emit, which CUE alone would call an incomplete value.
+func missingKinds(s *CUESuite, common cue.Value, objects map[string]any, env string) diag.List {
+	var have []string
+	for k := range objects {
+		have = append(have, k)
+	}
+	slices.Sort(have)
+	var ds diag.List
+	check := func(v cue.Value) {
+		it, err := v.Fields()
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			name := it.Selector().String()
+			if name == "environments" || objects[name] != nil {
+				continue
+			}
+			pos := s.File.Pos(0)
+			if p := it.Value().Pos(); p.IsValid() && p.Filename() == s.File.Name {
+				pos = s.File.PosAt(p.Line(), p.Column())
+			}
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+				Message: fmt.Sprintf("environment %s emits no %s (it emits %s)", env, name, strings.Join(have, ", "))})
+		}
+	}
+	check(common)
+	check(s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env))))
+	return ds
 }
 
 func lowerFirst(s string) string {
