@@ -15,6 +15,8 @@ demo: build ## Build kiln and run it on the shipped examples, then on a broken d
 	./bin/kiln build examples/ -o out
 	./bin/kiln build examples/reference/kiln.yaml --explain-origin Deployment.spec.template.spec.containers[0].resources.requests.cpu
 	./bin/kiln build examples/minimal/kiln.yaml --stdout
+	./bin/kiln test examples/
+	./bin/kiln rules image-pinned
 	@echo '--- and on a definition with mistakes (exit code 2 is expected):'
 	-@printf 'apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: demo, owner: team-demo}\nspec:\n  image: nginx:1.27\n  prot: 8080\n  resources: {memory: 256MB}\n' \
 		| ./bin/kiln validate --stdin-filename demo/kiln.yaml -
@@ -38,6 +40,7 @@ fuzz: ## Fuzz each loader, check and lint for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJsonnet$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/lint -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/apptest -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update

@@ -97,9 +97,11 @@ type testFile struct {
 }
 
 func runTest(env *Env, o *testOptions, args []string) int {
-	if o.format == "sarif" || o.format == "github" {
-		fmt.Fprintf(env.Stderr, "kiln test: --format is text, json or junit\n")
-		return ExitBadInput
+	for _, f := range append([]string{o.format}, o.reports...) {
+		if f, _, _ = strings.Cut(f, "="); f == "sarif" || f == "github" {
+			fmt.Fprintf(env.Stderr, "kiln test: reports are text, json or junit, not %s\n", f)
+			return ExitBadInput
+		}
 	}
 	s, _, ok := start(env, "test", &o.reportOptions, "", nil)
 	if !ok {

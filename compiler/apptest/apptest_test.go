@@ -1,0 +1,110 @@
+package apptest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+func TestPaths(t *testing.T) {
+	doc := normal(map[string]any{
+		"metadata": map[string]any{"labels": map[string]any{"app.kubernetes.io/name": "web"}},
+		"spec": map[string]any{"containers": []any{
+			map[string]any{"name": "side", "ports": []any{map[string]any{"containerPort": 9}}},
+			map[string]any{"name": "web", "ports": []any{map[string]any{"containerPort": 8080}}},
+		}},
+	})
+	for path, want := range map[string]string{
+		`spec.containers[1].ports[0].containerPort`:        "8080",
+		`spec.containers[name=web].ports[0].containerPort`: "8080",
+		`metadata.labels["app.kubernetes.io/name"]`:        "web",
+		`spec.containers[name=nope]`:                       "error: spec.containers has no element with name=nope",
+		`spec.containers[5]`:                               "error: spec.containers has 2 elements, no [5]",
+		`spec.containers.name`:                             "error: spec.containers is not a map",
+	} {
+		steps, err := parsePath(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		v, err := resolve(doc, steps)
+		got := show(v)
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if got != want {
+			t.Errorf("%s: got %q, want %q", path, got, want)
+		}
+	}
+	for _, bad := range []string{"a[", ".a", "a.", "a[x]", `a["b`, "a[-1]"} {
+		if _, err := parsePath(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestSettingsKeepTheTestFilesPositions(t *testing.T) {
+	app := source.NewFile("kiln.yaml", []byte("spec:\n  image: a:1\n  port: 80\n"))
+	doc, _ := load.Load(app, load.Options{})
+	test := source.NewFile("kiln_test.yaml", []byte("x: 9\n"))
+	val, _ := load.Load(test, load.Options{})
+	out := withSettings(doc, []Setting{
+		{Path: []string{"spec", "port"}, Value: val.Root.Field("x").Value},
+		{Path: []string{"spec", "scaling", "min"}, Value: val.Root.Field("x").Value},
+	})
+	if got := out.Lookup([]string{"spec", "port"}); got.Pos.File != test || got.Scalar.(interface{ String() string }).String() != "9" {
+		t.Errorf("spec.port = %+v", got)
+	}
+	if got := out.Lookup([]string{"spec", "scaling", "min"}); got == nil || got.Pos.File != test {
+		t.Errorf("spec.scaling.min not added: %+v", got)
+	}
+	if doc.Lookup([]string{"spec", "port"}).Pos.File != app || doc.Lookup([]string{"spec", "scaling"}) != nil {
+		t.Error("the app's own tree changed")
+	}
+}
+
+func TestSubsetAndContains(t *testing.T) {
+	got := normal(map[string]any{"a": 1, "b": map[string]any{"c": 2, "d": 3}})
+	if !isSubset(got, normal(map[string]any{"b": map[string]any{"c": 2}})) || isSubset(got, normal(map[string]any{"b": map[string]any{"c": 3}})) {
+		t.Error("isSubset")
+	}
+	if ok, _ := contains(normal([]any{map[string]any{"port": 80, "name": "http"}}), normal(map[string]any{"port": 80})); !ok {
+		t.Error("contains a map element by its fields")
+	}
+	if ok, _ := contains("EXPOSE 8080\n", "8080"); !ok {
+		t.Error("contains a substring")
+	}
+	if equal(normal(3), normal(3.5)) || !equal(normal(3), normal(int64(3))) {
+		t.Error("numbers compare by value")
+	}
+}
+
+// FuzzParse feeds arbitrary test files to the parser: no panic, a suite
+// or positioned errors, never both and never neither.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("tests:\n  - it: x\n    asserts:\n      - equal: {path: \"a[name=b].c\", value: 1}\n"))
+	f.Add([]byte("tests:\n  - it: x\n    env: prod\n    set: {spec.image: a}\n    asserts:\n      - matchSnapshot:\n      - policy: {rule: r}\n        not: true\n"))
+	f.Add([]byte("suite: s\ntests: []\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		file := source.NewFile("kiln_test.yaml", src)
+		s, ds := Parse(file)
+		if (s == nil) == (len(ds) == 0) {
+			t.Fatalf("suite %v with %d diagnostics", s != nil, len(ds))
+		}
+		for _, d := range ds {
+			if d.Pos.File != nil && (d.Pos.File != file || d.Pos.Offset > len(src)) {
+				t.Fatalf("diagnostic outside the file: %+v", d)
+			}
+		}
+		if s != nil {
+			for _, c := range s.Cases {
+				for _, a := range c.Asserts {
+					if !strings.Contains(strings.Join(Assertions(), " "), a.Type) {
+						t.Fatalf("unknown assertion %q parsed", a.Type)
+					}
+				}
+			}
+		}
+	})
+}
