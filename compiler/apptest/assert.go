@@ -45,8 +45,11 @@ func check1(a *Assert, out *outputs, snaps *snapshots, caseName string, index in
 		return snaps.match(a, caseName, index, docs)
 	}
 	for i, d := range docs {
-		msg := checkDoc(a, d)
-		if msg = invert(a, msg); msg != "" {
+		msg, cannot := checkDoc(a, d)
+		if !cannot {
+			msg = invert(a, msg)
+		}
+		if msg != "" {
 			if len(docs) > 1 {
 				msg = fmt.Sprintf("document %d%s: %s", i+1, describeDoc(d), msg)
 			}
@@ -141,31 +144,38 @@ func describeDoc(d any) string {
 	return fmt.Sprintf(" (%v/%s)", m["kind"], describeName(m))
 }
 
-// checkDoc evaluates a value assertion on one document.
-func checkDoc(a *Assert, d any) string {
+// checkDoc evaluates a value assertion on one document. cannot is set
+// when the assertion could not run (its path leads nowhere), which not:
+// true must not turn into a pass.
+func checkDoc(a *Assert, d any) (msg string, cannot bool) {
 	if a.Type == "isKind" {
 		m, _ := d.(map[string]any)
 		if m["kind"] != a.Of {
-			return fmt.Sprintf("expected kind %s, got %v", a.Of, m["kind"])
+			return fmt.Sprintf("expected kind %s, got %v", a.Of, m["kind"]), false
 		}
-		return ""
+		return "", false
 	}
 	v, err := resolve(d, a.steps)
 	switch a.Type {
 	case "exists":
 		if err != nil {
-			return fmt.Sprintf("%s does not exist: %v", a.Path, err)
+			return fmt.Sprintf("%s does not exist: %v", a.Path, err), false
 		}
-		return ""
+		return "", false
 	case "notExists":
 		if err == nil {
-			return fmt.Sprintf("%s exists: %s", a.Path, show(v))
+			return fmt.Sprintf("%s exists: %s", a.Path, show(v)), false
 		}
-		return ""
+		return "", false
 	}
 	if err != nil {
-		return fmt.Sprintf("path %s: %v", a.Path, err)
+		return fmt.Sprintf("path %s: %v, so the assertion cannot run", a.Path, err), true
 	}
+	return checkValue(a, v), false
+}
+
+// checkValue evaluates an assertion on the value its path leads to.
+func checkValue(a *Assert, v any) string {
 	switch a.Type {
 	case "equal":
 		if !equal(v, a.Value) {
