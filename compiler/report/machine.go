@@ -320,6 +320,11 @@ func JUnit(w io.Writer, files []File, ds diag.List, rules []Rule) error {
 		out.Fails += suite.Fails
 		out.Suites = append(out.Suites, suite)
 	}
+	return writeJUnit(w, out)
+}
+
+// writeJUnit writes suites as an indented JUnit XML document.
+func writeJUnit(w io.Writer, out junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
