@@ -1,0 +1,272 @@
+// Package cache is kiln's content-addressed store of stage results, on
+// disk under the user cache directory, like Go's build cache: an action ID
+// (the hash of everything a computation reads) names an entry that holds
+// the output's hash and size; the output's bytes live under that hash.
+//
+// Any doubt is a miss: an entry that is missing, truncated, of another
+// format version, or whose bytes do not hash to what it records, is never
+// returned. Every file is written beside its final name and renamed into
+// place, so that concurrent kiln processes sharing a directory see a
+// whole entry or none. Entries not used for MaxAge are trimmed.
+//
+// The package imports nothing from kiln.
+package cache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// An ActionID names a computation: the hash of its complete description.
+type ActionID [32]byte
+
+// An OutputID is the SHA-256 of an output's bytes.
+type OutputID [32]byte
+
+// ErrMiss is returned, wrapped with the reason, for an entry that is
+// absent or cannot be trusted.
+var ErrMiss = errors.New("cache miss")
+
+const (
+	// MaxAge is how long an entry may go unused before Trim removes it:
+	// long enough to survive a week-end between runs of one branch, short
+	// enough that switching between many branches does not grow the
+	// directory for ever (cmd/go chose five days for the same reasons).
+	MaxAge = 5 * 24 * time.Hour
+	// touchAfter: an entry's mtime records its last use, but rewriting it
+	// on every hit would cost a write per entry per run; an hour's
+	// precision is plenty for a five-day limit.
+	touchAfter = time.Hour
+	// trimEvery: trimming walks the whole directory, so at most once a day.
+	trimEvery = 24 * time.Hour
+	// format is the first word of every entry; a change of layout bumps it.
+	format = "kiln-cache-v1"
+)
+
+// A Cache is a directory of entries. It is safe for concurrent use, by
+// goroutines and by processes.
+type Cache struct {
+	dir string
+	now func() time.Time // tests replace it to walk through days
+}
+
+// Open returns the cache in dir, creating the directory.
+func Open(dir string) (*Cache, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	c := &Cache{dir: dir, now: time.Now}
+	readme := filepath.Join(dir, "README")
+	if _, err := os.Stat(readme); errors.Is(err, fs.ErrNotExist) {
+		err := c.write(readme, []byte("This directory holds cached results of kiln (https://github.com/kilnhq/kiln).\n"+
+			"It may be deleted at any time: kiln cache clean, or rm -r.\n"))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// DefaultDir is where kiln caches unless told otherwise: KILN_CACHE, or
+// kiln under the user cache directory.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv("KILN_CACHE"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "kiln"), nil
+}
+
+// Dir is the cache's directory.
+func (c *Cache) Dir() string { return c.dir }
+
+func (c *Cache) entryName(id ActionID) string {
+	h := hex.EncodeToString(id[:])
+	return filepath.Join(c.dir, h[:2], h+"-a")
+}
+
+func (c *Cache) dataName(id OutputID) string {
+	h := hex.EncodeToString(id[:])
+	return filepath.Join(c.dir, h[:2], h+"-d")
+}
+
+// Get returns the bytes recorded for id.
+func (c *Cache) Get(id ActionID) ([]byte, error) {
+	name := c.entryName(id)
+	entry, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
+	}
+	fields := strings.Fields(string(entry))
+	if len(fields) != 3 || fields[0] != format {
+		return nil, fmt.Errorf("%w: entry %s is not a %s entry", ErrMiss, name, format)
+	}
+	var out OutputID
+	if b, err := hex.DecodeString(fields[1]); err != nil || len(b) != len(out) {
+		return nil, fmt.Errorf("%w: entry %s has a malformed output id", ErrMiss, name)
+	} else {
+		copy(out[:], b)
+	}
+	size, err := strconv.Atoi(fields[2])
+	if err != nil || size < 0 {
+		return nil, fmt.Errorf("%w: entry %s has a malformed size", ErrMiss, name)
+	}
+	data, err := os.ReadFile(c.dataName(out))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
+	}
+	if len(data) != size || sha256.Sum256(data) != out {
+		return nil, fmt.Errorf("%w: the output of entry %s does not match its hash", ErrMiss, name)
+	}
+	c.touch(name)
+	c.touch(c.dataName(out))
+	return data, nil
+}
+
+// Put records data as the output of id.
+func (c *Cache) Put(id ActionID, data []byte) error {
+	out := OutputID(sha256.Sum256(data))
+	dataName := c.dataName(out)
+	if existing, err := os.ReadFile(dataName); err != nil || !bytes.Equal(existing, data) {
+		if err := c.write(dataName, data); err != nil {
+			return err
+		}
+	}
+	entry := fmt.Sprintf("%s %x %d\n", format, out, len(data))
+	return c.write(c.entryName(id), []byte(entry))
+}
+
+// write puts data at name through a temporary file beside it and a
+// rename: a reader sees the old file, or the new one whole.
+func (c *Cache) write(name string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// touch records a use of the file, at most every touchAfter.
+func (c *Cache) touch(name string) {
+	now := c.now()
+	if info, err := os.Stat(name); err == nil && now.Sub(info.ModTime()) > touchAfter {
+		os.Chtimes(name, now, now)
+	}
+}
+
+// Stats describes the cache's contents.
+type Stats struct {
+	Entries, Outputs int
+	Bytes            int64
+	Oldest           time.Time
+}
+
+// Stats walks the cache directory.
+func (c *Cache) Stats() (Stats, error) {
+	var s Stats
+	err := c.walk(func(path string, info fs.FileInfo) {
+		switch {
+		case strings.HasSuffix(path, "-a"):
+			s.Entries++
+		case strings.HasSuffix(path, "-d"):
+			s.Outputs++
+		default:
+			return
+		}
+		s.Bytes += info.Size()
+		if s.Oldest.IsZero() || info.ModTime().Before(s.Oldest) {
+			s.Oldest = info.ModTime()
+		}
+	})
+	return s, err
+}
+
+// Trim removes the entries and outputs not used for MaxAge, at most once
+// every trimEvery unless force is set. It returns how many files it removed.
+func (c *Cache) Trim(force bool) (int, error) {
+	now := c.now()
+	stamp := filepath.Join(c.dir, "trim.txt")
+	if !force {
+		if b, err := os.ReadFile(stamp); err == nil {
+			if t, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && now.Sub(time.Unix(t, 0)) < trimEvery {
+				return 0, nil
+			}
+		}
+	}
+	removed := 0
+	err := c.walk(func(path string, info fs.FileInfo) {
+		stale := now.Sub(info.ModTime()) > MaxAge
+		temp := strings.HasPrefix(filepath.Base(path), ".tmp-") && now.Sub(info.ModTime()) > time.Hour // left by a killed process
+		if (stale && (strings.HasSuffix(path, "-a") || strings.HasSuffix(path, "-d"))) || temp {
+			if os.Remove(path) == nil {
+				removed++
+			}
+		}
+	})
+	if err != nil {
+		return removed, err
+	}
+	return removed, c.write(stamp, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"))
+}
+
+// Clean removes every entry and output.
+func (c *Cache) Clean() error {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() && len(e.Name()) == 2 {
+			if err := os.RemoveAll(filepath.Join(c.dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Cache) walk(f func(path string, info fs.FileInfo)) error {
+	return filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed by another process meanwhile
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			f(path, info)
+		}
+		return nil
+	})
+}

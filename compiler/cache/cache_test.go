@@ -1,0 +1,158 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func id(s string) ActionID {
+	h := NewHash("test", nil)
+	h.AddString("s", s)
+	return h.Sum()
+}
+
+func TestPutGet(t *testing.T) {
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(id("a")); !errors.Is(err, ErrMiss) {
+		t.Fatalf("empty cache: %v", err)
+	}
+	if err := c.Put(id("a"), []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(id("a"))
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	// Two actions with one output share its bytes.
+	c.Put(id("b"), []byte("hello"))
+	s, _ := c.Stats()
+	if s.Entries != 2 || s.Outputs != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestHashSeparatesInputs(t *testing.T) {
+	h1 := NewHash("x", nil)
+	h1.AddString("a", "ab")
+	h1.AddString("b", "c")
+	h2 := NewHash("x", nil)
+	h2.AddString("a", "a")
+	h2.AddString("b", "bc")
+	if h1.Sum() == h2.Sum() {
+		t.Error("ab+c and a+bc hash alike")
+	}
+	var trace bytes.Buffer
+	h3 := NewHash("x", &trace)
+	h3.AddString("input", "v")
+	if !bytes.Contains(trace.Bytes(), []byte("cachehash x: input 1 bytes")) {
+		t.Errorf("trace: %q", trace.String())
+	}
+}
+
+// Every way an entry can be damaged is a miss, never wrong bytes.
+func TestDamagedEntriesAreMisses(t *testing.T) {
+	for name, damage := range map[string]func(c *Cache, data string){
+		"truncated output": func(c *Cache, data string) { os.WriteFile(c.dataName(outputOf(data)), []byte(data[:3]), 0o644) },
+		"bit flip":         func(c *Cache, data string) { os.WriteFile(c.dataName(outputOf(data)), []byte("hellO world"), 0o644) },
+		"output deleted":   func(c *Cache, data string) { os.Remove(c.dataName(outputOf(data))) },
+		"entry garbage":    func(c *Cache, data string) { os.WriteFile(c.entryName(id("k")), []byte("\x00\x01junk"), 0o644) },
+		"entry truncated":  func(c *Cache, data string) { os.WriteFile(c.entryName(id("k")), []byte(format+" abc"), 0o644) },
+		"other format": func(c *Cache, data string) {
+			b, _ := os.ReadFile(c.entryName(id("k")))
+			os.WriteFile(c.entryName(id("k")), bytes.Replace(b, []byte("v1"), []byte("v0"), 1), 0o644)
+		},
+	} {
+		c, _ := Open(t.TempDir())
+		const data = "hello world"
+		c.Put(id("k"), []byte(data))
+		damage(c, data)
+		if got, err := c.Get(id("k")); !errors.Is(err, ErrMiss) {
+			t.Errorf("%s: got %q, %v; want a miss", name, got, err)
+		}
+		// And a new Put repairs it.
+		c.Put(id("k"), []byte(data))
+		if got, err := c.Get(id("k")); err != nil || string(got) != data {
+			t.Errorf("%s: after Put: %q, %v", name, got, err)
+		}
+	}
+}
+
+func outputOf(data string) OutputID { return OutputID(sumOf([]byte(data))) }
+
+func TestTrimByAge(t *testing.T) {
+	c, _ := Open(t.TempDir())
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	c.Put(id("old"), []byte("old"))
+	c.Put(id("new"), []byte("new"))
+	past := now.Add(-MaxAge - time.Hour)
+	os.Chtimes(c.entryName(id("old")), past, past)
+	os.Chtimes(c.dataName(OutputID(sumOf([]byte("old")))), past, past)
+	n, err := c.Trim(false)
+	if err != nil || n != 2 {
+		t.Fatalf("trimmed %d, %v", n, err)
+	}
+	if _, err := c.Get(id("old")); err == nil {
+		t.Error("a stale entry survived")
+	}
+	if _, err := c.Get(id("new")); err != nil {
+		t.Error("a fresh entry was trimmed")
+	}
+	// Within a day, trimming again does nothing; a day later it runs.
+	os.Chtimes(c.entryName(id("new")), past, past)
+	if n, _ := c.Trim(false); n != 0 {
+		t.Errorf("trimmed %d within a day of the last trim", n)
+	}
+	c.now = func() time.Time { return now.Add(25 * time.Hour) }
+	if n, _ := c.Trim(false); n != 1 {
+		t.Errorf("trimmed %d a day later, want the one stale entry", n)
+	}
+}
+
+// Goroutines writing and reading one directory see whole entries only.
+func TestConcurrentWriters(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, _ := Open(dir)
+			for i := range 50 {
+				k := fmt.Sprint(i % 10)
+				c.Put(id(k), bytes.Repeat([]byte(k), 1000+i%10))
+				if got, err := c.Get(id(k)); err == nil && !bytes.Equal(got, bytes.Repeat([]byte(k), len(got))) {
+					t.Errorf("writer %d read a mixed entry", w)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "*", ".tmp-*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
+	m := NewMemory(10)
+	m.Put(id("a"), []byte("aaaa"))
+	m.Put(id("b"), []byte("bbbb"))
+	m.Get(id("a"))
+	m.Put(id("c"), []byte("cccc")) // 12 bytes: b goes
+	if _, ok := m.Get(id("b")); ok {
+		t.Error("b, the least recently used, stayed")
+	}
+	if _, ok := m.Get(id("a")); !ok {
+		t.Error("a was evicted although used")
+	}
+}

@@ -1,0 +1,47 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+)
+
+// A Hash computes an ActionID from a computation's inputs. Each input is
+// written with its name and length, so that no two different input lists
+// hash alike ("ab"+"c" and "a"+"bc" do not).
+type Hash struct {
+	h     hash.Hash
+	trace io.Writer // KILN_DEBUG=cachehash=1: every input, to stderr
+	name  string
+}
+
+// NewHash starts the ActionID of the computation named name (a stage and
+// its version, such as "check/v1"). trace, when not nil, receives each
+// input as it is written.
+func NewHash(name string, trace io.Writer) *Hash {
+	h := &Hash{h: sha256.New(), trace: trace, name: name}
+	h.Add("computation", []byte(name))
+	return h
+}
+
+// Add writes one named input.
+func (h *Hash) Add(what string, data []byte) {
+	fmt.Fprintf(h.h, "%s %d\n", what, len(data))
+	h.h.Write(data)
+	if h.trace != nil {
+		fmt.Fprintf(h.trace, "cachehash %s: %s %d bytes %x\n", h.name, what, len(data), sha256.Sum256(data))
+	}
+}
+
+// AddString writes one named string input.
+func (h *Hash) AddString(what, s string) { h.Add(what, []byte(s)) }
+
+// Sum returns the ActionID of everything written.
+func (h *Hash) Sum() ActionID {
+	var id ActionID
+	h.h.Sum(id[:0])
+	return id
+}
+
+func sumOf(data []byte) [32]byte { return sha256.Sum256(data) }
