@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,14 +28,15 @@ import (
 // opts.JsonnetTimeout is abandoned with an error. go-jsonnet cannot be
 // interrupted, so an abandoned evaluation keeps its goroutine until it ends;
 // the CLI exits soon after, and long-running callers should note it.
-func loadJsonnet(f *source.File, opts Options) (*Node, diag.List) {
+func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 	program, err := jsonnet.SnippetToAST(f.Name, string(f.Content))
 	if err != nil {
-		return nil, diag.List{jsonnetError(f, err)}
+		return nil, nil, diag.List{jsonnetError(f, err)}
 	}
 	vm := jsonnet.MakeVM()
 	vm.MaxStack = opts.JsonnetMaxStack
-	vm.Importer(&confinedImporter{root: opts.Root})
+	imp := &confinedImporter{root: opts.Root}
+	vm.Importer(imp)
 
 	type result struct {
 		out string
@@ -48,18 +51,20 @@ func loadJsonnet(f *source.File, opts Options) (*Node, diag.List) {
 	select {
 	case res = <-done:
 	case <-time.After(opts.JsonnetTimeout):
-		return nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-timeout",
+		return nil, nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-timeout",
 			fmt.Sprintf("Jsonnet evaluation did not finish within %s; look for unbounded recursion or very large computations", opts.JsonnetTimeout))}
 	}
 	if res.err != nil {
-		return nil, diag.List{jsonnetError(f, res.err)}
+		return nil, nil, diag.List{jsonnetError(f, res.err)}
 	}
 	out, ds := loadJSON(source.NewFile(f.Name+" (evaluated)", []byte(res.out)))
 	if ds.HasErrors() {
-		return nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet produced output kiln cannot read")}
+		return nil, nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet produced output kiln cannot read")}
 	}
 	relocate(f, out, program)
-	return out, nil
+	// Every file read counts, whether imported or importstr'd; a
+	// failed evaluation reads none that matter.
+	return out, slices.Sorted(maps.Keys(imp.cache)), nil
 }
 
 // relocate moves the positions of n, which point into generated JSON, to the

@@ -82,8 +82,9 @@ func Load(f *source.File, opts Options) (*Doc, diag.List) {
 		return nil, diag.List{d}
 	}
 	var (
-		root  *Node
-		diags diag.List
+		root    *Node
+		imports []string
+		diags   diag.List
 	)
 	switch opts.Format {
 	case JSON:
@@ -91,14 +92,14 @@ func Load(f *source.File, opts Options) (*Doc, diag.List) {
 	case CUE:
 		root, diags = loadCUE(f)
 	case Jsonnet:
-		root, diags = loadJsonnet(f, opts)
+		root, imports, diags = loadJsonnet(f, opts)
 	default:
 		root, diags = loadYAML(f, opts.MaxNodes)
 	}
 	if diags.HasErrors() {
 		return nil, diags.Sort()
 	}
-	return &Doc{File: f, Format: opts.Format, Root: root}, diags.Sort()
+	return &Doc{File: f, Format: opts.Format, Root: root, Imports: imports}, diags.Sort()
 }
 
 // checkBytes rejects what no format accepts: oversized, binary, non-UTF-8

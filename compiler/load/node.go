@@ -56,6 +56,9 @@ type Doc struct {
 	File   *source.File
 	Format Format
 	Root   *Node
+	// Imports are the files the definition read besides itself (Jsonnet
+	// imports), sorted: inputs a cache key must cover.
+	Imports []string
 }
 
 // Field returns the field called name of a Map node, or nil.

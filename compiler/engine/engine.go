@@ -1,0 +1,204 @@
+// Package engine runs kiln's stages through the cache: a computation named
+// by the hash of everything it reads (an ActionID) runs once, and later
+// runs, in this process or another, read its result. An in-memory layer
+// answers repeated questions of a long-running process; the disk cache
+// (compiler/cache) answers across processes.
+//
+// A cache that cannot be written (read-only, full) degrades the run to
+// uncached with one warning; it never fails it. KILN_DEBUG=cacheverify=1
+// recomputes every hit and fails loudly when the result differs from the
+// stored one, which means a key left out an input;
+// KILN_DEBUG=cachehash=1 traces every input of every key to stderr.
+package engine
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kilnhq/kiln/compiler/cache"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Dir      string // the disk cache; "" runs without one
+	MemBytes int    // the memory layer's bound; 0 runs without one
+	Debug    string // KILN_DEBUG: cacheverify=1, cachehash=1 (comma-separated)
+	Warn     func(msg string)
+	Trace    io.Writer // where cachehash traces go
+}
+
+// An Engine memoises computations. It is safe for concurrent use.
+type Engine struct {
+	disk     *cache.Cache
+	mem      *cache.Memory
+	verify   bool
+	trace    io.Writer
+	warn     func(string)
+	warnOnce sync.Once
+	tool     string
+
+	hits, misses atomic.Int64
+}
+
+// New returns an engine. A disk cache that cannot be opened is a warning,
+// and the engine runs without it.
+func New(o Options) *Engine {
+	e := &Engine{warn: o.Warn}
+	if e.warn == nil {
+		e.warn = func(string) {}
+	}
+	for _, d := range strings.Split(o.Debug, ",") {
+		switch strings.TrimSpace(d) {
+		case "cacheverify=1":
+			e.verify = true
+		case "cachehash=1":
+			e.trace = o.Trace
+		}
+	}
+	if o.MemBytes > 0 {
+		e.mem = cache.NewMemory(o.MemBytes)
+	}
+	if o.Dir != "" {
+		c, err := cache.Open(o.Dir)
+		if err != nil {
+			e.degrade(err)
+		} else {
+			e.disk = c
+		}
+	}
+	e.tool = toolID(e.disk)
+	return e
+}
+
+func (e *Engine) degrade(err error) {
+	e.warnOnce.Do(func() {
+		e.warn(fmt.Sprintf("the cache is not usable (%v); running without it", err))
+	})
+}
+
+// Cache is the disk cache, or nil.
+func (e *Engine) Cache() *cache.Cache { return e.disk }
+
+// Stats returns the hits and misses so far.
+func (e *Engine) Stats() (hits, misses int64) { return e.hits.Load(), e.misses.Load() }
+
+// Key starts the ActionID of a computation: its name and version, and
+// kiln's own identity, so that a rebuilt kiln never reads what another
+// build wrote.
+func (e *Engine) Key(stage string, version int) *cache.Hash {
+	h := cache.NewHash(fmt.Sprintf("%s/v%d", stage, version), e.trace)
+	h.AddString("kiln", e.tool)
+	return h
+}
+
+// Do returns run's result for id: from memory, from disk, or by running
+// it. valid, when not nil, is asked whether a stored result still holds
+// (its recorded dependencies unchanged); false is a miss. hit reports
+// whether run was spared.
+func (e *Engine) Do(id cache.ActionID, run func() ([]byte, error), valid func([]byte) bool) (out []byte, hit bool, err error) {
+	stored, ok := e.lookup(id)
+	if ok && valid != nil && !valid(stored) {
+		ok = false
+	}
+	if ok && !e.verify {
+		e.hits.Add(1)
+		return stored, true, nil
+	}
+	e.misses.Add(1)
+	out, err = run()
+	if err != nil {
+		return nil, false, err
+	}
+	if ok && e.verify && !bytes.Equal(stored, out) {
+		return nil, false, fmt.Errorf("%w: the cached result of %x differs from a fresh one: the cache key misses an input", ErrVerify, id[:8])
+	}
+	e.store(id, out)
+	return out, false, nil
+}
+
+func (e *Engine) lookup(id cache.ActionID) ([]byte, bool) {
+	if e.mem != nil {
+		if b, ok := e.mem.Get(id); ok {
+			return b, true
+		}
+	}
+	if e.disk == nil {
+		return nil, false
+	}
+	b, err := e.disk.Get(id)
+	if err != nil {
+		return nil, false
+	}
+	if e.mem != nil {
+		e.mem.Put(id, b)
+	}
+	return b, true
+}
+
+func (e *Engine) store(id cache.ActionID, out []byte) {
+	if e.mem != nil {
+		e.mem.Put(id, out)
+	}
+	if e.disk != nil {
+		if err := e.disk.Put(id, out); err != nil {
+			e.degrade(err)
+			e.disk = nil
+		}
+	}
+}
+
+// toolID names this kiln: its module version for a release, otherwise
+// the hash of its executable, remembered in the cache under the
+// executable's path, size and modification time so that each process does
+// not hash tens of megabytes again.
+func toolID(c *cache.Cache) string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Path + "@" + bi.Main.Version
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	info, err := os.Stat(exe)
+	if err != nil {
+		return "unknown"
+	}
+	stamp := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d", exe, info.Size(), info.ModTime().UnixNano()))
+	memo := ""
+	if c != nil {
+		memo = filepath.Join(c.Dir(), "exe-"+hex.EncodeToString(stamp[:16]))
+		if b, err := os.ReadFile(memo); err == nil && len(b) == 64 {
+			return string(b)
+		}
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if memo != "" {
+		tmp := memo + ".tmp"
+		if os.WriteFile(tmp, []byte(sum), 0o644) == nil {
+			os.Rename(tmp, memo)
+		}
+	}
+	return sum
+}
+
+// ErrVerify marks a cacheverify failure.
+var ErrVerify = errors.New("cacheverify")

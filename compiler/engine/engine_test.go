@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHitsAndMisses(t *testing.T) {
+	dir := t.TempDir()
+	runs := 0
+	run := func() ([]byte, error) { runs++; return []byte("out"), nil }
+	e := New(Options{Dir: dir})
+	k := e.Key("stage", 1)
+	k.AddString("input", "a")
+	id := k.Sum()
+	for range 3 {
+		if out, _, err := e.Do(id, run, nil); err != nil || string(out) != "out" {
+			t.Fatal(out, err)
+		}
+	}
+	if h, m := e.Stats(); h != 2 || m != 1 || runs != 1 {
+		t.Errorf("hits %d misses %d runs %d", h, m, runs)
+	}
+	// Another process (another engine) reads what this one wrote.
+	e2 := New(Options{Dir: dir})
+	if _, hit, _ := e2.Do(id, run, nil); !hit || runs != 1 {
+		t.Error("a second engine recomputed")
+	}
+	// A stored result whose dependencies changed is a miss.
+	if _, hit, _ := e2.Do(id, run, func([]byte) bool { return false }); hit || runs != 2 {
+		t.Error("an invalid result was used")
+	}
+}
+
+func TestVerifyCatchesAKeyThatMissesAnInput(t *testing.T) {
+	dir := t.TempDir()
+	e := New(Options{Dir: dir})
+	id := e.Key("stage", 1).Sum() // a key that leaves the input out
+	e.Do(id, func() ([]byte, error) { return []byte("for input a"), nil }, nil)
+	v := New(Options{Dir: dir, Debug: "cacheverify=1"})
+	_, _, err := v.Do(id, func() ([]byte, error) { return []byte("for input b"), nil }, nil)
+	if !errors.Is(err, ErrVerify) {
+		t.Fatalf("got %v, want a cacheverify failure", err)
+	}
+	if _, _, err := v.Do(id, func() ([]byte, error) { return []byte("for input a"), nil }, nil); err != nil {
+		t.Errorf("an equal recomputation failed verification: %v", err)
+	}
+}
+
+func TestReadOnlyCacheDegradesWithOneWarning(t *testing.T) {
+	// A file where the directory should be: unwritable even for root,
+	// which ignores a read-only mode.
+	dir := filepath.Join(t.TempDir(), "cache")
+	os.WriteFile(dir, []byte("not a directory"), 0o644)
+	var warnings []string
+	e := New(Options{Dir: dir, Warn: func(m string) { warnings = append(warnings, m) }})
+	for i := range 3 {
+		out, _, err := e.Do(e.Key("s", 1).Sum(), func() ([]byte, error) { return []byte{byte(i)}, nil }, nil)
+		if err != nil || len(out) != 1 {
+			t.Fatal(out, err)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "running without it") {
+		t.Errorf("warnings: %q", warnings)
+	}
+}
+
+func TestMemoryLayer(t *testing.T) {
+	e := New(Options{MemBytes: 1 << 20})
+	runs := 0
+	id := e.Key("s", 1).Sum()
+	for range 2 {
+		e.Do(id, func() ([]byte, error) { runs++; return []byte("x"), nil }, nil)
+	}
+	if runs != 1 {
+		t.Errorf("ran %d times with a memory layer", runs)
+	}
+}
