@@ -17,7 +17,7 @@ deny contains lib.finding(o, "spec.replicas", sprintf("%s/%s has %d replica(s), 
 	o.spec.replicas < sla.min_replicas
 }
 
-deny contains lib.finding(o, "spec.minReplicas", sprintf("HorizontalPodAutoscaler/%s scales down to %d replicas, but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.metadata.name, min, sla.availability, sla.min_replicas, sla.min_replicas])) if {
+deny contains lib.finding(o, "spec.minReplicas", sprintf("HorizontalPodAutoscaler/%s scales down to %d replica(s), but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.metadata.name, min, sla.availability, sla.min_replicas, sla.min_replicas])) if {
 	sla := data.kiln.context.sla
 	some o in input.objects
 	o.kind == "HorizontalPodAutoscaler"

@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": exitcode,
 			"unhex":    unhex,
 			"bigfile":  bigfile,
+			"corrupt":  corrupt,
 		},
 	})
 }
@@ -90,4 +91,30 @@ func bigfile(ts *testscript.TestScript, neg bool, args []string) {
 	line := []byte("# padding padding padding padding padding padding padding padding\n")
 	b := bytes.Repeat(line, n/len(line)+1)[:n]
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+}
+
+// corrupt DIR damages a kiln cache the ways disks and killed processes do:
+// it flips a byte of one output, truncates another, and deletes a third,
+// so that a test can check each is a miss and never a wrong answer.
+func corrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: corrupt DIR")
+	}
+	outputs, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*", "*-d"))
+	if len(outputs) == 0 {
+		ts.Fatalf("no cache outputs in %s", args[0])
+	}
+	for i, name := range outputs {
+		data, err := os.ReadFile(name)
+		ts.Check(err)
+		switch i % 3 {
+		case 0:
+			data[len(data)/2] ^= 0x40
+			ts.Check(os.WriteFile(name, data, 0o644))
+		case 1:
+			ts.Check(os.WriteFile(name, data[:len(data)/2], 0o644))
+		default:
+			ts.Check(os.Remove(name))
+		}
+	}
 }

@@ -64,6 +64,9 @@ type Result struct {
 	Waived diag.List
 	// Documents is how many documents the guardrails evaluated.
 	Documents int
+	// RepoWaivers are the indexes of the repository's waivers that
+	// exempted a finding of this app.
+	RepoWaivers []int
 }
 
 // Options control Build.

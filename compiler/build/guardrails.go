@@ -117,7 +117,7 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 		if !ok {
 			continue
 		}
-		if reason, ok := g.waive(env, d); ok {
+		if reason, ok := g.waive(env, d, res); ok {
 			d.Waived = reason
 			res.Waived = append(res.Waived, d)
 			continue
@@ -148,11 +148,15 @@ func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap
 	return d, true
 }
 
-func (g *guardrun) waive(env string, d diag.Diagnostic) (string, bool) {
+func (g *guardrun) waive(env string, d diag.Diagnostic, res *Result) (string, bool) {
 	if reason, ok := g.waivers.Waive(g.app, g.file, env, d); ok {
 		return reason, true
 	}
-	return g.repo.Waive(g.app, g.file, env, d)
+	reason, i, ok := g.repo.WaiveIndex(g.app, g.file, env, d)
+	if ok && !slices.Contains(res.RepoWaivers, i) {
+		res.RepoWaivers = append(res.RepoWaivers, i)
+	}
+	return reason, ok
 }
 
 // lineSpan returns the start and end of line n's text, without the

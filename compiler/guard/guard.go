@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"maps"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -341,6 +342,9 @@ func (b *Bundle) Known(id string) bool { return b.known[id] }
 
 // Rule returns the rule with the given id.
 func (b *Bundle) Rule(id string) (Rule, bool) { return b.ruleByID(id) }
+
+// Files names the bundle's policy files, sorted.
+func (b *Bundle) Files() []string { return slices.Sorted(maps.Keys(b.files)) }
 
 // File returns the source of a policy file, as Rule.File names it.
 func (b *Bundle) File(name string) *source.File { return b.files[name] }

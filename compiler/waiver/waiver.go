@@ -103,8 +103,14 @@ func (s *Set) Consider(app, file string) {
 // name and definition file) in environment env, is waived, and by which
 // waiver's reason.
 func (s *Set) Waive(app, file, env string, d diag.Diagnostic) (string, bool) {
+	reason, _, ok := s.WaiveIndex(app, file, env, d)
+	return reason, ok
+}
+
+// WaiveIndex is Waive, also returning the index of the waiver used.
+func (s *Set) WaiveIndex(app, file, env string, d diag.Diagnostic) (string, int, bool) {
 	if s == nil {
-		return "", false
+		return "", -1, false
 	}
 	file = s.rel(file)
 	for i, w := range s.waivers {
@@ -114,9 +120,20 @@ func (s *Set) Waive(app, file, env string, d diag.Diagnostic) (string, bool) {
 		s.mu.Lock()
 		s.used[i] = true
 		s.mu.Unlock()
-		return w.Reason, true
+		return w.Reason, i, true
 	}
-	return "", false
+	return "", -1, false
+}
+
+// MarkUsed records that waiver i was used, by a result read from the
+// cache rather than computed in this run.
+func (s *Set) MarkUsed(i int) {
+	if s == nil || i < 0 || i >= len(s.used) {
+		return
+	}
+	s.mu.Lock()
+	s.used[i], s.scope[i] = true, true
+	s.mu.Unlock()
 }
 
 // rel names file relative to s.Root, with forward slashes.

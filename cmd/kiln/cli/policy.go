@@ -47,6 +47,8 @@ type guardrails struct {
 	bundle  *guard.Bundle
 	waivers *waiver.Set
 	dirs    []guard.Dir // the repository's own policy directories
+	// dataFiles are the policies' data files, as read.
+	dataFiles []string
 }
 
 // RulesDoc is the rules reference; a rule's entry is at #<id>.
@@ -114,7 +116,7 @@ func loadGuardrails(args []string, p *policyOptions) (*guardrails, diag.List) {
 	}
 	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
 	waivers.Root = cfg.Root
-	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs}, nil
+	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: append(files, p.data...)}, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that

@@ -1,0 +1,581 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/apptest"
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/schemas/kube"
+
+	"github.com/rogpeppe/go-internal/diff"
+)
+
+type checkOptions struct {
+	reportOptions
+	policyOptions
+	cacheOptions
+	jobs        int
+	kubeVersion string
+	progress    string
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "check",
+		args:  "[flags] [PATH...]",
+		short: "the CI gate: schema, build, validation, guardrails and config tests, cached",
+		long: `Check runs everything over the given paths (default: the repository holding
+the working directory): the schema, the build of every environment with
+strict Kubernetes validation, the guardrails, and the config tests beside
+each app. It writes nothing. When .kiln/config.yaml names the directory
+where kiln build's output is committed (outputs: DIR), check compares it
+with a fresh build and reports each file that drifted, with a diff.
+
+Results are cached (see kiln help cache): a second run over an unchanged
+repository costs little more than reading its files, and changing one app
+re-runs only that app.
+
+Given files (as the pre-commit hook gives them), check maps each to its
+app: a definition, a test file, a Dockerfile or an imported Jsonnet file
+selects the app beside it; a policy, data or configuration file selects
+every app.
+
+On a terminal, a progress line counts the apps; --progress=always shows it
+elsewhere too (never in CI by default). The last lines summarise apps,
+artifacts, findings, tests, cache hits and wall time.
+
+Exit status: 0 clean, 1 findings at --fail-on or a failing test or drift,
+2 when an input could not be checked.
+
+Examples:
+
+	kiln check
+	kiln check apps/ --format sarif --report junit=kiln.xml
+	kiln check apps/checkout/kiln.yaml policy/team.rego`,
+		minArgs: 0, maxArgs: -1,
+		flags: func(fs *flag.FlagSet) any {
+			o := &checkOptions{}
+			o.reportOptions.register(fs)
+			o.policyOptions.register(fs)
+			o.cacheOptions.register(fs)
+			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to check at once")
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
+			return o
+		},
+		run: func(env *Env, opts any, args []string) int { return runCheck(env, opts.(*checkOptions), args) },
+	})
+}
+
+// cacheOptions are the flags of commands that use the cache.
+type cacheOptions struct {
+	dir     string
+	noCache bool
+}
+
+func (c *cacheOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "cache-dir", "", "the cache directory (default: $KILN_CACHE, or kiln under the user cache directory)")
+	fs.BoolVar(&c.noCache, "no-cache", false, "neither read nor write the cache")
+}
+
+// engine opens the cache as the flags say.
+func (c *cacheOptions) engine(env *Env) *engine.Engine {
+	o := engine.Options{Debug: env.Getenv("KILN_DEBUG"), Trace: env.Stderr,
+		Warn: func(msg string) { fmt.Fprintf(env.Stderr, "kiln: warning: %s\n", msg) }}
+	if !c.noCache {
+		dir := c.dir
+		if dir == "" {
+			var err error
+			if dir, err = cache.DefaultDir(env.Getenv); err != nil {
+				o.Warn(fmt.Sprintf("no user cache directory (%v); running without a cache", err))
+			}
+		}
+		o.Dir = dir
+	}
+	return engine.New(o)
+}
+
+// checked1 is one app's result, as the cache stores it.
+type checked1 struct {
+	File      report.File       `json:"file"`
+	Diags     []wireDiag        `json:"diags"`
+	Waived    []wireDiag        `json:"waived"`
+	Tests     []wireTest        `json:"tests"`
+	Documents int               `json:"documents"`
+	Artifacts int               `json:"artifacts"`
+	BadInput  bool              `json:"badInput"`
+	Deps      map[string]string `json:"deps"`    // imported file → sha256, checked on a hit
+	Waivers   []int             `json:"waivers"` // repository waivers it used
+}
+
+type wireTest struct {
+	File, Name, Status string
+	Failures           []wireDiag
+}
+
+// wireDiag is a diagnostic with its position as file name and offsets;
+// the files are inputs of the key, so the offsets hold when it is read.
+type wireDiag struct {
+	File                                    string `json:"f,omitempty"`
+	Off, End                                int
+	Sev                                     diag.Severity
+	Code, Message, Path, Suggestion, Waived string `json:",omitempty"`
+}
+
+func toWire(ds diag.List) []wireDiag {
+	out := []wireDiag{}
+	for _, d := range ds {
+		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived}
+		if d.Pos.File != nil {
+			w.File = d.Pos.File.Name
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// files resolves file names back to files: the inputs already read, or
+// the file on disk.
+type files map[string]*source.File
+
+func (fs files) get(name string) *source.File {
+	if f, ok := fs[name]; ok {
+		return f
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil
+	}
+	fs[name] = source.NewFile(name, b)
+	return fs[name]
+}
+
+func fromWire(ws []wireDiag, fs files) diag.List {
+	var out diag.List
+	for _, w := range ws {
+		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived}
+		if w.File != "" {
+			if f := fs.get(w.File); f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
+				d.Pos, d.End = f.Pos(w.Off), f.Pos(w.End)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func runCheck(env *Env, o *checkOptions, args []string) int {
+	began := time.Now()
+	s, _, ok := start(env, "check", &o.reportOptions, "", nil)
+	if !ok {
+		return ExitBadInput
+	}
+	paths, ok := checkPaths(env, args)
+	if !ok {
+		return ExitBadInput
+	}
+	g, ds := loadGuardrails(paths, &o.policyOptions)
+	if ds != nil {
+		return couldNotStart(env, &o.reportOptions, ds)
+	}
+	resolveFailOn(&o.reportOptions, g)
+	o.rules = g.reportRules()
+	validator, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: --kube-version: %v\n", err)
+		return ExitBadInput
+	}
+	inputs, err := gather(env, "kiln.yaml", paths)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
+		return ExitBadInput
+	}
+	eng := o.cacheOptions.engine(env)
+	opts := build.Options{Validator: validator, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}}
+	g.apply(&opts)
+	shared := sharedKey(g, validator.Version())
+	prog := newProgress(env, o.progress, len(inputs))
+	results := make([]checked1, len(inputs))
+	var hits atomic.Int64
+	forEach(len(inputs), o.jobs, func(i int) {
+		r, hit, err := checkApp(eng, shared, inputs[i], s, opts, g)
+		if err != nil {
+			r = checked1{File: report.File{Name: inputs[i].file.Name}, BadInput: true,
+				Diags: toWire(diag.List{{Pos: inputs[i].file.Pos(0), End: inputs[i].file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
+		}
+		if hit {
+			hits.Add(1)
+		}
+		results[i] = r
+		prog.step()
+	})
+	prog.done()
+	return finishCheck(env, o, g, inputs, results, eng, began)
+}
+
+// checkPaths returns what to check: the arguments mapped to apps (a
+// policy, data or configuration file means every app of the repository),
+// or the repository holding the working directory.
+func checkPaths(env *Env, args []string) ([]string, bool) {
+	if len(args) == 0 {
+		root := "."
+		if r := repoRootOf("."); r != "" {
+			root = display(r)
+		}
+		return []string{root}, true
+	}
+	var out []string
+	for _, a := range args {
+		info, err := os.Stat(a)
+		switch {
+		case err != nil:
+			fmt.Fprintf(env.Stderr, "kiln check: %s: no such file or directory\n", a)
+			return nil, false
+		case info.IsDir(), isDefinitionPath(a):
+			out = append(out, a)
+		case strings.HasSuffix(a, ".rego") || filepath.Base(filepath.Dir(a)) == ".kiln" || isDataFile(a):
+			root := "."
+			if r := repoRootOf(a); r != "" {
+				root = display(r)
+			}
+			out = append(out, root)
+		default:
+			// a test file, a Dockerfile, an imported file: the app beside it
+			if def := definitionIn(filepath.Dir(a)); def != "" {
+				out = append(out, def)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
+
+func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, results []checked1, eng *engine.Engine, began time.Time) int {
+	fs := files{}
+	for _, in := range inputs {
+		fs[in.file.Name] = in.file
+	}
+	var outcomes []outcome
+	var tests []report.TestCase
+	artifacts := 0
+	for _, r := range results {
+		oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
+		outcomes = append(outcomes, oc)
+		for _, i := range r.Waivers {
+			g.waivers.MarkUsed(i)
+		}
+		for _, t := range r.Tests {
+			tests = append(tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: fromWire(t.Failures, fs)})
+		}
+		artifacts += r.Artifacts
+	}
+	c := collect(outcomes, g)
+	all := withWaived(c.all, c.tally.waived, o.showWaived)
+	for _, t := range tests {
+		if t.Status == "failed" {
+			all = append(all, t.Failures...)
+		}
+	}
+	if err := writeReport(env, &o.reportOptions, c.files, all); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
+		return ExitBadInput
+	}
+	passed, failed := 0, 0
+	for _, t := range tests {
+		switch t.Status {
+		case "passed":
+			passed++
+		case "failed":
+			failed++
+		}
+	}
+	hits, misses := eng.Stats()
+	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses; %s\n",
+		plural(len(inputs), "app"), plural(artifacts, "artifact"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"),
+		plural(all.Count(diag.Info), "note"), passed, failed, hits, misses, time.Since(began).Round(time.Millisecond))
+	fmt.Fprintln(env.Stderr, c.tally.line(g.bundle))
+	if eng.Cache() != nil {
+		eng.Cache().Trim(false)
+	}
+	failOn, _ := diag.ParseSeverity(o.failOn)
+	code := exitCode(c.badInput, all, failOn)
+	if failed > 0 && code == ExitClean {
+		code = ExitFindings
+	}
+	return code
+}
+
+// sharedKey hashes what every app's check reads besides its own files:
+// the repository's policies, data and configuration, and the Kubernetes
+// version. kiln's built-in rules and schemas are part of kiln's identity.
+func sharedKey(g *guardrails, kubeVersion string) []byte {
+	h := cache.NewHash("shared", nil)
+	h.AddString("kube", kubeVersion)
+	if g.cfg.File != nil {
+		h.Add("config "+g.cfg.File.Name, g.cfg.File.Content)
+	}
+	for _, d := range g.dirs {
+		for _, name := range g.bundle.Files() {
+			if strings.HasPrefix(name, d.Name+"/") {
+				h.Add("policy "+name, g.bundle.File(name).Content)
+			}
+		}
+	}
+	for _, name := range g.dataFiles {
+		b, _ := os.ReadFile(name)
+		h.Add("data "+name, b)
+	}
+	id := h.Sum()
+	return id[:]
+}
+
+// checkApp checks one app through the cache.
+func checkApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, g *guardrails) (checked1, bool, error) {
+	k := eng.Key("check", 1)
+	k.Add("shared", shared)
+	k.Add("app "+in.file.Name, in.file.Content)
+	if in.readErr != nil {
+		k.AddString("read error", in.readErr.Error())
+	}
+	if in.dockerfile != nil {
+		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
+	}
+	tests := testsBeside(filepath.Dir(in.file.Name))
+	for _, t := range tests {
+		b, _ := os.ReadFile(t)
+		k.Add("test "+t, b)
+		snap, _ := os.ReadFile(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
+		k.Add("snapshot "+t, snap)
+	}
+	committed := committedOutputs(g, in)
+	for _, name := range committed.names {
+		k.Add("committed "+name, committed.files[name])
+	}
+	if bytes.Contains(in.file.Content, []byte("waivers")) || len(g.cfg.Waivers) > 0 {
+		k.AddString("day", time.Now().UTC().Format(time.DateOnly)) // waivers expire by the day
+	}
+	run := func() ([]byte, error) {
+		r := computeCheck(in, s, opts, g, tests, committed)
+		return json.Marshal(r)
+	}
+	valid := func(b []byte) bool {
+		var r checked1
+		if json.Unmarshal(b, &r) != nil {
+			return false
+		}
+		for name, sum := range r.Deps {
+			data, err := os.ReadFile(name)
+			if err != nil || fmt.Sprintf("%x", sha256sum(data)) != sum {
+				return false
+			}
+		}
+		return true
+	}
+	b, hit, err := eng.Do(k.Sum(), run, valid)
+	if err != nil {
+		return checked1{}, false, err
+	}
+	var r checked1
+	if err := json.Unmarshal(b, &r); err != nil {
+		return checked1{}, false, err
+	}
+	return r, hit, nil
+}
+
+// computeCheck runs every stage on one app.
+func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) checked1 {
+	opts.Dockerfile = in.dockerfile
+	c := checkOne(in, s)
+	r := checked1{File: c.file, Deps: map[string]string{}}
+	if c.doc != nil {
+		for _, imp := range c.doc.Imports {
+			b, _ := os.ReadFile(imp)
+			r.Deps[imp] = fmt.Sprintf("%x", sha256sum(b))
+		}
+	}
+	if c.app == nil {
+		r.Diags, r.BadInput = toWire(c.diags), true
+		return r
+	}
+	res, ds := build.Build(c.doc, c.app, opts)
+	all := append(c.diags, ds...)
+	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
+	if res != nil {
+		r.Waived, r.Documents, r.Waivers = toWire(res.Waived), res.Documents, res.RepoWaivers
+		r.File.Guarded = true
+		if out, err := emit.Files(res); err == nil {
+			r.Artifacts = len(out)
+			all = append(all, drift(committed, out)...)
+		}
+	}
+	r.File.Valid = !all.HasErrors()
+	r.Diags = toWire(all.Sort())
+	for _, t := range tests {
+		tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue")}
+		runTestFile(&tf, s, opts, apptest.Options{})
+		if tf.diags != nil {
+			r.Diags = append(r.Diags, toWire(tf.diags)...)
+			r.BadInput = true
+		}
+		for _, cr := range tf.results {
+			status := "passed"
+			if !cr.Passed() {
+				status = "failed"
+			}
+			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+		}
+	}
+	return r
+}
+
+// committedTree is the committed output of one app, when the repository
+// commits kiln build's output.
+type committedTree struct {
+	dir   string // "" when outputs are not committed
+	names []string
+	files map[string][]byte
+}
+
+func committedOutputs(g *guardrails, in input) committedTree {
+	if g.cfg.Outputs.Value == "" {
+		return committedTree{}
+	}
+	name := appName(in)
+	if name == "" {
+		return committedTree{}
+	}
+	t := committedTree{dir: filepath.Join(g.cfg.Path(g.cfg.Outputs), name), files: map[string][]byte{}}
+	filepath.WalkDir(t.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(t.dir, p)
+		b, _ := os.ReadFile(p)
+		t.files[filepath.ToSlash(rel)] = b
+		t.names = append(t.names, filepath.ToSlash(rel))
+		return nil
+	})
+	sort.Strings(t.names)
+	return t
+}
+
+// appName reads metadata.name without checking the definition.
+func appName(in input) string {
+	if in.readErr != nil {
+		return ""
+	}
+	doc, _ := load.Load(in.file, load.Options{Root: in.root})
+	if n := doc.Lookup([]string{"metadata", "name"}); doc != nil && n != nil {
+		s, _ := n.Scalar.(string)
+		return s
+	}
+	return ""
+}
+
+func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// repoRootOf returns the directory holding .git above path, or "".
+func repoRootOf(path string) string {
+	dir, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func isDefinitionPath(p string) bool { return discover.IsDefinition(p) }
+
+// isDataFile reports whether p is a YAML or JSON file in a directory of
+// Rego policies, as the policies' data files are; a change to one selects
+// every app.
+func isDataFile(p string) bool {
+	ext := filepath.Ext(p)
+	if ext != ".yaml" && ext != ".yml" && ext != ".json" {
+		return false
+	}
+	rego, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "*.rego"))
+	return len(rego) > 0
+}
+
+// definitionIn returns the app definition in dir, or "".
+func definitionIn(dir string) string {
+	for _, n := range discover.Names {
+		if p := filepath.Join(dir, n); fileExists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// drift compares the committed output with a fresh build: one error per
+// file that differs, is missing or should not be there, with a diff.
+func drift(t committedTree, fresh map[string][]byte) diag.List {
+	if t.dir == "" {
+		return nil
+	}
+	var ds diag.List
+	names := map[string]bool{}
+	for n := range fresh {
+		names[n] = true
+	}
+	for _, n := range t.names {
+		names[n] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		got, have := t.files[n]
+		want, built := fresh[n]
+		path := filepath.Join(t.dir, filepath.FromSlash(n))
+		f := source.NewFile(display(path), got)
+		var msg string
+		switch {
+		case !have:
+			msg = fmt.Sprintf("%s is missing: kiln build writes it; run kiln build -o and commit the result", display(path))
+		case !built:
+			msg = fmt.Sprintf("%s is not kiln's output any more; run kiln build -o and commit the result", display(path))
+		case !bytes.Equal(got, want):
+			msg = fmt.Sprintf("%s differs from a fresh build; run kiln build -o and commit the result:\n%s", display(path),
+				strings.TrimRight(string(diff.Diff("committed", got, "built", want)), "\n"))
+		default:
+			continue
+		}
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
+	}
+	return ds
+}
