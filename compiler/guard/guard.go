@@ -2,10 +2,10 @@ package guard
 
 import (
 	"context"
-	"maps"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"

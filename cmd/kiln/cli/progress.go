@@ -17,9 +17,9 @@ type progress struct {
 	total int
 	began time.Time
 
-	mu   sync.Mutex
+	mu    sync.Mutex
 	count int
-	last time.Time
+	last  time.Time
 }
 
 func newProgress(env *Env, mode string, total int) *progress {
