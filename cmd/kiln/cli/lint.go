@@ -27,6 +27,7 @@ type lintOptions struct {
 	crds          stringList
 	env           string
 	stdinFilename string
+	manifestsOnly bool
 }
 
 func init() {
@@ -68,6 +69,7 @@ Examples:
 			fs.Var(&o.crds, "crd", "a CustomResourceDefinition file, or a directory of them, to validate custom resources with (repeatable)")
 			fs.StringVar(&o.env, "env", "", "the environment plain YAML is for, which production rules look at")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "stdin.yaml", "name of what - reads; kiln.yaml makes it an app definition")
+			fs.BoolVar(&o.manifestsOnly, "manifests-only", false, "pass over named YAML and JSON files that are not Kubernetes objects, as directory walks do (for hooks that pass every YAML file)")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runLint(env, opts.(*lintOptions), args) },
@@ -101,6 +103,12 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
 		return ExitBadInput
+	}
+	if len(targets) == 0 && o.manifestsOnly {
+		// Only with --manifests-only, as a hook given a commit's files:
+		// none of them is an app or a manifest, so there is nothing to lint.
+		fmt.Fprintf(env.Stderr, "kiln lint: none of the %d files is an app definition or a Kubernetes manifest; nothing to lint\n", len(args))
+		return ExitClean
 	}
 	production := g.cfg.Production
 	if production == nil {
@@ -230,6 +238,9 @@ func lintTargets(env *Env, o *lintOptions, args []string) ([]lintTarget, error) 
 			t, err := lintFile(a)
 			if err != nil {
 				return nil, err
+			}
+			if o.manifestsOnly && t.manifest != nil && !lint.LooksLikeManifest(t.manifest) {
+				continue
 			}
 			targets = append(targets, t)
 			continue
