@@ -133,7 +133,7 @@ func diff(path string, a, b any) []op {
 		}
 		slices.Sort(sorted)
 		for _, k := range sorted {
-			p := path + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+			p := path + "/" + pointerEscaper.Replace(k)
 			av, ina := am[k]
 			bv, inb := bm[k]
 			switch {
@@ -161,3 +161,7 @@ func diff(path string, a, b any) []op {
 	}
 	return []op{{Op: "replace", Path: path, Value: b}}
 }
+
+// pointerEscaper escapes a key for a JSON pointer (RFC 6901). Built once:
+// a Replacer's first use builds its tables, which costs more than using it.
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -66,7 +66,7 @@ func FromPointer(p string) []string {
 	if p == "" || p == "/" {
 		return nil
 	}
-	r := strings.NewReplacer("~1", "/", "~0", "~")
+	r := pointerUnescaper
 	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i := range parts {
 		if u, err := url.PathUnescape(parts[i]); err == nil {
@@ -100,3 +100,7 @@ func Resolve(v any, elems []string) (any, bool) {
 	}
 	return v, true
 }
+
+// pointerUnescaper undoes a JSON pointer's escapes; built once, as a
+// Replacer's first use builds its tables.
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")

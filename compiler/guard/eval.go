@@ -74,6 +74,9 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 // Eval runs every rule over in. The findings are sorted, so that output
 // never depends on evaluation order.
 func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
+	if ds := b.compile(); ds != nil {
+		return nil, &EvalError{Pos: ds[0].Pos, Message: "the policies do not compile: " + ds[0].Message}
+	}
 	objects := make([]any, len(in.Objects))
 	for i, o := range in.Objects {
 		objects[i] = o

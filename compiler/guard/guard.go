@@ -62,6 +62,11 @@ type Options struct {
 	Severity map[string]diag.Severity // rule id → the severity it reports at
 	// NoBuiltin leaves out kiln's own rules, leaving only Dirs.
 	NoBuiltin bool
+	// Lazy defers compiling the policies to the first evaluation, for
+	// runs that may answer everything from the cache: the rules are known
+	// at once, and a policy that does not compile is then reported by
+	// Eval, as a policy/ diagnostic.
+	Lazy bool
 }
 
 // A Dir is a tree of .rego files. Files ending in _test.rego are tests,
@@ -78,6 +83,7 @@ type Bundle struct {
 	files    map[string]*source.File
 	builtin  map[string]bool // files shipped with kiln
 	known    map[string]bool // every rule id declared, disabled or not
+	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
 	conftest *rego.PreparedEvalQuery // nil without a package main
 }
@@ -115,10 +121,6 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	if len(ds) > 0 {
 		return nil, ds.Sort()
 	}
-	compiler := ast.NewCompiler().WithCapabilities(sandbox())
-	if compiler.Compile(modules); compiler.Failed() {
-		return nil, b.astErrors(compiler.Errors)
-	}
 	for file, m := range modules {
 		ds = append(ds, b.declare(file, m)...)
 	}
@@ -141,8 +143,20 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	if len(ds) > 0 {
 		return nil, ds.Sort()
 	}
-	if err := b.prepare(ctx, compiler, modules, opts.Data); err != nil {
-		return nil, diag.List{{Severity: diag.Error, Code: "policy/compile", Message: err.Error()}}
+	b.compile = sync.OnceValue(func() diag.List {
+		compiler := ast.NewCompiler().WithCapabilities(sandbox())
+		if compiler.Compile(modules); compiler.Failed() {
+			return b.astErrors(compiler.Errors)
+		}
+		if err := b.prepare(context.Background(), compiler, modules, opts.Data); err != nil {
+			return diag.List{{Severity: diag.Error, Code: "policy/compile", Message: err.Error()}}
+		}
+		return nil
+	})
+	if !opts.Lazy {
+		if ds := b.compile(); ds != nil {
+			return nil, ds
+		}
 	}
 	return b, nil
 }

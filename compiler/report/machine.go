@@ -226,12 +226,17 @@ func GitHub(w io.Writer, ds diag.List) error {
 }
 
 // ghData and ghProp escape as GitHub's toolkit does for workflow commands.
+var (
+	ghDataEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	ghPropEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return ghDataEscaper.Replace(s)
 }
 
 func ghProp(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return ghPropEscaper.Replace(s)
 }
 
 type junitSuites struct {

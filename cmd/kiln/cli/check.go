@@ -197,7 +197,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
-	g, ds := loadGuardrails(paths, &o.policyOptions)
+	g, ds := loadGuardrailsLazily(paths, &o.policyOptions, true)
 	if ds != nil {
 		return couldNotStart(env, &o.reportOptions, ds)
 	}
@@ -214,7 +214,12 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	eng := o.cacheOptions.engine(env)
-	opts := build.Options{Validator: validator, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}}
+	// Every artifact is built only when committed outputs are compared
+	// with it; otherwise the Kubernetes objects are what is checked.
+	opts := build.Options{Validator: validator}
+	if g.cfg.Outputs.Value != "" {
+		opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+	}
 	g.apply(&opts)
 	shared := sharedKey(g, validator.Version())
 	prog := newProgress(env, o.progress, len(inputs))
@@ -426,9 +431,11 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	if res != nil {
 		r.Waived, r.Documents, r.Waivers = toWire(res.Waived), res.Documents, res.RepoWaivers
 		r.File.Guarded = true
-		if out, err := emit.Files(res); err == nil {
-			r.Artifacts = len(out)
-			all = append(all, drift(committed, out)...)
+		r.Artifacts = artifactCount(res)
+		if committed.dir != "" {
+			if out, err := emit.Files(res); err == nil {
+				all = append(all, drift(committed, out)...)
+			}
 		}
 	}
 	r.File.Valid = !all.HasErrors()
@@ -449,6 +456,19 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		}
 	}
 	return r
+}
+
+// artifactCount counts what the build produced: every object of every
+// environment, and the Dockerfile.
+func artifactCount(res *build.Result) int {
+	n := 0
+	for _, e := range res.Envs {
+		n += len(e.Objects)
+	}
+	if res.Dockerfile != nil || res.App.Spec.Build != nil {
+		n++
+	}
+	return n
 }
 
 // committedTree is the committed output of one app, when the repository

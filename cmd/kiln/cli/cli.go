@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -44,7 +45,14 @@ type command struct {
 var commands []*command
 
 // Main runs kiln with the process's arguments and streams.
+// KILN_CPUPROFILE=FILE writes a CPU profile of the run, for go tool pprof.
 func Main() int {
+	if name := os.Getenv("KILN_CPUPROFILE"); name != "" {
+		if f, err := os.Create(name); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	return Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 

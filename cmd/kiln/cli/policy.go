@@ -79,11 +79,17 @@ func (g *guardrails) apply(opts *build.Options) {
 // compiles the built-in rules with the repository's and --policy's own.
 // Errors are positioned in the configuration, data or policy files.
 func loadGuardrails(args []string, p *policyOptions) (*guardrails, diag.List) {
+	return loadGuardrailsLazily(args, p, false)
+}
+
+// loadGuardrailsLazily is loadGuardrails that may defer compiling the
+// policies until an app needs them evaluated (see guard.Options.Lazy).
+func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrails, diag.List) {
 	cfg, ds := loadConfig(args, p.config)
 	if ds != nil {
 		return nil, ds
 	}
-	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity}
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy}
 	for _, e := range cfg.Disable {
 		opts.Disabled[e.Value] = true
 	}

@@ -1,0 +1,235 @@
+// Command kiln-bench measures kiln check over generated repositories of N
+// apps, beside the floors it cannot beat and the tools teams run today, all
+// in one run, and prints one table of medians and ratios. Machines are
+// shared and noisy: read the ratios.
+//
+//	go run ./cmd/kiln-bench -n 1,100,1000 -runs 3
+//
+// For each N it generates N apps (internal/appgen; a few percent with an
+// unpinned image, a third with config tests), then times kiln check cold
+// (empty cache), warm with nothing changed, and warm with one app
+// changed; one app alone in a fresh cache; the floors: sha256sum over the
+// same input files and a no-op Go binary's start-up; and, when installed,
+// conftest test running kiln's own rules on the emitted manifests and
+// kubeconform -strict on them.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kilnhq/kiln/internal/appgen"
+)
+
+func main() {
+	sizes := flag.String("n", "1,100,1000", "corpus sizes, comma-separated")
+	runs := flag.Int("runs", 3, "runs per measurement; the median is reported")
+	kiln := flag.String("kiln", "", "kiln binary (default: built from this module)")
+	flag.Parse()
+	tmp, err := os.MkdirTemp("", "kiln-bench-")
+	check(err)
+	defer os.RemoveAll(tmp)
+	if *kiln == "" {
+		*kiln = filepath.Join(tmp, "kiln")
+		run("go", "build", "-o", *kiln, "./cmd/kiln")
+	}
+	noop := buildNoop(tmp)
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "apps\tkiln cold\twarm, none changed\twarm, 1 changed\t1 app alone\tsha256sum floor\tno-op start\tconftest\tkubeconform\twarm/floor\t1 changed/1 alone\tcold/conftest\t")
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		check(err)
+		r := measure(tmp, *kiln, noop, n, *runs)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, ms(r.cold), ms(r.warm), ms(r.changed), ms(r.alone), ms(r.floor), ms(r.noop),
+			ms(r.conftest), ms(r.kubeconform), ratio(r.warm, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest))
+	}
+	w.Flush()
+}
+
+type result struct {
+	cold, warm, changed, alone, floor, noop, conftest, kubeconform time.Duration
+}
+
+func measure(tmp, kiln, noop string, n, runs int) result {
+	repo := filepath.Join(tmp, fmt.Sprintf("repo-%d", n))
+	inputs := generate(repo, n)
+	cacheDir := filepath.Join(tmp, fmt.Sprintf("cache-%d", n))
+	kilnCheck := func(args ...string) func() {
+		return func() {
+			quiet(kiln, append([]string{"check", "--cache-dir", cacheDir, "--progress", "never"}, args...)...)
+		}
+	}
+	var r result
+	r.cold = median(runs, func() { os.RemoveAll(cacheDir) }, kilnCheck(repo))
+	kilnCheck(repo)()
+	r.warm = median(runs, nil, kilnCheck(repo))
+	first := filepath.Join(repo, "apps", "app0000", "kiln.yaml")
+	orig, _ := os.ReadFile(first)
+	i := 0
+	r.changed = median(runs, func() {
+		i++
+		os.WriteFile(first, append(append([]byte{}, orig...), fmt.Sprintf("# edit %d\n", i)...), 0o644)
+	}, kilnCheck(repo))
+	os.WriteFile(first, orig, 0o644)
+	alone := filepath.Join(tmp, "alone-cache")
+	r.alone = median(runs, func() { os.RemoveAll(alone) }, func() {
+		quiet(kiln, "check", "--cache-dir", alone, "--progress", "never", filepath.Dir(first))
+	})
+	r.floor = median(runs, nil, func() { quiet("sha256sum", inputs...) })
+	r.noop = median(runs, nil, func() { quiet(noop) })
+	out := filepath.Join(tmp, fmt.Sprintf("out-%d", n))
+	quiet(kiln, "build", repo, "-o", out, "--emit", "k8s", "--no-policy")
+	manifests, _ := filepath.Glob(filepath.Join(out, "*", "rendered", "*.yaml"))
+	if path, err := exec.LookPath("conftest"); err == nil {
+		policy := conftestPolicy(tmp)
+		r.conftest = median(runs, nil, func() {
+			quiet(path, append([]string{"test", "--combine", "--no-color", "-p", policy}, manifests...)...)
+		})
+	}
+	if path, err := exec.LookPath("kubeconform"); err == nil {
+		r.kubeconform = median(runs, nil, func() { quiet(path, append([]string{"-strict", "-summary"}, manifests...)...) })
+	}
+	return r
+}
+
+// generate writes a repository of n apps and returns its input files.
+func generate(repo string, n int) []string {
+	os.RemoveAll(repo)
+	check(os.MkdirAll(filepath.Join(repo, ".git"), 0o755))
+	r := rand.New(rand.NewPCG(7, uint64(n)))
+	var inputs []string
+	for i := range n {
+		dir := filepath.Join(repo, "apps", fmt.Sprintf("app%04d", i))
+		check(os.MkdirAll(dir, 0o755))
+		app := appgen.Random(r, i)
+		if i%25 == 24 { // a few percent trip a guardrail: an unpinned image
+			lines := strings.Split(app, "\n")
+			for j, l := range lines {
+				if strings.HasPrefix(l, "  image: ") {
+					lines[j] = fmt.Sprintf("  image: registry.example.com/t/app-%d:latest", i)
+				}
+			}
+			app = strings.Join(lines, "\n")
+		}
+		name := filepath.Join(dir, "kiln.yaml")
+		check(os.WriteFile(name, []byte(app), 0o644))
+		inputs = append(inputs, name)
+		if i%3 == 0 {
+			test := filepath.Join(dir, "kiln_test.yaml")
+			check(os.WriteFile(test, []byte("tests:\n  - it: has one Deployment\n    env: prod\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: Deployment\n"), 0o644))
+			if !strings.Contains(app, "environments:") {
+				check(os.WriteFile(test, []byte("tests:\n  - it: has one Deployment\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: Deployment\n"), 0o644))
+			}
+			inputs = append(inputs, test)
+		}
+	}
+	return inputs
+}
+
+// conftestPolicy runs kiln's own rules under conftest, through a package
+// main wrapper that gives each rule a whole file, as kiln does.
+func conftestPolicy(tmp string) string {
+	dir := filepath.Join(tmp, "conftest-policy")
+	os.MkdirAll(dir, 0o755)
+	files, _ := filepath.Glob("policies/*.rego")
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.rego") {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "wrapper.rego"), []byte(`package main
+
+import rego.v1
+
+paths := {e.path | some e in input}
+
+deny contains sprintf("%s: %s: %v", [path, name, r]) if {
+	some path in paths
+	objs := [e.contents | some e in input; e.path == path; is_object(e.contents)]
+	some name
+	r := data.kiln.rules[name].deny[_] with input as {"objects": objs, "environment": "default"}
+		with data.kiln.context as {"environment": "default", "production": false}
+}
+`), 0o644)
+	return dir
+}
+
+func buildNoop(tmp string) string {
+	dir := filepath.Join(tmp, "noop")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module noop\n\ngo 1.26\n"), 0o644)
+	bin := filepath.Join(tmp, "noop-bin")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building the no-op binary: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	return bin
+}
+
+// median runs prepare (untimed) and f runs times and returns f's median.
+func median(runs int, prepare, f func()) time.Duration {
+	var ds []time.Duration
+	for range runs {
+		if prepare != nil {
+			prepare()
+		}
+		start := time.Now()
+		f()
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
+// quiet runs a command for its time; exit status 1 (findings) is expected.
+func quiet(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "kiln-bench: %s: %v\n", name, err)
+	}
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	check(cmd.Run())
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000)
+}
+
+func ratio(a, b time.Duration) string {
+	if a == 0 || b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", float64(a)/float64(b))
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kiln-bench:", err)
+		os.Exit(1)
+	}
+}
