@@ -54,7 +54,8 @@ schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes s
 	$(GO) test ./compiler/schema -run TestJSONSchemaUpToDate -update
 	$(GO) run ./schemas/kube/gen
 
-bench: ## Benchmarks, kiln's start-up beside a hello-world Go binary's, and kiln lint beside conftest on 1000 apps.
+bench: ## Benchmarks; kiln check cold/warm over 1, 100 and 1000 apps beside its floors and conftest; start-up; lint.
 	$(GO) test ./compiler/... -run '^$$' -bench . -benchmem
+	$(GO) run ./cmd/kiln-bench -n 1,100,1000 -runs 3
 	./scripts/bench-startup.sh
 	./scripts/bench-lint.sh

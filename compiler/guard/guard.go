@@ -81,8 +81,8 @@ type Dir struct {
 type Bundle struct {
 	rules    map[string]Rule // by package name under kiln.rules, or "main.deny" ...
 	files    map[string]*source.File
-	builtin  map[string]bool // files shipped with kiln
-	known    map[string]bool // every rule id declared, disabled or not
+	builtin  map[string]bool  // files shipped with kiln
+	known    map[string]bool  // every rule id declared, disabled or not
 	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
 	conftest *rego.PreparedEvalQuery // nil without a package main
