@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -24,6 +25,9 @@ type Target struct {
 	// Dockerfile is a hand-written Dockerfile beside the app, for
 	// assertions on the dockerfile artifact when spec.build is absent.
 	Dockerfile *source.File
+	// App is Doc already checked, when the caller has it: cases without
+	// settings then skip the schema check.
+	App *app.App
 }
 
 // Options control Run.
@@ -112,14 +116,30 @@ func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
 	}
 	doc := withSettings(t.Doc, c.Set)
 	out := &outputs{docs: map[string][]any{}}
-	a, ds := check.Check(doc, t.Schema)
+	a, ds := t.App, diag.List(nil)
+	if a == nil || len(c.Set) > 0 {
+		a, ds = check.Check(doc, t.Schema)
+	}
 	if ds.HasErrors() {
 		out.errors = errorsOf(ds)
 		out.failed = out.errors
 		return out, nil
 	}
 	opts := t.Build
-	opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: a.Spec.SLA != nil, Helm: true}
+	// Build what the case's assertions look at; the SLO rules are part of
+	// the manifests whenever the app has an SLA, so that a case sees the
+	// same documents whatever it asserts.
+	opts.Emit = build.Artifacts{K8s: true, SLO: a.Spec.SLA != nil}
+	for _, as := range c.Asserts {
+		switch as.Artifact {
+		case "dockerfile":
+			opts.Emit.Dockerfile = true
+		case "helm":
+			opts.Emit.Helm = true
+		case "catalog":
+			opts.Emit.Catalog = true
+		}
+	}
 	res, ds := build.Build(doc, a, opts)
 	for _, d := range ds {
 		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && !strings.Contains(d.Code, "/") {

@@ -158,10 +158,10 @@ func (c *Cache) write(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// No fsync: a file torn by a crash fails its checksum on read and is
+	// a miss, so durability is not needed for correctness, and a sync per
+	// entry would cost more than most computations it saves.
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

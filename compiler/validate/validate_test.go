@@ -1,7 +1,10 @@
 package validate
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -61,5 +64,22 @@ func TestServerRules(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in %s", want, got)
 		}
+	}
+}
+
+// asJSON must give what an encode and a UseNumber decode give.
+func TestAsJSONMatchesEncodingJSON(t *testing.T) {
+	v := map[string]any{"a": int64(3), "b": 2.5, "c": []any{int64(1), "x", true, nil, 1e21, 0.000001, 1e-9, -3.25}, "d": map[string]any{"e": int32(7)}, "f": struct{ X int }{4}}
+	got, err := asJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(v)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var want any
+	dec.Decode(&want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %#v\nwant %#v", got, want)
 	}
 }

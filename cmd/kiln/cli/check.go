@@ -442,7 +442,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	r.Diags = toWire(all.Sort())
 	for _, t := range tests {
 		tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue")}
-		runTestFile(&tf, s, opts, apptest.Options{})
+		runTestFileOf(&tf, s, opts, apptest.Options{}, &c)
 		if tf.diags != nil {
 			r.Diags = append(r.Diags, toWire(tf.diags)...)
 			r.BadInput = true

@@ -251,6 +251,11 @@ func testsBeside(dir string) []string {
 
 // runTestFile parses one test file, loads its app and runs its cases.
 func runTestFile(t *testFile, s *schema.Schema, opts build.Options, o apptest.Options) {
+	runTestFileOf(t, s, opts, o, nil)
+}
+
+// runTestFileOf is runTestFile for an app already checked, when c is not nil.
+func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.Options, c *checked) {
 	data, err := readFile(t.path)
 	f := source.NewFile(t.path, data)
 	if err != nil {
@@ -263,13 +268,16 @@ func runTestFile(t *testFile, s *schema.Schema, opts build.Options, o apptest.Op
 		return
 	}
 	in, _ := appInput(t.app)
-	c := checkOne(in, s)
+	if c == nil {
+		cc := checkOne(in, s)
+		c = &cc
+	}
 	if c.doc == nil {
 		t.diags = c.diags
 		return
 	}
 	opts.Dockerfile = in.dockerfile
-	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: in.dockerfile}
+	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: in.dockerfile, App: c.app}
 	if t.isCUE {
 		suite, ds := apptest.ParseCUE(f)
 		if ds != nil {
