@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -189,8 +190,7 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 
 func runCheck(env *Env, o *checkOptions, args []string) int {
 	began := time.Now()
-	s, _, ok := start(env, "check", &o.reportOptions, "", nil)
-	if !ok {
+	if !reportFlagsOK(env, "check", &o.reportOptions) {
 		return ExitBadInput
 	}
 	paths, ok := checkPaths(env, args)
@@ -203,9 +203,9 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	}
 	resolveFailOn(&o.reportOptions, g)
 	o.rules = g.reportRules()
-	validator, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln check: --kube-version: %v\n", err)
+	kubeVersion := strings.TrimPrefix(o.kubeVersion, "v")
+	if !slices.Contains(kube.Versions(), kubeVersion) {
+		fmt.Fprintf(env.Stderr, "kiln check: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
 		return ExitBadInput
 	}
 	inputs, err := gather(env, "kiln.yaml", paths)
@@ -214,19 +214,32 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	eng := o.cacheOptions.engine(env)
-	// Every artifact is built only when committed outputs are compared
-	// with it; otherwise the Kubernetes objects are what is checked.
-	opts := build.Options{Validator: validator}
-	if g.cfg.Outputs.Value != "" {
-		opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
-	}
-	g.apply(&opts)
-	shared := sharedKey(g, validator.Version())
+	// The schema and the Kubernetes validator are loaded when an app is
+	// not in the cache, so that a warm run pays for neither.
+	prepare := sync.OnceValues(func() (prepared, error) {
+		s, err := schema.Load()
+		if err != nil {
+			return prepared{}, err
+		}
+		validator, err := validate.For(kubeVersion)
+		if err != nil {
+			return prepared{}, err
+		}
+		// Every artifact is built only when committed outputs are
+		// compared with it; otherwise the objects are what is checked.
+		opts := build.Options{Validator: validator}
+		if g.cfg.Outputs.Value != "" {
+			opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+		}
+		g.apply(&opts)
+		return prepared{schema: s, opts: opts}, nil
+	})
+	shared := sharedKey(g, kubeVersion)
 	prog := newProgress(env, o.progress, len(inputs))
 	results := make([]checked1, len(inputs))
 	var hits atomic.Int64
 	forEach(len(inputs), o.jobs, func(i int) {
-		r, hit, err := checkApp(eng, shared, inputs[i], s, opts, g)
+		r, hit, err := checkApp(eng, shared, inputs[i], prepare, g)
 		if err != nil {
 			r = checked1{File: report.File{Name: inputs[i].file.Name}, BadInput: true,
 				Diags: toWire(diag.List{{Pos: inputs[i].file.Pos(0), End: inputs[i].file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
@@ -358,7 +371,13 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 }
 
 // checkApp checks one app through the cache.
-func checkApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, g *guardrails) (checked1, bool, error) {
+// prepared is what computing a check needs beyond the app.
+type prepared struct {
+	schema *schema.Schema
+	opts   build.Options
+}
+
+func checkApp(eng *engine.Engine, shared []byte, in input, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
 	k := eng.Key("check", 1)
 	k.Add("shared", shared)
 	k.Add("app "+in.file.Name, in.file.Content)
@@ -383,7 +402,11 @@ func checkApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 		k.AddString("day", time.Now().UTC().Format(time.DateOnly)) // waivers expire by the day
 	}
 	run := func() ([]byte, error) {
-		r := computeCheck(in, s, opts, g, tests, committed)
+		p, err := prepare()
+		if err != nil {
+			return nil, err
+		}
+		r := computeCheck(in, p.schema, p.opts, g, tests, committed)
 		return json.Marshal(r)
 	}
 	valid := func(b []byte) bool {

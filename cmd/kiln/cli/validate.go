@@ -120,12 +120,7 @@ func forEach(n, jobs int, f func(i int)) {
 // --format and --fail-on, loads the app schema and gathers the inputs. When
 // it returns false it has said why on stderr.
 func start(env *Env, cmd string, r *reportOptions, stdinFilename string, args []string) (*schema.Schema, []input, bool) {
-	if !slices.Contains(report.Formats, r.format) {
-		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: %s)\n", cmd, r.format, strings.Join(report.Formats, ", "))
-		return nil, nil, false
-	}
-	if _, ok := diag.ParseSeverity(r.failOn); !ok && r.failOn != "" {
-		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info)\n", cmd, r.failOn)
+	if !reportFlagsOK(env, cmd, r) {
 		return nil, nil, false
 	}
 	s, err := schema.Load()
@@ -139,6 +134,19 @@ func start(env *Env, cmd string, r *reportOptions, stdinFilename string, args []
 		return nil, nil, false
 	}
 	return s, inputs, true
+}
+
+// reportFlagsOK checks --format and --fail-on, saying what is wrong.
+func reportFlagsOK(env *Env, cmd string, r *reportOptions) bool {
+	if !slices.Contains(report.Formats, r.format) {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: %s)\n", cmd, r.format, strings.Join(report.Formats, ", "))
+		return false
+	}
+	if _, ok := diag.ParseSeverity(r.failOn); !ok && r.failOn != "" {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info)\n", cmd, r.failOn)
+		return false
+	}
+	return true
 }
 
 // reportOptions are the flags every command that reports findings takes.
