@@ -157,10 +157,12 @@ func (e *Engine) store(id cache.ActionID, out []byte) {
 	}
 }
 
-// toolID names this kiln: its module version for a release, otherwise
-// the hash of its executable, remembered in the cache under the
-// executable's path, size and modification time so that each process does
-// not hash tens of megabytes again.
+// toolID names this kiln: its module version for a release; otherwise the
+// Go build ID the linker writes at the start of the executable (a hash of
+// everything the build read, as cmd/go uses it); failing that, the hash of
+// the executable, remembered in the cache under the executable's path,
+// size and modification time so that each process does not hash tens of
+// megabytes again.
 func toolID(c *cache.Cache) string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Path + "@" + bi.Main.Version
@@ -168,6 +170,9 @@ func toolID(c *cache.Cache) string {
 	exe, err := os.Executable()
 	if err != nil {
 		return "unknown"
+	}
+	if id := goBuildID(exe); id != "" {
+		return "buildid:" + id
 	}
 	info, err := os.Stat(exe)
 	if err != nil {
@@ -202,3 +207,27 @@ func toolID(c *cache.Cache) string {
 
 // ErrVerify marks a cacheverify failure.
 var ErrVerify = errors.New("cacheverify")
+
+// goBuildID reads the build ID the Go linker writes near the start of an
+// executable, or returns "" when there is none.
+func goBuildID(exe string) string {
+	f, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	const prefix, suffix = "\xff Go build ID: \"", "\"\n \xff"
+	i := bytes.Index(head, []byte(prefix))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+len(prefix):]
+	j := bytes.Index(rest, []byte(suffix))
+	if j <= 0 || j > 200 {
+		return ""
+	}
+	return string(rest[:j])
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -133,17 +134,24 @@ type checked1 struct {
 }
 
 type wireTest struct {
-	File, Name, Status string
-	Failures           []wireDiag
+	File     string     `json:"f"`
+	Name     string     `json:"n"`
+	Status   string     `json:"s"`
+	Failures []wireDiag `json:"x,omitempty"`
 }
 
 // wireDiag is a diagnostic with its position as file name and offsets;
 // the files are inputs of the key, so the offsets hold when it is read.
 type wireDiag struct {
-	File                                    string `json:"f,omitempty"`
-	Off, End                                int
-	Sev                                     diag.Severity
-	Code, Message, Path, Suggestion, Waived string `json:",omitempty"`
+	File       string        `json:"f,omitempty"`
+	Off        int           `json:"o,omitempty"`
+	End        int           `json:"e,omitempty"`
+	Sev        diag.Severity `json:"s,omitempty"`
+	Code       string        `json:"c,omitempty"`
+	Message    string        `json:"m,omitempty"`
+	Path       string        `json:"p,omitempty"`
+	Suggestion string        `json:"g,omitempty"`
+	Waived     string        `json:"w,omitempty"`
 }
 
 func toWire(ds diag.List) []wireDiag {
@@ -208,7 +216,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln check: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
 		return ExitBadInput
 	}
-	inputs, err := gather(env, "kiln.yaml", paths)
+	inputs, tests, err := checkInputs(paths)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
 		return ExitBadInput
@@ -239,7 +247,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	results := make([]checked1, len(inputs))
 	var hits atomic.Int64
 	forEach(len(inputs), o.jobs, func(i int) {
-		r, hit, err := checkApp(eng, shared, inputs[i], prepare, g)
+		r, hit, err := checkApp(eng, shared, inputs[i], tests[filepath.Dir(inputs[i].file.Name)], prepare, g)
 		if err != nil {
 			r = checked1{File: report.File{Name: inputs[i].file.Name}, BadInput: true,
 				Diags: toWire(diag.List{{Pos: inputs[i].file.Pos(0), End: inputs[i].file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
@@ -377,7 +385,7 @@ type prepared struct {
 	opts   build.Options
 }
 
-func checkApp(eng *engine.Engine, shared []byte, in input, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
+func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
 	k := eng.Key("check", 1)
 	k.Add("shared", shared)
 	k.Add("app "+in.file.Name, in.file.Content)
@@ -387,7 +395,6 @@ func checkApp(eng *engine.Engine, shared []byte, in input, prepare func() (prepa
 	if in.dockerfile != nil {
 		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
 	}
-	tests := testsBeside(filepath.Dir(in.file.Name))
 	for _, t := range tests {
 		b, _ := os.ReadFile(t)
 		k.Add("test "+t, b)
@@ -409,12 +416,13 @@ func checkApp(eng *engine.Engine, shared []byte, in input, prepare func() (prepa
 		r := computeCheck(in, p.schema, p.opts, g, tests, committed)
 		return json.Marshal(r)
 	}
+	// valid decodes a stored result once, keeping it for the caller.
+	var stored checked1
 	valid := func(b []byte) bool {
-		var r checked1
-		if json.Unmarshal(b, &r) != nil {
+		if json.Unmarshal(b, &stored) != nil {
 			return false
 		}
-		for name, sum := range r.Deps {
+		for name, sum := range stored.Deps {
 			data, err := os.ReadFile(name)
 			if err != nil || fmt.Sprintf("%x", sha256sum(data)) != sum {
 				return false
@@ -425,6 +433,9 @@ func checkApp(eng *engine.Engine, shared []byte, in input, prepare func() (prepa
 	b, hit, err := eng.Do(k.Sum(), run, valid)
 	if err != nil {
 		return checked1{}, false, err
+	}
+	if hit {
+		return stored, true, nil
 	}
 	var r checked1
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -621,4 +632,69 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
 	}
 	return ds
+}
+
+// checkInputs finds the app definitions under paths in one walk, reading
+// each with the Dockerfile beside it, and notes the test files of each
+// directory on the way, so that a warm run touches every directory once.
+func checkInputs(paths []string) ([]input, map[string][]string, error) {
+	var inputs []input
+	tests := map[string][]string{}
+	seen := map[string]bool{}
+	add := func(p, root string, dockerfile bool) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		data, err := readFile(p)
+		in := input{file: source.NewFile(p, data), root: root, readErr: err}
+		if dockerfile {
+			df := filepath.Join(filepath.Dir(p), "Dockerfile")
+			if b, err := readFile(df); err == nil {
+				in.dockerfile = source.NewFile(df, b)
+			}
+		}
+		inputs = append(inputs, in)
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
+		}
+		root := discover.RepoRoot(p)
+		if !info.IsDir() {
+			add(p, root, fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
+			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
+			continue
+		}
+		found := 0
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if path != p && (d.Name() == ".git" || d.Name() == "vendor" || d.Name() == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			dir := filepath.Dir(path)
+			switch name := d.Name(); {
+			case isTestFile(name):
+				tests[dir] = append(tests[dir], path)
+			case discover.IsDefinition(name):
+				found++
+				add(path, root, fileExists(filepath.Join(dir, "Dockerfile")))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if found == 0 {
+			return nil, nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, strings.Join(discover.Names, ", "))
+		}
+	}
+	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].file.Name < inputs[j].file.Name })
+	return inputs, tests, nil
 }
