@@ -100,16 +100,18 @@ func corrupt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: corrupt DIR")
 	}
-	outputs, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*", "*-d"))
+	// Outputs live in files of their own (-d) or, when small, in their
+	// action entries (-a); damage both kinds.
+	outputs, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "*", "*-[ad]"))
 	if len(outputs) == 0 {
-		ts.Fatalf("no cache outputs in %s", args[0])
+		ts.Fatalf("no cache entries in %s", args[0])
 	}
 	for i, name := range outputs {
 		data, err := os.ReadFile(name)
 		ts.Check(err)
 		switch i % 3 {
 		case 0:
-			data[len(data)/2] ^= 0x40
+			data[len(data)-2] ^= 0x40
 			ts.Check(os.WriteFile(name, data, 0o644))
 		case 1:
 			ts.Check(os.WriteFile(name, data[:len(data)/2], 0o644))

@@ -102,6 +102,11 @@ func (c *Cache) dataName(id OutputID) string {
 	return filepath.Join(c.dir, h[:2], h+"-d")
 }
 
+// inlineMax is the largest output kept in its action entry rather than
+// a file of its own: one file read per hit instead of two, for the small
+// results most computations have.
+const inlineMax = 64 << 10
+
 // Get returns the bytes recorded for id.
 func (c *Cache) Get(id ActionID) ([]byte, error) {
 	name := c.entryName(id)
@@ -109,7 +114,8 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
-	fields := strings.Fields(string(entry))
+	header, inline, hasInline := bytes.Cut(entry, []byte("\n"))
+	fields := strings.Fields(string(header))
 	if len(fields) != 3 || fields[0] != format {
 		return nil, fmt.Errorf("%w: entry %s is not a %s entry", ErrMiss, name, format)
 	}
@@ -122,6 +128,13 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	size, err := strconv.Atoi(fields[2])
 	if err != nil || size < 0 {
 		return nil, fmt.Errorf("%w: entry %s has a malformed size", ErrMiss, name)
+	}
+	if hasInline && len(inline) > 0 {
+		if len(inline) != size || sha256.Sum256(inline) != out {
+			return nil, fmt.Errorf("%w: the output in entry %s does not match its hash", ErrMiss, name)
+		}
+		c.touch(name)
+		return inline, nil
 	}
 	data, err := os.ReadFile(c.dataName(out))
 	if err != nil {
@@ -138,6 +151,10 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 // Put records data as the output of id.
 func (c *Cache) Put(id ActionID, data []byte) error {
 	out := OutputID(sha256.Sum256(data))
+	if len(data) > 0 && len(data) <= inlineMax {
+		entry := fmt.Appendf(nil, "%s %x %d\n", format, out, len(data))
+		return c.write(c.entryName(id), append(entry, data...))
+	}
 	dataName := c.dataName(out)
 	if existing, err := os.ReadFile(dataName); err != nil || !bytes.Equal(existing, data) {
 		if err := c.write(dataName, data); err != nil {

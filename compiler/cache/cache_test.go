@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,11 +33,17 @@ func TestPutGet(t *testing.T) {
 	if err != nil || string(got) != "hello" {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	// Two actions with one output share its bytes.
-	c.Put(id("b"), []byte("hello"))
+	// Two actions with one large output share its bytes; small outputs
+	// live in their entries.
+	big := bytes.Repeat([]byte("x"), inlineMax+1)
+	c.Put(id("b"), big)
+	c.Put(id("c"), big)
 	s, _ := c.Stats()
-	if s.Entries != 2 || s.Outputs != 1 {
+	if s.Entries != 3 || s.Outputs != 1 {
 		t.Errorf("stats %+v", s)
+	}
+	if got, err := c.Get(id("c")); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("large output: %d bytes, %v", len(got), err)
 	}
 }
 
@@ -62,7 +69,7 @@ func TestHashSeparatesInputs(t *testing.T) {
 func TestDamagedEntriesAreMisses(t *testing.T) {
 	for name, damage := range map[string]func(c *Cache, data string){
 		"truncated output": func(c *Cache, data string) { os.WriteFile(c.dataName(outputOf(data)), []byte(data[:3]), 0o644) },
-		"bit flip":         func(c *Cache, data string) { os.WriteFile(c.dataName(outputOf(data)), []byte("hellO world"), 0o644) },
+		"bit flip":         func(c *Cache, data string) { os.WriteFile(c.dataName(outputOf(data)), []byte("hellO"+data[5:]), 0o644) },
 		"output deleted":   func(c *Cache, data string) { os.Remove(c.dataName(outputOf(data))) },
 		"entry garbage":    func(c *Cache, data string) { os.WriteFile(c.entryName(id("k")), []byte("\x00\x01junk"), 0o644) },
 		"entry truncated":  func(c *Cache, data string) { os.WriteFile(c.entryName(id("k")), []byte(format+" abc"), 0o644) },
@@ -72,7 +79,7 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 		},
 	} {
 		c, _ := Open(t.TempDir())
-		const data = "hello world"
+		data := strings.Repeat("hello world ", inlineMax/10) // big enough for a file of its own
 		c.Put(id("k"), []byte(data))
 		damage(c, data)
 		if got, err := c.Get(id("k")); !errors.Is(err, ErrMiss) {
@@ -88,6 +95,23 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 
 func outputOf(data string) OutputID { return OutputID(sumOf([]byte(data))) }
 
+// Small outputs live in their entry; damage there is a miss too.
+func TestDamagedInlineEntriesAreMisses(t *testing.T) {
+	for name, damage := range map[string]func(b []byte) []byte{
+		"bit flip":  func(b []byte) []byte { b[len(b)-2] ^= 1; return b },
+		"truncated": func(b []byte) []byte { return b[:len(b)-3] },
+		"extra":     func(b []byte) []byte { return append(b, 'x') },
+	} {
+		c, _ := Open(t.TempDir())
+		c.Put(id("k"), []byte("small output"))
+		b, _ := os.ReadFile(c.entryName(id("k")))
+		os.WriteFile(c.entryName(id("k")), damage(b), 0o644)
+		if got, err := c.Get(id("k")); !errors.Is(err, ErrMiss) {
+			t.Errorf("%s: got %q, %v; want a miss", name, got, err)
+		}
+	}
+}
+
 func TestTrimByAge(t *testing.T) {
 	c, _ := Open(t.TempDir())
 	now := time.Now()
@@ -96,9 +120,8 @@ func TestTrimByAge(t *testing.T) {
 	c.Put(id("new"), []byte("new"))
 	past := now.Add(-MaxAge - time.Hour)
 	os.Chtimes(c.entryName(id("old")), past, past)
-	os.Chtimes(c.dataName(OutputID(sumOf([]byte("old")))), past, past)
 	n, err := c.Trim(false)
-	if err != nil || n != 2 {
+	if err != nil || n != 1 {
 		t.Fatalf("trimmed %d, %v", n, err)
 	}
 	if _, err := c.Get(id("old")); err == nil {

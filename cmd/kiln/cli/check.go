@@ -205,6 +205,18 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
+	// Reading the apps and parsing the policies overlap: a warm run is
+	// mostly these two.
+	type walked struct {
+		inputs []input
+		tests  map[string][]string
+		err    error
+	}
+	walk := make(chan walked, 1)
+	go func() {
+		inputs, tests, err := checkInputs(paths)
+		walk <- walked{inputs, tests, err}
+	}()
 	g, ds := loadGuardrailsLazily(paths, &o.policyOptions, true)
 	if ds != nil {
 		return couldNotStart(env, &o.reportOptions, ds)
@@ -216,7 +228,8 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln check: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
 		return ExitBadInput
 	}
-	inputs, tests, err := checkInputs(paths)
+	w := <-walk
+	inputs, tests, err := w.inputs, w.tests, w.err
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
 		return ExitBadInput
