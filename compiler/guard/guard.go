@@ -173,35 +173,59 @@ func sandbox() *ast.Capabilities {
 
 // parse reads every policy of d into modules, keyed by the file's name.
 func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag.List {
-	var ds diag.List
+	var names []string
 	err := fs.WalkDir(d.FS, ".", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || path.Ext(p) != ".rego" || strings.HasSuffix(p, "_test.rego") {
-			return err
+		if err == nil && !e.IsDir() && path.Ext(p) == ".rego" && !strings.HasSuffix(p, "_test.rego") {
+			names = append(names, p)
 		}
-		src, err := fs.ReadFile(d.FS, p)
-		if err != nil {
-			return err
-		}
-		name := path.Join(d.Name, p)
-		f := source.NewFile(name, src)
-		b.files[name] = f
-		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			var errs ast.Errors
-			if errors.As(err, &errs) {
-				ds = append(ds, b.astErrors(errs)...)
-				return nil
-			}
-			return err
-		}
-		if builtin {
-			b.builtin[name] = true
-		}
-		modules[name] = m
-		return nil
+		return err
 	})
 	if err != nil {
-		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)})
+		return diag.List{{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)}}
+	}
+	// Parsing is most of the start-up of a run answered from the cache;
+	// the files parse independently, so in parallel.
+	type parsed struct {
+		file *source.File
+		m    *ast.Module
+		err  error
+	}
+	results := make([]parsed, len(names))
+	var wg sync.WaitGroup
+	for i, p := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src, err := fs.ReadFile(d.FS, p)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			name := path.Join(d.Name, p)
+			results[i].file = source.NewFile(name, src)
+			results[i].m, results[i].err = ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		}()
+	}
+	wg.Wait()
+	var ds diag.List
+	for _, r := range results {
+		if r.file != nil {
+			b.files[r.file.Name] = r.file
+		}
+	}
+	for _, r := range results {
+		var errs ast.Errors
+		switch {
+		case errors.As(r.err, &errs):
+			ds = append(ds, b.astErrors(errs)...)
+		case r.err != nil:
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, r.err)})
+		default:
+			if builtin {
+				b.builtin[r.file.Name] = true
+			}
+			modules[r.file.Name] = r.m
+		}
 	}
 	return ds
 }
