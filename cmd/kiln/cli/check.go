@@ -342,15 +342,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	passed, failed := 0, 0
-	for _, t := range tests {
-		switch t.Status {
-		case "passed":
-			passed++
-		case "failed":
-			failed++
-		}
-	}
+	passed, failed := countTests(tests)
 	hits, misses := eng.Stats()
 	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses; %s\n",
 		plural(len(inputs), "app"), plural(artifacts, "artifact"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"),

@@ -149,15 +149,7 @@ func runTest(env *Env, o *testOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln test: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	passed, failed := 0, 0
-	for _, c := range cases {
-		switch c.Status {
-		case "passed":
-			passed++
-		case "failed":
-			failed++
-		}
-	}
+	passed, failed := countTests(cases)
 	fmt.Fprintf(env.Stderr, "kiln: %d passed, %d failed\n", passed, failed)
 	code := ExitClean
 	if failed > 0 {
@@ -460,4 +452,17 @@ func appEnvironments(path string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// countTests counts the passed and failed cases.
+func countTests(cases []report.TestCase) (passed, failed int) {
+	for _, c := range cases {
+		switch c.Status {
+		case "passed":
+			passed++
+		case "failed":
+			failed++
+		}
+	}
+	return passed, failed
 }
