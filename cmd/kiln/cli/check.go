@@ -83,7 +83,9 @@ Examples:
 			o.reportOptions.register(fs)
 			o.policyOptions.register(fs)
 			o.cacheOptions.register(fs)
-			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to check at once")
+			// Twice the cores: an app answered from the cache waits on
+			// reads more than on the CPU.
+			fs.IntVar(&o.jobs, "j", 2*runtime.GOMAXPROCS(0), "how many apps to check at once")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
 			return o
@@ -674,7 +676,10 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
 			continue
 		}
-		found := 0
+		// One pass notes definitions, tests and Dockerfiles; the
+		// definitions are read after it, knowing which have a Dockerfile.
+		var defs []string
+		dockerfiles := map[string]bool{}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -687,17 +692,22 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 			}
 			dir := filepath.Dir(path)
 			switch name := d.Name(); {
+			case name == "Dockerfile":
+				dockerfiles[dir] = true
 			case isTestFile(name):
 				tests[dir] = append(tests[dir], path)
 			case discover.IsDefinition(name):
-				found++
-				add(path, root, fileExists(filepath.Join(dir, "Dockerfile")))
+				defs = append(defs, path)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, nil, err
 		}
+		for _, d := range defs {
+			add(d, root, dockerfiles[filepath.Dir(d)])
+		}
+		found := len(defs)
 		if found == 0 {
 			return nil, nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, strings.Join(discover.Names, ", "))
 		}
