@@ -203,6 +203,10 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	if !reportFlagsOK(env, "check", &o.reportOptions) {
 		return ExitBadInput
 	}
+	if o.progress != "auto" && o.progress != "always" && o.progress != "never" {
+		fmt.Fprintf(env.Stderr, "kiln check: unknown --progress %q (valid: auto, always, never)\n", o.progress)
+		return ExitBadInput
+	}
 	paths, ok := checkPaths(env, args)
 	if !ok {
 		return ExitBadInput
