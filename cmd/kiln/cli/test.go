@@ -79,7 +79,7 @@ Examples:
 			fs.StringVar(&o.run, "run", "", "run only the cases whose name matches this regular expression")
 			fs.BoolVar(&o.updateSnapshots, "update-snapshots", false, "write the snapshots of matchSnapshot assertions")
 			fs.BoolVar(&o.coverage, "coverage", false, "report which rules, apps and environments the tests cover")
-			fs.Float64Var(&o.minCoverage, "min-coverage", 0, "with --coverage: fail below this percentage of rules covered")
+			fs.Float64Var(&o.minCoverage, "min-coverage", 0, "fail below this percentage of rules covered both ways (implies --coverage)")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			return o
 		},
@@ -155,7 +155,7 @@ func runTest(env *Env, o *testOptions, args []string) int {
 	if failed > 0 {
 		code = ExitFindings
 	}
-	if o.coverage && !coverage(env, o, g, files, apps) {
+	if (o.coverage || o.minCoverage > 0) && !coverage(env, o, g, files, apps) {
 		code = max(code, ExitFindings)
 	}
 	if bad || regoDiags != nil {
