@@ -100,3 +100,53 @@ func (p Pos) RuneCol() int {
 	line, col := p.LineCol()
 	return utf8.RuneCount(p.File.Line(line)[:min(col-1, len(p.File.Line(line)))]) + 1
 }
+
+// LineCol16 returns the 0-based line and 0-based column of offset off,
+// the column counted in UTF-16 code units, as the Language Server Protocol
+// counts it: a character outside the Basic Multilingual Plane (an emoji)
+// is two units, é is one, although both are several bytes.
+func (f *File) LineCol16(off int) (line, col16 int) {
+	line, col := f.LineCol(off)
+	text := f.Content[f.lines[line-1]:]
+	return line - 1, utf16Len(text[:min(col-1, len(text))])
+}
+
+// Offset16 returns the byte offset of a 0-based line and UTF-16 column, as
+// an LSP client sends them; a column past the line's end, or in the middle
+// of a character, is clamped to the end of the line or of the character.
+func (f *File) Offset16(line, col16 int) int {
+	if line < 0 {
+		return 0
+	}
+	if line >= len(f.lines) {
+		return len(f.Content)
+	}
+	start := f.lines[line]
+	text := f.Line(line + 1)
+	off, units := 0, 0
+	for off < len(text) && units < col16 {
+		r, size := utf8.DecodeRune(text[off:])
+		units += utf16RuneLen(r)
+		off += size
+	}
+	return start + off
+}
+
+func utf16Len(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		n += utf16RuneLen(r)
+		b = b[size:]
+	}
+	return n
+}
+
+// utf16RuneLen is how many UTF-16 units encode r; an invalid byte counts
+// as the one replacement character it decodes to.
+func utf16RuneLen(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}

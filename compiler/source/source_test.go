@@ -1,6 +1,10 @@
 package source
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestLineCol(t *testing.T) {
 	f := NewFile("f", []byte("ab\ncdé\r\nx"))
@@ -38,5 +42,41 @@ func TestLineStripsCR(t *testing.T) {
 	}
 	if f.Line(3) != nil {
 		t.Error("Line(3) of a two-line file is not nil")
+	}
+}
+
+// LSP columns count UTF-16 units: non-ASCII text before a finding on the
+// same line must not shift it.
+func TestUTF16Columns(t *testing.T) {
+	f := NewFile("k.yaml", []byte("a: x\nnote: \"é😀\" prot: 1\r\nlast"))
+	off := strings.Index(string(f.Content), "prot")
+	line, col := f.LineCol16(off)
+	// "note: \"" is 7 units, é 1, 😀 2, "\" " 2: prot starts at unit 12.
+	if line != 1 || col != 12 {
+		t.Fatalf("LineCol16 = %d:%d, want 1:12", line, col)
+	}
+	if got := f.Offset16(1, 12); got != off {
+		t.Errorf("Offset16(1, 12) = %d, want %d", got, off)
+	}
+	if got := f.Offset16(1, 9); got != strings.Index(string(f.Content), "😀")+len("😀") {
+		t.Errorf("Offset16 between the emoji's two units lands at %d, want the end of the emoji", got)
+	}
+	if got := f.Offset16(1, 999); got != strings.Index(string(f.Content), "\r") {
+		t.Errorf("a column past the end is not clamped to the line's end: %d", got)
+	}
+	if got := f.Offset16(9, 0); got != len(f.Content) {
+		t.Errorf("a line past the end: %d", got)
+	}
+	for o := range len(f.Content) + 1 {
+		if !utf8.RuneStart(append(f.Content, 0)[o]) {
+			continue
+		}
+		l, c := f.LineCol16(o)
+		if c := f.Content[min(o, len(f.Content)-1)]; c == '\r' || c == '\n' {
+			continue // a line's end: Offset16 stops before it
+		}
+		if back := f.Offset16(l, c); back != o {
+			t.Errorf("offset %d → %d:%d → %d", o, l, c, back)
+		}
 	}
 }
