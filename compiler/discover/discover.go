@@ -85,6 +85,10 @@ func RepoRoot(path string) string {
 	}
 }
 
+// Skip reports whether a walk from root should pass over the directory at
+// path: version control, vendored code and packages, never the root itself.
+func Skip(root, path, name string) bool { return path != root && skipDirs[name] }
+
 // IsDefinition reports whether a file's name makes it an app definition.
 func IsDefinition(path string) bool { return slices.Contains(Names, filepath.Base(path)) }
 

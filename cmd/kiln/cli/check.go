@@ -689,7 +689,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 				return err
 			}
 			if d.IsDir() {
-				if path != p && (d.Name() == ".git" || d.Name() == "vendor" || d.Name() == "node_modules") {
+				if discover.Skip(p, path, d.Name()) {
 					return filepath.SkipDir
 				}
 				return nil

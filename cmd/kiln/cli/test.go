@@ -205,7 +205,7 @@ func findTests(paths []string) ([]testFile, []string, error) {
 				return err
 			}
 			if d.IsDir() {
-				if path != p && (d.Name() == ".git" || d.Name() == "vendor" || d.Name() == "node_modules") {
+				if discover.Skip(p, path, d.Name()) {
 					return filepath.SkipDir
 				}
 				return nil
