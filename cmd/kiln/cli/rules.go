@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	explaintext "github.com/kilnhq/kiln/compiler/explain"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/policies"
 )
@@ -69,7 +70,7 @@ Examples:
 
 func describeRule(w io.Writer, r guard.Rule) {
 	fmt.Fprintf(w, "RULE:        %s\nSEVERITY:    %s\nTITLE:       %s\nSOURCE:      %s:%d\n\nWHY:\n%s\n\nFIX:\n%s\n",
-		r.ID, r.Severity, r.Title, r.File, r.Line, wrap(r.Description, 76, "    "), wrap(r.Remediation, 76, "    "))
+		r.ID, r.Severity, r.Title, r.File, r.Line, explaintext.Wrap(r.Description, 76, "    "), explaintext.Wrap(r.Remediation, 76, "    "))
 	if r.Builtin {
 		fmt.Fprintf(w, "\nDOCS:        %s#%s\n", RulesDoc, r.ID)
 	}

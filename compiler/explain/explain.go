@@ -1,0 +1,86 @@
+// Package explain renders the documentation of an app definition field, the
+// text `kiln explain FIELD` prints and the language server shows on hover,
+// so that the terminal and the editor say the same thing.
+package explain
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/schema"
+)
+
+// Text returns the documentation of the field at a dotted path: type,
+// whether it is required, default, constraints, description, what the
+// field decides in the output, and the fields of a mapping. The error
+// names a field that does not exist.
+func Text(s *schema.Schema, path string) (string, error) {
+	fd, err := s.Explain(path)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "FIELD:       %s\n", fd.Path)
+	fmt.Fprintf(&b, "TYPE:        %s\n", fd.Type)
+	fmt.Fprintf(&b, "REQUIRED:    %s\n", map[bool]string{true: "yes", false: "no"}[fd.Required])
+	if fd.Default != nil {
+		def, _ := json.Marshal(fd.Default)
+		fmt.Fprintf(&b, "DEFAULT:     %s\n", def)
+	}
+	for i, c := range fd.Constraints {
+		label := "CONSTRAINTS:"
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(&b, "%-12s %s\n", label, c)
+	}
+	if fd.Description != "" {
+		fmt.Fprintf(&b, "\nDESCRIPTION:\n%s\n", Wrap(fd.Description, 76, "    "))
+	}
+	if extra, ok := Decides(fd.Path); ok {
+		fmt.Fprintf(&b, "\n%s\n", extra)
+	}
+	if len(fd.Fields) > 0 {
+		b.WriteString("\nFIELDS:\n")
+		for _, c := range fd.Fields {
+			req := ""
+			if c.Required {
+				req = " (required)"
+			}
+			fmt.Fprintf(&b, "    %s <%s>%s\n%s\n\n", c.Name, c.Type, req, Wrap(c.Summary, 72, "        "))
+		}
+	}
+	return b.String(), nil
+}
+
+// Decides returns, for a field that decides derived output in general
+// (not for one app), the table of what it decides.
+func Decides(path string) (string, bool) {
+	switch path {
+	case "spec.sla.availability":
+		return "WHAT IT DECIDES (docs/sla.md):\n" + compile.TierTable(), true
+	}
+	return "", false
+}
+
+// Wrap breaks s into lines of at most width characters, each indented.
+func Wrap(s string, width int, indent string) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, indent+line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, indent+line)
+	}
+	return strings.Join(lines, "\n")
+}
