@@ -1,0 +1,161 @@
+// Package fix turns diagnostics into edits of the definition the user
+// wrote: a misspelled field corrected to the suggestion, scaling.min raised
+// to what the SLA needs, resources written out, an image tag or a waiver
+// left for the user to complete.
+//
+// One implementation serves the editor's code actions, `kiln fix` and the
+// kiln-fix pre-commit hook. A fix is a list of byte-range edits of the
+// source text, so comments, key order and formatting outside the edited
+// span stay as they were. A fix is offered only when the text it replaces
+// is the literal it expects (a key or value computed by CUE or Jsonnet is
+// left alone), and an insertion only into YAML or JSON.
+package fix
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
+)
+
+// An Edit replaces the bytes [Start, End) of the definition with New.
+type Edit struct {
+	Start, End int
+	New        string
+}
+
+// A Fix resolves one diagnostic.
+type Fix struct {
+	Title string
+	Code  string // the code of the diagnostic it resolves
+	Edits []Edit // of the definition's file, not overlapping
+	// Complete is false when the fix leaves a value for the user to write
+	// (an image's version, a waiver's reason), written so that the schema
+	// refuses it until it is. The editor offers such fixes; kiln fix
+	// applies only complete ones.
+	Complete bool
+}
+
+// Options are what fixes need besides the definition.
+type Options struct {
+	Today time.Time // a waiver skeleton expires 30 days after it
+	// Defaults are the schema's defaults of the fields a fix writes out,
+	// by path (spec.resources.cpu → "100m").
+	Defaults map[string]string
+	// Rules are the guardrails' ids; a finding of one may be waived.
+	Rules func(id string) bool
+}
+
+// For returns the fixes of diagnostic d of doc, most specific first.
+func For(doc *load.Doc, d diag.Diagnostic, o Options) []Fix {
+	if doc == nil || d.Pos.File != doc.File {
+		return nil
+	}
+	var out []Fix
+	add := func(f Fix, ok bool) {
+		if ok {
+			f.Code = d.Code
+			out = append(out, f)
+		}
+	}
+	switch d.Code {
+	case "schema/unknown-field", "schema/enum", "schema/type":
+		add(suggestion(doc, d))
+	case "replicas-meet-sla":
+		add(raiseMin(doc, d))
+	case "resources-set":
+		add(writeResources(doc, o))
+	case "image-pinned":
+		add(pinImage(doc, d))
+	}
+	if o.Rules != nil && o.Rules(d.Code) && d.Waived == "" {
+		add(waive(doc, d, o))
+	}
+	return out
+}
+
+// Apply returns content with edits applied. Edits must not overlap.
+func Apply(content []byte, edits []Edit) ([]byte, error) {
+	edits = slices.Clone(edits)
+	slices.SortFunc(edits, func(a, b Edit) int { return a.Start - b.Start })
+	var out bytes.Buffer
+	at := 0
+	for _, e := range edits {
+		if e.Start < at || e.End < e.Start || e.End > len(content) {
+			return nil, fmt.Errorf("edits overlap or leave the file at byte %d", e.Start)
+		}
+		out.Write(content[at:e.Start])
+		out.WriteString(e.New)
+		at = e.End
+	}
+	out.Write(content[at:])
+	return out.Bytes(), nil
+}
+
+// Overlaps reports whether any edit of a overlaps any edit of b.
+func Overlaps(a, b []Edit) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Start < y.End && y.Start < x.End || x.Start == y.Start {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// suggestion replaces a misspelled key, an enum value or a wrongly typed
+// value with what the check suggested.
+func suggestion(doc *load.Doc, d diag.Diagnostic) (Fix, bool) {
+	if d.Suggestion == "" {
+		return Fix{}, false
+	}
+	src := doc.File.Content
+	start, end := d.Pos.Offset, d.End.Offset
+	if d.Code == "schema/unknown-field" {
+		key := string(src[start:end])
+		name := lastElem(d.Path)
+		repl := d.Suggestion
+		switch key {
+		case name:
+		case `"` + name + `"`:
+			repl = `"` + repl + `"`
+		default:
+			return Fix{}, false
+		}
+		return Fix{Title: fmt.Sprintf("Change %q to %q", name, d.Suggestion), Complete: true,
+			Edits: []Edit{{start, end, repl}}}, true
+	}
+	n := doc.Lookup(pathOf(d.Path))
+	if n == nil || !literal(doc, n) {
+		return Fix{}, false
+	}
+	repl := d.Suggestion
+	if doc.Format == load.JSON && d.Code == "schema/enum" {
+		repl = fmt.Sprintf("%q", repl)
+	}
+	return Fix{Title: fmt.Sprintf("Change %s to %s", string(src[n.Pos.Offset:n.End.Offset]), repl), Complete: true,
+		Edits: []Edit{{n.Pos.Offset, n.End.Offset, repl}}}, true
+}
+
+// literal reports whether a scalar node's text is the value itself, as in
+// YAML and JSON, rather than an expression that computes it.
+func literal(doc *load.Doc, n *load.Node) bool {
+	if n.Kind == load.Map || n.Kind == load.List {
+		return false
+	}
+	text := strings.Trim(string(doc.File.Content[n.Pos.Offset:n.End.Offset]), `"'`)
+	return text == strings.Trim(n.String(), `"`) || fmt.Sprint(n.Scalar) == text
+}
+
+func lastElem(path string) string {
+	p := pathOf(path)
+	if len(p) == 0 {
+		return ""
+	}
+	return p[len(p)-1]
+}
