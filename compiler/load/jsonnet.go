@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -35,7 +34,7 @@ func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 	}
 	vm := jsonnet.MakeVM()
 	vm.MaxStack = opts.JsonnetMaxStack
-	imp := &confinedImporter{root: opts.Root}
+	imp := &confinedImporter{root: opts.Root, read: opts.ReadFile}
 	vm.Importer(imp)
 
 	type result struct {
@@ -193,6 +192,7 @@ func jsonnetError(f *source.File, err error) diag.Diagnostic {
 // definition cannot read files outside the repository.
 type confinedImporter struct {
 	root  string
+	read  func(name string) ([]byte, error)
 	cache map[string]jsonnet.Contents
 }
 
@@ -207,9 +207,12 @@ func (imp *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.
 	if err := imp.inside(path); err != nil {
 		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := imp.read(path)
 	if err != nil {
-		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), errors.Unwrap(err))
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), err)
 	}
 	if imp.cache == nil {
 		imp.cache = map[string]jsonnet.Contents{}

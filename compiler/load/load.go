@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ type Options struct {
 	MaxNodes        int           // 0: DefaultMaxNodes
 	JsonnetTimeout  time.Duration // 0: DefaultJsonnetTimeout
 	JsonnetMaxStack int           // 0: DefaultJsonnetMaxStack
+	// ReadFile reads the files a definition imports; nil reads the disk
+	// (os.ReadFile). A caller that records every file a load read, even
+	// a load that failed, or that layers unsaved editor buffers over the
+	// disk, passes its own.
+	ReadFile func(name string) ([]byte, error)
 }
 
 func (o Options) withDefaults(name string) Options {
@@ -57,6 +63,9 @@ func (o Options) withDefaults(name string) Options {
 	}
 	if o.JsonnetMaxStack == 0 {
 		o.JsonnetMaxStack = DefaultJsonnetMaxStack
+	}
+	if o.ReadFile == nil {
+		o.ReadFile = os.ReadFile
 	}
 	return o
 }

@@ -436,8 +436,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 			return false
 		}
 		for name, sum := range stored.Deps {
-			data, err := os.ReadFile(name)
-			if err != nil || fmt.Sprintf("%x", sha256sum(data)) != sum {
+			if depSum(os.ReadFile(name)) != sum {
 				return false
 			}
 		}
@@ -460,14 +459,22 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 // computeCheck runs every stage on one app.
 func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) checked1 {
 	opts.Dockerfile = in.dockerfile
-	c := checkOne(in, s)
-	r := checked1{File: c.file, Deps: map[string]string{}}
-	if c.doc != nil {
-		for _, imp := range c.doc.Imports {
-			b, _ := os.ReadFile(imp)
-			r.Deps[imp] = fmt.Sprintf("%x", sha256sum(b))
-		}
+	// Every file the load reads is a dependency, also when the load
+	// fails: an error caused by a broken or missing import must not
+	// outlive the import's repair.
+	deps := map[string]string{}
+	var mu sync.Mutex // an abandoned Jsonnet evaluation may still read
+	in.readFile = func(name string) ([]byte, error) {
+		b, err := os.ReadFile(name)
+		mu.Lock()
+		defer mu.Unlock()
+		deps[name] = depSum(b, err)
+		return b, err
 	}
+	c := checkOne(in, s)
+	mu.Lock()
+	r := checked1{File: c.file, Deps: maps.Clone(deps)}
+	mu.Unlock()
 	if c.app == nil {
 		r.Diags, r.BadInput = toWire(c.diags), true
 		return r
@@ -563,6 +570,15 @@ func appName(in input) string {
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// depSum is what a result records of a file it read: the hash of its
+// bytes, or that it could not be read (a missing import is an input too).
+func depSum(b []byte, err error) string {
+	if err != nil {
+		return "unreadable"
+	}
+	return fmt.Sprintf("%x", sha256sum(b))
+}
 
 // repoRootOf returns the directory holding .git above path, or "".
 func repoRootOf(path string) string {

@@ -236,6 +236,8 @@ type input struct {
 	dockerfile *source.File // a Dockerfile beside the definition, if any
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
+	// readFile reads the files the definition imports; nil reads the disk.
+	readFile func(name string) ([]byte, error)
 }
 
 func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
@@ -302,7 +304,7 @@ func checkOne(in input, s *schema.Schema) checked {
 			Message: "cannot read the file: " + msg}}
 		return c
 	}
-	c.doc, c.diags = load.Load(in.file, load.Options{Root: in.root})
+	c.doc, c.diags = load.Load(in.file, load.Options{Root: in.root, ReadFile: in.readFile})
 	if c.doc == nil {
 		return c
 	}
