@@ -19,7 +19,9 @@
 // violation and warn) see one document at a time, exactly as conftest
 // presents it, so a team's existing policies run unchanged.
 //
-// Rules run sandboxed: builtins that reach the network or the host
-// (http.send, net.*, opa.runtime) are removed from the capabilities, so a
-// policy that uses one does not compile, and builtin errors are strict.
+// Rules run sandboxed: builtins that reach the network, the host's files
+// or the environment (Refused: http.send, net.lookup_ip_addr, opa.runtime,
+// json.match_schema and json.verify_schema, whose $ref loads files and
+// URLs) are removed from the capabilities, so a policy that uses one does
+// not compile, and builtin errors are strict.
 package guard

@@ -97,8 +97,18 @@ var Builtin = sync.OnceValues(func() (*Bundle, error) {
 	return b, nil
 })
 
-// hostBuiltins reach the network or the host, which guardrails must not.
-var hostBuiltins = map[string]bool{"http.send": true, "opa.runtime": true, "net.lookup_ip_addr": true}
+// Refused are the builtins guardrails may not call, each with what it
+// would reach: a policy is judged on the documents it is given, and the
+// same policy must give the same verdict on every machine, offline.
+// Everything else OPA offers computes on its arguments alone (net.cidr_*
+// included: they parse and compare addresses, they look nothing up).
+var Refused = map[string]string{
+	"http.send":          "it sends HTTP requests",
+	"net.lookup_ip_addr": "it resolves host names through DNS",
+	"opa.runtime":        "it reads the process's environment variables",
+	"json.match_schema":  "it loads the files and URLs a schema's $ref names",
+	"json.verify_schema": "it loads the files and URLs a schema's $ref names",
+}
 
 // conftestKinds are the rule names conftest evaluates, with the severity
 // conftest gives them.
@@ -161,14 +171,36 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	return b, nil
 }
 
-// sandbox returns OPA's capabilities without the builtins that reach the
-// network or the host, so that a policy using one does not compile.
+// sandbox returns OPA's capabilities without the Refused builtins, so
+// that a policy using one does not compile, and with no host allowed for
+// network access, should a builtin that fetches ever remain. The compiler
+// given them must not enable type checking with METADATA schemas, which
+// would load the schemas' $ref.
 func sandbox() *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
-		return hostBuiltins[b.Name] || strings.HasPrefix(b.Name, "net.lookup")
+		_, refused := Refused[b.Name]
+		return refused || strings.HasPrefix(b.Name, "net.lookup")
 	})
+	caps.AllowNet = []string{}
 	return caps
+}
+
+// refusedCall rewrites OPA's "undefined function" for a Refused builtin
+// into why guardrails cannot call it.
+func refusedCall(msg string) string {
+	name, ok := strings.CutPrefix(msg, "undefined function ")
+	if !ok {
+		return msg
+	}
+	why, ok := Refused[name]
+	if !ok && strings.HasPrefix(name, "net.lookup") {
+		why, ok = "it looks names up on the network", true
+	}
+	if !ok {
+		return msg
+	}
+	return fmt.Sprintf("%s is not available to guardrails: %s; kiln's policies see only the documents they judge and their data", name, why)
 }
 
 // parse reads every policy of d into modules, keyed by the file's name.
@@ -235,8 +267,11 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 func (b *Bundle) astErrors(errs ast.Errors) diag.List {
 	var ds diag.List
 	for _, e := range errs {
-		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error,
-			Code: "policy/" + strings.ReplaceAll(e.Code, "_", "-"), Message: e.Message})
+		code, msg := "policy/"+strings.ReplaceAll(e.Code, "_", "-"), e.Message
+		if refused := refusedCall(msg); refused != msg {
+			code, msg = "policy/sandbox", refused
+		}
+		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error, Code: code, Message: msg})
 	}
 	return ds
 }

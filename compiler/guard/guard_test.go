@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -83,19 +89,134 @@ func userDir(files map[string]string) []Dir {
 	return []Dir{{Name: "policy", FS: fsys}}
 }
 
+// hostCalls use each refused builtin against a loopback server and a file
+// holding a marker, for the sandbox tests.
+func hostCalls(url, file string) map[string]string {
+	return map[string]string{
+		"http.send":          fmt.Sprintf(`http.send({"method": "get", "url": %q})`, url),
+		"net.lookup_ip_addr": `net.lookup_ip_addr("localhost")`,
+		"opa.runtime":        `opa.runtime().env.HOME`,
+		"json.match_schema":  fmt.Sprintf(`json.match_schema({}, {"allOf": [{"$ref": %q}, {"$ref": %q}]})`, "file://"+file, url),
+		"json.verify_schema": fmt.Sprintf(`json.verify_schema({"allOf": [{"$ref": %q}, {"$ref": %q}]})`, "file://"+file, url),
+	}
+}
+
+// sandboxFixture returns a loopback server counting its requests and a
+// file whose content must never appear anywhere.
+func sandboxFixture(t *testing.T) (url, file string, requests *atomic.Int32) {
+	requests = &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		io.WriteString(w, `{"type": "string", "description": "MARKER-FROM-THE-NETWORK"}`)
+	}))
+	t.Cleanup(srv.Close)
+	file = filepath.Join(t.TempDir(), "schema.json")
+	if err := os.WriteFile(file, []byte(`{"type": "string", "description": "MARKER-FROM-A-FILE"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL + "/s.json", file, requests
+}
+
 func TestSandboxRefusesHostAccess(t *testing.T) {
-	for _, src := range []string{
-		"package main\nimport rego.v1\ndeny contains 1 if http.send({\"method\": \"get\", \"url\": \"http://127.0.0.1\"})\n",
-		"package main\nimport rego.v1\ndeny contains 1 if opa.runtime().env.HOME\n",
-		"package main\nimport rego.v1\ndeny contains 1 if net.lookup_ip_addr(\"example.com\")\n",
-	} {
-		_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": src}), NoBuiltin: true})
-		if len(ds) == 0 || !strings.Contains(ds[0].Message, "undefined function") {
-			t.Errorf("a policy reaching the host compiled: %v", ds)
+	url, file, requests := sandboxFixture(t)
+	for name, call := range hostCalls(url, file) {
+		if _, ok := Refused[name]; !ok {
+			t.Errorf("%s is not in Refused", name)
+		}
+		src := "package main\nimport rego.v1\ndeny contains 1 if " + call + "\n"
+		b, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": src}), NoBuiltin: true})
+		if len(ds) == 0 {
+			b.Eval(context.Background(), Input{Objects: []map[string]any{{"kind": "Service"}}})
+			t.Errorf("a policy calling %s compiled", name)
 			continue
 		}
+		if !strings.Contains(ds[0].Message, name+" is not available to guardrails") {
+			t.Errorf("%s: %v", name, ds[0].Message)
+		}
 		if line, _ := ds[0].Pos.LineCol(); ds[0].Pos.File == nil || ds[0].Pos.File.Name != "policy/x.rego" || line != 3 {
-			t.Errorf("error not at policy/x.rego:3: %v", ds[0])
+			t.Errorf("%s: error not at policy/x.rego:3: %v", name, ds[0])
+		}
+		for _, d := range ds {
+			if strings.Contains(d.Message, "MARKER") {
+				t.Errorf("%s: a diagnostic shows what it read: %s", name, d.Message)
+			}
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the policies made %d requests", n)
+	}
+}
+
+// TestSandboxInTests: kiln test runs Rego tests in the same sandbox.
+func TestSandboxInTests(t *testing.T) {
+	url, file, requests := sandboxFixture(t)
+	for name, call := range hostCalls(url, file) {
+		src := "package main\nimport rego.v1\ntest_reach if " + call + "\n"
+		res, ds := RunTests(context.Background(), userDir(map[string]string{"x_test.rego": src}))
+		if len(ds) == 0 {
+			t.Errorf("a test calling %s ran: %+v", name, res)
+			continue
+		}
+		if line, _ := ds[0].Pos.LineCol(); !strings.Contains(ds[0].Message, name+" is not available") || line != 3 {
+			t.Errorf("%s: %d: %s", name, line, ds[0].Message)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the tests made %d requests", n)
+	}
+}
+
+// TestSandboxIgnoresMetadataSchemas: a schema in a METADATA block is not
+// loaded, so its $ref reaches nothing.
+func TestSandboxIgnoresMetadataSchemas(t *testing.T) {
+	url, file, requests := sandboxFixture(t)
+	src := fmt.Sprintf(`package main
+
+import rego.v1
+
+# METADATA
+# schemas:
+#   - input: {"allOf": [{"$ref": %q}, {"$ref": %q}]}
+deny contains input.kind if input.kind == "Service"
+`, url, "file://"+file)
+	b, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": src}), NoBuiltin: true})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	if _, err := b.Eval(context.Background(), Input{Objects: []map[string]any{{"kind": "Service"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ds := RunTests(context.Background(), userDir(map[string]string{"x.rego": src, "x_test.rego": "package main\nimport rego.v1\ntest_x if true\n"})); ds != nil {
+		t.Fatal(ds)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("loading a METADATA schema made %d requests", n)
+	}
+}
+
+// TestEveryBuiltinIsReviewed: the builtins of OPA are listed in
+// testdata/builtins.txt, each either refused or known to compute on its
+// arguments alone. A new OPA version that adds one fails here until it
+// has been looked at and added to the list (or to Refused).
+func TestEveryBuiltinIsReviewed(t *testing.T) {
+	b, err := os.ReadFile("testdata/builtins.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviewed := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			reviewed[l] = true
+		}
+	}
+	for _, bi := range ast.CapabilitiesForThisVersion().Builtins {
+		if !reviewed[bi.Name] {
+			t.Errorf("OPA's builtin %s is not in testdata/builtins.txt: does it read files, the environment or the network? If so, add it to Refused", bi.Name)
+		}
+	}
+	for _, bi := range sandbox().Builtins {
+		if _, refused := Refused[bi.Name]; refused {
+			t.Errorf("%s is still in the sandbox", bi.Name)
 		}
 	}
 }
