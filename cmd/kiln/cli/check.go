@@ -367,19 +367,18 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 
 // sharedKey hashes what every app's check reads besides its own files:
 // the repository's policies, data and configuration, and the Kubernetes
-// version. kiln's built-in rules and schemas are part of kiln's identity.
+// version. Every policy file of the bundle is hashed, kiln's built-in
+// ones too (a few tens of kilobytes): selecting the repository's files by
+// their directory's name would depend on how the directory was spelled
+// ("pol/", ".", "../pol").
 func sharedKey(g *guardrails, kubeVersion string) []byte {
 	h := cache.NewHash("shared", nil)
 	h.AddString("kube", kubeVersion)
 	if g.cfg.File != nil {
 		h.Add("config "+g.cfg.File.Name, g.cfg.File.Content)
 	}
-	for _, d := range g.dirs {
-		for _, name := range g.bundle.Files() {
-			if strings.HasPrefix(name, d.Name+"/") {
-				h.Add("policy "+name, g.bundle.File(name).Content)
-			}
-		}
+	for _, name := range g.bundle.Files() {
+		h.Add("policy "+name, g.bundle.File(name).Content)
 	}
 	for _, name := range g.dataFiles {
 		b, _ := os.ReadFile(name)
