@@ -14,12 +14,14 @@ package engine
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -157,23 +159,58 @@ func (e *Engine) store(id cache.ActionID, out []byte) {
 	}
 }
 
-// toolID names this kiln: its module version for a release; otherwise the
-// Go build ID the linker writes at the start of the executable (a hash of
-// everything the build read, as cmd/go uses it); failing that, the hash of
+// toolID names this kiln: its module version for a release; otherwise
+// (a development build, or a build from a modified or untagged checkout)
+// the Go build ID of the executable, which the go command derives from
+// everything the build read, flags included; failing that, the hash of
 // the executable, remembered in the cache under the executable's path,
 // size and modification time so that each process does not hash tens of
 // megabytes again.
 func toolID(c *cache.Cache) string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Path + "@" + bi.Main.Version
-	}
+	bi, _ := debug.ReadBuildInfo()
 	exe, err := os.Executable()
 	if err != nil {
+		exe = ""
+	}
+	return toolIDOf(bi, exe, c)
+}
+
+func toolIDOf(bi *debug.BuildInfo, exe string, c *cache.Cache) string {
+	if bi != nil && isRelease(bi) {
+		return bi.Main.Path + "@" + bi.Main.Version
+	}
+	if exe == "" {
 		return "unknown"
 	}
 	if id := goBuildID(exe); id != "" {
 		return "buildid:" + id
 	}
+	return exeHash(exe, c)
+}
+
+// pseudoVersion matches the time and commit of a Go pseudo-version
+// (v0.0.0-20240102150405-abcdefabcdef, v1.2.4-0.20240102150405-abcdef...).
+var pseudoVersion = regexp.MustCompile(`(^|[-.])\d{14}-[0-9a-f]{12}(\+|$)`)
+
+// isRelease reports whether the build is of a tagged release of a clean
+// checkout: a version that names exactly one source tree. A version with
+// build metadata (+dirty: modified files), a pseudo-version (a commit
+// that is not tagged) or a modified VCS checkout names many.
+func isRelease(bi *debug.BuildInfo) bool {
+	v := bi.Main.Version
+	if v == "" || v == "(devel)" || !strings.HasPrefix(v, "v") || strings.Contains(v, "+") || pseudoVersion.MatchString(v) {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.modified" && s.Value == "true" {
+			return false
+		}
+	}
+	return true
+}
+
+// exeHash hashes the executable, remembering the result in the cache.
+func exeHash(exe string, c *cache.Cache) string {
 	info, err := os.Stat(exe)
 	if err != nil {
 		return "unknown"
@@ -208,9 +245,16 @@ func toolID(c *cache.Cache) string {
 // ErrVerify marks a cacheverify failure.
 var ErrVerify = errors.New("cacheverify")
 
-// goBuildID reads the build ID the Go linker writes near the start of an
-// executable, or returns "" when there is none.
+// goBuildID reads the Go build ID of an executable, as go tool buildid
+// does, or returns "" when there is none. In an ELF binary the linker
+// stores it in the note section .note.go.buildid (a note named "Go" of
+// type 4); in other formats it is text near the start of the file:
+// \xff Go build ID: "..." \n \xff.
 func goBuildID(exe string) string {
+	if f, err := elf.Open(exe); err == nil {
+		defer f.Close()
+		return elfBuildID(f)
+	}
 	f, err := os.Open(exe)
 	if err != nil {
 		return ""
@@ -230,4 +274,26 @@ func goBuildID(exe string) string {
 		return ""
 	}
 	return string(rest[:j])
+}
+
+// elfBuildID reads the Go build ID note of an ELF file.
+func elfBuildID(f *elf.File) string {
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	note, err := sec.Data()
+	if err != nil || len(note) < 16 {
+		return ""
+	}
+	order := f.ByteOrder
+	namesz, descsz, typ := order.Uint32(note), order.Uint32(note[4:]), order.Uint32(note[8:])
+	const goBuildIDNote = 4
+	nameEnd := 12 + int(namesz)
+	descStart := 12 + (int(namesz)+3)&^3
+	if typ != goBuildIDNote || namesz != 4 || nameEnd > len(note) || string(note[12:nameEnd]) != "Go\x00\x00" ||
+		descStart+int(descsz) > len(note) || descsz == 0 {
+		return ""
+	}
+	return string(note[descStart : descStart+int(descsz)])
 }
