@@ -41,7 +41,9 @@ type Options struct {
 
 // An Engine memoises computations. It is safe for concurrent use.
 type Engine struct {
-	disk     *cache.Cache
+	// disk is read by every worker and cleared by the first whose write
+	// fails, so it is atomic.
+	disk     atomic.Pointer[cache.Cache]
 	mem      *cache.Memory
 	verify   bool
 	trace    io.Writer
@@ -75,10 +77,10 @@ func New(o Options) *Engine {
 		if err != nil {
 			e.degrade(err)
 		} else {
-			e.disk = c
+			e.disk.Store(c)
 		}
 	}
-	e.tool = toolID(e.disk)
+	e.tool = toolID(e.disk.Load())
 	return e
 }
 
@@ -89,7 +91,7 @@ func (e *Engine) degrade(err error) {
 }
 
 // Cache is the disk cache, or nil.
-func (e *Engine) Cache() *cache.Cache { return e.disk }
+func (e *Engine) Cache() *cache.Cache { return e.disk.Load() }
 
 // Stats returns the hits and misses so far.
 func (e *Engine) Stats() (hits, misses int64) { return e.hits.Load(), e.misses.Load() }
@@ -134,10 +136,11 @@ func (e *Engine) lookup(id cache.ActionID) ([]byte, bool) {
 			return b, true
 		}
 	}
-	if e.disk == nil {
+	disk := e.disk.Load()
+	if disk == nil {
 		return nil, false
 	}
-	b, err := e.disk.Get(id)
+	b, err := disk.Get(id)
 	if err != nil {
 		return nil, false
 	}
@@ -151,10 +154,10 @@ func (e *Engine) store(id cache.ActionID, out []byte) {
 	if e.mem != nil {
 		e.mem.Put(id, out)
 	}
-	if e.disk != nil {
-		if err := e.disk.Put(id, out); err != nil {
+	if disk := e.disk.Load(); disk != nil {
+		if err := disk.Put(id, out); err != nil {
 			e.degrade(err)
-			e.disk = nil
+			e.disk.CompareAndSwap(disk, nil)
 		}
 	}
 }

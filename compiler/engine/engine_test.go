@@ -2,9 +2,11 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,5 +79,50 @@ func TestMemoryLayer(t *testing.T) {
 	}
 	if runs != 1 {
 		t.Errorf("ran %d times with a memory layer", runs)
+	}
+}
+
+// A disk cache that stops working in the middle of a run (removed and
+// replaced by a file, full, made read-only) degrades the engine while
+// workers are looking up and storing: with one warning, never a race
+// (go test -race) nor a failed computation.
+func TestCacheFailingMidRunDegradesSafely(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	var mu sync.Mutex
+	var warnings []string
+	e := New(Options{Dir: dir, Warn: func(m string) { mu.Lock(); warnings = append(warnings, m); mu.Unlock() }})
+	if e.Cache() == nil {
+		t.Fatal("the cache did not open")
+	}
+	// Unwritable from now on, even for root.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				k := e.Key("s", 1)
+				k.AddString("i", fmt.Sprint(g, i))
+				want := fmt.Sprint("out ", g, i)
+				out, _, err := e.Do(k.Sum(), func() ([]byte, error) { return []byte(want), nil }, nil)
+				if err != nil || string(out) != want {
+					t.Errorf("got %q, %v", out, err)
+				}
+				_ = e.Cache()
+			}
+		}()
+	}
+	wg.Wait()
+	if e.Cache() != nil {
+		t.Error("the engine still uses a cache that fails")
+	}
+	if len(warnings) != 1 {
+		t.Errorf("warnings: %q", warnings)
 	}
 }

@@ -354,8 +354,8 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 		plural(len(inputs), "app"), plural(artifacts, "artifact"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"),
 		plural(all.Count(diag.Info), "note"), passed, failed, hits, misses, time.Since(began).Round(time.Millisecond))
 	fmt.Fprintln(env.Stderr, c.tally.line(g.bundle))
-	if eng.Cache() != nil {
-		eng.Cache().Trim(false)
+	if c := eng.Cache(); c != nil {
+		c.Trim(false)
 	}
 	failOn, _ := diag.ParseSeverity(o.failOn)
 	code := exitCode(c.badInput, all, failOn)
