@@ -37,7 +37,7 @@ func TestPaths(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", path, got, want)
 		}
 	}
-	for _, bad := range []string{"a[", ".a", "a.", "a[x]", `a["b`, "a[-1]"} {
+	for _, bad := range []string{"a[", ".a", "a.", "a[x]", `a["b`, "a[-1]", "a..b", "a.[0]", "x]", "[ name = x ]", "a[name=]", "a[=x]", "a[0]b", `a[""]`, "a b", "a[01]"} {
 		if _, err := parsePath(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
@@ -49,10 +49,13 @@ func TestSettingsKeepTheTestFilesPositions(t *testing.T) {
 	doc, _ := load.Load(app, load.Options{})
 	test := source.NewFile("kiln_test.yaml", []byte("x: 9\n"))
 	val, _ := load.Load(test, load.Options{})
-	out := withSettings(doc, []Setting{
-		{Path: []string{"spec", "port"}, Value: val.Root.Field("x").Value},
-		{Path: []string{"spec", "scaling", "min"}, Value: val.Root.Field("x").Value},
+	out, ds := withSettings(doc, []Setting{
+		setting(t, "spec.port", val.Root.Field("x").Value),
+		setting(t, "spec.scaling.min", val.Root.Field("x").Value),
 	})
+	if ds != nil {
+		t.Fatal(ds)
+	}
 	if got := out.Lookup([]string{"spec", "port"}); got.Pos.File != test || got.Scalar.(interface{ String() string }).String() != "9" {
 		t.Errorf("spec.port = %+v", got)
 	}
@@ -61,6 +64,60 @@ func TestSettingsKeepTheTestFilesPositions(t *testing.T) {
 	}
 	if doc.Lookup([]string{"spec", "port"}).Pos.File != app || doc.Lookup([]string{"spec", "scaling"}) != nil {
 		t.Error("the app's own tree changed")
+	}
+}
+
+func setting(t *testing.T, path string, v *load.Node) Setting {
+	t.Helper()
+	steps, err := parsePath(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return Setting{Path: path, steps: steps, Value: v}
+}
+
+// A setting takes the path syntax of assertions, and one that cannot
+// apply is an error, never silently dropped.
+func TestSettingsPaths(t *testing.T) {
+	app := source.NewFile("kiln.yaml", []byte(`spec:
+  image: a:1
+  metadata: {}
+  waivers:
+    - {rule: image-pinned, reason: old}
+    - {rule: image-digest, reason: old}
+  labels: {}
+`))
+	doc, _ := load.Load(app, load.Options{})
+	test := source.NewFile("kiln_test.yaml", []byte("x: new\n"))
+	val, _ := load.Load(test, load.Options{})
+	x := val.Root.Field("x").Value
+	out, ds := withSettings(doc, []Setting{
+		setting(t, "spec.waivers[rule=image-digest].reason", x),
+		setting(t, "spec.waivers[0].reason", x),
+		setting(t, `spec.labels["app.kubernetes.io/part-of"]`, x),
+		setting(t, "spec.waivers.0.rule", x),
+	})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	for _, path := range [][]string{{"spec", "waivers", "1", "reason"}, {"spec", "waivers", "0", "reason"}, {"spec", "labels", "app.kubernetes.io/part-of"}, {"spec", "waivers", "0", "rule"}} {
+		if got := out.Lookup(path); got == nil || got.Scalar != "new" {
+			t.Errorf("%v = %+v", path, got)
+		}
+	}
+	for path, want := range map[string]string{
+		"spec.waivers[5].reason":         "set spec.waivers[5].reason: spec.waivers has 2 elements, no [5], so the case cannot run",
+		"spec.waivers.x":                 `set spec.waivers.x: spec.waivers is a list, which has no field "x", so the case cannot run`,
+		"spec.image.tag":                 `set spec.image.tag: spec.image is "a:1", which has no fields, so the case cannot run`,
+		"spec.waivers[rule=nope].reason": "set spec.waivers[rule=nope].reason: spec.waivers has no element with rule=nope, so the case cannot run",
+		"spec.labels[0]":                 "set spec.labels[0]: spec.labels is a map, not a list, so the case cannot run",
+	} {
+		s := setting(t, path, x)
+		s.Pos = test.Pos(0)
+		_, ds := withSettings(doc, []Setting{s})
+		if len(ds) != 1 || ds[0].Message != want || ds[0].Pos.File != test || ds[0].Code != "test/set" {
+			t.Errorf("%s: %v", path, ds)
+		}
 	}
 }
 

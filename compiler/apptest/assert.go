@@ -145,11 +145,15 @@ func describeDoc(d any) string {
 }
 
 // checkDoc evaluates a value assertion on one document. cannot is set
-// when the assertion could not run (its path leads nowhere), which not:
-// true must not turn into a pass.
+// when the assertion could not run (its path leads nowhere, the value is
+// of a type the assertion does not apply to), which not: true must not
+// turn into a pass.
 func checkDoc(a *Assert, d any) (msg string, cannot bool) {
 	if a.Type == "isKind" {
-		m, _ := d.(map[string]any)
+		m, ok := d.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("the %s artifact is text, which has no kind, so the assertion cannot run", a.Artifact), true
+		}
 		if m["kind"] != a.Of {
 			return fmt.Sprintf("expected kind %s, got %v", a.Of, m["kind"]), false
 		}
@@ -171,10 +175,38 @@ func checkDoc(a *Assert, d any) (msg string, cannot bool) {
 	if err != nil {
 		return fmt.Sprintf("path %s: %v, so the assertion cannot run", a.Path, err), true
 	}
+	if why := cannotRun(a, v); why != "" {
+		return why + ", so the assertion cannot run", true
+	}
 	return checkValue(a, v), false
 }
 
-// checkValue evaluates an assertion on the value its path leads to.
+// cannotRun says why an assertion does not apply to the value its path
+// leads to, or "": a pattern matches only a string, contains looks in a
+// list, a map or a string (for a string, content is a string too), and
+// lengthEqual counts a list or a map.
+func cannotRun(a *Assert, v any) string {
+	switch a.Type {
+	case "matchRegex", "notMatchRegex":
+		if _, ok := v.(string); !ok {
+			return fmt.Sprintf("%s is %s, not a string a pattern can match", pathOr(a.Path), show(v))
+		}
+	case "contains", "notContains":
+		if _, why := contains(v, a.Value); why != "" {
+			return fmt.Sprintf("%s %s", pathOr(a.Path), why)
+		}
+	case "lengthEqual":
+		switch v.(type) {
+		case []any, map[string]any:
+		default:
+			return fmt.Sprintf("%s is %s, which has no length", pathOr(a.Path), show(v))
+		}
+	}
+	return ""
+}
+
+// checkValue evaluates an assertion on the value its path leads to, once
+// cannotRun has found that it applies.
 func checkValue(a *Assert, v any) string {
 	switch a.Type {
 	case "equal":
@@ -186,10 +218,7 @@ func checkValue(a *Assert, v any) string {
 			return fmt.Sprintf("%s is %s, and the case says it must not be", a.Path, show(v))
 		}
 	case "matchRegex", "notMatchRegex":
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Sprintf("%s is %s, not a string a pattern can match", pathOr(a.Path), show(v))
-		}
+		s, _ := v.(string)
 		if a.Pattern.MatchString(s) != (a.Type == "matchRegex") {
 			verb := "does not match"
 			if a.Type == "notMatchRegex" {
@@ -198,10 +227,7 @@ func checkValue(a *Assert, v any) string {
 			return fmt.Sprintf("%s %s %q: %s", pathOr(a.Path), verb, a.Pattern, show(s))
 		}
 	case "contains", "notContains":
-		has, why := contains(v, a.Value)
-		if why != "" {
-			return fmt.Sprintf("%s %s", pathOr(a.Path), why)
-		}
+		has, _ := contains(v, a.Value)
 		if has != (a.Type == "contains") {
 			verb := "does not contain"
 			if a.Type == "notContains" {
@@ -214,15 +240,12 @@ func checkValue(a *Assert, v any) string {
 			return fmt.Sprintf("%s does not include %s; it is:\n%s", pathOr(a.Path), show(a.Value), show(v))
 		}
 	case "lengthEqual":
-		n := -1
+		n := 0
 		switch v := v.(type) {
 		case []any:
 			n = len(v)
 		case map[string]any:
 			n = len(v)
-		}
-		if n < 0 {
-			return fmt.Sprintf("%s is %s, which has no length", a.Path, show(v))
 		}
 		if n != a.Count {
 			return fmt.Sprintf("%s has %d elements, expected %d", a.Path, n, a.Count)
@@ -257,6 +280,9 @@ func contains(v, want any) (bool, string) {
 		}
 		return strings.Contains(v, s), ""
 	case map[string]any:
+		if _, ok := want.(map[string]any); !ok {
+			return false, "is a map; content must be a map of fields too"
+		}
 		return isSubset(v, want), ""
 	}
 	return false, fmt.Sprintf("is %s, which holds nothing", show(v))

@@ -29,8 +29,13 @@ func parsePath(p string) ([]step, error) {
 	for i < len(p) {
 		switch p[i] {
 		case '.':
-			if i == 0 || i == len(p)-1 {
+			switch {
+			case i == 0 || i == len(p)-1:
 				return nil, fmt.Errorf("a path does not start or end with '.'")
+			case p[i+1] == '.':
+				return nil, fmt.Errorf("empty field name between '..'")
+			case p[i+1] == '[':
+				return nil, fmt.Errorf("'.[' has no field name; write a[0], not a.[0]")
 			}
 			i++
 		case '[':
@@ -40,25 +45,38 @@ func parsePath(p string) ([]step, error) {
 				if end < 0 {
 					return nil, fmt.Errorf(`unclosed ["...`)
 				}
-				out = append(out, step{field: p[i+2 : i+end], index: -1})
+				name := p[i+2 : i+end]
+				if name == "" || strings.Contains(name, `"`) {
+					return nil, fmt.Errorf(`["%s"] is not a field name`, name)
+				}
+				out = append(out, step{field: name, index: -1})
 				i += end + 2
-				continue
-			}
-			if end < 0 {
-				return nil, fmt.Errorf("unclosed [")
-			}
-			inner := p[i+1 : i+end]
-			if k, v, ok := strings.Cut(inner, "="); ok && k != "" {
-				out = append(out, step{index: -1, key: k, value: v})
-			} else if n, err := strconv.Atoi(inner); err == nil && n >= 0 {
-				out = append(out, step{index: n})
 			} else {
-				return nil, fmt.Errorf("[%s] is neither an index nor KEY=VALUE", inner)
+				if end < 0 {
+					return nil, fmt.Errorf("unclosed [")
+				}
+				inner := p[i+1 : i+end]
+				if k, v, ok := strings.Cut(inner, "="); ok {
+					if k == "" || v == "" || strings.ContainsAny(inner, " \t\"[") {
+						return nil, fmt.Errorf("[%s] is not KEY=VALUE (no spaces, quotes or empty sides)", inner)
+					}
+					out = append(out, step{index: -1, key: k, value: v})
+				} else if n, err := strconv.Atoi(inner); err == nil && n >= 0 && inner == strconv.Itoa(n) {
+					out = append(out, step{index: n})
+				} else {
+					return nil, fmt.Errorf("[%s] is neither an index nor KEY=VALUE", inner)
+				}
+				i += end + 1
 			}
-			i += end + 1
+			if i < len(p) && p[i] != '.' && p[i] != '[' {
+				return nil, fmt.Errorf("']' is followed by %q; write a[0].b or a[0][1]", p[i])
+			}
 		default:
 			j := i
 			for j < len(p) && p[j] != '.' && p[j] != '[' {
+				if strings.IndexByte("]\" \t", p[j]) >= 0 {
+					return nil, fmt.Errorf("%q in a field name; write [\"...\"] for a name that holds punctuation", p[j])
+				}
 				j++
 			}
 			out = append(out, step{field: p[i:j], index: -1})

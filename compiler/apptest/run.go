@@ -41,9 +41,7 @@ type CaseResult struct {
 	Case     *Case
 	Skipped  bool      // --run did not select it
 	Failures diag.List // at the assertions that failed, in the test file
-	// Fired are the rules that fired on the case's app, and Policy the
-	// rules its policy assertions named, for coverage.
-	Fired  []string
+	// Policy are the rules its policy assertions named, for coverage.
 	Policy []PolicyCheck
 }
 
@@ -87,34 +85,104 @@ type outputs struct {
 
 func runCase(c *Case, t Target, snaps *snapshots) CaseResult {
 	r := CaseResult{Case: c}
+	expectsFailure := false
 	for _, a := range c.Asserts {
-		if a.Type == "policy" {
+		switch a.Type {
+		case "policy":
 			r.Policy = append(r.Policy, PolicyCheck{Rule: a.Rule, Fires: !a.Not})
+		case "failedBuild":
+			expectsFailure = true
 		}
 	}
-	out, err := buildCase(c, t)
-	if err != nil {
-		r.Failures = append(r.Failures, *err)
+	out, ds := buildCase(c, t)
+	if ds != nil {
+		r.Failures = ds
 		return r
 	}
-	r.Fired = out.fired
+	if out.errors != nil && !expectsFailure {
+		// Nothing can be asserted of an app that does not build: say why
+		// once, at the setting that broke it when a setting did, rather
+		// than at every assertion.
+		r.Failures = buildErrors(c, out.errors)
+		return r
+	}
 	for i := range c.Asserts {
 		a := &c.Asserts[i]
-		if msg := check1(a, out, snaps, c.Name, i); msg != "" {
+		msg := ""
+		if a.Type == "policy" {
+			msg = unknownRule(a.Rule, t)
+		}
+		if msg == "" {
+			msg = check1(a, out, snaps, c.Name, i)
+		}
+		if msg != "" {
 			r.Failures = append(r.Failures, diag.Diagnostic{Pos: a.Pos, End: a.End, Severity: diag.Error, Code: "test/" + a.Type, Message: msg})
 		}
 	}
 	return r
 }
 
-// buildCase builds the app with the case's settings, for its environment.
-// A case that cannot run (an environment the app lacks, a setting of the
-// wrong type) is an error at the case, never a pass.
-func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
-	fail := func(pos, end source.Pos, msg string) *diag.Diagnostic {
-		return &diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Message: msg}
+// buildErrors reports the errors that stopped a case's build: each one
+// the test file caused (a set value the schema refuses) at its place in
+// the test file, the others once at the case.
+func buildErrors(c *Case, errs diag.List) diag.List {
+	var out diag.List
+	var other []string
+	file := c.Pos.File
+	for _, d := range errs {
+		if file != nil && d.Pos.File == file {
+			out = append(out, diag.Diagnostic{Pos: d.Pos, End: d.End, Severity: diag.Error, Code: "test/set",
+				Message: fmt.Sprintf("the case's set makes the app invalid: %s [%s]", d.Message, d.Code)})
+			continue
+		}
+		other = append(other, fmt.Sprintf("%s [%s]", d.Message, d.Code))
 	}
-	doc := withSettings(t.Doc, c.Set)
+	if len(other) > 0 {
+		msg := "the app does not build, so no assertion can run: " + other[0]
+		if len(other) > 1 {
+			msg = "the app does not build, so no assertion can run:\n" + strings.Join(other, "\n")
+		}
+		out = append(out, diag.Diagnostic{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: msg})
+	}
+	return out
+}
+
+// unknownRule says why a policy assertion's rule cannot be judged: no
+// rule of that id is loaded (a typo would otherwise make not: true pass),
+// or it is disabled and so never fires.
+func unknownRule(id string, t Target) string {
+	b := t.Build.Policy
+	if b == nil {
+		return fmt.Sprintf("no guardrails are loaded, so rule %s cannot fire; the assertion cannot run", id)
+	}
+	var ids []string
+	for _, r := range b.Rules() {
+		if r.ID == id {
+			return ""
+		}
+		ids = append(ids, r.ID)
+	}
+	if b.Known(id) {
+		return fmt.Sprintf("rule %s is disabled in this repository, so it never fires; the assertion cannot run", id)
+	}
+	msg := fmt.Sprintf("no rule %s is loaded", id)
+	if s := closest(id, ids); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	return msg + " (kiln rules lists them), so the assertion cannot run"
+}
+
+// buildCase builds the app with the case's settings, for its environment.
+// A case that cannot run (an environment the app lacks, a setting that
+// does not apply) is an error at the case, never a pass.
+func buildCase(c *Case, t Target) (*outputs, diag.List) {
+	fail := func(pos, end source.Pos, msg string) diag.List {
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Message: msg}}
+	}
+	doc, bad := withSettings(t.Doc, c.Set)
+	if bad != nil {
+		return nil, bad
+	}
 	out := &outputs{docs: map[string][]any{}}
 	a, ds := t.App, diag.List(nil)
 	if a == nil || len(c.Set) > 0 {
@@ -124,6 +192,13 @@ func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
 		out.errors = errorsOf(ds)
 		out.failed = out.errors
 		return out, nil
+	}
+	envs := overlay.Environments(a)
+	switch {
+	case c.Env == "" && len(envs) > 1:
+		return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has environments %s: name the one this case tests with env", strings.Join(envs, ", ")))
+	case c.Env != "" && !slices.Contains(envs, c.Env) && !(c.Env == overlay.Default && len(envs) == 1):
+		return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has no environment %s; it has %s", c.Env, strings.Join(envs, ", ")))
 	}
 	opts := t.Build
 	// Build what the case's assertions look at; the SLO rules are part of
@@ -141,6 +216,9 @@ func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
 		}
 	}
 	res, ds := build.Build(doc, a, opts)
+	// Findings and errors of the other environments are no concern of
+	// this case's policy and failedBuild assertions.
+	ds = slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return !inEnv(d, c.Env, envs) })
 	for _, d := range ds {
 		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && !strings.Contains(d.Code, "/") {
 			out.fired = append(out.fired, d.Code)
@@ -157,14 +235,7 @@ func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
 	}
 	env, ok := pickEnv(res, c.Env)
 	if !ok {
-		var names []string
-		for _, e := range res.Envs {
-			names = append(names, e.Name)
-		}
-		if c.Env == "" {
-			return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has environments %s: name the one this case tests with env", strings.Join(names, ", ")))
-		}
-		return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has no environment %s; it has %s", c.Env, strings.Join(names, ", ")))
+		return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has no environment %s", c.Env))
 	}
 	for _, o := range env.Objects {
 		out.docs["manifests"] = append(out.docs["manifests"], o.Content)
@@ -185,6 +256,40 @@ func buildCase(c *Case, t Target) (*outputs, *diag.Diagnostic) {
 		out.docs["dockerfile"] = []any{string(t.Dockerfile.Content)}
 	}
 	return out, nil
+}
+
+// inEnv reports whether a finding of the build concerns environment env.
+// The build reports a finding that only some environments have once,
+// naming them at the end of the message: " (environment prod)" or
+// " (environments prod, staging)"; a finding without them concerns every
+// environment.
+func inEnv(d diag.Diagnostic, env string, envs []string) bool {
+	if env == "" || len(envs) < 2 {
+		return true
+	}
+	named := findingEnvs(d.Message, envs)
+	return named == nil || slices.Contains(named, env)
+}
+
+// findingEnvs returns the environments a message ends by naming, or nil.
+func findingEnvs(msg string, envs []string) []string {
+	if !strings.HasSuffix(msg, ")") {
+		return nil
+	}
+	for _, lead := range []string{" (environment ", " (environments "} {
+		i := strings.LastIndex(msg, lead)
+		if i < 0 {
+			continue
+		}
+		names := strings.Split(strings.TrimSuffix(msg[i+len(lead):], ")"), ", ")
+		for _, n := range names {
+			if !slices.Contains(envs, n) {
+				return nil
+			}
+		}
+		return names
+	}
+	return nil
 }
 
 func errorsOf(ds diag.List) diag.List {
@@ -219,44 +324,100 @@ func pickEnv(res *build.Result, name string) (build.Env, bool) {
 
 // withSettings returns doc with the case's settings written into a copy of
 // its tree. The new values keep their positions in the test file, so a
-// setting the schema refuses is reported where the test wrote it.
-func withSettings(doc *load.Doc, set []Setting) *load.Doc {
+// setting the schema refuses is reported where the test wrote it. A
+// setting that cannot apply (an index past a list's end, a field of a
+// scalar) is an error at the setting.
+func withSettings(doc *load.Doc, set []Setting) (*load.Doc, diag.List) {
 	if len(set) == 0 {
-		return doc
+		return doc, nil
 	}
 	root := clone(doc.Root)
+	var ds diag.List
 	for _, s := range set {
-		n := root
-		for i, elem := range s.Path {
-			last := i == len(s.Path)-1
-			if n.Kind == load.List {
-				idx, err := strconv.Atoi(elem)
-				if err != nil || idx >= len(n.Items) {
-					break
-				}
-				if last {
-					n.Items[idx] = s.Value
-				} else {
-					n = n.Items[idx]
-				}
-				continue
-			}
-			if n.Kind != load.Map {
-				n.Kind, n.Scalar, n.Items = load.Map, nil, nil
-			}
-			f := n.Field(elem)
-			if f == nil {
-				n.Fields = append(n.Fields, load.Field{Name: elem, KeyPos: s.Pos, KeyEnd: s.End, Value: &load.Node{Kind: load.Map, Pos: s.Pos, End: s.End}})
-				f = &n.Fields[len(n.Fields)-1]
-			}
-			if last {
-				f.Value = s.Value
-			} else {
-				n = f.Value
-			}
+		if why := apply(root, s); why != "" {
+			ds = append(ds, diag.Diagnostic{Pos: s.Pos, End: s.End, Severity: diag.Error, Code: "test/set",
+				Message: fmt.Sprintf("set %s: %s, so the case cannot run", s.Path, why)})
 		}
 	}
-	return &load.Doc{File: doc.File, Format: doc.Format, Root: root}
+	if ds != nil {
+		return nil, ds
+	}
+	return &load.Doc{File: doc.File, Format: doc.Format, Root: root}, nil
+}
+
+// apply writes one setting into the tree at root, creating the maps its
+// path names that do not exist yet, or says why it cannot.
+func apply(root *load.Node, s Setting) string {
+	n := root
+	for i, st := range s.steps {
+		at := describe(s.steps[:i])
+		if st.field != "" && n.Kind == load.List {
+			// spec.env.0.value: a number names a list element, as in
+			// kiln's own field paths.
+			idx, err := strconv.Atoi(st.field)
+			if err != nil || idx < 0 {
+				return fmt.Sprintf("%s is a list, which has no field %q", at, st.field)
+			}
+			st = step{index: idx}
+		}
+		var slot **load.Node
+		switch {
+		case st.field != "":
+			if n.Kind == load.Null {
+				n.Kind, n.Scalar = load.Map, nil
+			}
+			if n.Kind != load.Map {
+				return fmt.Sprintf("%s is %s, which has no fields", at, what(n))
+			}
+			f := n.Field(st.field)
+			if f == nil && i < len(s.steps)-1 && s.steps[i+1].field == "" {
+				return fmt.Sprintf("%s has no field %q to index", at, st.field)
+			}
+			if f == nil {
+				n.Fields = append(n.Fields, load.Field{Name: st.field, KeyPos: s.Pos, KeyEnd: s.End, Value: &load.Node{Kind: load.Null, Pos: s.Pos, End: s.End}})
+				f = &n.Fields[len(n.Fields)-1]
+			}
+			slot = &f.Value
+		case st.key != "":
+			if n.Kind != load.List {
+				return fmt.Sprintf("%s is %s, not a list", at, what(n))
+			}
+			for j, it := range n.Items {
+				if f := it.Field(st.key); it.Kind == load.Map && f != nil && f.Value.Kind != load.Map && f.Value.Kind != load.List && fmt.Sprint(f.Value.Scalar) == st.value {
+					slot = &n.Items[j]
+					break
+				}
+			}
+			if slot == nil {
+				return fmt.Sprintf("%s has no element with %s=%s", at, st.key, st.value)
+			}
+		default:
+			if n.Kind != load.List {
+				return fmt.Sprintf("%s is %s, not a list", at, what(n))
+			}
+			if st.index >= len(n.Items) {
+				return fmt.Sprintf("%s has %d elements, no [%d]", at, len(n.Items), st.index)
+			}
+			slot = &n.Items[st.index]
+		}
+		if i == len(s.steps)-1 {
+			*slot = s.Value
+		} else {
+			n = *slot
+		}
+	}
+	return ""
+}
+
+// what names a node's value for a message.
+func what(n *load.Node) string {
+	switch n.Kind {
+	case load.Map:
+		return "a map"
+	case load.List:
+		return "a list"
+	}
+	return n.String()
 }
 
 func clone(n *load.Node) *load.Node {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
-	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -30,9 +29,10 @@ type Case struct {
 }
 
 // A Setting overrides one app field for a case, as helm-unittest's set
-// does: spec.scaling.min: 5.
+// does: spec.scaling.min: 5. Its path has the syntax of assertion paths.
 type Setting struct {
-	Path     []string
+	Path     string
+	steps    []step
 	Value    *load.Node // positioned in the test file, so a bad value is reported there
 	Pos, End source.Pos
 }
@@ -91,6 +91,11 @@ func Assertions() []string {
 func Parse(f *source.File) (*Suite, diag.List) {
 	doc, ds := load.Load(f, load.Options{Format: load.YAML})
 	if doc == nil {
+		for i := range ds {
+			if ds[i].Code == "load/empty" {
+				ds[i].Message = "the test file is empty; a test file is a map with suite and tests (docs/testing.md)"
+			}
+		}
 		return nil, ds
 	}
 	p := &parser{}
@@ -109,8 +114,20 @@ func Parse(f *source.File) (*Suite, diag.List) {
 				p.fail(fl.Value, "tests is a list of cases, each with it and asserts")
 				continue
 			}
+			names := map[string]source.Pos{}
 			for _, it := range fl.Value.Items {
-				if c, ok := p.testCase(it); ok {
+				c, ok := p.testCase(it)
+				if c.Name != "" {
+					if first, dup := names[c.Name]; dup {
+						at := it.Field("it").Value
+						line, _ := first.LineCol()
+						p.fail(at, fmt.Sprintf("a case named %q is already at line %d; each case needs its own it (snapshots and --run tell cases apart by it)", c.Name, line))
+						ok = false
+					} else {
+						names[c.Name] = it.Field("it").Value.Pos
+					}
+				}
+				if ok {
 					s.Cases = append(s.Cases, c)
 				}
 			}
@@ -164,12 +181,16 @@ func (p *parser) testCase(n *load.Node) (Case, bool) {
 				continue
 			}
 			for _, s := range fl.Value.Fields {
-				path := fieldpath.Parse(s.Name)
-				if len(path) < 2 || (path[0] != "spec" && path[0] != "metadata") {
+				steps, err := parsePath(s.Name)
+				if err != nil {
+					p.failKey(s, fmt.Sprintf("set %s: %v", s.Name, err))
+					continue
+				}
+				if len(steps) < 2 || (steps[0].field != "spec" && steps[0].field != "metadata") {
 					p.failKey(s, fmt.Sprintf("set %s: name an app field under spec or metadata, e.g. spec.scaling.min", s.Name))
 					continue
 				}
-				c.Set = append(c.Set, Setting{Path: path, Value: s.Value, Pos: s.KeyPos, End: s.KeyEnd})
+				c.Set = append(c.Set, Setting{Path: s.Name, steps: steps, Value: s.Value, Pos: s.KeyPos, End: s.KeyEnd})
 			}
 		case "asserts":
 			if fl.Value.Kind != load.List || len(fl.Value.Items) == 0 {
@@ -202,13 +223,18 @@ func (p *parser) assert(n *load.Node) (Assert, bool) {
 	}
 	before := len(p.ds)
 	var body *load.Node
+	unknown := false
+	var selectors []load.Field // kind, name and artifact, which policy and failedBuild do not take
 	for _, fl := range n.Fields {
 		switch fl.Name {
 		case "kind":
 			a.Kind = p.str(fl.Value, "kind")
+			selectors = append(selectors, fl)
 		case "name":
 			a.Name = p.str(fl.Value, "name")
+			selectors = append(selectors, fl)
 		case "artifact":
+			selectors = append(selectors, fl)
 			a.Artifact = p.str(fl.Value, "artifact")
 			if !slices.Contains(Artifacts, a.Artifact) {
 				p.fail(fl.Value, fmt.Sprintf("artifact %s is not one of %s", a.Artifact, strings.Join(Artifacts, ", ")))
@@ -222,6 +248,7 @@ func (p *parser) assert(n *load.Node) (Assert, bool) {
 		default:
 			if _, ok := params[fl.Name]; !ok {
 				p.failKey(fl, fmt.Sprintf("unknown assertion %s (known: %s; and kind, name, artifact, not)", fl.Name, strings.Join(Assertions(), ", ")))
+				unknown = true
 				continue
 			}
 			if a.Type != "" {
@@ -232,8 +259,23 @@ func (p *parser) assert(n *load.Node) (Assert, bool) {
 		}
 	}
 	if a.Type == "" {
-		p.fail(n, fmt.Sprintf("the item names no assertion (one of %s)", strings.Join(Assertions(), ", ")))
+		if !unknown {
+			p.fail(n, fmt.Sprintf("the item names no assertion (one of %s)", strings.Join(Assertions(), ", ")))
+		}
 		return a, false
+	}
+	switch a.Type {
+	case "policy", "failedBuild":
+		// They judge the whole build of the case's environment, not
+		// documents: a selector would be silently ignored.
+		for _, fl := range selectors {
+			p.failKey(fl, fmt.Sprintf("%s judges the whole build of the case's environment; it takes no %s", a.Type, fl.Name))
+		}
+	case "matchSnapshot":
+		if a.Not {
+			p.failKey(n.Fields[slices.IndexFunc(n.Fields, func(f load.Field) bool { return f.Name == "not" })],
+				"not does not apply to matchSnapshot: a snapshot either matches or fails")
+		}
 	}
 	p.params(&a, body)
 	return a, len(p.ds) == before
