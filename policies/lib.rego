@@ -45,6 +45,17 @@ app_finding(path, msg) := {"app_path": path, "msg": msg}
 # dockerfile_finding builds a finding about one Dockerfile instruction.
 dockerfile_finding(instruction, msg) := {"dockerfile_line": instruction.line, "msg": msg}
 
+# bytes is a memory quantity in bytes. Kubernetes takes a number (YAML's
+# memory: 1073741824) or a string with a suffix (1Gi, 512M, 1e9); bytes is
+# undefined for anything else, which the schema judges, so that a rule
+# never fails on a quantity it cannot read.
+bytes(q) := q if is_number(q)
+
+bytes(q) := units.parse_bytes(q) if {
+	is_string(q)
+	regex.match(`^[0-9]+(\.[0-9]+)?([eE][0-9]+|[KMGTPE]i?|k)?$`, q)
+}
+
 # production is true in the environments the repository calls production
 # (prod and production unless .kiln/config.yaml says otherwise).
 production if data.kiln.context.production == true

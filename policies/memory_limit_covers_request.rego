@@ -10,16 +10,9 @@ package kiln.rules.memory_limit_covers_request
 import data.kiln.lib
 import rego.v1
 
-deny contains lib.finding(c.object, concat(".", [c.path, "resources.limits.memory"]), sprintf("container %s limits memory to %s, below its request of %s", [c.container.name, limit, request])) if {
+deny contains lib.finding(c.object, concat(".", [c.path, "resources.limits.memory"]), sprintf("container %s limits memory to %v, below its request of %v", [c.container.name, limit, request])) if {
 	some c in lib.containers
 	limit := c.container.resources.limits.memory
 	request := c.container.resources.requests.memory
-	quantity(limit)
-	quantity(request)
-	units.parse_bytes(limit) < units.parse_bytes(request)
+	lib.bytes(limit) < lib.bytes(request)
 }
-
-# quantity holds for the memory quantities units.parse_bytes reads as
-# Kubernetes does; anything else is the schema's to reject, not this
-# rule's to fail on.
-quantity(q) if regex.match(`^[0-9]+(\.[0-9]+)?([eE][0-9]+|[KMGTPE]i?|k)?$`, q)

@@ -17,10 +17,3 @@ deny contains lib.finding(c.object, sprintf("%s.resources.%s.%s", [c.path, r[0],
 	some r in required
 	object.get(c.container, ["resources", r[0], r[1]], null) == null
 }
-
-deny contains lib.finding(c.object, sprintf("%s.resources.limits.memory", [c.path]), sprintf("container %s limits memory to %s, below its request %s", [c.container.name, limit, request])) if {
-	some c in lib.containers
-	limit := c.container.resources.limits.memory
-	request := c.container.resources.requests.memory
-	units.parse_bytes(limit) < units.parse_bytes(request)
-}

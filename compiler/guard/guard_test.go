@@ -40,7 +40,7 @@ func TestRegoUnitTests(t *testing.T) {
 		modules[p] = m
 		return nil
 	})
-	ch, err := tester.NewRunner().SetModules(modules).RunTests(context.Background(), nil)
+	ch, err := tester.NewRunner().SetModules(modules).RaiseBuiltinErrors(true).RunTests(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,4 +399,17 @@ func TestRulesAreFormatted(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestRegoTestsHaveStrictBuiltinErrors: a builtin error fails a Rego test,
+// as it fails the guardrails, instead of making the body undefined.
+func TestRegoTestsHaveStrictBuiltinErrors(t *testing.T) {
+	src := "package main\nimport rego.v1\nquantity(q) if regex.match(`^[0-9]+$`, q)\ntest_number_is_no_quantity if not quantity(input.q) with input as {\"q\": 1}\n"
+	res, ds := RunTests(context.Background(), userDir(map[string]string{"x_test.rego": src}))
+	if ds != nil || len(res) != 1 {
+		t.Fatal(res, ds)
+	}
+	if res[0].Passed || !strings.Contains(res[0].Message, "eval_type_error") {
+		t.Errorf("%+v", res[0])
+	}
 }

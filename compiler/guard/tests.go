@@ -63,7 +63,7 @@ func RunTests(ctx context.Context, dirs []Dir) ([]TestResult, diag.List) {
 		return nil, ds
 	}
 	compiler := ast.NewCompiler().WithCapabilities(sandbox())
-	ch, err := tester.NewRunner().SetCompiler(compiler).SetModules(modules).RunTests(ctx, nil)
+	ch, err := tester.NewRunner().SetCompiler(compiler).SetModules(modules).RaiseBuiltinErrors(true).RunTests(ctx, nil)
 	if err != nil {
 		var errs ast.Errors
 		if e, ok := err.(ast.Errors); ok {
