@@ -4,35 +4,78 @@ package kiln.lib
 
 import rego.v1
 
-# workloads are the objects that run pods, with the path to their pod spec.
-# A document that only claims a kind (a custom resource named Deployment,
-# a half-written manifest) has no pod spec to judge, so every pod spec is
+# workloads are the objects that run pods, with their pod spec, the path
+# to it, and the labels of their pods with the path to those. A document
+# that only claims a kind (a custom resource named Deployment, a
+# half-written manifest) has no pod spec to judge, so every pod spec is
 # checked to be an object first.
-workloads contains {"object": obj, "pod": obj.spec.template.spec, "podPath": "spec.template.spec"} if {
+workloads contains {
+	"object": obj, "pod": obj.spec.template.spec, "podPath": "spec.template.spec",
+	"labels": object.get(obj.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.template.metadata.labels",
+} if {
 	some obj in input.objects
 	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 	is_object(obj.spec.template.spec)
 }
 
-workloads contains {"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec"} if {
+workloads contains {
+	"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec",
+	"labels": object.get(obj.spec.jobTemplate.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.jobTemplate.spec.template.metadata.labels",
+} if {
 	some obj in input.objects
 	obj.kind == "CronJob"
 	is_object(obj.spec.jobTemplate.spec.template.spec)
 }
 
-workloads contains {"object": obj, "pod": obj.spec, "podPath": "spec"} if {
+workloads contains {
+	"object": obj, "pod": obj.spec, "podPath": "spec",
+	"labels": object.get(obj, ["metadata", "labels"], {}), "labelsPath": "metadata.labels",
+} if {
 	some obj in input.objects
 	obj.kind == "Pod"
 	is_object(obj.spec)
 }
 
 # containers are every container (and init container) of every workload,
-# with its path.
-containers contains {"object": w.object, "container": c, "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
+# with its path, and the pod spec that holds it.
+containers contains {"object": w.object, "pod": w.pod, "container": c, "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
 	some w in workloads
 	some field in ["containers", "initContainers"]
 	some i, c in object.get(w.pod, field, [])
 	is_object(c)
+}
+
+# selects holds when a label selector (matchLabels and matchExpressions,
+# as PodDisruptionBudgets and NetworkPolicies write them) selects pods
+# with labels. An empty selector selects every pod.
+selects(selector, labels) if {
+	is_object(selector)
+	every k, v in object.get(selector, "matchLabels", {}) {
+		labels[k] == v
+	}
+	every e in object.get(selector, "matchExpressions", []) {
+		matches(e, labels)
+	}
+}
+
+matches(e, labels) if {
+	e.operator == "In"
+	labels[e.key] in e.values
+}
+
+matches(e, labels) if {
+	e.operator == "NotIn"
+	not labels[e.key] in e.values
+}
+
+matches(e, labels) if {
+	e.operator == "Exists"
+	labels[e.key]
+}
+
+matches(e, labels) if {
+	e.operator == "DoesNotExist"
+	not labels[e.key]
 }
 
 # finding builds a finding about a field of an emitted object.

@@ -10,15 +10,13 @@ package kiln.rules.network_policy
 import data.kiln.lib
 import rego.v1
 
-deny contains lib.finding(w.object, "spec.template.metadata.labels", sprintf("no NetworkPolicy selects the pods of %s/%s", [w.object.kind, w.object.metadata.name])) if {
+deny contains lib.finding(w.object, w.labelsPath, sprintf("no NetworkPolicy selects the pods of %s/%s", [w.object.kind, w.object.metadata.name])) if {
 	some w in lib.workloads
-	not covered(w.object)
+	not covered(w)
 }
 
-covered(obj) if {
+covered(w) if {
 	some np in input.objects
 	np.kind == "NetworkPolicy"
-	every k, v in object.get(np.spec.podSelector, "matchLabels", {}) {
-		obj.spec.template.metadata.labels[k] == v
-	}
+	lib.selects(np.spec.podSelector, w.labels)
 }

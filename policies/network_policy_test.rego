@@ -18,3 +18,28 @@ test_covered_passes if {
 	np := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchLabels": {"app": "a"}}}}
 	count(network_policy.deny) == 0 with input as {"objects": [deployment, np]}
 }
+
+pod := {"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "a"}}, "spec": {"containers": []}}
+
+cronjob := {"kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}}}
+
+policy_for_a := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchLabels": {"app": "a"}}}}
+
+test_pod_and_cronjob_covered_passes if {
+	count(network_policy.deny) == 0 with input as {"objects": [pod, cronjob, policy_for_a]}
+}
+
+test_pod_and_cronjob_uncovered_fails if {
+	paths := {f.path | some f in network_policy.deny} with input as {"objects": [pod, cronjob]}
+	paths == {"metadata.labels", "spec.jobTemplate.spec.template.metadata.labels"}
+}
+
+test_match_expressions_passes if {
+	np := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["a", "b"]}]}}}
+	count(network_policy.deny) == 0 with input as {"objects": [deployment, np]}
+}
+
+test_match_expressions_of_another_app_fails if {
+	np := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["a"]}]}}}
+	count(network_policy.deny) == 1 with input as {"objects": [deployment, np]}
+}

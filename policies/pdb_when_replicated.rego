@@ -15,7 +15,7 @@ deny contains lib.finding(obj, "spec.replicas", sprintf("%s/%s runs %d replicas 
 	obj := w.object
 	n := min_replicas(obj)
 	n > 1
-	not protected(obj)
+	not protected(w)
 }
 
 min_replicas(obj) := obj.spec.replicas
@@ -27,10 +27,8 @@ min_replicas(obj) := hpa.spec.minReplicas if {
 	hpa.spec.scaleTargetRef.name == obj.metadata.name
 }
 
-protected(obj) if {
+protected(w) if {
 	some pdb in input.objects
 	pdb.kind == "PodDisruptionBudget"
-	every k, v in pdb.spec.selector.matchLabels {
-		obj.spec.template.metadata.labels[k] == v
-	}
+	lib.selects(pdb.spec.selector, w.labels)
 }

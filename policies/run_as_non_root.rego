@@ -19,5 +19,5 @@ non_root(c) if c.container.securityContext.runAsNonRoot == true
 
 non_root(c) if {
 	not c.container.securityContext.runAsNonRoot == false
-	c.object.spec.template.spec.securityContext.runAsNonRoot == true
+	c.pod.securityContext.runAsNonRoot == true
 }

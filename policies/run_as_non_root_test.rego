@@ -20,3 +20,15 @@ test_pod_level_passes if {
 test_container_level_passes if {
 	count(run_as_non_root.deny) == 0 with input as pod({}, {"runAsNonRoot": true})
 }
+
+test_pod_level_on_a_pod_passes if {
+	count(run_as_non_root.deny) == 0 with input as {"objects": [{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "a"}]}}]}
+}
+
+test_pod_level_on_a_cronjob_passes if {
+	count(run_as_non_root.deny) == 0 with input as {"objects": [{"kind": "CronJob", "metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "a"}]}}}}}}]}
+}
+
+test_unset_on_a_pod_fails if {
+	count(run_as_non_root.deny) == 1 with input as {"objects": [{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a"}]}}]}
+}

@@ -14,15 +14,15 @@ deny contains lib.finding(svc, sprintf("spec.ports[%d].targetPort", [i]), sprint
 	some svc in input.objects
 	svc.kind == "Service"
 	some w in lib.workloads
-	selects(svc, w.object)
+	selects(svc, w)
 	some i, p in svc.spec.ports
 	not exposed(w.pod, p.targetPort)
 }
 
-selects(svc, obj) if {
+selects(svc, w) if {
 	count(svc.spec.selector) > 0
 	every k, v in svc.spec.selector {
-		obj.spec.template.metadata.labels[k] == v
+		w.labels[k] == v
 	}
 }
 

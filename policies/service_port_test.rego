@@ -27,3 +27,10 @@ test_unnamed_port_passes if {
 		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
 	]}
 }
+
+test_pod_target_fails if {
+	count(service_port.deny) == 1 with input as {"objects": [
+		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80, "targetPort": 9090}]}},
+		{"kind": "Pod", "metadata": {"name": "a", "labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}},
+	]}
+}
