@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -66,7 +67,8 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: msg}}}}
 	}
 	common := s.value
-	if s.value.LookupPath(cue.ParsePath("environments")).Exists() {
+	envsV := s.value.LookupPath(cue.ParsePath("environments"))
+	if envsV.Exists() {
 		var fields []string
 		it, _ := s.value.Fields()
 		for it.Next() {
@@ -79,63 +81,182 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 			common = common.FillPath(cue.ParsePath(f), s.value.LookupPath(cue.ParsePath(f)))
 		}
 	}
+	var names []string
+	for _, env := range res.Envs {
+		names = append(names, env.Name)
+	}
+	// Constraints for an environment the app lacks would hold nowhere.
+	if it, err := envsV.Fields(); envsV.Exists() && err == nil {
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			if slices.Contains(names, name) || (name == overlay.Default && len(names) == 1) {
+				continue
+			}
+			c := &Case{Name: "kiln_test.cue (" + name + ")", Env: name, Pos: s.pos(it.Value()), End: s.pos(it.Value())}
+			if o.Run != nil && !o.Run.MatchString(c.Name) {
+				out = append(out, CaseResult{Case: c, Skipped: true})
+				continue
+			}
+			out = append(out, CaseResult{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run",
+				Message: fmt.Sprintf("environments.%s: the app has no environment %s; it has %s", name, name, strings.Join(names, ", "))}}})
+		}
+	}
 	for _, env := range res.Envs {
 		c := &Case{Name: "kiln_test.cue (" + env.Name + ")", Env: env.Name, Pos: s.File.Pos(0), End: s.File.Pos(0)}
 		if o.Run != nil && !o.Run.MatchString(c.Name) {
 			out = append(out, CaseResult{Case: c, Skipped: true})
 			continue
 		}
-		objects := map[string]any{}
+		objects := map[string][]any{}
 		for _, obj := range env.Objects {
 			key := lowerFirst(obj.Kind)
-			if _, dup := objects[key]; !dup {
-				objects[key] = obj.Content
-			}
+			objects[key] = append(objects[key], obj.Content)
 		}
-		r := CaseResult{Case: c}
-		r.Failures = missingKinds(s, common, objects, env.Name)
-		u := common.Unify(s.ctx.Encode(objects))
-		if envc := s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env.Name))); envc.Exists() {
-			u = u.Unify(envc)
+		constraints := common
+		if envc := envsV.LookupPath(cue.MakePath(cue.Str(env.Name))); envc.Exists() {
+			constraints = constraints.Unify(envc)
+		} else if envc := envsV.LookupPath(cue.MakePath(cue.Str(overlay.Default))); envc.Exists() && len(res.Envs) == 1 {
+			constraints = constraints.Unify(envc)
 		}
-		if err := u.Validate(cue.Concrete(true)); err != nil && r.Failures == nil {
-			r.Failures = cueDiags(s.File, err, c.Pos, "test/cue")
-		}
-		out = append(out, r)
+		out = append(out, CaseResult{Case: c, Failures: s.check(constraints, objects, env.Name)})
 	}
 	return out
 }
 
-// missingKinds reports constraints on an object the environment does not
-// emit, which CUE alone would call an incomplete value.
-func missingKinds(s *CUESuite, common cue.Value, objects map[string]any, env string) diag.List {
+// check unifies the constraints on each kind with every object of that
+// kind, and reports every violation: a kind the environment does not
+// emit, a constrained field an object lacks (which unification would
+// otherwise add, so that replicas: 3 would hold of a Deployment without
+// replicas), and a value the constraint refuses.
+func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env string) diag.List {
 	var have []string
 	for k := range objects {
 		have = append(have, k)
 	}
 	slices.Sort(have)
 	var ds diag.List
-	check := func(v cue.Value) {
-		it, err := v.Fields()
+	it, err := constraints.Fields()
+	if err != nil {
+		return cueDiags(s.File, err, s.File.Pos(0), "test/cue")
+	}
+	for it.Next() {
+		kind, cv := it.Selector().String(), it.Value()
+		if kind == "environments" {
+			continue
+		}
+		objs := objects[kind]
+		if len(objs) == 0 {
+			pos := s.posOf(cv, env, []string{kind})
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+				Message: fmt.Sprintf("environment %s emits no %s (it emits %s)", env, kind, strings.Join(have, ", "))})
+			continue
+		}
+		for _, obj := range objs {
+			prefix := ""
+			if len(objs) > 1 {
+				prefix = fmt.Sprintf("%s %s: ", kind, describeName(obj.(map[string]any)))
+			}
+			data := s.ctx.Encode(obj)
+			var missing []string
+			s.missing(cv, data, []string{kind}, func(v cue.Value, path []string) {
+				pos := s.posOf(v, env, path)
+				missing = append(missing, strings.Join(path, "."))
+				ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+					Message: fmt.Sprintf("%s%s: the output has no such field, and the constraint requires one", prefix, strings.Join(path, "."))})
+			})
+			u := s.ctx.CompileString("{}").FillPath(cue.MakePath(cue.Str(kind)), cv.Unify(data))
+			if err := u.Validate(cue.Concrete(true)); err != nil {
+				for _, d := range cueDiags(s.File, err, s.File.Pos(0), "test/cue") {
+					if !underAny(d.Message, missing) {
+						d.Message = prefix + d.Message
+						ds = append(ds, d)
+					}
+				}
+			}
+		}
+	}
+	return ds.Sort()
+}
+
+// missing calls report for each regular field of the constraint c that
+// the data d lacks, descending into structs and closed lists.
+func (s *CUESuite) missing(c, d cue.Value, path []string, report func(cue.Value, []string)) {
+	switch c.IncompleteKind() {
+	case cue.StructKind:
+		if d.Kind() != cue.StructKind {
+			return // a conflict of kinds, which unification reports
+		}
+		it, err := c.Fields()
 		if err != nil {
 			return
 		}
 		for it.Next() {
-			name := it.Selector().String()
-			if name == "environments" || objects[name] != nil {
+			sel := it.Selector()
+			p := append(slices.Clip(path), sel.String())
+			dv := d.LookupPath(cue.MakePath(sel))
+			if !dv.Exists() {
+				if !sel.IsDefinition() && sel.ConstraintType() != cue.OptionalConstraint {
+					report(it.Value(), p)
+				}
 				continue
 			}
-			pos := s.File.Pos(0)
-			if p := it.Value().Pos(); p.IsValid() && p.Filename() == s.File.Name {
-				pos = s.File.PosAt(p.Line(), p.Column())
+			s.missing(it.Value(), dv, p, report)
+		}
+	case cue.ListKind:
+		if d.Kind() != cue.ListKind {
+			return
+		}
+		ci, err := c.List()
+		if err != nil {
+			return
+		}
+		di, _ := d.List()
+		for i := 0; ci.Next(); i++ {
+			if !di.Next() {
+				return // a closed list longer than the data's, which unification reports
 			}
-			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
-				Message: fmt.Sprintf("environment %s emits no %s (it emits %s)", env, name, strings.Join(have, ", "))})
+			s.missing(ci.Value(), di.Value(), append(slices.Clip(path), fmt.Sprint(i)), report)
 		}
 	}
-	check(common)
-	check(s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env))))
-	return ds
+}
+
+// underAny reports whether a CUE message is about one of paths or a field
+// under it.
+func underAny(msg string, paths []string) bool {
+	for _, p := range paths {
+		if strings.HasPrefix(msg, p+": ") || strings.HasPrefix(msg, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// pos positions a constraint in the test file.
+func (s *CUESuite) pos(v cue.Value) source.Pos {
+	if p := v.Pos(); p.IsValid() && p.Filename() == s.File.Name {
+		return s.File.PosAt(p.Line(), p.Column())
+	}
+	return s.File.Pos(0)
+}
+
+// posOf positions the constraint v at path: where v says it is, or else
+// where the file writes path, at the top level or under the environment.
+func (s *CUESuite) posOf(v cue.Value, env string, path []string) source.Pos {
+	if p := v.Pos(); p.IsValid() && p.Filename() == s.File.Name {
+		return s.File.PosAt(p.Line(), p.Column())
+	}
+	var sels []cue.Selector
+	for _, p := range path {
+		sels = append(sels, cue.Str(p))
+	}
+	for _, root := range []cue.Value{s.value, s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env)))} {
+		if w := root.LookupPath(cue.MakePath(sels...)); w.Exists() {
+			if p := w.Pos(); p.IsValid() && p.Filename() == s.File.Name {
+				return s.File.PosAt(p.Line(), p.Column())
+			}
+		}
+	}
+	return s.File.Pos(0)
 }
 
 func lowerFirst(s string) string {

@@ -1,0 +1,80 @@
+package apptest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+func runCUE(t *testing.T, tg Target, src string) map[string][]string {
+	t.Helper()
+	s, ds := ParseCUE(source.NewFile(filepath.Join(filepath.Dir(tg.Doc.File.Name), "kiln_test.cue"), []byte(src)))
+	if ds != nil {
+		t.Fatalf("parse: %v", ds)
+	}
+	out := map[string][]string{}
+	for _, r := range RunCUE(s, tg, Options{}) {
+		out[r.Case.Name] = lines(r)
+	}
+	return out
+}
+
+func TestCUEConstraints(t *testing.T) {
+	tg := target(t, webApp+`  sla: {availability: 99.5}
+  scaling: {min: 2, max: 4}
+  ingress: {host: web.example.com, tls: {secretName: web-tls}}
+  environments: {prod: {}, staging: {}}
+`)
+	got := runCUE(t, tg, `deployment: spec: template: spec: securityContext: runAsNonRoot: true
+environments: prod: ingress: spec: tls: [...{secretName: =~"-tls$"}]
+environments: staging: horizontalPodAutoscaler: spec: minReplicas: >=2
+`)
+	for name, f := range got {
+		if len(f) != 0 {
+			t.Errorf("holding constraints, %s: %v", name, f)
+		}
+	}
+	got = runCUE(t, tg, `deployment: spec: replicas: 3
+configMap: data: x: "1"
+horizontalPodAutoscaler: spec: minReplicas: >=3
+environments: qa: deployment: metadata: name: "web"
+`)
+	want := map[string][]string{
+		"kiln_test.cue (prod)": {
+			"1: deployment.spec.replicas: the output has no such field, and the constraint requires one [test/cue]",
+			"2: environment prod emits no configMap (it emits deployment, horizontalPodAutoscaler, ingress, networkPolicy, podDisruptionBudget, prometheusRule, service, serviceAccount) [test/cue]",
+			"3: horizontalPodAutoscaler.spec.minReplicas: invalid value 2 (out of bound >=3) [test/cue]",
+		},
+		"kiln_test.cue (qa)": {"4: environments.qa: the app has no environment qa; it has prod, staging [test/cannot-run]"},
+	}
+	want["kiln_test.cue (staging)"] = []string{
+		strings.Replace(want["kiln_test.cue (prod)"][0], "prod", "staging", 1),
+		strings.Replace(want["kiln_test.cue (prod)"][1], "prod", "staging", 1),
+		want["kiln_test.cue (prod)"][2],
+	}
+	if len(got) != len(want) {
+		t.Errorf("cases %v", got)
+	}
+	for name, w := range want {
+		if strings.Join(got[name], "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s:\n got %q\nwant %q", name, got[name], w)
+		}
+	}
+}
+
+// Every object of a kind meets the constraints on it, not only the first.
+func TestCUEChecksEveryObjectOfAKind(t *testing.T) {
+	s, ds := ParseCUE(source.NewFile("kiln_test.cue", []byte(`configMap: data: level: "info"`+"\n")))
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	cm := func(name, level string) any {
+		return map[string]any{"kind": "ConfigMap", "metadata": map[string]any{"name": name}, "data": map[string]any{"level": level}}
+	}
+	got := s.check(s.value, map[string][]any{"configMap": {cm("a", "info"), cm("b", "debug")}}, "default")
+	if len(got) != 1 || !strings.Contains(got[0].Message, `configMap b: configMap.data.level: conflicting values "debug" and "info"`) {
+		t.Errorf("%v", got)
+	}
+}
