@@ -34,6 +34,15 @@ spec:
   containers: [{name: c, image: busybox}]
 `
 
+const jsonnetApp = `local common = import '../../lib/common.libsonnet';
+{
+  apiVersion: 'kiln.dev/v1alpha1',
+  kind: 'App',
+  metadata: { name: 'api', owner: 'team-a' },
+  spec: { image: 'ghcr.io/acme/api:1.0.0', port: common.port },
+}
+`
+
 func TestHooksWithPreCommit(t *testing.T) {
 	if _, err := exec.LookPath("pre-commit"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -56,6 +65,8 @@ func TestHooksWithPreCommit(t *testing.T) {
 	write("good/kiln.yaml", good)
 	write("bad/kiln.yaml", bad)
 	write("deploy/pod.yaml", manifest)
+	write("apps/api/kiln.jsonnet", jsonnetApp)
+	write("lib/common.libsonnet", "{ port: 'eighty' }\n")
 	write(".github/workflows/ci.yaml", "on: push\n")
 	// pre-commit builds the hook with its own GOPATH; pointing it at this
 	// machine's module and build caches spares it downloading and
@@ -88,6 +99,11 @@ func TestHooksWithPreCommit(t *testing.T) {
 	}
 	if !strings.Contains(out, `bad/kiln.yaml:6:3: error: unknown field "prot" in spec; did you mean "port"?`) {
 		t.Errorf("the refusal does not carry kiln's positioned message:\n%s", out)
+	}
+	// A library elsewhere in the repository selects the apps importing it.
+	out, err = tryRepo("kiln-check", "lib/common.libsonnet")
+	if err == nil || !strings.Contains(out, "Failed") || !strings.Contains(out, "apps/api/kiln.jsonnet:") {
+		t.Errorf("a broken library imported by an app was accepted (%v):\n%s", err, out)
 	}
 	out, err = tryRepo("kiln-lint", "deploy/pod.yaml", ".github/workflows/ci.yaml")
 	if err == nil || !strings.Contains(out, "deploy/pod.yaml:5:") || !strings.Contains(out, "[image-pinned]") {

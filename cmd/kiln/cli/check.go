@@ -21,6 +21,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
@@ -61,9 +62,12 @@ repository costs little more than reading its files, and changing one app
 re-runs only that app.
 
 Given files (as the pre-commit hook gives them), check maps each to its
-app: a definition, a test file, a Dockerfile or an imported Jsonnet file
-selects the app beside it; a policy, data or configuration file selects
-every app.
+apps: a test file, a snapshot or a Dockerfile selects the app beside it;
+a file an app imports (a Jsonnet library anywhere in the repository)
+selects every app that imports it; a policy, a data file (beside the
+policies or named in the configuration), the configuration or a committed
+output selects every app. A file that belongs to no app is said so, and
+checks nothing.
 
 On a terminal, a progress line counts the apps; --progress=always shows it
 elsewhere too (never in CI by default). The last lines summarise apps,
@@ -207,9 +211,13 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln check: unknown --progress %q (valid: auto, always, never)\n", o.progress)
 		return ExitBadInput
 	}
-	paths, ok := checkPaths(env, args)
+	paths, ok := checkPaths(env, args, &o.policyOptions)
 	if !ok {
 		return ExitBadInput
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(env.Stderr, "kiln check: none of the files belongs to an app; nothing to check")
+		return ExitClean
 	}
 	// Reading the apps and parsing the policies overlap: a warm run is
 	// mostly these two.
@@ -281,10 +289,16 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	return finishCheck(env, o, g, inputs, results, eng, began)
 }
 
-// checkPaths returns what to check: the arguments mapped to apps (a
-// policy, data or configuration file means every app of the repository),
-// or the repository holding the working directory.
-func checkPaths(env *Env, args []string) ([]string, bool) {
+// checkPaths returns what to check: the arguments mapped to apps, or the
+// repository holding the working directory. A directory or definition is
+// itself; a policy, a data file (beside policies, or named by the
+// configuration or --data), the configuration or a committed output
+// selects every app of its repository; a test file, a snapshot or a
+// Dockerfile selects the app beside it; any other file selects every app
+// that imports it (its Jsonnet imports, transitively), and the app beside
+// it. A file that maps to no app is said so on stderr; when no argument
+// maps to an app, paths is empty and there is nothing to check.
+func checkPaths(env *Env, args []string, p *policyOptions) ([]string, bool) {
 	if len(args) == 0 {
 		root := "."
 		if r := repoRootOf("."); r != "" {
@@ -292,7 +306,7 @@ func checkPaths(env *Env, args []string) ([]string, bool) {
 		}
 		return []string{root}, true
 	}
-	var out []string
+	var out, imported, unmapped []string
 	for _, a := range args {
 		info, err := os.Stat(a)
 		switch {
@@ -301,21 +315,140 @@ func checkPaths(env *Env, args []string) ([]string, bool) {
 			return nil, false
 		case info.IsDir(), isDefinitionPath(a):
 			out = append(out, a)
-		case strings.HasSuffix(a, ".rego") || filepath.Base(filepath.Dir(a)) == ".kiln" || isDataFile(a):
+		case selectsEveryApp(a, p):
 			root := "."
 			if r := repoRootOf(a); r != "" {
 				root = display(r)
 			}
 			out = append(out, root)
 		default:
-			// a test file, a Dockerfile, an imported file: the app beside it
-			if def := definitionIn(filepath.Dir(a)); def != "" {
+			dir, base := filepath.Dir(a), filepath.Base(a)
+			if filepath.Base(dir) == "__snapshot__" && strings.HasSuffix(base, ".snap") {
+				dir = filepath.Dir(dir)
+			}
+			def := definitionIn(dir)
+			if def != "" {
 				out = append(out, def)
+			}
+			if isTestFile(base) || base == "Dockerfile" || strings.HasSuffix(base, ".snap") {
+				if def == "" {
+					unmapped = append(unmapped, a)
+				}
+				continue
+			}
+			imported = append(imported, a)
+		}
+	}
+	if len(imported) > 0 {
+		importers := appsImporting(imported)
+		for _, a := range imported {
+			out = append(out, importers[a]...)
+			if len(importers[a]) == 0 && definitionIn(filepath.Dir(a)) == "" {
+				unmapped = append(unmapped, a)
 			}
 		}
 	}
+	for _, a := range unmapped {
+		fmt.Fprintf(env.Stderr, "kiln check: %s belongs to no app: it is not a definition, a test, a snapshot or a Dockerfile beside an app, a policy, data or configuration file, nor imported by an app\n", a)
+	}
 	slices.Sort(out)
 	return slices.Compact(out), true
+}
+
+// selectsEveryApp reports whether a change to file a can change every
+// app's result: a policy, the configuration, a data file (beside
+// policies, named by the configuration or by --data), or a file of the
+// committed outputs.
+func selectsEveryApp(a string, p *policyOptions) bool {
+	if strings.HasSuffix(a, ".rego") || filepath.Base(filepath.Dir(a)) == ".kiln" || isDataFile(a) {
+		return true
+	}
+	abs, err := filepath.Abs(a)
+	if err != nil {
+		return false
+	}
+	same := func(name string) bool {
+		other, err := filepath.Abs(name)
+		return err == nil && other == abs
+	}
+	for _, d := range p.data {
+		if same(d) {
+			return true
+		}
+	}
+	var cfg *config.Config
+	if p.config != "" {
+		cfg, _ = config.Load(p.config, p.config)
+	} else if name, ok := config.Find(filepath.Dir(a)); ok {
+		cfg, _ = config.Load(name, name)
+	}
+	if cfg == nil {
+		return false
+	}
+	for _, e := range cfg.Data {
+		if same(cfg.Path(e)) {
+			return true
+		}
+	}
+	if cfg.Outputs.Value != "" {
+		if out, err := filepath.Abs(cfg.Path(cfg.Outputs)); err == nil && strings.HasPrefix(abs, out+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+// appsImporting maps each file to the definitions of its repository that
+// read it when they load: the Jsonnet apps (the only format that imports
+// files), each loaded with its reads recorded. The file's own name is
+// the key; the definitions are named as the walk found them.
+func appsImporting(files []string) map[string][]string {
+	out := map[string][]string{}
+	byRoot := map[string][]string{}
+	for _, f := range files {
+		root := "."
+		if r := repoRootOf(f); r != "" {
+			root = display(r)
+		}
+		byRoot[root] = append(byRoot[root], f)
+	}
+	for root, fs := range byRoot {
+		inputs, _, err := checkInputs([]string{root})
+		if err != nil {
+			continue
+		}
+		inputs = slices.DeleteFunc(inputs, func(in input) bool {
+			return in.readErr != nil || load.FormatOf(in.file.Name) != load.Jsonnet
+		})
+		read := make([]map[string]bool, len(inputs))
+		forEach(len(inputs), 2*runtime.GOMAXPROCS(0), func(i int) {
+			var mu sync.Mutex
+			seen := map[string]bool{}
+			load.Load(inputs[i].file, load.Options{Root: inputs[i].root, ReadFile: func(name string) ([]byte, error) {
+				if abs, err := filepath.Abs(name); err == nil {
+					mu.Lock()
+					seen[abs] = true
+					mu.Unlock()
+				}
+				return os.ReadFile(name)
+			}})
+			mu.Lock()
+			read[i] = maps.Clone(seen)
+			mu.Unlock()
+		})
+		for _, f := range fs {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				continue
+			}
+			for i, in := range inputs {
+				if read[i][abs] {
+					out[f] = append(out[f], in.file.Name)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, results []checked1, eng *engine.Engine, began time.Time) int {
