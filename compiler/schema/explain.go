@@ -16,6 +16,8 @@ type FieldDoc struct {
 	Required    bool
 	Default     any // nil when the field has none
 	Constraints []string
+	Enum        []string // the values allowed, when the field is an enumeration
+	Format      string   // a named format such as quantity or image, when it has one
 	Description string
 	Fields      []ChildDoc // for mappings with named fields
 }
@@ -70,7 +72,10 @@ func (s *Schema) explain(path string) *FieldDoc {
 		return nil
 	}
 	fd := &FieldDoc{Path: path, Type: typeOf(s.doc, node), Required: required, Default: node["default"],
-		Description: oneLine(node["description"]), Constraints: constraints(node)}
+		Description: oneLine(node["description"]), Constraints: constraints(node), Format: formatOf(node)}
+	for _, e := range asList(node["enum"]) {
+		fd.Enum = append(fd.Enum, fmt.Sprint(e))
+	}
 	if path == "" {
 		fd.Path = "(app)"
 	}
@@ -185,4 +190,21 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return s
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+// formatOf returns the named format of a string field, looking into allOf.
+func formatOf(n map[string]any) string {
+	if f, ok := n["format"].(string); ok {
+		return f
+	}
+	for _, a := range asList(n["allOf"]) {
+		if m, ok := a.(map[string]any); ok {
+			if f, ok := m["format"].(string); ok {
+				return f
+			}
+		}
+	}
+	return ""
 }

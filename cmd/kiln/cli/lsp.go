@@ -1,0 +1,371 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/lsp"
+	"github.com/kilnhq/kiln/policies"
+	"github.com/kilnhq/kiln/schemas/kube"
+)
+
+type lspOptions struct {
+	cacheOptions
+	kubeVersion string
+	debounce    time.Duration
+	logFile     string
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "lsp",
+		args:  "[flags]",
+		short: "the language server, for editors (LSP over standard input and output)",
+		long: `Lsp speaks the Language Server Protocol over standard input and output,
+for kiln definitions, their test files, a Dockerfile beside an app and
+.kiln/config.yaml. It reports what kiln check reports, at the same
+positions, as you type; hovers show kiln explain's documentation and what a
+value produced; completion offers fields, values, units and rule ids; code
+actions apply kiln fix's fixes; code lenses open the rendered manifests,
+Dockerfile and Helm values read-only, and run the app's tests.
+
+Results are cached in memory and in the same cache as kiln check, so the
+editor, the pre-commit hook and CI share their work and their answers.
+Policy, data and configuration files are read from disk: a change to one
+takes effect when it is saved.
+
+Editor setup: docs/editors.md.`,
+		minArgs: 0, maxArgs: 0,
+		flags: func(fs *flag.FlagSet) any {
+			o := &lspOptions{}
+			o.cacheOptions.register(fs)
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.DurationVar(&o.debounce, "debounce", lsp.DefaultDebounce, "how long after a change to wait for the next before checking")
+			fs.StringVar(&o.logFile, "log", "", "append the server's log to this file")
+			return o
+		},
+		run: func(env *Env, opts any, _ []string) int { return runLSP(env, opts.(*lspOptions)) },
+	})
+}
+
+func runLSP(env *Env, o *lspOptions) int {
+	kubeVersion := strings.TrimPrefix(o.kubeVersion, "v")
+	if !slices.Contains(kube.Versions(), kubeVersion) {
+		fmt.Fprintf(env.Stderr, "kiln lsp: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
+		return ExitBadInput
+	}
+	logger := log.New(io.Discard, "", 0)
+	if o.logFile != "" {
+		f, err := os.OpenFile(o.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "kiln lsp: --log: %v\n", err)
+			return ExitBadInput
+		}
+		defer f.Close()
+		logger = log.New(f, "kiln lsp: ", log.LstdFlags|log.Lmicroseconds)
+	}
+	s, err := schema.Load()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
+		return ExitBadInput
+	}
+	c := newLSPChecker(o.cacheOptions.lspEngine(env, logger), kubeVersion)
+	views := ""
+	if dir, err := cache.DefaultDir(env.Getenv); err == nil && !o.noCache {
+		views = filepath.Join(dir, "views")
+		c.views = views
+	}
+	srv := lsp.New(lsp.Options{Checker: c, Schema: s, Debounce: o.debounce, Views: views, Version: version(), Log: logger})
+	if err := srv.Serve(env.Ctx, stdio{env.Stdin, env.Stdout}); err != nil {
+		logger.Print(err)
+		return ExitFindings // the protocol's exit code for an exit without shutdown
+	}
+	return ExitClean
+}
+
+// lspEngine is the engine with a memory layer in front of the disk, for a
+// long-running process; the layer's bound keeps a session's memory flat.
+func (c *cacheOptions) lspEngine(env *Env, l *log.Logger) *engine.Engine {
+	o := engine.Options{MemBytes: 64 << 20, Debug: env.Getenv("KILN_DEBUG"), Warn: func(msg string) { l.Print(msg) }}
+	if !c.noCache {
+		dir := c.dir
+		if dir == "" {
+			dir, _ = cache.DefaultDir(env.Getenv)
+		}
+		o.Dir = dir
+	}
+	return engine.New(o)
+}
+
+// stdio is the server's connection: standard input and output.
+type stdio struct {
+	io.Reader
+	io.Writer
+}
+
+func (stdio) Close() error { return nil }
+
+// lspChecker is kiln check's per-app computation for the language server.
+type lspChecker struct {
+	eng         *engine.Engine
+	kubeVersion string
+	views       string
+
+	mu     sync.Mutex
+	repos  map[string]*repoGuardrails // by the directory whose configuration governs
+	builds map[[32]byte]*builtApp     // the latest builds, by their inputs
+	order  [][32]byte
+}
+
+// repoGuardrails are one repository's guardrails, loaded once per
+// session (and again after Reload), as kiln check loads them once per run.
+type repoGuardrails struct {
+	g       *guardrails
+	ds      diag.List // why they could not be loaded
+	shared  []byte
+	prepare func() (prepared, error)
+}
+
+type builtApp struct {
+	res   *build.Result
+	files map[string][]byte
+	err   error
+}
+
+func newLSPChecker(eng *engine.Engine, kubeVersion string) *lspChecker {
+	return &lspChecker{eng: eng, kubeVersion: kubeVersion, repos: map[string]*repoGuardrails{}, builds: map[[32]byte]*builtApp{}}
+}
+
+func (c *lspChecker) repo(def string) *repoGuardrails {
+	root := discover.RepoRoot(def)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.repos[root]; ok {
+		return r
+	}
+	r := &repoGuardrails{}
+	r.g, r.ds = loadGuardrailsLazily([]string{def}, &policyOptions{}, true)
+	if r.g != nil {
+		r.shared = sharedKey(r.g, c.kubeVersion)
+		g, kv := r.g, c.kubeVersion
+		r.prepare = sync.OnceValues(func() (prepared, error) {
+			s, err := schema.Load()
+			if err != nil {
+				return prepared{}, err
+			}
+			v, err := validate.For(kv)
+			if err != nil {
+				return prepared{}, err
+			}
+			opts := build.Options{Validator: v}
+			g.apply(&opts)
+			return prepared{schema: s, opts: opts}, nil
+		})
+	}
+	c.repos[root] = r
+	return r
+}
+
+// Reload forgets the loaded guardrails, after a policy, data or
+// configuration file was saved.
+func (c *lspChecker) Reload() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.repos = map[string]*repoGuardrails{}
+}
+
+// lspInput is the input of one app, read through read.
+func lspInput(def string, read func(string) ([]byte, error)) input {
+	data, err := read(def)
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err}
+	df := filepath.Join(filepath.Dir(def), "Dockerfile")
+	if b, err := read(df); err == nil {
+		in.dockerfile = source.NewFile(df, b)
+	}
+	return in
+}
+
+func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([]byte, error)) (diag.List, error) {
+	r := c.repo(def)
+	if r.g == nil {
+		return r.ds, nil
+	}
+	in := lspInput(def, read)
+	tests := testsBeside(filepath.Dir(def))
+	res, _, err := checkApp(c.eng, r.shared, in, tests, r.prepare, r.g)
+	if err != nil {
+		return nil, err
+	}
+	fs := files{def: in.file}
+	if in.dockerfile != nil {
+		fs[in.dockerfile.Name] = in.dockerfile
+	}
+	for _, t := range tests {
+		if b, err := read(t); err == nil {
+			fs[t] = source.NewFile(t, b)
+		}
+	}
+	out := append(fromWire(res.Diags, fs), fromWire(res.Waived, fs)...)
+	for _, t := range res.Tests {
+		if t.Status == "failed" {
+			out = append(out, fromWire(t.Failures, fs)...)
+		}
+	}
+	return out.Sort(), nil
+}
+
+func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
+	in := lspInput(def, read)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00", def, len(in.file.Content))
+	h.Write(in.file.Content)
+	if in.dockerfile != nil {
+		h.Write(in.dockerfile.Content)
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	c.mu.Lock()
+	b, ok := c.builds[key]
+	c.mu.Unlock()
+	if ok {
+		return b.res, b.files, b.err
+	}
+	b = c.build(def, in)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.builds[key] = b
+	c.order = append(c.order, key)
+	if len(c.order) > 8 { // the open apps' latest versions
+		delete(c.builds, c.order[0])
+		c.order = c.order[1:]
+	}
+	return b.res, b.files, b.err
+}
+
+func (c *lspChecker) build(def string, in input) *builtApp {
+	r := c.repo(def)
+	if r.g == nil {
+		return &builtApp{err: errors.New("the guardrails could not be loaded")}
+	}
+	p, err := r.prepare()
+	if err != nil {
+		return &builtApp{err: err}
+	}
+	ch := checkOne(in, p.schema)
+	if ch.app == nil {
+		return &builtApp{err: errors.New("the definition does not check")}
+	}
+	opts := p.opts
+	opts.Dockerfile = in.dockerfile
+	opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+	res, _ := build.Build(ch.doc, ch.app, opts)
+	if res == nil {
+		return &builtApp{err: errors.New("the app does not build")}
+	}
+	files, err := emit.Files(res)
+	return &builtApp{res: res, files: files, err: err}
+}
+
+func (c *lspChecker) Rules(def string) []guard.Rule {
+	if r := c.repo(def); r.g != nil {
+		return r.g.bundle.Rules()
+	}
+	if b, err := guard.Builtin(); err == nil {
+		return b.Rules()
+	}
+	return nil
+}
+
+// RuleSource finds a rule's Rego file: the repository's own on disk; a
+// built-in one is written, read-only, beside the rendered views, since it
+// lives inside the kiln binary.
+func (c *lspChecker) RuleSource(def, id string) (string, int, bool) {
+	for _, r := range c.Rules(def) {
+		if r.ID != id {
+			continue
+		}
+		if !r.Builtin {
+			abs, err := filepath.Abs(r.File)
+			return abs, r.Line, err == nil
+		}
+		if c.views == "" {
+			return "", 0, false
+		}
+		data, err := policies.FS.ReadFile(filepath.Base(r.File))
+		if err != nil {
+			return "", 0, false
+		}
+		name := filepath.Join(c.views, "policies", version(), filepath.Base(r.File))
+		if err := writeViewOnce(name, data); err != nil {
+			return "", 0, false
+		}
+		return name, r.Line, true
+	}
+	return "", 0, false
+}
+
+func writeViewOnce(name string, data []byte) error {
+	if b, err := os.ReadFile(name); err == nil && string(b) == string(data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	os.Remove(name)
+	return os.WriteFile(name, data, 0o444)
+}
+
+func (c *lspChecker) RunTests(ctx context.Context, def string, read func(string) ([]byte, error)) (string, error) {
+	r := c.repo(def)
+	if r.g == nil {
+		return "", errors.New("the guardrails could not be loaded")
+	}
+	tests := testsBeside(filepath.Dir(def))
+	if len(tests) == 0 {
+		return "no tests beside " + filepath.Base(def), nil
+	}
+	res, _, err := checkApp(c.eng, r.shared, lspInput(def, read), tests, r.prepare, r.g)
+	if err != nil {
+		return "", err
+	}
+	passed, failed := 0, 0
+	for _, t := range res.Tests {
+		if t.Status == "failed" {
+			failed++
+		} else {
+			passed++
+		}
+	}
+	return fmt.Sprintf("%d passed, %d failed", passed, failed), nil
+}
+
+// NewChecker returns the language server's Checker, validating against
+// kubeVersion with a cache in cacheDir ("" for memory only), and writing
+// the rendered views and built-in rules' sources under views ("" for
+// none). Tests of package lsp drive the real engine through it.
+func NewChecker(kubeVersion, cacheDir, views string) lsp.Checker {
+	c := newLSPChecker(engine.New(engine.Options{Dir: cacheDir, MemBytes: 64 << 20}), kubeVersion)
+	c.views = views
+	return c
+}

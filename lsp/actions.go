@@ -1,0 +1,269 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fix"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// FixOptions are what compiler/fix needs besides the definition: the
+// schema's defaults and the rules in force; the caller sets Today.
+// `kiln fix` and the editor share them.
+func FixOptions(s *schema.Schema, rules func(id string) bool) fix.Options {
+	o := fix.Options{Defaults: map[string]string{}, Rules: rules}
+	for _, p := range []string{"spec.resources.cpu", "spec.resources.memory"} {
+		if fd, err := s.Explain(p); err == nil && fd.Default != nil {
+			o.Defaults[p] = fmt.Sprint(fd.Default)
+		}
+	}
+	return o
+}
+
+func (s *Server) fixOptions(def string) fix.Options {
+	known := map[string]bool{}
+	for _, r := range s.opts.Checker.Rules(def) {
+		known[r.ID] = true
+	}
+	o := FixOptions(s.opts.Schema, func(id string) bool { return known[id] })
+	o.Today = s.opts.Today()
+	return o
+}
+
+// codeAction offers the fixes of the diagnostics in the range, computed on
+// the text they were published for: after an edit, the fixes wait for the
+// new diagnostics.
+func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
+	path := pathOf(p.TextDocument.URI)
+	if kindOf(path) != definitionFile {
+		return nil, nil
+	}
+	s.mu.Lock()
+	pub := s.results[path]
+	s.mu.Unlock()
+	cur, err := s.fileOf(p.TextDocument.URI)
+	if pub == nil || pub.file == nil || err != nil || string(cur.Content) != string(pub.file.Content) {
+		return nil, nil
+	}
+	doc := loadDoc(pub.file)
+	if doc == nil {
+		return nil, nil
+	}
+	start, end := offsetOf(pub.file, p.Range.Start), offsetOf(pub.file, p.Range.End)
+	opts := s.fixOptions(path)
+	actions := []protocol.CodeAction{}
+	for _, d := range pub.diags {
+		if d.Pos.File == nil || d.Waived != "" || d.End.Offset < start || d.Pos.Offset > end {
+			continue
+		}
+		// The diagnostic as published is on this file's loaded content.
+		d.Pos, d.End = doc.File.Pos(d.Pos.Offset), doc.File.Pos(d.End.Offset)
+		for i, f := range fix.For(doc, d, opts) {
+			actions = append(actions, protocol.CodeAction{
+				Title:       f.Title,
+				Kind:        protocol.QuickFix,
+				Diagnostics: s.toProtocol(path, diag.List{d}),
+				IsPreferred: i == 0 && f.Complete,
+				Edit:        &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{p.TextDocument.URI: textEdits(pub.file, f.Edits)}},
+			})
+		}
+	}
+	return actions, nil
+}
+
+func textEdits(f *source.File, edits []fix.Edit) []protocol.TextEdit {
+	var out []protocol.TextEdit
+	for _, e := range edits {
+		out = append(out, protocol.TextEdit{Range: rangeOf(f.Pos(e.Start), f.Pos(e.End)), NewText: e.New})
+	}
+	return out
+}
+
+// Commands the server executes; code lenses offer them.
+const (
+	cmdShow     = "kiln.show"     // arguments: {uri, artifact}: open a rendered output read-only
+	cmdRunTests = "kiln.runTests" // arguments: {uri}: run the app's config tests
+)
+
+func commandNames() []string { return []string{cmdShow, cmdRunTests} }
+
+type commandArgs struct {
+	URI      protocol.DocumentURI `json:"uri"`
+	Artifact string               `json:"artifact,omitempty"` // a path kiln build writes: rendered/prod.yaml, Dockerfile, helm/values.yaml
+}
+
+// codeLens puts the app's outputs and tests one click away, above the
+// first line of the definition.
+func (s *Server) codeLens(ctx context.Context, p *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
+	path := pathOf(p.TextDocument.URI)
+	if kindOf(path) != definitionFile {
+		return nil, nil
+	}
+	_, files, err := s.opts.Checker.Build(ctx, path, reader(s.docs.snapshot()))
+	if err != nil || files == nil {
+		return nil, nil
+	}
+	var lenses []protocol.CodeLens
+	lens := func(title, command string, args commandArgs) {
+		lenses = append(lenses, protocol.CodeLens{Command: &protocol.Command{Title: title, Command: command, Arguments: []any{args}}})
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		switch {
+		case strings.HasPrefix(name, "rendered/"):
+			lens("manifests: "+strings.TrimSuffix(strings.TrimPrefix(name, "rendered/"), ".yaml"), cmdShow, commandArgs{URI: p.TextDocument.URI, Artifact: name})
+		case name == "Dockerfile", name == "helm/values.yaml", name == "catalog-info.yaml":
+			lens(name, cmdShow, commandArgs{URI: p.TextDocument.URI, Artifact: name})
+		}
+	}
+	lens("run tests", cmdRunTests, commandArgs{URI: p.TextDocument.URI})
+	return lenses, nil
+}
+
+// shown is executeCommand's answer to kiln.show.
+type shown struct {
+	URI     protocol.DocumentURI `json:"uri"`
+	Content string               `json:"content"`
+}
+
+func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (any, error) {
+	var args commandArgs
+	if len(p.Arguments) > 0 {
+		b, _ := json.Marshal(p.Arguments[0])
+		if err := json.Unmarshal(b, &args); err != nil {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s: %v", p.Command, err)
+		}
+	}
+	def := s.docs.definitionFor(pathOf(args.URI))
+	if def == "" {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s: %s is no kiln app, its test or its Dockerfile", p.Command, args.URI)
+	}
+	switch p.Command {
+	case cmdShow:
+		return s.show(ctx, def, args.Artifact)
+	case cmdRunTests:
+		summary, err := s.opts.Checker.RunTests(ctx, def, reader(s.docs.snapshot()))
+		if err != nil {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "kiln test: %v", err)
+		}
+		s.showMessage(ctx, protocol.MessageTypeInfo, "kiln test %s: %s", filepath.Base(filepath.Dir(def)), summary)
+		s.schedule(ctx, def, 0) // failures are diagnostics of the test files
+		return summary, nil
+	}
+	return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "unknown command %q", p.Command)
+}
+
+// show writes one rendered output as a read-only file under Views and asks
+// the editor to open it: a document to read, never to edit, since the
+// definition is the source.
+func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error) {
+	_, files, err := s.opts.Checker.Build(ctx, def, reader(s.docs.snapshot()))
+	if err != nil {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "kiln build: %v", err)
+	}
+	content, ok := files[artifact]
+	if !ok {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "the app has no output %q", artifact)
+	}
+	res := &shown{Content: string(content)}
+	if s.opts.Views != "" {
+		name := filepath.Join(s.opts.Views, filepath.Base(filepath.Dir(def)), filepath.FromSlash(artifact))
+		if err := writeReadOnly(name, content); err == nil {
+			res.URI = uriOf(name)
+			var result any
+			// Best effort: an editor without showDocument still has the content.
+			s.conn.Call(ctx, "window/showDocument", map[string]any{"uri": res.URI, "takeFocus": true}, &result)
+		}
+	}
+	return res, nil
+}
+
+func writeReadOnly(name string, content []byte) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".view-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o444)
+	return os.Rename(tmp.Name(), name)
+}
+
+// documentSymbol outlines the app: its sections, each environment, patch
+// and waiver.
+func (s *Server) documentSymbol(_ context.Context, p *protocol.DocumentSymbolParams) ([]protocol.DocumentSymbol, error) {
+	f, err := s.fileOf(p.TextDocument.URI)
+	if err != nil || kindOf(f.Name) != definitionFile {
+		return nil, nil
+	}
+	doc := loadDoc(f)
+	if doc == nil || doc.Root.Kind != load.Map {
+		return nil, nil
+	}
+	return symbols(doc.Root, 0), nil
+}
+
+func symbols(n *load.Node, depth int) []protocol.DocumentSymbol {
+	out := []protocol.DocumentSymbol{}
+	for _, fl := range n.Fields {
+		sym := protocol.DocumentSymbol{Name: fl.Name, Kind: protocol.SymbolKindField,
+			Range: rangeOf(fl.KeyPos, fl.Value.End), SelectionRange: rangeOf(fl.KeyPos, fl.KeyEnd)}
+		switch fl.Value.Kind {
+		case load.Map:
+			sym.Kind = protocol.SymbolKindObject
+			if depth < 2 {
+				sym.Children = symbols(fl.Value, depth+1)
+			}
+		case load.List:
+			sym.Kind = protocol.SymbolKindArray
+			for i, it := range fl.Value.Items {
+				sym.Children = append(sym.Children, protocol.DocumentSymbol{Name: itemName(it, i), Kind: protocol.SymbolKindObject,
+					Range: rangeOf(it.Pos, it.End), SelectionRange: rangeOf(it.Pos, it.Pos)})
+			}
+		default:
+			sym.Detail = strings.Trim(fl.Value.String(), `"`)
+		}
+		out = append(out, sym)
+	}
+	return out
+}
+
+// itemName names a list item by its most telling field.
+func itemName(n *load.Node, i int) string {
+	for _, k := range []string{"rule", "name", "target"} {
+		if f := n.Field(k); f != nil {
+			if f.Value.Kind == load.Map {
+				if kind := f.Value.Field("kind"); kind != nil {
+					return fmt.Sprintf("%d: %s", i, strings.Trim(kind.Value.String(), `"`))
+				}
+			}
+			return fmt.Sprintf("%d: %s", i, strings.Trim(f.Value.String(), `"`))
+		}
+	}
+	return fmt.Sprint(i)
+}
