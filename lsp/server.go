@@ -75,10 +75,10 @@ type Server struct {
 	log  *log.Logger
 
 	mu       sync.Mutex
-	runs     map[string]*run         // by definition: the pending or running evaluation
-	results  map[string]*published   // by file: the diagnostics last published
-	appFiles map[string][]string     // by definition: the files it last published for
-	state    int                     // initialized, shutdown
+	runs     map[string]*run       // by definition: the pending or running evaluation
+	results  map[string]*published // by file: the diagnostics last published
+	appFiles map[string][]string   // by definition: the files it last published for
+	state    int                   // initialized, shutdown
 	exit     chan struct{}
 	exitOnce sync.Once
 }
