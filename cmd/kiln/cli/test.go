@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,7 +92,10 @@ Examples:
 
 // testFile is one test file with the app it tests.
 type testFile struct {
-	path    string
+	path string
+	// content, when not nil, is the test file's text, used instead of
+	// reading path (an editor's unsaved buffer).
+	content []byte
 	app     string // the definition beside it; "" when there is none
 	isCUE   bool
 	results []apptest.CaseResult
@@ -145,7 +151,7 @@ func runTest(env *Env, o *testOptions, args []string) int {
 	for _, f := range files {
 		all = append(all, f.diags...)
 	}
-	if err := writeTestReport(env, o, cases, all); err != nil {
+	if err := writeTestReport(env, o, cases, all, malformedCases(files, regoDiags)); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln test: writing the report: %v\n", err)
 		return ExitBadInput
 	}
@@ -171,6 +177,7 @@ func findTests(paths []string) ([]testFile, []string, error) {
 	var apps []string
 	seen := map[string]bool{}
 	addTest := func(p string) {
+		p = filepath.Clean(p)
 		if seen[p] {
 			return
 		}
@@ -185,6 +192,7 @@ func findTests(paths []string) ([]testFile, []string, error) {
 		files = append(files, t)
 	}
 	for _, p := range paths {
+		p = filepath.Clean(p)
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
@@ -248,7 +256,10 @@ func runTestFile(t *testFile, s *schema.Schema, opts build.Options, o apptest.Op
 
 // runTestFileOf is runTestFile for an app already checked, when c is not nil.
 func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.Options, c *checked) {
-	data, err := readFile(t.path)
+	data, err := t.content, error(nil)
+	if data == nil {
+		data, err = readFile(t.path)
+	}
 	f := source.NewFile(t.path, data)
 	if err != nil {
 		t.diags = diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "test/read", Message: "cannot read the test file: " + err.Error()}}
@@ -319,13 +330,74 @@ func testCases(files []testFile, rego []guard.TestResult, match *regexp.Regexp) 
 	return out, bad
 }
 
-func writeTestReport(env *Env, o *testOptions, cases []report.TestCase, malformed diag.List) error {
-	write := func(w interface{ Write([]byte) (int, error) }, format string, color bool) error {
+// malformedCases are the test files and policy directories that could
+// not run, as failed cases of the JUnit report, one per file, so that CI
+// shows them.
+func malformedCases(files []testFile, regoDiags diag.List) []report.TestCase {
+	var out []report.TestCase
+	for _, f := range files {
+		if f.diags != nil {
+			out = append(out, report.TestCase{File: f.path, Name: "malformed test file", Status: "failed", Failures: f.diags})
+		}
+	}
+	byFile := map[string]diag.List{}
+	var names []string
+	for _, d := range regoDiags {
+		name := ""
+		if d.Pos.File != nil {
+			name = d.Pos.File.Name
+		}
+		if byFile[name] == nil {
+			names = append(names, name)
+		}
+		byFile[name] = append(byFile[name], d)
+	}
+	for _, n := range names {
+		out = append(out, report.TestCase{File: n, Name: "malformed policy", Status: "failed", Failures: byFile[n]})
+	}
+	return out
+}
+
+// testJSON writes the JSON report of kiln test: report.TestJSON's cases
+// and summary, and errors, the positioned diagnostics of the test files
+// (and policies) that could not run (docs/json-report.md).
+func testJSON(w io.Writer, cases []report.TestCase, malformed diag.List) error {
+	var buf bytes.Buffer
+	if err := report.TestJSON(&buf, cases); err != nil {
+		return err
+	}
+	var r struct {
+		Version int             `json:"version"`
+		Cases   json.RawMessage `json:"cases"`
+		Errors  json.RawMessage `json:"errors"`
+		Summary json.RawMessage `json:"summary"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+		return err
+	}
+	buf.Reset()
+	if err := report.JSON(&buf, nil, malformed, nil); err != nil {
+		return err
+	}
+	var d struct {
+		Diagnostics json.RawMessage `json:"diagnostics"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &d); err != nil {
+		return err
+	}
+	r.Errors = d.Diagnostics
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func writeTestReport(env *Env, o *testOptions, cases []report.TestCase, malformed diag.List, malformedCases []report.TestCase) error {
+	write := func(w io.Writer, format string, color bool) error {
 		switch format {
 		case "json":
-			return report.TestJSON(w, cases)
+			return testJSON(w, cases, malformed)
 		case "junit":
-			return report.TestJUnit(w, cases)
+			return report.TestJUnit(w, append(slices.Clip(cases), malformedCases...))
 		}
 		if err := report.Text(w, malformed, report.TextOptions{Color: color}); err != nil {
 			return err
