@@ -10,14 +10,21 @@ package kiln.rules.service_port
 import data.kiln.lib
 import rego.v1
 
-deny contains lib.finding(svc, sprintf("spec.ports[%d].targetPort", [i]), sprintf("Service %s targets port %v, which no container of %s exposes", [svc.metadata.name, p.targetPort, w.object.metadata.name])) if {
+deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf("Service %s targets port %v, which no container of %s exposes", [svc.metadata.name, target, w.object.metadata.name])) if {
 	some svc in input.objects
 	svc.kind == "Service"
 	some w in lib.workloads
 	selects(svc, w)
 	some i, p in svc.spec.ports
-	not exposed(w.pod, p.targetPort)
+	[field, target] := target_port(p)
+	not exposed(w.pod, target)
 }
+
+# target_port is the port a Service port sends to, and the field that says
+# so: targetPort, which defaults to port.
+target_port(p) := ["targetPort", p.targetPort]
+
+target_port(p) := ["port", p.port] if not "targetPort" in object.keys(p)
 
 selects(svc, w) if {
 	count(svc.spec.selector) > 0

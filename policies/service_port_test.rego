@@ -34,3 +34,19 @@ test_pod_target_fails if {
 		{"kind": "Pod", "metadata": {"name": "a", "labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}},
 	]}
 }
+
+test_absent_target_defaults_to_port_fails if {
+	some f in service_port.deny with input as {"objects": [
+		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80}]}},
+		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
+	]}
+	f.path == "spec.ports[0].port"
+	f.msg == "Service s targets port 80, which no container of a exposes"
+}
+
+test_absent_target_equal_to_port_passes if {
+	count(service_port.deny) == 0 with input as {"objects": [
+		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 8080}]}},
+		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
+	]}
+}

@@ -1,5 +1,5 @@
 # METADATA
-# title: Production apps declare an SLA
+# title: Apps declare an SLA, which production requires
 # description: Without an availability promise nobody can size replicas, disruption budgets or alerts, and nobody knows what users were promised.
 # custom:
 #   id: sla-declared
@@ -12,6 +12,14 @@ import rego.v1
 
 deny contains lib.app_finding("spec", sprintf("production environment %s runs without an SLA (spec.sla)", [input.environment])) if {
 	lib.production
+	input.app
+	not input.app.spec.sla
+}
+
+# Outside production a missing SLA is a warning: the environment promises
+# nothing, but the app will need a promise before it reaches production.
+deny contains object.union(lib.app_finding("spec", "the app declares no SLA (spec.sla); production environments require one"), {"severity": "warning"}) if {
+	not lib.production
 	input.app
 	not input.app.spec.sla
 }

@@ -13,8 +13,18 @@ test_prod_with_sla_passes if {
 	count(sla_declared.deny) == 0 with input as {"environment": "prod", "app": {"spec": {"sla": {"availability": 99.9}}}} with data.kiln.context as prod
 }
 
-test_staging_without_sla_passes if {
-	count(sla_declared.deny) == 0 with input as {"environment": "staging", "app": {"spec": {}}} with data.kiln.context as {"environment": "staging", "production": false}
+test_staging_without_sla_fails if {
+	[f] := [f | some f in sla_declared.deny] with input as {"environment": "staging", "app": {"spec": {}}} with data.kiln.context as {"environment": "staging", "production": false}
+	f.severity == "warning"
+}
+
+test_prod_without_sla_is_an_error_fails if {
+	[f] := [f | some f in sla_declared.deny] with input as {"environment": "prod", "app": {"spec": {}}} with data.kiln.context as prod
+	not f.severity
+}
+
+test_staging_with_sla_passes if {
+	count(sla_declared.deny) == 0 with input as {"environment": "staging", "app": {"spec": {"sla": {"availability": 99.9}}}} with data.kiln.context as {"environment": "staging", "production": false}
 }
 
 test_plain_yaml_passes if {
