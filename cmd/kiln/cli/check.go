@@ -521,13 +521,24 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 	return id[:]
 }
 
-// checkApp checks one app through the cache.
 // prepared is what computing a check needs beyond the app.
 type prepared struct {
 	schema *schema.Schema
 	opts   build.Options
 }
 
+// checkApp checks one app through the cache.
+//
+// checkApp and computeCheck read every file besides the definition and
+// its Dockerfile (which come read, in the input) through in.read: the
+// test files, the imports (also when asking whether a stored result's
+// recorded imports changed), the committed outputs, and the snapshots in
+// the key. A caller that layers unsaved editor buffers over the disk sets
+// in.readFile; the key then hashes what the caller's reader returns.
+// Still read from the disk: the list of committed output files (a walk),
+// and the snapshots when a test compares with them (compiler/apptest
+// opens them itself), so a snapshot held only in a buffer is hashed but
+// not what the test compares with.
 func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
 	k := eng.Key("check", 1)
 	k.Add("shared", shared)
@@ -539,10 +550,10 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
 	}
 	for _, t := range tests {
-		b, _ := os.ReadFile(t)
+		b, _ := in.read(t)
 		k.Add("test "+t, b)
 		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
-			snap, _ := os.ReadFile(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
+			snap, _ := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
 			k.Add("snapshot "+t, snap)
 		}
 	}
@@ -568,7 +579,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 			return false
 		}
 		for name, sum := range stored.Deps {
-			if depSum(os.ReadFile(name)) != sum {
+			if depSum(in.read(name)) != sum {
 				return false
 			}
 		}
@@ -596,8 +607,9 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	// outlive the import's repair.
 	deps := map[string]string{}
 	var mu sync.Mutex // an abandoned Jsonnet evaluation may still read
+	read := in.read
 	in.readFile = func(name string) ([]byte, error) {
-		b, err := os.ReadFile(name)
+		b, err := read(name)
 		mu.Lock()
 		defer mu.Unlock()
 		deps[name] = depSum(b, err)
@@ -628,6 +640,9 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	r.Diags = toWire(all.Sort())
 	for _, t := range tests {
 		tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue")}
+		if b, err := read(t); err == nil {
+			tf.content = b // what the key hashed
+		}
 		runTestFileOf(&tf, s, opts, apptest.Options{}, &c)
 		if tf.diags != nil {
 			r.Diags = append(r.Diags, toWire(tf.diags)...)
@@ -679,7 +694,7 @@ func committedOutputs(g *guardrails, in input) committedTree {
 			return nil
 		}
 		rel, _ := filepath.Rel(t.dir, p)
-		b, _ := os.ReadFile(p)
+		b, _ := in.read(p)
 		t.files[filepath.ToSlash(rel)] = b
 		t.names = append(t.names, filepath.ToSlash(rel))
 		return nil
@@ -693,7 +708,7 @@ func appName(in input) string {
 	if in.readErr != nil {
 		return ""
 	}
-	doc, _ := load.Load(in.file, load.Options{Root: in.root})
+	doc, _ := load.Load(in.file, load.Options{Root: in.root, ReadFile: in.readFile})
 	if n := doc.Lookup([]string{"metadata", "name"}); doc != nil && n != nil {
 		s, _ := n.Scalar.(string)
 		return s
@@ -702,6 +717,26 @@ func appName(in input) string {
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// read reads a file that checking in's app needs: through in.readFile
+// when the caller gave one, else from the disk.
+func (in input) read(name string) ([]byte, error) {
+	if in.readFile != nil {
+		return in.readFile(name)
+	}
+	return diskRead(name)
+}
+
+// diskRead is the default reader: the bounded read of every input, and
+// a whole read of a file larger than any definition (a committed output
+// or a library can be), so that no file is silently cut short.
+func diskRead(name string) ([]byte, error) {
+	b, err := readFile(name)
+	if err == nil && len(b) > load.DefaultMaxBytes {
+		return os.ReadFile(name)
+	}
+	return b, err
+}
 
 // depSum is what a result records of a file it read: the hash of its
 // bytes, or that it could not be read (a missing import is an input too).

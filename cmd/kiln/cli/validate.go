@@ -236,7 +236,9 @@ type input struct {
 	dockerfile *source.File // a Dockerfile beside the definition, if any
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
-	// readFile reads the files the definition imports; nil reads the disk.
+	// readFile reads every other file checking the app reads (its
+	// imports, test files, snapshots, committed outputs); nil reads the
+	// disk. See input.read in check.go.
 	readFile func(name string) ([]byte, error)
 }
 
