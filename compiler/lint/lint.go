@@ -36,7 +36,9 @@ type Options struct {
 
 // Result is what linting one file found beside its diagnostics.
 type Result struct {
-	Documents int       // documents validated and given to the guardrails
+	// Documents counts the documents the guardrails evaluated: those the
+	// schema accepted, when there are guardrails.
+	Documents int
 	Waived    diag.List // findings waivers exempted
 }
 
@@ -53,7 +55,7 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 	if ds.HasErrors() {
 		return Result{}, ds
 	}
-	res := Result{Documents: len(docs)}
+	var res Result
 	// The guardrails judge the documents the API would accept: rules are
 	// written for well-formed objects, and a malformed one, or one of a
 	// kind no schema (or --crd) describes, is reported already.
@@ -66,6 +68,7 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		ds = append(ds, more...)
 	}
 	if opts.Policy != nil && len(valid) > 0 {
+		res.Documents = len(valid)
 		more, err := guardrails(f, valid, opts, &res)
 		if err != nil {
 			return res, append(ds, policyError(f, err))

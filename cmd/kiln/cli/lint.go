@@ -133,7 +133,9 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	})
 	c := collect(outcomes, g)
 	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
-	if tally.documents == 0 && !badInput {
+	// Documents the schema rejected are not given to the guardrails; their
+	// errors fail the run already.
+	if tally.documents == 0 && !badInput && !all.HasErrors() {
 		all, badInput = append(all, diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing",
 			Message: "no document was evaluated, so nothing was checked"}), true
 	}
