@@ -57,6 +57,9 @@ const (
 type Cache struct {
 	dir string
 	now func() time.Time // tests replace it to walk through days
+	// beforeData, when a test sets it, runs between reading an entry and
+	// reading its output, where another process may delete either.
+	beforeData func()
 }
 
 // Open returns the cache in dir, creating the directory.
@@ -135,6 +138,9 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 		}
 		c.touch(name)
 		return inline, nil
+	}
+	if c.beforeData != nil {
+		c.beforeData()
 	}
 	data, err := os.ReadFile(c.dataName(out))
 	if err != nil {

@@ -179,3 +179,32 @@ func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
 		t.Error("a was evicted although used")
 	}
 }
+
+// An output deleted by another process between the read of its entry and
+// the read of the output (kiln cache clean, a trim, rm -r) is a miss, and
+// writing the same output again makes the entry whole.
+func TestOutputDeletedBetweenEntryAndOutput(t *testing.T) {
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("y"), inlineMax+1) // an output in a file of its own
+	if err := c.Put(id("big"), big); err != nil {
+		t.Fatal(err)
+	}
+	c.beforeData = func() {
+		if err := c.Clean(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := c.Get(id("big")); !errors.Is(err, ErrMiss) || got != nil {
+		t.Fatalf("got %d bytes, %v; want a miss", len(got), err)
+	}
+	c.beforeData = nil
+	if err := c.Put(id("big"), big); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Get(id("big")); err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("after rewriting: %d bytes, %v", len(got), err)
+	}
+}

@@ -126,3 +126,28 @@ func TestCacheFailingMidRunDegradesSafely(t *testing.T) {
 		t.Errorf("warnings: %q", warnings)
 	}
 }
+
+// An output deleted from the disk cache (by another process, between two
+// runs or during one) is recomputed to the same bytes, and stored again.
+func TestDeletedOutputIsRecomputed(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("z", 100<<10)
+	runs := 0
+	run := func() ([]byte, error) { runs++; return []byte(big), nil }
+	e := New(Options{Dir: dir})
+	id := e.Key("s", 1).Sum()
+	e.Do(id, run, nil)
+	outputs, _ := filepath.Glob(filepath.Join(dir, "*", "*-d"))
+	if len(outputs) != 1 {
+		t.Fatalf("outputs %v", outputs)
+	}
+	os.Remove(outputs[0])
+	e2 := New(Options{Dir: dir})
+	out, hit, err := e2.Do(id, run, nil)
+	if err != nil || hit || string(out) != big || runs != 2 {
+		t.Fatalf("hit %v, err %v, runs %d, identical %v", hit, err, runs, string(out) == big)
+	}
+	if out, hit, _ := New(Options{Dir: dir}).Do(id, run, nil); !hit || string(out) != big {
+		t.Error("the recomputed output was not stored again")
+	}
+}
