@@ -53,6 +53,7 @@ type cursor struct {
 	value  bool
 	key    string // the field whose value is being typed
 	prefix string // what is typed so far of the key or value
+	off    int
 }
 
 func contextAt(src []byte, off int) cursor {
@@ -67,7 +68,7 @@ func contextAt(src []byte, off int) cursor {
 		need = indent + 1
 		rest = strings.TrimLeft(strings.TrimPrefix(rest, "-"), " ")
 	}
-	c := cursor{prefix: rest}
+	c := cursor{prefix: rest, off: off}
 	if k, v, ok := strings.Cut(rest, ":"); ok {
 		c.value, c.key, c.prefix = true, strings.TrimSpace(k), strings.TrimSpace(v)
 	}
@@ -111,6 +112,38 @@ func parents(above []byte, need int) []string {
 	return path
 }
 
+// siblings are the keys written at the cursor line's indentation in the
+// same block, above and below it: the fields a mapping that does not
+// parse yet already has.
+func siblings(src []byte, off int) []string {
+	lineStart := bytes.LastIndexByte(src[:off], '\n') + 1
+	lines := bytes.Split(src, []byte("\n"))
+	cur := bytes.Count(src[:lineStart], []byte("\n"))
+	l := string(lines[cur])
+	indent := len(l) - len(strings.TrimLeft(l, " "))
+	var keys []string
+	scan := func(i int) bool {
+		l := string(bytes.TrimRight(lines[i], "\r"))
+		t := strings.TrimLeft(l, " ")
+		if t == "" || strings.HasPrefix(t, "#") {
+			return true
+		}
+		ind := len(l) - len(t)
+		if ind < indent || ind == indent && strings.HasPrefix(t, "- ") {
+			return false
+		}
+		if k, _, ok := strings.Cut(t, ":"); ok && ind == indent {
+			keys = append(keys, strings.TrimSpace(k))
+		}
+		return true
+	}
+	for i := cur - 1; i >= 0 && scan(i); i-- {
+	}
+	for i := cur + 1; i < len(lines) && scan(i); i++ {
+	}
+	return keys
+}
+
 func stripComment(s string) string {
 	if i := strings.Index(s, " #"); i >= 0 {
 		return s[:i]
@@ -144,6 +177,10 @@ func (s *Server) keyItems(f *source.File, c cursor) []protocol.CompletionItem {
 			for _, fl := range n.Fields {
 				have[fl.Name] = true
 			}
+		}
+	} else {
+		for _, k := range siblings(f.Content, c.off) {
+			have[k] = true
 		}
 	}
 	var items []protocol.CompletionItem

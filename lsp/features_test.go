@@ -1,0 +1,255 @@
+package lsp_test
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/kilnhq/kiln/compiler/fix"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// pos returns the protocol position of the first occurrence of needle in
+// text, plus delta UTF-16 units.
+func pos(t *testing.T, text, needle string, delta int) protocol.Position {
+	t.Helper()
+	i := strings.Index(text, needle)
+	if i < 0 {
+		t.Fatalf("%q not in the text", needle)
+	}
+	f := source.NewFile("x", []byte(text))
+	line, col := f.LineCol16(i)
+	return protocol.Position{Line: uint32(line), Character: uint32(col + delta)}
+}
+
+func td(u protocol.DocumentURI) protocol.TextDocumentIdentifier {
+	return protocol.TextDocumentIdentifier{URI: u}
+}
+
+func openApp(t *testing.T, text string, extra map[string]string) (*client, protocol.DocumentURI, string) {
+	t.Helper()
+	files := map[string]string{"shop/kiln.yaml": text}
+	for k, v := range extra {
+		files[k] = v
+	}
+	root := repo(t, files)
+	c := start(t, realChecker(t))
+	def := filepath.Join(root, "shop", "kiln.yaml")
+	u := c.open(def, text)
+	c.waitFor(u, 1)
+	return c, u, def
+}
+
+func TestHover(t *testing.T) {
+	// Without scaling, the SLA decides the replicas.
+	text := strings.Replace(app, "  scaling:\n    min: 3\n    max: 5\n", "", 1)
+	c, u, _ := openApp(t, text, nil)
+	var h protocol.Hover
+	if err := c.call("textDocument/hover", &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, text, "availability", 3)}}, &h); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"FIELD:       spec.sla.availability", "CONSTRAINTS:", "What it produced", "PodDisruptionBudget/shop spec.maxUnavailable = 1", "Deployment/shop spec.replicas = 3", "topologySpreadConstraints"} {
+		if !strings.Contains(h.Contents.Value, want) {
+			t.Errorf("hover lacks %q:\n%s", want, h.Contents.Value)
+		}
+	}
+	// On a rule id: the rule's documentation.
+	waived := text + "  waivers:\n    - {rule: image-digest, reason: mirrored, expires: \"2099-01-01\"}\n"
+	c.change(u, 2, waived)
+	c.waitFor(u, 2)
+	if err := c.call("textDocument/hover", &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, waived, "image-digest", 2)}}, &h); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.Contents.Value, "**image-digest** (info)") || !strings.Contains(h.Contents.Value, "docs/rules.md#image-digest") {
+		t.Errorf("hover on a rule id:\n%s", h.Contents.Value)
+	}
+}
+
+func labels(l protocol.CompletionList) []string {
+	var out []string
+	for _, it := range l.Items {
+		out = append(out, it.Label)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestCompletion(t *testing.T) {
+	c, u, _ := openApp(t, app, nil)
+	complete := func(text string, p protocol.Position) []string {
+		t.Helper()
+		c.change(u, 9, text)
+		var l protocol.CompletionList
+		if err := c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+			TextDocument: td(u), Position: p}}, &l); err != nil {
+			t.Fatal(err)
+		}
+		return labels(l)
+	}
+	// A field of spec, without the ones already written.
+	text := strings.Replace(app, "  port: 8080\n", "  port: 8080\n  pro\n", 1)
+	got := complete(text, pos(t, text, "  pro\n", 5))
+	if !contains(got, "protocol") || !contains(got, "resources") || contains(got, "port") || contains(got, "image") {
+		t.Errorf("spec fields: %v", got)
+	}
+	// An enumeration's values.
+	text = strings.Replace(app, "  port: 8080\n", "  port: 8080\n  protocol: \n", 1)
+	if got := complete(text, pos(t, text, "protocol: ", 10)); strings.Join(got, ",") != "grpc,http,tcp" {
+		t.Errorf("protocol values: %v", got)
+	}
+	// Quantities with their units.
+	text = app + "  resources:\n    memory: \n"
+	if got := complete(text, pos(t, text, "memory: ", 8)); !contains(got, "256Mi") || !contains(got, "1Gi") {
+		t.Errorf("memory quantities: %v", got)
+	}
+	// Rule ids inside a waiver.
+	text = app + "  waivers:\n    - reason: mirrored\n      rule: \n"
+	if got := complete(text, pos(t, text, "rule: ", 6)); !contains(got, "image-pinned") || !contains(got, "replicas-meet-sla") {
+		t.Errorf("rule ids: %v", got)
+	}
+	// Inside an environment: the fields an override may set.
+	text = app + "  environments:\n    prod:\n      sc\n"
+	if got := complete(text, pos(t, text, "      sc\n", 8)); !contains(got, "scaling") || contains(got, "port") {
+		t.Errorf("environment fields: %v", got)
+	}
+	// An empty definition: the skeleton.
+	c.change(u, 10, "")
+	var l protocol.CompletionList
+	c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: td(u)}}, &l)
+	if len(l.Items) != 1 || l.Items[0].InsertTextFormat != protocol.InsertTextFormatSnippet || !strings.Contains(l.Items[0].InsertText, "apiVersion: kiln.dev/v1alpha1") {
+		t.Errorf("skeleton: %+v", l.Items)
+	}
+}
+
+// apply applies a code action's edits to text, as the editor would.
+func apply(t *testing.T, text string, a protocol.CodeAction, u protocol.DocumentURI) string {
+	t.Helper()
+	f := source.NewFile("x", []byte(text))
+	var edits []fix.Edit
+	for _, e := range a.Edit.Changes[u] {
+		edits = append(edits, fix.Edit{Start: f.Offset16(int(e.Range.Start.Line), int(e.Range.Start.Character)),
+			End: f.Offset16(int(e.Range.End.Line), int(e.Range.End.Character)), New: e.NewText})
+	}
+	out, err := fix.Apply(f.Content, edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func TestCodeActions(t *testing.T) {
+	text := strings.Replace(strings.Replace(app, "  port: 8080", "  prot: 8080  # ünïcode 🚀", 1), "min: 3", "min: 1", 1)
+	c, u, _ := openApp(t, text, nil)
+	actions := func(needle string) []protocol.CodeAction {
+		t.Helper()
+		var as []protocol.CodeAction
+		p := pos(t, text, needle, 0)
+		if err := c.call("textDocument/codeAction", &protocol.CodeActionParams{TextDocument: td(u), Range: protocol.Range{Start: p, End: p}}, &as); err != nil {
+			t.Fatal(err)
+		}
+		return as
+	}
+	as := actions("prot:")
+	if len(as) == 0 || as[0].Title != `Change "prot" to "port"` || !as[0].IsPreferred {
+		t.Fatalf("actions at prot: %+v", as)
+	}
+	fixed := apply(t, text, as[0], u)
+	if want := strings.Replace(text, "  prot: 8080", "  port: 8080", 1); fixed != want {
+		t.Errorf("after the fix:\n%s\nwant\n%s", fixed, want)
+	}
+	// Applied in the editor, the fix makes the diagnostic go.
+	c.change(u, 2, fixed)
+	if ds := c.waitFor(u, 2); contains(codes(ds), "schema/unknown-field") {
+		t.Errorf("the fix did not fix: %v", codes(ds))
+	}
+	text = fixed
+	as = actions("min: 1")
+	var titles []string
+	for _, a := range as {
+		titles = append(titles, a.Title)
+	}
+	if len(as) < 2 || as[0].Title != "Raise spec.scaling.min to 3, as the SLA needs" || !strings.HasPrefix(as[1].Title, "Waive replicas-meet-sla") {
+		t.Fatalf("actions at min: %v", titles)
+	}
+	if got := apply(t, text, as[0], u); !strings.Contains(got, "    min: 3\n") {
+		t.Errorf("raise min:\n%s", got)
+	}
+	waived := apply(t, text, as[1], u)
+	if !strings.Contains(waived, "  waivers:\n    - rule: replicas-meet-sla\n      reason: \"\"\n      expires: \"2026-12-31\"\n") {
+		t.Errorf("waiver skeleton:\n%s", waived)
+	}
+	// The skeleton's empty reason is refused until someone writes one.
+	c.change(u, 3, waived)
+	if ds := c.waitFor(u, 3); !hasError(ds) {
+		t.Errorf("a waiver without a reason is accepted: %v", codes(ds))
+	}
+}
+
+func TestSymbolsDefinitionAndLenses(t *testing.T) {
+	text := app + "  environments:\n    prod: {scaling: {min: 4}}\n  waivers:\n    - {rule: image-digest, reason: mirrored, expires: \"2099-01-01\"}\n"
+	c, u, _ := openApp(t, text, map[string]string{"shop/kiln_test.yaml": "suite: shop\ntests:\n  - it: scales from four in prod\n    env: prod\n    asserts:\n      - equal: {path: spec.minReplicas, value: 4}\n        kind: HorizontalPodAutoscaler\n"})
+	var syms []protocol.DocumentSymbol
+	if err := c.call("textDocument/documentSymbol", &protocol.DocumentSymbolParams{TextDocument: td(u)}, &syms); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range syms {
+		names = append(names, s.Name)
+		if s.Name == "spec" {
+			for _, ch := range s.Children {
+				names = append(names, "spec."+ch.Name)
+				for _, g := range ch.Children {
+					names = append(names, "spec."+ch.Name+"."+g.Name)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"metadata", "spec", "spec.environments.prod", "spec.waivers.0: image-digest"} {
+		if !contains(names, want) {
+			t.Errorf("symbols lack %s: %v", want, names)
+		}
+	}
+	var locs []protocol.Location
+	if err := c.call("textDocument/definition", &protocol.DefinitionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, text, "image-digest", 1)}}, &locs); err != nil {
+		t.Fatal(err)
+	}
+	if len(locs) != 1 || !strings.HasSuffix(string(locs[0].URI), "/image_digest.rego") {
+		t.Errorf("definition of image-digest: %+v", locs)
+	}
+	var lenses []protocol.CodeLens
+	if err := c.call("textDocument/codeLens", &protocol.CodeLensParams{TextDocument: td(u)}, &lenses); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, l := range lenses {
+		titles = append(titles, l.Command.Title)
+	}
+	if !contains(titles, "manifests: prod") || !contains(titles, "helm/values.yaml") || !contains(titles, "run tests") {
+		t.Fatalf("lenses: %v", titles)
+	}
+	for _, l := range lenses {
+		if l.Command.Title != "manifests: prod" {
+			continue
+		}
+		var res struct{ URI, Content string }
+		if err := c.call("workspace/executeCommand", &protocol.ExecuteCommandParams{Command: l.Command.Command, Arguments: l.Command.Arguments}, &res); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(res.Content, "kind: Deployment") || !strings.Contains(res.Content, "minReplicas: 4") || res.URI == "" {
+			t.Errorf("rendered prod: %q at %s", res.Content[:min(200, len(res.Content))], res.URI)
+		}
+	}
+	var summary string
+	if err := c.call("workspace/executeCommand", &protocol.ExecuteCommandParams{Command: "kiln.runTests", Arguments: []any{map[string]any{"uri": u}}}, &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary != "1 passed, 0 failed" {
+		t.Errorf("run tests: %q", summary)
+	}
+}
