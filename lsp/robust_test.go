@@ -35,7 +35,9 @@ func startRaw(t *testing.T, checker lsp.Checker) *raw {
 	s, _ := schema.Load()
 	server, editor := net.Pipe()
 	r := &raw{t: t, conn: editor, in: bufio.NewReader(editor), done: make(chan error, 1)}
-	go func() { r.done <- lsp.New(lsp.Options{Checker: checker, Schema: s}).Serve(context.Background(), server) }()
+	go func() {
+		r.done <- lsp.New(lsp.Options{Checker: checker, Schema: s}).Serve(context.Background(), server)
+	}()
 	t.Cleanup(func() { editor.Close() })
 	return r
 }
