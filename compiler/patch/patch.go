@@ -60,7 +60,53 @@ func patchPath(i int, field string) []string {
 	return []string{"spec", "patches", strconv.Itoa(i), field}
 }
 
+// applyOne applies one patch. Turning an object into a kustomize resource
+// and back costs a YAML round trip, most of a build's time with patches,
+// so when the target names a plain kind and name (no regular expression,
+// no label or annotation selector) only the objects it can match go
+// through kustomize; the others are passed on as they are. Anything else
+// takes the whole set, as kustomize itself would.
 func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
+	idx := candidates(objs, p.Target)
+	if idx == nil {
+		return transform(rf, h, objs, p)
+	}
+	subset := make([]compile.Object, len(idx))
+	for i, j := range idx {
+		subset[i] = objs[j]
+	}
+	patched, err := transform(rf, h, subset, p)
+	if err != nil || len(patched) != len(subset) { // a patch that deletes an object
+		return transform(rf, h, objs, p)
+	}
+	out := append([]compile.Object(nil), objs...)
+	for i, j := range idx {
+		out[j] = patched[i]
+	}
+	return out, nil
+}
+
+// plainName is a kind or name that kustomize's selector, which reads it as
+// an anchored regular expression, can only match literally.
+var plainName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$`)
+
+// candidates returns the indexes of the objects t can select, or nil when
+// t may select by more than a literal kind and name.
+func candidates(objs []compile.Object, t app.PatchTarget) []int {
+	if t.LabelSelector != "" || t.AnnotationSelector != "" || t.Kind == "" && t.Name == "" ||
+		t.Kind != "" && !plainName.MatchString(t.Kind) || t.Name != "" && !plainName.MatchString(t.Name) {
+		return nil
+	}
+	var idx []int
+	for i, o := range objs {
+		if (t.Kind == "" || o.Kind == t.Kind) && (t.Name == "" || o.Name == t.Name) {
+			idx = append(idx, i)
+		}
+	}
+	return idx // nil when none matches: the whole set explains why
+}
+
+func transform(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
 	m := resmap.New()
 	for _, o := range objs {
 		r, err := rf.RF().FromMap(o.Content)
