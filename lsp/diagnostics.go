@@ -48,6 +48,9 @@ func (s *Server) didSave(ctx context.Context, p *protocol.DidSaveTextDocumentPar
 	// A policy, a data file or the repository's configuration: every
 	// open app may judge differently now.
 	s.opts.Checker.Reload()
+	if kindOf(path) == configFile {
+		s.schedule(ctx, path, 0)
+	}
 	for _, def := range s.openApps() {
 		s.schedule(ctx, def, 0)
 	}
@@ -91,6 +94,8 @@ func (s *Server) update(ctx context.Context, u protocol.DocumentURI, version int
 	s.docs.set(&document{uri: u, path: path, version: version, file: source.NewFile(path, []byte(text))})
 	if def := s.docs.definitionFor(path); def != "" {
 		s.schedule(ctx, def, delay)
+	} else if kindOf(path) == configFile {
+		s.schedule(ctx, path, delay)
 	}
 }
 
@@ -125,7 +130,13 @@ func (s *Server) evaluate(ctx context.Context, def string, r *run) {
 	snap := s.docs.snapshot()
 	var ds diag.List
 	var err error
-	if perr := s.safely("evaluate", func() { ds, err = s.opts.Checker.Check(ctx, def, reader(snap)) }); perr != nil {
+	check := s.opts.Checker.Check
+	if kindOf(def) == configFile {
+		check = func(ctx context.Context, path string, read func(string) ([]byte, error)) (diag.List, error) {
+			return s.opts.Checker.CheckConfig(ctx, path, read), nil
+		}
+	}
+	if perr := s.safely("evaluate", func() { ds, err = check(ctx, def, reader(snap)) }); perr != nil {
 		err = perr
 	}
 	if ctx.Err() != nil {

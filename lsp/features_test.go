@@ -253,3 +253,31 @@ func TestSymbolsDefinitionAndLenses(t *testing.T) {
 		t.Errorf("run tests: %q", summary)
 	}
 }
+
+// The other files kiln reads get their own diagnostics: the repository
+// configuration, a Dockerfile beside the app, its test file.
+func TestConfigDockerfileAndTestDiagnostics(t *testing.T) {
+	root := repo(t, map[string]string{
+		"shop/kiln.yaml":      app,
+		"shop/Dockerfile":     "FROM registry.example.com/base:1.0\nUSER 10001\nEXPOSE 9090\n",
+		"shop/kiln_test.yaml": "suite: shop\ntests:\n  - it: runs four\n    asserts:\n      - equal: {path: spec.minReplicas, value: 4}\n        kind: HorizontalPodAutoscaler\n",
+		".kiln/config.yaml":   "disable: [image-digest]\n",
+	})
+	c := start(t, realChecker(t))
+	u := c.open(filepath.Join(root, "shop", "kiln.yaml"), app)
+	c.waitFor(u, 1)
+	df := c.open(filepath.Join(root, "shop", "Dockerfile"), "FROM registry.example.com/base:1.0\nUSER 10001\nEXPOSE 9090\n")
+	if ds := c.waitFor(df, 1); !contains(codes(ds), "dockerfile-expose") || ds[0].Range.Start.Line != 2 {
+		t.Errorf("Dockerfile: %+v", ds)
+	}
+	tf := filepath.Join(root, "shop", "kiln_test.yaml")
+	tu := c.open(tf, "suite: shop\ntests:\n  - it: runs four\n    asserts:\n      - equal: {path: spec.minReplicas, value: 4}\n        kind: HorizontalPodAutoscaler\n")
+	if ds := c.waitFor(tu, 1); len(ds) == 0 || ds[0].Range.Start.Line != 4 {
+		t.Errorf("failing test: %+v", ds)
+	}
+	cu := c.open(filepath.Join(root, ".kiln", "config.yaml"), "disable: [image-digest, no-such-rule]\n")
+	ds := c.waitFor(cu, 1)
+	if !contains(codes(ds), "config/unknown-rule") || ds[0].Range.Start.Character != uint32(strings.Index("disable: [image-digest, no-such-rule]", "no-such-rule")) {
+		t.Errorf("configuration: %+v", ds)
+	}
+}

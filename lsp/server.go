@@ -41,6 +41,9 @@ type Checker interface {
 	// RunTests runs the app's config tests and says how they went, in
 	// one line; their failures come with Check's diagnostics.
 	RunTests(ctx context.Context, def string, read func(string) ([]byte, error)) (string, error)
+	// CheckConfig checks a repository configuration file (.kiln/config.yaml)
+	// as read through read: its settings, and the policies and data it names.
+	CheckConfig(ctx context.Context, path string, read func(string) ([]byte, error)) diag.List
 	// Reload forgets what was loaded of the repositories' policies, data
 	// and configuration, after one of them was saved.
 	Reload()

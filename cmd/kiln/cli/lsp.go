@@ -17,6 +17,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
@@ -368,4 +369,22 @@ func NewChecker(kubeVersion, cacheDir, views string) lsp.Checker {
 	c := newLSPChecker(engine.New(engine.Options{Dir: cacheDir, MemBytes: 64 << 20}), kubeVersion)
 	c.views = views
 	return c
+}
+
+func (c *lspChecker) CheckConfig(ctx context.Context, path string, read func(string) ([]byte, error)) diag.List {
+	data, err := read(path)
+	f := source.NewFile(path, data)
+	if err != nil {
+		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
+	}
+	cfg, ds := config.Parse(f, filepath.Dir(filepath.Dir(path)))
+	if ds != nil {
+		return ds
+	}
+	// The policies and data it names, as saved: what every app is judged by.
+	r := c.repo(path)
+	if r.g == nil {
+		return r.ds
+	}
+	return cfg.CheckRules(r.g.bundle.Known)
 }

@@ -103,6 +103,7 @@ local function drive(out)
   end, 10), 'kiln lsp did not initialize within 10 s')
   out.server = client.server_capabilities and client.server_capabilities.positionEncoding
   out.offset_encoding = client.offset_encoding
+  out.kiln_pid = client.rpc and client.rpc.pid -- to check that it exits after Neovim
 
   wait_current(bufnr, 'after opening the file')
   out.opened = diagnostics(bufnr)
