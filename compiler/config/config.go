@@ -71,6 +71,35 @@ func (c *Config) Path(e Entry) string {
 	return filepath.Join(c.Root, e.Value)
 }
 
+// Named is a path the configuration or a flag names, for the message that
+// it cannot be read: at the entry of the configuration, or naming the flag.
+type Named struct {
+	Path  string
+	Entry *Entry // nil when a flag names it
+	Flag  string // "--policy", for one a flag names
+}
+
+// Paths returns the entries of setting as Named paths.
+func (c *Config) Paths(setting string, entries []Entry) []Named {
+	var out []Named
+	for i := range entries {
+		out = append(out, Named{Path: c.Path(entries[i]), Entry: &entries[i], Flag: setting})
+	}
+	return out
+}
+
+// Diagnostic is an error about n: at its entry in the configuration, or
+// naming the flag that gave it.
+func (n Named) Diagnostic(code, msg string) diag.Diagnostic {
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Message: msg}
+	if n.Entry != nil {
+		d.Pos, d.End = n.Entry.Pos, n.Entry.End
+	} else if n.Flag != "" {
+		d.Message = n.Flag + ": " + msg
+	}
+	return d
+}
+
 // Find returns the configuration file that governs dir: .kiln/config.yaml
 // in dir or the closest directory above it, not looking above the
 // repository root (the directory holding .git). ok is false when there is
@@ -254,7 +283,7 @@ func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
 		}
 		for _, req := range []string{"rule", "reason", "expires"} {
 			if it.Field(req) == nil {
-				d.fail(it.Pos, it.End, at, fmt.Sprintf("the waiver needs a %s: every exception says which rule, why, and until when", req))
+				d.fail(it.Pos, it.End, at, fmt.Sprintf("the waiver needs %s %s: every exception says which rule, why, and until when", article(req), req))
 			}
 		}
 		out = append(out, w)
@@ -279,4 +308,12 @@ func (c *Config) CheckRules(known func(string) bool) diag.List {
 		}
 	}
 	return ds.Sort()
+}
+
+// article is the indefinite article before word.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -7,6 +7,7 @@
 package lint
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -83,6 +84,10 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 func parse(f *source.File) ([]document, diag.List) {
 	var nodes []*load.Node
 	var ds diag.List
+	if len(bytes.TrimSpace(f.Content)) == 0 {
+		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty",
+			Message: "the file is empty; kiln lint reads Kubernetes objects, each a YAML document with apiVersion and kind"}}
+	}
 	if load.FormatOf(f.Name) == load.JSON {
 		doc, more := load.Load(f, load.Options{Format: load.JSON, MaxBytes: MaxBytes})
 		if doc == nil {

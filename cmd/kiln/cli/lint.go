@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,9 +12,11 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/lint"
+	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
@@ -83,6 +87,14 @@ type lintTarget struct {
 	manifest *source.File
 }
 
+// file is the target's source: the app definition or the manifests.
+func (t lintTarget) file() *source.File {
+	if t.app != nil {
+		return t.app.file
+	}
+	return t.manifest
+}
+
 func runLint(env *Env, o *lintOptions, args []string) int {
 	s, _, ok := start(env, "lint", &o.reportOptions, o.stdinFilename, nil)
 	if !ok {
@@ -94,9 +106,12 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	}
 	resolveFailOn(&o.reportOptions, g)
 	o.rules = g.reportRules()
-	validator, err := lintValidator(o, g)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
+	validator, ds := lintValidator(o, g)
+	if ds != nil {
+		if err := writeReport(env, &o.reportOptions, nil, ds); err != nil {
+			fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
+		}
+		fmt.Fprintf(env.Stderr, "kiln lint: could not read the CRDs: %s\n", plural(len(ds), "error"))
 		return ExitBadInput
 	}
 	targets, err := lintTargets(env, o, args)
@@ -136,8 +151,12 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	// Documents the schema rejected are not given to the guardrails; their
 	// errors fail the run already.
 	if tally.documents == 0 && !badInput && !all.HasErrors() {
-		all, badInput = append(all, diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing",
-			Message: "no document was evaluated, so nothing was checked"}), true
+		d := diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing", Message: "no document was evaluated, so nothing was checked"}
+		// At the first input, so that every report format has a place for it.
+		if f := targets[0].file(); f != nil {
+			d.Pos, d.End = f.Pos(0), f.Pos(0)
+		}
+		all, badInput = append(all, d), true
 	}
 	all = withWaived(all, tally.waived, o.showWaived)
 	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
@@ -156,59 +175,81 @@ func unreadable(d diag.Diagnostic) bool {
 }
 
 // lintValidator is the Kubernetes version's validator, knowing the CRDs
-// of --crd and the configuration.
-func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, error) {
+// of --crd and the configuration. A CRD that cannot be read or is not
+// one is a diagnostic: at the configuration's entry naming it, or at the
+// line of the CRD file.
+func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, diag.List) {
 	v, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
 	if err != nil {
-		return nil, fmt.Errorf("--kube-version: %v", err)
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/flag", Message: fmt.Sprintf("--kube-version: %v", err)}}
 	}
-	paths := slices.Clone(o.crds)
-	for _, e := range g.cfg.CRDs {
-		paths = append(paths, g.cfg.Path(e))
+	var paths []config.Named
+	for _, p := range o.crds {
+		paths = append(paths, config.Named{Path: p, Flag: "--crd"})
 	}
+	paths = append(paths, g.cfg.Paths("crds", g.cfg.CRDs)...)
 	if len(paths) == 0 {
 		return v, nil
 	}
 	crds := map[string][]byte{}
 	for _, p := range paths {
-		files := []string{p}
-		if info, err := os.Stat(p); err == nil && info.IsDir() {
-			if files, err = discover.Manifests(p); err != nil {
-				return nil, fmt.Errorf("--crd %s: %v", p, err)
+		files := []string{p.Path}
+		info, err := os.Stat(p.Path)
+		switch {
+		case err != nil && os.IsNotExist(err):
+			return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file or directory %s: no such file or directory", display(p.Path)))}
+		case err != nil:
+			return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file or directory %s: %v", display(p.Path), err))}
+		case info.IsDir():
+			if files, err = discover.Manifests(p.Path); err != nil {
+				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD directory %s: %v", display(p.Path), err))}
 			}
 		}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
+		for _, name := range files {
+			b, err := os.ReadFile(name)
 			if err != nil {
-				return nil, fmt.Errorf("--crd: %v", err)
+				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file %s: cannot read it: %v", display(name), err))}
 			}
-			for i, doc := range splitYAML(b) {
-				crds[fmt.Sprintf("%s#%d", display(f), i+1)] = doc
+			ds := crdDocs(source.NewFile(display(name), b), crds)
+			if ds != nil {
+				return nil, ds
 			}
 		}
 	}
-	return v.WithCRDs(crds)
+	out, err := v.WithCRDs(crds)
+	if err != nil {
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/crd", Message: err.Error()}}
+	}
+	return out, nil
 }
 
-// splitYAML splits a multi-document YAML file at its "---" lines, dropping
-// empty documents.
-func splitYAML(b []byte) [][]byte {
-	var out [][]byte
-	for _, doc := range strings.Split("\n"+string(b), "\n---") {
-		if strings.TrimSpace(strings.TrimLeft(doc, "-")) != "" && !onlyComments(doc) {
-			out = append(out, []byte(doc))
-		}
+// crdDocs adds the CustomResourceDefinitions of f to crds, keyed by file
+// and document. A document that does not parse or is not a CRD is an error
+// at its line in f.
+func crdDocs(f *source.File, crds map[string][]byte) diag.List {
+	nodes, ds := load.Stream(f, load.Options{Format: load.YAML, MaxBytes: lint.MaxBytes})
+	if ds != nil {
+		return ds
 	}
-	return out
-}
-
-func onlyComments(doc string) bool {
-	for _, l := range strings.Split(doc, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			return false
+	for i, n := range nodes {
+		raw, err := json.Marshal(n.Value())
+		if err == nil {
+			err = kube.AddCRD(raw, map[string]any{}, map[string]string{})
 		}
+		if err != nil {
+			pos, end := n.Pos, n.End
+			if k := n.Field("kind"); k != nil {
+				pos, end = k.Value.Pos, k.Value.End
+				if k.Value.Scalar == "CustomResourceDefinition" && strings.HasPrefix(err.Error(), "not a CustomResourceDefinition") {
+					err = errors.New("a CustomResourceDefinition needs spec.group and spec.names.kind")
+				}
+			}
+			return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd",
+				Message: fmt.Sprintf("document %d of a CRD file: %v", i+1, err)}}
+		}
+		crds[fmt.Sprintf("%s#%d", f.Name, i+1)] = raw
 	}
-	return true
+	return nil
 }
 
 // lintTargets gathers what to lint: definitions (by name) and manifests.

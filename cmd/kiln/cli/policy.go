@@ -93,24 +93,33 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	for _, e := range cfg.Disable {
 		opts.Disabled[e.Value] = true
 	}
-	var dirs []string
-	for _, e := range cfg.Policies {
-		dirs = append(dirs, cfg.Path(e))
+	dirs := cfg.Paths("policies", cfg.Policies)
+	for _, d := range p.policies {
+		dirs = append(dirs, config.Named{Path: d, Flag: "--policy"})
 	}
-	dirs = append(dirs, p.policies...)
 	for _, dir := range dirs {
-		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-			return nil, diag.List{{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("policy directory %s: not a readable directory", dir)}}
+		if info, err := os.Stat(dir.Path); err != nil || !info.IsDir() {
+			why := "no such directory"
+			if err == nil {
+				why = "a file, not a directory"
+			} else if !os.IsNotExist(err) {
+				why = err.Error()
+			}
+			return nil, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %s", display(dir.Path), why))}
 		}
-		opts.Dirs = append(opts.Dirs, guard.Dir{Name: filepath.ToSlash(display(dir)), FS: os.DirFS(dir)})
+		opts.Dirs = append(opts.Dirs, guard.Dir{Name: filepath.ToSlash(display(dir.Path)), FS: os.DirFS(dir.Path)})
 	}
-	var files []string
-	for _, e := range cfg.Data {
-		files = append(files, cfg.Path(e))
+	dataFiles := cfg.Paths("data", cfg.Data)
+	for _, d := range p.data {
+		dataFiles = append(dataFiles, config.Named{Path: d, Flag: "--data"})
 	}
-	data, ds := loadData(append(files, p.data...))
+	data, ds := loadData(dataFiles)
 	if ds != nil {
 		return nil, ds
+	}
+	var files []string
+	for _, f := range dataFiles {
+		files = append(files, f.Path)
 	}
 	opts.Data = data
 	b, ds := guard.Load(context.Background(), opts)
@@ -122,7 +131,7 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	}
 	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
 	waivers.Root = cfg.Root
-	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: append(files, p.data...)}, nil
+	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files}, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that
@@ -168,14 +177,19 @@ func display(name string) string {
 // loadData reads the policies' data files and merges them at the root of
 // data, as conftest does; two files setting the same top-level key is an
 // error, as is a file trying to set kiln (kiln's own namespace).
-func loadData(files []string) (map[string]any, diag.List) {
+func loadData(files []config.Named) (map[string]any, diag.List) {
 	out := map[string]any{}
 	from := map[string]string{}
-	for _, name := range files {
+	for _, named := range files {
+		name := named.Path
 		b, err := os.ReadFile(name)
 		f := source.NewFile(display(name), b)
 		if err != nil {
-			return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "policy/data", Message: "cannot read the data file: " + err.Error()}}
+			why := err.Error()
+			if os.IsNotExist(err) {
+				why = "no such file"
+			}
+			return nil, diag.List{named.Diagnostic("policy/data", fmt.Sprintf("data file %s: cannot read it: %s", f.Name, why))}
 		}
 		doc, ds := load.Load(f, load.Options{})
 		if doc == nil {
@@ -230,9 +244,17 @@ func couldNotStart(env *Env, r *reportOptions, ds diag.List) int {
 
 // noRules is the finding of a run whose guardrails were all disabled: a
 // run that checked nothing must not pass.
-func noRules() diag.Diagnostic {
-	return diag.Diagnostic{Severity: diag.Error, Code: "policy/no-rules",
+func noRules(cfg *config.Config) diag.Diagnostic {
+	d := diag.Diagnostic{Severity: diag.Error, Code: "policy/no-rules",
 		Message: "no guardrail is enabled (every rule is disabled), so nothing was checked; enable a rule or pass --no-policy"}
+	// At the disable list that turned them all off, so that every report
+	// format has a place to show it.
+	if len(cfg.Disable) > 0 {
+		d.Pos, d.End = cfg.Disable[0].Pos, cfg.Disable[0].End
+	} else if cfg.File != nil {
+		d.Pos, d.End = cfg.File.Pos(0), cfg.File.Pos(0)
+	}
+	return d
 }
 
 // withWaived adds the waived findings to the report when asked to show
@@ -305,7 +327,7 @@ func collect(outcomes []outcome, g *guardrails) collected {
 	if g != nil {
 		c.all = append(c.all, g.waivers.Check(g.bundle.Known, true)...)
 		if len(g.bundle.Rules()) == 0 {
-			c.all, c.badInput = append(c.all, noRules()), true
+			c.all, c.badInput = append(c.all, noRules(g.cfg)), true
 		}
 	}
 	return c
