@@ -275,6 +275,11 @@ func TestConfigDockerfileAndTestDiagnostics(t *testing.T) {
 	if ds := c.waitFor(tu, 1); len(ds) == 0 || ds[0].Range.Start.Line != 4 {
 		t.Errorf("failing test: %+v", ds)
 	}
+	// The unsaved buffer, not the file on disk, is what runs.
+	c.change(tu, 2, "suite: shop\ntests:\n  - it: runs three\n    asserts:\n      - equal: {path: spec.minReplicas, value: 3}\n        kind: HorizontalPodAutoscaler\n")
+	if ds := c.waitFor(tu, 2); len(ds) != 0 {
+		t.Errorf("a passing test buffer still fails: %+v", ds)
+	}
 	cu := c.open(filepath.Join(root, ".kiln", "config.yaml"), "disable: [image-digest, no-such-rule]\n")
 	ds := c.waitFor(cu, 1)
 	if !contains(codes(ds), "config/unknown-rule") || ds[0].Range.Start.Character != uint32(strings.Index("disable: [image-digest, no-such-rule]", "no-such-rule")) {

@@ -199,7 +199,7 @@ func (c *lspChecker) Reload() {
 // lspInput is the input of one app, read through read.
 func lspInput(def string, read func(string) ([]byte, error)) input {
 	data, err := read(def)
-	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err}
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read}
 	df := filepath.Join(filepath.Dir(def), "Dockerfile")
 	if b, err := read(df); err == nil {
 		in.dockerfile = source.NewFile(df, b)
