@@ -16,8 +16,10 @@
 //
 // and return findings from a partial set deny (see policies/lib.rego for
 // their shapes). conftest-style policies (package main with deny,
-// violation and warn) see one document at a time, exactly as conftest
-// presents it, so a team's existing policies run unchanged.
+// violation and warn, and those names with _suffixes) see one document at
+// a time, exactly as conftest presents it, with data.kiln.context beside
+// it, so a team's existing policies run unchanged; a repository's policy
+// that is not Rego v1 is read as Rego v0.
 //
 // Rules run sandboxed: builtins that reach the network, the host's files
 // or the environment (Refused: http.send, net.lookup_ip_addr, opa.runtime,

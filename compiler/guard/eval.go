@@ -177,8 +177,9 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) 
 		return nil, nil
 	}
 	var out []Finding
+	kctx := in.Context.value()
 	run := func(doc any, object int, line int) error {
-		rs, err := b.conftest.Eval(ctx, rego.EvalInput(doc))
+		rs, err := b.conftest.Eval(ctx, rego.EvalInput(map[string]any{"document": doc, "context": kctx}))
 		if err != nil {
 			return b.evalError(err)
 		}

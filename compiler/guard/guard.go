@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -113,6 +115,20 @@ var Refused = map[string]string{
 // conftestKinds are the rule names conftest evaluates, with the severity
 // conftest gives them.
 var conftestKinds = map[string]diag.Severity{"deny": diag.Error, "violation": diag.Error, "warn": diag.Warning}
+
+// conftestRule is how conftest recognises its rules: deny, violation or
+// warn, alone or followed by _suffixes (deny_latest_tag, warn_no_owner).
+var conftestRule = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)*$`)
+
+// conftestSeverity returns the severity conftest gives the rule called
+// name, and whether conftest runs it at all.
+func conftestSeverity(name string) (diag.Severity, bool) {
+	m := conftestRule.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	return conftestKinds[m[1]], true
+}
 
 // Load parses and compiles the built-in rules and those of opts.Dirs. A
 // policy that does not parse or compile is a diagnostic at its file's line.
@@ -235,7 +251,7 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 			}
 			name := path.Join(d.Name, p)
 			results[i].file = source.NewFile(name, src)
-			results[i].m, results[i].err = ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+			results[i].m, results[i].err = parseModule(name, src, !builtin)
 		}()
 	}
 	wg.Wait()
@@ -260,6 +276,26 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 		}
 	}
 	return ds
+}
+
+// parseModule parses a policy as Rego v1. A repository's policy that is
+// not Rego v1 is parsed again as Rego v0, the syntax of OPA before 1.0
+// (deny[msg] { ... }) in which many conftest policies are written; OPA
+// compiles modules of both versions together. When it is neither, the
+// error is Rego v1's, saying how to convert a v0 policy.
+func parseModule(name string, src []byte, allowV0 bool) (*ast.Module, error) {
+	m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+	if err == nil || !allowV0 {
+		return m, err
+	}
+	if m0, err0 := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV0}); err0 == nil {
+		return m0, nil
+	}
+	var errs ast.Errors
+	if errors.As(err, &errs) && len(errs) > 0 {
+		errs[0].Message += " (kiln reads Rego v1, and Rego v0 for a repository's policies; `opa fmt --rego-v1` converts a v0 policy)"
+	}
+	return m, err
 }
 
 // astErrors turns OPA's parse and compile errors into diagnostics at the
@@ -317,8 +353,8 @@ func (b *Bundle) declare(file string, m *ast.Module) diag.List {
 		if kind == "" && len(rule.Head.Reference) > 0 {
 			kind = rule.Head.Reference[0].Value.String()
 		}
-		sev, ok := conftestKinds[kind]
-		if !ok {
+		sev, ok := conftestSeverity(kind)
+		if !ok || len(rule.Head.Args) > 0 { // a function is a helper, not a verdict
 			continue
 		}
 		id := "main." + kind
@@ -381,21 +417,28 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	if err != nil {
 		return err
 	}
+	var kinds []string
 	for _, r := range b.rules {
 		if r.Conftest {
-			q, err := rego.New(
-				rego.Compiler(compiler),
-				rego.Store(store),
-				rego.Query(`some kind in ["deny", "violation", "warn"]; f := data.main[kind][_]`),
-				rego.StrictBuiltinErrors(true),
-			).PrepareForEval(ctx)
-			if err != nil {
-				return err
-			}
-			b.conftest = &q
-			break
+			kinds = append(kinds, strconv.Quote(strings.TrimPrefix(r.ID, "main.")))
 		}
 	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	sort.Strings(kinds)
+	// The document is the input, as in conftest; the run's context rides
+	// beside it and is mounted where kiln's rules read it.
+	q, err := rego.New(
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.Query(`some kind in [`+strings.Join(kinds, ", ")+`]; f := data.main[kind][_] with input as input.document with data.kiln.context as input.context`),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return err
+	}
+	b.conftest = &q
 	return nil
 }
 

@@ -413,3 +413,79 @@ func TestRegoTestsHaveStrictBuiltinErrors(t *testing.T) {
 		t.Errorf("%+v", res[0])
 	}
 }
+
+// TestConftestPolicies: conftest's rule names with suffixes run, Rego v0
+// policies as conftest users write them run beside v1 ones, and conftest
+// rules read the run's context as kiln's do.
+func TestConftestPolicies(t *testing.T) {
+	dirs := userDir(map[string]string{
+		"v0.rego": `package main
+
+deny[msg] {
+	input.kind == "Deployment"
+	msg := sprintf("v0 deny of %s", [input.metadata.name])
+}
+
+warn_no_owner[msg] {
+	not input.metadata.labels.owner
+	msg := "v0 warn_no_owner"
+}
+`,
+		"v1.rego": `package main
+
+import rego.v1
+
+deny_latest contains msg if {
+	input.kind == "Deployment"
+	msg := sprintf("deny_latest in %s (production %v)", [data.kiln.context.environment, data.kiln.context.production])
+}
+
+violation_x contains {"msg": "violation_x"} if input.kind == "Deployment"
+
+denial contains "not a conftest rule" if true
+
+deny_helper(x) := x
+`,
+		"v0_test.rego": `package main
+
+test_deny_v0 {
+	deny["v0 deny of a"] with input as {"kind": "Deployment", "metadata": {"name": "a"}}
+}
+`,
+	})
+	b, ds := Load(context.Background(), Options{Dirs: dirs, NoBuiltin: true})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	var ids []string
+	for _, r := range b.Rules() {
+		ids = append(ids, r.ID+":"+r.Severity.String())
+	}
+	if got := strings.Join(ids, " "); got != "main.deny:error main.deny_latest:error main.violation_x:error main.warn_no_owner:warning" {
+		t.Errorf("rules: %s", got)
+	}
+	found, err := b.Eval(context.Background(), Input{Environment: "prod", Context: Context{Environment: "prod", Production: true},
+		Objects: []map[string]any{{"kind": "Deployment", "metadata": map[string]any{"name": "a"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range found {
+		got = append(got, f.Rule.ID+": "+f.Message)
+	}
+	want := "main.deny: v0 deny of a\nmain.deny_latest: deny_latest in prod (production true)\nmain.violation_x: violation_x\nmain.warn_no_owner: v0 warn_no_owner"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	res, ds := RunTests(context.Background(), dirs)
+	if ds != nil || len(res) != 1 || !res[0].Passed {
+		t.Errorf("the v0 test: %+v %v", res, ds)
+	}
+}
+
+func TestNeitherRegoV1NorV0SaysHowToConvert(t *testing.T) {
+	_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": "package main\n\ndeny[msg] {\n"}), NoBuiltin: true})
+	if len(ds) == 0 || !strings.Contains(ds[0].Message, "opa fmt --rego-v1") {
+		t.Errorf("%v", ds)
+	}
+}
