@@ -11,7 +11,9 @@
 // changed; one app alone in a fresh cache; the floors: sha256sum over the
 // same input files and a no-op Go binary's start-up; and, when installed,
 // conftest test running kiln's own rules on the emitted manifests and
-// kubeconform -strict on them.
+// kubeconform -strict on them. Then the editor benchmark (lsp.go): kiln
+// lsp's latency from a didChange to its diagnostics, beside
+// yaml-language-server's on the same file and edits.
 package main
 
 import (
@@ -34,6 +36,7 @@ func main() {
 	sizes := flag.String("n", "1,100,1000", "corpus sizes, comma-separated")
 	runs := flag.Int("runs", 3, "runs per measurement; the median is reported")
 	kiln := flag.String("kiln", "", "kiln binary (default: built from this module)")
+	edits := flag.Int("edits", 200, "edits for the editor benchmark (kiln lsp beside yaml-language-server); 0 skips it")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "kiln-bench-")
 	check(err)
@@ -43,7 +46,7 @@ func main() {
 		run("go", "build", "-o", *kiln, "./cmd/kiln")
 	}
 	noop := buildNoop(tmp)
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	w := newTable()
 	fmt.Fprintln(w, "apps\tkiln cold\twarm, none changed\twarm, 1 changed\t1 app alone\tsha256sum floor\tno-op start\tconftest\tkubeconform\twarm/floor\t1 changed/1 alone\tcold/conftest\t")
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -53,6 +56,13 @@ func main() {
 			ms(r.conftest), ms(r.kubeconform), ratio(r.warm, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest))
 	}
 	w.Flush()
+	if *edits > 0 {
+		benchEditors(tmp, *kiln, *edits)
+	}
+}
+
+func newTable() *tabwriter.Writer {
+	return tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 }
 
 type result struct {
