@@ -105,6 +105,18 @@ func TestHooksWithPreCommit(t *testing.T) {
 	if err == nil || !strings.Contains(out, "Failed") || !strings.Contains(out, "apps/api/kiln.jsonnet:") {
 		t.Errorf("a broken library imported by an app was accepted (%v):\n%s", err, out)
 	}
+	// kiln-fix corrects the misspelled field: the commit stops, so the
+	// change can be reviewed, and the fixed file then passes kiln-check.
+	out, err = tryRepo("kiln-fix", "bad/kiln.yaml", "good/kiln.yaml")
+	if err == nil || !strings.Contains(out, "files were modified by this hook") || !strings.Contains(out, `Change "prot" to "port"`) {
+		t.Errorf("kiln-fix did not fix, or did not stop the commit (%v):\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad/kiln.yaml")); string(b) != strings.Replace(bad, "prot:", "port:", 1) {
+		t.Errorf("kiln-fix wrote:\n%s", b)
+	}
+	if out, err = tryRepo("kiln-check", "bad/kiln.yaml"); err != nil {
+		t.Errorf("the fixed definition was refused (%v):\n%s", err, out)
+	}
 	out, err = tryRepo("kiln-lint", "deploy/pod.yaml", ".github/workflows/ci.yaml")
 	if err == nil || !strings.Contains(out, "deploy/pod.yaml:5:") || !strings.Contains(out, "[image-pinned]") {
 		t.Errorf("kiln-lint passed an unpinned image, or without its position (%v):\n%s", err, out)
