@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"fmt"
+	"github.com/kilnhq/kiln/compiler/suggest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -166,7 +167,7 @@ func unknownRule(id string, t Target) string {
 		return fmt.Sprintf("rule %s is disabled in this repository, so it never fires; the assertion cannot run", id)
 	}
 	msg := fmt.Sprintf("no rule %s is loaded", id)
-	if s := closest(id, ids); s != "" {
+	if s := suggest.Closest(id, ids); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
 	return msg + " (kiln rules lists them), so the assertion cannot run"

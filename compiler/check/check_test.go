@@ -179,18 +179,6 @@ func TestAppTypesMatchSchema(t *testing.T) {
 	walk("", reflect.TypeOf(app.App{}))
 }
 
-func TestClosest(t *testing.T) {
-	names := []string{"port", "protocol", "image", "resources", "scaling"}
-	for in, want := range map[string]string{
-		"prot": "port", "Port": "port", "imgae": "image", "resource": "resources",
-		"protocl": "protocol", "scalling": "scaling", "zzz": "", "environment": "",
-	} {
-		if got := closest(in, names); got != want {
-			t.Errorf("closest(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func FuzzCheck(f *testing.F) {
 	for _, p := range []string{"minimal/kiln.yaml", "reference/kiln.yaml"} {
 		b, err := os.ReadFile("../../examples/" + p)

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/kilnhq/kiln/compiler/suggest"
 	"maps"
 	"slices"
 	"strings"
@@ -127,7 +128,7 @@ func enumError(doc *load.Doc, v violation, n *load.Node) diag.Diagnostic {
 	d := at(doc, v.path, "schema/enum",
 		fmt.Sprintf("%s must be one of %s, not %s", name(v.path), strings.Join(allowed, ", "), n))
 	if s, ok := n.Scalar.(string); ok {
-		if d.Suggestion = closest(s, allowed); d.Suggestion != "" {
+		if d.Suggestion = suggest.Closest(s, allowed); d.Suggestion != "" {
 			d.Message += fmt.Sprintf("; did you mean %s?", d.Suggestion)
 		}
 	}
@@ -150,7 +151,7 @@ func unknownFields(doc *load.Doc, v violation) diag.List {
 			where = "in " + fieldpath.String(v.path)
 		}
 		d.Message = fmt.Sprintf("unknown field %q %s", f.Name, where)
-		if d.Suggestion = closest(f.Name, known); d.Suggestion != "" {
+		if d.Suggestion = suggest.Closest(f.Name, known); d.Suggestion != "" {
 			d.Message += fmt.Sprintf("; did you mean %q?", d.Suggestion)
 		} else {
 			d.Message += "; the fields are " + strings.Join(known, ", ")

@@ -1,11 +1,13 @@
-package check
+// Package suggest finds what a user probably meant: the known name
+// nearest a misspelled one, for did-you-mean messages and quick fixes.
+package suggest
 
 import "strings"
 
-// closest returns the candidate nearest to s by edit distance, when it is
+// Closest returns the candidate nearest to s by edit distance, when it is
 // near enough to be a plausible typo (at most a third of its length, and
 // case differences are free), or "".
-func closest(s string, candidates []string) string {
+func Closest(s string, candidates []string) string {
 	best, bestDist := "", len(s)/3+1
 	for _, c := range candidates {
 		d := distance(strings.ToLower(s), strings.ToLower(c))
