@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -183,7 +184,7 @@ func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error)
 	}
 	res := &shown{Content: string(content)}
 	if s.opts.Views != "" {
-		name := filepath.Join(s.opts.Views, filepath.Base(filepath.Dir(def)), filepath.FromSlash(artifact))
+		name := filepath.Join(s.opts.Views, viewDir(def), filepath.FromSlash(artifact))
 		if err := writeReadOnly(name, content); err == nil {
 			res.URI = uriOf(name)
 			var result any
@@ -192,6 +193,13 @@ func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error)
 		}
 	}
 	return res, nil
+}
+
+// viewDir names an app's views: its directory's name, and a hash of its
+// path, since two apps may live in directories of the same name.
+func viewDir(def string) string {
+	sum := sha256.Sum256([]byte(filepath.Dir(def)))
+	return fmt.Sprintf("%s-%x", filepath.Base(filepath.Dir(def)), sum[:4])
 }
 
 func writeReadOnly(name string, content []byte) error {

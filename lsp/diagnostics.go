@@ -195,10 +195,10 @@ func (s *Server) publish(ctx context.Context, def string, r *run, snap map[strin
 	for _, name := range names {
 		ds := byFile[name]
 		p := &published{diags: ds, file: files[name]}
-		params := &protocol.PublishDiagnosticsParams{URI: uriOf(name), Diagnostics: s.toProtocol(def, ds)}
+		params := &publishParams{URI: uriOf(name), Diagnostics: s.toProtocol(def, ds)}
 		if doc := snap[name]; doc != nil {
 			p.version = doc.version
-			params.Version = uint32(doc.version)
+			params.Version = &doc.version
 			if p.file == nil {
 				p.file = doc.file
 			}
@@ -207,6 +207,15 @@ func (s *Server) publish(ctx context.Context, def string, r *run, snap map[strin
 		s.notify(ctx, "textDocument/publishDiagnostics", params)
 	}
 	s.appFiles[def] = names
+}
+
+// publishParams are protocol.PublishDiagnosticsParams with a version that
+// can be 0: Neovim numbers a buffer's first version 0, and the library's
+// field drops a zero.
+type publishParams struct {
+	URI         protocol.DocumentURI  `json:"uri"`
+	Version     *int32                `json:"version,omitempty"`
+	Diagnostics []protocol.Diagnostic `json:"diagnostics"`
 }
 
 // openFilesOf lists the open buffers of the app def.

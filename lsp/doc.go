@@ -10,7 +10,7 @@
 // give different answers.
 //
 // Positions are byte offsets everywhere in kiln. The protocol counts
-// UTF-16 code units; the conversion happens here, in one place (convert.go),
+// UTF-16 code units; the conversion happens here, in one place (rangeOf and offsetOf in diagnostics.go),
 // through source.File.LineCol16 and Offset16.
 //
 // Edits are debounced (Options.Debounce). A newer version of a document

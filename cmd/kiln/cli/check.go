@@ -158,12 +158,16 @@ type wireDiag struct {
 	Path       string        `json:"p,omitempty"`
 	Suggestion string        `json:"g,omitempty"`
 	Waived     string        `json:"w,omitempty"`
+	Object     string        `json:"ob,omitempty"`
+	Env        string        `json:"en,omitempty"`
+	ObjPath    string        `json:"op,omitempty"`
 }
 
 func toWire(ds diag.List) []wireDiag {
 	out := []wireDiag{}
 	for _, d := range ds {
-		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived}
+		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived,
+			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
 		}
@@ -191,7 +195,8 @@ func (fs files) get(name string) *source.File {
 func fromWire(ws []wireDiag, fs files) diag.List {
 	var out diag.List
 	for _, w := range ws {
-		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived}
+		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived,
+			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
 		if w.File != "" {
 			if f := fs.get(w.File); f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
 				d.Pos, d.End = f.Pos(w.Off), f.Pos(w.End)
@@ -249,26 +254,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	eng := o.cacheOptions.engine(env)
-	// The schema and the Kubernetes validator are loaded when an app is
-	// not in the cache, so that a warm run pays for neither.
-	prepare := sync.OnceValues(func() (prepared, error) {
-		s, err := schema.Load()
-		if err != nil {
-			return prepared{}, err
-		}
-		validator, err := validate.For(kubeVersion)
-		if err != nil {
-			return prepared{}, err
-		}
-		// Every artifact is built only when committed outputs are
-		// compared with it; otherwise the objects are what is checked.
-		opts := build.Options{Validator: validator}
-		if g.cfg.Outputs.Value != "" {
-			opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
-		}
-		g.apply(&opts)
-		return prepared{schema: s, opts: opts}, nil
-	})
+	prepare := preparer(g, kubeVersion)
 	shared := sharedKey(g, kubeVersion)
 	prog := newProgress(env, o.progress, len(inputs))
 	results := make([]checked1, len(inputs))
@@ -525,6 +511,31 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 type prepared struct {
 	schema *schema.Schema
 	opts   build.Options
+}
+
+// preparer returns, computed once on first use, what checking an app needs
+// beyond the app: the schema, the Kubernetes validator and the build
+// options of g. They are loaded when an app is not in the cache, so that a
+// warm run pays for neither.
+func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
+	return sync.OnceValues(func() (prepared, error) {
+		s, err := schema.Load()
+		if err != nil {
+			return prepared{}, err
+		}
+		validator, err := validate.For(kubeVersion)
+		if err != nil {
+			return prepared{}, err
+		}
+		// Every artifact is built only when committed outputs are
+		// compared with it; otherwise the objects are what is checked.
+		opts := build.Options{Validator: validator}
+		if g.cfg.Outputs.Value != "" {
+			opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+		}
+		g.apply(&opts)
+		return prepared{schema: s, opts: opts}, nil
+	})
 }
 
 // checkApp checks one app through the cache.

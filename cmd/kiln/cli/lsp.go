@@ -25,7 +25,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/lsp"
 	"github.com/kilnhq/kiln/policies"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -92,11 +91,16 @@ func runLSP(env *Env, o *lspOptions) int {
 		return ExitBadInput
 	}
 	c := newLSPChecker(o.cacheOptions.lspEngine(env, logger), kubeVersion)
+	// The rendered views live beside the cache; without one, in a
+	// directory of this session's.
 	views := ""
-	if dir, err := cache.DefaultDir(env.Getenv); err == nil && !o.noCache {
+	if dir := o.cacheOptions.resolved(env); dir != "" {
 		views = filepath.Join(dir, "views")
-		c.views = views
+	} else if tmp, err := os.MkdirTemp("", "kiln-lsp-views-"); err == nil {
+		views = tmp
+		defer os.RemoveAll(tmp)
 	}
+	c.views = views
 	srv := lsp.New(lsp.Options{Checker: c, Schema: s, Debounce: o.debounce, Views: views, Version: version(), Log: logger})
 	if err := srv.Serve(env.Ctx, stdio{env.Stdin, env.Stdout}); err != nil {
 		logger.Print(err)
@@ -108,15 +112,21 @@ func runLSP(env *Env, o *lspOptions) int {
 // lspEngine is the engine with a memory layer in front of the disk, for a
 // long-running process; the layer's bound keeps a session's memory flat.
 func (c *cacheOptions) lspEngine(env *Env, l *log.Logger) *engine.Engine {
-	o := engine.Options{MemBytes: 64 << 20, Debug: env.Getenv("KILN_DEBUG"), Warn: func(msg string) { l.Print(msg) }}
-	if !c.noCache {
-		dir := c.dir
-		if dir == "" {
-			dir, _ = cache.DefaultDir(env.Getenv)
-		}
-		o.Dir = dir
-	}
+	o := engine.Options{MemBytes: 64 << 20, Dir: c.resolved(env), Debug: env.Getenv("KILN_DEBUG"), Warn: func(msg string) { l.Print(msg) }}
 	return engine.New(o)
+}
+
+// resolved is the cache directory the flags and environment name, or ""
+// for none.
+func (c *cacheOptions) resolved(env *Env) string {
+	if c.noCache {
+		return ""
+	}
+	if c.dir != "" {
+		return c.dir
+	}
+	dir, _ := cache.DefaultDir(env.Getenv)
+	return dir
 }
 
 // stdio is the server's connection: standard input and output.
@@ -169,20 +179,7 @@ func (c *lspChecker) repo(def string) *repoGuardrails {
 	r.g, r.ds = loadGuardrailsLazily([]string{def}, &policyOptions{}, true)
 	if r.g != nil {
 		r.shared = sharedKey(r.g, c.kubeVersion)
-		g, kv := r.g, c.kubeVersion
-		r.prepare = sync.OnceValues(func() (prepared, error) {
-			s, err := schema.Load()
-			if err != nil {
-				return prepared{}, err
-			}
-			v, err := validate.For(kv)
-			if err != nil {
-				return prepared{}, err
-			}
-			opts := build.Options{Validator: v}
-			g.apply(&opts)
-			return prepared{schema: s, opts: opts}, nil
-		})
+		r.prepare = preparer(r.g, c.kubeVersion)
 	}
 	c.repos[root] = r
 	return r
