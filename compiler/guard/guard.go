@@ -291,9 +291,15 @@ func parseModule(name string, src []byte, allowV0 bool) (*ast.Module, error) {
 	if m0, err0 := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV0}); err0 == nil {
 		return m0, nil
 	}
+	// Rego v1's "`if` keyword is required before rule body" and the like
+	// mean a v0 policy with a mistake of its own: say how they differ.
 	var errs ast.Errors
-	if errors.As(err, &errs) && len(errs) > 0 {
-		errs[0].Message += " (kiln reads Rego v1, and Rego v0 for a repository's policies; `opa fmt --rego-v1` converts a v0 policy)"
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			if strings.Contains(e.Message, "keyword is required") {
+				e.Message += " (kiln reads Rego v1, and Rego v0 for a repository's policies; `opa fmt --rego-v1` converts a v0 policy)"
+			}
+		}
 	}
 	return m, err
 }

@@ -484,7 +484,7 @@ test_deny_v0 {
 }
 
 func TestNeitherRegoV1NorV0SaysHowToConvert(t *testing.T) {
-	_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": "package main\n\ndeny[msg] {\n"}), NoBuiltin: true})
+	_, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"x.rego": "package main\n\ndeny[msg] {\n\tmsg := \"x\"\n}\n\nwarn contains \"y\" if true\n"}), NoBuiltin: true})
 	if len(ds) == 0 || !strings.Contains(ds[0].Message, "opa fmt --rego-v1") {
 		t.Errorf("%v", ds)
 	}
