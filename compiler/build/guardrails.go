@@ -111,12 +111,19 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 	if err != nil {
 		return nil, err
 	}
+	// The environment a finding is about, unless the app has several: a
+	// finding they share is then reported once for all of them.
+	about := ""
+	if len(a.Spec.Environments) <= 1 {
+		about = env
+	}
 	var ds diag.List
 	for _, f := range found {
 		d, ok := g.position(f, origins, r, explained)
 		if !ok {
 			continue
 		}
+		d.Environment = about
 		if reason, ok := g.waive(env, d, res); ok {
 			d.Waived = reason
 			res.Waived = append(res.Waived, d)
@@ -131,7 +138,7 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 // names, or at the app field the object's field came from. A finding on a
 // field an earlier stage already reported an error at is dropped.
 func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool) (diag.Diagnostic, bool) {
-	d := diag.Diagnostic{Severity: f.Severity, Code: f.Rule.ID, Message: f.About()}
+	d := diag.Diagnostic{Severity: f.Severity, Code: f.Rule.ID, Message: f.About(), Object: f.ObjectName(), ObjectPath: f.Path}
 	if f.DockerfileLine > 0 && g.docker != nil {
 		d.Pos, d.End = lineSpan(g.docker, f.DockerfileLine)
 		return d, true

@@ -52,6 +52,16 @@ type Diagnostic struct {
 	// waived finding is counted and shown with --show-waived, and never
 	// fails a run.
 	Waived string
+	// For a guardrail finding, the document it is about, beside where it
+	// is written: Object is its kind and name ("Deployment/shop"), empty
+	// for a finding about the app definition or a Dockerfile; Environment
+	// the environment it was built for, empty when none applies or the
+	// finding holds in several; ObjectPath the field in the document
+	// (spec.template.spec.containers[0].image), while Path is the field
+	// of the file the position is in.
+	Object      string
+	Environment string
+	ObjectPath  string
 }
 
 // A List is the diagnostics of one run or one file.

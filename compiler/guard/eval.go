@@ -112,6 +112,15 @@ func (f Finding) key() string {
 	return strings.Join([]string{f.Rule.ID, f.Kind, f.Name, f.Path, strings.Join(f.AppPath, "."), fmt.Sprint(f.DockerfileLine), f.Message}, "\x00")
 }
 
+// ObjectName names the object the finding is about, as kind/name
+// (Deployment/web); empty for a finding about the app or a Dockerfile.
+func (f Finding) ObjectName() string {
+	if f.Kind == "" {
+		return ""
+	}
+	return f.Kind + "/" + f.Name
+}
+
 // About returns the finding's message prefixed with the object it is
 // about (Deployment/web: ...), unless the message names it already.
 func (f Finding) About() string {

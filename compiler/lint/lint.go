@@ -186,7 +186,8 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 	}
 	var ds diag.List
 	for _, fd := range found {
-		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path}
+		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path,
+			Object: fd.ObjectName(), ObjectPath: fd.Path, Environment: opts.Environment}
 		if fd.Object >= 0 {
 			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
 		} else {

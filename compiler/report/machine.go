@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -71,6 +72,7 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		rules = append(rules, sarifRule(r))
 	}
 	var results []map[string]any
+	occurrences := map[string]int{}
 	for _, d := range sorted {
 		code := d.Code
 		if code == "" {
@@ -95,12 +97,21 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 				endLine, _ := d.End.LineCol()
 				region["endLine"], region["endColumn"] = endLine, d.End.RuneCol()
 			}
-			r["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
+			loc := map[string]any{"physicalLocation": map[string]any{
 				"artifactLocation": map[string]any{"uri": line, "uriBaseId": "%SRCROOT%"},
 				"region":           region,
-			}}}
+			}}
+			if ll := logicalLocation(d); ll != nil {
+				loc["logicalLocations"] = []any{ll}
+			}
+			r["locations"] = []any{loc}
 		}
-		r["partialFingerprints"] = map[string]any{"kilnFinding/v1": fingerprint(d)}
+		if props := sarifProperties(d); props != nil {
+			r["properties"] = props
+		}
+		key := stableKey(d)
+		r["partialFingerprints"] = map[string]any{"kilnFinding/v2": fingerprint(key, occurrences[key])}
+		occurrences[key]++
 		if d.Waived != "" {
 			r["suppressions"] = []any{map[string]any{"kind": "external", "justification": d.Waived}}
 		}
@@ -126,6 +137,36 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		"version": "2.1.0",
 		"runs":    []any{run},
 	})
+}
+
+// logicalLocation names the document a guardrail finding is about, and
+// the field in it: Deployment/shop, spec.template.spec.containers[0].image.
+func logicalLocation(d diag.Diagnostic) map[string]any {
+	if d.Object == "" {
+		return nil
+	}
+	ll := map[string]any{"name": d.Object, "fullyQualifiedName": d.Object, "kind": "object"}
+	if d.ObjectPath != "" {
+		ll["name"] = d.ObjectPath
+		ll["fullyQualifiedName"] = d.Object + ":" + d.ObjectPath
+		ll["kind"] = "property"
+	}
+	return ll
+}
+
+// sarifProperties are the document a finding is about, as a property bag
+// (object, environment, objectPath), as the JSON report has them.
+func sarifProperties(d diag.Diagnostic) map[string]any {
+	props := map[string]any{}
+	for k, v := range map[string]string{"object": d.Object, "environment": d.Environment, "objectPath": d.ObjectPath} {
+		if v != "" {
+			props[k] = v
+		}
+	}
+	if len(props) == 0 {
+		return nil
+	}
+	return props
 }
 
 // sarifRule describes a guardrail: its title, rationale, remediation and
@@ -186,15 +227,28 @@ func sarifLevel(s diag.Severity) string {
 	return "note"
 }
 
-// fingerprint identifies a finding by what it is about, not where: the
-// code, the file, the field path and the message, so that a line moving
-// does not make it new.
-func fingerprint(d diag.Diagnostic) string {
+// stableKey is what identifies a finding across commits: its code, its
+// file, the object and field it is about (the field of the file for a
+// finding about no object) and its environment. Not its line, which
+// moves, nor its message, which holds counts and values that change
+// while the finding stays the same one.
+func stableKey(d diag.Diagnostic) string {
 	file := ""
 	if d.Pos.File != nil {
 		file = d.Pos.File.Name
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{d.Code, file, d.Path, d.Message}, "\x00")))
+	path := d.ObjectPath
+	if path == "" {
+		path = d.Path
+	}
+	return strings.Join([]string{d.Code, file, d.Object, path, d.Environment}, "\x00")
+}
+
+// fingerprint is the hash of a finding's stable key and its rank among
+// the findings of the run with the same key (two probes missing from one
+// container), in the order they are reported.
+func fingerprint(key string, n int) string {
+	h := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(n)))
 	return hex.EncodeToString(h[:16])
 }
 

@@ -170,6 +170,11 @@ type jsonDiagnostic struct {
 	Suggestion string `json:"suggestion,omitempty"`
 	Waived     string `json:"waived,omitempty"`
 	Rule       string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
+	// The document a guardrail finding is about: its kind/name, the
+	// environment it was built for and the field path in it.
+	Object      string `json:"object,omitempty"`
+	Environment string `json:"environment,omitempty"`
+	ObjectPath  string `json:"objectPath,omitempty"`
 }
 
 type jsonSummary struct {
@@ -180,7 +185,7 @@ type jsonSummary struct {
 
 func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
 	jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
-		Waived: d.Waived, Rule: help[d.Code]}
+		Waived: d.Waived, Rule: help[d.Code], Object: d.Object, Environment: d.Environment, ObjectPath: d.ObjectPath}
 	if d.Pos.Valid() {
 		jd.File = d.Pos.File.Name
 		jd.Line, jd.Column = d.Pos.LineCol()

@@ -143,10 +143,10 @@ func TestFingerprintIgnoresTheLine(t *testing.T) {
 	b := source.NewFile("k.yaml", []byte("# moved\n\nx: 1\n"))
 	d1 := diag.Diagnostic{Pos: a.Pos(0), Code: "c", Path: "x", Message: "m"}
 	d2 := diag.Diagnostic{Pos: b.Pos(9), Code: "c", Path: "x", Message: "m"}
-	if fingerprint(d1) != fingerprint(d2) {
+	if fingerprint(stableKey(d1), 0) != fingerprint(stableKey(d2), 0) {
 		t.Error("moving a finding changes its fingerprint")
 	}
-	if d2.Message = "other"; fingerprint(d1) == fingerprint(d2) {
+	if d2.Path = "y"; fingerprint(stableKey(d1), 0) == fingerprint(stableKey(d2), 0) {
 		t.Error("a different finding has the same fingerprint")
 	}
 }
@@ -297,4 +297,87 @@ func sarifSchema(t *testing.T) string {
 		t.Fatal("go-sarif's schema.go no longer holds the SARIF 2.1.0 schema as a raw string")
 	}
 	return body
+}
+
+// finding is a guardrail finding about a field of a Deployment.
+func finding(f *source.File, msg, waived string) diag.Diagnostic {
+	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(1), Severity: diag.Error, Code: "pdb-when-replicated", Path: "spec.replicas",
+		Message: msg, Waived: waived, Object: "Deployment/shop", Environment: "prod", ObjectPath: "spec.replicas"}
+}
+
+func sarifResults(t *testing.T, ds diag.List) []map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := SARIF(&buf, ds, Options{Version: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	var log struct{ Runs []struct{ Results []map[string]any } }
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log.Runs[0].Results
+}
+
+func fingerprintOf(r map[string]any) string {
+	return r["partialFingerprints"].(map[string]any)["kilnFinding/v2"].(string)
+}
+
+// TestFingerprintsAreStable: a finding keeps its fingerprint when its
+// message's counts change, when it moves, when it is waived and when the
+// environments that share it change; two findings with the same place
+// get two.
+func TestFingerprintsAreStable(t *testing.T) {
+	f := source.NewFile("apps/shop/kiln.yaml", []byte("spec:\n  replicas: 3\n"))
+	moved := source.NewFile("apps/shop/kiln.yaml", []byte("# moved\nspec:\n  replicas: 3\n"))
+	base := fingerprintOf(sarifResults(t, diag.List{finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "")})[0])
+	for name, d := range map[string]diag.Diagnostic{
+		"count":        finding(f, "Deployment/shop runs 5 replicas without a PodDisruptionBudget", ""),
+		"waived":       finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "tracked in OPS-1"),
+		"environments": finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget (environments prod, staging)", ""),
+		"moved":        finding(moved, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", ""),
+	} {
+		if got := fingerprintOf(sarifResults(t, diag.List{d})[0]); got != base {
+			t.Errorf("%s: the fingerprint changed", name)
+		}
+	}
+	other := finding(f, "x", "")
+	other.Environment = "staging"
+	rs := sarifResults(t, diag.List{finding(f, "a", ""), finding(f, "b", ""), other})
+	if a, b, c := fingerprintOf(rs[0]), fingerprintOf(rs[1]), fingerprintOf(rs[2]); a == b || a == c || b == c || a != base {
+		t.Errorf("fingerprints %s %s %s (base %s)", a, b, c, base)
+	}
+}
+
+// TestTheDocumentIsInTheReports: a guardrail finding names its object,
+// environment and field in JSON and SARIF.
+func TestTheDocumentIsInTheReports(t *testing.T) {
+	f := source.NewFile("apps/shop/kiln.yaml", []byte("spec:\n  replicas: 3\n"))
+	d := finding(f, "m", "")
+	d.ObjectPath = "spec.template.spec.containers[0].image"
+	var buf bytes.Buffer
+	if err := JSON(&buf, nil, diag.List{d}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Diagnostics []map[string]any }
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	jd := got.Diagnostics[0]
+	if jd["object"] != "Deployment/shop" || jd["environment"] != "prod" || jd["objectPath"] != "spec.template.spec.containers[0].image" || jd["path"] != "spec.replicas" {
+		t.Errorf("JSON: %v", jd)
+	}
+	r := sarifResults(t, diag.List{d})[0]
+	props, _ := r["properties"].(map[string]any)
+	if props["object"] != "Deployment/shop" || props["environment"] != "prod" || props["objectPath"] != "spec.template.spec.containers[0].image" {
+		t.Errorf("SARIF properties: %v", r["properties"])
+	}
+	loc := r["locations"].([]any)[0].(map[string]any)
+	ll := loc["logicalLocations"].([]any)[0].(map[string]any)
+	if loc["physicalLocation"] == nil || ll["fullyQualifiedName"] != "Deployment/shop:spec.template.spec.containers[0].image" {
+		t.Errorf("SARIF location: %v", loc)
+	}
+	plain := diag.Diagnostic{Pos: f.Pos(0), Severity: diag.Error, Code: "schema/x", Message: "m"}
+	if r := sarifResults(t, diag.List{plain})[0]; r["properties"] != nil || r["locations"].([]any)[0].(map[string]any)["logicalLocations"] != nil {
+		t.Errorf("a finding about no object has them: %v", r)
+	}
 }
