@@ -4,6 +4,7 @@
 package build
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -85,6 +86,11 @@ type Options struct {
 	Waivers *waiver.Set
 	// Now is the day waivers are judged on; zero means today.
 	Now time.Time
+	// Context, when set, abandons the build between environments once it
+	// is done: an editor's newer keystroke makes this build's answer
+	// useless. An abandoned build returns Context's error as an internal
+	// diagnostic, which callers must not keep.
+	Context context.Context
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
@@ -126,6 +132,9 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 			env.Name = name
 			res.Envs = append(res.Envs, env)
 			continue
+		}
+		if opts.Context != nil && opts.Context.Err() != nil {
+			return nil, diag.List{internal(doc, opts.Context.Err())}
 		}
 		env, more, err := one(doc, a, name, opts, g, res)
 		if err != nil {

@@ -580,7 +580,12 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		if err != nil {
 			return nil, err
 		}
-		r := computeCheck(in, p.schema, p.opts, g, tests, committed)
+		opts := p.opts
+		opts.Context = in.ctx
+		r := computeCheck(in, p.schema, opts, g, tests, committed)
+		if in.ctx != nil && in.ctx.Err() != nil {
+			return nil, in.ctx.Err() // abandoned: an error is never stored
+		}
 		return json.Marshal(r)
 	}
 	// valid decodes a stored result once, keeping it for the caller.
@@ -650,6 +655,9 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	r.File.Valid = !all.HasErrors()
 	r.Diags = toWire(all.Sort())
 	for _, t := range tests {
+		if in.ctx != nil && in.ctx.Err() != nil {
+			break // abandoned; checkApp keeps nothing of it
+		}
 		tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue")}
 		if b, err := read(t); err == nil {
 			tf.content = b // what the key hashed

@@ -210,6 +210,7 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 		return r.ds, nil
 	}
 	in := lspInput(def, read)
+	in.ctx = ctx
 	tests := testsBeside(filepath.Dir(def))
 	res, _, err := checkApp(c.eng, r.shared, in, tests, r.prepare, r.g)
 	if err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -240,6 +241,9 @@ type input struct {
 	// imports, test files, snapshots, committed outputs); nil reads the
 	// disk. See input.read in check.go.
 	readFile func(name string) ([]byte, error)
+	// ctx, when set, cancels the check (the editor's newer version); a
+	// cancelled check is never stored in the cache.
+	ctx context.Context
 }
 
 func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
