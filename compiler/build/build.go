@@ -180,6 +180,9 @@ func merge(perEnv []diag.List, envs []string) diag.List {
 	var out diag.List
 	for _, k := range order {
 		g := groups[k]
+		if len(g.envs) != 1 {
+			g.d.Environment = "" // reported once for several environments
+		}
 		switch {
 		case len(g.envs) == len(perEnv):
 			// every environment has it (or there is only one)

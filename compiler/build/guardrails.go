@@ -111,19 +111,13 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 	if err != nil {
 		return nil, err
 	}
-	// The environment a finding is about, unless the app has several: a
-	// finding they share is then reported once for all of them.
-	about := ""
-	if len(a.Spec.Environments) <= 1 {
-		about = env
-	}
 	var ds diag.List
 	for _, f := range found {
 		d, ok := g.position(f, origins, r, explained)
 		if !ok {
 			continue
 		}
-		d.Environment = about
+		d.Environment = env // merge clears it for a finding several share
 		if reason, ok := g.waive(env, d, res); ok {
 			d.Waived = reason
 			res.Waived = append(res.Waived, d)
