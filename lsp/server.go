@@ -134,14 +134,14 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) error {
 
 // handle is every message's entry point. Notifications are handled in
 // order, in the reading goroutine, as the protocol needs for document
-// changes; requests run concurrently. A panic in a handler is recovered,
+// changes; requests run concurrently, but for initialize and shutdown. A panic in a handler is recovered,
 // logged with its stack, and answered with an error: the server lives on.
 func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	if _, isCall := req.(*jsonrpc2.Call); !isCall {
 		s.safely(req.Method(), func() { s.notification(ctx, req) })
 		return nil
 	}
-	go func() {
+	answer := func() {
 		var result any
 		var err error
 		if perr := s.safely(req.Method(), func() { result, err = s.request(ctx, req) }); perr != nil {
@@ -150,7 +150,15 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		if err := reply(ctx, result, err); err != nil {
 			s.log.Printf("reply to %s: %v", req.Method(), err)
 		}
-	}()
+	}
+	// initialize and shutdown change the session's state: they are
+	// answered in order, before the next message is read (an exit right
+	// after a shutdown must find it done).
+	if m := req.Method(); m == "initialize" || m == "shutdown" {
+		answer()
+		return nil
+	}
+	go answer()
 	return nil
 }
 
