@@ -311,7 +311,9 @@ func sarifResults(t *testing.T, ds diag.List) []map[string]any {
 	if err := SARIF(&buf, ds, Options{Version: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	var log struct{ Runs []struct{ Results []map[string]any } }
+	var log struct {
+		Runs []struct{ Results []map[string]any }
+	}
 	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
