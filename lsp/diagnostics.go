@@ -150,12 +150,12 @@ func (s *Server) evaluate(ctx context.Context, def string, r *run) {
 	byFile := map[string]diag.List{}
 	files := map[string]*source.File{}
 	for _, d := range ds {
-		if d.Pos.File == nil {
-			d.Pos = source.NewFile(def, nil).Pos(0)
-			d.End = d.Pos
+		if d.Pos.File == nil { // a run-wide finding: at the definition's top
+			f := source.NewFile(def, nil)
 			if doc := snap[def]; doc != nil {
-				d.Pos, d.End = doc.file.Pos(0), doc.file.Pos(0)
+				f = doc.file
 			}
+			d.Pos, d.End = f.Pos(0), f.Pos(0)
 		}
 		name := absName(d.Pos.File.Name)
 		byFile[name] = append(byFile[name], d)
