@@ -247,6 +247,10 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	for _, f := range findings {
 		explained[strings.Join(f.Path, "\x00")] = true
 	}
+	// An object the base or another environment already had, byte for
+	// byte, is not checked again: the Validator answers it from memory.
+	// Only the answer is shared; it is positioned here, through this
+	// environment's origins.
 	for _, o := range objs {
 		for _, v := range opts.Validator.Validate(o) {
 			f := invalid(o, v, c.Origins, opts.Validator.Version())

@@ -41,6 +41,8 @@ type Validator struct {
 
 	mu      sync.Mutex
 	schemas map[string]*jsonschema.Schema
+
+	memo memo // Validate's answers by content (memo.go)
 }
 
 var validators sync.Map // version → func() (*Validator, error)
@@ -53,6 +55,17 @@ func For(version string) (*Validator, error) {
 	}
 	f, _ := validators.LoadOrStore(version, sync.OnceValues(func() (*Validator, error) { return load(version) }))
 	return f.(func() (*Validator, error))()
+}
+
+// New returns a Validator of its own for a Kubernetes minor version, as For
+// does but shared with nobody: its schemas are compiled again and it
+// remembers only its own answers. A process wants For; New is for a caller
+// that counts what one Validator does (Stats).
+func New(version string) (*Validator, error) {
+	if version == "" {
+		version = kube.Default()
+	}
+	return load(version)
 }
 
 func load(version string) (*Validator, error) {
@@ -139,7 +152,29 @@ func (v *Validator) closure(name string) map[string]any {
 
 // Validate returns every way obj breaks the schema of its kind, and, when it
 // fits the schema, the API server's own rules (server.go), sorted by path.
+//
+// The answer depends on nothing but obj's apiVersion, kind and content, so
+// v checks an object once and gives the same answer for every object with
+// the same content: the Service, ServiceAccount or NetworkPolicy that
+// several environments of an app, or several builds in one process, share.
+// Each call returns a slice of its own, for the caller to keep or change.
 func (v *Validator) Validate(obj compile.Object) []Violation {
+	k, ok := v.keyOf(obj)
+	if ok {
+		if vs, hit := v.memo.get(k); hit {
+			v.memo.reused.Add(1)
+			return slices.Clone(vs)
+		}
+	}
+	vs := v.validate(obj)
+	v.memo.validated.Add(1)
+	if ok {
+		v.memo.put(k, slices.Clone(vs))
+	}
+	return vs
+}
+
+func (v *Validator) validate(obj compile.Object) []Violation {
 	s, err := v.schemaFor(obj.APIVersion, obj.Kind)
 	if err != nil {
 		return []Violation{{Path: "apiVersion", Message: err.Error(), Code: "kube/schema"}}

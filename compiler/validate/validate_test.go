@@ -83,3 +83,75 @@ func TestAsJSONMatchesEncodingJSON(t *testing.T) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
 	}
 }
+
+// Validate remembers an answer by content: an equal object in new maps is
+// answered again without a second check, as a copy the caller may change,
+// and any difference in content, down to a number's type, is checked.
+func TestValidateRemembersByContent(t *testing.T) {
+	v, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hpa := func(min any) compile.Object {
+		return compile.Object{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler", Name: "a", Content: map[string]any{
+			"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": map[string]any{"name": "a"},
+			"spec": map[string]any{"minReplicas": min, "maxReplicas": int64(1),
+				"scaleTargetRef": map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": "a"}},
+		}}
+	}
+	first := v.Validate(hpa(int64(2)))
+	if len(first) != 1 || first[0].Path != "spec.maxReplicas" {
+		t.Fatalf("got %v", first)
+	}
+	first[0].Message = "changed by the caller"
+	again := v.Validate(hpa(int64(2)))
+	if len(again) != 1 || again[0].Message == first[0].Message {
+		t.Errorf("a remembered answer shares the caller's slice: %v", again)
+	}
+	if got := v.Stats(); got != (Stats{Validated: 1, Reused: 1}) {
+		t.Errorf("after the same object twice: %+v", got)
+	}
+	// JSON writes both as 2; the server's rules only count int64s.
+	v.Validate(hpa(int32(2)))
+	v.Validate(hpa(int64(3)))
+	if got := v.Stats(); got != (Stats{Validated: 3, Reused: 1}) {
+		t.Errorf("after two different objects: %+v", got)
+	}
+	// A value no object is made of is checked every time.
+	v.Validate(hpa(struct{ N int }{2}))
+	v.Validate(hpa(struct{ N int }{2}))
+	if got := v.Stats(); got != (Stats{Validated: 5, Reused: 1}) {
+		t.Errorf("after an unusual value twice: %+v", got)
+	}
+	// Another Validator, here one with CRDs, remembers its own answers.
+	crds, err := v.WithCRDs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds.Validate(hpa(int64(2)))
+	if got := crds.Stats(); got != (Stats{Validated: 1}) {
+		t.Errorf("a Validator with CRDs: %+v", got)
+	}
+}
+
+// The memo is bounded: past its capacity, what was not asked for lately
+// is forgotten, and what was stays.
+func TestMemoIsBounded(t *testing.T) {
+	var m memo
+	k := func(i int) key { return key{byte(i), byte(i >> 8), byte(i >> 16)} }
+	m.put(k(0), nil)
+	for i := 1; i < 3*memoCapacity; i++ {
+		m.put(k(i), nil)
+		if i%(memoCapacity/2) == 0 {
+			if _, ok := m.get(k(0)); !ok {
+				t.Fatalf("an entry asked for often was forgotten after %d others", i)
+			}
+		}
+	}
+	if n := len(m.cur) + len(m.old); n > 2*memoCapacity {
+		t.Errorf("%d entries, more than twice the capacity %d", n, memoCapacity)
+	}
+	if _, ok := m.get(k(1)); ok {
+		t.Error("an entry not asked for since was kept")
+	}
+}
