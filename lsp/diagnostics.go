@@ -96,6 +96,12 @@ func (s *Server) update(ctx context.Context, u protocol.DocumentURI, version int
 		s.schedule(ctx, def, delay)
 	} else if kindOf(path) == configFile {
 		s.schedule(ctx, path, delay)
+	} else if isLibrary(path) {
+		// An imported file: the open apps read it through the buffers,
+		// and those that do not import it answer from memory.
+		for _, def := range s.openApps() {
+			s.schedule(ctx, def, delay)
+		}
 	}
 }
 
@@ -307,4 +313,13 @@ func positionOf(p source.Pos) protocol.Position {
 // offsetOf converts a protocol position in f into a byte offset.
 func offsetOf(f *source.File, p protocol.Position) int {
 	return f.Offset16(int(p.Line), int(p.Character))
+}
+
+// isLibrary reports whether a file may be imported by a definition.
+func isLibrary(path string) bool {
+	switch filepath.Ext(path) {
+	case ".libsonnet", ".jsonnet", ".cue", ".json":
+		return kindOf(path) == otherFile
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -285,4 +286,29 @@ func TestConfigDockerfileAndTestDiagnostics(t *testing.T) {
 	if !contains(codes(ds), "config/unknown-rule") || ds[0].Range.Start.Character != uint32(strings.Index("disable: [image-digest, no-such-rule]", "no-such-rule")) {
 		t.Errorf("configuration: %+v", ds)
 	}
+}
+
+// An imported Jsonnet library, edited in the editor, is what the app that
+// imports it is checked with, before it is saved.
+func TestLibraryBuffers(t *testing.T) {
+	appText := "local common = import '../lib/common.libsonnet';\n{\n  apiVersion: 'kiln.dev/v1alpha1',\n  kind: 'App',\n  metadata: { name: 'api', owner: 'team-a' },\n  spec: { image: 'ghcr.io/acme/api:1.0.0', port: common.port },\n}\n"
+	root := repo(t, map[string]string{"api/kiln.jsonnet": appText, "lib/common.libsonnet": "{ port: 8080 }\n"})
+	c := start(t, realChecker(t))
+	u := c.open(filepath.Join(root, "api", "kiln.jsonnet"), appText)
+	if ds := c.waitFor(u, 1); hasError(ds) {
+		t.Fatalf("the app has errors: %+v", ds)
+	}
+	lib := c.open(filepath.Join(root, "lib", "common.libsonnet"), "{ port: 8080 }\n")
+	c.change(lib, 2, "{ port: 'eighty' }\n")
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		ps := c.diags[u]
+		c.mu.Unlock()
+		if last := ps[len(ps)-1]; hasError(last.Diagnostics) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Error("an edited library buffer did not re-check the app importing it")
 }
