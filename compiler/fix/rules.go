@@ -148,37 +148,27 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
-// yaml writes v as block YAML lines at indent; the first line carries no
+// yamlOf writes v as block YAML lines at indent; the first line carries no
 // indent, for the caller's "key: " or "- ".
 func yamlOf(v any, indent string) string {
 	switch v := v.(type) {
 	case value:
-		var lines []string
+		lines := make([]string, len(v))
 		for i, kv := range v {
-			pre := indent
-			if i == 0 {
-				pre = ""
-			}
-			switch inner := kv.val.(type) {
-			case value:
-				lines = append(lines, pre+fmt.Sprint(kv.key)+":\n"+indent+"  "+yamlOf(inner, indent+"  "))
-			case list:
-				lines = append(lines, pre+fmt.Sprint(kv.key)+":\n"+indent+"  "+yamlOf(inner, indent+"  "))
+			switch kv.val.(type) {
+			case value, list:
+				lines[i] = fmt.Sprint(kv.key) + ":\n" + indent + "  " + yamlOf(kv.val, indent+"  ")
 			default:
-				lines = append(lines, pre+fmt.Sprint(kv.key)+": "+yamlScalar(kv.val))
+				lines[i] = fmt.Sprint(kv.key) + ": " + yamlScalar(kv.val)
 			}
 		}
-		return strings.Join(lines, "\n")
+		return strings.Join(lines, "\n"+indent)
 	case list:
-		var lines []string
+		lines := make([]string, len(v))
 		for i, it := range v {
-			pre := indent
-			if i == 0 {
-				pre = ""
-			}
-			lines = append(lines, pre+"- "+yamlOf(it, indent+"  "))
+			lines[i] = "- " + yamlOf(it, indent+"  ")
 		}
-		return strings.Join(lines, "\n")
+		return strings.Join(lines, "\n"+indent)
 	}
 	return yamlScalar(v)
 }
