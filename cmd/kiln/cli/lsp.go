@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/config"
@@ -204,6 +208,10 @@ func lspInput(def string, read func(string) ([]byte, error)) input {
 	return in
 }
 
+// Check is kiln check's computation, split for the editor into the app's
+// own stages and one test file at a time, each memoised: a keystroke in a
+// test file re-runs that file's cases, not the build; a keystroke in the
+// definition re-runs both. The diagnostics are the ones kiln check reports.
 func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([]byte, error)) (diag.List, error) {
 	r := c.repo(def)
 	if r.g == nil {
@@ -211,8 +219,7 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 	}
 	in := lspInput(def, read)
 	in.ctx = ctx
-	tests := testsBeside(filepath.Dir(def))
-	res, _, err := checkApp(c.eng, r.shared, in, tests, r.prepare, r.g)
+	res, _, err := checkApp(c.eng, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
 		return nil, err
 	}
@@ -220,18 +227,88 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 	if in.dockerfile != nil {
 		fs[in.dockerfile.Name] = in.dockerfile
 	}
-	for _, t := range tests {
-		if b, err := read(t); err == nil {
-			fs[t] = source.NewFile(t, b)
-		}
-	}
 	out := append(fromWire(res.Diags, fs), fromWire(res.Waived, fs)...)
-	for _, t := range res.Tests {
-		if t.Status == "failed" {
-			out = append(out, fromWire(t.Failures, fs)...)
+	tests, err := c.tests(ctx, r, in, res)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tests {
+		if b, err := read(t.File); err == nil {
+			fs[t.File] = source.NewFile(t.File, b)
+		}
+		out = append(out, fromWire(t.Diags, fs)...)
+		for _, tc := range t.Tests {
+			if tc.Status == "failed" {
+				out = append(out, fromWire(tc.Failures, fs)...)
+			}
 		}
 	}
 	return out.Sort(), nil
+}
+
+// testRun is one test file's outcome, as the memory layer keeps it.
+type testRun struct {
+	File  string     `json:"file"`
+	Diags []wireDiag `json:"diags"` // a malformed test file
+	Tests []wireTest `json:"tests"`
+}
+
+// tests runs the test files beside the app, each under a key of its own:
+// the shared inputs, the app and what its load read (res.Deps), its
+// Dockerfile, the test file and its snapshot, and the day (waivers expire).
+func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res checked1) ([]testRun, error) {
+	var out []testRun
+	for _, t := range testsBeside(filepath.Dir(in.file.Name)) {
+		k := c.eng.Key("lsp-test", 1)
+		k.Add("shared", r.shared)
+		k.Add("app "+in.file.Name, in.file.Content)
+		for _, name := range slices.Sorted(maps.Keys(res.Deps)) {
+			k.AddString("dep "+name, res.Deps[name])
+		}
+		if in.dockerfile != nil {
+			k.Add("dockerfile", in.dockerfile.Content)
+		}
+		content, _ := in.read(t)
+		k.Add("test "+t, content)
+		if bytes.Contains(content, []byte("matchSnapshot")) {
+			snap, _ := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
+			k.Add("snapshot", snap)
+		}
+		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
+		run := func() ([]byte, error) {
+			p, err := r.prepare()
+			if err != nil {
+				return nil, err
+			}
+			opts := p.opts
+			opts.Context = ctx
+			ch := checkOne(in, p.schema)
+			tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: content}
+			runTestFileOf(&tf, p.schema, opts, apptest.Options{}, &ch)
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // abandoned: never stored
+			}
+			tr := testRun{File: t, Diags: toWire(tf.diags)}
+			for _, cr := range tf.results {
+				status := "passed"
+				if !cr.Passed() {
+					status = "failed"
+				}
+				tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+			}
+			return json.Marshal(tr)
+		}
+		b, _, err := c.eng.Do(k.Sum(), run, nil)
+		if err != nil {
+			return nil, err
+		}
+		var tr testRun
+		if err := json.Unmarshal(b, &tr); err != nil {
+			return nil, err
+		}
+		out = append(out, tr)
+	}
+	return out, nil
 }
 
 func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
@@ -340,23 +417,36 @@ func (c *lspChecker) RunTests(ctx context.Context, def string, read func(string)
 	if r.g == nil {
 		return "", errors.New("the guardrails could not be loaded")
 	}
-	tests := testsBeside(filepath.Dir(def))
-	if len(tests) == 0 {
-		return "no tests beside " + filepath.Base(def), nil
-	}
-	res, _, err := checkApp(c.eng, r.shared, lspInput(def, read), tests, r.prepare, r.g)
+	in := lspInput(def, read)
+	res, _, err := checkApp(c.eng, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
 		return "", err
 	}
-	passed, failed := 0, 0
-	for _, t := range res.Tests {
-		if t.Status == "failed" {
-			failed++
-		} else {
-			passed++
+	runs, err := c.tests(ctx, r, in, res)
+	if err != nil {
+		return "", err
+	}
+	if len(runs) == 0 {
+		return "no tests beside " + filepath.Base(def), nil
+	}
+	passed, failed, malformed := 0, 0, 0
+	for _, t := range runs {
+		if len(t.Diags) > 0 {
+			malformed++
+		}
+		for _, tc := range t.Tests {
+			if tc.Status == "failed" {
+				failed++
+			} else {
+				passed++
+			}
 		}
 	}
-	return fmt.Sprintf("%d passed, %d failed", passed, failed), nil
+	summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if malformed > 0 {
+		summary += fmt.Sprintf("; %s could not run", plural(malformed, "test file"))
+	}
+	return summary, nil
 }
 
 // NewChecker returns the language server's Checker, validating against

@@ -270,8 +270,8 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 			Message: "no app definition beside this test file (kiln.yaml, kiln.yml, kiln.json, kiln.cue or kiln.jsonnet)"}}
 		return
 	}
-	in, _ := appInput(t.app)
 	if c == nil {
+		in, _ := appInput(t.app)
 		cc := checkOne(in, s)
 		c = &cc
 	}
@@ -279,8 +279,8 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 		t.diags = c.diags
 		return
 	}
-	opts.Dockerfile = in.dockerfile
-	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: in.dockerfile, App: c.app}
+	opts.Dockerfile = c.dockerfile
+	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: c.dockerfile, App: c.app}
 	if t.isCUE {
 		suite, ds := apptest.ParseCUE(f)
 		if ds != nil {

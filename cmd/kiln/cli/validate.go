@@ -292,14 +292,15 @@ func readFile(path string) ([]byte, error) {
 
 // checked is one input after the load and schema stages.
 type checked struct {
-	doc   *load.Doc
-	app   *app.App // nil when diags has errors
-	diags diag.List
-	file  report.File
+	dockerfile *source.File // the Dockerfile beside it, as the check read it
+	doc        *load.Doc
+	app        *app.App // nil when diags has errors
+	diags      diag.List
+	file       report.File
 }
 
 func checkOne(in input, s *schema.Schema) checked {
-	c := checked{file: report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}}
+	c := checked{file: report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}, dockerfile: in.dockerfile}
 	if in.readErr != nil {
 		msg := in.readErr.Error()
 		var pe *os.PathError
