@@ -53,15 +53,26 @@ func TestHover(t *testing.T) {
 		TextDocument: td(u), Position: pos(t, text, "availability", 3)}}, &h); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"FIELD:       spec.sla.availability", "CONSTRAINTS:", "What it produced", "PodDisruptionBudget/shop spec.maxUnavailable = 1", "Deployment/shop spec.replicas = 3", "topologySpreadConstraints"} {
+	for _, want := range []string{"FIELD:       spec.sla.availability", "CONSTRAINTS:", "What it produced", "PodDisruptionBudget/shop spec.maxUnavailable = 1", "Deployment/shop spec.replicas = 3", "spread over kubernetes.io/hostname (DoNotSchedule), topology.kubernetes.io/zone (ScheduleAnyway)"} {
 		if !strings.Contains(h.Contents.Value, want) {
 			t.Errorf("hover lacks %q:\n%s", want, h.Contents.Value)
 		}
 	}
+	// Environments that produced the same are said once.
+	envs := text + "  environments: {staging: {}, prod: {}}\n"
+	c.change(u, 2, envs)
+	c.waitFor(u, 2)
+	if err := c.call("textDocument/hover", &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, envs, "availability", 3)}}, &h); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.Contents.Value, "- prod, staging: ") || strings.Count(h.Contents.Value, "Deployment/shop spec.replicas = 3") != 1 {
+		t.Errorf("hover over two like environments:\n%s", h.Contents.Value)
+	}
 	// On a rule id: the rule's documentation.
 	waived := text + "  waivers:\n    - {rule: image-digest, reason: mirrored, expires: \"2099-01-01\"}\n"
-	c.change(u, 2, waived)
-	c.waitFor(u, 2)
+	c.change(u, 3, waived)
+	c.waitFor(u, 3)
 	if err := c.call("textDocument/hover", &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
 		TextDocument: td(u), Position: pos(t, waived, "image-digest", 2)}}, &h); err != nil {
 		t.Fatal(err)

@@ -144,14 +144,26 @@ func (s *Server) produced(ctx context.Context, def string, path []string) string
 		only = path[2]
 		want = append([]string{"spec"}, path[3:]...)
 	}
+	// Environments that produced the same are one line.
 	var lines []string
+	var names []string
+	byText := map[string][]string{}
 	for _, env := range res.Envs {
 		if only != "" && env.Name != only {
 			continue
 		}
-		if items := producedIn(env, want); len(items) > 0 {
-			lines = append(lines, fmt.Sprintf("- %s: %s", env.Name, strings.Join(items, "; ")))
+		items := producedIn(env, want)
+		if len(items) == 0 {
+			continue
 		}
+		text := strings.Join(items, "; ")
+		if byText[text] == nil {
+			names = append(names, text)
+		}
+		byText[text] = append(byText[text], env.Name)
+	}
+	for _, text := range names {
+		lines = append(lines, fmt.Sprintf("- %s: %s", strings.Join(byText[text], ", "), text))
 	}
 	const max = 12
 	if len(lines) > max {
@@ -182,8 +194,12 @@ func producedIn(env build.Env, want []string) []string {
 	return items
 }
 
-// short renders an emitted value for one line of a hover.
+// short renders an emitted value for one line of a hover: topology
+// spread as the keys it spreads over, anything else compactly.
 func short(v any) string {
+	if spread, ok := spreadOf(v); ok {
+		return spread
+	}
 	switch v := v.(type) {
 	case map[string]any, []any:
 		b, _ := json.Marshal(v)
@@ -194,4 +210,24 @@ func short(v any) string {
 		return s
 	}
 	return fmt.Sprint(v)
+}
+
+// spreadOf describes topologySpreadConstraints: "spread over
+// kubernetes.io/hostname (DoNotSchedule), topology.kubernetes.io/zone
+// (ScheduleAnyway)".
+func spreadOf(v any) (string, bool) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return "", false
+	}
+	var parts []string
+	for _, it := range list {
+		m, ok := it.(map[string]any)
+		key, ok2 := m["topologyKey"].(string)
+		if !ok || !ok2 {
+			return "", false
+		}
+		parts = append(parts, fmt.Sprintf("%s (%v)", key, m["whenUnsatisfiable"]))
+	}
+	return "spread over " + strings.Join(parts, ", "), true
 }
