@@ -33,7 +33,7 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 	cd e2e && $(GO) vet ./...
 
-fuzz: ## Fuzz each loader, check and lint for FUZZTIME (default 10s).
+fuzz: ## Fuzz each loader, check, lint, the test parser, the fixes and the language server for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadYAML$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadCUE$$' -fuzztime $(FUZZTIME)
@@ -41,6 +41,9 @@ fuzz: ## Fuzz each loader, check and lint for FUZZTIME (default 10s).
 	$(GO) test ./compiler/check -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/lint -run '^$$' -fuzz '^FuzzLint$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/apptest -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/fix -run '^$$' -fuzz '^FuzzFixesKeepTheFileLoading$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lsp -run '^$$' -fuzz '^FuzzStream$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./lsp -run '^$$' -fuzz '^FuzzCompletionContext$$' -fuzztime $(FUZZTIME)
 
 golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update

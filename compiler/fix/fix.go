@@ -20,6 +20,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/source"
 )
 
 // An Edit replaces the bytes [Start, End) of the definition with New.
@@ -75,7 +76,23 @@ func For(doc *load.Doc, d diag.Diagnostic, o Options) []Fix {
 	if o.Rules != nil && o.Rules(d.Code) && d.Waived == "" {
 		add(waive(doc, d, o))
 	}
-	return out
+	return slices.DeleteFunc(out, func(f Fix) bool { return !stillLoads(doc, f) })
+}
+
+// stillLoads is the last guard of a YAML or JSON fix: its result must load
+// as the original did. The edits are made on text, and YAML has layouts
+// (a block scalar at its key's indentation, say) where text that looks
+// right is not; such a fix is not offered.
+func stillLoads(doc *load.Doc, f Fix) bool {
+	if doc.Format != load.YAML && doc.Format != load.JSON {
+		return true
+	}
+	out, err := Apply(doc.File.Content, f.Edits)
+	if err != nil {
+		return false
+	}
+	after, _ := load.Load(source.NewFile(doc.File.Name, out), load.Options{Format: doc.Format})
+	return after != nil
 }
 
 // Apply returns content with edits applied. Edits must not overlap.

@@ -22,12 +22,14 @@ func insertField(doc *load.Doc, path []string, key string, v any) (Edit, bool) {
 	last := m.Fields[len(m.Fields)-1]
 	switch {
 	case doc.Format == load.JSON:
+		at, ok := afterLast(src, m.Pos.Offset)
 		k, _ := json.Marshal(key)
-		return Edit{last.Value.End.Offset, last.Value.End.Offset, ",\n" + indentOf(src, m.Fields[0].KeyPos.Offset) + string(k) + ": " + jsonOf(v)}, true
+		return Edit{at, at, ",\n" + indentOf(src, m.Fields[0].KeyPos.Offset) + string(k) + ": " + jsonOf(v)}, ok
 	case doc.Format != load.YAML:
 		return Edit{}, false
 	case src[m.Pos.Offset] == '{':
-		return Edit{last.Value.End.Offset, last.Value.End.Offset, ", " + key + ": " + jsonOf(v)}, true
+		at, ok := afterLast(src, m.Pos.Offset)
+		return Edit{at, at, ", " + key + ": " + jsonOf(v)}, ok
 	}
 	indent := indentOf(src, m.Fields[0].KeyPos.Offset)
 	if strings.Trim(indent, " ") != "" {
@@ -52,11 +54,13 @@ func appendItem(doc *load.Doc, l *load.Node, v value) (Edit, bool) {
 	last := l.Items[len(l.Items)-1]
 	switch {
 	case doc.Format == load.JSON:
-		return Edit{last.End.Offset, last.End.Offset, ",\n" + indentOf(src, l.Items[0].Pos.Offset) + v.json()}, true
+		at, ok := afterLast(src, l.Pos.Offset)
+		return Edit{at, at, ",\n" + indentOf(src, l.Items[0].Pos.Offset) + v.json()}, ok
 	case doc.Format != load.YAML:
 		return Edit{}, false
 	case src[l.Pos.Offset] == '[':
-		return Edit{last.End.Offset, last.End.Offset, ", " + v.json()}, true
+		at, ok := afterLast(src, l.Pos.Offset)
+		return Edit{at, at, ", " + v.json()}, ok
 	case src[l.Pos.Offset] != '-':
 		return Edit{}, false
 	}
@@ -66,6 +70,60 @@ func appendItem(doc *load.Doc, l *load.Node, v value) (Edit, bool) {
 	}
 	at := blockEnd(src, last.Pos.Offset, len(dash), true)
 	return Edit{at, at, "\n" + dash + "- " + yamlOf(v, dash+"  ")}, true
+}
+
+// afterLast returns where the last entry of the flow mapping or sequence
+// (or JSON object or array) opening at open ends: just before its closing
+// bracket and the blanks in front of it. A loaded node's end is not
+// enough: an empty {} or [] as the last value ends where it starts.
+func afterLast(src []byte, open int) (int, bool) {
+	end, ok := closing(src, open)
+	if !ok {
+		return 0, false
+	}
+	for end > open+1 && (src[end-1] == ' ' || src[end-1] == '\t' || src[end-1] == '\n' || src[end-1] == '\r') {
+		end--
+	}
+	return end, true
+}
+
+// closing finds the bracket that closes the one at open, skipping quoted
+// strings and comments.
+func closing(src []byte, open int) (int, bool) {
+	depth := 0
+	for i := open; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i, true
+			}
+		case '"':
+			for i++; i < len(src) && src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '\'':
+			for i++; i < len(src); i++ {
+				if src[i] == '\'' {
+					if i+1 < len(src) && src[i+1] == '\'' { // '' is a quote
+						i++
+						continue
+					}
+					break
+				}
+			}
+		case '#':
+			if i > 0 && (src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n') {
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 // indentOf returns the text between the start of off's line and off when
