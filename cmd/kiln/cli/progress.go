@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 )
@@ -25,11 +24,7 @@ type progress struct {
 func newProgress(env *Env, mode string, total int) *progress {
 	show := mode == "always"
 	if mode == "auto" {
-		f, ok := env.Stderr.(*os.File)
-		if ok && env.Getenv("CI") == "" {
-			info, err := f.Stat()
-			show = err == nil && info.Mode()&os.ModeCharDevice != 0
-		}
+		show = env.Getenv("CI") == "" && isTerminal(env.Stderr)
 	}
 	if !show {
 		return &progress{}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/term"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/check"
@@ -184,7 +187,13 @@ func (r *reportFiles) Set(v string) error {
 // and each --report to its file, written whole or not at all.
 func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
 	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules}
-	if err := report.Write(env.Stdout, r.format, files, all, opts); err != nil {
+	// One write per finding line would be thousands of system calls in a
+	// large repository; the report goes out in blocks.
+	out := bufio.NewWriter(env.Stdout)
+	if err := report.Write(out, r.format, files, all, opts); err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
 		return err
 	}
 	for _, spec := range r.reports {
@@ -333,10 +342,12 @@ func useColor(env *Env, noColor bool) bool {
 	if noColor || env.Getenv("NO_COLOR") != "" {
 		return false
 	}
-	f, ok := env.Stdout.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return isTerminal(env.Stdout)
+}
+
+// isTerminal reports whether w is a terminal: a character device is not
+// enough, since /dev/null is one too.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
