@@ -69,7 +69,8 @@ policies or named in the configuration), the configuration or a committed
 output selects every app. A file that belongs to no app is said so, and
 checks nothing.
 
-On a terminal, a progress line counts the apps; --progress=always shows it
+On a terminal, a run that lasts more than a moment shows a progress bar
+with the apps counted and the time taken; --progress=always shows it
 elsewhere too (never in CI by default). The last lines summarise apps,
 artifacts, findings, tests, cache hits and wall time.
 
