@@ -59,6 +59,6 @@ schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes s
 
 bench: ## Benchmarks; kiln check cold/warm over 1, 100 and 1000 apps beside its floors and conftest; start-up; lint.
 	$(GO) test ./compiler/... -run '^$$' -bench . -benchmem
-	$(GO) run ./cmd/kiln-bench -n 1,100,1000 -runs 3
+	$(GO) run ./cmd/kiln-bench -n 1,100,1000,5000 -runs 3
 	./scripts/bench-startup.sh
 	./scripts/bench-lint.sh
