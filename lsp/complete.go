@@ -36,7 +36,7 @@ func (s *Server) completion(ctx context.Context, p *protocol.CompletionParams) (
 			return &protocol.CompletionList{Items: []protocol.CompletionItem{skeleton(f.Name)}}, nil
 		}
 		if c.value {
-			items = s.valueItems(def, c)
+			items = replacing(f, c, s.valueItems(def, c))
 		} else {
 			items = s.keyItems(f, c)
 		}
@@ -206,11 +206,43 @@ func (s *Server) keyItems(f *source.File, c cursor) []protocol.CompletionItem {
 	return items
 }
 
+// replacing makes each value item replace what is typed of the value, so
+// that 512 becomes 512Mi, not 512512Mi, whatever the client takes for a
+// word.
+func replacing(f *source.File, c cursor, items []protocol.CompletionItem) []protocol.CompletionItem {
+	start := c.off - len(c.prefix)
+	if c.prefix == "" || start < 0 || string(f.Content[start:c.off]) != c.prefix {
+		return items
+	}
+	r := rangeOf(f.Pos(start), f.Pos(c.off))
+	for i := range items {
+		items[i].TextEdit = &protocol.TextEdit{Range: r, NewText: items[i].InsertText}
+	}
+	return items
+}
+
 // Quantities a team writes most often, for the resources fields.
 var (
 	cpuQuantities    = []string{"100m", "250m", "500m", "1", "2"}
 	memoryQuantities = []string{"128Mi", "256Mi", "512Mi", "1Gi", "2Gi"}
 )
+
+// quantities offers the usual values of a CPU or memory field, or, once a
+// number is typed, that number with each unit the field takes.
+func quantities(cpu bool, typed string) []string {
+	units, common := []string{"Mi", "Gi", "M", "G"}, memoryQuantities
+	if cpu {
+		units, common = []string{"m", ""}, cpuQuantities
+	}
+	if typed == "" || strings.Trim(typed, "0123456789.") != "" {
+		return common
+	}
+	var out []string
+	for _, u := range units {
+		out = append(out, typed+u)
+	}
+	return out
+}
 
 // valueItems are the values a field takes: its enumeration, quantities
 // with their units, rule ids in a waiver, the app's environments.
@@ -228,10 +260,8 @@ func (s *Server) valueItems(def string, c cursor) []protocol.CompletionItem {
 	switch {
 	case len(fd.Enum) > 0:
 		values = fd.Enum
-	case fd.Format == "quantity" && strings.Contains(strings.ToLower(c.key), "cpu"):
-		values = cpuQuantities
 	case fd.Format == "quantity":
-		values = memoryQuantities
+		values = quantities(strings.Contains(strings.ToLower(c.key), "cpu"), c.prefix)
 	}
 	var items []protocol.CompletionItem
 	for _, v := range values {

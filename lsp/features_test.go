@@ -119,6 +119,22 @@ func TestCompletion(t *testing.T) {
 	if got := complete(text, pos(t, text, "memory: ", 8)); !contains(got, "256Mi") || !contains(got, "1Gi") {
 		t.Errorf("memory quantities: %v", got)
 	}
+	// A number typed: that number with each unit.
+	text = app + "  resources:\n    memory: 512\n"
+	if got := complete(text, pos(t, text, "memory: 512", 11)); strings.Join(got, ",") != "512G,512Gi,512M,512Mi" {
+		t.Errorf("memory units: %v", got)
+	}
+	c.change(u, 9, app+"  resources:\n    memory: 512\n")
+	var l protocol.CompletionList
+	text = app + "  resources:\n    memory: 512\n"
+	c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: td(u), Position: pos(t, text, "memory: 512", 11)}}, &l)
+	if e := l.Items[0].TextEdit; e == nil || e.Range.Start.Character != 12 || e.Range.End.Character != 15 {
+		t.Errorf("the unit completion does not replace the typed number: %+v", l.Items[0])
+	}
+	text = app + "  resources:\n    cpu: 250\n"
+	if got := complete(text, pos(t, text, "cpu: 250", 8)); strings.Join(got, ",") != "250,250m" {
+		t.Errorf("cpu units: %v", got)
+	}
 	// Rule ids inside a waiver.
 	text = app + "  waivers:\n    - reason: mirrored\n      rule: \n"
 	if got := complete(text, pos(t, text, "rule: ", 6)); !contains(got, "image-pinned") || !contains(got, "replicas-meet-sla") {
@@ -131,7 +147,7 @@ func TestCompletion(t *testing.T) {
 	}
 	// An empty definition: the skeleton.
 	c.change(u, 10, "")
-	var l protocol.CompletionList
+	l = protocol.CompletionList{}
 	c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: td(u)}}, &l)
 	if len(l.Items) != 1 || l.Items[0].InsertTextFormat != protocol.InsertTextFormatSnippet || !strings.Contains(l.Items[0].InsertText, "apiVersion: kiln.dev/v1alpha1") {
 		t.Errorf("skeleton: %+v", l.Items)
