@@ -33,6 +33,16 @@
 //	emit      rendered/<env>.yaml, kustomize base/ and overlays/, and the other
 //	          artifacts, written atomically.
 //	report    diagnostics as text (with source line and caret), JSON, SARIF, GitHub commands, JUnit.
+//	apptest   config tests (kiln_test.yaml, kiln_test.cue) run against the built artifacts.
+//	cache     the content-addressed store on disk, and its bounded memory layer.
+//	engine    memoised computations over the cache, keyed by all they read.
+//	fix       edits of the definition that resolve a diagnostic, for kiln fix and the editor.
+//	explain   the documentation of a field, for kiln explain and the editor's hover.
+//	suggest   did-you-mean: the known name nearest a misspelled one.
+//
+// The language server (package lsp, beside compiler/) runs the same stages
+// through the engine's memory layer, with the editor's buffers layered over
+// the disk.
 //
 // A stage returns an error value only when kiln itself failed; anything
 // wrong with the user's input is a Diagnostic with a position.
