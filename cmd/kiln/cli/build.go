@@ -8,15 +8,18 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
-	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -34,6 +37,7 @@ type buildOptions struct {
 	jobs          int
 	noPolicy      bool
 	policyOptions
+	cacheOptions
 }
 
 func init() {
@@ -71,6 +75,15 @@ has one, named default. PATH is as for kiln validate.
 Nothing is written when any app has an error, and an app's directory is
 replaced whole, never left half-written.
 
+Each app's build is cached (see kiln help cache), keyed by everything it
+reads: the definition and the files it imports, the Dockerfile beside it,
+the policies, data and configuration, --kube-version, --emit, --env and
+kiln itself. An unchanged app is written from the cache, the same files
+with the same findings as a fresh build; a line after the summary counts
+the cache's hits and misses. --no-cache neither reads nor writes it,
+--cache-dir picks another. --stdout and --explain-origin always build
+afresh.
+
 With --stdout, build writes nothing and prints the rendered YAML of one
 environment of one app (--env picks it when the app has several).
 
@@ -99,6 +112,7 @@ Examples:
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
 			o.policyOptions.register(fs)
+			o.cacheOptions.register(fs)
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
@@ -109,10 +123,11 @@ Examples:
 
 // built is one app's build, ready to write.
 type built struct {
-	in     input
-	doc    *load.Doc
-	result *build.Result
-	files  map[string][]byte
+	in       input
+	name     string        // the app's name: its directory under DIR
+	pos, end source.Pos    // where metadata.name is, for a clash
+	result   *build.Result // nil when the build came from the cache
+	files    map[string][]byte
 }
 
 func runBuild(env *Env, o *buildOptions, args []string) int {
@@ -147,11 +162,23 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	}
 	// Apps are built in parallel; each outcome lands at its input's index,
 	// so reports and files come out in path order whatever the scheduling.
+	// Written to directories, each app's build goes through the cache;
+	// --stdout and --explain-origin need the whole build result.
 	outcomes := make([]outcome, len(inputs))
+	var eng *engine.Engine
+	var shared []byte
+	if !o.stdout && o.explainOrigin == "" {
+		eng = o.cacheOptions.engine(env)
+		shared = buildSharedKey(g, strings.TrimPrefix(o.kubeVersion, "v"))
+	}
 	forEach(len(inputs), o.jobs, func(i int) {
 		opts := opts
 		opts.Dockerfile = inputs[i].dockerfile
-		outcomes[i] = buildOne(inputs[i], s, opts, o.env)
+		if eng == nil {
+			outcomes[i] = buildOne(inputs[i], s, opts, o.env)
+			return
+		}
+		outcomes[i] = buildApp(eng, shared, inputs[i], s, opts, o.env, g)
 	})
 	c := collect(outcomes, g)
 	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
@@ -190,8 +217,17 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
+	if eng != nil && !o.noCache {
+		hits, misses := eng.Stats()
+		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses\n", hits, misses)
+	}
 	if g != nil {
 		fmt.Fprintln(env.Stderr, tally.line(g.bundle))
+	}
+	if eng != nil {
+		if c := eng.Cache(); c != nil {
+			c.Trim(false)
+		}
 	}
 	return code
 }
@@ -227,6 +263,12 @@ type outcome struct {
 	badInput  bool
 	waived    diag.List // findings waivers exempted
 	documents int       // documents the guardrails evaluated
+	// Of a build with guardrails: the app's name when they considered
+	// its waivers, the app's own waivers and the indexes of the
+	// repository's waivers that exempted a finding.
+	considered  string
+	appWaivers  bool
+	repoWaivers []int
 }
 
 // buildOne runs every stage on one input. It is safe to call concurrently.
@@ -239,8 +281,11 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 	}
 	res, ds := build.Build(c.doc, c.app, opts)
 	out.diags = append(out.diags, ds...)
+	if opts.Policy != nil {
+		out.considered, out.appWaivers = c.app.Metadata.Name, len(c.app.Spec.Waivers) > 0
+	}
 	if res != nil {
-		out.waived, out.documents = res.Waived, res.Documents
+		out.waived, out.documents, out.repoWaivers = res.Waived, res.Documents, res.RepoWaivers
 		out.file.Guarded = opts.Policy != nil
 	}
 	out.badInput = slices.ContainsFunc(ds, build.IsBadInput)
@@ -257,13 +302,110 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 	if err := selectEnv(res, env); err != nil {
 		return fail("build/env", err)
 	}
-	b := built{in: in, doc: c.doc, result: res}
+	b := built{in: in, name: res.App.Metadata.Name, pos: c.doc.Root.Pos, end: c.doc.Root.Pos, result: res}
+	if n := c.doc.Lookup([]string{"metadata", "name"}); n != nil {
+		b.pos, b.end = n.Pos, n.End
+	}
 	var err error
 	if b.files, err = emit.Files(res); err != nil {
 		return fail("internal", err)
 	}
 	out.built = &b
 	return out
+}
+
+// built1 is one app's build, as the cache stores it: the outcome, and
+// the files to write.
+type built1 struct {
+	File       report.File       `json:"file"`
+	Diags      []wireDiag        `json:"diags"`
+	Waived     []wireDiag        `json:"waived"`
+	Documents  int               `json:"documents"`
+	BadInput   bool              `json:"badInput"`
+	Considered string            `json:"considered,omitempty"` // the app whose waivers the guardrails considered
+	Waivers    []int             `json:"waivers"`              // repository waivers it used
+	Deps       map[string]string `json:"deps"`                 // imported file → sha256, checked on a hit
+	Day        string            `json:"day,omitempty"`        // the day the app's own waivers were judged on
+	Built      bool              `json:"built"`                // there is a tree to write:
+	Name       string            `json:"name,omitempty"`       // the app's name,
+	NameAt     wireDiag          `json:"nameAt"`               // where metadata.name is,
+	Files      map[string][]byte `json:"files,omitempty"`      // and the tree
+}
+
+// buildSharedKey is sharedKey, or with --no-policy (g nil) a key of the
+// Kubernetes version alone.
+func buildSharedKey(g *guardrails, kubeVersion string) []byte {
+	if g != nil {
+		return sharedKey(g, kubeVersion)
+	}
+	h := cache.NewHash("shared, no policy", nil)
+	h.AddString("kube", kubeVersion)
+	id := h.Sum()
+	return id[:]
+}
+
+// buildApp is buildOne through the cache: keyed like checkApp, with
+// --emit and --env, and the files the load read recorded and checked on
+// a hit. It is safe to call concurrently.
+func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, env string, g *guardrails) outcome {
+	k := appKey(eng, "build", 1, shared, in)
+	k.AddString("root", in.root)
+	k.AddString("emit", fmt.Sprintf("%+v", opts.Emit))
+	k.AddString("env", env)
+	addDay(k, in, g)
+	run := func() ([]byte, error) {
+		return json.Marshal(computeBuild(in, s, opts, env))
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	r, _, err := cachedApp(eng, k, run, func(r *built1) bool {
+		// An app's waivers may come from a file it imports, which the
+		// key's day does not see.
+		return depsHold(in, r.Deps) && (r.Day == "" || r.Day == today)
+	})
+	if err != nil {
+		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
+			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}}
+	}
+	return r.outcome(in, g)
+}
+
+// computeBuild runs buildOne, recording the files the load reads.
+func computeBuild(in input, s *schema.Schema, opts build.Options, env string) built1 {
+	deps := recordReads(&in)
+	oc := buildOne(in, s, opts, env)
+	r := built1{File: oc.file, Diags: toWire(oc.diags), Waived: toWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
+		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps()}
+	if oc.appWaivers {
+		r.Day = time.Now().UTC().Format(time.DateOnly)
+	}
+	if b := oc.built; b != nil {
+		r.Built, r.Name, r.Files = true, b.name, b.files
+		r.NameAt = toWire(diag.List{{Pos: b.pos, End: b.end}})[0]
+	}
+	return r
+}
+
+// outcome turns a stored build back into in's outcome, and tells g's
+// waivers what the build did with them.
+func (r built1) outcome(in input, g *guardrails) outcome {
+	fs := files{in.file.Name: in.file}
+	if in.dockerfile != nil {
+		fs[in.dockerfile.Name] = in.dockerfile
+	}
+	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
+	if g != nil {
+		if r.Considered != "" {
+			g.waivers.Consider(r.Considered, in.file.Name)
+		}
+		for _, i := range r.Waivers {
+			g.waivers.MarkUsed(i)
+		}
+	}
+	if r.Built {
+		at := fromWire([]wireDiag{r.NameAt}, fs)[0]
+		oc.built = &built{in: in, name: r.Name, pos: at.Pos, end: at.End, files: r.Files}
+	}
+	return oc
 }
 
 // selectEnv narrows res to the environment --env names.
@@ -289,7 +431,7 @@ func outDir(o *buildOptions, b built) string {
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(b.in.file.Name), "build")
 	}
-	return filepath.Join(dir, b.result.App.Metadata.Name)
+	return filepath.Join(dir, b.name)
 }
 
 // clashes reports apps that would write the same directory: two apps
@@ -304,12 +446,8 @@ func clashes(o *buildOptions, outs []built) diag.List {
 			first[dir] = b
 			continue
 		}
-		pos, end := b.doc.Root.Pos, b.doc.Root.Pos
-		if n := b.doc.Lookup([]string{"metadata", "name"}); n != nil {
-			pos, end = n.Pos, n.End
-		}
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
-			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.result.App.Metadata.Name, prev.in.file.Name, dir)})
+		ds = append(ds, diag.Diagnostic{Pos: b.pos, End: b.end, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
+			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.name, prev.in.file.Name, dir)})
 	}
 	return ds
 }

@@ -552,15 +552,7 @@ func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
 // opens them itself), so a snapshot held only in a buffer is hashed but
 // not what the test compares with.
 func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
-	k := eng.Key("check", 1)
-	k.Add("shared", shared)
-	k.Add("app "+in.file.Name, in.file.Content)
-	if in.readErr != nil {
-		k.AddString("read error", in.readErr.Error())
-	}
-	if in.dockerfile != nil {
-		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
-	}
+	k := appKey(eng, "check", 1, shared, in)
 	for _, t := range tests {
 		b, _ := in.read(t)
 		k.Add("test "+t, b)
@@ -573,9 +565,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 	for _, name := range committed.names {
 		k.Add("committed "+name, committed.files[name])
 	}
-	if bytes.Contains(in.file.Content, []byte("waivers")) || len(g.cfg.Waivers) > 0 {
-		k.AddString("day", time.Now().UTC().Format(time.DateOnly)) // waivers expire by the day
-	}
+	addDay(k, in, g)
 	run := func() ([]byte, error) {
 		p, err := prepare()
 		if err != nil {
@@ -589,53 +579,97 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		}
 		return json.Marshal(r)
 	}
-	// valid decodes a stored result once, keeping it for the caller.
-	var stored checked1
+	return cachedApp(eng, k, run, func(r *checked1) bool { return depsHold(in, r.Deps) })
+}
+
+// appKey starts the key of one app's computation by stage: kiln's
+// identity (eng.Key), shared (what every app of the run reads besides its
+// own files), and the app's own inputs that come read: the definition's
+// name and bytes, or why it could not be read, and the Dockerfile beside it.
+func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
+	k := eng.Key(stage, version)
+	k.Add("shared", shared)
+	k.Add("app "+in.file.Name, in.file.Content)
+	if in.readErr != nil {
+		k.AddString("read error", in.readErr.Error())
+	}
+	if in.dockerfile != nil {
+		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
+	}
+	return k
+}
+
+// addDay adds the day to k when waivers are in play, the app's or the
+// repository's (g is nil when no guardrails run): they expire by the day.
+func addDay(k *cache.Hash, in input, g *guardrails) {
+	if bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
+		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
+	}
+}
+
+// cachedApp returns run's result for k through eng, decoded: stored
+// results are decoded once, and one holds only while holds says so (the
+// files its load read unchanged: see depsHold). hit reports whether run
+// was spared.
+func cachedApp[T any](eng *engine.Engine, k *cache.Hash, run func() ([]byte, error), holds func(*T) bool) (r T, hit bool, err error) {
+	var stored T
 	valid := func(b []byte) bool {
-		if json.Unmarshal(b, &stored) != nil {
-			return false
-		}
-		for name, sum := range stored.Deps {
-			if depSum(in.read(name)) != sum {
-				return false
-			}
-		}
-		return true
+		return json.Unmarshal(b, &stored) == nil && holds(&stored)
 	}
 	b, hit, err := eng.Do(k.Sum(), run, valid)
 	if err != nil {
-		return checked1{}, false, err
+		return r, false, err
 	}
 	if hit {
 		return stored, true, nil
 	}
-	var r checked1
 	if err := json.Unmarshal(b, &r); err != nil {
-		return checked1{}, false, err
+		return r, false, err
 	}
-	return r, hit, nil
+	return r, false, nil
 }
 
-// computeCheck runs every stage on one app.
-func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) checked1 {
-	opts.Dockerfile = in.dockerfile
-	// Every file the load reads is a dependency, also when the load
-	// fails: an error caused by a broken or missing import must not
-	// outlive the import's repair.
-	deps := map[string]string{}
+// recordReads makes in read every other file through a recorder, and
+// returns what the reads recorded so far: each file's depSum. Every file
+// the load reads is a dependency, also when the load fails: an error
+// caused by a broken or missing import must not outlive the import's
+// repair.
+func recordReads(in *input) (deps func() map[string]string) {
+	recorded := map[string]string{}
 	var mu sync.Mutex // an abandoned Jsonnet evaluation may still read
 	read := in.read
 	in.readFile = func(name string) ([]byte, error) {
 		b, err := read(name)
 		mu.Lock()
 		defer mu.Unlock()
-		deps[name] = depSum(b, err)
+		recorded[name] = depSum(b, err)
 		return b, err
 	}
+	return func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(recorded)
+	}
+}
+
+// depsHold reports whether every file a stored result recorded (see
+// recordReads) still reads, through in.read, as it did.
+func depsHold(in input, deps map[string]string) bool {
+	for name, sum := range deps {
+		if depSum(in.read(name)) != sum {
+			return false
+		}
+	}
+	return true
+}
+
+// computeCheck runs every stage on one app.
+func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) checked1 {
+	opts.Dockerfile = in.dockerfile
+	read := in.read // the tests' reads are keyed, not recorded
+	deps := recordReads(&in)
 	c := checkOne(in, s)
-	mu.Lock()
-	r := checked1{File: c.file, Deps: maps.Clone(deps)}
-	mu.Unlock()
+	r := checked1{File: c.file, Deps: deps()}
 	if c.app == nil {
 		r.Diags, r.BadInput = toWire(c.diags), true
 		return r
