@@ -219,3 +219,32 @@ func TestPanicInAHandler(t *testing.T) {
 		t.Errorf("diagnostics after the panic: %v", codes(ds))
 	}
 }
+
+// Framing mistakes cost the message they spoil, never the session: a body
+// sent without its header, a header without Content-Length, a length that
+// is not a number.
+func TestFramingMistakes(t *testing.T) {
+	r := startRaw(t, realChecker(t))
+	// A header block without Content-Length, its body running into the
+	// next message's header. (The pipe has no buffer: the server's answer
+	// to the first is read while the second is written.)
+	go func() {
+		fmt.Fprintf(r.conn, "Content-Type: x\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}")
+		b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": map[string]any{}})
+		fmt.Fprintf(r.conn, "Content-Length: %d\r\n\r\n%s", len(b), b)
+	}()
+	if m := r.next(); errCode(m) != -32700 {
+		t.Errorf("a header without a length: %v", m)
+	}
+	if m := r.next(); m["id"] != float64(2) || m["result"] == nil {
+		t.Errorf("the message after it: %v", m)
+	}
+	go fmt.Fprintf(r.conn, "Content-Length: abc\r\n\r\n")
+	if m := r.next(); errCode(m) != -32700 {
+		t.Errorf("a length that is not a number: %v", m)
+	}
+	r.send(3, "shutdown", nil)
+	if m := r.next(); m["id"] != float64(3) || m["error"] != nil {
+		t.Errorf("after the bad length: %v", m)
+	}
+}

@@ -53,6 +53,7 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 
 func (s *stream) read() (jsonrpc2.Message, int64, error) {
 	var total, length int64 = 0, -1
+	headers := 0
 	for {
 		line, err := s.in.ReadString('\n')
 		total += int64(len(line))
@@ -61,15 +62,25 @@ func (s *stream) read() (jsonrpc2.Message, int64, error) {
 		}
 		line = strings.TrimSpace(line)
 		if line == "" {
-			if length < 0 {
+			if headers == 0 {
 				continue // stray blank lines between messages
+			}
+			if length < 0 {
+				return nil, total, fmt.Errorf("%w: a header without Content-Length", errBadMessage)
 			}
 			break
 		}
+		// A body sent without headers runs into the next message's
+		// header: read on from it.
+		if i := strings.Index(line, "Content-Length:"); i > 0 {
+			line = line[i:]
+		}
+		headers++
 		name, value, ok := strings.Cut(line, ":")
 		if ok && strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
 			if length, err = strconv.ParseInt(strings.TrimSpace(value), 10, 64); err != nil || length < 0 {
-				return nil, total, fmt.Errorf("invalid Content-Length %q", value)
+				s.skipHeader()
+				return nil, total, fmt.Errorf("%w: invalid Content-Length %q", errBadMessage, value)
 			}
 		}
 	}
@@ -91,6 +102,16 @@ func (s *stream) read() (jsonrpc2.Message, int64, error) {
 		return nil, total, fmt.Errorf("%w: %v", errBadMessage, err)
 	}
 	return msg, total, nil
+}
+
+// skipHeader reads past the rest of a header block that cannot be used.
+func (s *stream) skipHeader() {
+	for {
+		line, err := s.in.ReadString('\n')
+		if err != nil || strings.TrimSpace(line) == "" {
+			return
+		}
+	}
 }
 
 func (s *stream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error) {
