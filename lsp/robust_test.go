@@ -248,3 +248,28 @@ func TestFramingMistakes(t *testing.T) {
 		t.Errorf("after the bad length: %v", m)
 	}
 }
+
+// A client slow to read what the server says never stops the server from
+// reading what the client says (a client that writes and reads on one
+// thread would otherwise deadlock).
+func TestSlowReaderDoesNotStallTheServer(t *testing.T) {
+	root := repo(t, map[string]string{"shop/kiln.yaml": app})
+	r := startRaw(t, realChecker(t))
+	r.send(1, "initialize", map[string]any{})
+	r.next()
+	u := "file://" + filepath.Join(root, "shop", "kiln.yaml")
+	frame := func(v int, method string) {
+		t.Helper()
+		params := map[string]any{"textDocument": map[string]any{"uri": u, "version": v, "text": app, "languageId": "yaml"},
+			"contentChanges": []any{map[string]any{"text": strings.Replace(app, "min: 3", fmt.Sprintf("min: %d", v), 1)}}}
+		b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+		r.frame(string(b))
+	}
+	// Nothing is read from here on: the server's diagnostics wait.
+	frame(1, "textDocument/didOpen")
+	time.Sleep(300 * time.Millisecond) // the first evaluation publishes, or tries to
+	for v := 2; v <= 6; v++ {
+		frame(v, "textDocument/didChange") // r.frame fails the test after 10 s
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -84,6 +84,11 @@ type Server struct {
 	state    int                   // initialized, shutdown
 	exit     chan struct{}
 	exitOnce sync.Once
+
+	outMu   sync.Mutex // the notifications not yet written
+	outCond *sync.Cond
+	out     []outbound
+	outDone bool
 }
 
 const (
@@ -104,8 +109,10 @@ func New(o Options) *Server {
 	if l == nil {
 		l = log.New(io.Discard, "", 0)
 	}
-	return &Server{opts: o, docs: newDocuments(), log: l, runs: map[string]*run{}, results: map[string]*published{},
+	s := &Server{opts: o, docs: newDocuments(), log: l, runs: map[string]*run{}, results: map[string]*published{},
 		appFiles: map[string][]string{}, exit: make(chan struct{})}
+	s.outCond = sync.NewCond(&s.outMu)
+	return s
 }
 
 // Serve speaks the protocol over rwc until the client sends exit or the
@@ -116,14 +123,21 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) error {
 	defer cancel()
 	s.conn = jsonrpc2.NewConn(newStream(rwc))
 	s.conn.Go(ctx, s.handle)
+	sent := make(chan struct{})
+	go func() { s.send(ctx); close(sent) }()
 	select {
 	case <-s.exit:
-		s.conn.Close()
 	case <-s.conn.Done():
 	case <-ctx.Done():
-		s.conn.Close()
 	}
 	s.cancelAll()
+	s.stopSending()
+	select { // what was said before exit is still sent, if the client reads
+	case <-sent:
+	case <-s.conn.Done():
+	case <-time.After(time.Second):
+	}
+	s.conn.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state != shutDown {
@@ -313,10 +327,47 @@ type capabilities struct {
 	PositionEncoding string `json:"positionEncoding"`
 }
 
-func (s *Server) notify(ctx context.Context, method string, params any) {
-	if err := s.conn.Notify(ctx, method, params); err != nil {
-		s.log.Printf("notify %s: %v", method, err)
+// notify queues a notification for the client. It never blocks: the
+// sender goroutine writes the queue out in order, so that a client slow
+// to read cannot stall the server's reading, or a caller holding s.mu.
+func (s *Server) notify(_ context.Context, method string, params any) {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.out = append(s.out, outbound{method, params})
+	s.outCond.Signal()
+}
+
+type outbound struct {
+	method string
+	params any
+}
+
+// send writes the queued notifications until the session ends.
+func (s *Server) send(ctx context.Context) {
+	for {
+		s.outMu.Lock()
+		for len(s.out) == 0 && !s.outDone {
+			s.outCond.Wait()
+		}
+		if len(s.out) == 0 { // done, and nothing left to say
+			s.outMu.Unlock()
+			return
+		}
+		next := s.out[0]
+		s.out = s.out[1:]
+		s.outMu.Unlock()
+		if err := s.conn.Notify(ctx, next.method, next.params); err != nil {
+			s.log.Printf("notify %s: %v", next.method, err)
+		}
 	}
+}
+
+// stopSending lets the sender write what is queued, then end.
+func (s *Server) stopSending() {
+	s.outMu.Lock()
+	defer s.outMu.Unlock()
+	s.outDone = true
+	s.outCond.Signal()
 }
 
 func (s *Server) showMessage(ctx context.Context, typ protocol.MessageType, format string, args ...any) {
