@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -160,14 +161,39 @@ func fixFile(in input, s *schema.Schema, opts build.Options, fo fix.Options) (fi
 	return content, titles, true
 }
 
-// writeKeepingMode replaces name atomically, keeping its permissions.
+// writeKeepingMode replaces the file name refers to atomically, keeping
+// its permissions: through a symbolic link, the file it points to (the
+// link stays a link). A file that is not regular, or not writable, is
+// refused rather than replaced.
 func writeKeepingMode(name string, data []byte) error {
-	info, err := os.Stat(name)
+	if real, err := filepath.EvalSymlinks(name); err == nil {
+		name = real
+	}
+	info, err := os.Lstat(name)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(name, data); err != nil {
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", name)
+	}
+	if info.Mode().Perm()&0o200 == 0 {
+		return fmt.Errorf("%s is not writable", name)
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
 		return err
 	}
-	return os.Chmod(name, info.Mode().Perm())
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(info.Mode().Perm()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
 }
