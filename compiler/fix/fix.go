@@ -14,7 +14,10 @@ package fix
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +42,11 @@ type Fix struct {
 	// refuses it until it is. The editor offers such fixes; kiln fix
 	// applies only complete ones.
 	Complete bool
+	// writes are the fields the fix changes; every other value of the
+	// definition must be the same after it (see stillLoads).
+	writes [][]string
+	// adds are the fields that must exist after it.
+	adds [][]string
 }
 
 // Options are what fixes need besides the definition.
@@ -76,13 +84,21 @@ func For(doc *load.Doc, d diag.Diagnostic, o Options) []Fix {
 	if o.Rules != nil && o.Rules(d.Code) && d.Waived == "" {
 		add(waive(doc, d, o))
 	}
+	if bytes.Contains(doc.File.Content, []byte("\r\n")) {
+		for i := range out {
+			for j := range out[i].Edits {
+				out[i].Edits[j].New = strings.ReplaceAll(out[i].Edits[j].New, "\n", "\r\n") // keep the file's line endings
+			}
+		}
+	}
 	return slices.DeleteFunc(out, func(f Fix) bool { return !stillLoads(doc, f) })
 }
 
 // stillLoads is the last guard of a YAML or JSON fix: its result must load
-// as the original did. The edits are made on text, and YAML has layouts
-// (a block scalar at its key's indentation, say) where text that looks
-// right is not; such a fix is not offered.
+// as the original did, have the fields it adds, and leave every other
+// value as it was. The edits are made on text, and YAML has layouts (a
+// block scalar at its key's indentation, a quoted string over several
+// lines) where text that looks right is not; such a fix is not offered.
 func stillLoads(doc *load.Doc, f Fix) bool {
 	if doc.Format != load.YAML && doc.Format != load.JSON {
 		return true
@@ -92,7 +108,48 @@ func stillLoads(doc *load.Doc, f Fix) bool {
 		return false
 	}
 	after, _ := load.Load(source.NewFile(doc.File.Name, out), load.Options{Format: doc.Format})
-	return after != nil
+	if after == nil {
+		return false
+	}
+	for _, p := range f.adds {
+		if after.Lookup(p) == nil {
+			return false
+		}
+	}
+	before, now := doc.Root.Value(), after.Root.Value()
+	for _, p := range f.writes {
+		before, now = without(before, p), without(now, p)
+	}
+	return reflect.DeepEqual(before, now)
+}
+
+// without returns v with the value at path left out (v is not changed).
+func without(v any, path []string) any {
+	if len(path) == 0 {
+		return nil
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		out := maps.Clone(v)
+		if len(path) == 1 {
+			delete(out, path[0])
+		} else if child, ok := out[path[0]]; ok {
+			out[path[0]] = without(child, path[1:])
+		}
+		return out
+	case []any:
+		i, err := strconv.Atoi(path[0])
+		if err != nil || i < 0 || i >= len(v) {
+			return v
+		}
+		out := slices.Clone(v)
+		if len(path) == 1 {
+			return slices.Delete(out, i, i+1)
+		}
+		out[i] = without(out[i], path[1:])
+		return out
+	}
+	return v
 }
 
 // Apply returns content with edits applied. Edits must not overlap.
@@ -144,8 +201,10 @@ func suggestion(doc *load.Doc, d diag.Diagnostic) (Fix, bool) {
 		default:
 			return Fix{}, false
 		}
+		path := pathOf(d.Path)
+		renamed := append(slices.Clone(path[:len(path)-1]), d.Suggestion)
 		return Fix{Title: fmt.Sprintf("Change %q to %q", name, d.Suggestion), Complete: true,
-			Edits: []Edit{{start, end, repl}}}, true
+			Edits: []Edit{{start, end, repl}}, writes: [][]string{path, renamed}, adds: [][]string{renamed}}, true
 	}
 	n := doc.Lookup(pathOf(d.Path))
 	if n == nil || !literal(doc, n) {
@@ -156,7 +215,7 @@ func suggestion(doc *load.Doc, d diag.Diagnostic) (Fix, bool) {
 		repl = fmt.Sprintf("%q", repl)
 	}
 	return Fix{Title: fmt.Sprintf("Change %s to %s", string(src[n.Pos.Offset:n.End.Offset]), repl), Complete: true,
-		Edits: []Edit{{n.Pos.Offset, n.End.Offset, repl}}}, true
+		Edits: []Edit{{n.Pos.Offset, n.End.Offset, repl}}, writes: [][]string{pathOf(d.Path)}}, true
 }
 
 // literal reports whether a scalar node's text is the value itself, as in

@@ -180,3 +180,28 @@ func TestApplyRefusesOverlaps(t *testing.T) {
 		t.Errorf("Apply = %q, %v", out, err)
 	}
 }
+
+// A file with CRLF line endings keeps them in what a fix inserts.
+func TestCRLF(t *testing.T) {
+	src := "spec:\r\n  image: nginx:latest\r\n  port: 80\r\n"
+	doc := loadDoc(t, "kiln.yaml", src)
+	got := only(t, doc, finding(doc, "resources-set", "spec"), "Set spec.resources")
+	if want := src + "  resources:\r\n    cpu: 100m\r\n    memory: 128Mi\r\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A quoted string over several lines looks like lines of a mapping to a
+// text edit: the insertion would land inside it. Such a fix is not
+// offered, rather than one that changes another value.
+func TestNoFixThatChangesAnotherValue(t *testing.T) {
+	src := "spec:\n  image: x\n  note: \"a\n b\"\n"
+	doc := loadDoc(t, "kiln.yaml", src)
+	for _, f := range For(doc, finding(doc, "resources-set", "spec"), opts) {
+		out, _ := Apply(doc.File.Content, f.Edits)
+		after := loadDoc(t, "kiln.yaml", string(out))
+		if n := after.Lookup([]string{"spec", "note"}); n == nil || n.Scalar != "a b" || after.Lookup([]string{"spec", "resources"}) == nil {
+			t.Errorf("%s gave\n%s", f.Title, out)
+		}
+	}
+}

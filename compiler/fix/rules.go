@@ -41,7 +41,8 @@ func raiseMin(doc *load.Doc, d diag.Diagnostic) (Fix, bool) {
 			edits = append(edits, Edit{maxNode.Pos.Offset, maxNode.End.Offset, n})
 		}
 	}
-	return Fix{Title: fmt.Sprintf("Raise %s to %d, as the SLA needs", fieldpath.String(path), need), Complete: true, Edits: edits}, true
+	return Fix{Title: fmt.Sprintf("Raise %s to %d, as the SLA needs", fieldpath.String(path), need), Complete: true, Edits: edits,
+		writes: [][]string{path, append(slices.Clone(scaling), "max")}}, true
 }
 
 // availability is the SLA in force where the scaling at base is: an
@@ -68,7 +69,9 @@ func writeResources(doc *load.Doc, o Options) (Fix, bool) {
 		return Fix{}, false
 	}
 	e, ok := insertField(doc, []string{"spec"}, "resources", value{{"cpu", cpu}, {"memory", mem}})
-	return Fix{Title: "Set spec.resources (cpu " + cpu + ", memory " + mem + ")", Complete: true, Edits: []Edit{e}}, ok
+	resources := []string{"spec", "resources"}
+	return Fix{Title: "Set spec.resources (cpu " + cpu + ", memory " + mem + ")", Complete: true, Edits: []Edit{e},
+		writes: [][]string{resources}, adds: [][]string{resources}}, ok
 }
 
 // pinImage replaces an image's missing or latest tag with a placeholder
@@ -94,7 +97,7 @@ func pinImage(doc *load.Doc, d diag.Diagnostic) (Fix, bool) {
 		return Fix{}, false
 	}
 	start := n.Pos.Offset + i
-	return Fix{Title: "Pin " + name + " to a version (write it in place of <version>)",
+	return Fix{Title: "Pin " + name + " to a version (write it in place of <version>)", writes: [][]string{pathOf(d.Path)},
 		Edits: []Edit{{start, start + len(img), name + ":<version>"}}}, true
 }
 
@@ -105,12 +108,13 @@ func waive(doc *load.Doc, d diag.Diagnostic, o Options) (Fix, bool) {
 	expires := o.Today.AddDate(0, 0, 30).Format("2006-01-02")
 	w := value{{"rule", d.Code}, {"reason", ""}, {"expires", expires}}
 	title := fmt.Sprintf("Waive %s for this app until %s (write the reason)", d.Code, expires)
-	if list := doc.Lookup([]string{"spec", "waivers"}); list != nil {
+	waivers := []string{"spec", "waivers"}
+	if list := doc.Lookup(waivers); list != nil {
 		e, ok := appendItem(doc, list, w)
-		return Fix{Title: title, Edits: []Edit{e}}, ok
+		return Fix{Title: title, Edits: []Edit{e}, writes: [][]string{waivers}, adds: [][]string{append(slices.Clone(waivers), strconv.Itoa(len(list.Items)))}}, ok
 	}
 	e, ok := insertField(doc, []string{"spec"}, "waivers", list{w})
-	return Fix{Title: title, Edits: []Edit{e}}, ok
+	return Fix{Title: title, Edits: []Edit{e}, writes: [][]string{waivers}, adds: [][]string{append(slices.Clone(waivers), "0")}}, ok
 }
 
 // value is a mapping written in this order; list is a sequence of them.
