@@ -333,9 +333,34 @@ func TestLibraryBuffers(t *testing.T) {
 		ps := c.diags[u]
 		c.mu.Unlock()
 		if last := ps[len(ps)-1]; hasError(last.Diagnostics) {
-			return
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Error("an edited library buffer did not re-check the app importing it")
+	if !time.Now().Before(deadline) {
+		t.Fatal("an edited library buffer did not re-check the app importing it")
+	}
+	// The rendered outputs follow the library's buffer too.
+	show := func() string {
+		t.Helper()
+		var lenses []protocol.CodeLens
+		c.call("textDocument/codeLens", &protocol.CodeLensParams{TextDocument: td(u)}, &lenses)
+		for _, l := range lenses {
+			if strings.HasPrefix(l.Command.Title, "manifests: ") {
+				var res struct{ Content string }
+				c.call("workspace/executeCommand", &protocol.ExecuteCommandParams{Command: l.Command.Command, Arguments: l.Command.Arguments}, &res)
+				return res.Content
+			}
+		}
+		t.Fatalf("no manifests lens: %+v", lenses)
+		return ""
+	}
+	c.change(lib, 3, "{ port: 8080 }\n")
+	if got := show(); !strings.Contains(got, "containerPort: 8080") {
+		t.Errorf("rendered with port 8080:\n%s", got)
+	}
+	c.change(lib, 4, "{ port: 9090 }\n")
+	if got := show(); !strings.Contains(got, "containerPort: 9090") {
+		t.Errorf("the rendered manifests ignore the library's buffer:\n%s", got)
+	}
 }

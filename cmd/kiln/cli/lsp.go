@@ -166,6 +166,7 @@ type builtApp struct {
 	res   *build.Result
 	files map[string][]byte
 	err   error
+	reads map[string][32]byte // what the load read, and its hash
 }
 
 func newLSPChecker(eng *engine.Engine, kubeVersion string) *lspChecker {
@@ -195,6 +196,7 @@ func (c *lspChecker) Reload() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.repos = map[string]*repoGuardrails{}
+	c.builds, c.order = map[[32]byte]*builtApp{}, nil
 }
 
 // lspInput is the input of one app, read through read.
@@ -311,10 +313,15 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 	return out, nil
 }
 
+// Build builds every artifact of the app, remembering the latest builds by
+// their inputs: the definition, its Dockerfile, the repository's shared
+// key, and the files its load read (an open library's buffer included),
+// which are read again and compared before a remembered build is used.
 func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
 	in := lspInput(def, read)
+	r := c.repo(def)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00", def, len(in.file.Content))
+	fmt.Fprintf(h, "%s\x00%x\x00%d\x00", def, r.shared, len(in.file.Content))
 	h.Write(in.file.Content)
 	if in.dockerfile != nil {
 		h.Write(in.dockerfile.Content)
@@ -324,19 +331,43 @@ func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([
 	c.mu.Lock()
 	b, ok := c.builds[key]
 	c.mu.Unlock()
-	if ok {
+	if ok && b.readsHold(read) {
 		return b.res, b.files, b.err
 	}
+	// Record what the load reads, to know when the build is stale.
+	reads := map[string][32]byte{}
+	var mu sync.Mutex
+	in.readFile = func(name string) ([]byte, error) {
+		data, err := read(name)
+		mu.Lock()
+		reads[name] = sha256.Sum256(data)
+		mu.Unlock()
+		return data, err
+	}
 	b = c.build(def, in)
+	b.reads = reads
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, had := c.builds[key]; !had {
+		c.order = append(c.order, key)
+	}
 	c.builds[key] = b
-	c.order = append(c.order, key)
 	if len(c.order) > 8 { // the open apps' latest versions
 		delete(c.builds, c.order[0])
 		c.order = c.order[1:]
 	}
 	return b.res, b.files, b.err
+}
+
+// readsHold reports whether the files a build read still read the same.
+func (b *builtApp) readsHold(read func(string) ([]byte, error)) bool {
+	for name, sum := range b.reads {
+		data, _ := read(name)
+		if sha256.Sum256(data) != sum {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *lspChecker) build(def string, in input) *builtApp {
