@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -77,11 +78,25 @@ func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]
 				Kind:        protocol.QuickFix,
 				Diagnostics: s.toProtocol(path, diag.List{d}),
 				IsPreferred: i == 0 && f.Complete,
-				Edit:        &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{p.TextDocument.URI: textEdits(pub.file, f.Edits)}},
+				Edit:        s.workspaceEdit(p.TextDocument.URI, path, pub, textEdits(pub.file, f.Edits)),
 			})
 		}
 	}
 	return actions, nil
+}
+
+// workspaceEdit carries the edits with the version of the buffer they
+// were computed on, when it is open, so that the editor refuses them once
+// the text has changed instead of applying them at the wrong places.
+func (s *Server) workspaceEdit(u protocol.DocumentURI, path string, pub *published, edits []protocol.TextEdit) *protocol.WorkspaceEdit {
+	if doc := s.docs.get(path); doc != nil && doc.version == pub.version {
+		v := pub.version
+		return &protocol.WorkspaceEdit{DocumentChanges: []protocol.TextDocumentEdit{{
+			TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: &v},
+			Edits:        edits,
+		}}}
+	}
+	return &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{u: edits}}
 }
 
 func textEdits(f *source.File, edits []fix.Edit) []protocol.TextEdit {
@@ -187,9 +202,14 @@ func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error)
 		name := filepath.Join(s.opts.Views, viewDir(def), filepath.FromSlash(artifact))
 		if err := writeReadOnly(name, content); err == nil {
 			res.URI = uriOf(name)
-			var result any
-			// Best effort: an editor without showDocument still has the content.
-			s.conn.Call(ctx, "window/showDocument", map[string]any{"uri": res.URI, "takeFocus": true}, &result)
+			// Best effort, and not waited for: an editor without
+			// showDocument still has the content in the answer.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				var result any
+				s.conn.Call(ctx, "window/showDocument", map[string]any{"uri": res.URI, "takeFocus": true}, &result)
+			}()
 		}
 	}
 	return res, nil

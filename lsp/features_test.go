@@ -159,7 +159,13 @@ func apply(t *testing.T, text string, a protocol.CodeAction, u protocol.Document
 	t.Helper()
 	f := source.NewFile("x", []byte(text))
 	var edits []fix.Edit
-	for _, e := range a.Edit.Changes[u] {
+	changes := a.Edit.Changes[u]
+	for _, dc := range a.Edit.DocumentChanges {
+		if dc.TextDocument.URI == u {
+			changes = append(changes, dc.Edits...)
+		}
+	}
+	for _, e := range changes {
 		edits = append(edits, fix.Edit{Start: f.Offset16(int(e.Range.Start.Line), int(e.Range.Start.Character)),
 			End: f.Offset16(int(e.Range.End.Line), int(e.Range.End.Character)), New: e.NewText})
 	}
@@ -185,6 +191,11 @@ func TestCodeActions(t *testing.T) {
 	as := actions("prot:")
 	if len(as) == 0 || as[0].Title != `Change "prot" to "port"` || !as[0].IsPreferred {
 		t.Fatalf("actions at prot: %+v", as)
+	}
+	// The edit names the version it was made for, so that the editor
+	// refuses it once the buffer has changed.
+	if dc := as[0].Edit.DocumentChanges; len(dc) != 1 || dc[0].TextDocument.Version == nil || *dc[0].TextDocument.Version != 1 {
+		t.Errorf("the edit carries no version: %+v", as[0].Edit)
 	}
 	fixed := apply(t, text, as[0], u)
 	if want := strings.Replace(text, "  prot: 8080", "  port: 8080", 1); fixed != want {
