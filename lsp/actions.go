@@ -65,6 +65,7 @@ func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]
 	}
 	start, end := offsetOf(pub.file, p.Range.Start), offsetOf(pub.file, p.Range.End)
 	opts := s.fixOptions(path)
+	links := s.ruleLinks(path)
 	actions := []protocol.CodeAction{}
 	for _, d := range pub.diags {
 		if d.Pos.File == nil || d.Waived != "" || d.End.Offset < start || d.Pos.Offset > end {
@@ -76,7 +77,7 @@ func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]
 			actions = append(actions, protocol.CodeAction{
 				Title:       f.Title,
 				Kind:        protocol.QuickFix,
-				Diagnostics: s.toProtocol(path, diag.List{d}),
+				Diagnostics: toProtocol(links, diag.List{d}),
 				IsPreferred: i == 0 && f.Complete,
 				Edit:        s.workspaceEdit(p.TextDocument.URI, path, pub, textEdits(pub.file, f.Edits)),
 			})

@@ -60,6 +60,9 @@ func (s *Server) didClose(ctx context.Context, p *protocol.DidCloseTextDocumentP
 	path := pathOf(p.TextDocument.URI)
 	s.docs.close(path)
 	def := s.docs.definitionFor(path)
+	if kindOf(path) == configFile {
+		def = path // its own diagnostics, cleared below
+	}
 	if def == "" {
 		return
 	}
@@ -88,7 +91,10 @@ func (s *Server) didClose(ctx context.Context, p *protocol.DidCloseTextDocumentP
 // update records a new version of a buffer and schedules its app.
 func (s *Server) update(ctx context.Context, u protocol.DocumentURI, version int32, text string, delay time.Duration) {
 	path := pathOf(u)
-	if path == "" {
+	s.mu.Lock()
+	down := s.state == shutDown
+	s.mu.Unlock()
+	if path == "" || down {
 		return
 	}
 	s.docs.set(&document{uri: u, path: path, version: version, file: source.NewFile(path, []byte(text))})
@@ -151,6 +157,12 @@ func (s *Server) evaluate(ctx context.Context, def string, r *run) {
 	if err != nil {
 		s.log.Printf("checking %s: %v", def, err)
 		s.showMessage(ctx, protocol.MessageTypeError, "kiln could not check %s: %v", def, err)
+		s.mu.Lock()
+		if s.runs[def] == r {
+			delete(s.runs, def)
+			r.cancel()
+		}
+		s.mu.Unlock()
 		return
 	}
 	byFile := map[string]diag.List{}
@@ -175,13 +187,13 @@ func (s *Server) evaluate(ctx context.Context, def string, r *run) {
 			byFile[name] = nil
 		}
 	}
-	s.publish(ctx, def, r, snap, byFile, files)
+	s.publish(ctx, def, r, snap, byFile, files, s.ruleLinks(def))
 }
 
 // publish sends the diagnostics, unless r is no longer the app's newest
 // evaluation; under s.mu, so that a newer change cannot slip between the
 // check and the sending.
-func (s *Server) publish(ctx context.Context, def string, r *run, snap map[string]*document, byFile map[string]diag.List, files map[string]*source.File) {
+func (s *Server) publish(ctx context.Context, def string, r *run, snap map[string]*document, byFile map[string]diag.List, files map[string]*source.File, links map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.runs[def] != r {
@@ -201,8 +213,9 @@ func (s *Server) publish(ctx context.Context, def string, r *run, snap map[strin
 	for _, name := range names {
 		ds := byFile[name]
 		p := &published{diags: ds, file: files[name]}
-		params := &publishParams{URI: uriOf(name), Diagnostics: s.toProtocol(def, ds)}
+		params := &publishParams{URI: uriOf(name), Diagnostics: toProtocol(links, ds)}
 		if doc := snap[name]; doc != nil {
+			params.URI = doc.uri // as the client spelled it
 			p.version = doc.version
 			params.Version = &doc.version
 			if p.file == nil {
@@ -257,15 +270,21 @@ func absName(name string) string {
 	return name
 }
 
-// toProtocol converts kiln's diagnostics, positioned in bytes, into the
-// protocol's, positioned in UTF-16 units. A waived finding is a hint that
-// says so.
-func (s *Server) toProtocol(def string, ds diag.List) []protocol.Diagnostic {
-	out := []protocol.Diagnostic{}
-	rules := map[string]string{}
+// ruleLinks maps the app's rule ids to their documentation, for the
+// diagnostics' code links: computed once per evaluation, outside s.mu.
+func (s *Server) ruleLinks(def string) map[string]string {
+	links := map[string]string{}
 	for _, r := range s.opts.Checker.Rules(def) {
-		rules[r.ID] = s.ruleLink(def, r.ID)
+		links[r.ID] = s.ruleLink(def, r.ID)
 	}
+	return links
+}
+
+// toProtocol converts kiln's diagnostics, positioned in bytes, into the
+// protocol's, positioned in UTF-16 units, the code linked through rules.
+// A waived finding is a hint that says so.
+func toProtocol(rules map[string]string, ds diag.List) []protocol.Diagnostic {
+	out := []protocol.Diagnostic{}
 	for _, d := range ds {
 		pd := protocol.Diagnostic{Range: rangeOf(d.Pos, d.End), Severity: severityOf(d.Severity), Source: "kiln", Message: d.Message}
 		if d.Code != "" {

@@ -83,10 +83,11 @@ func pathOf(u protocol.DocumentURI) string {
 	if err != nil || p.Scheme != "file" {
 		return ""
 	}
-	path := filepath.FromSlash(p.Path)
+	path := p.Path
 	if len(path) > 2 && path[0] == '/' && path[2] == ':' { // file:///C:/...
 		path = path[1:]
 	}
+	path = filepath.FromSlash(path)
 	if !filepath.IsAbs(path) {
 		return ""
 	}

@@ -324,6 +324,11 @@ func TestConfigDockerfileAndTestDiagnostics(t *testing.T) {
 	if !contains(codes(ds), "config/unknown-rule") || ds[0].Range.Start.Character != uint32(strings.Index("disable: [image-digest, no-such-rule]", "no-such-rule")) {
 		t.Errorf("configuration: %+v", ds)
 	}
+	// Closed, its buffer's diagnostics are cleared.
+	c.notify("textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: td(cu)})
+	if ds := c.waitFor(cu, 0); len(ds) != 0 {
+		t.Errorf("a closed configuration keeps its diagnostics: %+v", ds)
+	}
 }
 
 // An imported Jsonnet library, edited in the editor, is what the app that
