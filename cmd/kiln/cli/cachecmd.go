@@ -15,7 +15,8 @@ func init() {
 		name:  "cache",
 		args:  "[flags] stats|trim|clean",
 		short: "show, trim or empty kiln's cache",
-		long: `Cache manages the directory where kiln check keeps its results: --cache-dir,
+		long: `Cache manages the directory where kiln check, kiln build (writing to
+directories) and kiln lsp keep their results: --cache-dir,
 else $KILN_CACHE, else kiln under the user cache directory
 (~/.cache/kiln on Linux). Entries are keyed by a hash of everything they
 were computed from (the app, its imports, tests and Dockerfile, the
@@ -24,10 +25,10 @@ kiln itself), so a changed input is a miss, never a stale answer; an entry
 that fails its checksum is a miss and is rewritten.
 
 	stats  entries, outputs, size and the oldest entry's age
-	trim   remove entries unused for 5 days (kiln check does this once a day)
+	trim   remove entries unused for 5 days (check and build do this once a day)
 	clean  remove every entry
 
---no-cache on kiln check neither reads nor writes the cache;
+--no-cache on those commands neither reads nor writes the cache;
 KILN_DEBUG=cacheverify=1 recomputes every hit and fails if a result differs
 from the stored one; KILN_DEBUG=cachehash=1 prints every input of every key.`,
 		minArgs: 1, maxArgs: 1,

@@ -138,6 +138,10 @@ type checked1 struct {
 	BadInput  bool              `json:"badInput"`
 	Deps      map[string]string `json:"deps"`    // imported file → sha256, checked on a hit
 	Waivers   []int             `json:"waivers"` // repository waivers it used
+	// Considered is the app whose waivers the guardrails considered, so
+	// that a result read from the cache still tells the repository's
+	// waivers which app the run checked (an unused one is a warning).
+	Considered string `json:"considered,omitempty"`
 }
 
 type wireTest struct {
@@ -449,6 +453,9 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 	for _, r := range results {
 		oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
 		outcomes = append(outcomes, oc)
+		if r.Considered != "" {
+			g.waivers.Consider(r.Considered, r.File.Name)
+		}
 		for _, i := range r.Waivers {
 			g.waivers.MarkUsed(i)
 		}
@@ -679,6 +686,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
 	if res != nil {
 		r.Waived, r.Documents, r.Waivers = toWire(res.Waived), res.Documents, res.RepoWaivers
+		r.Considered = c.app.Metadata.Name
 		r.File.Guarded = true
 		r.Artifacts = artifactCount(res)
 		if committed.dir != "" {
