@@ -606,10 +606,13 @@ func appKey(eng *engine.Engine, stage string, version int, shared []byte, in inp
 	return k
 }
 
-// addDay adds the day to k when waivers are in play, the app's or the
+// addDay adds the day to k when waivers may be in play, the app's or the
 // repository's (g is nil when no guardrails run): they expire by the day.
+// A CUE or Jsonnet definition may import or compute its waivers, so it
+// counts as having some.
 func addDay(k *cache.Hash, in input, g *guardrails) {
-	if bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
+	computed := load.FormatOf(in.file.Name) == load.CUE || load.FormatOf(in.file.Name) == load.Jsonnet
+	if computed || bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
 		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
 	}
 }
