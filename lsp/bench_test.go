@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.lsp.dev/protocol"
 )
 
 // referenceApp is the shipped reference example, a realistic app of
@@ -38,5 +36,3 @@ func BenchmarkEdit(b *testing.B) {
 		c.waitFor(u, uint32(v))
 	}
 }
-
-var _ = protocol.DiagnosticSeverityError
