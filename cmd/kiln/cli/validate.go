@@ -209,14 +209,24 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 	return nil
 }
 
-// writeAtomic writes data to name through a temporary file and a rename.
-func writeAtomic(name string, data []byte) error {
+// writeAtomic writes a report to name through a temporary file and a
+// rename, readable as a file the user wrote would be.
+func writeAtomic(name string, data []byte) error { return writeFileAtomic(name, data, 0o644) }
+
+// writeFileAtomic writes data to name through a temporary file in its
+// directory, given perm before the rename: a reader sees the old file or
+// the whole new one, never part of it.
+func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
 		f.Close()
 		return err
 	}
