@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -17,31 +18,15 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fix"
 	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
 )
-
-// FixOptions are what compiler/fix needs besides the definition: the
-// schema's defaults and the rules in force; the caller sets Today.
-// `kiln fix` and the editor share them.
-func FixOptions(s *schema.Schema, rules func(id string) bool) fix.Options {
-	o := fix.Options{Defaults: map[string]string{}, Rules: rules}
-	for _, p := range []string{"spec.resources.cpu", "spec.resources.memory"} {
-		if fd, err := s.Explain(p); err == nil && fd.Default != nil {
-			o.Defaults[p] = fmt.Sprint(fd.Default)
-		}
-	}
-	return o
-}
 
 func (s *Server) fixOptions(def string) fix.Options {
 	known := map[string]bool{}
 	for _, r := range s.opts.Checker.Rules(def) {
 		known[r.ID] = true
 	}
-	o := FixOptions(s.opts.Schema, func(id string) bool { return known[id] })
-	o.Today = s.opts.Today()
-	return o
+	return fix.NewOptions(s.opts.Schema, func(id string) bool { return known[id] }, s.opts.Today())
 }
 
 // codeAction offers the fixes of the diagnostics in the range, computed on
@@ -201,7 +186,7 @@ func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error)
 	res := &shown{Content: string(content)}
 	if s.opts.Views != "" {
 		name := filepath.Join(s.opts.Views, viewDir(def), filepath.FromSlash(artifact))
-		if err := writeReadOnly(name, content); err == nil {
+		if err := WriteView(name, content); err == nil {
 			res.URI = uriOf(name)
 			// Best effort, and not waited for: an editor without
 			// showDocument still has the content in the answer.
@@ -223,7 +208,13 @@ func viewDir(def string) string {
 	return fmt.Sprintf("%s-%x", filepath.Base(filepath.Dir(def)), sum[:4])
 }
 
-func writeReadOnly(name string, content []byte) error {
+// WriteView writes a document for the editor to show, never to edit: read
+// only, replaced whole (a reader sees the old one or the new one), and
+// left as it is when it already holds content.
+func WriteView(name string, content []byte) error {
+	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
@@ -236,10 +227,13 @@ func writeReadOnly(name string, content []byte) error {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Chmod(0o444); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	os.Chmod(tmp.Name(), 0o444)
 	return os.Rename(tmp.Name(), name)
 }
 

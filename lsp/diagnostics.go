@@ -275,7 +275,7 @@ func absName(name string) string {
 func (s *Server) ruleLinks(def string) map[string]string {
 	links := map[string]string{}
 	for _, r := range s.opts.Checker.Rules(def) {
-		links[r.ID] = s.ruleLink(def, r.ID)
+		links[r.ID] = s.linkOf(def, r)
 	}
 	return links
 }

@@ -10,6 +10,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -103,11 +104,11 @@ func kindOf(path string) fileKind {
 	switch {
 	case discover.IsDefinition(base):
 		return definitionFile
-	case base == "kiln_test.yaml" || strings.HasSuffix(base, ".kiln_test.yaml") || base == "kiln_test.cue":
+	case discover.IsTestFile(base):
 		return testFile
 	case base == "Dockerfile":
 		return dockerFile
-	case base == "config.yaml" && filepath.Base(filepath.Dir(path)) == ".kiln":
+	case strings.HasSuffix(filepath.ToSlash(path), "/"+config.Name):
 		return configFile
 	}
 	return otherFile

@@ -7,11 +7,10 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/kilnhq/kiln/compiler/guard"
+
 	"github.com/kilnhq/kiln/compiler/source"
 )
-
-// RulesDoc is where the built-in rules are documented, one anchor each.
-const RulesDoc = "https://github.com/kilnhq/kiln/blob/main/docs/rules.md"
 
 // ruleAt returns the rule id under the cursor: a word that names one of
 // the app's rules, as a waiver's rule: or a test's policy assertion
@@ -60,7 +59,7 @@ func (s *Server) ruleText(def, id string) string {
 		if r.Remediation != "" {
 			fmt.Fprintf(&b, "Fix: %s\n\n", r.Remediation)
 		}
-		if link := s.ruleLink(def, id); link != "" {
+		if link := s.linkOf(def, r); link != "" {
 			fmt.Fprintf(&b, "[%s](%s)\n", r.File, link)
 		}
 		return b.String()
@@ -68,19 +67,14 @@ func (s *Server) ruleText(def, id string) string {
 	return ""
 }
 
-// ruleLink is where a finding's rule is documented: its entry in the rules
-// reference for a built-in rule, its Rego source for the repository's own.
-func (s *Server) ruleLink(def, id string) string {
-	for _, r := range s.opts.Checker.Rules(def) {
-		if r.ID != id {
-			continue
-		}
-		if r.Builtin {
-			return RulesDoc + "#" + id
-		}
-		if file, line, ok := s.opts.Checker.RuleSource(def, id); ok {
-			return fmt.Sprintf("%s#L%d", uriOf(file), line)
-		}
+// linkOf is where a rule is documented: its entry in the rules reference
+// for a built-in rule, its Rego source for the repository's own.
+func (s *Server) linkOf(def string, r guard.Rule) string {
+	if r.Builtin {
+		return guard.RulesDoc + "#" + r.ID
+	}
+	if file, line, ok := s.opts.Checker.RuleSource(def, r.ID); ok {
+		return fmt.Sprintf("%s#L%d", uriOf(file), line)
 	}
 	return ""
 }

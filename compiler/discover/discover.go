@@ -92,6 +92,13 @@ func Skip(root, path, name string) bool { return path != root && skipDirs[name] 
 // IsDefinition reports whether a file's name makes it an app definition.
 func IsDefinition(path string) bool { return slices.Contains(Names, filepath.Base(path)) }
 
+// IsTestFile reports whether a file's name makes it an app's config tests:
+// kiln_test.yaml, NAME.kiln_test.yaml or kiln_test.cue.
+func IsTestFile(path string) bool {
+	name := filepath.Base(path)
+	return name == "kiln_test.yaml" || strings.HasSuffix(name, ".kiln_test.yaml") || name == "kiln_test.cue"
+}
+
 // Manifests returns the YAML and JSON files under dir that may hold plain
 // Kubernetes objects, for kiln lint: every .yaml, .yml and .json file but
 // app definitions, their tests, and what is not a manifest as it stands.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -57,6 +58,19 @@ type Options struct {
 	Defaults map[string]string
 	// Rules are the guardrails' ids; a finding of one may be waived.
 	Rules func(id string) bool
+}
+
+// NewOptions are the options kiln fix and the editor fix with: the
+// schema's defaults of the fields fixes write out, the rules in force, and
+// today.
+func NewOptions(s *schema.Schema, rules func(id string) bool, today time.Time) Options {
+	o := Options{Today: today, Defaults: map[string]string{}, Rules: rules}
+	for _, p := range []string{"spec.resources.cpu", "spec.resources.memory"} {
+		if fd, err := s.Explain(p); err == nil && fd.Default != nil {
+			o.Defaults[p] = fmt.Sprint(fd.Default)
+		}
+	}
+	return o
 }
 
 // For returns the fixes of diagnostic d of doc, most specific first.

@@ -90,6 +90,11 @@ type Bundle struct {
 	conftest *rego.PreparedEvalQuery // nil without a package main
 }
 
+// RulesDoc is the reference of the built-in rules (docs/rules.md, made
+// from their METADATA); a rule's entry is at #<id>. Reports and the editor
+// link findings to it.
+const RulesDoc = "https://github.com/kilnhq/kiln/blob/main/docs/rules.md"
+
 // Builtin returns kiln's built-in rules (policies/), compiled on first use.
 var Builtin = sync.OnceValues(func() (*Bundle, error) {
 	b, ds := Load(context.Background(), Options{})

@@ -321,7 +321,7 @@ func checkPaths(env *Env, args []string, p *policyOptions) ([]string, bool) {
 			if def != "" {
 				out = append(out, def)
 			}
-			if isTestFile(base) || base == "Dockerfile" || strings.HasSuffix(base, ".snap") {
+			if discover.IsTestFile(base) || base == "Dockerfile" || strings.HasSuffix(base, ".snap") {
 				if def == "" {
 					unmapped = append(unmapped, a)
 				}
@@ -946,7 +946,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 			switch name := d.Name(); {
 			case name == "Dockerfile":
 				dockerfiles[dir] = true
-			case isTestFile(name):
+			case discover.IsTestFile(name):
 				tests[dir] = append(tests[dir], path)
 			case discover.IsDefinition(name):
 				defs = append(defs, path)

@@ -16,7 +16,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
-	"github.com/kilnhq/kiln/lsp"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
 
@@ -82,8 +81,7 @@ func runFix(env *Env, o *fixOptions, args []string) int {
 	}
 	opts := build.Options{Validator: v}
 	g.apply(&opts)
-	fo := lsp.FixOptions(s, g.bundle.Known)
-	fo.Today = time.Now()
+	fo := fix.NewOptions(s, g.bundle.Known, time.Now())
 	code, changed := ExitClean, 0
 	for _, p := range paths {
 		in, _ := appInput(p)

@@ -79,6 +79,10 @@ func runLSP(env *Env, o *lspOptions) int {
 		fmt.Fprintf(env.Stderr, "kiln lsp: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
 		return ExitBadInput
 	}
+	if o.debounce < 0 {
+		fmt.Fprintf(env.Stderr, "kiln lsp: --debounce %s: a wait cannot be negative\n", o.debounce)
+		return ExitBadInput
+	}
 	logger := log.New(io.Discard, "", 0)
 	if o.logFile != "" {
 		f, err := os.OpenFile(o.logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -424,23 +428,12 @@ func (c *lspChecker) RuleSource(def, id string) (string, int, bool) {
 			return "", 0, false
 		}
 		name := filepath.Join(c.views, "policies", version(), filepath.Base(r.File))
-		if err := writeViewOnce(name, data); err != nil {
+		if err := lsp.WriteView(name, data); err != nil {
 			return "", 0, false
 		}
 		return name, r.Line, true
 	}
 	return "", 0, false
-}
-
-func writeViewOnce(name string, data []byte) error {
-	if b, err := os.ReadFile(name); err == nil && string(b) == string(data) {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	os.Remove(name)
-	return os.WriteFile(name, data, 0o444)
 }
 
 func (c *lspChecker) RunTests(ctx context.Context, def string, read func(string) ([]byte, error)) (string, error) {

@@ -51,9 +51,6 @@ type guardrails struct {
 	dataFiles []string
 }
 
-// RulesDoc is the rules reference; a rule's entry is at #<id>.
-const RulesDoc = "https://github.com/kilnhq/kiln/blob/main/docs/rules.md"
-
 // reportRules describes the rules for reports. Built-in rules link to
 // their entry in the rules reference.
 func (g *guardrails) reportRules() []report.Rule {
@@ -61,7 +58,7 @@ func (g *guardrails) reportRules() []report.Rule {
 	for _, r := range g.bundle.Rules() {
 		rr := report.Rule{ID: r.ID, Title: r.Title, Description: r.Description, Remediation: r.Remediation, Severity: r.Severity}
 		if r.Builtin {
-			rr.HelpURI = RulesDoc + "#" + r.ID
+			rr.HelpURI = guard.RulesDoc + "#" + r.ID
 		}
 		out = append(out, rr)
 	}

@@ -72,7 +72,7 @@ func describeRule(w io.Writer, r guard.Rule) {
 	fmt.Fprintf(w, "RULE:        %s\nSEVERITY:    %s\nTITLE:       %s\nSOURCE:      %s:%d\n\nWHY:\n%s\n\nFIX:\n%s\n",
 		r.ID, r.Severity, r.Title, r.File, r.Line, explaintext.Wrap(r.Description, 76, "    "), explaintext.Wrap(r.Remediation, 76, "    "))
 	if r.Builtin {
-		fmt.Fprintf(w, "\nDOCS:        %s#%s\n", RulesDoc, r.ID)
+		fmt.Fprintf(w, "\nDOCS:        %s#%s\n", guard.RulesDoc, r.ID)
 	}
 	for _, ex := range []struct{ verdict, title string }{{"fail", "FAILS"}, {"pass", "PASSES"}} {
 		for _, f := range policies.Example(r.ID, ex.verdict) {

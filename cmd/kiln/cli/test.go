@@ -221,7 +221,7 @@ func findTests(paths []string) ([]testFile, []string, error) {
 			switch {
 			case discover.IsDefinition(path):
 				apps = append(apps, path)
-			case isTestFile(d.Name()):
+			case discover.IsTestFile(d.Name()):
 				addTest(path)
 			}
 			return nil
@@ -234,15 +234,11 @@ func findTests(paths []string) ([]testFile, []string, error) {
 	return files, apps, nil
 }
 
-func isTestFile(name string) bool {
-	return name == "kiln_test.yaml" || strings.HasSuffix(name, ".kiln_test.yaml") || name == "kiln_test.cue"
-}
-
 func testsBeside(dir string) []string {
 	entries, _ := os.ReadDir(dir)
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() && isTestFile(e.Name()) {
+		if !e.IsDir() && discover.IsTestFile(e.Name()) {
 			out = append(out, filepath.Join(dir, e.Name()))
 		}
 	}
