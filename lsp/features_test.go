@@ -1,6 +1,7 @@
 package lsp_test
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -378,5 +379,56 @@ func TestLibraryBuffers(t *testing.T) {
 	c.change(lib, 4, "{ port: 9090 }\n")
 	if got := show(); !strings.Contains(got, "containerPort: 9090") {
 		t.Errorf("the rendered manifests ignore the library's buffer:\n%s", got)
+	}
+}
+
+// The repository root decides whether a Jsonnet import may leave the
+// app's directory, so it is an input of every remembered result: once
+// .git is created, the same text is checked and built afresh, not
+// answered with the refusal remembered from before.
+func TestRepositoryRootIsAnInput(t *testing.T) {
+	appText := "local common = import '../lib/common.libsonnet';\n{\n  apiVersion: 'kiln.dev/v1alpha1',\n  kind: 'App',\n  metadata: { name: 'api', owner: 'team-a' },\n  spec: { image: 'ghcr.io/acme/api:1.0.0', port: common.port },\n}\n"
+	root := t.TempDir() // no .git: the root is the app's own directory
+	for name, content := range map[string]string{"api/kiln.jsonnet": appText, "lib/common.libsonnet": "{ port: 8080 }\n"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := start(t, realChecker(t))
+	u := c.open(filepath.Join(root, "api", "kiln.jsonnet"), appText)
+	refused := func(ds []protocol.Diagnostic) bool {
+		for _, d := range ds {
+			if strings.Contains(d.Message, "outside the repository root") {
+				return true
+			}
+		}
+		return false
+	}
+	lenses := func() int {
+		t.Helper()
+		var ls []protocol.CodeLens
+		if err := c.call("textDocument/codeLens", &protocol.CodeLensParams{TextDocument: td(u)}, &ls); err != nil {
+			t.Fatal(err)
+		}
+		return len(ls)
+	}
+	if ds := c.waitFor(u, 1); !refused(ds) {
+		t.Fatalf("an import outside the app's directory, without .git: %+v", ds)
+	}
+	if n := lenses(); n != 0 {
+		t.Fatalf("an app that does not load has %d lenses", n)
+	}
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.change(u, 2, appText+"// edited\n")
+	c.waitFor(u, 2)
+	c.change(u, 3, appText)
+	if ds := c.waitFor(u, 3); refused(ds) || hasError(ds) {
+		t.Errorf("with .git above, the import is still refused: %+v", ds)
+	}
+	if n := lenses(); n == 0 {
+		t.Error("with .git above, the app still has no outputs to show")
 	}
 }

@@ -349,7 +349,6 @@ func buildSharedKey(g *guardrails, kubeVersion string) []byte {
 // a hit. It is safe to call concurrently.
 func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, env string, g *guardrails) outcome {
 	k := appKey(eng, "build", 1, shared, in)
-	k.AddString("root", in.root)
 	k.AddString("emit", fmt.Sprintf("%+v", opts.Emit))
 	k.AddString("env", env)
 	addDay(k, in, g)

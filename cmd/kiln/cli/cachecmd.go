@@ -19,10 +19,11 @@ func init() {
 directories) and kiln lsp keep their results: --cache-dir,
 else $KILN_CACHE, else kiln under the user cache directory
 (~/.cache/kiln on Linux). Entries are keyed by a hash of everything they
-were computed from (the app, its imports, tests and Dockerfile, the
-repository's policies, data and configuration, the Kubernetes version and
-kiln itself), so a changed input is a miss, never a stale answer; an entry
-that fails its checksum is a miss and is rewritten.
+were computed from (the app, its imports and the repository root they may
+not leave, its tests and Dockerfile, the repository's policies, data and
+configuration, the Kubernetes version and kiln itself), so a changed input
+is a miss, never a stale answer; an entry that fails its checksum is a miss
+and is rewritten.
 
 	stats  entries, outputs, size and the oldest entry's age
 	trim   remove entries unused for 5 days (check and build do this once a day)

@@ -592,11 +592,14 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 // appKey starts the key of one app's computation by stage: kiln's
 // identity (eng.Key), shared (what every app of the run reads besides its
 // own files), and the app's own inputs that come read: the definition's
-// name and bytes, or why it could not be read, and the Dockerfile beside it.
+// name and bytes, or why it could not be read, the repository root its
+// imports may not leave (a .git created or removed moves it), and the
+// Dockerfile beside it.
 func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
 	k := eng.Key(stage, version)
 	k.Add("shared", shared)
 	k.Add("app "+in.file.Name, in.file.Content)
+	k.AddString("root", rootKey(in))
 	if in.readErr != nil {
 		k.AddString("read error", in.readErr.Error())
 	}
@@ -604,6 +607,15 @@ func appKey(eng *engine.Engine, stage string, version int, shared []byte, in inp
 		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
 	}
 	return k
+}
+
+// rootKey is in's repository root as a key hashes it: absolute, since the
+// refusal of an import names it so.
+func rootKey(in input) string {
+	if abs, err := filepath.Abs(in.root); err == nil {
+		return abs
+	}
+	return in.root
 }
 
 // addDay adds the day to k when waivers may be in play, the app's or the
@@ -922,9 +934,8 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
 		}
-		root := discover.RepoRoot(p)
 		if !info.IsDir() {
-			add(p, root, fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
+			add(p, discover.RepoRoot(p), fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
 			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
 			continue
 		}
@@ -956,8 +967,11 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		// Each definition's own root: the directory holding .git above
+		// it, or its directory; never the directory above the one given,
+		// which would let a check of "." read outside the repository.
 		for _, d := range defs {
-			add(d, root, dockerfiles[filepath.Dir(d)])
+			add(d, discover.RepoRoot(d), dockerfiles[filepath.Dir(d)])
 		}
 		found := len(defs)
 		if found == 0 {

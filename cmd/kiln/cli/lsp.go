@@ -260,14 +260,16 @@ type testRun struct {
 }
 
 // tests runs the test files beside the app, each under a key of its own:
-// the shared inputs, the app and what its load read (res.Deps), its
-// Dockerfile, the test file and its snapshot, and the day (waivers expire).
+// the shared inputs, the app, its repository root and what its load read
+// (res.Deps), its Dockerfile, the test file and its snapshot, and the day
+// (waivers expire).
 func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res checked1) ([]testRun, error) {
 	var out []testRun
 	for _, t := range testsBeside(filepath.Dir(in.file.Name)) {
 		k := c.eng.Key("lsp-test", 1)
 		k.Add("shared", r.shared)
 		k.Add("app "+in.file.Name, in.file.Content)
+		k.AddString("root", rootKey(in))
 		for _, name := range slices.Sorted(maps.Keys(res.Deps)) {
 			k.AddString("dep "+name, res.Deps[name])
 		}
@@ -318,14 +320,15 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 }
 
 // Build builds every artifact of the app, remembering the latest builds by
-// their inputs: the definition, its Dockerfile, the repository's shared
-// key, and the files its load read (an open library's buffer included),
-// which are read again and compared before a remembered build is used.
+// their inputs: the definition, its repository root, its Dockerfile, the
+// repository's shared key, and the files its load read (an open library's
+// buffer included), which are read again and compared before a remembered
+// build is used.
 func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
 	in := lspInput(def, read)
 	r := c.repo(def)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%x\x00%d\x00", def, r.shared, len(in.file.Content))
+	fmt.Fprintf(h, "%s\x00%s\x00%x\x00%d\x00", def, rootKey(in), r.shared, len(in.file.Content))
 	h.Write(in.file.Content)
 	if in.dockerfile != nil {
 		h.Write(in.dockerfile.Content)
