@@ -108,7 +108,8 @@ func (e *Engine) Key(stage string, version int) *cache.Hash {
 // Do returns run's result for id: from memory, from disk, or by running
 // it. valid, when not nil, is asked whether a stored result still holds
 // (its recorded dependencies unchanged); false is a miss. hit reports
-// whether run was spared.
+// whether run was spared. A result run returns through Transient is
+// returned and never stored (nor compared under cacheverify).
 func (e *Engine) Do(id cache.ActionID, run func() ([]byte, error), valid func([]byte) bool) (out []byte, hit bool, err error) {
 	stored, ok := e.lookup(id)
 	if ok && valid != nil && !valid(stored) {
@@ -120,6 +121,10 @@ func (e *Engine) Do(id cache.ActionID, run func() ([]byte, error), valid func([]
 	}
 	e.misses.Add(1)
 	out, err = run()
+	var t *transient
+	if errors.As(err, &t) {
+		return t.out, false, nil // this run's answer, and no other's
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -129,6 +134,17 @@ func (e *Engine) Do(id cache.ActionID, run func() ([]byte, error), valid func([]
 	e.store(id, out)
 	return out, false, nil
 }
+
+// Transient is what a computation returns, as its error, when its result
+// holds for this run only: a time-out or a cancellation cut it short, and
+// so it says nothing about the inputs its key hashes. Do hands out to its
+// caller as a miss and keeps nothing, so that one slow or abandoned run is
+// never the answer of the next.
+func Transient(out []byte) error { return &transient{out} }
+
+type transient struct{ out []byte }
+
+func (*transient) Error() string { return "a result cut short, not to be stored" }
 
 func (e *Engine) lookup(id cache.ActionID) ([]byte, bool) {
 	if e.mem != nil {

@@ -151,3 +151,34 @@ func TestDeletedOutputIsRecomputed(t *testing.T) {
 		t.Error("the recomputed output was not stored again")
 	}
 }
+
+// A result cut short is this run's answer only: it is returned, never
+// stored in memory or on disk, and a stored result is not judged by it.
+func TestTransientResultsAreNeverStored(t *testing.T) {
+	dir := t.TempDir()
+	e := New(Options{Dir: dir, MemBytes: 1 << 20})
+	id := e.Key("stage", 1).Sum()
+	cut := func() ([]byte, error) { return nil, Transient([]byte("timed out")) }
+	out, hit, err := e.Do(id, cut, nil)
+	if err != nil || hit || string(out) != "timed out" {
+		t.Fatalf("got %q hit=%v err=%v", out, hit, err)
+	}
+	for _, eng := range []*Engine{e, New(Options{Dir: dir})} { // memory, disk
+		if b, ok := eng.lookup(id); ok {
+			t.Errorf("the cut-short result was stored: %q", b)
+		}
+	}
+	full := func() ([]byte, error) { return []byte("built"), nil }
+	if out, hit, _ := e.Do(id, full, nil); hit || string(out) != "built" {
+		t.Errorf("after a cut-short run: got %q hit=%v", out, hit)
+	}
+	// Under cacheverify, a stored result recomputed and cut short is not
+	// a key that misses an input.
+	v := New(Options{Dir: dir, Debug: "cacheverify=1"})
+	if out, _, err := v.Do(id, cut, nil); err != nil || string(out) != "timed out" {
+		t.Errorf("cacheverify of a cut-short recomputation: %q, %v", out, err)
+	}
+	if out, hit, _ := New(Options{Dir: dir}).Do(id, full, nil); !hit || string(out) != "built" {
+		t.Errorf("the stored result was replaced: %q hit=%v", out, hit)
+	}
+}

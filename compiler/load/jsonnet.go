@@ -24,7 +24,8 @@ import (
 //
 // Evaluation is bounded: MaxStack turns infinite recursion into an error,
 // imports may not leave opts.Root, and an evaluation still running after
-// opts.JsonnetTimeout is abandoned with an error. go-jsonnet cannot be
+// opts.JsonnetTimeout, or once opts.Context is done, is abandoned with an
+// error that Interrupted recognises. go-jsonnet cannot be
 // interrupted, so an abandoned evaluation keeps its goroutine until it ends;
 // the CLI exits soon after, and long-running callers should note it.
 func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
@@ -47,11 +48,17 @@ func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 		done <- result{out, err}
 	}()
 	var res result
+	var cancelled <-chan struct{}
+	if opts.Context != nil {
+		cancelled = opts.Context.Done()
+	}
 	select {
 	case res = <-done:
 	case <-time.After(opts.JsonnetTimeout):
-		return nil, nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-timeout",
+		return nil, nil, diag.List{errorAt(f.Pos(0), codeTimeout,
 			fmt.Sprintf("Jsonnet evaluation did not finish within %s; look for unbounded recursion or very large computations", opts.JsonnetTimeout))}
+	case <-cancelled:
+		return nil, nil, diag.List{errorAt(f.Pos(0), codeCancelled, "Jsonnet evaluation abandoned: "+opts.Context.Err().Error())}
 	}
 	if res.err != nil {
 		return nil, nil, diag.List{jsonnetError(f, res.err)}
@@ -64,6 +71,26 @@ func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 	// Every file read counts, whether imported or importstr'd; a
 	// failed evaluation reads none that matter.
 	return out, slices.Sorted(maps.Keys(imp.cache)), nil
+}
+
+// The codes of an evaluation cut short, which says nothing about the
+// file: see Interrupted.
+const (
+	codeTimeout   = "load/jsonnet-timeout"
+	codeCancelled = "load/jsonnet-cancelled"
+)
+
+// Interrupted reports whether ds tells of a load cut short (a Jsonnet
+// evaluation past its time, or abandoned through Options.Context) rather
+// than of a mistake in the input: a fact about one run, which a cache must
+// never keep as the input's result.
+func Interrupted(ds diag.List) bool {
+	for _, d := range ds {
+		if d.Code == codeTimeout || d.Code == codeCancelled {
+			return true
+		}
+	}
+	return false
 }
 
 // relocate moves the positions of n, which point into generated JSON, to the

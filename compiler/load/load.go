@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,6 +44,9 @@ type Options struct {
 	// a load that failed, or that layers unsaved editor buffers over the
 	// disk, passes its own.
 	ReadFile func(name string) ([]byte, error)
+	// Context, when set, abandons a Jsonnet evaluation once it is done
+	// (an editor's newer keystroke); nil never does.
+	Context context.Context
 }
 
 func (o Options) withDefaults(name string) Options {

@@ -1,12 +1,14 @@
 package load
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -145,6 +147,31 @@ func TestLimits(t *testing.T) {
 		_, ds := Load(source.NewFile(tc.name, []byte(tc.src)), tc.opts)
 		if len(ds) != 1 || ds[0].Code != tc.code {
 			t.Errorf("%s %q: got %v, want one %s", tc.name, tc.src, ds, tc.code)
+		}
+	}
+}
+
+// An evaluation cut short, by its time or by its caller, is a fact about
+// the run, which Interrupted tells apart from a mistake in the file.
+func TestInterrupted(t *testing.T) {
+	slow := source.NewFile("kiln.jsonnet", []byte("std.length(std.range(1, 3000000))"))
+	_, ds := Load(slow, Options{JsonnetTimeout: 1})
+	if !Interrupted(ds) {
+		t.Errorf("a time-out is not interrupted: %v", ds)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	began := time.Now()
+	_, ds = Load(slow, Options{Context: ctx, JsonnetTimeout: time.Minute})
+	if !Interrupted(ds) || len(ds) != 1 || ds[0].Code != "load/jsonnet-cancelled" {
+		t.Errorf("a cancelled evaluation: %v", ds)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("a cancelled evaluation was waited for: %s", d)
+	}
+	for _, src := range []string{"local f(x) = f(x) + 1; f(0)", "{ a: }", "error 'no'"} {
+		if _, ds := Load(source.NewFile("kiln.jsonnet", []byte(src)), Options{JsonnetMaxStack: 50}); ds == nil || Interrupted(ds) {
+			t.Errorf("%q: a mistake in the file counts as interrupted: %v", src, ds)
 		}
 	}
 }

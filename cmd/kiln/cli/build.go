@@ -17,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -353,7 +354,7 @@ func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 	k.AddString("env", env)
 	addDay(k, in, g)
 	run := func() ([]byte, error) {
-		return json.Marshal(computeBuild(in, s, opts, env))
+		return resultOf(computeBuild(in, s, opts, env))
 	}
 	today := time.Now().UTC().Format(time.DateOnly)
 	r, _, err := cachedApp(eng, k, run, func(r *built1) bool {
@@ -368,11 +369,12 @@ func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 	return r.outcome(in, g)
 }
 
-// computeBuild runs buildOne, recording the files the load reads.
-func computeBuild(in input, s *schema.Schema, opts build.Options, env string) built1 {
+// computeBuild runs buildOne, recording the files the load reads; cut
+// reports a load cut short (a Jsonnet time-out), which no cache may keep.
+func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r built1, cut bool) {
 	deps := recordReads(&in)
 	oc := buildOne(in, s, opts, env)
-	r := built1{File: oc.file, Diags: toWire(oc.diags), Waived: toWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
+	r = built1{File: oc.file, Diags: toWire(oc.diags), Waived: toWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
 		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps()}
 	if oc.appWaivers {
 		r.Day = time.Now().UTC().Format(time.DateOnly)
@@ -381,7 +383,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) bu
 		r.Built, r.Name, r.Files = true, b.name, b.files
 		r.NameAt = toWire(diag.List{{Pos: b.pos, End: b.end}})[0]
 	}
-	return r
+	return r, load.Interrupted(oc.diags)
 }
 
 // outcome turns a stored build back into in's outcome, and tells g's

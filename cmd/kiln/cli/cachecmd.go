@@ -23,7 +23,8 @@ were computed from (the app, its imports and the repository root they may
 not leave, its tests and Dockerfile, the repository's policies, data and
 configuration, the Kubernetes version and kiln itself), so a changed input
 is a miss, never a stale answer; an entry that fails its checksum is a miss
-and is rewritten.
+and is rewritten. A result cut short (a Jsonnet evaluation past its time
+limit, a check the editor abandoned) is reported and never stored.
 
 	stats  entries, outputs, size and the oldest entry's age
 	trim   remove entries unused for 5 days (check and build do this once a day)

@@ -415,14 +415,16 @@ func appsImporting(files []string) map[string][]string {
 		forEach(len(inputs), 2*runtime.GOMAXPROCS(0), func(i int) {
 			var mu sync.Mutex
 			seen := map[string]bool{}
-			load.Load(inputs[i].file, load.Options{Root: inputs[i].root, ReadFile: func(name string) ([]byte, error) {
+			opts := inputs[i].loadOptions()
+			opts.ReadFile = func(name string) ([]byte, error) {
 				if abs, err := filepath.Abs(name); err == nil {
 					mu.Lock()
 					seen[abs] = true
 					mu.Unlock()
 				}
 				return os.ReadFile(name)
-			}})
+			}
+			load.Load(inputs[i].file, opts)
 			mu.Lock()
 			read[i] = maps.Clone(seen)
 			mu.Unlock()
@@ -580,11 +582,11 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		}
 		opts := p.opts
 		opts.Context = in.ctx
-		r := computeCheck(in, p.schema, opts, g, tests, committed)
+		r, cut := computeCheck(in, p.schema, opts, g, tests, committed)
 		if in.ctx != nil && in.ctx.Err() != nil {
 			return nil, in.ctx.Err() // abandoned: an error is never stored
 		}
-		return json.Marshal(r)
+		return resultOf(r, cut || committed.cut)
 	}
 	return cachedApp(eng, k, run, func(r *checked1) bool { return depsHold(in, r.Deps) })
 }
@@ -627,6 +629,17 @@ func addDay(k *cache.Hash, in input, g *guardrails) {
 	if computed || bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
 		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
 	}
+}
+
+// resultOf is what a computation hands the engine: r encoded, and kept
+// only when nothing cut it short (cut: a load timed out), since such a
+// result tells of this run, not of the inputs its key hashes.
+func resultOf(r any, cut bool) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err == nil && cut {
+		return nil, engine.Transient(b)
+	}
+	return b, err
 }
 
 // cachedApp returns run's result for k through eng, decoded: stored
@@ -685,16 +698,17 @@ func depsHold(in input, deps map[string]string) bool {
 	return true
 }
 
-// computeCheck runs every stage on one app.
-func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) checked1 {
+// computeCheck runs every stage on one app; cut reports that its load
+// was cut short (a Jsonnet time-out), which no cache may keep.
+func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) (r checked1, cut bool) {
 	opts.Dockerfile = in.dockerfile
 	read := in.read // the tests' reads are keyed, not recorded
 	deps := recordReads(&in)
 	c := checkOne(in, s)
-	r := checked1{File: c.file, Deps: deps()}
+	r = checked1{File: c.file, Deps: deps()}
 	if c.app == nil {
 		r.Diags, r.BadInput = toWire(c.diags), true
-		return r
+		return r, load.Interrupted(c.diags)
 	}
 	res, ds := build.Build(c.doc, c.app, opts)
 	all := append(c.diags, ds...)
@@ -733,7 +747,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
 		}
 	}
-	return r
+	return r, false
 }
 
 // artifactCount counts what the build produced: every object of every
@@ -755,15 +769,16 @@ type committedTree struct {
 	dir   string // "" when outputs are not committed
 	names []string
 	files map[string][]byte
+	cut   bool // the app's name could not be read in time: dir is unknown
 }
 
 func committedOutputs(g *guardrails, in input) committedTree {
 	if g.cfg.Outputs.Value == "" {
 		return committedTree{}
 	}
-	name := appName(in)
+	name, cut := appName(in)
 	if name == "" {
-		return committedTree{}
+		return committedTree{cut: cut}
 	}
 	t := committedTree{dir: filepath.Join(g.cfg.Path(g.cfg.Outputs), name), files: map[string][]byte{}}
 	filepath.WalkDir(t.dir, func(p string, d os.DirEntry, err error) error {
@@ -780,17 +795,18 @@ func committedOutputs(g *guardrails, in input) committedTree {
 	return t
 }
 
-// appName reads metadata.name without checking the definition.
-func appName(in input) string {
+// appName reads metadata.name without checking the definition; cut
+// reports a load cut short, which leaves the name unknown.
+func appName(in input) (name string, cut bool) {
 	if in.readErr != nil {
-		return ""
+		return "", false
 	}
-	doc, _ := load.Load(in.file, load.Options{Root: in.root, ReadFile: in.readFile})
+	doc, ds := load.Load(in.file, in.loadOptions())
 	if n := doc.Lookup([]string{"metadata", "name"}); doc != nil && n != nil {
 		s, _ := n.Scalar.(string)
-		return s
+		return s, false
 	}
-	return ""
+	return "", load.Interrupted(ds)
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -27,6 +27,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/lsp"
@@ -147,9 +148,10 @@ func (stdio) Close() error { return nil }
 
 // lspChecker is kiln check's per-app computation for the language server.
 type lspChecker struct {
-	eng         *engine.Engine
-	kubeVersion string
-	views       string
+	eng            *engine.Engine
+	kubeVersion    string
+	views          string
+	jsonnetTimeout time.Duration // 0: load's default
 
 	mu     sync.Mutex
 	repos  map[string]*repoGuardrails // by the directory whose configuration governs
@@ -171,6 +173,9 @@ type builtApp struct {
 	files map[string][]byte
 	err   error
 	reads map[string][32]byte // what the load read, and its hash
+	// cut: a time-out or a cancellation cut the build short; it answers
+	// this request and is never remembered.
+	cut bool
 }
 
 func newLSPChecker(eng *engine.Engine, kubeVersion string) *lspChecker {
@@ -203,10 +208,10 @@ func (c *lspChecker) Reload() {
 	c.builds, c.order = map[[32]byte]*builtApp{}, nil
 }
 
-// lspInput is the input of one app, read through read.
-func lspInput(def string, read func(string) ([]byte, error)) input {
+// input is the input of one app, read through read.
+func (c *lspChecker) input(def string, read func(string) ([]byte, error)) input {
 	data, err := read(def)
-	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read}
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read, jsonnetTimeout: c.jsonnetTimeout}
 	df := filepath.Join(filepath.Dir(def), "Dockerfile")
 	if b, err := read(df); err == nil {
 		in.dockerfile = source.NewFile(df, b)
@@ -223,7 +228,7 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 	if r.g == nil {
 		return r.ds, nil
 	}
-	in := lspInput(def, read)
+	in := c.input(def, read)
 	in.ctx = ctx
 	res, _, err := checkApp(c.eng, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
@@ -296,6 +301,7 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // abandoned: never stored
 			}
+			cut := load.Interrupted(ch.diags)
 			tr := testRun{File: t, Diags: toWire(tf.diags)}
 			for _, cr := range tf.results {
 				status := "passed"
@@ -304,7 +310,7 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 				}
 				tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
 			}
-			return json.Marshal(tr)
+			return resultOf(tr, cut)
 		}
 		b, _, err := c.eng.Do(k.Sum(), run, nil)
 		if err != nil {
@@ -325,7 +331,8 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 // buffer included), which are read again and compared before a remembered
 // build is used.
 func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
-	in := lspInput(def, read)
+	in := c.input(def, read)
+	in.ctx = ctx
 	r := c.repo(def)
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%x\x00%d\x00", def, rootKey(in), r.shared, len(in.file.Content))
@@ -353,6 +360,9 @@ func (c *lspChecker) Build(ctx context.Context, def string, read func(string) ([
 	}
 	b = c.build(def, in)
 	b.reads = reads
+	if b.cut {
+		return b.res, b.files, b.err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, had := c.builds[key]; !had {
@@ -387,13 +397,23 @@ func (c *lspChecker) build(def string, in input) *builtApp {
 		return &builtApp{err: err}
 	}
 	ch := checkOne(in, p.schema)
+	if in.ctx != nil && in.ctx.Err() != nil {
+		return &builtApp{err: in.ctx.Err(), cut: true}
+	}
+	if load.Interrupted(ch.diags) {
+		return &builtApp{err: errors.New("the definition did not finish loading"), cut: true}
+	}
 	if ch.app == nil {
 		return &builtApp{err: errors.New("the definition does not check")}
 	}
 	opts := p.opts
+	opts.Context = in.ctx
 	opts.Dockerfile = in.dockerfile
 	opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
 	res, _ := build.Build(ch.doc, ch.app, opts)
+	if in.ctx != nil && in.ctx.Err() != nil {
+		return &builtApp{err: in.ctx.Err(), cut: true}
+	}
 	if res == nil {
 		return &builtApp{err: errors.New("the app does not build")}
 	}
@@ -444,7 +464,7 @@ func (c *lspChecker) RunTests(ctx context.Context, def string, read func(string)
 	if r.g == nil {
 		return "", errors.New("the guardrails could not be loaded")
 	}
-	in := lspInput(def, read)
+	in := c.input(def, read)
 	res, _, err := checkApp(c.eng, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
 		return "", err

@@ -506,7 +506,7 @@ func noneOr(s []string) string {
 // appEnvironments names an app's environments, read from its definition.
 func appEnvironments(path string) []string {
 	in, _ := appInput(path)
-	doc, _ := load.Load(in.file, load.Options{Root: in.root})
+	doc, _ := load.Load(in.file, in.loadOptions())
 	if doc == nil {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -263,6 +264,15 @@ type input struct {
 	// ctx, when set, cancels the check (the editor's newer version); a
 	// cancelled check is never stored in the cache.
 	ctx context.Context
+	// jsonnetTimeout bounds the evaluation of a Jsonnet definition; 0 is
+	// load's default. A result that ran out of it is never stored, so it
+	// is no input of any key.
+	jsonnetTimeout time.Duration
+}
+
+// loadOptions are the options of every load of in's definition.
+func (in input) loadOptions() load.Options {
+	return load.Options{Root: in.root, ReadFile: in.readFile, Context: in.ctx, JsonnetTimeout: in.jsonnetTimeout}
 }
 
 func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
@@ -330,7 +340,7 @@ func checkOne(in input, s *schema.Schema) checked {
 			Message: "cannot read the file: " + msg}}
 		return c
 	}
-	c.doc, c.diags = load.Load(in.file, load.Options{Root: in.root, ReadFile: in.readFile})
+	c.doc, c.diags = load.Load(in.file, in.loadOptions())
 	if c.doc == nil {
 		return c
 	}
