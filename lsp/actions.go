@@ -32,7 +32,7 @@ func (s *Server) fixOptions(def string) fix.Options {
 // codeAction offers the fixes of the diagnostics in the range, computed on
 // the text they were published for: after an edit, the fixes wait for the
 // new diagnostics.
-func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
+func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
 	path := pathOf(p.TextDocument.URI)
 	if kindOf(path) != definitionFile {
 		return nil, nil
@@ -44,7 +44,7 @@ func (s *Server) codeAction(_ context.Context, p *protocol.CodeActionParams) ([]
 	if pub == nil || pub.file == nil || err != nil || string(cur.Content) != string(pub.file.Content) {
 		return nil, nil
 	}
-	doc := loadDoc(pub.file)
+	doc := s.loadDoc(ctx, pub.file)
 	if doc == nil {
 		return nil, nil
 	}
@@ -239,12 +239,12 @@ func WriteView(name string, content []byte) error {
 
 // documentSymbol outlines the app: its sections, each environment, patch
 // and waiver.
-func (s *Server) documentSymbol(_ context.Context, p *protocol.DocumentSymbolParams) ([]protocol.DocumentSymbol, error) {
+func (s *Server) documentSymbol(ctx context.Context, p *protocol.DocumentSymbolParams) ([]protocol.DocumentSymbol, error) {
 	f, err := s.fileOf(p.TextDocument.URI)
 	if err != nil || kindOf(f.Name) != definitionFile {
 		return nil, nil
 	}
-	doc := loadDoc(f)
+	doc := s.loadDoc(ctx, f)
 	if doc == nil || doc.Root.Kind != load.Map {
 		return nil, nil
 	}

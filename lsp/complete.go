@@ -38,7 +38,7 @@ func (s *Server) completion(ctx context.Context, p *protocol.CompletionParams) (
 		if c.value {
 			items = replacing(f, c, s.valueItems(def, c))
 		} else {
-			items = s.keyItems(f, c)
+			items = s.keyItems(ctx, f, c)
 		}
 	case testFile:
 		items = s.testItems(ctx, def, c)
@@ -166,13 +166,13 @@ func stripComments(b []byte) []byte {
 
 // keyItems are the fields the schema allows at the cursor that the
 // mapping does not already have.
-func (s *Server) keyItems(f *source.File, c cursor) []protocol.CompletionItem {
+func (s *Server) keyItems(ctx context.Context, f *source.File, c cursor) []protocol.CompletionItem {
 	fd, err := s.opts.Schema.Explain(schemaPath(c.path))
 	if err != nil || (len(c.path) == 0 && fd.Path != "(app)") {
 		return nil
 	}
 	have := map[string]bool{}
-	if doc := loadDoc(f); doc != nil {
+	if doc := s.loadDoc(ctx, f); doc != nil {
 		if n := doc.Lookup(c.path); n != nil && n.Kind == load.Map && !slices.Contains(c.path, "0") {
 			for _, fl := range n.Fields {
 				have[fl.Name] = true

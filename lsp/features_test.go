@@ -432,3 +432,48 @@ func TestRepositoryRootIsAnInput(t *testing.T) {
 		t.Error("with .git above, the app still has no outputs to show")
 	}
 }
+
+// A Jsonnet app importing a library outside its directory has its hover,
+// outline and quick fixes, loaded as the check loads it: imports confined
+// to the repository root, read through the open buffers (here the
+// library is broken on disk and fixed in its buffer).
+func TestJsonnetImportFeatures(t *testing.T) {
+	appText := "local common = import '../lib/common.libsonnet';\n{\n  apiVersion: 'kiln.dev/v1alpha1',\n  kind: 'App',\n  metadata: { name: 'api', owner: 'team-a' },\n  spec: { image: 'ghcr.io/acme/api:1.0.0', port: common.port, helth: { liveness: '/healthz' } },\n}\n"
+	root := repo(t, map[string]string{"api/kiln.jsonnet": appText, "lib/common.libsonnet": "{ port: \n"})
+	c := start(t, realChecker(t))
+	c.open(filepath.Join(root, "lib", "common.libsonnet"), "{ port: 8080 }\n")
+	u := c.open(filepath.Join(root, "api", "kiln.jsonnet"), appText)
+	if ds := c.waitFor(u, 1); !contains(codes(ds), "schema/unknown-field") {
+		t.Fatalf("diagnostics: %+v", ds)
+	}
+	var h protocol.Hover
+	if err := c.call("textDocument/hover", &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, appText, "image", 1)}}, &h); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.Contents.Value, "FIELD:       spec.image") {
+		t.Errorf("hover on spec.image: %q", h.Contents.Value)
+	}
+	var syms []protocol.DocumentSymbol
+	if err := c.call("textDocument/documentSymbol", &protocol.DocumentSymbolParams{TextDocument: td(u)}, &syms); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range syms {
+		names = append(names, s.Name)
+	}
+	if !contains(names, "metadata") || !contains(names, "spec") {
+		t.Errorf("outline: %v", names)
+	}
+	var as []protocol.CodeAction
+	p := pos(t, appText, "helth", 1)
+	if err := c.call("textDocument/codeAction", &protocol.CodeActionParams{TextDocument: td(u), Range: protocol.Range{Start: p, End: p}}, &as); err != nil {
+		t.Fatal(err)
+	}
+	if len(as) == 0 || as[0].Title != `Change "helth" to "health"` {
+		t.Fatalf("actions at helth: %+v", as)
+	}
+	if got := apply(t, appText, as[0], u); !strings.Contains(got, " health: { liveness") {
+		t.Errorf("after the fix:\n%s", got)
+	}
+}

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"testing"
@@ -48,6 +49,7 @@ func FuzzCompletionContext(f *testing.F) {
 	f.Add([]byte("spec:\n  port: 8080\n  pro\n"), 20)
 	f.Add([]byte("spec:\n  waivers:\n    - rule: \n      reason: x\n"), 30)
 	f.Add([]byte("- - -\n\t:\n"), 3)
+	srv := &Server{docs: newDocuments()}
 	f.Fuzz(func(t *testing.T, src []byte, off int) {
 		if len(src) > 1<<12 {
 			return
@@ -59,7 +61,7 @@ func FuzzCompletionContext(f *testing.F) {
 		}
 		siblings(src, off)
 		f := source.NewFile("kiln.yaml", src)
-		if doc := loadDoc(f); doc != nil {
+		if doc := srv.loadDoc(context.Background(), f); doc != nil {
 			locate(doc, off)
 		}
 	})

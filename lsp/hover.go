@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/explain"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -34,10 +34,13 @@ func (s *Server) fileOf(u protocol.DocumentURI) (*source.File, error) {
 	return source.NewFile(path, b), nil
 }
 
-// loadDoc loads a definition's buffer into kiln's positioned tree; nil
-// when it does not load (the diagnostics say why).
-func loadDoc(f *source.File) *load.Doc {
-	doc, _ := load.Load(f, load.Options{Root: filepath.Dir(f.Name)})
+// loadDoc loads a definition's text into kiln's positioned tree as the
+// check loads it: its imports read through the open buffers over the
+// disk and confined to the repository root, so that a Jsonnet app
+// importing ../lib has its hovers, outline and fixes. nil when it does
+// not load (the diagnostics say why).
+func (s *Server) loadDoc(ctx context.Context, f *source.File) *load.Doc {
+	doc, _ := load.Load(f, load.Options{Root: discover.RepoRoot(f.Name), ReadFile: reader(s.docs.snapshot()), Context: ctx})
 	return doc
 }
 
@@ -104,7 +107,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	if kindOf(f.Name) != definitionFile {
 		return nil, nil
 	}
-	doc := loadDoc(f)
+	doc := s.loadDoc(ctx, f)
 	if doc == nil {
 		return nil, nil
 	}
