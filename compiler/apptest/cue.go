@@ -234,16 +234,23 @@ func underAny(msg string, paths []string) bool {
 // pos positions a constraint in the test file.
 func (s *CUESuite) pos(v cue.Value) source.Pos {
 	if p := v.Pos(); p.IsValid() && p.Filename() == s.File.Name {
-		return s.File.PosAt(p.Line(), p.Column())
+		return posIn(s.File, p)
 	}
 	return s.File.Pos(0)
+}
+
+// posIn places a CUE position in f by its byte offset. CUE counts columns
+// in bytes, and source.File.PosAt counts them in characters, so a
+// column after non-ASCII text would land too far right.
+func posIn(f *source.File, p token.Pos) source.Pos {
+	return f.Pos(min(max(p.Offset(), 0), len(f.Content)))
 }
 
 // posOf positions the constraint v at path: where v says it is, or else
 // where the file writes path, at the top level or under the environment.
 func (s *CUESuite) posOf(v cue.Value, env string, path []string) source.Pos {
 	if p := v.Pos(); p.IsValid() && p.Filename() == s.File.Name {
-		return s.File.PosAt(p.Line(), p.Column())
+		return posIn(s.File, p)
 	}
 	var sels []cue.Selector
 	for _, p := range path {
@@ -252,7 +259,7 @@ func (s *CUESuite) posOf(v cue.Value, env string, path []string) source.Pos {
 	for _, root := range []cue.Value{s.value, s.value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(env)))} {
 		if w := root.LookupPath(cue.MakePath(sels...)); w.Exists() {
 			if p := w.Pos(); p.IsValid() && p.Filename() == s.File.Name {
-				return s.File.PosAt(p.Line(), p.Column())
+				return posIn(s.File, p)
 			}
 		}
 	}
@@ -274,7 +281,7 @@ func cueDiags(f *source.File, err error, fallback source.Pos, code string) diag.
 		pos := fallback
 		for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
 			if p.IsValid() && p.Filename() == f.Name {
-				pos = f.PosAt(p.Line(), p.Column())
+				pos = posIn(f, p)
 				break
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -76,5 +77,39 @@ func TestCUEChecksEveryObjectOfAKind(t *testing.T) {
 	got := s.check(s.value, map[string][]any{"configMap": {cm("a", "info"), cm("b", "debug")}}, "default")
 	if len(got) != 1 || !strings.Contains(got[0].Message, `configMap b: configMap.data.level: conflicting values "debug" and "info"`) {
 		t.Errorf("%v", got)
+	}
+}
+
+// CUE counts columns in bytes; a constraint after non-ASCII text on its
+// line is still reported at the constraint itself, for conflicts, missing
+// fields, kinds not emitted and syntax errors alike.
+func TestCUEPositionsAfterNonASCII(t *testing.T) {
+	tg := target(t, webApp+"  scaling: {min: 2, max: 4}\n")
+	src := `horizontalPodAutoscaler: metadata: labels: "kiln.dev/owner": !="ünïcödé ✓", horizontalPodAutoscaler: spec: minReplicas: >=3
+deployment: metadata: name: !="ü—✓", deployment: spec: replicas: 3
+service: metadata: name: !="☃", configMap: data: x: "1"
+`
+	s, ds := ParseCUE(source.NewFile(filepath.Join(filepath.Dir(tg.Doc.File.Name), "kiln_test.cue"), []byte(src)))
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	at := func(d diag.Diagnostic) string { return src[d.Pos.Offset:min(d.Pos.Offset+10, len(src))] }
+	want := map[string]string{"invalid value 2": ">=3\ndeploy", "no such field": "replicas: ", "emits no configMap": "configMap:"}
+	for _, r := range RunCUE(s, tg, Options{}) {
+		if len(r.Failures) != len(want) {
+			t.Errorf("%s: %v", r.Case.Name, lines(r))
+		}
+		for _, d := range r.Failures {
+			for msg, text := range want {
+				if strings.Contains(d.Message, msg) && at(d) != text {
+					line, col := d.Pos.LineCol()
+					t.Errorf("%q reported at %d:%d, before %q; want before %q", d.Message, line, col, at(d), text)
+				}
+			}
+		}
+	}
+	_, ds = ParseCUE(source.NewFile("kiln_test.cue", []byte(`a: "ü ✓", b: }`+"\n")))
+	if len(ds) != 1 || ds[0].Pos.RuneCol() != 14 {
+		t.Errorf("a syntax error after non-ASCII text: %v at character %d, want 14", ds, ds[0].Pos.RuneCol())
 	}
 }
