@@ -6,13 +6,18 @@
 // every structural error at once (types, unknown fields, required fields,
 // ranges, enums, and formats checked with the Kubernetes libraries); CUE
 // alone stops at some errors and hides others behind disjunction noise.
-// When the structure is sound, the data is unified with the CUE definition,
-// which applies the defaults and the rules that relate fields to each other.
+// Then the data is unified with the CUE definition, which applies the
+// defaults and the rules that relate fields to each other (scaling.max at
+// least scaling.min). When the first pass found errors, the second still
+// runs, on the data without the values at fault, so that every mistake is
+// reported at once and none twice.
 package check
 
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -32,12 +37,54 @@ func Check(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
 	if d, ok := checkShape(doc); !ok {
 		return nil, diag.List{d}
 	}
-	ds := structural(doc, s)
+	ds, faults := structural(doc, s)
 	if ds.HasErrors() {
-		return nil, ds.Sort()
+		return nil, append(ds, crossField(doc, s, faults)...).Sort()
 	}
-	a, more := unify(doc, s)
+	a, more := unify(doc, s, doc.Root.Value(), nil)
 	return a, append(ds, more...).Sort()
+}
+
+// crossField runs the CUE pass on a document the JSON Schema rejected, for
+// the rules only CUE checks. The values at fault are left out, so that a
+// value already reported takes no part in a rule, and CUE's findings at or
+// below a place already reported (a required field left out with its
+// misspelling, say) are dropped.
+func crossField(doc *load.Doc, s *schema.Schema, faults [][]string) diag.List {
+	data := doc.Root.Value()
+	for _, f := range faults {
+		if !prune(data, f) {
+			return nil // the whole document is at fault
+		}
+	}
+	reported := func(path []string) bool {
+		return slices.ContainsFunc(faults, func(f []string) bool {
+			return len(f) <= len(path) && slices.Equal(f, path[:len(f)])
+		})
+	}
+	_, ds := unify(doc, s, data, reported)
+	return ds
+}
+
+// prune removes the value at path from v (plain data, as Node.Value
+// returns it) and reports whether v itself remains. A list item at fault
+// takes its whole list with it: removing only the item would shift the
+// indexes CUE reports the others at.
+func prune(v any, path []string) bool {
+	if len(path) == 0 {
+		return false
+	}
+	switch c := v.(type) {
+	case map[string]any:
+		if child, ok := c[path[0]]; ok && !prune(child, path[1:]) {
+			delete(c, path[0])
+		}
+	case []any:
+		if i, err := strconv.Atoi(path[0]); err == nil && i >= 0 && i < len(c) {
+			return prune(c[i], path[1:])
+		}
+	}
+	return true
 }
 
 // checkShape stops early on input that is not an App at all, such as a
@@ -62,10 +109,11 @@ func checkShape(doc *load.Doc) (diag.Diagnostic, bool) {
 			what, schema.APIVersion, schema.Kind)}, false
 }
 
-// unify applies the CUE definition to data that has passed the JSON Schema:
-// defaults, and the cross-field rules.
-func unify(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
-	raw, err := json.Marshal(doc.Root.Value())
+// unify applies the CUE definition to data, doc's content as the JSON
+// Schema passed it: defaults, and the cross-field rules. It leaves out the
+// errors at paths skip reports (nil: none).
+func unify(doc *load.Doc, s *schema.Schema, data any, skip func(path []string) bool) (*app.App, diag.List) {
+	raw, err := json.Marshal(data)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -81,7 +129,7 @@ func unify(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
 		}
 		v := def.Unify(def.Context().BuildExpr(expr))
 		if err := v.Validate(cue.Concrete(true)); err != nil {
-			ds = cueDiagnostics(doc, err)
+			ds = cueDiagnostics(doc, err, skip)
 			return
 		}
 		if err := v.Decode(&a); err != nil {
@@ -94,12 +142,15 @@ func unify(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
 	return &a, ds
 }
 
-func cueDiagnostics(doc *load.Doc, err error) diag.List {
+func cueDiagnostics(doc *load.Doc, err error, skip func(path []string) bool) diag.List {
 	var ds diag.List
 	for _, e := range errors.Errors(err) {
 		path := e.Path()
 		if len(path) > 0 && path[0] == "#App" { // the definition, not a field of the app
 			path = path[1:]
+		}
+		if skip != nil && skip(path) {
+			continue
 		}
 		format, args := e.Msg()
 		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "error in call to error: ")

@@ -228,3 +228,41 @@ func BenchmarkCheckReference(b *testing.B) {
 		}
 	})
 }
+
+// A rule only CUE checks (scaling.max below scaling.min) is reported beside
+// the JSON Schema's errors, not hidden until they are fixed; a value the
+// JSON Schema rejected takes no part in it.
+func TestCrossFieldRuleBesideSchemaErrors(t *testing.T) {
+	src := `apiVersion: kiln.dev/v1alpha1
+kind: App
+metadata: {name: a, owner: t}
+spec:
+  image: nginx:1.27
+  prot: 8080
+  scaling: {min: 3, max: 2, cpuTarget: high}
+  environments:
+    prod:
+      scaling: {min: 4, max: 2}
+    staging:
+      scaling: {min: "4", max: 2}
+`
+	a, ds := checkSource(t, "kiln.yaml", src)
+	if a != nil {
+		t.Error("an invalid app was returned")
+	}
+	want := []string{
+		"6:3 schema/unknown-field spec.prot",
+		"7:26 schema/constraint spec.scaling.max",
+		"7:40 schema/type spec.scaling.cpuTarget",
+		"10:30 schema/constraint spec.environments.prod.scaling.max",
+		"12:22 schema/type spec.environments.staging.scaling.min",
+	}
+	if got := brief(ds); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, d := range ds {
+		if d.Code == "schema/constraint" && !strings.Contains(d.Message, "is less than scaling.min") {
+			t.Errorf("constraint message %q", d.Message)
+		}
+	}
+}

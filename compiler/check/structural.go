@@ -23,10 +23,13 @@ type violation struct {
 }
 
 // structural validates doc against the JSON Schema and phrases each failed
-// keyword for a person, at the position of the key or value at fault.
-func structural(doc *load.Doc, s *schema.Schema) diag.List {
+// keyword for a person, at the position of the key or value at fault. It
+// also returns the paths at fault: the values, keys and missing fields it
+// reported, for the CUE pass to leave alone.
+func structural(doc *load.Doc, s *schema.Schema) (diag.List, [][]string) {
 	byPath := map[string][]violation{}
 	var order []string
+	var faults [][]string
 	for _, e := range s.Validate(doc.Root.Value()) {
 		v := toViolation(e, s)
 		k := pointer(v.path)
@@ -34,6 +37,7 @@ func structural(doc *load.Doc, s *schema.Schema) diag.List {
 			order = append(order, k)
 		}
 		byPath[k] = append(byPath[k], v)
+		faults = append(faults, faultPaths(doc, v)...)
 	}
 	var ds diag.List
 	for _, k := range order {
@@ -53,7 +57,34 @@ func structural(doc *load.Doc, s *schema.Schema) diag.List {
 			ds = append(ds, describe(doc, v)...)
 		}
 	}
-	return dropImpliedRequired(ds)
+	return dropImpliedRequired(ds), faults
+}
+
+// faultPaths returns the places v finds fault with: the value at v.path,
+// or for an object, the unknown fields in it or the required fields it
+// lacks.
+func faultPaths(doc *load.Doc, v violation) [][]string {
+	child := func(name string) []string { return append(slices.Clip(v.path), name) }
+	var out [][]string
+	switch v.keyword {
+	case "additionalProperties":
+		props, _ := v.node["properties"].(map[string]any)
+		for _, f := range doc.Lookup(v.path).Fields {
+			if _, ok := props[f.Name]; !ok {
+				out = append(out, child(f.Name))
+			}
+		}
+	case "required":
+		obj := doc.Lookup(v.path)
+		for _, r := range v.node["required"].([]any) {
+			if obj.Field(r.(string)) == nil {
+				out = append(out, child(r.(string)))
+			}
+		}
+	default:
+		out = append(out, v.path)
+	}
+	return out
 }
 
 func toViolation(e *jsonschema.ValidationError, s *schema.Schema) violation {

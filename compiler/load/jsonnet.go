@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -91,92 +90,6 @@ func Interrupted(ds diag.List) bool {
 		}
 	}
 	return false
-}
-
-// relocate moves the positions of n, which point into generated JSON, to the
-// Jsonnet expression that produced each value, as far as the source shows it
-// literally; a computed value points at the closest literal field above it.
-func relocate(f *source.File, n *Node, expr ast.Node) {
-	expr = unwrap(expr)
-	n.Pos, n.End = jsonnetSpan(f, expr)
-	switch n.Kind {
-	case Map:
-		obj, _ := expr.(*ast.DesugaredObject)
-		for i := range n.Fields {
-			field := &n.Fields[i]
-			field.KeyPos, field.KeyEnd = n.Pos, n.Pos
-			var body ast.Node = nil
-			if obj != nil {
-				for _, of := range obj.Fields {
-					if name, ok := of.Name.(*ast.LiteralString); ok && name.Value == field.Name {
-						field.KeyPos = jsonnetPos(f, of.LocRange.Begin)
-						field.KeyEnd = field.KeyPos
-						if bytes.HasPrefix(f.Content[field.KeyPos.Offset:], []byte(field.Name)) {
-							field.KeyEnd = f.Pos(field.KeyPos.Offset + len(field.Name))
-						}
-						body = of.Body
-					}
-				}
-			}
-			relocateChild(f, field.Value, body, field.KeyPos)
-		}
-	case List:
-		arr, _ := expr.(*ast.Array)
-		for i, item := range n.Items {
-			var body ast.Node
-			if arr != nil && i < len(arr.Elements) {
-				body = arr.Elements[i].Expr
-			}
-			relocateChild(f, item, body, n.Pos)
-		}
-	}
-}
-
-func relocateChild(f *source.File, n *Node, body ast.Node, fallback source.Pos) {
-	if body != nil {
-		relocate(f, n, body)
-		return
-	}
-	// No literal text for this value: every position below it falls back to
-	// the closest field the user wrote.
-	var walk func(*Node)
-	walk = func(n *Node) {
-		n.Pos, n.End = fallback, fallback
-		for i := range n.Fields {
-			n.Fields[i].KeyPos, n.Fields[i].KeyEnd = fallback, fallback
-			walk(n.Fields[i].Value)
-		}
-		for _, it := range n.Items {
-			walk(it)
-		}
-	}
-	walk(n)
-}
-
-// unwrap looks through the expressions that wrap a literal value without
-// computing it: locals, and the right side of an object sum (a + {..}).
-func unwrap(n ast.Node) ast.Node {
-	for {
-		switch e := n.(type) {
-		case *ast.Local:
-			n = e.Body
-		case *ast.Binary:
-			if e.Op != ast.BopPlus {
-				return n
-			}
-			n = e.Right
-		default:
-			return n
-		}
-	}
-}
-
-func jsonnetSpan(f *source.File, n ast.Node) (source.Pos, source.Pos) {
-	loc := n.Loc()
-	if loc == nil || loc.FileName != f.Name || loc.Begin.Line == 0 {
-		return f.Pos(0), f.Pos(0)
-	}
-	return jsonnetPos(f, loc.Begin), jsonnetPos(f, loc.End)
 }
 
 // jsonnetPos converts a go-jsonnet location (1-based line, 1-based column
