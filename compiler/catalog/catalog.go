@@ -16,10 +16,13 @@ const (
 	AnnotWindow       = "kiln.dev/sla-window"
 	AnnotLatencyP     = "kiln.dev/sla-latency-" // + p50, p90, p95, p99
 	AnnotContact      = "kiln.dev/contact"
-	AnnotKubernetesID = "backstage.io/kubernetes-id"
+	// AnnotKubernetesID names the label value Backstage's Kubernetes plugin
+	// selects the app's objects by; compile puts that label on every one.
+	AnnotKubernetesID = compile.LabelBackstageID
 )
 
-// Entry returns a's catalog entry: a Backstage Component of type service.
+// Entry returns a's catalog entry: a Backstage Component of the type
+// componentType says.
 func Entry(a *app.App) compile.Object {
 	m := a.Metadata
 	ann := map[string]any{AnnotKubernetesID: m.Name}
@@ -44,11 +47,21 @@ func Entry(a *app.App) compile.Object {
 	if in := a.Spec.Ingress; in != nil && in.Host != "" {
 		meta["links"] = []any{map[string]any{"url": "https://" + in.Host + in.Path, "title": in.Host}}
 	}
-	spec := map[string]any{"type": "service", "lifecycle": m.Lifecycle, "owner": m.Owner}
+	spec := map[string]any{"type": componentType(a), "lifecycle": m.Lifecycle, "owner": m.Owner}
 	if m.System != "" {
 		spec["system"] = m.System
 	}
 	return compile.Object{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Name: m.Name, Content: map[string]any{
 		"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": meta, "spec": spec,
 	}}
+}
+
+// componentType is the entry's spec.type, one of the types Backstage's
+// documentation lists: a static site (build.language static) is a website,
+// everything else kiln deploys, workers included, a service.
+func componentType(a *app.App) string {
+	if b := a.Spec.Build; b != nil && b.Language == "static" {
+		return "website"
+	}
+	return "service"
 }

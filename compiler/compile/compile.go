@@ -33,6 +33,12 @@ const (
 	AnnotContact   = "kiln.dev/contact"
 )
 
+// LabelBackstageID is what Backstage's Kubernetes plugin selects an
+// entity's objects and pods by: backstage.io/kubernetes-id=<the entity's
+// backstage.io/kubernetes-id annotation>, which the catalog entry sets to
+// the app's name. kiln sets it on every object.
+const LabelBackstageID = "backstage.io/kubernetes-id"
+
 // An Object is one emitted Kubernetes object, as plain data.
 type Object struct {
 	APIVersion string
@@ -164,6 +170,8 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 		LabelName:      m.Name,
 		LabelManagedBy: "kiln",
 		LabelOwner:     m.Owner,
+		// On every object and pod, so Backstage finds them all.
+		LabelBackstageID: m.Name,
 	}
 	if v := imageTag(c.app.Spec.Image); v != "" {
 		labels[LabelVersion] = v
@@ -177,6 +185,7 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	c.set(kind, "metadata.name", "metadata", "name")
 	c.set(kind, "metadata.labels."+LabelName, "metadata", "name")
 	c.set(kind, "metadata.labels."+LabelOwner, "metadata", "owner")
+	c.set(kind, "metadata.labels."+LabelBackstageID, "metadata", "name")
 	c.set(kind, "metadata.labels."+LabelVersion, "spec", "image")
 	c.set(kind, "metadata.annotations."+AnnotOwner, "metadata", "owner")
 	c.set(kind, "spec", "spec")
@@ -247,6 +256,7 @@ func (c *compiler) deployment() runtime.Object {
 	}
 	c.set("Deployment", "spec.template.metadata.labels."+LabelName, "metadata", "name")
 	c.set("Deployment", "spec.template.metadata.labels."+LabelOwner, "metadata", "owner")
+	c.set("Deployment", "spec.template.metadata.labels."+LabelBackstageID, "metadata", "name")
 	c.set("Deployment", "spec.template.metadata.labels."+LabelVersion, "spec", "image")
 	c.set("Deployment", "spec.selector", "metadata", "name")
 	c.set("Deployment", "spec.template.spec.topologySpreadConstraints", "spec", "sla", "availability")
