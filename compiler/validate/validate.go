@@ -184,6 +184,7 @@ func (v *Validator) validate(obj compile.Object) []Violation {
 	if err != nil {
 		return []Violation{{Message: err.Error(), Code: "kube/schema"}}
 	}
+	v.dropNullFields(v.def(v.kinds[obj.APIVersion+"/"+obj.Kind]), inst)
 	err = s.Validate(inst)
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
@@ -210,6 +211,54 @@ func (v *Validator) validate(obj compile.Object) []Violation {
 	walk(ve)
 	slices.SortFunc(out, func(a, b Violation) int { return strings.Compare(a.Path, b.Path) })
 	return out
+}
+
+// dropNullFields removes from x, a copy of an object as asJSON makes it,
+// each field that is null where node (x's schema) declares the field. The
+// API server decodes an object into Go structs, in which an explicit null
+// leaves a field as if it were not written, so it accepts what a schema
+// without null would refuse, such as the `minAvailable: null` with which
+// Helm values switch a PodDisruptionBudget's form. A required field that
+// is null is then missing, as the server says too. Nulls among a map's
+// values or a list's items are left to the schema.
+func (v *Validator) dropNullFields(node map[string]any, x any) {
+	switch x := x.(type) {
+	case map[string]any:
+		props, _ := node["properties"].(map[string]any)
+		for k, e := range x {
+			p, declared := props[k].(map[string]any)
+			switch {
+			case declared && e == nil:
+				delete(x, k)
+			case declared:
+				v.dropNullFields(v.deref(p), e)
+			default:
+				if ap, ok := node["additionalProperties"].(map[string]any); ok {
+					v.dropNullFields(v.deref(ap), e)
+				}
+			}
+		}
+	case []any:
+		if items, ok := node["items"].(map[string]any); ok {
+			for _, e := range x {
+				v.dropNullFields(v.deref(items), e)
+			}
+		}
+	}
+}
+
+// def returns the schema definition called name, nil for none.
+func (v *Validator) def(name string) map[string]any {
+	d, _ := v.doc["$defs"].(map[string]any)[name].(map[string]any)
+	return d
+}
+
+// deref returns the definition node refers to, or node itself.
+func (v *Validator) deref(node map[string]any) map[string]any {
+	if ref, ok := node["$ref"].(string); ok {
+		return v.def(strings.TrimPrefix(ref, "#/$defs/"))
+	}
+	return node
 }
 
 // rules applies the API server's checks that no schema states.

@@ -155,3 +155,33 @@ func TestMemoIsBounded(t *testing.T) {
 		t.Error("an entry not asked for since was kept")
 	}
 }
+
+// TestNullFieldIsAbsent: the API server decodes an object into Go structs,
+// where an explicit null leaves a field as if it were not written, so it
+// accepts a PodDisruptionBudget that switches form through
+// `minAvailable: null` (as Helm values do). A required field that is null
+// is still missing.
+func TestNullFieldIsAbsent(t *testing.T) {
+	v, _ := For("1.37")
+	pdb := compile.Object{APIVersion: "policy/v1", Kind: "PodDisruptionBudget", Name: "a", Content: map[string]any{
+		"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": map[string]any{"name": "a"},
+		"spec": map[string]any{"minAvailable": nil, "maxUnavailable": int64(1),
+			"selector": map[string]any{"matchLabels": map[string]any{"app": "a"}}},
+	}}
+	if vs := v.Validate(pdb); len(vs) != 0 {
+		t.Errorf("a PodDisruptionBudget with minAvailable: null: %v", vs)
+	}
+	if _, ok := pdb.Content["spec"].(map[string]any)["minAvailable"]; !ok {
+		t.Error("Validate changed the object it was given")
+	}
+	dep := compile.Object{APIVersion: "apps/v1", Kind: "Deployment", Name: "a", Content: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "a"},
+		"spec": map[string]any{"replicas": nil, "selector": nil, "template": map[string]any{"spec": map[string]any{"containers": []any{
+			map[string]any{"name": "a", "image": "a:1", "ports": nil},
+		}}}},
+	}}
+	got := fmt.Sprint(v.Validate(dep))
+	if want := `[{spec missing required field "selector" kube/schema}]`; got != want {
+		t.Errorf("a Deployment with null fields:\ngot  %s\nwant %s", got, want)
+	}
+}
