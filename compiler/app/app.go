@@ -67,6 +67,12 @@ type SLA struct {
 	Latency      *Latency    `json:"latency,omitempty"`
 	Window       string      `json:"window"`
 	Metrics      *SLIMetrics `json:"metrics,omitempty"`
+	Monitoring   Monitoring  `json:"monitoring"`
+}
+
+type Monitoring struct {
+	Labels map[string]string `json:"labels"`
+	Path   string            `json:"path"`
 }
 
 type SLIMetrics struct {
@@ -106,7 +112,20 @@ type Overrides struct {
 	Env       map[string]string    `json:"env,omitempty"`
 	Secrets   map[string]SecretRef `json:"secrets,omitempty"`
 	Ingress   *IngressOverrides    `json:"ingress,omitempty"`
-	SLA       *SLA                 `json:"sla,omitempty"`
+	SLA       *SLAOverrides        `json:"sla,omitempty"`
+}
+
+type SLAOverrides struct {
+	Availability *float64             `json:"availability,omitempty"`
+	Latency      *Latency             `json:"latency,omitempty"`
+	Window       string               `json:"window,omitempty"`
+	Metrics      *SLIMetrics          `json:"metrics,omitempty"`
+	Monitoring   *MonitoringOverrides `json:"monitoring,omitempty"`
+}
+
+type MonitoringOverrides struct {
+	Labels map[string]string `json:"labels,omitempty"`
+	Path   string            `json:"path,omitempty"`
 }
 
 type ResourceOverrides struct {

@@ -16,6 +16,7 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,12 @@ func Check(doc *load.Doc, s *schema.Schema) (*app.App, diag.List) {
 		return nil, append(ds, crossField(doc, s, faults)...).Sort()
 	}
 	a, more := unify(doc, s, doc.Root.Value(), nil)
+	if a != nil {
+		more = append(more, envSLAs(doc, a)...)
+		if more.HasErrors() {
+			a = nil
+		}
+	}
 	return a, append(ds, more...).Sort()
 }
 
@@ -85,6 +92,27 @@ func prune(v any, path []string) bool {
 		}
 	}
 	return true
+}
+
+// envSLAs reports an environment that sets SLA fields of an app without a
+// base SLA and leaves out the availability: there, the environment's sla
+// is the whole SLA, and it would promise nothing. (A CUE rule on the
+// absence of spec.sla would hold in the schema itself, which has none.)
+func envSLAs(doc *load.Doc, a *app.App) diag.List {
+	if a.Spec.SLA != nil {
+		return nil
+	}
+	var ds diag.List
+	for _, env := range slices.Sorted(maps.Keys(a.Spec.Environments)) {
+		if o := a.Spec.Environments[env].SLA; o != nil && o.Availability == nil {
+			path := []string{"spec", "environments", env, "sla"}
+			pos, end, _ := doc.Locate(path)
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "schema/required", Path: fieldpath.String(path),
+				Message: fmt.Sprintf("%s is missing the required field \"availability\": the app declares no spec.sla, so this environment's sla is its whole SLA",
+					fieldpath.String(path))})
+		}
+	}
+	return ds
 }
 
 // checkShape stops early on input that is not an App at all, such as a

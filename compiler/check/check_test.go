@@ -266,3 +266,26 @@ spec:
 		}
 	}
 }
+
+// An environment's sla overrides the base SLA field by field; without a
+// base SLA it is the whole SLA, so it must give the availability.
+func TestEnvironmentSLAWithoutBaseNeedsAvailability(t *testing.T) {
+	const head = "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: a, owner: t}\nspec:\n  image: nginx:1.27\n  port: 80\n"
+	a, ds := checkSource(t, "kiln.yaml", head+"  environments:\n    prod:\n      sla: {window: 7d}\n")
+	if a != nil {
+		t.Error("an invalid app was returned")
+	}
+	want := []string{"9:7 schema/required spec.environments.prod.sla"}
+	if got := brief(ds); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if len(ds) == 1 && !strings.Contains(ds[0].Message, `"availability"`) {
+		t.Errorf("message: %s", ds[0].Message)
+	}
+	if _, ds := checkSource(t, "kiln.yaml", head+"  environments:\n    prod:\n      sla: {availability: 99}\n"); len(ds) > 0 {
+		t.Errorf("an environment's whole SLA: %v", ds)
+	}
+	if _, ds := checkSource(t, "kiln.yaml", head+"  sla: {availability: 99}\n  environments:\n    prod:\n      sla: {window: 7d}\n"); len(ds) > 0 {
+		t.Errorf("an environment's SLA field over a base SLA: %v", ds)
+	}
+}

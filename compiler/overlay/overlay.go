@@ -23,8 +23,9 @@ func Environments(a *app.App) []string {
 	return slices.Sorted(maps.Keys(a.Spec.Environments))
 }
 
-// Apply returns a copy of a with env's overrides merged in: a field an
-// override sets replaces the base value; env and secrets merge by name.
+// Apply returns a copy of a with env's overrides merged in, field by field:
+// a field an override sets replaces the base value, one it leaves out keeps
+// it; env, secrets and monitoring labels merge by name.
 // The result declares no environments. a itself is not changed.
 func Apply(a *app.App, env string) *app.App {
 	out := *a
@@ -76,10 +77,59 @@ func Apply(a *app.App, env string) *app.App {
 		s.Ingress = &merged
 	}
 	if ov.SLA != nil {
-		sla := *ov.SLA
-		s.SLA = &sla
+		s.SLA = mergeSLA(s.SLA, ov.SLA)
 	}
 	return &out
+}
+
+// mergeSLA merges an environment's SLA fields into the base SLA one by
+// one, as the other overrides merge: an objective, a series or a label the
+// environment does not name keeps its base value. Without a base SLA the
+// schema has made the override a whole SLA, defaults included.
+func mergeSLA(base *app.SLA, ov *app.SLAOverrides) *app.SLA {
+	m := SLADefaults()
+	if base != nil {
+		m = *base
+	}
+	if ov.Availability != nil {
+		m.Availability = *ov.Availability
+	}
+	m.Window = or(ov.Window, m.Window)
+	if l := ov.Latency; l != nil {
+		var merged app.Latency
+		if m.Latency != nil {
+			merged = *m.Latency
+		}
+		merged.P50 = or(l.P50, merged.P50)
+		merged.P90 = or(l.P90, merged.P90)
+		merged.P95 = or(l.P95, merged.P95)
+		merged.P99 = or(l.P99, merged.P99)
+		m.Latency = &merged
+	}
+	if x := ov.Metrics; x != nil {
+		var merged app.SLIMetrics
+		if m.Metrics != nil {
+			merged = *m.Metrics
+		}
+		merged.Total = or(x.Total, merged.Total)
+		merged.Errors = or(x.Errors, merged.Errors)
+		merged.LatencyBucket = or(x.LatencyBucket, merged.LatencyBucket)
+		m.Metrics = &merged
+	}
+	if mo := ov.Monitoring; mo != nil {
+		if len(mo.Labels) > 0 {
+			m.Monitoring.Labels = mergeMaps(m.Monitoring.Labels, mo.Labels)
+		}
+		m.Monitoring.Path = or(mo.Path, m.Monitoring.Path)
+	}
+	return &m
+}
+
+// SLADefaults is an SLA with the schema's defaults (schemas/app.cue #SLA),
+// the base of an environment's SLA when the app declares none.
+func SLADefaults() app.SLA {
+	return app.SLA{Window: "30d", Monitoring: app.Monitoring{
+		Labels: map[string]string{"release": "kube-prometheus-stack"}, Path: "/metrics"}}
 }
 
 func or(v, base string) string {

@@ -5,6 +5,10 @@ import (
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
 )
 
 func TestApply(t *testing.T) {
@@ -42,5 +46,72 @@ func TestApply(t *testing.T) {
 	}
 	if got := Environments(&app.App{}); !reflect.DeepEqual(got, []string{Default}) {
 		t.Errorf("Environments of an app without any = %v", got)
+	}
+}
+
+// An environment's sla merges field by field: prod raising availability
+// keeps the base latency objectives, window, metrics and labels.
+func TestApplyMergesTheSLA(t *testing.T) {
+	high := 99.95
+	a := &app.App{Spec: app.Spec{
+		SLA: &app.SLA{Availability: 99.9, Window: "28d", Latency: &app.Latency{P50: "50ms", P99: "300ms"},
+			Metrics:    &app.SLIMetrics{Total: `reqs{job="a"}`, Errors: `errs{job="a"}`},
+			Monitoring: app.Monitoring{Labels: map[string]string{"release": "kube-prometheus-stack", "team": "a"}, Path: "/metrics"}},
+		Environments: map[string]app.Overrides{
+			"prod": {SLA: &app.SLAOverrides{Availability: &high, Latency: &app.Latency{P99: "200ms"},
+				Metrics:    &app.SLIMetrics{Errors: `errs{job="a",code="500"}`},
+				Monitoring: &app.MonitoringOverrides{Labels: map[string]string{"release": "prom"}}}},
+			"staging": {SLA: &app.SLAOverrides{Window: "7d"}},
+		},
+	}}
+	want := app.SLA{Availability: 99.95, Window: "28d", Latency: &app.Latency{P50: "50ms", P99: "200ms"},
+		Metrics:    &app.SLIMetrics{Total: `reqs{job="a"}`, Errors: `errs{job="a",code="500"}`},
+		Monitoring: app.Monitoring{Labels: map[string]string{"release": "prom", "team": "a"}, Path: "/metrics"}}
+	if got := Apply(a, "prod").Spec.SLA; !reflect.DeepEqual(*got, want) {
+		t.Errorf("prod sla = %+v\nwant %+v", *got, want)
+	}
+	staging := *a.Spec.SLA
+	staging.Window = "7d"
+	if got := Apply(a, "staging").Spec.SLA; !reflect.DeepEqual(*got, staging) {
+		t.Errorf("staging sla = %+v\nwant %+v", *got, staging)
+	}
+	if a.Spec.SLA.Latency.P99 != "300ms" || a.Spec.SLA.Metrics.Errors != `errs{job="a"}` || a.Spec.SLA.Monitoring.Labels["release"] != "kube-prometheus-stack" {
+		t.Errorf("Apply changed the base SLA: %+v", a.Spec.SLA)
+	}
+}
+
+// Without a base SLA, an environment's sla is the whole SLA, on the
+// schema's defaults.
+func TestApplySLAWithoutBase(t *testing.T) {
+	avail := 99.0
+	a := &app.App{Spec: app.Spec{Environments: map[string]app.Overrides{
+		"prod": {SLA: &app.SLAOverrides{Availability: &avail}},
+	}}}
+	want := SLADefaults()
+	want.Availability = 99
+	if got := Apply(a, "prod").Spec.SLA; got == nil || !reflect.DeepEqual(*got, want) {
+		t.Errorf("prod sla = %+v, want %+v", got, want)
+	}
+	if Apply(a, "staging").Spec.SLA != nil {
+		t.Error("an environment without sla has one")
+	}
+}
+
+// SLADefaults are the defaults schemas/app.cue gives an SLA.
+func TestSLADefaultsAreTheSchemas(t *testing.T) {
+	s, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: a, owner: t}\nspec: {image: \"nginx:1.27\", port: 80, sla: {availability: 99}}\n"
+	doc, ds := load.Load(source.NewFile("kiln.yaml", []byte(src)), load.Options{})
+	a, more := check.Check(doc, s)
+	if ds = append(ds, more...); ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	want := SLADefaults()
+	want.Availability = 99
+	if !reflect.DeepEqual(*a.Spec.SLA, want) {
+		t.Errorf("the schema's SLA defaults are %+v; SLADefaults says %+v", *a.Spec.SLA, want)
 	}
 }

@@ -82,7 +82,9 @@ func annotate(root map[string]any, v cue.Value, node map[string]any) error {
 				if ap, ok := target(root, p)["additionalProperties"].(map[string]any); ok && elem.IncompleteKind() == cue.StructKind {
 					err = annotate(root, elem, ap)
 				}
-			} else {
+			}
+			if _, named := target(root, p)["properties"]; err == nil && named {
+				// The named fields, also of a map that has some.
 				err = annotate(root, fv, p)
 			}
 		case cue.ListKind:
@@ -98,7 +100,7 @@ func annotate(root map[string]any, v cue.Value, node map[string]any) error {
 	return nil
 }
 
-// annotateField adds a field's format, key format and scalar default.
+// annotateField adds a field's format, key and value formats and scalar default.
 func annotateField(p map[string]any, v cue.Value) error {
 	attr := v.Attribute("kiln")
 	if f, ok, _ := attr.Lookup(0, "format"); ok {
@@ -112,6 +114,26 @@ func annotateField(p map[string]any, v cue.Value) error {
 			return fmt.Errorf("unknown key format %q", f)
 		}
 		p["propertyNames"] = map[string]any{"format": f}
+	}
+	// values=NAME checks each value of a map of strings, as keys= its keys.
+	if f, ok, _ := attr.Lookup(0, "values"); ok {
+		if Formats[f] == nil {
+			return fmt.Errorf("unknown value format %q", f)
+		}
+		elems := []any{p["additionalProperties"]}
+		if pp, ok := p["patternProperties"].(map[string]any); ok {
+			elems = append(elems, pp[""])
+		}
+		n := 0
+		for _, e := range elems {
+			if e, ok := e.(map[string]any); ok && e["type"] == "string" {
+				e["format"] = f
+				n++
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("values=%s on a field that is not a map of strings", f)
+		}
 	}
 	if d, ok := v.Default(); ok && d.IsConcrete() && d.Kind() != cue.StructKind && d.Kind() != cue.ListKind {
 		raw, err := d.MarshalJSON()
