@@ -263,6 +263,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	for _, f := range findings {
 		explained[strings.Join(f.Path, "\x00")] = true
 		loc := r.Locate(f.Path)
+		if f.Line > 0 { // a line of a patch's text
+			if pos, end, ok := doc.LocateLine(loc.Path, f.Line); ok {
+				loc.Pos, loc.End = pos, end
+			}
+		}
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: fieldpath.String(loc.Path)})
 	}
