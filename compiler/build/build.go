@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -254,6 +255,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	for _, o := range objs {
 		for _, v := range opts.Validator.Validate(o) {
 			f := invalid(o, v, c.Origins, opts.Validator.Version())
+			f.Line = patchLine(a.Spec.Patches, f.Path, v.Path)
 			if !explained[strings.Join(f.Path, "\x00")] {
 				findings = append(findings, f)
 			}
@@ -286,6 +288,19 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, version string) compile.Finding {
 	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: diag.Error, Code: v.Code,
 		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
+}
+
+// patchLine is, for a finding at a patch (origin spec.patches[i].patch),
+// the line of the patch that wrote field; 0 otherwise.
+func patchLine(patches []app.Patch, origin []string, field string) int {
+	if len(origin) != 4 || origin[0] != "spec" || origin[1] != "patches" || origin[3] != "patch" {
+		return 0
+	}
+	i, err := strconv.Atoi(origin[2])
+	if err != nil || i < 0 || i >= len(patches) {
+		return 0
+	}
+	return patch.Line(patches[i].Patch, fieldpath.Parse(field))
 }
 
 // originOf returns the app field that explains field of object obj: the

@@ -127,3 +127,46 @@ func TestGoodPatchApplies(t *testing.T) {
 		t.Errorf("spec = %v", spec)
 	}
 }
+
+// A finding about a field a patch wrote lands on what wrote it.
+func TestLineOfAField(t *testing.T) {
+	ops := `- op: add
+  path: /spec/replicas
+  value: 3
+- op: add
+  path: /spec/template/spec/containers/-
+  value: {name: side, image: x}
+- op: replace
+  path: /spec/template/spec/containers/0/securityContext
+  value: {privileged: true}
+`
+	smp := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          securityContext:
+            privileged: true
+`
+	for _, tc := range []struct {
+		text, field string
+		want        int
+	}{
+		{ops, "spec.replicas", 1},
+		{ops, "spec.template.spec.containers.1.name", 4},
+		{ops, "spec.template.spec.containers.0.securityContext.privileged", 7},
+		{ops, "spec.template.spec", 7}, // the last operation inside it
+		{ops, "metadata.labels", 0},
+		{smp, "spec.template.spec.containers.0.securityContext.privileged", 10},
+		{smp, "spec.template.spec.containers.0.image", 7}, // the deepest key written
+		{smp, "spec.strategy", 4},
+		{"not: [yaml", "spec", 0},
+	} {
+		if got := Line(tc.text, strings.Split(tc.field, ".")); got != tc.want {
+			t.Errorf("%s in %.20q: line %d, want %d", tc.field, tc.text, got, tc.want)
+		}
+	}
+}
