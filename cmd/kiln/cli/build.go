@@ -519,12 +519,12 @@ func writeTrees(env *Env, o *buildOptions, outs []built) (code, written int) {
 func deliverSome(env *Env, o *buildOptions, outs []built, all diag.List, inputs []input) (int, string) {
 	ok := withoutErrors(o, outs, all)
 	switch {
-	case !o.keepGoing && (len(ok) == 0 || len(inputs) == 1):
+	case len(ok) == 0 || !o.keepGoing && len(inputs) == 1:
 		return ExitClean, "; nothing written"
-	case !o.keepGoing:
-		return ExitClean, fmt.Sprintf("; nothing written (--keep-going writes the %s without errors)", count(len(ok), "app"))
 	case outsideApps(all, inputs):
 		return ExitClean, "; nothing written (the configuration has errors)"
+	case !o.keepGoing:
+		return ExitClean, fmt.Sprintf("; nothing written (--keep-going writes the %s without errors)", count(len(ok), "app"))
 	}
 	code, written := writeTrees(env, o, ok)
 	return code, fmt.Sprintf("; wrote %d of %s, not the %d with errors", written, count(len(inputs), "app"), len(inputs)-written)
