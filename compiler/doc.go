@@ -39,6 +39,7 @@
 //	fix       edits of the definition that resolve a diagnostic, for kiln fix and the editor.
 //	explain   the documentation of a field, for kiln explain and the editor's hover.
 //	suggest   did-you-mean: the known name nearest a misspelled one.
+//	yamlsyntax the line of a YAML syntax error, for load and patch.
 //
 // The language server (package lsp, beside compiler/) runs the same stages
 // through the engine's memory layer, with the editor's buffers layered over

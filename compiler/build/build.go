@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -254,6 +255,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	for _, o := range objs {
 		for _, v := range opts.Validator.Validate(o) {
 			f := invalid(o, v, c.Origins, opts.Validator.Version())
+			f.Line = patchLine(a.Spec.Patches, f.Path, v.Path)
 			if !explained[strings.Join(f.Path, "\x00")] {
 				findings = append(findings, f)
 			}
@@ -263,6 +265,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	for _, f := range findings {
 		explained[strings.Join(f.Path, "\x00")] = true
 		loc := r.Locate(f.Path)
+		if f.Line > 0 { // a line of a patch's text
+			if pos, end, ok := doc.LocateLine(loc.Path, f.Line); ok {
+				loc.Pos, loc.End = pos, end
+			}
+		}
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
 			Message: f.Message, Path: fieldpath.String(loc.Path)})
 	}
@@ -281,6 +288,19 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, version string) compile.Finding {
 	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: diag.Error, Code: v.Code,
 		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
+}
+
+// patchLine is, for a finding at a patch (origin spec.patches[i].patch),
+// the line of the patch that wrote field; 0 otherwise.
+func patchLine(patches []app.Patch, origin []string, field string) int {
+	if len(origin) != 4 || origin[0] != "spec" || origin[1] != "patches" || origin[3] != "patch" {
+		return 0
+	}
+	i, err := strconv.Atoi(origin[2])
+	if err != nil || i < 0 || i >= len(patches) {
+		return 0
+	}
+	return patch.Line(patches[i].Patch, fieldpath.Parse(field))
 }
 
 // originOf returns the app field that explains field of object obj: the

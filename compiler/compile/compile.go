@@ -57,6 +57,9 @@ type Finding struct {
 	Severity diag.Severity
 	Code     string
 	Message  string
+	// Line, when not 0, is the line (from 1) at fault in the text of the
+	// string at Path, such as one operation of a patch.
+	Line int
 }
 
 // Result is what Compile produces for one app in one environment.

@@ -1,8 +1,10 @@
 package load
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -158,4 +160,56 @@ func (d *Doc) Lookup(path []string) *Node {
 		}
 	}
 	return n
+}
+
+// LocateLine returns the span of line (1-based) of the string at path, as
+// the source writes it: a YAML block scalar, a Jsonnet text block, a CUE
+// multi-line string or a JSON string with \n escapes. Each line of the
+// string is found in turn after the previous one, with only line breaks
+// and indentation between; it reports false for a string whose lines the
+// source does not hold as they are (a folded or escaped string).
+func (d *Doc) LocateLine(path []string, line int) (pos, end source.Pos, ok bool) {
+	n := d.Lookup(path)
+	if n == nil || n.Kind != String || line < 1 || !n.Pos.Valid() {
+		return pos, end, false
+	}
+	lines := strings.Split(n.Scalar.(string), "\n")
+	if line > len(lines) {
+		return pos, end, false
+	}
+	src := d.File.Content
+	at := n.Pos.Offset
+	opening := true // before the first line: the string's opening (|-, """, |||, ")
+	for i, l := range lines[:line] {
+		text := strings.TrimSpace(l)
+		if text == "" {
+			if i == line-1 {
+				return pos, end, false
+			}
+			continue
+		}
+		j := bytes.Index(src[at:], []byte(text))
+		if j < 0 || !onlyBreaks(src[at:at+j], opening) {
+			return pos, end, false
+		}
+		at += j
+		if i == line-1 {
+			return d.File.Pos(at), d.File.Pos(at + len(text)), true
+		}
+		at += len(text)
+		opening = false
+	}
+	return pos, end, false
+}
+
+// onlyBreaks reports whether gap, the source between two lines of a
+// string, holds only what writes a line break and indentation (and, before
+// the first line, what opens the string).
+func onlyBreaks(gap []byte, opening bool) bool {
+	s := strings.NewReplacer(`\n`, "", `\r`, "", `\t`, "").Replace(string(gap))
+	cut := " \t\r\n"
+	if opening {
+		cut += `|-+>"'0123456789`
+	}
+	return strings.Trim(s, cut) == ""
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/yamlsyntax"
 )
 
 // loadYAML parses one YAML document. yaml.v3's node API keeps the line and
@@ -42,15 +42,12 @@ func loadYAML(f *source.File, maxNodes int) (*Node, diag.List) {
 	return root, c.diags
 }
 
-// yaml.v3 reports syntax errors as "yaml: line N: problem" with no column.
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
+// yamlSyntaxError positions a syntax error at the first text of its line;
+// yaml.v3 reports no column.
 func yamlSyntaxError(f *source.File, err error) diag.Diagnostic {
-	msg := err.Error()
 	pos := f.Pos(0)
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		msg = m[2]
+	line, msg := yamlsyntax.Line(f.Content, err)
+	if line > 0 {
 		pos = f.PosAt(line, 1)
 		text := f.Line(line)
 		if i := bytes.IndexByte(text, '\t'); i >= 0 && strings.Contains(msg, "cannot start any token") {
@@ -59,8 +56,6 @@ func yamlSyntaxError(f *source.File, err error) diag.Diagnostic {
 		} else {
 			pos = f.Pos(pos.Offset + len(text) - len(bytes.TrimLeft(text, " \t")))
 		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	return errorAt(pos, "load/yaml-syntax", "invalid YAML: "+msg)
 }

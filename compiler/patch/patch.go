@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/api/builtins"
 	"sigs.k8s.io/kustomize/api/provider"
 	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
@@ -28,8 +29,9 @@ import (
 
 // Apply applies patches in order to objs and returns the patched objects.
 // A patch that cannot be applied (malformed, a path that does not exist, a
-// target that matches nothing) is a finding at that patch; the objects are
-// then returned unpatched by it.
+// target that matches nothing) is a finding at that patch, one for each
+// operation of a JSON patch that fails, at its line; the objects are then
+// returned unpatched by it.
 func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) ([]compile.Object, []compile.Finding, error) {
 	if len(patches) == 0 {
 		return objs, nil, nil
@@ -38,11 +40,13 @@ func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) (
 	helpers := resmap.NewPluginHelpers(nil, nil, rf, nil)
 	var findings []compile.Finding
 	for i, p := range patches {
-		next, err := applyOne(rf, helpers, objs, p)
-		if err != nil {
+		next, errs := applyOne(rf, helpers, objs, p)
+		for _, err := range errs {
 			findings = append(findings, compile.Finding{
-				Path: patchPath(i, err.field), Severity: diag.Error, Code: "build/patch", Message: err.msg,
+				Path: patchPath(i, err.field), Line: err.line, Severity: diag.Error, Code: "build/patch", Message: err.msg,
 			})
+		}
+		if errs != nil {
 			continue
 		}
 		record(origins, objs, next, i)
@@ -54,6 +58,7 @@ func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) (
 type patchError struct {
 	field string // "patch" or "target"
 	msg   string
+	line  int // the line of the patch's text at fault, or 0
 }
 
 func patchPath(i int, field string) []string {
@@ -66,7 +71,7 @@ func patchPath(i int, field string) []string {
 // no label or annotation selector) only the objects it can match go
 // through kustomize; the others are passed on as they are. Anything else
 // takes the whole set, as kustomize itself would.
-func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
+func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, []patchError) {
 	idx := candidates(objs, p.Target)
 	if idx == nil {
 		return transform(rf, h, objs, p)
@@ -106,44 +111,71 @@ func candidates(objs []compile.Object, t app.PatchTarget) []int {
 	return idx // nil when none matches: the whole set explains why
 }
 
-func transform(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, *patchError) {
+func transform(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, []patchError) {
+	fail := func(field, msg string) ([]compile.Object, []patchError) {
+		return nil, []patchError{{field: field, msg: msg}}
+	}
 	m := resmap.New()
 	for _, o := range objs {
 		r, err := rf.RF().FromMap(o.Content)
 		if err != nil {
-			return nil, &patchError{"patch", err.Error()}
+			return fail("patch", err.Error())
 		}
 		if err := m.Append(r); err != nil {
-			return nil, &patchError{"patch", err.Error()}
+			return fail("patch", err.Error())
 		}
 	}
 	sel := selector(p.Target)
-	if matched, err := m.Select(sel); err != nil {
-		return nil, &patchError{"target", "invalid target: " + clean(err)}
+	matched, err := m.Select(sel)
+	if err != nil {
+		return fail("target", "invalid target: "+clean(err))
 	} else if len(matched) == 0 {
-		return nil, &patchError{"target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)", describe(p.Target), kinds(objs))}
+		return fail("target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)", describe(p.Target), kinds(objs)))
 	}
+	before := targets(objs, matched) // kustomize may change the resources' ids
 	cfg, err := yaml.Marshal(map[string]any{"patch": p.Patch, "target": sel})
 	if err != nil {
-		return nil, &patchError{"patch", err.Error()}
+		return fail("patch", err.Error())
 	}
 	plugin := builtins.NewPatchTransformerPlugin()
 	if err := plugin.Config(h, cfg); err != nil {
-		return nil, &patchError{"patch", configError(p.Patch, err)}
+		if errs := diagnose(p.Patch, before); errs != nil {
+			return nil, errs
+		}
+		return fail("patch", configError(p.Patch, err))
 	}
 	if err := plugin.Transform(m); err != nil {
-		return nil, &patchError{"patch", "the patch cannot be applied: " + clean(err)}
+		if errs := diagnose(p.Patch, before); errs != nil {
+			return nil, errs
+		}
+		return fail("patch", "the patch cannot be applied: "+clean(err))
 	}
 	var out []compile.Object
 	for _, r := range m.Resources() {
 		content, err := r.Map()
 		if err != nil {
-			return nil, &patchError{"patch", err.Error()}
+			return fail("patch", err.Error())
 		}
 		dropInternalAnnotations(content)
 		out = append(out, compile.Object{APIVersion: r.GetApiVersion(), Kind: r.GetKind(), Name: r.GetName(), Content: content})
 	}
 	return out, nil
+}
+
+// targets returns the objects of objs that the target matched, as they
+// were before the patch.
+func targets(objs []compile.Object, matched []*resource.Resource) []compile.Object {
+	keys := map[string]bool{}
+	for _, r := range matched {
+		keys[sourcemap.ObjectKey(r.GetKind(), r.GetName())] = true
+	}
+	var out []compile.Object
+	for _, o := range objs {
+		if keys[o.Key()] {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // configError explains why kustomize could not read a patch, with the

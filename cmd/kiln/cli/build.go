@@ -37,6 +37,7 @@ type buildOptions struct {
 	emit          string
 	jobs          int
 	noPolicy      bool
+	keepGoing     bool
 	policyOptions
 	cacheOptions
 }
@@ -73,8 +74,13 @@ docs/policies.md). The last line says what they evaluated.
 DIR is -o, or build/ next to each definition. An app without environments
 has one, named default. PATH is as for kiln validate.
 
-Nothing is written when any app has an error, and an app's directory is
-replaced whole, never left half-written.
+Nothing is written when any app has an error, and the summary says so. With
+--keep-going, every app without an error of its own is written and the ones
+with errors are not (their previous trees, if any, stay as they were); apps
+whose names clash are not written, and an error in the repository's
+configuration, which concerns every app, still stops all writing. Either
+way an app's directory is replaced whole, never left half-written, and the
+exit status counts every app's findings.
 
 Each app's build is cached (see kiln help cache), keyed by everything it
 reads: the definition and the files it imports, the Dockerfile beside it,
@@ -112,6 +118,7 @@ Examples:
 			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
+			fs.BoolVar(&o.keepGoing, "keep-going", false, "write the apps without errors even when others have some")
 			o.policyOptions.register(fs)
 			o.cacheOptions.register(fs)
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
@@ -210,14 +217,21 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	}
 	failOn, _ := diag.ParseSeverity(o.failOn)
 	code := exitCode(badInput, all, failOn)
-	if code == ExitClean || (code == ExitFindings && !all.HasErrors()) {
+	note := ""
+	switch {
+	case code == ExitClean || (code == ExitFindings && !all.HasErrors()):
 		// Warnings at --fail-on fail the run but are not broken output:
 		// write what was built.
 		if c := deliver(env, o, outs); c != ExitClean {
 			code = c
 		}
+	case !o.stdout && o.explainOrigin == "":
+		var c int
+		if c, note = deliverSome(env, o, outs, all, inputs); c != ExitClean {
+			code = c
+		}
 	}
-	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all))
+	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all)+note)
 	if eng != nil && !o.noCache {
 		hits, misses := eng.Stats()
 		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses\n", hits, misses)
@@ -477,15 +491,92 @@ func deliver(env *Env, o *buildOptions, outs []built) int {
 		env.Stdout.Write(b)
 		return ExitClean
 	}
+	code, _ := writeTrees(env, o, outs)
+	return code
+}
+
+// writeTrees writes each app's tree, and returns how many it wrote. A
+// tree that cannot be written stops the others, unless --keep-going.
+func writeTrees(env *Env, o *buildOptions, outs []built) (code, written int) {
+	code = ExitClean
 	for _, b := range outs {
 		dir := outDir(o, b)
 		if err := emit.WriteTree(dir, b.files); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
-			return ExitBadInput
+			if code = ExitBadInput; !o.keepGoing {
+				return code, written
+			}
+			continue
 		}
+		written++
 		fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", dir)
 	}
-	return ExitClean
+	return code, written
+}
+
+// deliverSome handles a build with errors: without --keep-going it writes
+// nothing, with it the apps that have no error of their own. It returns
+// the exit status a failed write calls for and what to add to the summary.
+func deliverSome(env *Env, o *buildOptions, outs []built, all diag.List, inputs []input) (int, string) {
+	ok := withoutErrors(o, outs, all)
+	switch {
+	case len(ok) == 0 || !o.keepGoing && len(inputs) == 1:
+		return ExitClean, "; nothing written"
+	case outsideApps(all, inputs):
+		return ExitClean, "; nothing written (the configuration has errors)"
+	case !o.keepGoing:
+		return ExitClean, fmt.Sprintf("; nothing written (--keep-going writes the %s without errors)", count(len(ok), "app"))
+	}
+	code, written := writeTrees(env, o, ok)
+	return code, fmt.Sprintf("; wrote %d of %s, not the %d with errors", written, count(len(inputs), "app"), len(inputs)-written)
+}
+
+// withoutErrors returns the built apps with no error in their own files
+// (the definition, the Dockerfile beside it) and no name clash.
+func withoutErrors(o *buildOptions, outs []built, all diag.List) []built {
+	bad := map[string]bool{}
+	for _, d := range all {
+		if d.Severity == diag.Error && d.Waived == "" && d.Pos.File != nil {
+			bad[d.Pos.File.Name] = true
+		}
+	}
+	apps := map[string]int{}
+	for _, b := range outs {
+		apps[outDir(o, b)]++
+	}
+	var ok []built
+	for _, b := range outs {
+		if bad[b.in.file.Name] || b.in.dockerfile != nil && bad[b.in.dockerfile.Name] || apps[outDir(o, b)] > 1 {
+			continue
+		}
+		ok = append(ok, b)
+	}
+	return ok
+}
+
+// outsideApps reports whether an error lies outside every app's own
+// files: in the repository's configuration, say.
+func outsideApps(all diag.List, inputs []input) bool {
+	own := map[string]bool{}
+	for _, in := range inputs {
+		own[in.file.Name] = true
+		if in.dockerfile != nil {
+			own[in.dockerfile.Name] = true
+		}
+	}
+	for _, d := range all {
+		if d.Severity == diag.Error && d.Waived == "" && (d.Pos.File == nil || !own[d.Pos.File.Name]) {
+			return true
+		}
+	}
+	return false
+}
+
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func explainOrigin(env *Env, r *build.Result, what string) int {
