@@ -112,7 +112,7 @@ func TestCompletion(t *testing.T) {
 	}
 	// An enumeration's values.
 	text = strings.Replace(app, "  port: 8080\n", "  port: 8080\n  protocol: \n", 1)
-	if got := complete(text, pos(t, text, "protocol: ", 10)); strings.Join(got, ",") != "grpc,http,tcp" {
+	if got := complete(text, pos(t, text, "protocol: ", 10)); strings.Join(got, ",") != "grpc,http,none,tcp" {
 		t.Errorf("protocol values: %v", got)
 	}
 	// Quantities with their units.

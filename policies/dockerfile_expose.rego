@@ -4,7 +4,7 @@
 # custom:
 #   id: dockerfile-expose
 #   severity: error
-#   remediation: Make EXPOSE say spec.port, or remove the EXPOSE and let the app definition be the one place the port is written.
+#   remediation: Make EXPOSE say spec.port, or remove the EXPOSE and let the app definition be the one place the port is written. An app with protocol none listens on no port, so its Dockerfile exposes none.
 package kiln.rules.dockerfile_expose
 
 import data.kiln.lib
@@ -26,4 +26,12 @@ deny contains object.union(lib.dockerfile_finding(from, sprintf("the Dockerfile 
 	some from in input.dockerfile
 	from.cmd == "from"
 	from.stage == lib.final_stage
+}
+
+# An app without a port (protocol none) exposes none: an EXPOSE would
+# document a port nothing listens on, or one the definition should name.
+deny contains lib.dockerfile_finding(i, sprintf("EXPOSE %s, but the app definition says protocol none: the app listens on no port; remove the EXPOSE, or write the port in spec.port with its protocol", [concat(" ", i.value)])) if {
+	input.app.spec.protocol == "none"
+	some i in input.dockerfile
+	i.cmd == "expose"
 }

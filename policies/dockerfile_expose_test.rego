@@ -18,3 +18,11 @@ test_same_port_passes if {
 test_build_arg_port_passes if {
 	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["$PORT"], "flags": [], "stage": 0, "line": 2}]}
 }
+
+test_expose_without_port_fails if {
+	[f.dockerfile_line | some f in dockerfile_expose.deny] == [2] with input as {"app": {"spec": {"protocol": "none"}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["8080"], "flags": [], "stage": 0, "line": 2}]}
+}
+
+test_no_expose_without_port_passes if {
+	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"protocol": "none"}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}]}
+}

@@ -4,7 +4,7 @@
 # custom:
 #   id: network-policy
 #   severity: warning
-#   remediation: Keep the NetworkPolicy kiln emits, which admits traffic to spec.port only; do not patch it away.
+#   remediation: Keep the NetworkPolicy kiln emits, which admits traffic to spec.port only (and none to an app with protocol none); do not patch it away.
 package kiln.rules.network_policy
 
 import data.kiln.lib

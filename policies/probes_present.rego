@@ -4,14 +4,29 @@
 # custom:
 #   id: probes-present
 #   severity: warning
-#   remediation: Keep the probes kiln derives from spec.health and spec.protocol; do not patch them away.
+#   remediation: Keep the probes kiln derives from spec.health and spec.protocol; do not patch them away. An app without a port (protocol none) is probed only through spec.health.command, which gives it both probes.
 package kiln.rules.probes_present
 
 import data.kiln.lib
 import rego.v1
 
-deny contains lib.finding(c.object, sprintf("%s.%s", [c.path, probe]), sprintf("container %s has no %s", [c.container.name, probe])) if {
+deny contains lib.finding(c.object, sprintf("%s.%s", [c.path, probe]), message(c, probe)) if {
 	some c in lib.containers
 	some probe in ["livenessProbe", "readinessProbe"]
 	not c.container[probe]
+	not said_once(c, probe)
+}
+
+message(c, probe) := sprintf("container %s has no %s", [c.container.name, probe]) if not portless
+
+message(c, probe) := sprintf("container %s has no %s: an app with protocol none is probed only through spec.health.command, which gives it both probes", [c.container.name, probe]) if portless
+
+# portless holds for a kiln app that listens on no port.
+portless if input.app.spec.protocol == "none"
+
+# An app without a port gets both probes from one field, so a container
+# that lacks both has one finding, at its liveness probe.
+said_once(c, "readinessProbe") if {
+	portless
+	not c.container.livenessProbe
 }

@@ -12,3 +12,13 @@ test_missing_readiness_fails if {
 test_both_probes_passes if {
 	count(probes_present.deny) == 0 with input as container({"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": 80}}})
 }
+
+# A worker without a port and without spec.health.command: one finding
+# that names the field which gives both probes.
+test_portless_without_command_fails_once if {
+	probes_present.deny == {{"kind": "Deployment", "name": "a", "path": "spec.template.spec.containers[0].livenessProbe", "msg": "container a has no livenessProbe: an app with protocol none is probed only through spec.health.command, which gives it both probes"}} with input as object.union(container({"name": "a"}), {"app": {"spec": {"protocol": "none"}}})
+}
+
+test_portless_with_command_passes if {
+	count(probes_present.deny) == 0 with input as object.union(container({"name": "a", "livenessProbe": {"exec": {"command": ["check"]}}, "readinessProbe": {"exec": {"command": ["check"]}}}), {"app": {"spec": {"protocol": "none"}}})
+}

@@ -50,3 +50,15 @@ test_absent_target_equal_to_port_passes if {
 		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
 	]}
 }
+
+# A worker without a port (kiln's protocol none) gets no Service; one that
+# selects it anyway sends traffic nowhere.
+worker := {"kind": "Deployment", "metadata": {"name": "w"}, "spec": {"template": {"metadata": {"labels": {"app": "w"}}, "spec": {"containers": [{"name": "w"}]}}}}
+
+test_service_to_portless_worker_fails if {
+	count(service_port.deny) == 1 with input as {"objects": [worker, {"kind": "Service", "metadata": {"name": "w"}, "spec": {"selector": {"app": "w"}, "ports": [{"port": 80}]}}]}
+}
+
+test_portless_worker_passes if {
+	count(service_port.deny) == 0 with input as {"objects": [worker]}
+}

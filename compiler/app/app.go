@@ -24,7 +24,7 @@ type Metadata struct {
 type Spec struct {
 	Image        string               `json:"image"`
 	Build        *Build               `json:"build,omitempty"`
-	Port         int                  `json:"port"`
+	Port         int                  `json:"port,omitempty"` // 0 when Protocol is none
 	Protocol     string               `json:"protocol"`
 	Health       Health               `json:"health"`
 	Resources    Resources            `json:"resources"`
@@ -45,8 +45,9 @@ type Build struct {
 }
 
 type Health struct {
-	Liveness  string `json:"liveness"`
-	Readiness string `json:"readiness"`
+	Liveness  string   `json:"liveness"`
+	Readiness string   `json:"readiness"`
+	Command   []string `json:"command,omitempty"`
 }
 
 type Resources struct {

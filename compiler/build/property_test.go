@@ -14,7 +14,8 @@ import (
 // TestPropertiesOfGeneratedApps builds many random apps and checks what
 // must hold for all: the one port is used consistently, every object
 // carries the owner, and every object passes strict API validation. The
-// port also agrees with the Dockerfile's EXPOSE and the Helm values.
+// port also agrees with the Dockerfile's EXPOSE and the Helm values; an
+// app without a port (a worker) has it nowhere.
 func TestPropertiesOfGeneratedApps(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 200 {
@@ -26,14 +27,17 @@ func TestPropertiesOfGeneratedApps(t *testing.T) {
 			}
 		}
 		want := fmt.Sprint(res.App.Spec.Port)
-		if res.Dockerfile != nil && !strings.Contains(string(res.Dockerfile), "\nEXPOSE "+want+"\n") {
-			t.Fatalf("app %d: Dockerfile does not EXPOSE %s\n%s", i, want, res.Dockerfile)
+		if res.App.Spec.Protocol == "none" {
+			want = "<nil>" // no port anywhere
+		}
+		if res.Dockerfile != nil && exposes(string(res.Dockerfile)) != want {
+			t.Fatalf("app %d: Dockerfile exposes %s, want %s\n%s", i, exposes(string(res.Dockerfile)), want, res.Dockerfile)
 		}
 		for _, env := range res.Envs {
 			if got := fmt.Sprint(env.HelmValues["containerPort"]); got != want {
 				t.Fatalf("app %d %s: Helm values containerPort = %s, want %s", i, env.Name, got, want)
 			}
-			checkPort(t, env.Objects, res.App.Spec.Port, src)
+			checkPort(t, env.Objects, want, src)
 			for _, o := range env.Objects {
 				if got := get(o, "metadata.labels.kiln.dev/owner"); got != res.App.Metadata.Owner {
 					t.Fatalf("%s has owner label %v, want %s\n%s", o.Key(), got, res.App.Metadata.Owner, src)
@@ -43,15 +47,29 @@ func TestPropertiesOfGeneratedApps(t *testing.T) {
 	}
 }
 
-func checkPort(t *testing.T, objs []compile.Object, port int, src string) {
+// exposes returns the port of a Dockerfile's one EXPOSE, or "<nil>".
+func exposes(dockerfile string) string {
+	_, after, ok := strings.Cut(dockerfile, "\nEXPOSE ")
+	if !ok {
+		return "<nil>"
+	}
+	port, _, _ := strings.Cut(after, "\n")
+	return port
+}
+
+// checkPort requires every place the port goes to say want, and for an
+// app without a port ("<nil>") no Service and no port anywhere.
+func checkPort(t *testing.T, objs []compile.Object, want string, src string) {
 	t.Helper()
-	want := fmt.Sprint(port)
 	paths := map[string][]string{
 		"Deployment":    {"spec.template.spec.containers[0].ports[0].containerPort"},
 		"Service":       {"spec.ports[0].port", "spec.ports[0].targetPort"},
 		"NetworkPolicy": {"spec.ingress[0].ports[0].port"},
 	}
 	for _, o := range objs {
+		if want == "<nil>" && (o.Kind == "Service" || o.Kind == "Ingress") {
+			t.Fatalf("an app without a port has a %s\n%s", o.Kind, src)
+		}
 		for _, p := range paths[o.Kind] {
 			if got := get(o, p); fmt.Sprint(got) != want {
 				t.Fatalf("%s %s = %v, want %s\n%s", o.Key(), p, got, want, src)

@@ -54,7 +54,7 @@ func structural(doc *load.Doc, s *schema.Schema) (diag.List, [][]string) {
 				continue
 			}
 			seen[v.keyword] = true
-			ds = append(ds, describe(doc, v)...)
+			ds = append(ds, describe(doc, v, byPath)...)
 		}
 	}
 	return dropImpliedRequired(ds), faults
@@ -122,13 +122,13 @@ func name(path []string) string {
 	return fieldpath.String(path)
 }
 
-func describe(doc *load.Doc, v violation) diag.List {
+func describe(doc *load.Doc, v violation, byPath map[string][]violation) diag.List {
 	n := doc.Lookup(v.path)
 	switch v.keyword {
 	case "additionalProperties":
 		return unknownFields(doc, v)
 	case "required":
-		return missingFields(doc, v)
+		return missingFields(doc, v, byPath)
 	case "propertyNames":
 		return badKey(doc, v)
 	case "const":
@@ -192,8 +192,12 @@ func unknownFields(doc *load.Doc, v violation) diag.List {
 	return ds
 }
 
-func missingFields(doc *load.Doc, v violation) diag.List {
+func missingFields(doc *load.Doc, v violation, byPath map[string][]violation) diag.List {
 	obj := doc.Lookup(v.path)
+	unless, conditional := v.node["x-kiln-unless"].(string) // see schema.requiredUnless
+	if on, _, _ := strings.Cut(unless, ":"); conditional && len(byPath[pointer(append(v.path[:len(v.path):len(v.path)], on))]) > 0 {
+		return nil // the field the requirement depends on is wrong itself: that is the one mistake
+	}
 	var ds diag.List
 	for _, r := range v.node["required"].([]any) {
 		field := r.(string)
@@ -201,6 +205,9 @@ func missingFields(doc *load.Doc, v violation) diag.List {
 			continue
 		}
 		d := at(doc, v.path, "schema/required", fmt.Sprintf("%s is missing the required field %q", name(v.path), field))
+		if conditional {
+			d.Message += ", required unless " + unless
+		}
 		d.Path = fieldpath.String(append(v.path[:len(v.path):len(v.path)], field))
 		if len(v.path) > 0 { // point at the key that opens the object, not its first child
 			d.Pos, d.End, _ = doc.Locate(v.path)

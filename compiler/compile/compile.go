@@ -64,7 +64,7 @@ type Finding struct {
 
 // Result is what Compile produces for one app in one environment.
 type Result struct {
-	Objects  []Object // in a fixed order: ServiceAccount, Service, Deployment, then the optional kinds
+	Objects  []Object // in a fixed order: ServiceAccount, Service (for an app with a port), Deployment, then the optional kinds
 	Origins  *sourcemap.Map
 	Findings []Finding
 }
@@ -82,7 +82,11 @@ type Options struct {
 func Compile(a *app.App, opts Options) (*Result, error) {
 	c := &compiler{app: a, origins: sourcemap.New()}
 	c.replicas()
-	objs := []runtime.Object{c.serviceAccount(), c.service(), c.deployment()}
+	objs := []runtime.Object{c.serviceAccount()}
+	if c.listens() {
+		objs = append(objs, c.service())
+	}
+	objs = append(objs, c.deployment())
 	if pdb := c.pdb(); pdb != nil {
 		objs = append(objs, pdb)
 	}
@@ -215,6 +219,11 @@ func (c *compiler) selector() *metav1.LabelSelector {
 // portName names the app's port by its protocol, as Istio and Linkerd read it.
 func (c *compiler) portName() string { return c.app.Spec.Protocol }
 
+// listens reports whether the app has a port. One with protocol none (a
+// queue worker) has none, so it gets no Service, no containerPort, no
+// probes on a port, no ingress rule in its NetworkPolicy and no Ingress.
+func (c *compiler) listens() bool { return c.app.Spec.Protocol != "none" }
+
 func (c *compiler) serviceAccount() runtime.Object {
 	return &corev1.ServiceAccount{
 		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
@@ -284,12 +293,16 @@ func (c *compiler) container() corev1.Container {
 	s := c.app.Spec
 	const ctr = "spec.template.spec.containers[0]"
 	c.set("Deployment", ctr+".image", "spec", "image")
-	c.set("Deployment", ctr+".ports[0].containerPort", "spec", "port")
-	c.set("Deployment", ctr+".ports[0].name", "spec", "protocol")
+	var ports []corev1.ContainerPort
+	if c.listens() {
+		ports = []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}}
+		c.set("Deployment", ctr+".ports[0].containerPort", "spec", "port")
+		c.set("Deployment", ctr+".ports[0].name", "spec", "protocol")
+	}
 	return corev1.Container{
 		Name:           c.app.Metadata.Name,
 		Image:          s.Image,
-		Ports:          []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}},
+		Ports:          ports,
 		Env:            c.env(),
 		Resources:      c.resources(),
 		LivenessProbe:  c.probe("liveness", s.Health.Liveness),
@@ -359,11 +372,22 @@ func (c *compiler) resources() corev1.ResourceRequirements {
 	return rr
 }
 
-// probe checks the app on its one port, the way its protocol allows.
+// probe checks the app with health.command when it is set, else on its one
+// port, the way its protocol allows. An app without a port and without a
+// command has no probe: kiln knows of no check that would tell.
 func (c *compiler) probe(kind, path string) *corev1.Probe {
 	s := c.app.Spec
 	field := "spec.template.spec.containers[0]." + kind + "Probe"
 	var h corev1.ProbeHandler
+	switch {
+	case len(s.Health.Command) > 0:
+		h.Exec = &corev1.ExecAction{Command: s.Health.Command}
+		c.set("Deployment", field, "spec", "health", "command")
+		return &corev1.Probe{ProbeHandler: h}
+	case !c.listens():
+		c.set("Deployment", field, "spec", "protocol") // why there is none
+		return nil
+	}
 	switch s.Protocol {
 	case "grpc":
 		h.GRPC = &corev1.GRPCAction{Port: int32(s.Port)}
@@ -444,25 +468,32 @@ func (c *compiler) hpa() runtime.Object {
 	}
 }
 
+// networkPolicy admits traffic to the app's port only; an app without a
+// port gets a policy with no ingress rule, which admits none.
 func (c *compiler) networkPolicy() runtime.Object {
-	port := intstr.FromInt32(int32(c.app.Spec.Port))
-	c.set("NetworkPolicy", "spec.ingress[0].ports[0].port", "spec", "port")
-	return &networkingv1.NetworkPolicy{
+	np := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: c.meta("NetworkPolicy"),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: *c.selector(),
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: &port}},
-			}},
 		},
 	}
+	if !c.listens() {
+		c.set("NetworkPolicy", "spec.policyTypes", "spec", "protocol")
+		return np
+	}
+	port := intstr.FromInt32(int32(c.app.Spec.Port))
+	c.set("NetworkPolicy", "spec.ingress[0].ports[0].port", "spec", "port")
+	np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
+		Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: &port}},
+	}}
+	return np
 }
 
 func (c *compiler) ingress() runtime.Object {
 	in := c.app.Spec.Ingress
-	if in == nil {
+	if in == nil || !c.listens() { // the schema refuses an ingress without a port
 		return nil
 	}
 	if in.Host == "" {

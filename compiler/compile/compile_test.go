@@ -144,7 +144,11 @@ func TestSLADoc(t *testing.T) {
 		"PodDisruptionBudget and how its replicas spread over nodes and zones. A\n" +
 		"`scaling.min` below the table's replicas is reported as a warning at\n" +
 		"`scaling.min`; kiln never raises it silently. `kiln explain spec.sla.availability`\n" +
-		"prints this table.\n\n" + TierTable()
+		"prints this table.\n\n" + TierTable() + "\n" +
+		"The table holds for an app without a port (`protocol: none`, a queue\n" +
+		"worker) too: its replicas, disruption budget and spread are sized the same\n" +
+		"way. Its SLO alerts need `sla.metrics` (see [slo.md](slo.md)): there are no\n" +
+		"request metrics to default to, and nothing can scrape an app without a port.\n"
 	if *update {
 		if err := os.WriteFile("../../docs/sla.md", []byte(want), 0o644); err != nil {
 			t.Fatal(err)

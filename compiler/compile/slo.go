@@ -16,9 +16,12 @@ func (c *compiler) prometheusRule() (*Object, error) {
 	}
 	m, ok := slo.Metrics(c.app)
 	if !ok {
+		why := "a " + c.app.Spec.Protocol + " app has no conventional request metrics"
+		if !c.listens() {
+			why = "an app with protocol none serves no requests with conventional metrics"
+		}
 		c.finding(diag.Warning, "build/slo-metrics",
-			"no SLO alerts: a "+c.app.Spec.Protocol+" app has no conventional request metrics; set sla.metrics.total and sla.metrics.errors",
-			"spec", "sla")
+			"no SLO alerts: "+why+"; set sla.metrics.total and sla.metrics.errors", "spec", "sla")
 		return nil, nil
 	}
 	groups, err := slo.Groups(c.app, m)

@@ -15,7 +15,8 @@ import (
 // Generate returns the Dockerfile for a's spec.build: a multi-stage build
 // whose dependency layer is cached before the source is copied, whose
 // runtime image is minimal and runs as a non-root user, and whose EXPOSE is
-// spec.port. Base images are pinned to build.version.
+// spec.port (none for an app without a port). Base images are pinned to
+// build.version.
 func Generate(a *app.App) ([]byte, error) {
 	b := a.Spec.Build
 	if b == nil {
@@ -49,7 +50,9 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/app /app
 USER nonroot:nonroot
+{{- if .Port}}
 EXPOSE {{.Port}}
+{{- end}}
 ENTRYPOINT ["/app"]
 `),
 	"node": parse(header + `
@@ -64,7 +67,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 USER node
+{{- if .Port}}
 EXPOSE {{.Port}}
+{{- end}}
 CMD ["node", "{{.Main}}"]
 `),
 	"python": parse(header + `
@@ -79,7 +84,9 @@ COPY --from=deps /install /usr/local
 WORKDIR /app
 COPY . .
 USER 65532:65532
+{{- if .Port}}
 EXPOSE {{.Port}}
+{{- end}}
 CMD ["python", "{{.Main}}"]
 `),
 	"java": parse(header + `
@@ -93,7 +100,9 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q package -DskipTests && cp targ
 FROM eclipse-temurin:{{.Version}}-jre
 COPY --from=build /app.jar /app/app.jar
 USER 65532:65532
+{{- if .Port}}
 EXPOSE {{.Port}}
+{{- end}}
 ENTRYPOINT ["java", "-jar", "/app/app.jar"]
 `),
 	// static serves the files at build.main with BusyBox's httpd, a few
@@ -102,7 +111,9 @@ ENTRYPOINT ["java", "-jar", "/app/app.jar"]
 FROM busybox:{{.Version}}
 COPY {{.Main}} /www
 USER 65532:65532
+{{- if .Port}}
 EXPOSE {{.Port}}
+{{- end}}
 CMD ["httpd", "-f", "-v", "-p", "{{.Port}}", "-h", "/www"]
 `),
 }

@@ -24,7 +24,11 @@ func Text(s *schema.Schema, path string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "FIELD:       %s\n", fd.Path)
 	fmt.Fprintf(&b, "TYPE:        %s\n", fd.Type)
-	fmt.Fprintf(&b, "REQUIRED:    %s\n", map[bool]string{true: "yes", false: "no"}[fd.Required])
+	req := map[bool]string{true: "yes", false: "no"}[fd.Required]
+	if fd.Required && fd.Unless != "" {
+		req += ", unless " + fd.Unless
+	}
+	fmt.Fprintf(&b, "REQUIRED:    %s\n", req)
 	if fd.Default != nil {
 		def, _ := json.Marshal(fd.Default)
 		fmt.Fprintf(&b, "DEFAULT:     %s\n", def)
@@ -46,7 +50,10 @@ func Text(s *schema.Schema, path string) (string, error) {
 		b.WriteString("\nFIELDS:\n")
 		for _, c := range fd.Fields {
 			req := ""
-			if c.Required {
+			switch {
+			case c.Required && c.Unless != "":
+				req = " (required unless " + c.Unless + ")"
+			case c.Required:
 				req = " (required)"
 			}
 			fmt.Fprintf(&b, "    %s <%s>%s\n%s\n\n", c.Name, c.Type, req, Wrap(c.Summary, 72, "        "))

@@ -14,7 +14,8 @@ type FieldDoc struct {
 	Path        string
 	Type        string
 	Required    bool
-	Default     any // nil when the field has none
+	Unless      string // when set, Required holds unless this holds, e.g. "protocol: none"
+	Default     any    // nil when the field has none
 	Constraints []string
 	Enum        []string // the values allowed, when the field is an enumeration
 	Format      string   // a named format such as quantity or image, when it has one
@@ -27,6 +28,7 @@ type ChildDoc struct {
 	Name     string
 	Type     string
 	Required bool
+	Unless   string // as in FieldDoc
 	Summary  string // the first sentence of the description
 }
 
@@ -51,7 +53,7 @@ func (s *Schema) Explain(path string) (*FieldDoc, error) {
 
 func (s *Schema) explain(path string) *FieldDoc {
 	node := s.Node("")
-	required := true
+	required, unless := true, ""
 	var elems []string
 	if path != "" {
 		elems = strings.Split(path, ".")
@@ -60,18 +62,17 @@ func (s *Schema) explain(path string) *FieldDoc {
 		node = itemsOf(s.doc, node)
 		props, _ := node["properties"].(map[string]any)
 		if child, ok := props[elem].(map[string]any); ok {
-			req, _ := node["required"].([]any)
-			required = slices.Contains(req, any(elem))
+			required, unless = requiredIn(node, elem)
 			node = deref(s.doc, child)
 			continue
 		}
 		if ap, ok := node["additionalProperties"].(map[string]any); ok {
-			node, required = deref(s.doc, ap), false
+			node, required, unless = deref(s.doc, ap), false, ""
 			continue
 		}
 		return nil
 	}
-	fd := &FieldDoc{Path: path, Type: typeOf(s.doc, node), Required: required, Default: node["default"],
+	fd := &FieldDoc{Path: path, Type: typeOf(s.doc, node), Required: required, Unless: unless, Default: node["default"],
 		Description: oneLine(node["description"]), Constraints: constraints(node), Format: formatOf(node)}
 	for _, e := range asList(node["enum"]) {
 		fd.Enum = append(fd.Enum, fmt.Sprint(e))
@@ -81,13 +82,29 @@ func (s *Schema) explain(path string) *FieldDoc {
 	}
 	elem := itemsOf(s.doc, node) // a list's fields are its items'
 	props, _ := elem["properties"].(map[string]any)
-	req, _ := elem["required"].([]any)
 	for _, name := range slices.Sorted(maps.Keys(props)) {
 		child := deref(s.doc, props[name].(map[string]any))
+		req, unless := requiredIn(elem, name)
 		fd.Fields = append(fd.Fields, ChildDoc{Name: name, Type: typeOf(s.doc, child),
-			Required: slices.Contains(req, any(name)), Summary: firstSentence(oneLine(child["description"]))})
+			Required: req, Unless: unless, Summary: firstSentence(oneLine(child["description"]))})
 	}
 	return fd
+}
+
+// requiredIn says whether the object schema obj requires its field name:
+// always, or, through the if/else that requiredUnless writes, unless what
+// the second result says.
+func requiredIn(obj map[string]any, name string) (bool, string) {
+	req, _ := obj["required"].([]any)
+	if slices.Contains(req, any(name)) {
+		return true, ""
+	}
+	els, _ := obj["else"].(map[string]any)
+	req, _ = els["required"].([]any)
+	if unless, ok := els["x-kiln-unless"].(string); ok && slices.Contains(req, any(name)) {
+		return true, unless
+	}
+	return false, ""
 }
 
 // itemsOf returns the item schema of a list, so that paths pass through

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -76,6 +78,9 @@ func annotate(root map[string]any, v cue.Value, node map[string]any) error {
 		if err := annotateField(p, fv); err != nil {
 			return fmt.Errorf("%s: %v", name, err)
 		}
+		if err := requiredUnless(target(root, node), name, fv); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
 		switch fv.IncompleteKind() {
 		case cue.StructKind:
 			if elem := fv.LookupPath(cue.MakePath(cue.AnyString)); elem.Exists() {
@@ -146,5 +151,42 @@ func annotateField(p map[string]any, v cue.Value) error {
 		}
 		p["default"] = def
 	}
+	return nil
+}
+
+// requiredUnless rewrites the struct schema obj for a field marked
+// @kiln(required-unless=FIELD:VALUE): CUE's generator evaluates the
+// comprehension that requires the field with FIELD's default, so it lists
+// the field as always required. The field is required instead only when
+// FIELD is not VALUE, an absent FIELD taking its default:
+//
+//	"if": {"properties": {FIELD: {"const": VALUE}}, "required": [FIELD]},
+//	"else": {"required": [name], "x-kiln-unless": "FIELD: VALUE"}
+//
+// x-kiln-unless lets the message about the missing field say what the
+// alternative is.
+func requiredUnless(obj map[string]any, name string, v cue.Value) error {
+	attr := v.Attribute("kiln")
+	rule, ok, _ := attr.Lookup(0, "required-unless")
+	if !ok {
+		return nil
+	}
+	field, value, ok := strings.Cut(rule, ":")
+	if !ok || field == "" || value == "" {
+		return fmt.Errorf("required-unless=%q is not FIELD:VALUE", rule)
+	}
+	if _, taken := obj["if"]; taken {
+		return fmt.Errorf("a second required-unless in one struct")
+	}
+	if props, _ := obj["properties"].(map[string]any); props[field] == nil {
+		return fmt.Errorf("required-unless names %q, which is no sibling", field)
+	}
+	req, _ := obj["required"].([]any)
+	obj["required"] = slices.DeleteFunc(slices.Clone(req), func(r any) bool { return r == name })
+	if len(obj["required"].([]any)) == 0 {
+		delete(obj, "required")
+	}
+	obj["if"] = map[string]any{"properties": map[string]any{field: map[string]any{"const": value}}, "required": []any{field}}
+	obj["else"] = map[string]any{"required": []any{name}, "x-kiln-unless": field + ": " + value}
 	return nil
 }

@@ -19,7 +19,19 @@ func Random(r *rand.Rand, i int) string {
 		b.WriteString("  contact: \"#oncall\"\n")
 	}
 	fmt.Fprintf(&b, "spec:\n  image: registry.example.com/t/app-%d:%d.%d.%d\n", i, r.IntN(3), r.IntN(10), r.IntN(10))
-	fmt.Fprintf(&b, "  port: %d\n  protocol: %s\n", 1+r.IntN(65535), pick("http", "grpc", "tcp"))
+	// Every eighth app is a worker that listens on no port, every other
+	// one of them with a health command. A worker draws the same random
+	// numbers as any app, so that the others stay as they were.
+	worker := i%8 == 7
+	port, protocol := 1+r.IntN(65535), pick("http", "grpc", "tcp")
+	switch {
+	case !worker:
+		fmt.Fprintf(&b, "  port: %d\n  protocol: %s\n", port, protocol)
+	case i%16 == 7:
+		b.WriteString("  protocol: none\n  health: {command: [/app, --check]}\n")
+	default:
+		b.WriteString("  protocol: none\n")
+	}
 	fmt.Fprintf(&b, "  resources: {cpu: %q, memory: %s}\n", pick("50m", "250m", "1", "2500m"), pick("64Mi", "512Mi", "1Gi"))
 	if r.IntN(2) == 0 {
 		lo := 1 + r.IntN(4)
@@ -32,14 +44,22 @@ func Random(r *rand.Rand, i int) string {
 		b.WriteString("  env: {LOG_LEVEL: info, MODE: fast}\n  secrets: {DB_URL: {secret: db, key: url}}\n")
 	}
 	if r.IntN(2) == 0 {
-		fmt.Fprintf(&b, "  build: {language: %s, version: \"%d\"}\n", pick("go", "node", "python", "java", "static"), 1+r.IntN(30))
+		lang := pick("go", "node", "python", "java", "static")
+		if worker && lang == "static" { // a static site is served on a port
+			lang = "python"
+		}
+		fmt.Fprintf(&b, "  build: {language: %s, version: \"%d\"}\n", lang, 1+r.IntN(30))
 	}
-	if r.IntN(2) == 0 {
+	if r.IntN(2) == 0 && !worker {
 		fmt.Fprintf(&b, "  ingress: {host: app-%d.example.com, path: /api}\n", i)
 	}
 	if r.IntN(2) == 0 {
 		b.WriteString("  environments:\n    staging: {scaling: {min: 1, max: 2}}\n")
-		fmt.Fprintf(&b, "    prod: {resources: {memory: 2Gi}, ingress: {host: prod-%d.example.com}}\n", i)
+		if worker {
+			b.WriteString("    prod: {resources: {memory: 2Gi}}\n")
+		} else {
+			fmt.Fprintf(&b, "    prod: {resources: {memory: 2Gi}, ingress: {host: prod-%d.example.com}}\n", i)
+		}
 	}
 	return b.String()
 }
