@@ -159,7 +159,7 @@ func checkDoc(a *Assert, d any) (msg string, cannot bool) {
 		}
 		return "", false
 	}
-	v, err := resolve(d, a.steps)
+	v, _, err := a.steps.Resolve(d)
 	switch a.Type {
 	case "exists":
 		if err != nil {

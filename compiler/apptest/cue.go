@@ -239,11 +239,16 @@ func (s *CUESuite) pos(v cue.Value) source.Pos {
 	return s.File.Pos(0)
 }
 
-// posIn places a CUE position in f by its byte offset. CUE counts columns
-// in bytes, and source.File.PosAt counts them in characters, so a
-// column after non-ASCII text would land too far right.
+// posIn places a CUE position in f. CUE counts columns in bytes, and
+// source.File.PosAt counts them in characters, so a column after
+// non-ASCII text would land too far right: the column is added to its
+// line's start as bytes, clamped to the line as PosAt clamps it. (Not
+// p.Offset(), which puts the end of a file that ends in a newline on the
+// empty line after it, where the line and column put it after the last
+// character.)
 func posIn(f *source.File, p token.Pos) source.Pos {
-	return f.Pos(min(max(p.Offset(), 0), len(f.Content)))
+	start := f.PosAt(p.Line(), 1).Offset
+	return f.Pos(start + min(max(p.Column()-1, 0), len(f.Line(p.Line()))))
 }
 
 // posOf positions the constraint v at path: where v says it is, or else

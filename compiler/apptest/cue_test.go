@@ -112,4 +112,9 @@ service: metadata: name: !="☃", configMap: data: x: "1"
 	if len(ds) != 1 || ds[0].Pos.RuneCol() != 14 {
 		t.Errorf("a syntax error after non-ASCII text: %v at character %d, want 14", ds, ds[0].Pos.RuneCol())
 	}
+	// The end of the file is after the last character of its last line.
+	_, ds = ParseCUE(source.NewFile("kiln_test.cue", []byte(`a: "ü✓" &&`+"\n")))
+	if line, _ := ds[0].Pos.LineCol(); len(ds) != 1 || line != 1 || ds[0].Pos.RuneCol() != 11 {
+		t.Errorf("a syntax error at the end: %v at %d:%d, want 1:11", ds, line, ds[0].Pos.RuneCol())
+	}
 }

@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"fmt"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/suggest"
 	"regexp"
 	"slices"
@@ -351,55 +352,55 @@ func withSettings(doc *load.Doc, set []Setting) (*load.Doc, diag.List) {
 func apply(root *load.Node, s Setting) string {
 	n := root
 	for i, st := range s.steps {
-		at := describe(s.steps[:i])
-		if st.field != "" && n.Kind == load.List {
+		at := place(s.steps[:i])
+		if st.Field != "" && n.Kind == load.List {
 			// spec.env.0.value: a number names a list element, as in
 			// kiln's own field paths.
-			idx, err := strconv.Atoi(st.field)
+			idx, err := strconv.Atoi(st.Field)
 			if err != nil || idx < 0 {
-				return fmt.Sprintf("%s is a list, which has no field %q", at, st.field)
+				return fmt.Sprintf("%s is a list, which has no field %q", at, st.Field)
 			}
-			st = step{index: idx}
+			st = fieldpath.Step{Index: idx}
 		}
 		var slot **load.Node
 		switch {
-		case st.field != "":
+		case st.Field != "":
 			if n.Kind == load.Null {
 				n.Kind, n.Scalar = load.Map, nil
 			}
 			if n.Kind != load.Map {
 				return fmt.Sprintf("%s is %s, which has no fields", at, what(n))
 			}
-			f := n.Field(st.field)
-			if f == nil && i < len(s.steps)-1 && s.steps[i+1].field == "" {
-				return fmt.Sprintf("%s has no field %q to index", at, st.field)
+			f := n.Field(st.Field)
+			if f == nil && i < len(s.steps)-1 && s.steps[i+1].Field == "" {
+				return fmt.Sprintf("%s has no field %q to index", at, st.Field)
 			}
 			if f == nil {
-				n.Fields = append(n.Fields, load.Field{Name: st.field, KeyPos: s.Pos, KeyEnd: s.End, Value: &load.Node{Kind: load.Null, Pos: s.Pos, End: s.End}})
+				n.Fields = append(n.Fields, load.Field{Name: st.Field, KeyPos: s.Pos, KeyEnd: s.End, Value: &load.Node{Kind: load.Null, Pos: s.Pos, End: s.End}})
 				f = &n.Fields[len(n.Fields)-1]
 			}
 			slot = &f.Value
-		case st.key != "":
+		case st.Key != "":
 			if n.Kind != load.List {
 				return fmt.Sprintf("%s is %s, not a list", at, what(n))
 			}
 			for j, it := range n.Items {
-				if f := it.Field(st.key); it.Kind == load.Map && f != nil && f.Value.Kind != load.Map && f.Value.Kind != load.List && fmt.Sprint(f.Value.Scalar) == st.value {
+				if f := it.Field(st.Key); it.Kind == load.Map && f != nil && f.Value.Kind != load.Map && f.Value.Kind != load.List && fmt.Sprint(f.Value.Scalar) == st.Value {
 					slot = &n.Items[j]
 					break
 				}
 			}
 			if slot == nil {
-				return fmt.Sprintf("%s has no element with %s=%s", at, st.key, st.value)
+				return fmt.Sprintf("%s has no element with %s=%s", at, st.Key, st.Value)
 			}
 		default:
 			if n.Kind != load.List {
 				return fmt.Sprintf("%s is %s, not a list", at, what(n))
 			}
-			if st.index >= len(n.Items) {
-				return fmt.Sprintf("%s has %d elements, no [%d]", at, len(n.Items), st.index)
+			if st.Index >= len(n.Items) {
+				return fmt.Sprintf("%s has %d elements, no [%d]", at, len(n.Items), st.Index)
 			}
-			slot = &n.Items[st.index]
+			slot = &n.Items[st.Index]
 		}
 		if i == len(s.steps)-1 {
 			*slot = s.Value
@@ -408,6 +409,14 @@ func apply(root *load.Node, s Setting) string {
 		}
 	}
 	return ""
+}
+
+// place names where a path reached, for a message.
+func place(p fieldpath.Path) string {
+	if len(p) == 0 {
+		return "the document"
+	}
+	return p.String()
 }
 
 // what names a node's value for a message.

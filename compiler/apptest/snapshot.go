@@ -50,7 +50,7 @@ func (s *snapshots) match(a *Assert, caseName string, index int, docs []any) str
 	for _, d := range docs {
 		v := any(d)
 		if a.steps != nil {
-			r, err := resolve(d, a.steps)
+			r, _, err := a.steps.Resolve(d)
 			if err != nil {
 				return fmt.Sprintf("path %s: %v", a.Path, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -32,7 +33,7 @@ type Case struct {
 // does: spec.scaling.min: 5. Its path has the syntax of assertion paths.
 type Setting struct {
 	Path     string
-	steps    []step
+	steps    fieldpath.Path
 	Value    *load.Node // positioned in the test file, so a bad value is reported there
 	Pos, End source.Pos
 }
@@ -48,7 +49,7 @@ type Assert struct {
 	Name     string // selects documents by metadata.name
 	Artifact string
 	Path     string
-	steps    []step
+	steps    fieldpath.Path
 	Value    any // equal, contains, isSubset: the expected value
 	Pattern  *regexp.Regexp
 	Count    int
@@ -181,12 +182,12 @@ func (p *parser) testCase(n *load.Node) (Case, bool) {
 				continue
 			}
 			for _, s := range fl.Value.Fields {
-				steps, err := parsePath(s.Name)
+				steps, err := fieldpath.ParsePath(s.Name)
 				if err != nil {
 					p.failKey(s, fmt.Sprintf("set %s: %v", s.Name, err))
 					continue
 				}
-				if len(steps) < 2 || (steps[0].field != "spec" && steps[0].field != "metadata") {
+				if len(steps) < 2 || (steps[0].Field != "spec" && steps[0].Field != "metadata") {
 					p.failKey(s, fmt.Sprintf("set %s: name an app field under spec or metadata, e.g. spec.scaling.min", s.Name))
 					continue
 				}
@@ -305,7 +306,7 @@ func (p *parser) params(a *Assert, body *load.Node) {
 		switch fl.Name {
 		case "path":
 			a.Path = p.str(v, "path")
-			steps, err := parsePath(a.Path)
+			steps, err := fieldpath.ParsePath(a.Path)
 			if err != nil {
 				p.fail(v, fmt.Sprintf("path %s: %v", a.Path, err))
 			}

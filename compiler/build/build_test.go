@@ -209,7 +209,7 @@ func TestSourceMap(t *testing.T) {
 		{"staging", "Deployment/checkout", cpu, 21, "spec.resources.cpu", false},
 		{"staging", "HorizontalPodAutoscaler/checkout", "spec.minReplicas", 40, "spec.environments.staging.scaling.min", false},
 		{"prod", "Service/checkout", "spec.ports[0].targetPort", 15, "spec.port", false},
-		{"prod", "Deployment/checkout", "spec.template.metadata.annotations.example.com/sidecar", 45, "spec.patches[0].patch", false},
+		{"prod", "Deployment/checkout", `spec.template.metadata.annotations["example.com/sidecar"]`, 45, "spec.patches[0].patch", false},
 		{"prod", "Ingress/checkout", "spec.rules[0].http.paths[0].path", 37, "spec.ingress.path", false},
 	} {
 		loc, ok := envs[tc.env].Locate(tc.object, tc.field)

@@ -39,7 +39,7 @@ func TestPropertiesOfGeneratedApps(t *testing.T) {
 			}
 			checkPort(t, env.Objects, want, src)
 			for _, o := range env.Objects {
-				if got := get(o, "metadata.labels.kiln.dev/owner"); got != res.App.Metadata.Owner {
+				if got := get(o, `metadata.labels["kiln.dev/owner"]`); got != res.App.Metadata.Owner {
 					t.Fatalf("%s has owner label %v, want %s\n%s", o.Key(), got, res.App.Metadata.Owner, src)
 				}
 			}
@@ -90,11 +90,6 @@ func checkPort(t *testing.T, objs []compile.Object, want string, src string) {
 
 // get reads a field path; a label key holding dots is looked up whole.
 func get(o compile.Object, path string) any {
-	if key, ok := strings.CutPrefix(path, "metadata.labels."); ok {
-		labels, _ := sourcemap.Lookup(o.Content, "metadata.labels")
-		m, _ := labels.(map[string]any)
-		return m[key]
-	}
 	v, _ := sourcemap.Lookup(o.Content, path)
 	return v
 }

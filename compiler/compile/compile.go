@@ -20,6 +20,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 )
 
@@ -186,15 +187,15 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	annotations := map[string]string{AnnotOwner: m.Owner}
 	if m.Contact != "" {
 		annotations[AnnotContact] = m.Contact
-		c.set(kind, "metadata.annotations."+AnnotContact, "metadata", "contact")
+		c.set(kind, fieldpath.Join("metadata.annotations", AnnotContact), "metadata", "contact")
 	}
 	c.set(kind, "metadata", "metadata")
 	c.set(kind, "metadata.name", "metadata", "name")
-	c.set(kind, "metadata.labels."+LabelName, "metadata", "name")
-	c.set(kind, "metadata.labels."+LabelOwner, "metadata", "owner")
-	c.set(kind, "metadata.labels."+LabelBackstageID, "metadata", "name")
-	c.set(kind, "metadata.labels."+LabelVersion, "spec", "image")
-	c.set(kind, "metadata.annotations."+AnnotOwner, "metadata", "owner")
+	c.set(kind, fieldpath.Join("metadata.labels", LabelName), "metadata", "name")
+	c.set(kind, fieldpath.Join("metadata.labels", LabelOwner), "metadata", "owner")
+	c.set(kind, fieldpath.Join("metadata.labels", LabelBackstageID), "metadata", "name")
+	c.set(kind, fieldpath.Join("metadata.labels", LabelVersion), "spec", "image")
+	c.set(kind, fieldpath.Join("metadata.annotations", AnnotOwner), "metadata", "owner")
 	c.set(kind, "spec", "spec")
 	return metav1.ObjectMeta{Name: m.Name, Labels: labels, Annotations: annotations}
 }
@@ -266,10 +267,14 @@ func (c *compiler) deployment() runtime.Object {
 		d.Spec.Replicas = ptr(int32(c.minRepl))
 		c.set("Deployment", "spec.replicas", c.replicaOrigin()...)
 	}
-	c.set("Deployment", "spec.template.metadata.labels."+LabelName, "metadata", "name")
-	c.set("Deployment", "spec.template.metadata.labels."+LabelOwner, "metadata", "owner")
-	c.set("Deployment", "spec.template.metadata.labels."+LabelBackstageID, "metadata", "name")
-	c.set("Deployment", "spec.template.metadata.labels."+LabelVersion, "spec", "image")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelName), "metadata", "name")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelOwner), "metadata", "owner")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelBackstageID), "metadata", "name")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelVersion), "spec", "image")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.annotations", AnnotOwner), "metadata", "owner")
+	if c.app.Metadata.Contact != "" {
+		c.set("Deployment", fieldpath.Join("spec.template.metadata.annotations", AnnotContact), "metadata", "contact")
+	}
 	c.set("Deployment", "spec.selector", "metadata", "name")
 	c.set("Deployment", "spec.template.spec.topologySpreadConstraints", "spec", "sla", "availability")
 	return d

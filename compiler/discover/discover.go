@@ -70,19 +70,49 @@ func walk(dir string) ([]string, error) {
 // RepoRoot returns the directory that contains path and holds a .git entry,
 // the boundary that Jsonnet imports may not cross. Without one it returns
 // the directory of path.
-func RepoRoot(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return filepath.Dir(path)
+func RepoRoot(path string) string { return new(Roots).RepoRoot(path) }
+
+// Roots answers RepoRoot for many paths, remembering each directory's
+// answer, so that the thousand definitions of one repository cost one
+// stat per directory between them rather than several each. The zero
+// value is ready; it is not safe for concurrent use.
+type Roots struct {
+	cwd  string
+	dirs map[string]string // absolute directory → the one at or above it holding .git, or ""
+}
+
+// RepoRoot is the package's RepoRoot, remembered.
+func (r *Roots) RepoRoot(path string) string {
+	if r.dirs == nil {
+		r.dirs = map[string]string{}
+		r.cwd, _ = os.Getwd()
 	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			return dir
+	abs := filepath.Clean(path)
+	if !filepath.IsAbs(abs) {
+		if r.cwd == "" {
+			return filepath.Dir(path)
 		}
-		if filepath.Dir(dir) == dir {
-			return filepath.Dir(abs)
-		}
+		abs = filepath.Join(r.cwd, path)
 	}
+	if root := r.holding(filepath.Dir(abs)); root != "" {
+		return root
+	}
+	return filepath.Dir(abs)
+}
+
+// holding returns the directory at or above dir that holds .git, or "".
+func (r *Roots) holding(dir string) string {
+	if root, ok := r.dirs[dir]; ok {
+		return root
+	}
+	root := ""
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		root = dir
+	} else if parent := filepath.Dir(dir); parent != dir {
+		root = r.holding(parent)
+	}
+	r.dirs[dir] = root
+	return root
 }
 
 // Skip reports whether a walk from root should pass over the directory at

@@ -56,3 +56,26 @@ func TestRepoRoot(t *testing.T) {
 		t.Errorf("RepoRoot = %s, want %s", root, dir)
 	}
 }
+
+// Roots answers as RepoRoot does, for relative and absolute paths, with
+// and without a .git above.
+func TestRootsAgreeWithRepoRoot(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"repo/.git", "repo/apps/a", "repo/apps/b", "loose/c"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	t.Chdir(dir)
+	var r Roots
+	for _, p := range []string{"repo/apps/a/kiln.yaml", "repo/apps/b/kiln.yaml", "repo/kiln.yaml", "loose/c/kiln.yaml", "loose/c",
+		filepath.Join(dir, "repo/apps/a/kiln.yaml"), "./repo/apps/../apps/a/kiln.yaml"} {
+		if got, want := r.RepoRoot(p), RepoRoot(p); got != want {
+			t.Errorf("Roots.RepoRoot(%s) = %s, RepoRoot = %s", p, got, want)
+		}
+	}
+	if got := r.RepoRoot("repo/apps/a/kiln.yaml"); got != filepath.Join(dir, "repo") {
+		t.Errorf("root of repo/apps/a/kiln.yaml = %s", got)
+	}
+	if got := r.RepoRoot("loose/c/kiln.yaml"); got != filepath.Join(dir, "loose/c") {
+		t.Errorf("root of loose/c/kiln.yaml = %s, want its directory", got)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 )
 
@@ -39,7 +40,7 @@ func changed(path string, a, b any, mark func(string)) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			changed(join(path, k), am[k], bm[k], mark)
+			changed(fieldpath.Join(path, k), am[k], bm[k], mark)
 		}
 		return
 	}
@@ -54,11 +55,4 @@ func changed(path string, a, b any, mark func(string)) {
 	if !compile.SameValue(a, b) {
 		mark(path)
 	}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }

@@ -2,7 +2,11 @@
 // field of each emitted object, and finds where that field was written, so
 // that a finding about emitted output lands on the line the user can change.
 //
-// Origins are app field paths (["spec", "port"]). A Resolver turns one into
+// Fields are keyed by their path in kiln's grammar (compiler/fieldpath),
+// spelled as fieldpath.String spells it: metadata.labels["app.kubernetes.io/name"],
+// never metadata.labels.app.kubernetes.io/name, so that a lookup by any
+// spelling of the grammar finds them. Origins are app field paths
+// (["spec", "port"]). A Resolver turns one into
 // a position for an environment: the override in spec.environments.<env>
 // when that environment sets the field, the base field otherwise, and for a
 // value the user never wrote (a default), the closest field above it that
@@ -32,7 +36,8 @@ func New() *Map { return &Map{objects: map[string]map[string][]string{}} }
 func ObjectKey(kind, name string) string { return kind + "/" + name }
 
 // Set records that field (a path such as
-// "spec.template.spec.containers[0].image") of object obj came from the app
+// "spec.template.spec.containers[0].image", in fieldpath.String's
+// spelling: build one with fieldpath.Join) of object obj came from the app
 // field at origin. A later Set of the same field wins.
 func (m *Map) Set(obj, field string, origin ...string) {
 	fields := m.objects[obj]
@@ -62,10 +67,19 @@ func (m *Map) Origin(obj, field string) ([]string, bool) {
 // itself), sorted by field path.
 func (m *Map) Below(obj, field string) [][]string {
 	var out [][]string
-	fields := m.objects[obj]
-	for _, f := range slices.Sorted(maps.Keys(fields)) {
-		if strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[") {
-			out = append(out, fields[f])
+	for _, f := range m.Inside(obj, field) {
+		out = append(out, m.objects[obj][f])
+	}
+	return out
+}
+
+// Inside returns the recorded fields inside field (not field itself),
+// sorted; inside "", the whole object, is every field.
+func (m *Map) Inside(obj, field string) []string {
+	var out []string
+	for _, f := range slices.Sorted(maps.Keys(m.objects[obj])) {
+		if f != "" && (field == "" || strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[")) {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -74,13 +88,9 @@ func (m *Map) Below(obj, field string) [][]string {
 // Fields returns the recorded fields of obj and their origins.
 func (m *Map) Fields(obj string) map[string][]string { return m.objects[obj] }
 
-// Parent returns the path that encloses p: "a.b[0]" → "a.b", "a.b" → "a".
-func Parent(p string) string {
-	if i := strings.LastIndexAny(p, ".["); i >= 0 {
-		return p[:i]
-	}
-	return ""
-}
+// Parent returns the path that encloses p: "a.b[0]" → "a.b", "a.b" → "a",
+// `a["b.c"]` → "a".
+func Parent(p string) string { return fieldpath.Parent(p) }
 
 // A Location is where an app field was written.
 type Location struct {
@@ -110,7 +120,13 @@ func (r Resolver) Locate(path []string) Location {
 }
 
 // Lookup returns the value at a field path such as
-// "spec.template.spec.containers[0].image" in an object's content.
+// "spec.template.spec.containers[0].image" in an object's content; a path
+// that is not in the grammar finds nothing.
 func Lookup(content map[string]any, path string) (any, bool) {
-	return fieldpath.Resolve(content, fieldpath.Parse(path))
+	p, err := fieldpath.ParsePath(path)
+	if err != nil {
+		return nil, false
+	}
+	v, _, err := p.Resolve(content)
+	return v, err == nil
 }

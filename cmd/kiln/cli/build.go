@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -16,12 +15,10 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
-	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
@@ -94,8 +91,13 @@ afresh.
 With --stdout, build writes nothing and prints the rendered YAML of one
 environment of one app (--env picks it when the app has several).
 
-With --explain-origin KIND.FIELD (e.g. Deployment.spec.replicas), build
-prints where the field's value comes from in the definition, per environment.
+With --explain-origin KIND.FIELD, build prints where the field's value
+comes from in the definition, per environment. FIELD is a field path, as
+in config tests (docs/paths.md): spec.replicas,
+metadata.labels["app.kubernetes.io/name"] (a key that holds dots is
+quoted), spec.template.spec.containers[name=web].image. A map or a list is
+followed by the fields inside it that came from elsewhere, such as a
+patch; replicas an autoscaler owns say so.
 
 Exit status: 0 when built, 1 when a finding is at --fail-on (an object the
 Kubernetes API would reject, a guardrail's error), 2 when a definition, a
@@ -106,7 +108,8 @@ Examples:
 	kiln build .
 	kiln build apps/checkout -o out
 	kiln build apps/checkout/kiln.yaml --env prod --stdout | kubectl apply -f -
-	kiln build kiln.yaml --explain-origin Deployment.spec.replicas`,
+	kiln build kiln.yaml --explain-origin Deployment.spec.replicas
+	kiln build kiln.yaml --explain-origin 'Deployment.metadata.labels["app.kubernetes.io/name"]'`,
 		minArgs: 1, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
 			o := &buildOptions{}
@@ -577,44 +580,4 @@ func count(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func explainOrigin(env *Env, r *build.Result, what string) int {
-	kind, field, ok := strings.Cut(what, ".")
-	if !ok {
-		fmt.Fprintf(env.Stderr, "kiln build: --explain-origin wants KIND.FIELD, e.g. Deployment.spec.replicas\n")
-		return ExitBadInput
-	}
-	found := false
-	for _, e := range r.Envs {
-		i := slices.IndexFunc(e.Objects, func(o compile.Object) bool { return o.Kind == kind })
-		if i < 0 {
-			fmt.Fprintf(env.Stdout, "%s: no %s in this environment\n", e.Name, kind)
-			continue
-		}
-		obj := e.Objects[i]
-		v, exists := sourcemap.Lookup(obj.Content, field)
-		value, _ := json.Marshal(v)
-		loc, known := e.Locate(obj.Key(), field)
-		if !exists {
-			fmt.Fprintf(env.Stdout, "%s: %s has no field %s\n", e.Name, obj.Key(), field)
-			continue
-		}
-		found = true
-		if !known {
-			fmt.Fprintf(env.Stdout, "%s: %s %s = %s: set by kiln, not by a field of the definition\n", e.Name, obj.Key(), field, value)
-			continue
-		}
-		line, col := loc.Pos.LineCol()
-		how := "from"
-		if loc.Default {
-			how = "a default; nearest written field"
-		}
-		fmt.Fprintf(env.Stdout, "%s: %s %s = %s, %s %s:%d:%d (%s)\n", e.Name, obj.Key(), field, value, how,
-			loc.Pos.File.Name, line, col, fieldpath.String(loc.Path))
-	}
-	if !found {
-		return ExitBadInput
-	}
-	return ExitClean
 }

@@ -930,6 +930,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 	var inputs []input
 	tests := map[string][]string{}
 	seen := map[string]bool{}
+	var roots discover.Roots
 	add := func(p, root string, dockerfile bool) {
 		if seen[p] {
 			return
@@ -951,7 +952,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
 		}
 		if !info.IsDir() {
-			add(p, discover.RepoRoot(p), fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
+			add(p, roots.RepoRoot(p), fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
 			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
 			continue
 		}
@@ -987,7 +988,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 		// it, or its directory; never the directory above the one given,
 		// which would let a check of "." read outside the repository.
 		for _, d := range defs {
-			add(d, discover.RepoRoot(d), dockerfiles[filepath.Dir(d)])
+			add(d, roots.RepoRoot(d), dockerfiles[filepath.Dir(d)])
 		}
 		found := len(defs)
 		if found == 0 {
