@@ -2,7 +2,7 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
-.PHONY: help build demo test e2e lint fuzz golden docs schema bench
+.PHONY: help build demo test testdeps e2e lint fuzz golden docs schema bench
 
 help: ## List the targets.
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -21,9 +21,17 @@ demo: build ## Build kiln and run it on the shipped examples, then on a broken d
 	-@printf 'apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: demo, owner: team-demo}\nspec:\n  image: nginx:1.27\n  prot: 8080\n  resources: {memory: 256MB}\n' \
 		| ./bin/kiln validate --stdin-filename demo/kiln.yaml -
 
-test: ## Run the whole suite: unit tests, testscripts, golden and schema-drift checks.
+test: testdeps ## Run the whole suite: unit tests, testscripts, golden and schema-drift checks.
 	$(GO) test ./...
 	@echo "make test: the API-server lane (e2e/) was not run; run make e2e (CI runs both)."
+
+# Backstage's catalog validator, which compiler/catalog's tests run on every
+# entry kiln writes, comes from npm at the versions package-lock.json pins.
+# Without npm the test says loudly that it skipped (and fails under CI=true).
+BACKSTAGE := compiler/catalog/testdata/backstage
+testdeps: ## Install the test suite's npm packages (Backstage's validator) when npm is here.
+	@if [ ! -d $(BACKSTAGE)/node_modules ] && command -v npm >/dev/null; then \
+		cd $(BACKSTAGE) && npm ci --no-audit --no-fund; fi
 
 e2e: ## Start a real etcd and kube-apiserver on loopback; dry-run every output against them.
 	cd e2e && $(GO) test -count=1 -timeout 30m ./...
