@@ -54,7 +54,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	const ctr = "spec.template.spec.containers[0]."
 	v := map[string]any{
 		"name":                      get("Deployment", "metadata.name"),
-		"labels":                    get("Deployment", "metadata.labels"),
+		"labels":                    withoutKey(get("Deployment", "metadata.labels"), compile.LabelInstance),
 		"annotations":               get("Deployment", "metadata.annotations"),
 		"image":                     get("Deployment", ctr+"image"),
 		"containerPort":             get("Deployment", ctr+"ports[0].containerPort"),
@@ -65,7 +65,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"readinessProbe":            get("Deployment", ctr+"readinessProbe"),
 		"securityContext":           get("Deployment", ctr+"securityContext"),
 		"podSecurityContext":        get("Deployment", "spec.template.spec.securityContext"),
-		"topologySpreadConstraints": orEmptyList(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
+		"topologySpreadConstraints": spreadValues(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
 		"podAnnotations":            map[string]any{},
 		"serviceAccount":            map[string]any{"automountServiceAccountToken": get("ServiceAccount", "automountServiceAccountToken")},
 		"replicas":                  get("Deployment", "spec.replicas"),
@@ -90,15 +90,63 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		}
 	}
 	if _, ok := by["Ingress"]; ok {
-		v["ingress"] = map[string]any{
-			"host": get("Ingress", "spec.rules[0].host"),
-			"path": get("Ingress", "spec.rules[0].http.paths[0].path"),
-		}
+		v["ingress"] = ingressValues(get, v["annotations"])
 	}
 	if _, ok := by["PrometheusRule"]; ok {
 		v["prometheusRule"] = map[string]any{"groups": get("PrometheusRule", "spec.groups")}
 	}
 	return v, nil
+}
+
+// ingressValues are the Ingress's host, path and, when set, its class, its
+// TLS Secret and the annotations it has beyond those of every object.
+func ingressValues(get func(kind, path string) any, common any) map[string]any {
+	in := map[string]any{
+		"host": get("Ingress", "spec.rules[0].host"),
+		"path": get("Ingress", "spec.rules[0].http.paths[0].path"),
+	}
+	if c := get("Ingress", "spec.ingressClassName"); c != nil {
+		in["className"] = c
+	}
+	if s := get("Ingress", "spec.tls[0].secretName"); s != nil {
+		in["tls"] = map[string]any{"secretName": s}
+	}
+	own := map[string]any{}
+	all, _ := get("Ingress", "metadata.annotations").(map[string]any)
+	shared, _ := common.(map[string]any)
+	for k, a := range all {
+		if _, ok := shared[k]; !ok {
+			own[k] = a
+		}
+	}
+	if len(own) > 0 {
+		in["annotations"] = own
+	}
+	return in
+}
+
+// withoutKey returns the mapping m without key; the chart sets that key
+// itself (the instance label is the release's name).
+func withoutKey(m any, key string) any {
+	mm, ok := m.(map[string]any)
+	if !ok {
+		return m
+	}
+	out := maps.Clone(mm)
+	delete(out, key)
+	return out
+}
+
+// spreadValues are the topology spread constraints without their label
+// selectors, which the chart writes so that each counts its release's own
+// pods.
+func spreadValues(v any) any {
+	list, _ := v.([]any)
+	out := []any{}
+	for _, c := range list {
+		out = append(out, withoutKey(c, "labelSelector"))
+	}
+	return out
 }
 
 func orEmptyList(v any) any {
