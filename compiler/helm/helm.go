@@ -14,6 +14,9 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -35,6 +38,17 @@ func ChartFiles() (map[string][]byte, error) {
 		return err
 	})
 	return files, err
+}
+
+// SetAppVersion sets the chart's appVersion, what helm list shows as the
+// release's APP VERSION. The chart is generic, so it has none of its own:
+// kiln chart --app-version writes one, as helm package --app-version does.
+func SetAppVersion(files map[string][]byte, version string) error {
+	if version == "" || strings.ContainsAny(version, "\n\r") || !utf8.ValidString(version) {
+		return fmt.Errorf("--app-version %q: want one line of text, such as 1.4.2", version)
+	}
+	files["Chart.yaml"] = fmt.Appendf(files["Chart.yaml"], "appVersion: %s\n", strconv.Quote(version))
+	return nil
 }
 
 // Values returns the chart values that render objs, which must be the

@@ -409,3 +409,28 @@ func TestNotesSayHowTheAppIsReached(t *testing.T) {
 		}
 	}
 }
+
+// TestAppVersion: the generic chart states no appVersion; SetAppVersion
+// writes one that Helm reads, and refuses what is not one line.
+func TestAppVersion(t *testing.T) {
+	if c := loadChart(t); c.Metadata.AppVersion != "" {
+		t.Errorf("the generic chart claims appVersion %q", c.Metadata.AppVersion)
+	}
+	files := chartFiles(t)
+	if err := helm.SetAppVersion(files, "1.4.2"); err != nil {
+		t.Fatal(err)
+	}
+	var buffered []*archive.BufferedFile
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		buffered = append(buffered, &archive.BufferedFile{Name: name, Data: files[name]})
+	}
+	c, err := loader.LoadFiles(buffered)
+	if err != nil || c.Metadata.AppVersion != "1.4.2" {
+		t.Errorf("appVersion = %q, %v", c.Metadata.AppVersion, err)
+	}
+	for _, bad := range []string{"", "1\n2"} {
+		if err := helm.SetAppVersion(chartFiles(t), bad); err == nil {
+			t.Errorf("SetAppVersion(%q) accepted", bad)
+		}
+	}
+}
