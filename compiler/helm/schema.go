@@ -1,9 +1,9 @@
 package helm
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
-	"slices"
 )
 
 // A valuesKey is one top-level key of the chart's values: what Values
@@ -13,8 +13,7 @@ type valuesKey struct {
 	schema map[string]any
 }
 
-// valuesKeys describes every top-level value, in the order of the
-// generated schema's documentation. A value that values-<env>.yaml can
+// valuesKeys describes every top-level value. A value that values-<env>.yaml can
 // remove, or that an app may lack, admits null: Helm keeps a null that
 // removes a key the chart's defaults do not set, and the chart renders
 // none.
@@ -78,17 +77,12 @@ func ValuesSchema() ([]byte, error) {
 		"properties":           props,
 		"additionalProperties": false,
 	}
-	b, err := json.MarshalIndent(s, "", "  ")
-	return append(b, '\n'), err
-}
-
-// valuesKeyNames lists the keys the schema knows, sorted.
-func valuesKeyNames() []string {
-	names := map[string]bool{}
-	for _, k := range valuesKeys {
-		names[k.name] = true
-	}
-	return slices.Sorted(maps.Keys(names))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // <env> stays readable
+	enc.SetIndent("", "  ")
+	err := enc.Encode(s)
+	return buf.Bytes(), err
 }
 
 func typed(types []string, desc string, kv ...any) map[string]any {
