@@ -4,7 +4,9 @@
 //
 // Values are read off the compiled objects, not recomputed from the app, so
 // the chart and kiln's own manifests cannot drift apart; a test renders the
-// chart with Helm's own engine and compares. What Helm values cannot say,
+// chart with Helm's own engine and compares. Objects are named after the
+// release, as Helm charts conventionally are; a release named as the app
+// renders kiln's objects exactly (docs/helm.md). What Helm values cannot say,
 // the app's spec.patches, is left out, and kiln warns when it does so.
 package helm
 
@@ -45,7 +47,7 @@ func ChartFiles() (map[string][]byte, error) {
 // kiln chart --app-version writes one, as helm package --app-version does.
 func SetAppVersion(files map[string][]byte, version string) error {
 	if version == "" || strings.ContainsAny(version, "\n\r") || !utf8.ValidString(version) {
-		return fmt.Errorf("--app-version %q: want one line of text, such as 1.4.2", version)
+		return fmt.Errorf("appVersion %q is not one line of text, such as 1.4.2", version)
 	}
 	files["Chart.yaml"] = fmt.Appendf(files["Chart.yaml"], "appVersion: %s\n", strconv.Quote(version))
 	return nil

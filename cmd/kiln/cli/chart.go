@@ -38,7 +38,9 @@ does.`,
 		run: func(env *Env, opts any, args []string) int {
 			files, err := helm.ChartFiles()
 			if v := *opts.(*string); err == nil && v != "" {
-				err = helm.SetAppVersion(files, v)
+				if err = helm.SetAppVersion(files, v); err != nil {
+					err = fmt.Errorf("--app-version: %w", err)
+				}
 			}
 			if err == nil {
 				err = emit.WriteTree(filepath.Clean(args[0]), files)
