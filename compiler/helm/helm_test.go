@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -155,17 +156,25 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 		dir := writeValues(t, files)
 		for _, env := range res.Envs {
 			stream, _ := helmTemplate(t, chrt, dir, env.Name, res.App.Metadata.Name)
-			got := canonical(t, stream)
-			rendered := files["rendered/"+env.Name+".yaml"]
-			want := canonical(t, string(rendered))
-			if strings.Count(want, "kind:") < 4 {
-				t.Fatalf("%s %s: kiln rendered too little to compare:\n%s", ex, env.Name, want)
+			got := objectsByKey(t, stream)
+			want := objectsByKey(t, string(files["rendered/"+env.Name+".yaml"]))
+			if len(want) < 4 {
+				t.Fatalf("%s %s: kiln rendered too little to compare: %v", ex, env.Name, slices.Sorted(maps.Keys(want)))
 			}
-			if got != want {
-				t.Errorf("%s %s: the chart renders other objects than kiln\n%s", ex, env.Name, lineDiff(got, want))
+			for _, key := range slices.Sorted(maps.Keys(want)) {
+				if g, ok := got[key]; !ok {
+					t.Errorf("%s %s: the chart renders no %s", ex, env.Name, key)
+				} else if g != want[key] {
+					t.Errorf("%s %s: the chart renders %s otherwise than kiln\n%s", ex, env.Name, key, lineDiff(g, want[key]))
+				}
 			}
-			if strings.Contains(got, ": null") {
-				t.Errorf("%s %s: the chart renders a null:\n%s", ex, env.Name, got)
+			for _, key := range slices.Sorted(maps.Keys(got)) {
+				if _, ok := want[key]; !ok {
+					t.Errorf("%s %s: the chart renders %s, which kiln does not", ex, env.Name, key)
+				}
+				if strings.Contains(got[key], ": null") {
+					t.Errorf("%s %s: the chart renders a null in %s:\n%s", ex, env.Name, key, got[key])
+				}
 			}
 			for _, o := range env.Objects {
 				for _, f := range forms(o) {
@@ -244,25 +253,31 @@ func TestChartLints(t *testing.T) {
 	}
 }
 
-func canonical(t *testing.T, stream string) string {
+// objectsByKey parses a stream of manifests into its objects, keyed by
+// kind/name, each as canonical YAML (keys sorted).
+func objectsByKey(t *testing.T, stream string) map[string]string {
 	t.Helper()
-	var docs []string
+	out := map[string]string{}
 	for _, d := range strings.Split(stream, "\n---\n") {
 		if strings.TrimSpace(d) == "" || strings.TrimSpace(d) == "---" {
 			continue
 		}
-		var v any
+		var v map[string]any
 		if err := yaml.Unmarshal([]byte(d), &v); err != nil {
 			t.Fatalf("%v\n%s", err, d)
 		}
 		if v == nil {
 			continue
 		}
+		name, _ := fieldpath.Resolve(v, fieldpath.Parse("metadata.name"))
+		key := fmt.Sprintf("%v/%v", v["kind"], name)
+		if _, dup := out[key]; dup {
+			t.Fatalf("%s twice in one stream", key)
+		}
 		b, _ := yaml.Marshal(v)
-		docs = append(docs, string(b))
+		out[key] = string(b)
 	}
-	slices.Sort(docs)
-	return strings.Join(docs, "---\n")
+	return out
 }
 
 var update = flag.Bool("update", false, "rewrite chart/values.schema.json")
