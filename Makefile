@@ -61,8 +61,9 @@ docs: ## Regenerate the generated docs: the rules reference and the SLA table.
 	$(GO) test ./cmd/kiln -run TestRulesDocUpToDate -update
 	$(GO) test ./compiler/compile -run TestSLADoc -update
 
-schema: ## Regenerate schemas/app.schema.json from app.cue, and the Kubernetes schemas from k8s.io/kubernetes.
+schema: ## Regenerate schemas/app.schema.json from app.cue, the chart's values.schema.json, and the Kubernetes schemas from k8s.io/kubernetes.
 	$(GO) test ./compiler/schema -run TestJSONSchemaUpToDate -update
+	$(GO) test ./compiler/helm -run TestValuesSchemaUpToDate -update
 	$(GO) run ./schemas/kube/gen
 
 bench: ## Benchmarks; kiln check cold/warm over 1, 100 and 1000 apps beside its floors and conftest; start-up; lint.

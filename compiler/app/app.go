@@ -95,9 +95,11 @@ type SecretRef struct {
 }
 
 type Ingress struct {
-	Host string `json:"host"`
-	Path string `json:"path"`
-	TLS  *TLS   `json:"tls,omitempty"`
+	Host        string            `json:"host"`
+	Path        string            `json:"path"`
+	TLS         *TLS              `json:"tls,omitempty"`
+	ClassName   string            `json:"className,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type TLS struct {
@@ -143,9 +145,11 @@ type ScalingOverrides struct {
 }
 
 type IngressOverrides struct {
-	Host string `json:"host,omitempty"`
-	Path string `json:"path,omitempty"`
-	TLS  *TLS   `json:"tls,omitempty"`
+	Host        string            `json:"host,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	TLS         *TLS              `json:"tls,omitempty"`
+	ClassName   string            `json:"className,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // A Waiver exempts the app from one guardrail until a date.

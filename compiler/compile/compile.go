@@ -27,6 +27,7 @@ import (
 // Labels and annotations kiln sets on every object.
 const (
 	LabelName      = "app.kubernetes.io/name"
+	LabelInstance  = "app.kubernetes.io/instance"
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	LabelVersion   = "app.kubernetes.io/version"
 	LabelOwner     = "kiln.dev/owner"
@@ -176,6 +177,7 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	m := c.app.Metadata
 	labels := map[string]string{
 		LabelName:      m.Name,
+		LabelInstance:  m.Name,
 		LabelManagedBy: "kiln",
 		LabelOwner:     m.Owner,
 		// On every object and pod, so Backstage finds them all.
@@ -192,6 +194,7 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	c.set(kind, "metadata", "metadata")
 	c.set(kind, "metadata.name", "metadata", "name")
 	c.set(kind, fieldpath.Join("metadata.labels", LabelName), "metadata", "name")
+	c.set(kind, fieldpath.Join("metadata.labels", LabelInstance), "metadata", "name")
 	c.set(kind, fieldpath.Join("metadata.labels", LabelOwner), "metadata", "owner")
 	c.set(kind, fieldpath.Join("metadata.labels", LabelBackstageID), "metadata", "name")
 	c.set(kind, fieldpath.Join("metadata.labels", LabelVersion), "spec", "image")
@@ -213,8 +216,16 @@ func imageTag(image string) string {
 	return tagged.Tag()
 }
 
+// selector selects the app's pods by its name and its instance, which
+// are equal in kiln's manifests; Helm sets the instance to the release
+// name, so that two releases of one app in a namespace select their own
+// pods only (docs/helm.md).
 func (c *compiler) selector() *metav1.LabelSelector {
-	return &metav1.LabelSelector{MatchLabels: map[string]string{LabelName: c.app.Metadata.Name}}
+	return &metav1.LabelSelector{MatchLabels: c.selectorLabels()}
+}
+
+func (c *compiler) selectorLabels() map[string]string {
+	return map[string]string{LabelName: c.app.Metadata.Name, LabelInstance: c.app.Metadata.Name}
 }
 
 // portName names the app's port by its protocol, as Istio and Linkerd read it.
@@ -242,7 +253,7 @@ func (c *compiler) service() runtime.Object {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: c.meta("Service"),
 		Spec: corev1.ServiceSpec{
-			Selector: map[string]string{LabelName: c.app.Metadata.Name},
+			Selector: c.selectorLabels(),
 			Ports: []corev1.ServicePort{{
 				Name: c.portName(), Port: port, TargetPort: intstr.FromInt32(port), Protocol: corev1.ProtocolTCP,
 			}},
@@ -268,6 +279,7 @@ func (c *compiler) deployment() runtime.Object {
 		c.set("Deployment", "spec.replicas", c.replicaOrigin()...)
 	}
 	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelName), "metadata", "name")
+	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelInstance), "metadata", "name")
 	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelOwner), "metadata", "owner")
 	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelBackstageID), "metadata", "name")
 	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelVersion), "spec", "image")
@@ -515,10 +527,27 @@ func (c *compiler) ingress() runtime.Object {
 		c.set("Ingress", "spec.tls[0].hosts[0]", "spec", "ingress", "host")
 		c.set("Ingress", "spec.tls[0].secretName", "spec", "ingress", "tls", "secretName")
 	}
+	meta := c.meta("Ingress")
+	// The app's annotations are for the controller and cert-manager; kiln's
+	// own (the owner, the contact) are set on every object and win.
+	for _, k := range slices.Sorted(maps.Keys(in.Annotations)) {
+		if _, kilns := meta.Annotations[k]; kilns {
+			c.finding(diag.Warning, "build/ingress-annotation", fmt.Sprintf(
+				"%s is an annotation kiln sets on every object; this value is ignored", k), "spec", "ingress", "annotations", k)
+			continue
+		}
+		meta.Annotations[k] = in.Annotations[k]
+		c.set("Ingress", fieldpath.Join("metadata.annotations", k), "spec", "ingress", "annotations", k)
+	}
+	var class *string
+	if in.ClassName != "" {
+		class = ptr(in.ClassName)
+		c.set("Ingress", "spec.ingressClassName", "spec", "ingress", "className")
+	}
 	return &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: c.meta("Ingress"),
-		Spec: networkingv1.IngressSpec{TLS: tls, Rules: []networkingv1.IngressRule{{
+		ObjectMeta: meta,
+		Spec: networkingv1.IngressSpec{IngressClassName: class, TLS: tls, Rules: []networkingv1.IngressRule{{
 			Host: in.Host,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
 				Paths: []networkingv1.HTTPIngressPath{{

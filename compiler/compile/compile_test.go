@@ -160,3 +160,70 @@ func TestSLADoc(t *testing.T) {
 		t.Fatalf("docs/sla.md is stale; run: make golden")
 	}
 }
+
+// TestIngressClassAndAnnotations: className is spec.ingressClassName and
+// the app's annotations are the Ingress's only, each with its origin;
+// kiln's own annotations cannot be replaced, and saying so is a warning.
+func TestIngressClassAndAnnotations(t *testing.T) {
+	a := baseApp()
+	a.Spec.Ingress = &app.Ingress{Host: "a.example.com", Path: "/", ClassName: "nginx",
+		Annotations: map[string]string{"cert-manager.io/cluster-issuer": "letsencrypt", AnnotOwner: "someone"}}
+	res, err := Compile(a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := find(t, res, "Ingress")
+	if got := field(ing, "spec.ingressClassName"); got != "nginx" {
+		t.Errorf("ingressClassName = %v", got)
+	}
+	want := map[string]any{"cert-manager.io/cluster-issuer": "letsencrypt", AnnotOwner: "team-a"}
+	if got := field(ing, "metadata.annotations"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Ingress annotations = %v, want %v", got, want)
+	}
+	if got := field(find(t, res, "Deployment"), `metadata.annotations["cert-manager.io/cluster-issuer"]`); got != nil {
+		t.Errorf("the Ingress's annotation is on the Deployment too: %v", got)
+	}
+	if o, _ := res.Origins.Origin("Ingress/a", `metadata.annotations["cert-manager.io/cluster-issuer"]`); fmt.Sprint(o) != "[spec ingress annotations cert-manager.io/cluster-issuer]" {
+		t.Errorf("origin of the annotation = %v", o)
+	}
+	if o, _ := res.Origins.Origin("Ingress/a", "spec.ingressClassName"); fmt.Sprint(o) != "[spec ingress className]" {
+		t.Errorf("origin of ingressClassName = %v", o)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Code != "build/ingress-annotation" || fmt.Sprint(res.Findings[0].Path) != "[spec ingress annotations kiln.dev/owner]" {
+		t.Errorf("findings = %+v", res.Findings)
+	}
+	// Without a class, none is written: the cluster's default serves it.
+	a.Spec.Ingress.ClassName = ""
+	res, _ = Compile(a, Options{})
+	if _, ok := sourcemap.Lookup(find(t, res, "Ingress").Content, "spec.ingressClassName"); ok {
+		t.Error("ingressClassName written without className")
+	}
+}
+
+// TestSelectorsSelectNameAndInstance: every object carries the instance
+// label, and every selector selects by name and instance, so a Helm
+// release under another name selects its own pods only.
+func TestSelectorsSelectNameAndInstance(t *testing.T) {
+	a := baseApp()
+	two := 2
+	a.Spec.Scaling = &app.Scaling{Min: &two, CPUTarget: 70}
+	a.Spec.SLA = &app.SLA{Availability: 99.9, Window: "30d"}
+	res, _ := Compile(a, Options{})
+	want := fmt.Sprint(map[string]any{LabelName: "a", LabelInstance: "a"})
+	for _, o := range res.Objects {
+		if got := field(&o, `metadata.labels["app.kubernetes.io/instance"]`); got != "a" {
+			t.Errorf("%s: instance label = %v", o.Kind, got)
+		}
+	}
+	for kind, path := range map[string]string{
+		"Deployment": "spec.selector.matchLabels", "Service": "spec.selector", "NetworkPolicy": "spec.podSelector.matchLabels",
+		"PodDisruptionBudget": "spec.selector.matchLabels",
+	} {
+		if got := fmt.Sprint(field(find(t, res, kind), path)); got != want {
+			t.Errorf("%s %s = %s, want %s", kind, path, got, want)
+		}
+	}
+	if got := field(find(t, res, "Deployment"), `spec.template.metadata.labels["app.kubernetes.io/instance"]`); got != "a" {
+		t.Errorf("pod instance label = %v", got)
+	}
+}

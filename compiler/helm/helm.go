@@ -4,7 +4,9 @@
 //
 // Values are read off the compiled objects, not recomputed from the app, so
 // the chart and kiln's own manifests cannot drift apart; a test renders the
-// chart with Helm's own engine and compares. What Helm values cannot say,
+// chart with Helm's own engine and compares. Objects are named after the
+// release, as Helm charts conventionally are; a release named as the app
+// renders kiln's objects exactly (docs/helm.md). What Helm values cannot say,
 // the app's spec.patches, is left out, and kiln warns when it does so.
 package helm
 
@@ -14,6 +16,9 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -37,6 +42,17 @@ func ChartFiles() (map[string][]byte, error) {
 	return files, err
 }
 
+// SetAppVersion sets the chart's appVersion, what helm list shows as the
+// release's APP VERSION. The chart is generic, so it has none of its own:
+// kiln chart --app-version writes one, as helm package --app-version does.
+func SetAppVersion(files map[string][]byte, version string) error {
+	if version == "" || strings.ContainsAny(version, "\n\r") || !utf8.ValidString(version) {
+		return fmt.Errorf("appVersion %q is not one line of text, such as 1.4.2", version)
+	}
+	files["Chart.yaml"] = fmt.Appendf(files["Chart.yaml"], "appVersion: %s\n", strconv.Quote(version))
+	return nil
+}
+
 // Values returns the chart values that render objs, which must be the
 // objects kiln compiled for one environment (before spec.patches).
 func Values(objs []compile.Object) (map[string]any, error) {
@@ -54,7 +70,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	const ctr = "spec.template.spec.containers[0]."
 	v := map[string]any{
 		"name":                      get("Deployment", "metadata.name"),
-		"labels":                    get("Deployment", "metadata.labels"),
+		"labels":                    withoutKey(get("Deployment", "metadata.labels"), compile.LabelInstance),
 		"annotations":               get("Deployment", "metadata.annotations"),
 		"image":                     get("Deployment", ctr+"image"),
 		"containerPort":             get("Deployment", ctr+"ports[0].containerPort"),
@@ -65,7 +81,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"readinessProbe":            get("Deployment", ctr+"readinessProbe"),
 		"securityContext":           get("Deployment", ctr+"securityContext"),
 		"podSecurityContext":        get("Deployment", "spec.template.spec.securityContext"),
-		"topologySpreadConstraints": orEmptyList(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
+		"topologySpreadConstraints": spreadValues(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
 		"podAnnotations":            map[string]any{},
 		"serviceAccount":            map[string]any{"automountServiceAccountToken": get("ServiceAccount", "automountServiceAccountToken")},
 		"replicas":                  get("Deployment", "spec.replicas"),
@@ -90,15 +106,63 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		}
 	}
 	if _, ok := by["Ingress"]; ok {
-		v["ingress"] = map[string]any{
-			"host": get("Ingress", "spec.rules[0].host"),
-			"path": get("Ingress", "spec.rules[0].http.paths[0].path"),
-		}
+		v["ingress"] = ingressValues(get, v["annotations"])
 	}
 	if _, ok := by["PrometheusRule"]; ok {
 		v["prometheusRule"] = map[string]any{"groups": get("PrometheusRule", "spec.groups")}
 	}
 	return v, nil
+}
+
+// ingressValues are the Ingress's host, path and, when set, its class, its
+// TLS Secret and the annotations it has beyond those of every object.
+func ingressValues(get func(kind, path string) any, common any) map[string]any {
+	in := map[string]any{
+		"host": get("Ingress", "spec.rules[0].host"),
+		"path": get("Ingress", "spec.rules[0].http.paths[0].path"),
+	}
+	if c := get("Ingress", "spec.ingressClassName"); c != nil {
+		in["className"] = c
+	}
+	if s := get("Ingress", "spec.tls[0].secretName"); s != nil {
+		in["tls"] = map[string]any{"secretName": s}
+	}
+	own := map[string]any{}
+	all, _ := get("Ingress", "metadata.annotations").(map[string]any)
+	shared, _ := common.(map[string]any)
+	for k, a := range all {
+		if _, ok := shared[k]; !ok {
+			own[k] = a
+		}
+	}
+	if len(own) > 0 {
+		in["annotations"] = own
+	}
+	return in
+}
+
+// withoutKey returns the mapping m without key; the chart sets that key
+// itself (the instance label is the release's name).
+func withoutKey(m any, key string) any {
+	mm, ok := m.(map[string]any)
+	if !ok {
+		return m
+	}
+	out := maps.Clone(mm)
+	delete(out, key)
+	return out
+}
+
+// spreadValues are the topology spread constraints without their label
+// selectors, which the chart writes so that each counts its release's own
+// pods.
+func spreadValues(v any) any {
+	list, _ := v.([]any)
+	out := []any{}
+	for _, c := range list {
+		out = append(out, withoutKey(c, "labelSelector"))
+	}
+	return out
 }
 
 func orEmptyList(v any) any {

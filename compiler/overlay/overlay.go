@@ -25,7 +25,8 @@ func Environments(a *app.App) []string {
 
 // Apply returns a copy of a with env's overrides merged in, field by field:
 // a field an override sets replaces the base value, one it leaves out keeps
-// it; env, secrets and monitoring labels merge by name.
+// it; env, secrets, Ingress annotations and monitoring labels merge by
+// name.
 // The result declares no environments. a itself is not changed.
 func Apply(a *app.App, env string) *app.App {
 	out := *a
@@ -73,6 +74,10 @@ func Apply(a *app.App, env string) *app.App {
 		merged.Path = or(in.Path, merged.Path)
 		if in.TLS != nil {
 			merged.TLS = in.TLS
+		}
+		merged.ClassName = or(in.ClassName, merged.ClassName)
+		if len(in.Annotations) > 0 {
+			merged.Annotations = mergeMaps(merged.Annotations, in.Annotations)
 		}
 		s.Ingress = &merged
 	}

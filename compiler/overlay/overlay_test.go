@@ -115,3 +115,28 @@ func TestSLADefaultsAreTheSchemas(t *testing.T) {
 		t.Errorf("the schema's SLA defaults are %+v; SLADefaults says %+v", *a.Spec.SLA, want)
 	}
 }
+
+// An environment replaces the Ingress class and adds or replaces its
+// annotations by name, keeping the rest.
+func TestApplyMergesIngressAnnotations(t *testing.T) {
+	a := &app.App{Spec: app.Spec{
+		Ingress: &app.Ingress{Host: "a.example.com", Path: "/", ClassName: "nginx",
+			Annotations: map[string]string{"a": "1", "b": "2"}, TLS: &app.TLS{SecretName: "a-tls"}},
+		Environments: map[string]app.Overrides{
+			"prod":    {Ingress: &app.IngressOverrides{ClassName: "traefik", Annotations: map[string]string{"b": "3", "c": "4"}}},
+			"staging": {Ingress: &app.IngressOverrides{Host: "s.example.com"}},
+		},
+	}}
+	got := Apply(a, "prod").Spec.Ingress
+	want := app.Ingress{Host: "a.example.com", Path: "/", ClassName: "traefik",
+		Annotations: map[string]string{"a": "1", "b": "3", "c": "4"}, TLS: &app.TLS{SecretName: "a-tls"}}
+	if !reflect.DeepEqual(*got, want) {
+		t.Errorf("prod ingress = %+v, want %+v", *got, want)
+	}
+	if s := Apply(a, "staging").Spec.Ingress; s.ClassName != "nginx" || !reflect.DeepEqual(s.Annotations, map[string]string{"a": "1", "b": "2"}) {
+		t.Errorf("staging ingress = %+v", s)
+	}
+	if a.Spec.Ingress.Annotations["b"] != "2" {
+		t.Error("Apply changed the base annotations")
+	}
+}

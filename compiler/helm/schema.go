@@ -1,0 +1,131 @@
+package helm
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+)
+
+// A valuesKey is one top-level key of the chart's values: what Values
+// writes, or what the chart reads besides (fullnameOverride).
+type valuesKey struct {
+	name   string
+	schema map[string]any
+}
+
+// valuesKeys describes every top-level value. A value that values-<env>.yaml can
+// remove, or that an app may lack, admits null: Helm keeps a null that
+// removes a key the chart's defaults do not set, and the chart renders
+// none.
+var valuesKeys = []valuesKey{
+	{"name", str("The app's name (metadata.name of its kiln definition): the app.kubernetes.io/name label, the container's name, and part of the objects' names.", "pattern", `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, "maxLength", 63)},
+	{"fullnameOverride", str("Names every object instead of the release name (or <release>-<name> when the release name does not contain the app's name).")},
+	{"labels", strMap("Labels of every object and pod, as kiln sets them. The chart adds app.kubernetes.io/instance, the release name.")},
+	{"annotations", strMap("Annotations of every object and pod, as kiln sets them.")},
+	{"podAnnotations", strMap("Further annotations of the pods.")},
+	{"image", str("The container image, with a pinned tag or digest.", "minLength", 1)},
+	{"containerPort", typed([]string{"integer", "null"}, "The one port the app listens on; null for an app that listens on none (protocol none), which then has no Service and no NetworkPolicy ingress rule.", "minimum", 1, "maximum", 65535)},
+	{"portName", typed([]string{"string", "null"}, "The port's name: the app's protocol (http, grpc, tcp).")},
+	{"env", list("The container's environment variables (Kubernetes EnvVar objects).")},
+	{"resources", obj("The container's resource requests and limits (a Kubernetes ResourceRequirements).")},
+	{"livenessProbe", nullableObj("The container's liveness probe (a Kubernetes Probe); null for none.")},
+	{"readinessProbe", nullableObj("The container's readiness probe (a Kubernetes Probe); null for none.")},
+	{"securityContext", obj("The container's securityContext.")},
+	{"podSecurityContext", obj("The pod's securityContext.")},
+	{"serviceAccount", closed("The app's ServiceAccount.", nil, map[string]any{
+		"automountServiceAccountToken": typed([]string{"boolean"}, "Whether pods mount the ServiceAccount's API token."),
+	})},
+	{"replicas", typed([]string{"integer"}, "Replicas, when autoscaling is null.", "minimum", 0)},
+	{"topologySpreadConstraints", list("How the pods spread over nodes and zones (Kubernetes TopologySpreadConstraints); the chart sets each labelSelector to the release's pods.")},
+	{"podDisruptionBudget", nullable(closed("The PodDisruptionBudget's minAvailable or maxUnavailable; null for none. values-<env>.yaml switches between them by setting the other to null.", nil, map[string]any{
+		"minAvailable":   typed([]string{"integer", "string", "null"}, "Pods that must stay available during a voluntary disruption."),
+		"maxUnavailable": typed([]string{"integer", "string", "null"}, "Pods that may be unavailable during a voluntary disruption."),
+	}))},
+	{"autoscaling", nullable(closed("The HorizontalPodAutoscaler; null for none (then replicas applies).", []string{"minReplicas", "maxReplicas", "targetCPUUtilizationPercentage"}, map[string]any{
+		"minReplicas":                    typed([]string{"integer"}, "The fewest replicas.", "minimum", 1),
+		"maxReplicas":                    typed([]string{"integer"}, "The most replicas.", "minimum", 1),
+		"targetCPUUtilizationPercentage": typed([]string{"integer"}, "The average CPU use, in percent of the request, the autoscaler aims for.", "minimum", 1, "maximum", 100),
+	}))},
+	{"ingress", nullable(closed("The Ingress; null for none.", []string{"host"}, map[string]any{
+		"host":        str("The DNS name the app is reached at.", "minLength", 1),
+		"path":        str("The URL path prefix routed to the app."),
+		"className":   typed([]string{"string", "null"}, "The IngressClass that serves the Ingress (spec.ingressClassName)."),
+		"annotations": strMap("The Ingress's own annotations, for its controller or cert-manager."),
+		"tls": nullable(closed("Serves the host over HTTPS with the certificate in a Secret.", []string{"secretName"}, map[string]any{
+			"secretName": str("The Secret holding the host's certificate and key.", "minLength", 1),
+		})),
+	}))},
+	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
+		"groups": list("The rule groups."),
+	}))},
+}
+
+// ValuesSchema returns the chart's values.schema.json: what Helm checks
+// values against before it renders (helm install, upgrade, template and
+// lint). The chart embeds it; a test keeps the two equal.
+func ValuesSchema() ([]byte, error) {
+	props := map[string]any{}
+	for _, k := range valuesKeys {
+		props[k.name] = k.schema
+	}
+	s := map[string]any{
+		"$schema":              "http://json-schema.org/draft-07/schema#",
+		"title":                "Values of kiln's generic chart",
+		"description":          "kiln build writes them (helm/values.yaml and helm/values-<env>.yaml) from an app definition; change the definition rather than the values.",
+		"type":                 "object",
+		"required":             []string{"name", "image"},
+		"properties":           props,
+		"additionalProperties": false,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // <env> stays readable
+	enc.SetIndent("", "  ")
+	err := enc.Encode(s)
+	return buf.Bytes(), err
+}
+
+func typed(types []string, desc string, kv ...any) map[string]any {
+	s := map[string]any{"description": desc}
+	if len(types) == 1 {
+		s["type"] = types[0]
+	} else {
+		s["type"] = types
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		s[kv[i].(string)] = kv[i+1]
+	}
+	return s
+}
+
+func str(desc string, kv ...any) map[string]any { return typed([]string{"string"}, desc, kv...) }
+
+func obj(desc string) map[string]any { return typed([]string{"object"}, desc) }
+
+func nullableObj(desc string) map[string]any { return typed([]string{"object", "null"}, desc) }
+
+func list(desc string) map[string]any {
+	return typed([]string{"array"}, desc, "items", map[string]any{"type": "object"})
+}
+
+// strMap is a mapping of strings; a null value removes a key in
+// values-<env>.yaml.
+func strMap(desc string) map[string]any {
+	return typed([]string{"object"}, desc, "additionalProperties", map[string]any{"type": []string{"string", "null"}})
+}
+
+// closed is an object with only the given properties.
+func closed(desc string, required []string, props map[string]any) map[string]any {
+	s := typed([]string{"object"}, desc, "properties", props, "additionalProperties", false)
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+// nullable admits null besides s's type.
+func nullable(s map[string]any) map[string]any {
+	out := maps.Clone(s)
+	out["type"] = []string{s["type"].(string), "null"}
+	return out
+}
