@@ -31,7 +31,7 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 		env = DefaultEnv
 	}
 	var out []Object
-	if c.listens() {
+	if c.scraped() {
 		sm, err := c.serviceMonitor(env)
 		if err != nil {
 			return nil, err
@@ -64,6 +64,15 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 	c.set("PrometheusRule", "spec", "spec", "sla")
 	c.set("PrometheusRule", "spec.groups[2]", "spec", "sla", "availability")
 	return append(out, rule), nil
+}
+
+// scraped reports whether kiln's ServiceMonitor scrapes the app: one that
+// speaks HTTP or gRPC on its port. A tcp app's port speaks its own
+// protocol and an app with protocol none has no port: their series come
+// from elsewhere (sla.metrics).
+func (c *compiler) scraped() bool {
+	p := c.app.Spec.Protocol
+	return p == "http" || p == "grpc"
 }
 
 // serviceMonitor scrapes the app's port at sla.monitoring.path, so that the

@@ -229,6 +229,7 @@ func Groups(a *app.App, env string, m app.SLIMetrics) ([]Group, error) {
 		for _, al := range Alerts {
 			alerts.Rules = append(alerts.Rules, alertRule(a, o, al, time.Duration(w), sel, lbl))
 		}
+		alerts.Rules = append(alerts.Rules, missing(a, o, sel, lbl))
 	}
 	return []Group{rec, long, alerts}, nil
 }
@@ -276,6 +277,30 @@ func alertRule(a *app.App, o objective, al Alert, window time.Duration, sel stri
 			"summary": fmt.Sprintf("%s in %s is burning the error budget of its %s objective too fast", name, lbl[LabelEnv], o.id),
 			"description": fmt.Sprintf("%s in %s spends the error budget of its %s objective (%s over %s) at least %s.",
 				name, lbl[LabelEnv], o.id, o.what, sla.Window, strings.Join(burns, ", or ")),
+		},
+	}
+}
+
+// missing is the ticket raised when an objective's SLI has no value for
+// half an hour: its selectors match no series (the series lack kiln_env,
+// or the latency objective is no bucket bound of the histogram), so its
+// burn-rate alerts could never fire.
+func missing(a *app.App, o objective, sel string, lbl map[string]string) Rule {
+	labels := map[string]string{"severity": "ticket", "owner": a.Metadata.Owner}
+	for k, v := range lbl {
+		labels[k] = v
+	}
+	name, env := a.Metadata.Name, lbl[LabelEnv]
+	return Rule{
+		Alert:  camel(name) + "SLIMissing",
+		Expr:   "absent(kiln:sli_error:ratio_rate1h" + sel + ")",
+		For:    "30m",
+		Labels: labels,
+		Annotations: map[string]string{
+			"summary": fmt.Sprintf("%s in %s has no %s SLI, so its error budget alerts cannot fire", name, env, o.id),
+			"description": fmt.Sprintf("The series that measure %s's %s objective in %s have had no samples for 30m: "+
+				"check that they carry %s=%q and, for a latency objective, that its threshold is a bucket bound (le) of the histogram.",
+				name, o.id, env, LabelEnv, env),
 		},
 	}
 }
