@@ -20,7 +20,7 @@ const (
 )
 
 // sloObjects returns the SLO output: a ServiceMonitor that scrapes the app
-// (for an app with a port) and the PrometheusRule of its SLA, or neither
+// (for an http or grpc app) and the PrometheusRule of its SLA, or neither
 // when the app promises none. Without anything to measure the SLA with
 // there is no PrometheusRule, which is a finding.
 func (c *compiler) sloObjects(env string) ([]Object, error) {
@@ -39,10 +39,11 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 		out = append(out, sm)
 	}
 	m, ok, err := slo.Metrics(c.app, env)
-	var fe *slo.FieldError
-	if errors.As(err, &fe) {
-		c.finding(diag.Error, "build/slo-metrics", fe.Error(), "spec", "sla", "metrics", fe.Field)
+	if c.badSelector(err) {
 		return out, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	if !ok {
 		why := "a " + c.app.Spec.Protocol + " app has no conventional request metrics"
@@ -54,6 +55,9 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 		return out, nil
 	}
 	groups, err := slo.Groups(c.app, env, m)
+	if c.badSelector(err) {
+		return out, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +68,17 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 	c.set("PrometheusRule", "spec", "spec", "sla")
 	c.set("PrometheusRule", "spec.groups[2]", "spec", "sla", "availability")
 	return append(out, rule), nil
+}
+
+// badSelector reports err when it is a selector of sla.metrics kiln cannot
+// use, as an error at that selector.
+func (c *compiler) badSelector(err error) bool {
+	var fe *slo.FieldError
+	if !errors.As(err, &fe) {
+		return false
+	}
+	c.finding(diag.Error, "build/slo-metrics", fe.Error(), "spec", "sla", "metrics", fe.Field)
+	return true
 }
 
 // scraped reports whether kiln's ServiceMonitor scrapes the app: one that

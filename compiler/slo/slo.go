@@ -114,27 +114,24 @@ func Metrics(a *app.App, env string) (m app.SLIMetrics, ok bool, err error) {
 	return m, m.Total != "" && m.Errors != "", nil
 }
 
-// A FieldError is a selector of sla.metrics that is not a series selector.
+// A FieldError is a selector of sla.metrics that is not a series selector,
+// or a latency histogram's that picks its own buckets.
 type FieldError struct {
 	Field string // total, errors or latencyBucket
 	Err   error
 }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("sla.metrics.%s is not a PromQL series selector such as http_requests_total{job=\"checkout\"}: %v", e.Field, e.Err)
+	return fmt.Sprintf("sla.metrics.%s is not a PromQL series selector kiln can use, such as http_requests_total{job=\"checkout\"}: %v", e.Field, e.Err)
 }
 
 // Scope adds the matchers to the series selector sel, but none on a label
 // sel already matches on, and returns it as Prometheus prints it (matchers
 // sorted by label).
 func Scope(sel string, add ...*labels.Matcher) (string, error) {
-	expr, err := parser.NewParser(parser.Options{}).ParseExpr(sel)
+	vs, err := selectorOf(sel)
 	if err != nil {
 		return "", err
-	}
-	vs, ok := expr.(*parser.VectorSelector)
-	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		return "", fmt.Errorf("%q is a %s, not a plain series selector", sel, describe(expr))
 	}
 	for _, m := range add {
 		if !matches(vs, m.Name) {
@@ -142,6 +139,19 @@ func Scope(sel string, add ...*labels.Matcher) (string, error) {
 		}
 	}
 	return vs.String(), nil
+}
+
+// selectorOf parses sel, which must be a plain series selector.
+func selectorOf(sel string) (*parser.VectorSelector, error) {
+	expr, err := parser.NewParser(parser.Options{}).ParseExpr(sel)
+	if err != nil {
+		return nil, err
+	}
+	vs, ok := expr.(*parser.VectorSelector)
+	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return nil, fmt.Errorf("%q is a %s, not a plain series selector", sel, describe(expr))
+	}
+	return vs, nil
 }
 
 func matches(vs *parser.VectorSelector, label string) bool {
@@ -334,7 +344,7 @@ func objectives(sla *app.SLA, m app.SLIMetrics) ([]objective, error) {
 		}
 		fast, all, err := buckets(m.LatencyBucket, time.Duration(d).Seconds())
 		if err != nil {
-			return nil, fmt.Errorf("sla.metrics.latencyBucket: %v", err)
+			return nil, &FieldError{Field: "latencyBucket", Err: err}
 		}
 		out = append(out, objective{
 			id: "latency-" + q.p, alert: "Latency" + strings.ToUpper(q.p) + "BudgetBurn", target: q.share,
@@ -353,6 +363,13 @@ func objectives(sla *app.SLA, m app.SLIMetrics) ([]objective, error) {
 // Prometheus 2 kept what the client wrote (le="1"), so the bucket is
 // matched in both spellings.
 func buckets(sel string, seconds float64) (fast, all string, err error) {
+	vs, err := selectorOf(sel)
+	if err != nil {
+		return "", "", err
+	}
+	if matches(vs, "le") {
+		return "", "", fmt.Errorf("%q matches on le, but kiln picks the buckets itself: leave le out", sel)
+	}
 	le := strconv.FormatFloat(seconds, 'f', -1, 64)
 	re := regexpQuote(le)
 	if !strings.Contains(le, ".") {

@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -122,6 +123,22 @@ func TestRulesPassPrometheusRuleChecker(t *testing.T) {
 		if _, errs := rulefmt.Parse(file, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil); len(errs) > 0 {
 			t.Errorf("%s: Prometheus rejects the rules: %v\n%s", a.Metadata.Name, errs, file)
 		}
+	}
+}
+
+// The latency buckets are kiln's to pick.
+func TestLatencyBucketWithoutLe(t *testing.T) {
+	a := &app.App{Metadata: app.Metadata{Name: "checkout"}, Spec: app.Spec{Protocol: "http", SLA: &app.SLA{
+		Availability: 99.9, Window: "30d", Latency: &app.Latency{P99: "300ms"},
+		Metrics: &app.SLIMetrics{LatencyBucket: `h_bucket{le="0.3"}`}}}}
+	m, _, err := Metrics(a, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Groups(a, "prod", m)
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Field != "latencyBucket" || !strings.Contains(err.Error(), "matches on le") {
+		t.Errorf("got %v", err)
 	}
 }
 
