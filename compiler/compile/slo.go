@@ -3,7 +3,11 @@ package compile
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
+	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -54,6 +58,7 @@ func (c *compiler) sloObjects(env string) ([]Object, error) {
 			"no SLO alerts: "+why+"; set sla.metrics.total and sla.metrics.errors", "spec", "sla")
 		return out, nil
 	}
+	c.checkWindow()
 	groups, err := slo.Groups(c.app, env, m)
 	if c.badSelector(err) {
 		return out, nil
@@ -79,6 +84,20 @@ func (c *compiler) badSelector(err error) bool {
 	}
 	c.finding(diag.Error, "build/slo-metrics", fe.Error(), "spec", "sla", "metrics", fe.Field)
 	return true
+}
+
+// checkWindow warns of an SLA window too short for the workbook's alerts:
+// they keep a share of the window's budget per alert window, so the
+// shorter the SLA window, the closer the page's burn rate comes to the
+// sustainable rate (1.4x over 6h for 7d, 1x from 5d down).
+func (c *compiler) checkWindow() {
+	w, err := model.ParseDuration(c.app.Spec.SLA.Window)
+	if err != nil || time.Duration(w) >= slo.MinWindow {
+		return
+	}
+	c.finding(diag.Warning, "build/slo-window", fmt.Sprintf(
+		"sla.window %s is shorter than %s: the page alert would fire at or near the sustainable burn rate; measure over 7d or more (28d and 30d are usual)",
+		c.app.Spec.SLA.Window, model.Duration(slo.MinWindow)), "spec", "sla", "window")
 }
 
 // scraped reports whether kiln's ServiceMonitor scrapes the app: one that

@@ -83,3 +83,20 @@ func TestSLODefaultEnvironment(t *testing.T) {
 		t.Errorf("kiln_env %v", got)
 	}
 }
+
+// A window under 7 days is a warning at sla.window.
+func TestSLOShortWindow(t *testing.T) {
+	for window, warn := range map[string]bool{"3d": true, "6d23h": true, "7d": false, "30d": false} {
+		a := sloApp("http")
+		a.Spec.SLA.Window = window
+		res, err := Compile(a, Options{SLO: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := len(res.Findings) == 1 && res.Findings[0].Code == "build/slo-window" &&
+			strings.Join(res.Findings[0].Path, ".") == "spec.sla.window"
+		if got != warn || (!warn && len(res.Findings) > 0) {
+			t.Errorf("window %s: findings %+v", window, res.Findings)
+		}
+	}
+}

@@ -58,6 +58,10 @@ var Alerts = []Alert{
 	{Severity: "ticket", Windows: []Window{{Long: "3d", Short: "6h", Budget: 0.10}}},
 }
 
+// MinWindow is the shortest SLA window the alerts are made for: below it
+// the page fires at or near the sustainable burn rate.
+const MinWindow = 7 * 24 * time.Hour
+
 // BurnRate is the factor by which the error budget must burn faster than
 // sustainable for w to fire: the share of the budget w allows in its long
 // window, scaled from that window to the whole SLA window. It is never
