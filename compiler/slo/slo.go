@@ -205,6 +205,9 @@ type objective struct {
 	what   string  // "99.9% of requests successful", for annotations
 	// ratio is the PromQL of the bad events' share over range r.
 	ratio func(r string) string
+	// fast and all are a latency objective's bucket and the +Inf bucket.
+	fast, all string
+	bound     string // the objective in seconds, as le writes it
 }
 
 // Groups returns the rule groups of a's SLA in environment env, with the
@@ -243,7 +246,9 @@ func Groups(a *app.App, env string, m app.SLIMetrics) ([]Group, error) {
 		for _, al := range Alerts {
 			alerts.Rules = append(alerts.Rules, alertRule(a, o, al, time.Duration(w), sel, lbl))
 		}
-		alerts.Rules = append(alerts.Rules, missing(a, o, sel, lbl))
+		if o.fast != "" {
+			alerts.Rules = append(alerts.Rules, noBucket(a, o, lbl))
+		}
 	}
 	return []Group{rec, long, alerts}, nil
 }
@@ -295,26 +300,25 @@ func alertRule(a *app.App, o objective, al Alert, window time.Duration, sel stri
 	}
 }
 
-// missing is the ticket raised when an objective's SLI has no value for
-// half an hour: its selectors match no series (the series lack kiln_env,
-// or the latency objective is no bucket bound of the histogram), so its
-// burn-rate alerts could never fire.
-func missing(a *app.App, o objective, sel string, lbl map[string]string) Rule {
+// noBucket is the ticket raised when the latency histogram is there but
+// has no bucket at the objective: the objective cannot be measured, so its
+// alerts could never fire. (A missing histogram, or requests, is not told
+// apart from an app without traffic, and raises nothing.)
+func noBucket(a *app.App, o objective, lbl map[string]string) Rule {
 	labels := map[string]string{"severity": "ticket", "owner": a.Metadata.Owner}
 	for k, v := range lbl {
 		labels[k] = v
 	}
 	name, env := a.Metadata.Name, lbl[LabelEnv]
 	return Rule{
-		Alert:  camel(name) + "SLIMissing",
-		Expr:   "absent(kiln:sli_error:ratio_rate1h" + sel + ")",
-		For:    "30m",
+		Alert:  camel(name) + "LatencyBucketMissing",
+		Expr:   fmt.Sprintf("count(%s) unless on() count(%s)", o.all, o.fast),
+		For:    "15m",
 		Labels: labels,
 		Annotations: map[string]string{
-			"summary": fmt.Sprintf("%s in %s has no %s SLI, so its error budget alerts cannot fire", name, env, o.id),
-			"description": fmt.Sprintf("The series that measure %s's %s objective in %s have had no samples for 30m: "+
-				"check that they carry %s=%q and, for a latency objective, that its threshold is a bucket bound (le) of the histogram.",
-				name, o.id, env, LabelEnv, env),
+			"summary": fmt.Sprintf("%s in %s cannot measure its %s objective: the latency histogram has no le=\"%s\" bucket", name, env, o.id, o.bound),
+			"description": fmt.Sprintf("The request duration histogram of %s in %s has no bucket le=\"%s\", so the %s objective (%s) has no SLI and its error budget alerts cannot fire: "+
+				"add %s to the histogram's buckets, or make the objective one of them.", name, env, o.bound, o.id, o.what, o.bound),
 		},
 	}
 }
@@ -353,6 +357,7 @@ func objectives(sla *app.SLA, m app.SLIMetrics) ([]objective, error) {
 		out = append(out, objective{
 			id: "latency-" + q.p, alert: "Latency" + strings.ToUpper(q.p) + "BudgetBurn", target: q.share,
 			what: fmt.Sprintf("%g%% of requests within %s", q.share*100, q.target),
+			fast: fast, all: all, bound: strconv.FormatFloat(time.Duration(d).Seconds(), 'f', -1, 64),
 			// Slow requests over all: those above the objective's bucket.
 			ratio: func(r string) string {
 				return fmt.Sprintf("(sum(rate(%s[%s])) - sum(rate(%s[%s]))) / sum(rate(%s[%s]))", all, r, fast, r, all, r)

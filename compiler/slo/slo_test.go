@@ -43,7 +43,7 @@ func TestBurnRates(t *testing.T) {
 }
 
 // One page and one ticket per objective, not one alert per window, and
-// a ticket when the objective's SLI has no data.
+// a ticket when the latency histogram has no bucket at the objective.
 func TestTwoAlertsPerObjective(t *testing.T) {
 	a := &app.App{Metadata: app.Metadata{Name: "checkout", Owner: "team-a"}, Spec: app.Spec{Protocol: "http",
 		SLA: &app.SLA{Availability: 99.9, Window: "30d", Latency: &app.Latency{P99: "300ms"}}}}
@@ -63,8 +63,8 @@ func TestTwoAlertsPerObjective(t *testing.T) {
 			}
 		}
 	}
-	want := "CheckoutErrorBudgetBurn/page/availability CheckoutErrorBudgetBurn/ticket/availability CheckoutSLIMissing/ticket/availability " +
-		"CheckoutLatencyP99BudgetBurn/page/latency-p99 CheckoutLatencyP99BudgetBurn/ticket/latency-p99 CheckoutSLIMissing/ticket/latency-p99"
+	want := "CheckoutErrorBudgetBurn/page/availability CheckoutErrorBudgetBurn/ticket/availability " +
+		"CheckoutLatencyP99BudgetBurn/page/latency-p99 CheckoutLatencyP99BudgetBurn/ticket/latency-p99 CheckoutLatencyBucketMissing/ticket/latency-p99"
 	if strings.Join(got, " ") != want {
 		t.Errorf("alerts:\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}
