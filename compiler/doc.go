@@ -26,7 +26,7 @@
 //	config    the repository's .kiln/config.yaml: policies, data, disabled rules, severities, waivers.
 //	build     overlay → compile → patch → validate → guard for every environment of one app.
 //	lint      plain Kubernetes YAML → validate (CRDs included) → guard, positioned in that YAML.
-//	slo       the SLA's Prometheus recording rules and burn-rate alerts.
+//	slo       the SLA's Prometheus recording rules and burn-rate alerts, per environment.
 //	dockerfile the Dockerfile of spec.build, and a hand-written one parsed for the guardrails.
 //	helm      kiln's generic chart and the values that make it render kiln's objects.
 //	catalog   the Backstage catalog entry.

@@ -45,7 +45,7 @@ environments: qa: deployment: metadata: name: "web"
 	want := map[string][]string{
 		"kiln_test.cue (prod)": {
 			"1: deployment.spec.replicas: the output has no such field, and the constraint requires one [test/cue]",
-			"2: environment prod emits no configMap (it emits deployment, horizontalPodAutoscaler, ingress, networkPolicy, podDisruptionBudget, prometheusRule, service, serviceAccount) [test/cue]",
+			"2: environment prod emits no configMap (it emits deployment, horizontalPodAutoscaler, ingress, networkPolicy, podDisruptionBudget, prometheusRule, service, serviceAccount, serviceMonitor) [test/cue]",
 			"3: horizontalPodAutoscaler.spec.minReplicas: invalid value 2 (out of bound >=3) [test/cue]",
 		},
 		"kiln_test.cue (qa)": {"4: environments.qa: the app has no environment qa; it has prod, staging [test/cannot-run]"},

@@ -241,7 +241,7 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	}
 	for _, o := range env.Objects {
 		out.docs["manifests"] = append(out.docs["manifests"], o.Content)
-		if o.Kind == "PrometheusRule" {
+		if o.Kind == "PrometheusRule" || o.Kind == "ServiceMonitor" {
 			out.docs["slo"] = append(out.docs["slo"], o.Content)
 		}
 	}

@@ -73,9 +73,13 @@ type Result struct {
 
 // Options control Compile.
 type Options struct {
-	// SLO adds a PrometheusRule with the SLA's burn-rate alerts, for
-	// clusters that run the Prometheus operator.
+	// SLO adds a PrometheusRule with the SLA's burn-rate alerts and a
+	// ServiceMonitor that scrapes the app, for clusters that run the
+	// Prometheus operator.
 	SLO bool
+	// Env names the environment compiled ("" for the base), for the SLO
+	// output's series and alerts (kiln_env).
+	Env string
 }
 
 // Compile turns a into Kubernetes objects. a must be checked and have one
@@ -108,13 +112,11 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 		res.Objects = append(res.Objects, obj)
 	}
 	if opts.SLO {
-		rule, err := c.prometheusRule()
+		objs, err := c.sloObjects(opts.Env)
 		if err != nil {
 			return nil, err
 		}
-		if rule != nil {
-			res.Objects = append(res.Objects, *rule)
-		}
+		res.Objects = append(res.Objects, objs...)
 	}
 	res.Findings = c.findings
 	return res, nil

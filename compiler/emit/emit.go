@@ -25,8 +25,14 @@ import (
 //	Dockerfile                      from spec.build
 //	catalog-info.yaml               the Backstage catalog entry
 //	helm/values.yaml, helm/values-<env>.yaml  values for kiln's chart (kiln chart DIR writes it)
+//	slo/<env>.yaml                  the environment's ServiceMonitor and PrometheusRule (--emit slo)
 func Files(r *build.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	if r.Emit.SLO {
+		if err := sloFiles(files, r); err != nil {
+			return nil, err
+		}
+	}
 	if r.Dockerfile != nil {
 		files["Dockerfile"] = r.Dockerfile
 	}
@@ -84,4 +90,27 @@ func helmValues(files map[string][]byte, r *build.Result) error {
 }
 
 // objectFile names the file of one object in base/: deployment.yaml.
+// sloFiles writes each environment's monitoring objects on their own, so
+// that --emit slo alone writes them, and a team that deploys the app some
+// other way can apply just these.
+func sloFiles(files map[string][]byte, r *build.Result) error {
+	for _, env := range r.Envs {
+		var objs []compile.Object
+		for _, o := range env.Objects {
+			if o.Kind == "ServiceMonitor" || o.Kind == "PrometheusRule" {
+				objs = append(objs, o)
+			}
+		}
+		if len(objs) == 0 {
+			continue
+		}
+		b, err := compile.YAML(objs)
+		if err != nil {
+			return err
+		}
+		files["slo/"+env.Name+".yaml"] = b
+	}
+	return nil
+}
+
 func objectFile(o compile.Object) string { return strings.ToLower(o.Kind) + ".yaml" }

@@ -89,6 +89,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"autoscaling":               nil,
 		"ingress":                   nil,
 		"prometheusRule":            nil,
+		"serviceMonitor":            nil,
 	}
 	if v["replicas"] == nil {
 		v["replicas"] = get("HorizontalPodAutoscaler", "spec.minReplicas")
@@ -109,7 +110,10 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		v["ingress"] = ingressValues(get, v["annotations"])
 	}
 	if _, ok := by["PrometheusRule"]; ok {
-		v["prometheusRule"] = map[string]any{"groups": get("PrometheusRule", "spec.groups")}
+		v["prometheusRule"] = map[string]any{"labels": monitoringLabels(by, "PrometheusRule"), "groups": get("PrometheusRule", "spec.groups")}
+	}
+	if _, ok := by["ServiceMonitor"]; ok {
+		v["serviceMonitor"] = map[string]any{"labels": monitoringLabels(by, "ServiceMonitor"), "endpoints": get("ServiceMonitor", "spec.endpoints")}
 	}
 	return v, nil
 }
@@ -161,6 +165,23 @@ func spreadValues(v any) any {
 	out := []any{}
 	for _, c := range list {
 		out = append(out, withoutKey(c, "labelSelector"))
+	}
+	return out
+}
+
+// monitoringLabels are the labels of the SLO output's object kind beside
+// those every object carries: the ones the Prometheus operator selects it by
+// (sla.monitoring.labels).
+func monitoringLabels(by map[string]map[string]any, kind string) map[string]any {
+	out := map[string]any{}
+	own, _ := fieldpath.Resolve(by["Deployment"], fieldpath.Parse("metadata.labels"))
+	ownm, _ := own.(map[string]any)
+	all, _ := fieldpath.Resolve(by[kind], fieldpath.Parse("metadata.labels"))
+	allm, _ := all.(map[string]any)
+	for k, v := range allm {
+		if _, isOwn := ownm[k]; !isOwn {
+			out[k] = v
+		}
 	}
 	return out
 }

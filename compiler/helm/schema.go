@@ -56,7 +56,12 @@ var valuesKeys = []valuesKey{
 		})),
 	}))},
 	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
+		"labels": strMap("Labels the Prometheus operator selects rules by (sla.monitoring.labels), beside kiln's own."),
 		"groups": list("The rule groups."),
+	}))},
+	{"serviceMonitor", nullable(closed("The ServiceMonitor that scrapes the app for its SLO series; null for none.", []string{"endpoints"}, map[string]any{
+		"labels":    strMap("Labels the Prometheus operator selects monitors by (sla.monitoring.labels), beside kiln's own."),
+		"endpoints": list("The endpoints scraped, with the relabelings that add kiln_app and kiln_env."),
 	}))},
 }
 

@@ -130,6 +130,7 @@ func asList(v any) []any {
 // CRD manifest defines them.
 var CRDs = []struct{ Module, Path string }{
 	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"},
+	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"},
 }
 
 // addCRDs adds the schema of each version of each CRD, closed like the

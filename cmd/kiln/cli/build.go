@@ -56,8 +56,9 @@ environments and writes them:
 	DIR/<app>/helm/values-<env>.yaml   and each environment's changes to them
 
 --emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
-slo: a PrometheusRule per environment with multi-window, multi-burn-rate
-alerts on the SLA's error budget, for clusters with the Prometheus operator.
+slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
+alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
+for clusters with the Prometheus operator (see docs/slo.md).
 Without spec.build, the guardrails check a Dockerfile beside the
 definition instead: an EXPOSE that disagrees with spec.port is an error at
 its line; a root or missing USER, ADD of a URL and unpinned base images are
