@@ -14,7 +14,7 @@ deny contains lib.dockerfile_finding(i, sprintf("EXPOSE %s disagrees with spec.p
 	input.app.spec.port
 	some i in input.dockerfile
 	i.cmd == "expose"
-	some p in i.value
+	some p in lib.expanded(i)
 	port := split(p, "/")[0]
 	regex.match(`^[0-9]+$`, port)
 	to_number(port) != input.app.spec.port
