@@ -1,6 +1,6 @@
 # METADATA
 # title: Dockerfiles expose the app's port
-# description: The port is written once, in the app definition; a Dockerfile that exposes another one documents the wrong port and misleads tools that read it.
+# description: The port is written once, in the app definition; a Dockerfile that exposes another one documents the wrong port and misleads tools that read it. EXPOSE $PORT is read as BuildKit reads it, with the Dockerfile's own ARG and ENV defaults.
 # custom:
 #   id: dockerfile-expose
 #   severity: error

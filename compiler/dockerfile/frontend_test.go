@@ -222,3 +222,34 @@ func TestDockerignoreKeepsOutLocalLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// build.version may be left out: schemas/app.cue's #BuildVersions gives
+// each language the version Defaults says (and kiln explain shows).
+func TestDefaultVersionsMatchTheSchema(t *testing.T) {
+	for _, lang := range dockerfile.Languages {
+		src := "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: a, owner: t}\nspec:\n  image: r.example.com/a:1\n  port: 8080\n  build: {language: " + lang + "}\n"
+		a := checked(t, "a/kiln.yaml", []byte(src))
+		if got := a.Spec.Build.Version; got != dockerfile.Defaults[lang] {
+			t.Errorf("%s: the schema's default version is %q, Defaults says %q", lang, got, dockerfile.Defaults[lang])
+		}
+		pinned := checked(t, "a/kiln.yaml", []byte(src[:len(src)-2]+", version: \"3.1\"}\n"))
+		if got := pinned.Spec.Build.Version; got != "3.1" {
+			t.Errorf("%s: version 3.1 became %q", lang, got)
+		}
+	}
+}
+
+// docs/dockerfile.md's table of versions says what Defaults and Images do.
+func TestVersionTableDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/dockerfile.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range dockerfile.Languages {
+		v := dockerfile.Defaults[lang]
+		row := "| " + lang + " | `" + v + "` | `" + strings.Join(dockerfile.Images(lang, v), "`, `") + "` |"
+		if !strings.Contains(string(doc), row+"\n") {
+			t.Errorf("docs/dockerfile.md lacks the row\n%s", row)
+		}
+	}
+}
