@@ -21,6 +21,19 @@ deny contains lib.dockerfile_finding(user, sprintf("USER %s names its user, and 
 	not is_number(effective(c, "runAsUser"))
 }
 
+# A USER the pod's runAsUser overrides is worth knowing: files the image
+# gave its own user may not be readable or writable by the pod's.
+deny contains object.union(lib.dockerfile_finding(user, sprintf("%s %s runs the image as runAsUser %d (spec.runAs.user), not as USER %s; if the image's files need its own user, set spec.runAs to its numeric id", [c.object.kind, c.object.metadata.name, uid, user.value[0]])), {"severity": "info"}) if {
+	user := final_user
+	name := split(lib.expanded(user)[0], ":")[0]
+	not contains(name, "$")
+	some c in lib.containers
+	c.container.image == input.app.spec.image
+	uid := effective(c, "runAsUser")
+	is_number(uid)
+	name != sprintf("%d", [uid])
+}
+
 # final_user is the last USER of the final stage: the image's user.
 final_user := users[count(users) - 1] if {
 	users := [i | some i in input.dockerfile; i.cmd == "user"; i.stage == lib.final_stage]

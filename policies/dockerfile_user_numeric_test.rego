@@ -17,12 +17,12 @@ test_named_user_and_group_fails if {
 	count(dockerfile_user_numeric.deny) == 1 with input as {"app": app, "dockerfile": dockerfile("nonroot:nonroot"), "objects": [deployment({}, {"runAsNonRoot": true})]}
 }
 
-test_run_as_user_passes if {
-	count(dockerfile_user_numeric.deny) == 0 with input as {"app": app, "dockerfile": dockerfile("node"), "objects": [deployment({"runAsNonRoot": true, "runAsUser": 1000}, {})]}
+test_run_as_user_is_info if {
+	[f.severity | some f in dockerfile_user_numeric.deny] == ["info"] with input as {"app": app, "dockerfile": dockerfile("node"), "objects": [deployment({"runAsNonRoot": true, "runAsUser": 1000}, {})]}
 }
 
-test_container_run_as_user_passes if {
-	count(dockerfile_user_numeric.deny) == 0 with input as {"app": app, "dockerfile": dockerfile("node"), "objects": [deployment({"runAsNonRoot": true}, {"runAsUser": 1000})]}
+test_container_run_as_user_is_info if {
+	[f.severity | some f in dockerfile_user_numeric.deny] == ["info"] with input as {"app": app, "dockerfile": dockerfile("node"), "objects": [deployment({"runAsNonRoot": true}, {"runAsUser": 1000})]}
 }
 
 test_numeric_user_passes if {
@@ -39,4 +39,8 @@ test_other_image_passes if {
 
 test_unknown_build_arg_passes if {
 	count(dockerfile_user_numeric.deny) == 0 with input as {"app": app, "dockerfile": dockerfile("${APP_USER}"), "objects": [deployment({"runAsNonRoot": true}, {})]}
+}
+
+test_same_run_as_user_passes if {
+	count(dockerfile_user_numeric.deny) == 0 with input as {"app": app, "dockerfile": dockerfile("1000:1000"), "objects": [deployment({"runAsNonRoot": true, "runAsUser": 1000}, {})]}
 }
