@@ -52,11 +52,12 @@ func Images(lang, version string) []string {
 const distroless = "gcr.io/distroless/static-debian12:nonroot"
 
 // Generate returns the Dockerfile for a's spec.build: a multi-stage build
-// whose dependency layer is cached before the source is copied, whose
-// runtime image is minimal and runs as spec.runAs's numeric user (which
-// the kubelet can check against runAsNonRoot, unlike a name), and whose
-// EXPOSE is spec.port (none for an app without a port). Base images are
-// pinned to build.version.
+// whose dependencies are cached (a layer before the source is copied, or
+// for Maven a cache mount), whose runtime image is minimal and runs as
+// spec.runAs's numeric user (which the kubelet can check against
+// runAsNonRoot, unlike a name), and whose EXPOSE is spec.port (none for an
+// app without a port). Base images are pinned to build.version, or to the
+// language's default when the app was not checked (it always is).
 func Generate(a *app.App) ([]byte, error) {
 	b := a.Spec.Build
 	if b == nil {
