@@ -80,6 +80,9 @@ func Generate(a *app.App) ([]byte, error) {
 		// A module directory other than the root is built with the
 		// modules it depends on (Maven's -pl DIR -am).
 		"Module": path.Clean(b.Main),
+		// The help plugin is pinned like the images: Maven would
+		// otherwise take whatever release is newest.
+		"Evaluate": "org.apache.maven.plugins:maven-help-plugin:3.4.0:evaluate",
 	})
 	return buf.Bytes(), err
 }
@@ -180,8 +183,8 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -q package -DskipTests{{if ne .Module "."}} -pl {{.Module}} -am{{end}} && \
-    dir="$(mvn -B -q help:evaluate -Dexpression=project.build.directory -DforceStdout{{if ne .Module "."}} -pl {{.Module}}{{end}})" && \
-    name="$(mvn -B -q help:evaluate -Dexpression=project.build.finalName -DforceStdout{{if ne .Module "."}} -pl {{.Module}}{{end}})" && \
+    dir="$(mvn -B -q {{.Evaluate}} -Dexpression=project.build.directory -DforceStdout{{if ne .Module "."}} -pl {{.Module}}{{end}})" && \
+    name="$(mvn -B -q {{.Evaluate}} -Dexpression=project.build.finalName -DforceStdout{{if ne .Module "."}} -pl {{.Module}}{{end}})" && \
     cp "$dir/$name.jar" /app.jar
 
 FROM {{.Runtime}}

@@ -161,3 +161,25 @@ func TestParseExpands(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// Java builds build.main's Maven module and copies the jar Maven names:
+// never a glob over target/, which matches two jars as soon as a build
+// also packages sources or shades.
+func TestJavaBuildsTheModuleAndItsJar(t *testing.T) {
+	for main, want := range map[string]string{
+		".":                   "mvn -B -q package -DskipTests && \\",
+		"./services/checkout": "mvn -B -q package -DskipTests -pl services/checkout -am && \\",
+		"services/checkout/":  "mvn -B -q package -DskipTests -pl services/checkout -am && \\",
+	} {
+		a := appWith("java", "25", 8080)
+		a.Spec.Build.Main = main
+		b, err := dockerfile.Generate(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) || strings.Contains(string(b), "*.jar") ||
+			!strings.Contains(string(b), `cp "$dir/$name.jar" /app.jar`) {
+			t.Errorf("main %q:\n%s", main, b)
+		}
+	}
+}
