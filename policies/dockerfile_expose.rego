@@ -1,6 +1,6 @@
 # METADATA
 # title: Dockerfiles expose the app's port
-# description: The port is written once, in the app definition; a Dockerfile that exposes another one documents the wrong port and misleads tools that read it.
+# description: The port is written once, in the app definition; a Dockerfile that exposes another one documents the wrong port and misleads tools that read it. EXPOSE $PORT is read as BuildKit reads it, with the Dockerfile's own ARG and ENV defaults.
 # custom:
 #   id: dockerfile-expose
 #   severity: error
@@ -14,7 +14,7 @@ deny contains lib.dockerfile_finding(i, sprintf("EXPOSE %s disagrees with spec.p
 	input.app.spec.port
 	some i in input.dockerfile
 	i.cmd == "expose"
-	some p in i.value
+	some p in lib.expanded(i)
 	port := split(p, "/")[0]
 	regex.match(`^[0-9]+$`, port)
 	to_number(port) != input.app.spec.port

@@ -26,3 +26,13 @@ test_expose_without_port_fails if {
 test_no_expose_without_port_passes if {
 	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"protocol": "none"}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}]}
 }
+
+# EXPOSE ${PORT} is judged by the value the Dockerfile gives PORT, which
+# kiln's parser expands into "expanded" as BuildKit does.
+test_expanded_build_arg_port_fails if {
+	[f.dockerfile_line | some f in dockerfile_expose.deny] == [3] with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "arg", "value": ["PORT=80"], "flags": [], "stage": 0, "line": 2}, {"cmd": "expose", "value": ["${PORT}"], "expanded": ["80"], "flags": [], "stage": 0, "line": 3}]}
+}
+
+test_expanded_same_port_passes if {
+	count(dockerfile_expose.deny) == 0 with input as {"app": {"spec": {"port": 8080}}, "dockerfile": [{"cmd": "from", "value": ["a:1"], "flags": [], "stage": 0, "line": 1}, {"cmd": "expose", "value": ["${PORT}"], "expanded": ["8080"], "flags": [], "stage": 0, "line": 2}]}
+}

@@ -17,7 +17,7 @@ deny contains lib.dockerfile_finding(from, "the final stage sets no USER, so the
 
 deny contains lib.dockerfile_finding(user, sprintf("USER %s runs the container as root; use a non-root user", [user.value[0]])) if {
 	user := users[count(users) - 1]
-	root(user.value[0])
+	root(lib.expanded(user)[0])
 }
 
 final_from := i if {

@@ -88,6 +88,12 @@ app_finding(path, msg) := {"app_path": path, "msg": msg}
 # dockerfile_finding builds a finding about one Dockerfile instruction.
 dockerfile_finding(instruction, msg) := {"dockerfile_line": instruction.line, "msg": msg}
 
+# expanded are a Dockerfile instruction's arguments with the variables
+# the Dockerfile gives a value expanded (EXPOSE $PORT after ARG PORT=80 is
+# EXPOSE 80), as BuildKit expands them; the arguments as written for input
+# that does not say.
+expanded(instruction) := object.get(instruction, "expanded", instruction.value)
+
 # bytes is a memory quantity in bytes. Kubernetes takes a number (YAML's
 # memory: 1073741824) or a string with a suffix (1Gi, 512M, 1e9); bytes is
 # undefined for anything else, which the schema judges, so that a rule

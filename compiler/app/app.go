@@ -26,6 +26,7 @@ type Spec struct {
 	Build        *Build               `json:"build,omitempty"`
 	Port         int                  `json:"port,omitempty"` // 0 when Protocol is none
 	Protocol     string               `json:"protocol"`
+	RunAs        RunAs                `json:"runAs"`
 	Health       Health               `json:"health"`
 	Resources    Resources            `json:"resources"`
 	Scaling      *Scaling             `json:"scaling,omitempty"`
@@ -42,6 +43,13 @@ type Build struct {
 	Language string `json:"language"`
 	Version  string `json:"version"`
 	Main     string `json:"main"`
+}
+
+// RunAs is the numeric identity the app's containers run as.
+type RunAs struct {
+	User    int64 `json:"user"`
+	Group   int64 `json:"group"`
+	FSGroup int64 `json:"fsGroup"`
 }
 
 type Health struct {

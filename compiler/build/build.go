@@ -57,10 +57,13 @@ func (e Env) Locate(object, field string) (loc sourcemap.Location, ok bool) {
 type Result struct {
 	App        *app.App
 	Emit       Artifacts
-	Base       Env             // the app without overrides, for the kustomize base
-	Envs       []Env           // one per environment, sorted by name
-	Dockerfile []byte          // generated from spec.build, when asked for
-	Catalog    *compile.Object // the catalog entry, when asked for
+	Base       Env    // the app without overrides, for the kustomize base
+	Envs       []Env  // one per environment, sorted by name
+	Dockerfile []byte // generated from spec.build, when asked for
+	// DockerIgnore is the Dockerfile.dockerignore written beside the
+	// generated Dockerfile.
+	DockerIgnore []byte
+	Catalog      *compile.Object // the catalog entry, when asked for
 	// Waived are the guardrail findings waivers exempted, each with the
 	// waiver's reason in Waived.
 	Waived diag.List
@@ -209,6 +212,7 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 				return nil, err
 			}
 			res.Dockerfile = b
+			res.DockerIgnore = dockerfile.Ignore(a)
 		}
 	}
 	if opts.Emit.Helm && len(a.Spec.Patches) > 0 {

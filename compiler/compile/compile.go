@@ -298,13 +298,29 @@ func (c *compiler) podSpec() corev1.PodSpec {
 	return corev1.PodSpec{
 		ServiceAccountName:           c.app.Metadata.Name,
 		AutomountServiceAccountToken: ptr(false),
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptr(true),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		Containers:                []corev1.Container{c.container()},
-		Volumes:                   []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
-		TopologySpreadConstraints: c.spread(),
+		SecurityContext:              c.podSecurity(),
+		Containers:                   []corev1.Container{c.container()},
+		Volumes:                      []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		TopologySpreadConstraints:    c.spread(),
+	}
+}
+
+// podSecurity runs the pod as spec.runAs's numeric user. runAsNonRoot
+// alone is not enough: the kubelet refuses to start a container whose
+// image names its user (USER node) when no runAsUser says the number,
+// as it cannot verify that the name is not root.
+func (c *compiler) podSecurity() *corev1.PodSecurityContext {
+	r := c.app.Spec.RunAs
+	const sc = "spec.template.spec.securityContext."
+	c.set("Deployment", sc+"runAsUser", "spec", "runAs", "user")
+	c.set("Deployment", sc+"runAsGroup", "spec", "runAs", "group")
+	c.set("Deployment", sc+"fsGroup", "spec", "runAs", "fsGroup")
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr(true),
+		RunAsUser:      ptr(r.User),
+		RunAsGroup:     ptr(r.Group),
+		FSGroup:        ptr(r.FSGroup),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
 }
 

@@ -13,8 +13,11 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
+// nonroot is spec.runAs's default.
+var nonroot = app.RunAs{User: 65532, Group: 65532, FSGroup: 65532}
+
 func appWith(lang, version string, port int) *app.App {
-	return &app.App{Metadata: app.Metadata{Name: "a"}, Spec: app.Spec{Port: port,
+	return &app.App{Metadata: app.Metadata{Name: "a"}, Spec: app.Spec{Port: port, RunAs: nonroot,
 		Build: &app.Build{Language: lang, Version: version, Main: "./cmd/a"}}}
 }
 
@@ -114,5 +117,69 @@ func TestParseCountsStages(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "arg:0:false from:0:false run:0:false from:1:false cmd:1:true" {
 		t.Errorf("got %v", got)
+	}
+}
+
+// EXPOSE and USER are judged by the values the Dockerfile gives their
+// variables, expanded as BuildKit's frontend expands them: ARG and ENV
+// defaults in the stage, a global ARG only where the stage declares it
+// again, and nothing for a variable without a known value.
+func TestExposeAndUserExpandVariables(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"arg default", "FROM a:1\nARG PORT=80\nUSER 65532\nEXPOSE ${PORT}\n", []string{"4 error dockerfile-expose"}},
+		{"arg default agrees", "FROM a:1\nARG PORT=8080\nUSER 65532\nEXPOSE $PORT/tcp\n", nil},
+		{"env", "FROM a:1\nENV PORT=9090 OTHER=1\nUSER 65532\nEXPOSE ${PORT}\n", []string{"4 error dockerfile-expose"}},
+		{"env from arg", "FROM a:1\nARG P=81\nENV PORT=$P\nUSER 65532\nEXPOSE ${PORT}\n", []string{"5 error dockerfile-expose"}},
+		{"global arg redeclared", "ARG PORT=80\nFROM a:1\nARG PORT\nUSER 65532\nEXPOSE ${PORT}\n", []string{"5 error dockerfile-expose"}},
+		{"global arg not redeclared", "ARG PORT=80\nFROM a:1\nUSER 65532\nEXPOSE ${PORT}\n", nil},
+		{"arg without default", "FROM a:1\nARG PORT\nUSER 65532\nEXPOSE ${PORT}\n", nil},
+		{"arg of an earlier stage", "FROM a:1 AS b\nARG PORT=80\nFROM b\nUSER 65532\nEXPOSE ${PORT}\n", nil},
+		// PORT may come from the base image's ENV, which kiln does not read.
+		{"default operator", "FROM a:1\nUSER 65532\nEXPOSE ${PORT:-80}\n", nil},
+		{"several ports in one word", "FROM a:1\nARG PORTS=\"8080 9090\"\nUSER 65532\nEXPOSE $PORTS\n", []string{"4 error dockerfile-expose"}},
+		{"root user", "FROM a:1\nARG UID=0\nUSER ${UID}\nEXPOSE 8080\n", []string{"3 warning dockerfile-user"}},
+	} {
+		got := dockerfileFindings(t, c.src, 8080)
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestParseExpands(t *testing.T) {
+	ins, _ := dockerfile.Parse(source.NewFile("Dockerfile", []byte("ARG U=app\nFROM a:1\nARG U\nARG P=80\nENV Q=\"$P 81\"\nUSER ${U}:$P\nEXPOSE $Q $R\nRUN echo $P\n")))
+	var got []string
+	for _, in := range ins {
+		if in.Expanded != nil {
+			got = append(got, in.Command+"="+strings.Join(in.Expanded, "|"))
+		}
+	}
+	if strings.Join(got, " ") != "user=app:80 expose=80|81|$R" {
+		t.Errorf("got %v", got)
+	}
+}
+
+// Java builds build.main's Maven module and copies the jar Maven names:
+// never a glob over target/, which matches two jars as soon as a build
+// also packages sources or shades.
+func TestJavaBuildsTheModuleAndItsJar(t *testing.T) {
+	for main, want := range map[string]string{
+		".":                   "mvn -B -q package -DskipTests && \\",
+		"./services/checkout": "mvn -B -q package -DskipTests -pl services/checkout -am && \\",
+		"services/checkout/":  "mvn -B -q package -DskipTests -pl services/checkout -am && \\",
+	} {
+		a := appWith("java", "25", 8080)
+		a.Spec.Build.Main = main
+		b, err := dockerfile.Generate(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) || strings.Contains(string(b), "*.jar") ||
+			!strings.Contains(string(b), `cp "$dir/$name.jar" /app.jar`) {
+			t.Errorf("main %q:\n%s", main, b)
+		}
 	}
 }

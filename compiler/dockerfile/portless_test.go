@@ -45,7 +45,7 @@ func portlessFindings(t *testing.T, src []byte) []string {
 // guardrails accept; a static site always has a port (the schema says so).
 func TestPortlessDockerfileExposesNothing(t *testing.T) {
 	for _, lang := range []string{"go", "node", "python", "java"} {
-		a := &app.App{Metadata: app.Metadata{Name: "w"}, Spec: app.Spec{Protocol: "none",
+		a := &app.App{Metadata: app.Metadata{Name: "w"}, Spec: app.Spec{Protocol: "none", RunAs: nonroot,
 			Build: &app.Build{Language: lang, Version: "21", Main: "./cmd/w"}}}
 		b, err := dockerfile.Generate(a)
 		if err != nil {

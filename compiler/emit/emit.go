@@ -23,6 +23,7 @@ import (
 //	base/kustomization.yaml         the app without overrides, one file per object
 //	overlays/<env>/kustomization.yaml  the environment's differences from base, as patches
 //	Dockerfile                      from spec.build
+//	Dockerfile.dockerignore         what the Dockerfile's build context leaves out
 //	catalog-info.yaml               the Backstage catalog entry
 //	helm/values.yaml, helm/values-<env>.yaml  values for kiln's chart (kiln chart DIR writes it)
 //	slo/<env>.yaml                  the environment's ServiceMonitor and PrometheusRule (--emit slo)
@@ -35,6 +36,7 @@ func Files(r *build.Result) (map[string][]byte, error) {
 	}
 	if r.Dockerfile != nil {
 		files["Dockerfile"] = r.Dockerfile
+		files["Dockerfile.dockerignore"] = r.DockerIgnore
 	}
 	if r.Catalog != nil {
 		b, err := compile.YAML([]compile.Object{*r.Catalog})

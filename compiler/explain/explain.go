@@ -6,9 +6,11 @@ package explain
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/schema"
 )
 
@@ -68,8 +70,22 @@ func Decides(path string) (string, bool) {
 	switch path {
 	case "spec.sla.availability":
 		return "WHAT IT DECIDES (docs/sla.md):\n" + compile.TierTable(), true
+	case "spec.build.version":
+		return "WHAT IT PINS, BY LANGUAGE (docs/dockerfile.md):\n" + versionTable(), true
 	}
 	return "", false
+}
+
+// versionTable lists, per language, the version pinned when
+// build.version is left out and the base images it pins.
+func versionTable() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "    %-8s %-9s %s\n", "LANGUAGE", "DEFAULT", "BASE IMAGES (build, runtime)")
+	for _, l := range dockerfile.Languages {
+		v := dockerfile.Defaults[l]
+		fmt.Fprintf(&b, "    %-8s %-9s %s\n", l, strconv.Quote(v), strings.Join(dockerfile.Images(l, v), ", "))
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // Wrap breaks s into lines of at most width characters, each indented.

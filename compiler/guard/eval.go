@@ -248,7 +248,12 @@ func (b *Bundle) evalError(err error) error {
 func instructions(ins []dockerfile.Instruction) []any {
 	out := make([]any, len(ins))
 	for i, in := range ins {
-		out[i] = map[string]any{"cmd": in.Command, "value": strs(in.Args), "flags": strs(in.Flags), "stage": in.Stage, "line": in.Line}
+		expanded := in.Expanded
+		if expanded == nil {
+			expanded = in.Args
+		}
+		out[i] = map[string]any{"cmd": in.Command, "value": strs(in.Args), "expanded": strs(expanded),
+			"flags": strs(in.Flags), "stage": in.Stage, "line": in.Line}
 	}
 	return out
 }

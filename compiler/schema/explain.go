@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -191,6 +192,9 @@ func RangeText(n map[string]any) string {
 		{"maximum", "at most"}, {"exclusiveMaximum", "less than"},
 	} {
 		if v, ok := n[b.key]; ok {
+			if f, ok := v.(float64); ok { // JSON's numbers: 2147483647, not 2.147483647e+09
+				v = strconv.FormatFloat(f, 'f', -1, 64)
+			}
 			parts = append(parts, fmt.Sprintf("%s %v", b.word, v))
 		}
 	}

@@ -50,7 +50,8 @@ environments and writes them:
 	DIR/<app>/rendered/<env>.yaml      every object, ready for kubectl apply -f
 	DIR/<app>/base/                    the app without overrides, as a kustomize base
 	DIR/<app>/overlays/<env>/          each environment's differences, as kustomize patches
-	DIR/<app>/Dockerfile               from spec.build: multi-stage, non-root, EXPOSE spec.port
+	DIR/<app>/Dockerfile               from spec.build: multi-stage, USER spec.runAs, EXPOSE spec.port
+	DIR/<app>/Dockerfile.dockerignore  what its build context leaves out (docs/dockerfile.md)
 	DIR/<app>/catalog-info.yaml        a Backstage catalog entry with the owner and SLA
 	DIR/<app>/helm/values.yaml         values for kiln's generic chart (kiln chart DIR writes it),
 	DIR/<app>/helm/values-<env>.yaml   and each environment's changes to them
@@ -60,9 +61,11 @@ slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
 alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
 for clusters with the Prometheus operator (see docs/slo.md).
 Without spec.build, the guardrails check a Dockerfile beside the
-definition instead: an EXPOSE that disagrees with spec.port is an error at
-its line; a root or missing USER, ADD of a URL and unpinned base images are
-warnings.
+definition instead: an EXPOSE that disagrees with spec.port (its ARG and
+ENV defaults expanded) is an error at its line, and so is a USER name
+beside a pod with runAsNonRoot and no runAsUser, which the kubelet would
+refuse to start; a root or missing USER, ADD of a URL and unpinned base
+images are warnings.
 
 The guardrails (kiln rules lists them; --no-policy turns them off) run on
 every environment, with the repository's own policies, data, disabled

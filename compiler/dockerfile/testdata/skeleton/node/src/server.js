@@ -1,0 +1,2 @@
+const http = require("node:http");
+http.createServer((_, res) => res.end("hello\n")).listen(8080);
