@@ -256,7 +256,7 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 			}
 			name := path.Join(d.Name, p)
 			results[i].file = source.NewFile(name, src)
-			results[i].m, results[i].err = parseModule(name, src, !builtin)
+			results[i].m, results[i].err = parseModule(name, results[i].file.LF(), !builtin)
 		}()
 	}
 	wg.Wait()
@@ -331,7 +331,7 @@ func (b *Bundle) pos(loc *ast.Location) source.Pos {
 	if !ok {
 		return source.Pos{}
 	}
-	return f.PosAt(loc.Row, loc.Col)
+	return f.PosIn(source.Rego, loc.Row, loc.Col)
 }
 
 // declare records the rules module m defines: a kiln rule for a package

@@ -9,6 +9,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 const deployment = `apiVersion: apps/v1
@@ -82,6 +83,11 @@ func FuzzLint(f *testing.F) {
 	for _, kind := range []string{"Deployment", "Pod", "CronJob", "Service", "Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget"} {
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: 1}\nspec: 3\n"))
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1, resources: {limits: {memory: 1}}}]}}, ports: 3, tls: 1, rules: [1], minReplicas: a, selector: 1}\n"))
+	}
+	for _, s := range []string{deployment, "---\n" + deployment + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"} {
+		for _, v := range lineend.Variants([]byte(s)) {
+			f.Add(v)
+		}
 	}
 	opts := options(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
