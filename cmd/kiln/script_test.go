@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -45,6 +46,8 @@ func TestScripts(t *testing.T) {
 			"bigfile":  bigfile,
 			"corrupt":  corrupt,
 			"lineends": lineends,
+			"sparse":   sparse,
+			"mkfifo":   mkfifo,
 		},
 	})
 }
@@ -97,6 +100,28 @@ func lineends(ts *testscript.TestScript, neg bool, args []string) {
 	out := ts.MkAbs(args[2])
 	ts.Check(os.MkdirAll(filepath.Dir(out), 0o755))
 	ts.Check(os.WriteFile(out, lineend.Variants([]byte(ts.ReadFile(args[1])))[n], 0o644))
+}
+
+// sparse NAME BYTES makes a file of the given size that occupies no disk
+// (a hole), as an attacker's 2 GiB file would.
+func sparse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sparse name bytes")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(f.Truncate(n))
+	ts.Check(f.Close())
+}
+
+// mkfifo NAME makes a named pipe, which a read would wait on forever.
+func mkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo name")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
 }
 
 // bigfile NAME BYTES writes a YAML file of the given size.

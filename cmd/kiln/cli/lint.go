@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/lint"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
@@ -205,8 +205,12 @@ func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, diag.Lis
 				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD directory %s: %v", display(p.Path), err))}
 			}
 		}
+		root := p.Root
+		if root == "" && info.IsDir() {
+			root = p.Path // a directory a flag named: its files stay in it
+		}
 		for _, name := range files {
-			b, err := os.ReadFile(name)
+			b, err := repofile.Read(root, name, repofile.MaxBytes)
 			if err != nil {
 				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file %s: cannot read it: %v", display(name), err))}
 			}
@@ -345,11 +349,9 @@ func lintDir(dir string) ([]lintTarget, error) {
 // appInput reads an app definition and the Dockerfile beside it.
 func appInput(p string) (input, error) {
 	// A read error is kept in the input, to be reported at the file.
-	data, err := readFile(p)
-	in := input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err}
-	df := filepath.Join(filepath.Dir(p), "Dockerfile")
-	if b, err := readFile(df); err == nil {
-		in.dockerfile = source.NewFile(df, b)
-	}
+	root := discover.RepoRoot(p)
+	data, err := readFile(root, p)
+	in := input{file: source.NewFile(p, data), root: root, readErr: err}
+	in.dockerfile, in.dockerErr = readDockerfile(root, p)
 	return in, nil
 }
