@@ -122,3 +122,25 @@ func BenchmarkLint(b *testing.B) {
 		File(f, opts)
 	}
 }
+
+// A file that declares Kubernetes objects is a manifest even when it does
+// not parse, so that a walk reports it instead of passing over it.
+func TestLooksLikeManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"m.yaml", deployment, true},
+		{"m.yaml", deployment + "---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n", true},
+		{"m.yaml", "apiVersion: v1\rkind: Pod\rmetadata: {name: [\r", true},
+		{"m.json", `{"apiVersion": "v1", "kind": "Pod", "metadata": {`, true},
+		{"ci.yaml", "name: ci\non: [push]\njobs: {}\n", false},
+		{"ci.yaml", "name: ci\non: [push\n", false},
+		{"values.yaml", "image:\n  kind: x\n  apiVersion: [\n", false},
+		{"empty.yaml", "", false},
+	} {
+		if got := LooksLikeManifest(source.NewFile(tc.name, []byte(tc.src))); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.src, got, tc.want)
+		}
+	}
+}
