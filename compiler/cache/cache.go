@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -175,10 +176,40 @@ func (c *Cache) dataName(id OutputID) string {
 // results most computations have.
 const inlineMax = 64 << 10
 
+// entryMax bounds an action entry: its header line and an inline output.
+const entryMax = inlineMax + 256
+
+// readRegular reads name, of at most max bytes, when it is a regular
+// file: an entry replaced by a link (to /dev/zero) or a named pipe must
+// be a miss, not a read without end or a hang. The link itself is not
+// followed.
+func readRegular(name string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d it may hold", name, info.Size(), max)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("%s grew past %d bytes", name, max)
+	}
+	return b, err
+}
+
 // Get returns the bytes recorded for id.
 func (c *Cache) Get(id ActionID) ([]byte, error) {
 	name := c.entryName(id)
-	entry, err := os.ReadFile(name)
+	entry, err := readRegular(name, entryMax)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
@@ -207,7 +238,7 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	if c.beforeData != nil {
 		c.beforeData()
 	}
-	data, err := os.ReadFile(c.dataName(out))
+	data, err := readRegular(c.dataName(out), int64(size))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
@@ -227,7 +258,7 @@ func (c *Cache) Put(id ActionID, data []byte) error {
 		return c.write(c.entryName(id), append(entry, data...))
 	}
 	dataName := c.dataName(out)
-	if existing, err := os.ReadFile(dataName); err != nil || !bytes.Equal(existing, data) {
+	if existing, err := readRegular(dataName, int64(len(data))); err != nil || !bytes.Equal(existing, data) {
 		if err := c.write(dataName, data); err != nil {
 			return err
 		}

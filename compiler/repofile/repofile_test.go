@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -31,9 +30,7 @@ func TestRead(t *testing.T) {
 	os.Symlink("/dev/zero", filepath.Join(root, "zero.yaml"))
 	os.Symlink("nothing", filepath.Join(root, "dangling.yaml"))
 	os.Mkdir(filepath.Join(root, "dir.yaml"), 0o755)
-	if err := syscall.Mkfifo(filepath.Join(root, "fifo.yaml"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(root, "fifo.yaml"))
 	sparse, err := os.Create(filepath.Join(root, "sparse.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +54,9 @@ func TestRead(t *testing.T) {
 		{"fifo.yaml", root, "a named pipe (FIFO), not a regular file", true},
 		{"sparse.yaml", root, "it is 2147483648 bytes; kiln reads files of at most 16777216 bytes (16 MiB)", true},
 	} {
+		if tc.name == "fifo.yaml" && !fifos {
+			continue
+		}
 		start := time.Now()
 		b, err := Read(tc.root, filepath.Join(root, tc.name), MaxBytes)
 		if time.Since(start) > time.Second {
