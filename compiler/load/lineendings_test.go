@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/internal/lineend"
@@ -90,5 +91,25 @@ func TestLineEndingsKeepPositions(t *testing.T) {
 				t.Errorf("%s with %s line endings:\n%s\nwant (lf):\n%s", name, kind, strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		}
+	}
+}
+
+// A definition written on one line of nearly a megabyte loads in linear
+// time: every value's position and end are found without copying the
+// rest of the line (it took minutes when each did).
+func TestOneLineDefinition(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{apiVersion: kiln.dev/v1alpha1, kind: App, spec: {env: {")
+	for i := 0; b.Len() < DefaultMaxBytes-100; i++ {
+		fmt.Fprintf(&b, "V%d: \"x\", ", i)
+	}
+	b.WriteString("}}}\n")
+	start := time.Now()
+	doc, ds := Load(source.NewFile("kiln.yaml", []byte(b.String())), Options{})
+	if doc == nil {
+		t.Fatal(ds)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("loading took %s", took)
 	}
 }

@@ -241,7 +241,7 @@ func (c *yamlConverter) scalarEnd(n *yaml.Node) source.Pos {
 		}
 	case q == '|' || q == '>':
 		return c.file.Pos(start.Offset + 1)
-	case strings.HasPrefix(string(rest), n.Value):
+	case bytes.HasPrefix(rest, []byte(n.Value)): // not string(rest): the rest of a long line, copied per value
 		return c.file.Pos(start.Offset + len(n.Value))
 	}
 	return c.file.Pos(lineEnd)
