@@ -623,7 +623,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 // own files), and the app's own inputs that come read: the definition's
 // name and bytes, or why it could not be read, the repository root its
 // imports may not leave (a .git created or removed moves it), and the
-// Dockerfile beside it.
+// Dockerfile beside it, or why it could not be read.
 func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
 	k := eng.Key(stage, version)
 	k.Add("shared", shared)
@@ -634,6 +634,9 @@ func appKey(eng *engine.Engine, stage string, version int, shared []byte, in inp
 	}
 	if in.dockerfile != nil {
 		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
+	}
+	for _, d := range in.dockerErr { // a Dockerfile there but refused is no missing one
+		k.AddString("dockerfile error", d.Message)
 	}
 	return k
 }
