@@ -199,11 +199,14 @@ func readRegular(name string, max int64) ([]byte, error) {
 	if info.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes, more than the %d it may hold", name, info.Size(), max)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err == nil && int64(len(b)) > max {
+	// Sized as the file says: one read, and one that finds its end.
+	var buf bytes.Buffer
+	buf.Grow(int(info.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	if err == nil && int64(buf.Len()) > max {
 		err = fmt.Errorf("%s grew past %d bytes", name, max)
 	}
-	return b, err
+	return buf.Bytes(), err
 }
 
 // Get returns the bytes recorded for id.

@@ -11,6 +11,7 @@
 package repofile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -79,15 +81,25 @@ func Read(root, name string, max int64) ([]byte, error) {
 	if info.Size() > max {
 		return nil, tooLarge(name, info.Size(), max)
 	}
-	// The file may grow while it is read: read one byte more than allowed.
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	b, err := ReadAtMost(f, info, max+1)
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(b)) > max {
+		// It grew while it was read.
 		return nil, tooLarge(name, int64(len(b)), max)
 	}
 	return b, nil
+}
+
+// ReadAtMost reads f, whose size info states, to its end or to limit
+// bytes: in one read of the stated size and one that finds the end,
+// for the file that has not changed.
+func ReadAtMost(f *os.File, info fs.FileInfo, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(info.Size(), limit)) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(f, limit))
+	return buf.Bytes(), err
 }
 
 func tooLarge(name string, size, max int64) error {
@@ -117,21 +129,39 @@ func Resolve(root, name string) (string, error) {
 	return real, nil
 }
 
-// Inside reports whether path (already resolved) lies inside root, root
-// being resolved here.
-func Inside(root, path string) bool {
-	r, err := filepath.Abs(root)
-	if err != nil {
-		return false
+// resolvedRoots remembers each root's resolution: a run reads thousands
+// of files under one root, and resolving it costs a stat per component.
+var resolvedRoots sync.Map // root as given → root with its links resolved
+
+func resolveRoot(root string) string {
+	if r, ok := resolvedRoots.Load(root); ok {
+		return r.(string)
 	}
+	r := filepath.Clean(root)
 	if rr, err := filepath.EvalSymlinks(r); err == nil {
 		r = rr
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
+	resolvedRoots.Store(root, r)
+	return r
+}
+
+// Inside reports whether path (already resolved) lies inside root, root
+// being resolved here. Paths are compared as given when both are
+// relative and the one lies lexically inside the other (no working
+// directory to look up); otherwise as absolute paths.
+func Inside(root, path string) bool {
+	r, p := resolveRoot(root), filepath.Clean(path)
+	if !filepath.IsAbs(r) && !filepath.IsAbs(p) && within(r, p) {
+		return true
 	}
-	rel, err := filepath.Rel(r, abs)
+	ra, err1 := filepath.Abs(r)
+	pa, err2 := filepath.Abs(p)
+	return err1 == nil && err2 == nil && within(ra, pa)
+}
+
+// within reports whether p lies lexically inside (or is) r.
+func within(r, p string) bool {
+	rel, err := filepath.Rel(r, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 

@@ -100,3 +100,36 @@ func TestFS(t *testing.T) {
 		t.Errorf("glob: %v, %v", names, err)
 	}
 }
+
+// Relative roots and names, as the command line gives them, are confined
+// as absolute ones are.
+func TestRelativePaths(t *testing.T) {
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret"), "password\n")
+	base := t.TempDir()
+	root := filepath.Join(base, "repo")
+	write(t, filepath.Join(root, "apps", "a", "kiln.yaml"), "a: 1\n")
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "apps", "abs-out.yaml"))
+	os.Symlink("../../sibling.yaml", filepath.Join(root, "apps", "rel-out.yaml"))
+	write(t, filepath.Join(base, "sibling.yaml"), "b: 2\n")
+	t.Chdir(filepath.Join(root, "apps"))
+	for _, tc := range []struct {
+		root, name string
+		ok         bool
+	}{
+		{"..", "a/kiln.yaml", true},
+		{"..", "abs-out.yaml", false},
+		{"..", "rel-out.yaml", false},
+		{"../..", "rel-out.yaml", true},
+		{".", "../apps/a/kiln.yaml", true},
+		{"a", "a/kiln.yaml", true},
+		{"a", "abs-out.yaml", false},
+		{root, "a/kiln.yaml", true},
+		{root, "rel-out.yaml", false},
+	} {
+		_, err := Read(tc.root, tc.name, MaxBytes)
+		if (err == nil) != tc.ok {
+			t.Errorf("Read(%q, %q): %v, want ok=%v", tc.root, tc.name, err, tc.ok)
+		}
+	}
+}

@@ -316,12 +316,12 @@ func readBounded(r io.Reader) ([]byte, error) {
 // most one byte more than the loader accepts is read (the loader names
 // the bound).
 func readFile(root, path string) ([]byte, error) {
-	f, _, err := repofile.Open(root, path)
+	f, info, err := repofile.Open(root, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readBounded(f)
+	return repofile.ReadAtMost(f, info, load.DefaultMaxBytes+1)
 }
 
 // readDockerfile reads the Dockerfile beside the definition p, nil when
