@@ -113,3 +113,17 @@ func TestOneLineDefinition(t *testing.T) {
 		t.Errorf("loading took %s", took)
 	}
 }
+
+// go-jsonnet counts columns in bytes: a value after non-ASCII text on its
+// line is found where it is, not further right.
+func TestJsonnetColumnsAfterNonASCII(t *testing.T) {
+	src := "{ n: 'éé😀', p: 80 }\n"
+	doc, ds := Load(source.NewFile(filepath.Join(t.TempDir(), "kiln.jsonnet"), []byte(src)), Options{})
+	if doc == nil {
+		t.Fatal(ds)
+	}
+	pos, _, ok := doc.Locate([]string{"p"})
+	if !ok || pos.Offset != strings.Index(src, "p:") {
+		t.Errorf("p at offset %d, want %d", pos.Offset, strings.Index(src, "p:"))
+	}
+}
