@@ -28,11 +28,11 @@ func (s *Server) completion(ctx context.Context, p *protocol.CompletionParams) (
 	}
 	off := offsetOf(f, p.Position)
 	def := s.docs.definitionFor(f.Name)
-	c := contextAt(f.Content, off)
+	c := contextAt(f.LF(), off) // its lines are the editor's, a lone \r being one end
 	var items []protocol.CompletionItem
 	switch kindOf(f.Name) {
 	case definitionFile:
-		if len(bytes.TrimSpace(stripComments(f.Content))) == 0 {
+		if len(bytes.TrimSpace(stripComments(f.LF()))) == 0 {
 			return &protocol.CompletionList{Items: []protocol.CompletionItem{skeleton(f.Name)}}, nil
 		}
 		if c.value {
@@ -179,7 +179,7 @@ func (s *Server) keyItems(ctx context.Context, f *source.File, c cursor) []proto
 			}
 		}
 	} else {
-		for _, k := range siblings(f.Content, c.off) {
+		for _, k := range siblings(f.LF(), c.off) {
 			have[k] = true
 		}
 	}

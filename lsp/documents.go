@@ -12,6 +12,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -72,7 +73,7 @@ func reader(snap map[string]*document) func(string) ([]byte, error) {
 				return d.file.Content, nil
 			}
 		}
-		return os.ReadFile(name)
+		return repofile.Read(discover.RepoRoot(name), name, repofile.MaxBytes)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/fix"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 // pos returns the protocol position of the first occurrence of needle in
@@ -477,5 +478,24 @@ func TestJsonnetImportFeatures(t *testing.T) {
 	}
 	if got := apply(t, appText, as[0], u); !strings.Contains(got, " health: { liveness") {
 		t.Errorf("after the fix:\n%s", got)
+	}
+}
+
+// Completion reads a document's lines as the editor counts them, however
+// they end.
+func TestCompletionLineEndings(t *testing.T) {
+	c, u, _ := openApp(t, app, nil)
+	text := strings.Replace(app, "  port: 8080\n", "  port: 8080\n  pro\n", 1)
+	at := pos(t, text, "  pro\n", 5) // the same line and column in every variant
+	for i, v := range lineend.Variants([]byte(text)) {
+		c.change(u, int32(20+i), string(v))
+		var l protocol.CompletionList
+		if err := c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+			TextDocument: td(u), Position: at}}, &l); err != nil {
+			t.Fatal(err)
+		}
+		if got := labels(l); !contains(got, "protocol") || contains(got, "port") {
+			t.Errorf("%q: spec fields: %v", v, got)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 // nopCloser is a stream's connection over fixed bytes.
@@ -27,6 +28,8 @@ func FuzzStream(f *testing.F) {
 	f.Add([]byte("Content-Length: 5\r\n\r\n{bad}Content-Length: 2\r\n\r\n{}"))
 	f.Add([]byte("Content-Length: -1\r\n\r\n"))
 	f.Add([]byte("\r\n\r\nContent-Length: 99999999999\r\n\r\n"))
+	f.Add([]byte("Content-Length: 2\n\n{}"))
+	f.Add([]byte("Content-Length: 2\r\r{}"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out bytes.Buffer
 		s := newStream(nopCloser{bytes.NewReader(in), &out})
@@ -49,6 +52,9 @@ func FuzzCompletionContext(f *testing.F) {
 	f.Add([]byte("spec:\n  port: 8080\n  pro\n"), 20)
 	f.Add([]byte("spec:\n  waivers:\n    - rule: \n      reason: x\n"), 30)
 	f.Add([]byte("- - -\n\t:\n"), 3)
+	for _, v := range lineend.Variants([]byte("spec:\n  port: 8080\n  pro\n")) {
+		f.Add(v, 20)
+	}
 	srv := &Server{docs: newDocuments()}
 	f.Fuzz(func(t *testing.T, src []byte, off int) {
 		if len(src) > 1<<12 {

@@ -174,6 +174,8 @@ func TestBadDocuments(t *testing.T) {
 		"enormous": app + "# " + strings.Repeat("x", 2<<20) + "\n",
 		"binary":   "\x00\x01\xff\xfe" + app,
 		"broken":   "apiVersion: [",
+		// apimachinery would scale this by 10^999999999: minutes of a core.
+		"quantity": app + "  resources: {cpu: \"1e-999999999\"}\n",
 	} {
 		u := c.open(def, text)
 		ds := c.waitFor(u, 1)

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/kilnhq/kiln/cmd/kiln/cli"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testscripts/*.txtar")
@@ -43,6 +44,9 @@ func TestScripts(t *testing.T) {
 			"unhex":    unhex,
 			"bigfile":  bigfile,
 			"corrupt":  corrupt,
+			"lineends": lineends,
+			"sparse":   sparse,
+			"mkfifo":   mkfifo,
 		},
 	})
 }
@@ -79,6 +83,36 @@ func unhex(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := hex.DecodeString(strings.Join(strings.Fields(ts.ReadFile(args[0])), ""))
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), b, 0o644))
+}
+
+// lineends crlf|cr|mixed IN OUT writes IN with its line endings made
+// \r\n, a lone \r (classic Mac OS), or a mix of \n, \r and \r\n.
+func lineends(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: lineends crlf|cr|mixed in out")
+	}
+	i := map[string]int{"crlf": 0, "cr": 1, "mixed": 2}
+	n, ok := i[args[0]]
+	if !ok {
+		ts.Fatalf("lineends: unknown mode %q", args[0])
+	}
+	out := ts.MkAbs(args[2])
+	ts.Check(os.MkdirAll(filepath.Dir(out), 0o755))
+	ts.Check(os.WriteFile(out, lineend.Variants([]byte(ts.ReadFile(args[1])))[n], 0o644))
+}
+
+// sparse NAME BYTES makes a file of the given size that occupies no disk
+// (a hole), as an attacker's 2 GiB file would.
+func sparse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sparse name bytes")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(f.Truncate(n))
+	ts.Check(f.Close())
 }
 
 // bigfile NAME BYTES writes a YAML file of the given size.

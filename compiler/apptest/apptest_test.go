@@ -1,12 +1,14 @@
 package apptest
 
 import (
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 // Test files take kiln's field paths (compiler/fieldpath, where the
@@ -136,6 +138,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("tests:\n  - it: x\n    asserts:\n      - equal: {path: \"a[name=b].c\", value: 1}\n"))
 	f.Add([]byte("tests:\n  - it: x\n    env: prod\n    set: {spec.image: a}\n    asserts:\n      - matchSnapshot:\n      - policy: {rule: r}\n        not: true\n"))
 	f.Add([]byte("suite: s\ntests: []\n"))
+	for _, p := range []string{"minimal", "reference", "worker", "json", "jsonnet", "cue"} {
+		if b, err := os.ReadFile("../../examples/" + p + "/kiln_test.yaml"); err == nil {
+			f.Add(b)
+			for _, v := range lineend.Variants(b) {
+				f.Add(v)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		file := source.NewFile("kiln_test.yaml", src)
 		s, ds := Parse(file)

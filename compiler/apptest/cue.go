@@ -39,7 +39,7 @@ type CUESuite struct {
 // ParseCUE compiles a kiln_test.cue; a syntax error is positioned.
 func ParseCUE(f *source.File) (*CUESuite, diag.List) {
 	ctx := cuecontext.New()
-	v := ctx.CompileBytes(f.Content, cue.Filename(f.Name))
+	v := ctx.CompileBytes(f.LF(), cue.Filename(f.Name))
 	if err := v.Err(); err != nil {
 		return nil, cueDiags(f, err, f.Pos(0), "test/invalid")
 	}
@@ -239,16 +239,12 @@ func (s *CUESuite) pos(v cue.Value) source.Pos {
 	return s.File.Pos(0)
 }
 
-// posIn places a CUE position in f. CUE counts columns in bytes, and
-// source.File.PosAt counts them in characters, so a column after
-// non-ASCII text would land too far right: the column is added to its
-// line's start as bytes, clamped to the line as PosAt clamps it. (Not
-// p.Offset(), which puts the end of a file that ends in a newline on the
-// empty line after it, where the line and column put it after the last
-// character.)
+// posIn places a CUE position in f, by its line and byte column as CUE
+// counts them, clamped to the line. (Not p.Offset(), which puts the end
+// of a file that ends in a newline on the empty line after it, where the
+// line and column put it after the last character.)
 func posIn(f *source.File, p token.Pos) source.Pos {
-	start := f.PosAt(p.Line(), 1).Offset
-	return f.Pos(start + min(max(p.Column()-1, 0), len(f.Line(p.Line()))))
+	return f.PosIn(source.CUE, p.Line(), p.Column())
 }
 
 // posOf positions the constraint v at path: where v says it is, or else

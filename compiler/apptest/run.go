@@ -36,6 +36,9 @@ type Target struct {
 type Options struct {
 	Run             *regexp.Regexp // selects cases by name; nil runs all
 	UpdateSnapshots bool
+	// Root is the repository root the snapshots must resolve inside
+	// (see repofile); empty confines them nowhere.
+	Root string
 }
 
 // A CaseResult is the verdict on one case.
@@ -59,7 +62,7 @@ func (r CaseResult) Passed() bool { return !r.Skipped && len(r.Failures) == 0 }
 
 // Run runs the cases of s against t.
 func Run(s *Suite, t Target, o Options) []CaseResult {
-	snaps := newSnapshots(s.File.Name, o.UpdateSnapshots)
+	snaps := newSnapshots(s.File.Name, o.Root, o.UpdateSnapshots)
 	var out []CaseResult
 	for i := range s.Cases {
 		c := &s.Cases[i]

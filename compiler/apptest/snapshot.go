@@ -11,6 +11,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kilnhq/kiln/compiler/repofile"
 )
 
 // snapshots are the recorded outputs of a suite's matchSnapshot
@@ -26,10 +28,10 @@ type snapshots struct {
 	err     error
 }
 
-func newSnapshots(testFile string, update bool) *snapshots {
+func newSnapshots(testFile, root string, update bool) *snapshots {
 	s := &snapshots{update: update, entries: map[string]string{},
 		path: filepath.Join(filepath.Dir(testFile), "__snapshot__", filepath.Base(testFile)+".snap")}
-	b, err := os.ReadFile(s.path)
+	b, err := repofile.Read(root, s.path, repofile.MaxBytes)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:

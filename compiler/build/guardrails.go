@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,9 +163,11 @@ func (g *guardrun) waive(env string, d diag.Diagnostic, res *Result) (string, bo
 
 // lineSpan returns the start and end of line n's text, without the
 // trailing blanks and line continuation.
+// n is counted as BuildKit counts lines.
 func lineSpan(f *source.File, n int) (source.Pos, source.Pos) {
-	pos := f.PosAt(n, 1)
-	text := bytes.TrimRight(f.Line(n), " \t\r\\")
+	pos := f.PosIn(source.Dockerfile, n, 1)
+	end := f.PosIn(source.Dockerfile, n, math.MaxInt)
+	text := bytes.TrimRight(f.Content[pos.Offset:end.Offset], " \t\r\\")
 	return pos, f.Pos(pos.Offset + len(text))
 }
 

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,21 +63,86 @@ type Cache struct {
 	beforeData func()
 }
 
-// Open returns the cache in dir, creating the directory.
+// marker opens the README kiln writes into a cache directory it creates
+// or finds empty. Trim and Clean delete nothing in a directory without it:
+// --cache-dir ~/go by mistake must not empty ~/go.
+const marker = "This directory holds cached results of kiln (https://github.com/kilnhq/kiln).\n"
+
+// Open returns the cache in dir, creating the directory. A directory that
+// holds files but no kiln cache is refused.
 func Open(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	c := &Cache{dir: dir, now: time.Now}
 	readme := filepath.Join(dir, "README")
-	if _, err := os.Stat(readme); errors.Is(err, fs.ErrNotExist) {
-		err := c.write(readme, []byte("This directory holds cached results of kiln (https://github.com/kilnhq/kiln).\n"+
-			"It may be deleted at any time: kiln cache clean, or rm -r.\n"))
-		if err != nil {
+	if _, err := os.Lstat(readme); errors.Is(err, fs.ErrNotExist) {
+		if !emptyDir(dir) {
+			return nil, fmt.Errorf("%s is not empty and is no kiln cache (it has no README written by kiln); kiln keeps its cache in a new or empty directory", dir)
+		}
+		if err := c.write(readme, []byte(marker+"It may be deleted at any time: kiln cache clean, or rm -r.\n")); err != nil {
 			return nil, err
 		}
 	}
+	if err := c.owned(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// emptyDir reports whether dir holds nothing but the temporary files of
+// another kiln writing its README at this moment.
+func emptyDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			return false
+		}
+	}
+	return true
+}
+
+// owned returns an error unless the directory holds kiln's README, a
+// regular file that begins with the marker.
+func (c *Cache) owned() error {
+	readme := filepath.Join(c.dir, "README")
+	info, err := os.Lstat(readme)
+	if err == nil && info.Mode().IsRegular() && info.Size() < 4096 {
+		var b []byte
+		if b, err = os.ReadFile(readme); err == nil && bytes.HasPrefix(b, []byte(marker)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is no kiln cache (its README is not the one kiln writes); kiln deletes nothing in it", c.dir)
+}
+
+// kilnFile reports whether name, in the directory sub of the cache ("" for
+// the cache directory itself), is a file of kiln's own format: an entry
+// or output (<64 hex digits>-a or -d, in the directory named by their
+// first two), or a temporary file of a write.
+func kilnFile(sub, name string) bool {
+	if strings.HasPrefix(name, ".tmp-") {
+		return true
+	}
+	h, ok := strings.CutSuffix(name, "-a")
+	if !ok {
+		h, ok = strings.CutSuffix(name, "-d")
+	}
+	if !ok || len(h) != 64 || !strings.HasPrefix(h, sub) || sub == "" {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil && strings.ToLower(h) == h
+}
+
+// entryDir reports whether name is one of the cache's subdirectories,
+// two lower-case hex digits.
+func entryDir(name string) bool {
+	b, err := hex.DecodeString(name)
+	return err == nil && len(b) == 1 && strings.ToLower(name) == name
 }
 
 // DefaultDir is where kiln caches unless told otherwise: KILN_CACHE, or
@@ -110,10 +176,43 @@ func (c *Cache) dataName(id OutputID) string {
 // results most computations have.
 const inlineMax = 64 << 10
 
+// entryMax bounds an action entry: its header line and an inline output.
+const entryMax = inlineMax + 256
+
+// readRegular reads name, of at most max bytes, when it is a regular
+// file: an entry replaced by a link (to /dev/zero) or a named pipe must
+// be a miss, not a read without end or a hang. The link itself is not
+// followed.
+func readRegular(name string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d it may hold", name, info.Size(), max)
+	}
+	// Sized as the file says: one read, and one that finds its end.
+	var buf bytes.Buffer
+	buf.Grow(int(info.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	if err == nil && int64(buf.Len()) > max {
+		err = fmt.Errorf("%s grew past %d bytes", name, max)
+	}
+	return buf.Bytes(), err
+}
+
 // Get returns the bytes recorded for id.
 func (c *Cache) Get(id ActionID) ([]byte, error) {
 	name := c.entryName(id)
-	entry, err := os.ReadFile(name)
+	entry, err := readRegular(name, entryMax)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
@@ -142,7 +241,7 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	if c.beforeData != nil {
 		c.beforeData()
 	}
-	data, err := os.ReadFile(c.dataName(out))
+	data, err := readRegular(c.dataName(out), int64(size))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
@@ -162,7 +261,7 @@ func (c *Cache) Put(id ActionID, data []byte) error {
 		return c.write(c.entryName(id), append(entry, data...))
 	}
 	dataName := c.dataName(out)
-	if existing, err := os.ReadFile(dataName); err != nil || !bytes.Equal(existing, data) {
+	if existing, err := readRegular(dataName, int64(len(data))); err != nil || !bytes.Equal(existing, data) {
 		if err := c.write(dataName, data); err != nil {
 			return err
 		}
@@ -235,6 +334,9 @@ func (c *Cache) Stats() (Stats, error) {
 // Trim removes the entries and outputs not used for MaxAge, at most once
 // every trimEvery unless force is set. It returns how many files it removed.
 func (c *Cache) Trim(force bool) (int, error) {
+	if err := c.owned(); err != nil {
+		return 0, err
+	}
 	now := c.now()
 	stamp := filepath.Join(c.dir, "trim.txt")
 	if !force {
@@ -246,9 +348,12 @@ func (c *Cache) Trim(force bool) (int, error) {
 	}
 	removed := 0
 	err := c.walk(func(path string, info fs.FileInfo) {
+		if !info.Mode().IsRegular() {
+			return
+		}
 		stale := now.Sub(info.ModTime()) > MaxAge
 		temp := strings.HasPrefix(filepath.Base(path), ".tmp-") && now.Sub(info.ModTime()) > time.Hour // left by a killed process
-		if (stale && (strings.HasSuffix(path, "-a") || strings.HasSuffix(path, "-d"))) || temp {
+		if stale || temp {
 			if os.Remove(path) == nil {
 				removed++
 			}
@@ -260,22 +365,35 @@ func (c *Cache) Trim(force bool) (int, error) {
 	return removed, c.write(stamp, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"))
 }
 
-// Clean removes every entry and output.
+// Clean removes every entry and output: the files of kiln's format in
+// the cache's subdirectories, and those directories once empty. Anything
+// else is left where it is.
 func (c *Cache) Clean() error {
+	if err := c.owned(); err != nil {
+		return err
+	}
+	err := c.walk(func(path string, info fs.FileInfo) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+	})
+	if err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(c.dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if e.IsDir() && len(e.Name()) == 2 {
-			if err := os.RemoveAll(filepath.Join(c.dir, e.Name())); err != nil {
-				return err
-			}
+		if e.IsDir() && entryDir(e.Name()) {
+			os.Remove(filepath.Join(c.dir, e.Name())) // fails, harmlessly, if something else is inside
 		}
 	}
 	return nil
 }
 
+// walk calls f for each file of kiln's format: in the cache directory and
+// its entry subdirectories, never in another directory or through a link.
 func (c *Cache) walk(f func(path string, info fs.FileInfo)) error {
 	return filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -284,7 +402,17 @@ func (c *Cache) walk(f func(path string, info fs.FileInfo)) error {
 			}
 			return err
 		}
+		sub, _ := filepath.Rel(c.dir, filepath.Dir(path))
+		if sub == "." {
+			sub = ""
+		}
 		if d.IsDir() {
+			if path != c.dir && !(sub == "" && entryDir(d.Name())) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !kilnFile(sub, d.Name()) {
 			return nil
 		}
 		if info, err := d.Info(); err == nil {

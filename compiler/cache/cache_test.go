@@ -208,3 +208,72 @@ func TestOutputDeletedBetweenEntryAndOutput(t *testing.T) {
 		t.Fatalf("after rewriting: %d bytes, %v", len(got), err)
 	}
 }
+
+// A directory that holds files but no kiln cache is refused, and nothing
+// in it is ever deleted: --cache-dir ~/go by mistake must not empty ~/go.
+func TestForeignDirectoryIsNotACache(t *testing.T) {
+	dir := t.TempDir()
+	hexName := strings.Repeat("ab", 32)
+	for _, name := range []string{"go.mod", "ab/" + hexName + "-a", "pkg/mod/x-d"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte("mine"), 0o644)
+		past := time.Now().Add(-30 * 24 * time.Hour)
+		os.Chtimes(filepath.Join(dir, name), past, past)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "is no kiln cache") {
+		t.Fatalf("Open of a foreign directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README")); err == nil {
+		t.Error("Open wrote its README into a foreign directory")
+	}
+	// A cache whose README was removed (or replaced) deletes nothing.
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Put(id("a"), []byte("a"))
+	os.WriteFile(filepath.Join(c.Dir(), "README"), []byte("my notes\n"), 0o644)
+	if _, err := c.Trim(true); err == nil {
+		t.Error("Trim ran without kiln's README")
+	}
+	if err := c.Clean(); err == nil {
+		t.Error("Clean ran without kiln's README")
+	}
+	if _, err := c.Get(id("a")); err != nil {
+		t.Errorf("an entry was deleted: %v", err)
+	}
+}
+
+// Trim and Clean remove only files of kiln's own format, in kiln's own
+// subdirectories.
+func TestTrimAndCleanTouchOnlyKilnFiles(t *testing.T) {
+	c, _ := Open(t.TempDir())
+	c.Put(id("a"), []byte("a"))
+	c.Put(id("b"), bytes.Repeat([]byte("b"), inlineMax+1))
+	hexName := strings.Repeat("cd", 32)
+	foreign := []string{"notes-a", "ab/notes-d", "cd/" + strings.Repeat("ab", 32) + "-a", "other/" + hexName + "-a", "ab/sub/" + hexName + "-d", "cd/" + strings.ToUpper(hexName) + "-a"}
+	past := time.Now().Add(-MaxAge - 24*time.Hour)
+	for _, name := range foreign {
+		p := filepath.Join(c.Dir(), filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("mine"), 0o644)
+		os.Chtimes(p, past, past)
+	}
+	for _, n := range []string{c.entryName(id("a")), c.entryName(id("b"))} {
+		os.Chtimes(n, past, past)
+	}
+	if n, err := c.Trim(true); err != nil || n != 2 {
+		t.Errorf("Trim removed %d, %v; want the two stale entries", n, err)
+	}
+	if err := c.Clean(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range foreign {
+		if _, err := os.Stat(filepath.Join(c.Dir(), filepath.FromSlash(name))); err != nil {
+			t.Errorf("%s was deleted", name)
+		}
+	}
+	if s, _ := c.Stats(); s.Entries+s.Outputs != 0 {
+		t.Errorf("Clean left %+v", s)
+	}
+}

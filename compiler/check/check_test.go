@@ -13,6 +13,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 func mustSchema(t testing.TB) *schema.Schema {
@@ -186,6 +187,9 @@ func FuzzCheck(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+		for _, v := range lineend.Variants(b) {
+			f.Add(v)
+		}
 	}
 	f.Add([]byte("kind: Deployment"))
 	f.Add([]byte("apiVersion: kiln.dev/v1alpha1\nkind: App\nspec: {port: '80', env: {'a b': 1}}"))

@@ -30,6 +30,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
 )
@@ -77,13 +78,18 @@ type Named struct {
 	Path  string
 	Entry *Entry // nil when a flag names it
 	Flag  string // "--policy", for one a flag names
+	// Root is the directory the path must resolve inside: the
+	// repository's, for an entry of its configuration (which a pull
+	// request can change); empty for a flag, which the one running kiln
+	// chose.
+	Root string
 }
 
 // Paths returns the entries of setting as Named paths.
 func (c *Config) Paths(setting string, entries []Entry) []Named {
 	var out []Named
 	for i := range entries {
-		out = append(out, Named{Path: c.Path(entries[i]), Entry: &entries[i], Flag: setting})
+		out = append(out, Named{Path: c.Path(entries[i]), Entry: &entries[i], Flag: setting, Root: c.Root})
 	}
 	return out
 }
@@ -126,15 +132,16 @@ func Find(dir string) (string, bool) {
 }
 
 // Load reads the configuration file at name, shown in messages as display.
+// The file must resolve inside the repository it configures.
 func Load(name, display string) (*Config, diag.List) {
-	data, err := os.ReadFile(name)
-	f := source.NewFile(display, data)
-	if err != nil {
-		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
-	}
 	root := filepath.Dir(filepath.Dir(name))
 	if filepath.Base(filepath.Dir(name)) != ".kiln" {
 		root = filepath.Dir(name)
+	}
+	data, err := repofile.Read(root, name, repofile.MaxBytes)
+	f := source.NewFile(display, data)
+	if err != nil {
+		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
 	}
 	return Parse(f, root)
 }

@@ -35,11 +35,11 @@ type Instruction struct {
 // Parse reads a Dockerfile with BuildKit's parser. A syntax error is a
 // diagnostic at its line.
 func Parse(f *source.File) ([]Instruction, diag.List) {
-	res, err := parser.Parse(bytes.NewReader(f.Content))
+	res, err := parser.Parse(bytes.NewReader(f.LF()))
 	if err != nil {
 		pos := f.Pos(0)
 		if loc, ok := err.(interface{ Location() []parser.Range }); ok && len(loc.Location()) > 0 {
-			pos = f.PosAt(loc.Location()[0].Start.Line, 1)
+			pos = f.PosIn(source.Dockerfile, loc.Location()[0].Start.Line, 1)
 		}
 		return nil, diag.List{{Pos: pos, End: pos, Severity: diag.Error, Code: "dockerfile/syntax",
 			Message: "invalid Dockerfile: " + err.Error()}}

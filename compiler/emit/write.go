@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // WriteTree replaces dir with exactly files (slash-separated paths relative
@@ -17,7 +20,10 @@ func WriteTree(dir string, files map[string][]byte) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".new-")
+	removeLeftovers(parent, filepath.Base(dir))
+	// The writer's process id is in the name, so that a later build can
+	// tell the tree of a build that was killed from one being written.
+	tmp, err := os.MkdirTemp(parent, fmt.Sprintf(".%s.new-%d-", filepath.Base(dir), os.Getpid()))
 	if err != nil {
 		return err
 	}
@@ -51,6 +57,36 @@ func WriteTree(dir string, files map[string][]byte) error {
 		return os.RemoveAll(old)
 	}
 	return nil
+}
+
+// removeLeftovers removes what an interrupted WriteTree of base left in
+// parent: .<base>.new-<pid>-<n> (and its .old) of a process that no
+// longer runs. In a repository that commits its rendered output, such a
+// directory would be junk in the next commit. A tree of a live process is
+// being written and is left alone; one of an older kiln, without a
+// process id in its name, once it is an hour old.
+func removeLeftovers(parent, base string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	prefix := "." + base + ".new-"
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pid, _, withPid := strings.Cut(strings.TrimSuffix(rest, ".old"), "-")
+		if withPid {
+			n, err := strconv.Atoi(pid)
+			if err != nil || n <= 0 || alive(n) {
+				continue
+			}
+		} else if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < time.Hour {
+			continue
+		}
+		os.RemoveAll(filepath.Join(parent, e.Name()))
+	}
 }
 
 // writeFile writes and syncs one file, so a crash cannot leave it empty

@@ -98,14 +98,27 @@ func For(doc *load.Doc, d diag.Diagnostic, o Options) []Fix {
 	if o.Rules != nil && o.Rules(d.Code) && d.Waived == "" {
 		add(waive(doc, d, o))
 	}
-	if bytes.Contains(doc.File.Content, []byte("\r\n")) {
+	if eol := lineEnding(doc.File.Content); eol != "\n" {
 		for i := range out {
 			for j := range out[i].Edits {
-				out[i].Edits[j].New = strings.ReplaceAll(out[i].Edits[j].New, "\n", "\r\n") // keep the file's line endings
+				out[i].Edits[j].New = strings.ReplaceAll(out[i].Edits[j].New, "\n", eol) // keep the file's line endings
 			}
 		}
 	}
 	return slices.DeleteFunc(out, func(f Fix) bool { return !stillLoads(doc, f) })
+}
+
+// lineEnding is how the file's first line ends: \n, \r\n, or a lone \r
+// (classic Mac OS); what a fix inserts ends its lines the same way.
+func lineEnding(content []byte) string {
+	i := bytes.IndexAny(content, "\r\n")
+	switch {
+	case i < 0 || content[i] == '\n':
+		return "\n"
+	case i+1 < len(content) && content[i+1] == '\n':
+		return "\r\n"
+	}
+	return "\r"
 }
 
 // stillLoads is the last guard of a YAML or JSON fix: its result must load

@@ -191,6 +191,24 @@ func TestCRLF(t *testing.T) {
 	}
 }
 
+// So does a file with classic Mac OS line endings (a lone \r), whose
+// lines the fixes find as in any other: the same fixes, the same text.
+func TestCROnly(t *testing.T) {
+	cr := func(s string) string { return strings.ReplaceAll(s, "\n", "\r") }
+	for _, tc := range []struct{ code, path, title string }{
+		{"resources-set", "spec", "Set spec.resources"},
+		{"image-pinned", "spec.image", "Waive"},
+		{"replicas-meet-sla", "spec.scaling.min", "Raise"},
+	} {
+		lf := loadDoc(t, "kiln.yaml", app)
+		want := only(t, lf, finding(lf, tc.code, tc.path), tc.title)
+		doc := loadDoc(t, "kiln.yaml", cr(app))
+		if got := only(t, doc, finding(doc, tc.code, tc.path), tc.title); got != cr(want) {
+			t.Errorf("%s: got %q, want %q", tc.code, got, cr(want))
+		}
+	}
+}
+
 // A quoted string over several lines looks like lines of a mapping to a
 // text edit: the insertion would land inside it. Such a fix is not
 // offered, rather than one that changes another value.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 // FuzzFixesKeepTheFileLoading applies every fix kiln offers, for findings
@@ -17,6 +18,9 @@ func FuzzFixesKeepTheFileLoading(f *testing.F) {
 	for _, p := range []string{"../../examples/reference/kiln.yaml", "../../examples/minimal/kiln.yaml"} {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
+			for _, v := range lineend.Variants(b) {
+				f.Add(v)
+			}
 		}
 	}
 	f.Add([]byte(app))

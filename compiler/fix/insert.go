@@ -18,7 +18,7 @@ func insertField(doc *load.Doc, path []string, key string, v any) (Edit, bool) {
 	if m == nil || m.Kind != load.Map || len(m.Fields) == 0 {
 		return Edit{}, false
 	}
-	src := doc.File.Content
+	src := doc.File.LF() // its lines are the file's, however they end
 	last := m.Fields[len(m.Fields)-1]
 	switch {
 	case doc.Format == load.JSON:
@@ -50,7 +50,7 @@ func appendItem(doc *load.Doc, l *load.Node, v value) (Edit, bool) {
 	if l.Kind != load.List || len(l.Items) == 0 {
 		return Edit{}, false
 	}
-	src := doc.File.Content
+	src := doc.File.LF() // its lines are the file's, however they end
 	last := l.Items[len(l.Items)-1]
 	switch {
 	case doc.Format == load.JSON:

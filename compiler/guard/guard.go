@@ -239,9 +239,10 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 	// Parsing is most of the start-up of a run answered from the cache;
 	// the files parse independently, so in parallel.
 	type parsed struct {
-		file *source.File
-		m    *ast.Module
-		err  error
+		file    *source.File
+		m       *ast.Module
+		err     error
+		readErr error // the file could not be read: an error at its start
 	}
 	results := make([]parsed, len(names))
 	var wg sync.WaitGroup
@@ -249,26 +250,33 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			name := path.Join(d.Name, p)
 			src, err := fs.ReadFile(d.FS, p)
 			if err != nil {
-				results[i].err = err
+				results[i].file, results[i].readErr = source.NewFile(name, nil), err
 				return
 			}
-			name := path.Join(d.Name, p)
 			results[i].file = source.NewFile(name, src)
-			results[i].m, results[i].err = parseModule(name, src, !builtin)
+			results[i].m, results[i].err = parseModule(name, results[i].file.LF(), !builtin)
 		}()
 	}
 	wg.Wait()
 	var ds diag.List
 	for _, r := range results {
-		if r.file != nil {
+		if r.file != nil && r.readErr == nil {
 			b.files[r.file.Name] = r.file
 		}
 	}
 	for _, r := range results {
 		var errs ast.Errors
 		switch {
+		case r.readErr != nil:
+			msg := r.readErr.Error()
+			var pe *fs.PathError
+			if errors.As(r.readErr, &pe) {
+				msg = pe.Err.Error()
+			}
+			ds = append(ds, diag.Diagnostic{Pos: r.file.Pos(0), End: r.file.Pos(0), Severity: diag.Error, Code: "policy/read", Message: "cannot read the policy: " + msg})
 		case errors.As(r.err, &errs):
 			ds = append(ds, b.astErrors(errs)...)
 		case r.err != nil:
@@ -331,7 +339,7 @@ func (b *Bundle) pos(loc *ast.Location) source.Pos {
 	if !ok {
 		return source.Pos{}
 	}
-	return f.PosAt(loc.Row, loc.Col)
+	return f.PosIn(source.Rego, loc.Row, loc.Col)
 }
 
 // declare records the rules module m defines: a kiln rule for a package

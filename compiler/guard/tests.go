@@ -43,7 +43,7 @@ func RunTests(ctx context.Context, dirs []Dir) ([]TestResult, diag.List) {
 			}
 			name := path.Join(d.Name, p)
 			b.files[name] = source.NewFile(name, src)
-			m, err := parseModule(name, src, tests)
+			m, err := parseModule(name, b.files[name].LF(), tests)
 			if errs, ok := err.(ast.Errors); ok {
 				ds = append(ds, b.astErrors(errs)...)
 				return nil

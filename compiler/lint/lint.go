@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 
 	"github.com/kilnhq/kiln/compiler/compile"
@@ -140,11 +141,34 @@ func object(n *load.Node) (compile.Object, bool) {
 	return compile.Object{APIVersion: api, Kind: kind, Name: name, Content: v}, true
 }
 
-// LooksLikeManifest reports whether content's first document has an
-// apiVersion and a kind, for directory walks that meet YAML of every sort.
+// LooksLikeManifest reports whether f holds Kubernetes objects, for
+// directory walks and hooks that meet YAML of every sort: a document of
+// it is an object with apiVersion and kind, or, when it does not parse
+// (one broken document is enough), its text declares both at the top
+// level. A file that claims objects and does not parse is linted, and
+// its syntax error reported, never passed over.
 func LooksLikeManifest(f *source.File) bool {
-	docs, _ := parse(f)
-	return len(docs) > 0
+	docs, ds := parse(f)
+	if len(docs) > 0 {
+		return true
+	}
+	if !slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code != "lint/not-an-object" && d.Code != "lint/empty" }) {
+		return false // it parses, and holds no object
+	}
+	return declaresObjects(f.LF())
+}
+
+var (
+	yamlAPIVersion = regexp.MustCompile(`(?m)^apiVersion:[ \t]*\S`)
+	yamlKind       = regexp.MustCompile(`(?m)^kind:[ \t]*\S`)
+	jsonAPIVersion = regexp.MustCompile(`"apiVersion"\s*:`)
+	jsonKind       = regexp.MustCompile(`"kind"\s*:`)
+)
+
+// declaresObjects reports whether text that does not parse writes a
+// top-level apiVersion and kind, in YAML or in JSON.
+func declaresObjects(text []byte) bool {
+	return yamlAPIVersion.Match(text) && yamlKind.Match(text) || jsonAPIVersion.Match(text) && jsonKind.Match(text)
 }
 
 // locate returns where the field at path of a document is written.

@@ -9,6 +9,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
 const deployment = `apiVersion: apps/v1
@@ -83,6 +84,11 @@ func FuzzLint(f *testing.F) {
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: 1}\nspec: 3\n"))
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1, resources: {limits: {memory: 1}}}]}}, ports: 3, tls: 1, rules: [1], minReplicas: a, selector: 1}\n"))
 	}
+	for _, s := range []string{deployment, "---\n" + deployment + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"} {
+		for _, v := range lineend.Variants([]byte(s)) {
+			f.Add(v)
+		}
+	}
 	opts := options(f)
 	f.Fuzz(func(t *testing.T, src []byte) {
 		for _, name := range []string{"m.yaml", "m.json"} {
@@ -114,5 +120,27 @@ func BenchmarkLint(b *testing.B) {
 	opts := options(b)
 	for b.Loop() {
 		File(f, opts)
+	}
+}
+
+// A file that declares Kubernetes objects is a manifest even when it does
+// not parse, so that a walk reports it instead of passing over it.
+func TestLooksLikeManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"m.yaml", deployment, true},
+		{"m.yaml", deployment + "---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n", true},
+		{"m.yaml", "apiVersion: v1\rkind: Pod\rmetadata: {name: [\r", true},
+		{"m.json", `{"apiVersion": "v1", "kind": "Pod", "metadata": {`, true},
+		{"ci.yaml", "name: ci\non: [push]\njobs: {}\n", false},
+		{"ci.yaml", "name: ci\non: [push\n", false},
+		{"values.yaml", "image:\n  kind: x\n  apiVersion: [\n", false},
+		{"empty.yaml", "", false},
+	} {
+		if got := LooksLikeManifest(source.NewFile(tc.name, []byte(tc.src))); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.src, got, tc.want)
+		}
 	}
 }

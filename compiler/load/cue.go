@@ -20,7 +20,7 @@ import (
 // the standard library); the result must be concrete data. Hidden fields
 // (_x) and definitions (#X) are helpers and do not become part of the app.
 func loadCUE(f *source.File) (*Node, diag.List) {
-	file, err := parser.ParseFile(f.Name, f.Content)
+	file, err := parser.ParseFile(f.Name, f.LF())
 	if err != nil {
 		return nil, cueErrors(f, err, "load/cue-syntax", "invalid CUE: ")
 	}

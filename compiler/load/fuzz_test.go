@@ -6,20 +6,30 @@ import (
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/lineend"
 )
 
-// seeds adds every example definition and a few known-bad inputs.
+// seeds adds every example definition and a few known-bad inputs, each
+// also with its lines ended by \r\n, by a lone \r and by a mix.
 func seeds(f *testing.F, ext string) {
+	var all [][]byte
 	matches, _ := filepath.Glob("../../examples/*/kiln." + ext)
 	for _, m := range matches {
 		b, err := os.ReadFile(m)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		all = append(all, b)
 	}
-	for _, s := range []string{"", "a: [", "a: 1\na: 2", "\t- x", "{\"a\":", "x: *y", "---\n---\n", "a: &a [*a]", "\xff\xfe"} {
-		f.Add([]byte(s))
+	for _, s := range []string{"", "a: [", "a: 1\na: 2", "\t- x", "{\"a\":", "x: *y", "---\n---\n", "a: &a [*a]", "\xff\xfe",
+		"a: \"x\"\nb: 'y'\nc: |\n  z\n", "a: 1\u2028b: 2\u0085c: 3\n", "// c\n{a: 1}\n", "a: |||\n  x\n|||\n"} {
+		all = append(all, []byte(s))
+	}
+	for _, b := range all {
+		f.Add(b)
+		for _, v := range lineend.Variants(b) {
+			f.Add(v)
+		}
 	}
 }
 

@@ -28,7 +28,7 @@ import (
 // interrupted, so an abandoned evaluation keeps its goroutine until it ends;
 // the CLI exits soon after, and long-running callers should note it.
 func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
-	program, err := jsonnet.SnippetToAST(f.Name, string(f.Content))
+	program, err := jsonnet.SnippetToAST(f.Name, string(f.LF()))
 	if err != nil {
 		return nil, nil, diag.List{jsonnetError(f, err)}
 	}
@@ -92,9 +92,11 @@ func Interrupted(ds diag.List) bool {
 	return false
 }
 
-// jsonnetPos converts a go-jsonnet location (1-based line, 1-based column
-// counted in characters) into f.
-func jsonnetPos(f *source.File, l ast.Location) source.Pos { return f.PosAt(l.Line, l.Column) }
+// jsonnetPos converts a go-jsonnet location (1-based line ended by \n
+// only, 1-based column counted in bytes) into f.
+func jsonnetPos(f *source.File, l ast.Location) source.Pos {
+	return f.PosIn(source.Jsonnet, l.Line, l.Column)
+}
 
 // jsonnetError positions a static or runtime Jsonnet error at the innermost
 // frame that lies in f.

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -40,7 +40,7 @@ type Options struct {
 	JsonnetTimeout  time.Duration // 0: DefaultJsonnetTimeout
 	JsonnetMaxStack int           // 0: DefaultJsonnetMaxStack
 	// ReadFile reads the files a definition imports; nil reads the disk
-	// (os.ReadFile). A caller that records every file a load read, even
+	// (repofile.Read, inside Root, of at most repofile.MaxBytes). A caller that records every file a load read, even
 	// a load that failed, or that layers unsaved editor buffers over the
 	// disk, passes its own.
 	ReadFile func(name string) ([]byte, error)
@@ -69,7 +69,8 @@ func (o Options) withDefaults(name string) Options {
 		o.JsonnetMaxStack = DefaultJsonnetMaxStack
 	}
 	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
+		root := o.Root
+		o.ReadFile = func(name string) ([]byte, error) { return repofile.Read(root, name, repofile.MaxBytes) }
 	}
 	return o
 }

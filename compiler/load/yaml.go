@@ -32,7 +32,7 @@ func loadYAML(f *source.File, maxNodes int) (*Node, diag.List) {
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
-		return nil, diag.List{errorAt(f.PosAt(next.Line, next.Column), "load/multiple-documents",
+		return nil, diag.List{errorAt(f.PosIn(source.YAML, next.Line, next.Column), "load/multiple-documents",
 			"file holds several YAML documents; a kiln definition holds exactly one app (remove the '---' and what follows, or split it into one file per app)")}
 	case !errors.Is(err, io.EOF):
 		return nil, diag.List{yamlSyntaxError(f, err)}
@@ -48,8 +48,8 @@ func yamlSyntaxError(f *source.File, err error) diag.Diagnostic {
 	pos := f.Pos(0)
 	line, msg := yamlsyntax.Line(f.Content, err)
 	if line > 0 {
-		pos = f.PosAt(line, 1)
-		text := f.Line(line)
+		pos = f.PosIn(source.YAML, line, 1)
+		text := f.Content[pos.Offset:f.PosIn(source.YAML, line, math.MaxInt).Offset]
 		if i := bytes.IndexByte(text, '\t'); i >= 0 && strings.Contains(msg, "cannot start any token") {
 			pos = f.Pos(pos.Offset + i)
 			msg = "tab character: YAML indents with spaces only"
@@ -73,7 +73,11 @@ func (c *yamlConverter) fail(n *yaml.Node, code, msg string) *Node {
 	return &Node{Kind: Null, Pos: c.pos(n), End: c.pos(n)}
 }
 
-func (c *yamlConverter) pos(n *yaml.Node) source.Pos { return c.file.PosAt(n.Line, n.Column) }
+// pos positions n: yaml.v3 counts lines as YAML does (a lone \r, NEL, LS
+// and PS end one too) and columns in characters.
+func (c *yamlConverter) pos(n *yaml.Node) source.Pos {
+	return c.file.PosIn(source.YAML, n.Line, n.Column)
+}
 
 func (c *yamlConverter) convert(n *yaml.Node) *Node {
 	if c.budget--; c.budget < 0 {
@@ -219,10 +223,8 @@ func yamlNumber(n *yaml.Node) (json.Number, bool) {
 // can underline it. Block and multi-line scalars end at the end of the line.
 func (c *yamlConverter) scalarEnd(n *yaml.Node) source.Pos {
 	start := c.pos(n)
-	line, _ := start.LineCol()
-	text := c.file.Line(line)
-	lineStart := c.file.PosAt(line, 1).Offset
-	rest := text[start.Offset-lineStart:]
+	lineEnd := c.file.PosIn(source.YAML, n.Line, math.MaxInt).Offset
+	rest := c.file.Content[start.Offset:lineEnd]
 	if n.Kind != yaml.ScalarNode || len(rest) == 0 {
 		return start
 	}
@@ -239,10 +241,10 @@ func (c *yamlConverter) scalarEnd(n *yaml.Node) source.Pos {
 		}
 	case q == '|' || q == '>':
 		return c.file.Pos(start.Offset + 1)
-	case strings.HasPrefix(string(rest), n.Value):
+	case bytes.HasPrefix(rest, []byte(n.Value)): // not string(rest): the rest of a long line, copied per value
 		return c.file.Pos(start.Offset + len(n.Value))
 	}
-	return c.file.Pos(lineStart + len(text))
+	return c.file.Pos(lineEnd)
 }
 
 // Stream loads every document of a multi-document YAML file, such as

@@ -3,6 +3,7 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,13 +78,47 @@ func labelValue(s string) error {
 	return k8s(validation.IsValidLabelValue)(s)
 }
 
+// Quantities are bounded before apimachinery parses them: it scales a
+// number by its decimal exponent with arbitrary-precision arithmetic, so
+// that "1e-999999999" costs minutes and gigabytes, and the digits of a
+// long number cost time in proportion. Kubernetes' suffixes span 1n to 1E
+// (10^-9 to 10^18); these bounds leave far more room than a resource needs.
+const (
+	MaxQuantityLen      = 64 // characters
+	MaxQuantityExponent = 99 // the largest |n| of a decimal exponent en
+)
+
 func quantity(s string) error {
+	if err := quantityBounds(s); err != nil {
+		return err
+	}
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
 		return errors.New("is not a Kubernetes quantity (such as 250m, 1, 512Mi or 2Gi)")
 	}
 	if q.Sign() < 0 {
 		return errors.New("must not be negative")
+	}
+	return nil
+}
+
+// quantityBounds refuses a quantity too long, or with too large an
+// exponent, to parse in bounded time.
+func quantityBounds(s string) error {
+	if len(s) > MaxQuantityLen {
+		return fmt.Errorf("is %d characters long; kiln reads quantities of at most %d", len(s), MaxQuantityLen)
+	}
+	// An exponent is the digits after e or E (E alone is the suffix exa).
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return nil
+	}
+	exp := strings.TrimLeft(s[i+1:], "+-")
+	if exp == "" || strings.Trim(exp, "0123456789") != "" {
+		return nil // not an exponent: ParseQuantity says what is wrong
+	}
+	if n, err := strconv.Atoi(strings.TrimLeft(exp, "0") + "0"); err != nil || n/10 > MaxQuantityExponent {
+		return fmt.Errorf("has the exponent %s; kiln reads quantities with exponents from e-%d to e%d", s[i:], MaxQuantityExponent, MaxQuantityExponent)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,6 +78,120 @@ func TestUTF16Columns(t *testing.T) {
 		}
 		if back := f.Offset16(l, c); back != o {
 			t.Errorf("offset %d → %d:%d → %d", o, l, c, back)
+		}
+	}
+}
+
+// A lone carriage return ends a line as \n and \r\n do: files saved with
+// classic Mac line endings, or with mixed endings, number their lines as
+// editors do.
+func TestLineEndings(t *testing.T) {
+	for _, content := range []string{"a: 1\rbé: 2\r\rc: 3", "a: 1\nbé: 2\n\nc: 3", "a: 1\r\nbé: 2\r\n\r\nc: 3", "a: 1\rbé: 2\r\n\nc: 3"} {
+		f := NewFile("f", []byte(content))
+		if f.Lines() != 4 {
+			t.Errorf("%q: %d lines, want 4", content, f.Lines())
+		}
+		for n, want := range []string{"a: 1", "bé: 2", "", "c: 3"} {
+			if got := string(f.Line(n + 1)); got != want {
+				t.Errorf("%q: Line(%d) = %q, want %q", content, n+1, got, want)
+			}
+		}
+		c := strings.Index(content, "c")
+		if l, col := f.LineCol(c); l != 4 || col != 1 {
+			t.Errorf("%q: c at %d:%d, want 4:1", content, l, col)
+		}
+		if p := f.PosAt(2, 3); content[p.Offset:p.Offset+1] != ":" {
+			t.Errorf("%q: PosAt(2, 3) at %q, want the colon", content, content[p.Offset:])
+		}
+		if p := f.PosAt(2, 99); p.Offset != strings.Index(content, "2")+1 {
+			t.Errorf("%q: PosAt(2, 99) = %d, not clamped to the line's end", content, p.Offset)
+		}
+		if l, c16 := f.LineCol16(c); l != 3 || c16 != 0 {
+			t.Errorf("%q: LineCol16 = %d:%d, want 3:0", content, l, c16)
+		}
+		if got := f.Offset16(3, 0); got != c {
+			t.Errorf("%q: Offset16(3, 0) = %d, want %d", content, got, c)
+		}
+	}
+}
+
+// Each parser's line and column are mapped as that parser counts them.
+func TestPosIn(t *testing.T) {
+	content := "é: 1\rx: 2\n\u2028y: 3\u0085z: 4\r\nw"
+	f := NewFile("f", []byte(content))
+	at := func(s string) int { return strings.Index(content, s) }
+	for _, tc := range []struct {
+		name      string
+		c         Counting
+		line, col int
+		want      int
+	}{
+		{"editor x", Editor, 2, 1, at("x")},
+		{"editor y is on the line of the LS", Editor, 3, 2, at("y")},
+		{"editor past the line's end", Editor, 1, 99, at("\r")},
+		{"yaml y", YAML, 4, 1, at("y")},
+		{"yaml z after NEL", YAML, 5, 1, at("z")},
+		{"yaml w", YAML, 6, 1, at("w")},
+		{"byte column", Jsonnet, 1, 4, at(" 1")},
+		{"character column", Rego, 1, 3, at(" 1")},
+		{"past the file", YAML, 99, 1, len(content)},
+		{"before the file", Editor, 0, 5, 0},
+	} {
+		if got := f.PosIn(tc.c, tc.line, tc.col).Offset; got != tc.want {
+			t.Errorf("%s: PosIn(%d, %d) = %d, want %d", tc.name, tc.line, tc.col, got, tc.want)
+		}
+	}
+	if l, c := f.LineCol(at("w")); l != 4 || c != 1 {
+		t.Errorf("w reported at %d:%d, want 4:1", l, c)
+	}
+}
+
+// LF gives parsers that end lines at \n only the lines editors count, at
+// the same offsets.
+func TestLF(t *testing.T) {
+	f := NewFile("f", []byte("a\rb\r\nc\n\rd"))
+	if got := string(f.LF()); got != "a\nb\r\nc\n\nd" {
+		t.Errorf("LF() = %q", got)
+	}
+	if got := bytes.Count(f.LF(), []byte("\n")) + 1; got != f.Lines() {
+		t.Errorf("LF() has %d lines, the file %d", got, f.Lines())
+	}
+	plain := NewFile("g", []byte("a\r\nb\n"))
+	if &plain.LF()[0] != &plain.Content[0] {
+		t.Error("LF() copies a file without lone \\r")
+	}
+}
+
+// The ASCII shortcut agrees with counting characters one by one.
+func TestASCIIShortcut(t *testing.T) {
+	ascii := NewFile("a", []byte("ab\rcd\r\nef"))
+	wide := NewFile("w", []byte("ab\rcd\r\nef\u00e9"))
+	for line := 0; line <= 4; line++ {
+		for col := -1; col <= 4; col++ {
+			if a, w := ascii.PosAt(line, col).Offset, wide.PosAt(line, col).Offset; a != w && line < 3 {
+				t.Errorf("PosAt(%d, %d): %d ascii, %d otherwise", line, col, a, w)
+			}
+			if a, w := ascii.Offset16(line, col), wide.Offset16(line, col); a != w && line < 2 {
+				t.Errorf("Offset16(%d, %d): %d ascii, %d otherwise", line, col, a, w)
+			}
+		}
+	}
+	for off := range len(ascii.Content) + 1 {
+		al, ac := ascii.LineCol16(off)
+		wl, wc := wide.LineCol16(off)
+		if al != wl || ac != wc || ascii.Pos(off).RuneCol() != wide.Pos(off).RuneCol() {
+			t.Errorf("offset %d: %d:%d ascii, %d:%d otherwise", off, al, ac, wl, wc)
+		}
+	}
+}
+
+// A long line costs each position a constant, not the line's length: a
+// definition written on one line of a megabyte loads in linear time.
+func TestPosAtOnALongLine(t *testing.T) {
+	f := NewFile("f", bytes.Repeat([]byte("a"), 1<<20))
+	for col := 1; col <= 1<<20; col++ {
+		if f.PosAt(1, col).Offset != col-1 {
+			t.Fatalf("PosAt(1, %d) wrong", col)
 		}
 	}
 }

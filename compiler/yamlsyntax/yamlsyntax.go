@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/kilnhq/kiln/compiler/source"
 )
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -52,7 +54,7 @@ func Line(src []byte, err error) (int, string) {
 	}
 	// The first prefix of src, from the line yaml.v3 names (counted from
 	// 0), that fails in the same way.
-	lines := bytes.SplitAfter(src, []byte("\n"))
+	lines := source.SplitAfter(src, source.YAMLBreaks)
 	budget := searchBytes
 	for n := line + 1; n <= len(lines) && budget > 0; n++ {
 		prefix := bytes.Join(lines[:n], nil)

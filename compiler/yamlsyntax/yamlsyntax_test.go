@@ -1,6 +1,7 @@
 package yamlsyntax
 
 import (
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -26,14 +27,17 @@ func TestSplit(t *testing.T) {
 		{"v: [1,\n  2]\nw: [3\n", 3},        // not at an earlier sequence that spans lines
 		{"a: 1\nb: 2\nc\n", 3},              // a scalar where a key was expected
 	} {
-		var n yaml.Node
-		err := yaml.Unmarshal([]byte(tc.src), &n)
-		if err == nil {
-			t.Errorf("%q: no error", tc.src)
-			continue
-		}
-		if line, msg := Line([]byte(tc.src), err); line != tc.line || msg == "" {
-			t.Errorf("%q: line %d (%q), want %d; yaml says %v", tc.src, line, msg, tc.line, err)
+		// The same lines ended as on Windows and on classic Mac OS.
+		for _, src := range []string{tc.src, strings.ReplaceAll(tc.src, "\n", "\r\n"), strings.ReplaceAll(tc.src, "\n", "\r")} {
+			var n yaml.Node
+			err := yaml.Unmarshal([]byte(src), &n)
+			if err == nil {
+				t.Errorf("%q: no error", src)
+				continue
+			}
+			if line, msg := Line([]byte(src), err); line != tc.line || msg == "" {
+				t.Errorf("%q: line %d (%q), want %d; yaml says %v", src, line, msg, tc.line, err)
+			}
 		}
 	}
 }

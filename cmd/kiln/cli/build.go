@@ -410,10 +410,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 // outcome turns a stored build back into in's outcome, and tells g's
 // waivers what the build did with them.
 func (r built1) outcome(in input, g *guardrails) outcome {
-	fs := files{in.file.Name: in.file}
-	if in.dockerfile != nil {
-		fs[in.dockerfile.Name] = in.dockerfile
-	}
+	fs := newFiles([]input{in})
 	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
 	if g != nil {
 		if r.Considered != "" {

@@ -27,6 +27,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -182,19 +183,37 @@ func toWire(ds diag.List) []wireDiag {
 }
 
 // files resolves file names back to files: the inputs already read, or
-// the file on disk.
-type files map[string]*source.File
+// the file on disk inside one of the inputs' repositories. (A name comes
+// from a cache entry: it must not make kiln read, and print lines of, a
+// file anywhere else.)
+type files struct {
+	read  map[string]*source.File
+	roots map[string]bool
+}
+
+func newFiles(inputs []input) files {
+	fs := files{read: map[string]*source.File{}, roots: map[string]bool{}}
+	for _, in := range inputs {
+		fs.read[in.file.Name] = in.file
+		if in.dockerfile != nil {
+			fs.read[in.dockerfile.Name] = in.dockerfile
+		}
+		fs.roots[in.root] = true
+	}
+	return fs
+}
 
 func (fs files) get(name string) *source.File {
-	if f, ok := fs[name]; ok {
+	if f, ok := fs.read[name]; ok {
 		return f
 	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil
+	for root := range fs.roots {
+		if b, err := repofile.Read(root, name, repofile.MaxBytes); err == nil {
+			fs.read[name] = source.NewFile(name, b)
+			return fs.read[name]
+		}
 	}
-	fs[name] = source.NewFile(name, b)
-	return fs[name]
+	return nil
 }
 
 func fromWire(ws []wireDiag, fs files) diag.List {
@@ -203,7 +222,13 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived,
 			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
 		if w.File != "" {
-			if f := fs.get(w.File); f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
+			f := fs.get(w.File)
+			if f == nil && w.Off == 0 && w.End == 0 {
+				// The start of a file that cannot be read (the finding
+				// says why): a position that needs none of its text.
+				f = source.NewFile(w.File, nil)
+			}
+			if f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
 				d.Pos, d.End = f.Pos(w.Off), f.Pos(w.End)
 			}
 		}
@@ -422,7 +447,7 @@ func appsImporting(files []string) map[string][]string {
 					seen[abs] = true
 					mu.Unlock()
 				}
-				return os.ReadFile(name)
+				return diskRead(inputs[i].root, name)
 			}
 			load.Load(inputs[i].file, opts)
 			mu.Lock()
@@ -445,10 +470,7 @@ func appsImporting(files []string) map[string][]string {
 }
 
 func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, results []checked1, eng *engine.Engine, began time.Time) int {
-	fs := files{}
-	for _, in := range inputs {
-		fs[in.file.Name] = in.file
-	}
+	fs := newFiles(inputs)
 	var outcomes []outcome
 	var tests []report.TestCase
 	artifacts := 0
@@ -510,7 +532,7 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 		h.Add("policy "+name, g.bundle.File(name).Content)
 	}
 	for _, name := range g.dataFiles {
-		b, _ := os.ReadFile(name)
+		b, _ := repofile.Read("", name, repofile.MaxBytes) // confined when loaded
 		h.Add("data "+name, b)
 	}
 	id := h.Sum()
@@ -563,11 +585,16 @@ func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
 func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
 	k := appKey(eng, "check", 1, shared, in)
 	for _, t := range tests {
-		b, _ := in.read(t)
-		k.Add("test "+t, b)
+		b, err := in.read(t)
+		k.AddString("test "+t, depSum(b, err))
+		if err != nil {
+			// Why it could not be read is the result's message: a file
+			// refused for its size must not replay a refusal of a link.
+			k.AddString("test error "+t, err.Error())
+		}
 		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
-			snap, _ := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
-			k.Add("snapshot "+t, snap)
+			snap, err := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
+			k.AddString("snapshot "+t, depSum(snap, err))
 		}
 	}
 	committed := committedOutputs(g, in)
@@ -596,7 +623,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 // own files), and the app's own inputs that come read: the definition's
 // name and bytes, or why it could not be read, the repository root its
 // imports may not leave (a .git created or removed moves it), and the
-// Dockerfile beside it.
+// Dockerfile beside it, or why it could not be read.
 func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
 	k := eng.Key(stage, version)
 	k.Add("shared", shared)
@@ -607,6 +634,9 @@ func appKey(eng *engine.Engine, stage string, version int, shared []byte, in inp
 	}
 	if in.dockerfile != nil {
 		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
+	}
+	for _, d := range in.dockerErr { // a Dockerfile there but refused is no missing one
+		k.AddString("dockerfile error", d.Message)
 	}
 	return k
 }
@@ -817,18 +847,13 @@ func (in input) read(name string) ([]byte, error) {
 	if in.readFile != nil {
 		return in.readFile(name)
 	}
-	return diskRead(name)
+	return diskRead(in.root, name)
 }
 
-// diskRead is the default reader: the bounded read of every input, and
-// a whole read of a file larger than any definition (a committed output
-// or a library can be), so that no file is silently cut short.
-func diskRead(name string) ([]byte, error) {
-	b, err := readFile(name)
-	if err == nil && len(b) > load.DefaultMaxBytes {
-		return os.ReadFile(name)
-	}
-	return b, err
+// diskRead is the default reader: a regular file inside root, of at most
+// repofile.MaxBytes, refused whole rather than cut short.
+func diskRead(root, name string) ([]byte, error) {
+	return repofile.Read(root, name, repofile.MaxBytes)
 }
 
 // depSum is what a result records of a file it read: the hash of its
@@ -936,13 +961,10 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 			return
 		}
 		seen[p] = true
-		data, err := readFile(p)
+		data, err := readFile(root, p)
 		in := input{file: source.NewFile(p, data), root: root, readErr: err}
 		if dockerfile {
-			df := filepath.Join(filepath.Dir(p), "Dockerfile")
-			if b, err := readFile(df); err == nil {
-				in.dockerfile = source.NewFile(df, b)
-			}
+			in.dockerfile, in.dockerErr = readDockerfile(root, p)
 		}
 		inputs = append(inputs, in)
 	}

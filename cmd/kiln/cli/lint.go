@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/lint"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
@@ -85,6 +85,15 @@ Examples:
 type lintTarget struct {
 	app      *input
 	manifest *source.File
+	readErr  error // the manifest file could not be read: an error at it
+}
+
+// skip reports whether t is YAML of another sort than Kubernetes objects
+// (a CI workflow, a compose file), which a directory walk or a hook
+// passes over. A file that could not be read, or that declares objects
+// but does not parse, is never skipped: it is an error at its position.
+func (t lintTarget) skip() bool {
+	return t.manifest != nil && t.readErr == nil && !lint.LooksLikeManifest(t.manifest)
 }
 
 // file is the target's source: the app definition or the manifests.
@@ -140,6 +149,11 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 			opts.Dockerfile = t.app.dockerfile
 			outcomes[i] = buildOne(*t.app, s, opts, "")
 			outcomes[i].built = nil
+			return
+		}
+		if t.readErr != nil {
+			ds := diag.List{readError(t.manifest, "lint/read", t.readErr)}
+			outcomes[i] = outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest"}, badInput: true}
 			return
 		}
 		res, ds := lint.File(t.manifest, lopts)
@@ -205,8 +219,12 @@ func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, diag.Lis
 				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD directory %s: %v", display(p.Path), err))}
 			}
 		}
+		root := p.Root
+		if root == "" && info.IsDir() {
+			root = p.Path // a directory a flag named: its files stay in it
+		}
 		for _, name := range files {
-			b, err := os.ReadFile(name)
+			b, err := repofile.Read(root, name, repofile.MaxBytes)
 			if err != nil {
 				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file %s: cannot read it: %v", display(name), err))}
 			}
@@ -282,7 +300,7 @@ func lintTargets(env *Env, o *lintOptions, args []string) ([]lintTarget, error) 
 			if err != nil {
 				return nil, err
 			}
-			if o.manifestsOnly && t.manifest != nil && !lint.LooksLikeManifest(t.manifest) {
+			if o.manifestsOnly && t.skip() {
 				continue
 			}
 			targets = append(targets, t)
@@ -305,14 +323,10 @@ func lintFile(path string) (lintTarget, error) {
 		in, err := appInput(path)
 		return lintTarget{app: &in}, err
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return lintTarget{}, err
-	}
-	if len(data) > lint.MaxBytes {
-		data = data[:lint.MaxBytes+1]
-	}
-	return lintTarget{manifest: source.NewFile(path, data)}, nil
+	// A read error is kept, to be reported at the file: a manifest too
+	// large to read is never passed over as if it were not one.
+	data, err := repofile.Read(discover.RepoRoot(path), path, lint.MaxBytes)
+	return lintTarget{manifest: source.NewFile(path, data), readErr: err}, nil
 }
 
 func lintDir(dir string) ([]lintTarget, error) {
@@ -335,7 +349,7 @@ func lintDir(dir string) ([]lintTarget, error) {
 		if err != nil {
 			return nil, err
 		}
-		if lint.LooksLikeManifest(t.manifest) {
+		if !t.skip() {
 			out = append(out, t)
 		}
 	}
@@ -345,11 +359,9 @@ func lintDir(dir string) ([]lintTarget, error) {
 // appInput reads an app definition and the Dockerfile beside it.
 func appInput(p string) (input, error) {
 	// A read error is kept in the input, to be reported at the file.
-	data, err := readFile(p)
-	in := input{file: source.NewFile(p, data), root: discover.RepoRoot(p), readErr: err}
-	df := filepath.Join(filepath.Dir(p), "Dockerfile")
-	if b, err := readFile(df); err == nil {
-		in.dockerfile = source.NewFile(df, b)
-	}
+	root := discover.RepoRoot(p)
+	data, err := readFile(root, p)
+	in := input{file: source.NewFile(p, data), root: root, readErr: err}
+	in.dockerfile, in.dockerErr = readDockerfile(root, p)
 	return in, nil
 }

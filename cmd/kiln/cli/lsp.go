@@ -234,10 +234,7 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 	if err != nil {
 		return nil, err
 	}
-	fs := files{def: in.file}
-	if in.dockerfile != nil {
-		fs[in.dockerfile.Name] = in.dockerfile
-	}
+	fs := newFiles([]input{in})
 	out := append(fromWire(res.Diags, fs), fromWire(res.Waived, fs)...)
 	tests, err := c.tests(ctx, r, in, res)
 	if err != nil {
@@ -245,7 +242,7 @@ func (c *lspChecker) Check(ctx context.Context, def string, read func(string) ([
 	}
 	for _, t := range tests {
 		if b, err := read(t.File); err == nil {
-			fs[t.File] = source.NewFile(t.File, b)
+			fs.read[t.File] = source.NewFile(t.File, b)
 		}
 		out = append(out, fromWire(t.Diags, fs)...)
 		for _, tc := range t.Tests {

@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
@@ -104,7 +105,16 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 			}
 			return nil, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %s", display(dir.Path), why))}
 		}
-		opts.Dirs = append(opts.Dirs, guard.Dir{Name: filepath.ToSlash(display(dir.Path)), FS: os.DirFS(dir.Path)})
+		if _, err := repofile.Resolve(dir.Root, dir.Path); err != nil {
+			return nil, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %v", display(dir.Path), err))}
+		}
+		// Its files stay inside the repository, or inside the directory
+		// a flag named.
+		root := dir.Root
+		if root == "" {
+			root = dir.Path
+		}
+		opts.Dirs = append(opts.Dirs, guard.Dir{Name: filepath.ToSlash(display(dir.Path)), FS: repofile.FS{Root: root, Dir: dir.Path}})
 	}
 	dataFiles := cfg.Paths("data", cfg.Data)
 	for _, d := range p.data {
@@ -179,7 +189,7 @@ func loadData(files []config.Named) (map[string]any, diag.List) {
 	from := map[string]string{}
 	for _, named := range files {
 		name := named.Path
-		b, err := os.ReadFile(name)
+		b, err := repofile.Read(named.Root, name, repofile.MaxBytes)
 		f := source.NewFile(display(name), b)
 		if err != nil {
 			why := err.Error()

@@ -22,6 +22,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -254,7 +255,10 @@ func runTestFile(t *testFile, s *schema.Schema, opts build.Options, o apptest.Op
 func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.Options, c *checked) {
 	data, err := t.content, error(nil)
 	if data == nil {
-		data, err = readFile(t.path)
+		data, err = repofile.Read(discover.RepoRoot(t.path), t.path, repofile.MaxBytes)
+	}
+	if o.Root == "" {
+		o.Root = discover.RepoRoot(t.path)
 	}
 	f := source.NewFile(t.path, data)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -257,6 +258,7 @@ type input struct {
 	dockerfile *source.File // a Dockerfile beside the definition, if any
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
+	dockerErr  diag.List // the Dockerfile beside it could not be read
 	// readFile reads every other file checking the app reads (its
 	// imports, test files, snapshots, committed outputs); nil reads the
 	// disk. See input.read in check.go.
@@ -310,13 +312,41 @@ func readBounded(r io.Reader) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r, load.DefaultMaxBytes+1))
 }
 
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readFile reads a definition: a regular file inside root, of which at
+// most one byte more than the loader accepts is read (the loader names
+// the bound).
+func readFile(root, path string) ([]byte, error) {
+	f, info, err := repofile.Open(root, path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readBounded(f)
+	return repofile.ReadAtMost(f, info, load.DefaultMaxBytes+1)
+}
+
+// readDockerfile reads the Dockerfile beside the definition p, nil when
+// there is none. One that is there but cannot be read is an error, at it.
+func readDockerfile(root, p string) (*source.File, diag.List) {
+	df := filepath.Join(filepath.Dir(p), "Dockerfile")
+	if _, err := os.Lstat(df); err != nil {
+		return nil, nil
+	}
+	b, err := repofile.Read(root, df, repofile.MaxBytes)
+	f := source.NewFile(df, b)
+	if err != nil {
+		return nil, diag.List{readError(f, "load/read", err)}
+	}
+	return f, nil
+}
+
+// readError is the error of a file that could not be read, at its start.
+func readError(f *source.File, code string, err error) diag.Diagnostic {
+	msg := err.Error()
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: code, Message: "cannot read the file: " + msg}
 }
 
 // checked is one input after the load and schema stages.
@@ -331,13 +361,11 @@ type checked struct {
 func checkOne(in input, s *schema.Schema) checked {
 	c := checked{file: report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}, dockerfile: in.dockerfile}
 	if in.readErr != nil {
-		msg := in.readErr.Error()
-		var pe *os.PathError
-		if errors.As(in.readErr, &pe) {
-			msg = pe.Err.Error()
-		}
-		c.diags = diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "load/read",
-			Message: "cannot read the file: " + msg}}
+		c.diags = diag.List{readError(in.file, "load/read", in.readErr)}
+		return c
+	}
+	if in.dockerErr != nil {
+		c.diags = in.dockerErr
 		return c
 	}
 	c.doc, c.diags = load.Load(in.file, in.loadOptions())

@@ -1,0 +1,227 @@
+// Package repofile reads the files of a repository the way a gate that
+// runs on pull requests must: only regular files, only inside the
+// repository root once symbolic links are resolved, and only up to a
+// size stated before a byte is read.
+//
+// A pull request can commit a symbolic link to /etc/passwd as a data file
+// (whose lines a finding then prints), a named pipe as a definition (which
+// hangs every command), or a sparse 2 GiB test file; each is refused here
+// with an error that says why and names the bound. Every reader of user
+// files goes through Read or Open, so that the bounds live in one place.
+package repofile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// MaxBytes bounds every file kiln reads other than an app definition
+// (which load.DefaultMaxBytes bounds): test files, snapshots, policies,
+// data, CRDs, configuration, imports, Dockerfiles and manifests. The
+// largest of them in practice, a CRD or a rendered manifest, is well
+// under 1 MiB.
+const MaxBytes = 16 << 20
+
+// An Error says why a file was refused. Its message completes "cannot
+// read the file: ".
+type Error struct {
+	Name   string
+	Reason string
+}
+
+func (e *Error) Error() string { return e.Reason }
+
+// ErrRefused is matched by errors.Is for every file this package refuses
+// (as opposed to one the system could not read).
+var ErrRefused = errors.New("file refused")
+
+func (e *Error) Is(target error) bool { return target == ErrRefused }
+
+// Open opens name for reading when it is a regular file that resolves
+// inside root. An empty root confines nothing (standard input, a file
+// named outside any repository). The caller closes the file.
+func Open(root, name string) (*os.File, fs.FileInfo, error) {
+	real, err := Resolve(root, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	// O_NONBLOCK: opening a named pipe must not wait for a writer.
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &Error{Name: name, Reason: "it is " + kind(info.Mode()) + ", not a regular file; kiln reads regular files only"}
+	}
+	return f, info, nil
+}
+
+// Read reads name when it is a regular file inside root of at most max
+// bytes; a larger file is refused by its size, before it is read.
+func Read(root, name string, max int64) ([]byte, error) {
+	f, info, err := Open(root, name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info.Size() > max {
+		return nil, tooLarge(name, info.Size(), max)
+	}
+	b, err := ReadAtMost(f, info, max+1)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		// It grew while it was read.
+		return nil, tooLarge(name, int64(len(b)), max)
+	}
+	return b, nil
+}
+
+// ReadAtMost reads f, whose size info states, to its end or to limit
+// bytes: in one read of the stated size and one that finds the end,
+// for the file that has not changed.
+func ReadAtMost(f *os.File, info fs.FileInfo, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(info.Size(), limit)) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(f, limit))
+	return buf.Bytes(), err
+}
+
+func tooLarge(name string, size, max int64) error {
+	return &Error{Name: name, Reason: fmt.Sprintf("it is %d bytes; kiln reads files of at most %d bytes (%s)", size, max, human(max))}
+}
+
+// Resolve returns the path name resolves to, symbolic links followed,
+// when it lies inside root (resolved too); otherwise a refusal. A name
+// that does not exist is the system's error, so that callers can still
+// tell a missing file.
+func Resolve(root, name string) (string, error) {
+	real, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		if _, lerr := os.Lstat(name); lerr == nil {
+			// A link to nothing: say where it points.
+			target, _ := os.Readlink(name)
+			return "", &Error{Name: name, Reason: fmt.Sprintf("it is a symbolic link to %s, which does not exist", target)}
+		}
+		return "", err
+	}
+	if root == "" {
+		return real, nil
+	}
+	if !Inside(root, real) {
+		return "", &Error{Name: name, Reason: fmt.Sprintf("it resolves to %s, outside the repository root %s; kiln reads no file outside the repository", real, root)}
+	}
+	return real, nil
+}
+
+// resolvedRoots remembers each root's resolution: a run reads thousands
+// of files under one root, and resolving it costs a stat per component.
+var resolvedRoots sync.Map // root as given → root with its links resolved
+
+func resolveRoot(root string) string {
+	if r, ok := resolvedRoots.Load(root); ok {
+		return r.(string)
+	}
+	r := filepath.Clean(root)
+	if rr, err := filepath.EvalSymlinks(r); err == nil {
+		r = rr
+	}
+	resolvedRoots.Store(root, r)
+	return r
+}
+
+// Inside reports whether path (already resolved) lies inside root, root
+// being resolved here. Paths are compared as given when both are
+// relative and the one lies lexically inside the other (no working
+// directory to look up); otherwise as absolute paths.
+func Inside(root, path string) bool {
+	r, p := resolveRoot(root), filepath.Clean(path)
+	if !filepath.IsAbs(r) && !filepath.IsAbs(p) && within(r, p) {
+		return true
+	}
+	ra, err1 := filepath.Abs(r)
+	pa, err2 := filepath.Abs(p)
+	return err1 == nil && err2 == nil && within(ra, pa)
+}
+
+// within reports whether p lies lexically inside (or is) r.
+func within(r, p string) bool {
+	rel, err := filepath.Rel(r, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// kind names a non-regular file's type as a user knows it.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// FS is a directory tree read through Read: fs.ReadFile on it refuses what
+// Read refuses, confined to root. The directory itself may lie anywhere
+// (a policy directory given by flag); its files may not leave root.
+type FS struct {
+	Root string // the directory files must resolve inside
+	Dir  string // the directory read
+	Max  int64  // 0: MaxBytes
+}
+
+// Open opens a file or directory of the tree, for fs.WalkDir and fs.Glob.
+func (d FS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return os.DirFS(d.Dir).Open(name)
+}
+
+// ReadFile reads a file of the tree through Read.
+func (d FS) ReadFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	max := d.Max
+	if max == 0 {
+		max = MaxBytes
+	}
+	return Read(d.Root, filepath.Join(d.Dir, filepath.FromSlash(name)), max)
+}
+
+// ReadDir lists a directory of the tree.
+func (d FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(os.DirFS(d.Dir), name)
+}
