@@ -59,6 +59,7 @@ func (c Context) value() map[string]any {
 // builtin, a conflict between rule values. It names the rule and the
 // policy's line, so the author of the policy can fix it.
 type EvalError struct {
+	Code    string // policy/error, or policy/timeout for an evaluation past its time
 	Rule    string
 	Pos     source.Pos
 	Message string
@@ -68,7 +69,11 @@ func (e *EvalError) Error() string { return e.Message }
 
 // Diagnostic returns e at the policy's position.
 func (e *EvalError) Diagnostic() diag.Diagnostic {
-	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: "policy/error", Message: e.Message}
+	code := e.Code
+	if code == "" {
+		code = "policy/error"
+	}
+	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: code, Message: e.Message}
 }
 
 // Eval runs every rule over in. The findings are sorted, so that output
@@ -88,9 +93,11 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if in.Dockerfile != nil {
 		input["dockerfile"] = instructions(in.Dockerfile)
 	}
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
 	rs, err := b.kiln.Eval(ctx, rego.EvalInput(input))
 	if err != nil {
-		return nil, b.evalError(err)
+		return nil, b.evalError(ctx, err)
 	}
 	var out []Finding
 	for _, r := range rs {
@@ -190,7 +197,7 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) 
 	run := func(doc any, object int, line int) error {
 		rs, err := b.conftest.Eval(ctx, rego.EvalInput(map[string]any{"document": doc, "context": kctx}))
 		if err != nil {
-			return b.evalError(err)
+			return b.evalError(ctx, err)
 		}
 		for _, r := range rs {
 			kind, _ := r.Bindings["kind"].(string)
@@ -225,7 +232,10 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) 
 }
 
 // evalError names the rule and the policy line an evaluation failed at.
-func (b *Bundle) evalError(err error) error {
+func (b *Bundle) evalError(ctx context.Context, err error) error {
+	if cancelled(err) {
+		return stopped(ctx, b.timeout)
+	}
 	var te *topdown.Error
 	if !errors.As(err, &te) || te.Location == nil {
 		return &EvalError{Message: "evaluating the guardrails: " + err.Error()}

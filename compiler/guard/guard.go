@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -64,6 +65,8 @@ type Options struct {
 	Severity map[string]diag.Severity // rule id → the severity it reports at
 	// NoBuiltin leaves out kiln's own rules, leaving only Dirs.
 	NoBuiltin bool
+	// Timeout bounds one evaluation; 0 means DefaultTimeout.
+	Timeout time.Duration
 	// Lazy defers compiling the policies to the first evaluation, for
 	// runs that may answer everything from the cache: the rules are known
 	// at once, and a policy that does not compile is then reported by
@@ -88,6 +91,7 @@ type Bundle struct {
 	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
 	conftest *rego.PreparedEvalQuery // nil without a package main
+	timeout  time.Duration           // the bound on one Eval
 }
 
 // RulesDoc is the reference of the built-in rules (docs/rules.md, made
@@ -115,6 +119,8 @@ var Refused = map[string]string{
 	"opa.runtime":        "it reads the process's environment variables",
 	"json.match_schema":  "it loads the files and URLs a schema's $ref names",
 	"json.verify_schema": "it loads the files and URLs a schema's $ref names",
+	"rand.intn":          "it draws a random number, so the same documents could get another verdict, and a cached verdict would be the first draw's",
+	"uuid.rfc4122":       "it makes a new random UUID, so the same documents could get another verdict, and a cached verdict would be the first draw's",
 }
 
 // conftestKinds are the rule names conftest evaluates, with the severity
@@ -138,7 +144,10 @@ func conftestSeverity(name string) (diag.Severity, bool) {
 // Load parses and compiles the built-in rules and those of opts.Dirs. A
 // policy that does not parse or compile is a diagnostic at its file's line.
 func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
-	b := &Bundle{rules: map[string]Rule{}, files: map[string]*source.File{}, builtin: map[string]bool{}, known: map[string]bool{}}
+	b := &Bundle{rules: map[string]Rule{}, files: map[string]*source.File{}, builtin: map[string]bool{}, known: map[string]bool{}, timeout: opts.Timeout}
+	if b.timeout <= 0 {
+		b.timeout = DefaultTimeout
+	}
 	dirs := opts.Dirs
 	if !opts.NoBuiltin {
 		dirs = append([]Dir{{Name: "policies", FS: policies.FS}}, dirs...)

@@ -63,7 +63,8 @@ func RunTests(ctx context.Context, dirs []Dir) ([]TestResult, diag.List) {
 		return nil, ds
 	}
 	compiler := ast.NewCompiler().WithCapabilities(sandbox())
-	ch, err := tester.NewRunner().SetCompiler(compiler).SetModules(modules).RaiseBuiltinErrors(true).RunTests(ctx, nil)
+	// Each test case is bounded as one evaluation of the guardrails is.
+	ch, err := tester.NewRunner().SetCompiler(compiler).SetModules(modules).RaiseBuiltinErrors(true).SetTimeout(DefaultTimeout).RunTests(ctx, nil)
 	if err != nil {
 		var errs ast.Errors
 		if e, ok := err.(ast.Errors); ok {

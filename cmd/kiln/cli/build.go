@@ -15,7 +15,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
-	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -404,7 +403,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 		r.Built, r.Name, r.Files = true, b.name, b.files
 		r.NameAt = toWire(diag.List{{Pos: b.pos, End: b.end}})[0]
 	}
-	return r, load.Interrupted(oc.diags)
+	return r, interrupted(oc.diags)
 }
 
 // outcome turns a stored build back into in's outcome, and tells g's

@@ -26,6 +26,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
@@ -777,7 +778,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
 		}
 	}
-	return r, false
+	return r, interrupted(all)
 }
 
 // artifactCount counts what the build produced: every object of every
@@ -840,6 +841,13 @@ func appName(in input) (name string, cut bool) {
 }
 
 func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// interrupted reports whether ds tells of a run cut short, a fact about
+// this run that no cache may keep: a Jsonnet evaluation or the guardrails
+// past their time, or abandoned.
+func interrupted(ds diag.List) bool {
+	return load.Interrupted(ds) || slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return guard.Interrupted(d.Code) })
+}
 
 // read reads a file that checking in's app needs: through in.readFile
 // when the caller gave one, else from the disk.
