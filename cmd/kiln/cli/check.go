@@ -163,6 +163,7 @@ type wireDiag struct {
 	Path       string        `json:"p,omitempty"`
 	Suggestion string        `json:"g,omitempty"`
 	Waived     string        `json:"w,omitempty"`
+	InSource   bool          `json:"wi,omitempty"`
 	Object     string        `json:"ob,omitempty"`
 	Env        string        `json:"en,omitempty"`
 	ObjPath    string        `json:"op,omitempty"`
@@ -171,7 +172,7 @@ type wireDiag struct {
 func toWire(ds diag.List) []wireDiag {
 	out := []wireDiag{}
 	for _, d := range ds {
-		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived,
+		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
 			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
@@ -200,7 +201,7 @@ func (fs files) get(name string) *source.File {
 func fromWire(ws []wireDiag, fs files) diag.List {
 	var out diag.List
 	for _, w := range ws {
-		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived,
+		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
 			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
 		if w.File != "" {
 			if f := fs.get(w.File); f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
@@ -473,6 +474,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 			all = append(all, t.Failures...)
 		}
 	}
+	o.waived, o.incomplete = orNone(c.tally.waived), c.badInput
 	if err := writeReport(env, &o.reportOptions, c.files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
@@ -486,7 +488,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 	if c := eng.Cache(); c != nil {
 		c.Trim(false)
 	}
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	code := exitCode(c.badInput, all, failOn)
 	if failed > 0 && code == ExitClean {
 		code = ExitFindings

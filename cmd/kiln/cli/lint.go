@@ -108,6 +108,7 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	o.rules = g.reportRules()
 	validator, ds := lintValidator(o, g)
 	if ds != nil {
+		o.incomplete = true
 		if err := writeReport(env, &o.reportOptions, nil, ds); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
 		}
@@ -159,13 +160,14 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		all, badInput = append(all, d), true
 	}
 	all = withWaived(all, tally.waived, o.showWaived)
+	o.waived, o.incomplete = orNone(tally.waived), badInput
 	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
 		return ExitBadInput
 	}
 	fmt.Fprintf(env.Stderr, "kiln: %s linted: %s, %s\n", plural(len(targets), "file"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"))
 	fmt.Fprintln(env.Stderr, tally.line(g.bundle))
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	return exitCode(badInput, all, failOn)
 }
 
