@@ -292,9 +292,11 @@ type sarifLog struct {
 	Runs []struct {
 		OriginalURIBaseIDs map[string]struct{ URI string } `json:"originalUriBaseIds"`
 		Results            []struct {
-			RuleID       string `json:"ruleId"`
-			Message      struct{ Text string }
-			Locations    []struct{ PhysicalLocation struct{ ArtifactLocation artifactLoc } }
+			RuleID    string `json:"ruleId"`
+			Message   struct{ Text string }
+			Locations []struct {
+				PhysicalLocation struct{ ArtifactLocation artifactLoc }
+			}
 			Suppressions []struct{ Kind, Justification string }
 		}
 		Invocations []struct {
@@ -303,7 +305,9 @@ type sarifLog struct {
 				Level      string
 				Message    struct{ Text string }
 				Descriptor struct{ ID string }
-				Locations  []struct{ PhysicalLocation struct{ ArtifactLocation artifactLoc } }
+				Locations  []struct {
+					PhysicalLocation struct{ ArtifactLocation artifactLoc }
+				}
 			}
 		}
 	}
