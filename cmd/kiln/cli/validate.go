@@ -198,8 +198,10 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 	if r.incomplete {
 		opts.Unchecked = unchecked(all)
 	}
-	opts.Dir, _ = os.Getwd()
-	opts.Root = sourceRoot(opts.Dir, all)
+	if r.format == "sarif" || strings.Contains(r.reports.String(), "sarif=") {
+		opts.Dir, _ = os.Getwd()
+		opts.Root = sourceRoot(opts.Dir, all)
+	}
 	// One write per finding line would be thousands of system calls in a
 	// large repository; the report goes out in blocks.
 	out := bufio.NewWriter(env.Stdout)
