@@ -352,7 +352,7 @@ func TestParityWithKubeLinterAndKubeconform(t *testing.T) {
 			if fired {
 				s.hits++
 			} else if s.equivalent != nil {
-				s.misses = append(s.misses, where)
+				s.misses = append(s.misses, where+unjudged(docs[r.doc-1]))
 			}
 		default:
 			s.quiet++
@@ -417,6 +417,17 @@ func lintFixture(t *testing.T, name string) ([]diag.List, []string) {
 		}
 	}
 	return docs, objects
+}
+
+// unjudged says why the guardrails may not have judged a document: the
+// first error schema validation found in it, if any.
+func unjudged(ds diag.List) string {
+	for _, d := range ds {
+		if d.Code == "kube/schema" || d.Code == "kube/unknown-kind" {
+			return fmt.Sprintf(" (not judged: %s)", d.Message)
+		}
+	}
+	return ""
 }
 
 func scalarField(n *load.Node, name string) string {
