@@ -119,8 +119,8 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 			continue
 		}
 		d.Environment = env // merge clears it for a finding several share
-		if reason, ok := g.waive(env, d, res); ok {
-			d.Waived = reason
+		if reason, inSource, ok := g.waive(env, d, res); ok {
+			d.Waived, d.WaivedInSource = reason, inSource
 			res.Waived = append(res.Waived, d)
 			continue
 		}
@@ -150,15 +150,17 @@ func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap
 	return d, true
 }
 
-func (g *guardrun) waive(env string, d diag.Diagnostic, res *Result) (string, bool) {
+// waive returns the reason of the waiver that exempts d, and whether it
+// is the app's own (spec.waivers) rather than the repository's.
+func (g *guardrun) waive(env string, d diag.Diagnostic, res *Result) (string, bool, bool) {
 	if reason, ok := g.waivers.Waive(g.app, g.file, env, d); ok {
-		return reason, true
+		return reason, true, true
 	}
 	reason, i, ok := g.repo.WaiveIndex(g.app, g.file, env, d)
 	if ok && !slices.Contains(res.RepoWaivers, i) {
 		res.RepoWaivers = append(res.RepoWaivers, i)
 	}
-	return reason, ok
+	return reason, false, ok
 }
 
 // lineSpan returns the start and end of line n's text, without the

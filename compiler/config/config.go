@@ -177,8 +177,9 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			}
 		case "failOn":
 			if e, ok := d.string(fl.Value, path); ok {
-				if _, ok := diag.ParseSeverity(e.Value); !ok {
-					d.fail(e.Pos, e.End, path, fmt.Sprintf("failOn %q must be error, warning or info", e.Value))
+				// none: findings never fail a run (report-only adoption).
+				if _, ok := diag.ParseSeverity(e.Value); !ok && e.Value != "none" {
+					d.fail(e.Pos, e.End, path, fmt.Sprintf("failOn %q must be error, warning, info or none", e.Value))
 				}
 				c.FailOn = e.Value
 			}

@@ -52,6 +52,10 @@ type Diagnostic struct {
 	// waived finding is counted and shown with --show-waived, and never
 	// fails a run.
 	Waived string
+	// WaivedInSource says the waiver is written in the app definition
+	// (its spec.waivers) rather than in the repository's configuration,
+	// as SARIF's suppression kinds tell apart.
+	WaivedInSource bool
 	// For a guardrail finding, the document it is about, beside where it
 	// is written: Object is its kind and name ("Deployment/shop"), empty
 	// for a finding about the app definition or a Dockerfile; Environment

@@ -7,6 +7,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +24,21 @@ type Options struct {
 	Color   bool   // text only
 	Version string // kiln's version, for SARIF's tool.driver
 	Rules   []Rule // the guardrails the run evaluated, for SARIF's rule descriptors and JUnit's cases
+	// Waived are the findings waivers exempted, whether or not the
+	// findings show them: SARIF lists them as suppressed results and the
+	// JSON summary counts them. Nil: the waived findings among the
+	// findings are all there are.
+	Waived diag.List
+	// Incomplete says kiln could not check everything (exit 2); Unchecked
+	// are the errors that say why. SARIF reports the run as not executed
+	// successfully, with a notification per error.
+	Incomplete bool
+	Unchecked  diag.List
+	// Root is the repository root, SARIF's %SRCROOT%, and Dir the
+	// directory file names are relative to, both absolute: SARIF names
+	// files relative to the root whatever the working directory. Empty
+	// Root: file names are used as they are.
+	Root, Dir string
 }
 
 // A Rule is a guardrail as reports describe it.
@@ -37,7 +54,7 @@ func Write(w io.Writer, format string, files []File, ds diag.List, opts Options)
 	case "text":
 		return Text(w, ds, TextOptions{Color: opts.Color})
 	case "json":
-		return JSON(w, files, ds, opts.Rules)
+		return JSONWith(w, files, ds, opts)
 	case "sarif":
 		return SARIF(w, ds, opts)
 	case "github":
@@ -58,7 +75,7 @@ const sarifMaxResults = 5000
 // partialFingerprints entry so that code scanning follows a finding across
 // commits, and waived findings as suppressed results.
 func SARIF(w io.Writer, ds diag.List, opts Options) error {
-	sorted := slices.Clone(ds)
+	sorted := withAllWaived(ds, opts.Waived)
 	slices.SortStableFunc(sorted, func(a, b diag.Diagnostic) int { return int(b.Severity) - int(a.Severity) })
 	dropped := 0
 	if len(sorted) > sarifMaxResults {
@@ -98,7 +115,7 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 				region["endLine"], region["endColumn"] = endLine, d.End.RuneCol()
 			}
 			loc := map[string]any{"physicalLocation": map[string]any{
-				"artifactLocation": map[string]any{"uri": line, "uriBaseId": "%SRCROOT%"},
+				"artifactLocation": opts.artifact(line),
 				"region":           region,
 			}}
 			if ll := logicalLocation(d); ll != nil {
@@ -113,7 +130,11 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		r["partialFingerprints"] = map[string]any{"kilnFinding/v2": fingerprint(key, occurrences[key])}
 		occurrences[key]++
 		if d.Waived != "" {
-			r["suppressions"] = []any{map[string]any{"kind": "external", "justification": d.Waived}}
+			kind := "external" // .kiln/config.yaml
+			if d.WaivedInSource {
+				kind = "inSource" // the app's spec.waivers
+			}
+			r["suppressions"] = []any{map[string]any{"kind": kind, "status": "accepted", "justification": d.Waived}}
 		}
 		results = append(results, r)
 	}
@@ -121,14 +142,15 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		"tool": map[string]any{"driver": map[string]any{
 			"name": "kiln", "version": opts.Version, "informationUri": "https://github.com/kilnhq/kiln", "rules": orEmpty(rules),
 		}},
-		"columnKind": "unicodeCodePoints",
-		"results":    orEmpty(results),
+		"columnKind":  "unicodeCodePoints",
+		"results":     orEmpty(results),
+		"invocations": []any{opts.invocation(dropped)},
 	}
-	if dropped > 0 {
-		run["invocations"] = []any{map[string]any{"executionSuccessful": true, "toolExecutionNotifications": []any{map[string]any{
-			"level":   "warning",
-			"message": map[string]any{"text": fmt.Sprintf("kiln left out the %d least severe findings: code scanning shows at most %d per run", dropped, sarifMaxResults)},
-		}}}}
+	if opts.Root != "" {
+		run["originalUriBaseIds"] = map[string]any{"%SRCROOT%": map[string]any{
+			"uri":         fileURI(opts.Root) + "/",
+			"description": map[string]any{"text": "the repository root"},
+		}}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -137,6 +159,83 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		"version": "2.1.0",
 		"runs":    []any{run},
 	})
+}
+
+// withAllWaived returns the findings, most severe first, with the waived
+// ones whether or not the run shows them.
+func withAllWaived(ds, waived diag.List) diag.List {
+	out := slices.Clone(ds)
+	if waived != nil {
+		out = slices.DeleteFunc(out, func(d diag.Diagnostic) bool { return d.Waived != "" })
+		out = append(out, waived...).Sort()
+	}
+	slices.SortStableFunc(out, func(a, b diag.Diagnostic) int { return int(b.Severity) - int(a.Severity) })
+	return out
+}
+
+// invocation says whether kiln checked everything it was given: a run
+// that could not (exit 2) did not execute successfully, and each error
+// that kept it from checking is a notification, as is the number of
+// findings left out.
+func (o Options) invocation(dropped int) map[string]any {
+	var notes []any
+	for _, d := range o.Unchecked {
+		n := map[string]any{"level": "error", "message": map[string]any{"text": d.Message}}
+		if d.Code != "" {
+			n["descriptor"] = map[string]any{"id": d.Code}
+		}
+		if d.Pos.Valid() {
+			n["locations"] = []any{map[string]any{"physicalLocation": map[string]any{
+				"artifactLocation": o.artifact(d.Pos.File.Name),
+				"region":           map[string]any{"startLine": lineOf(d), "startColumn": d.Pos.RuneCol()},
+			}}}
+		}
+		notes = append(notes, n)
+	}
+	if dropped > 0 {
+		notes = append(notes, map[string]any{
+			"level":   "warning",
+			"message": map[string]any{"text": fmt.Sprintf("kiln left out the %d least severe findings: code scanning shows at most %d per run", dropped, sarifMaxResults)},
+		})
+	}
+	inv := map[string]any{"executionSuccessful": !o.Incomplete}
+	if notes != nil {
+		inv["toolExecutionNotifications"] = notes
+	}
+	return inv
+}
+
+// artifact is the artifactLocation of the file kiln calls name: relative
+// to the repository root (%SRCROOT%), as code scanning matches results
+// to files, wherever kiln ran and however the file was named; an
+// absolute file URI for a file outside the repository.
+func (o Options) artifact(name string) map[string]any {
+	if o.Root == "" {
+		return map[string]any{"uri": uriPath(filepath.ToSlash(name)), "uriBaseId": "%SRCROOT%"}
+	}
+	abs := name
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(o.Dir, name)
+	}
+	rel, err := filepath.Rel(o.Root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return map[string]any{"uri": fileURI(abs)}
+	}
+	return map[string]any{"uri": uriPath(filepath.ToSlash(rel)), "uriBaseId": "%SRCROOT%"}
+}
+
+// uriPath escapes a slash-separated relative path as a URI reference.
+func uriPath(p string) string {
+	return (&url.URL{Path: p}).EscapedPath()
+}
+
+// fileURI is the file URI of an absolute path.
+func fileURI(abs string) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // C:/x
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
 }
 
 // logicalLocation names the document a guardrail finding is about, and

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -181,6 +182,8 @@ type jsonSummary struct {
 	Files    int `json:"files"`
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	Waived   int `json:"waived"` // findings waivers exempted, shown or not
 }
 
 func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
@@ -199,12 +202,22 @@ func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
 
 // JSON writes the whole run as one JSON document (see docs/json-report.md).
 func JSON(w io.Writer, files []File, ds diag.List, rules []Rule) error {
+	return JSONWith(w, files, ds, Options{Rules: rules})
+}
+
+// JSONWith is JSON with the rules and the waived findings of opts.
+func JSONWith(w io.Writer, files []File, ds diag.List, opts Options) error {
 	help := map[string]string{}
-	for _, r := range rules {
+	for _, r := range opts.Rules {
 		help[r.ID] = r.HelpURI
 	}
+	waived := len(opts.Waived)
+	if opts.Waived == nil {
+		waived = len(slices.DeleteFunc(slices.Clone(ds), func(d diag.Diagnostic) bool { return d.Waived == "" }))
+	}
 	r := jsonReport{Version: JSONVersion, Files: files, Diagnostics: []jsonDiagnostic{},
-		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning)}}
+		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning),
+			Infos: ds.Count(diag.Info), Waived: waived}}
 	if r.Files == nil {
 		r.Files = []File{}
 	}

@@ -250,9 +250,17 @@ func TestSARIFMatchesTheSchema(t *testing.T) {
 		{Pos: f.Pos(8), End: f.Pos(13), Severity: diag.Error, Code: "image-pinned", Message: "not pinned", Path: "spec.image"},
 		{Pos: f.Pos(8), End: f.Pos(13), Severity: diag.Warning, Code: "owner-label", Message: "waived", Waived: "migrating"},
 		{Pos: f.Pos(0), Severity: diag.Info, Code: "schema/x", Message: "note"},
+		{Pos: f.Pos(0), Severity: diag.Error, Code: "load/yaml", Message: "cannot parse"},
+	}
+	outside := source.NewFile("/elsewhere/m.yaml", []byte("a: 1\n"))
+	waived := diag.List{
+		{Pos: f.Pos(8), End: f.Pos(13), Severity: diag.Warning, Code: "owner-label", Message: "waived", Waived: "migrating"},
+		{Pos: outside.Pos(0), Severity: diag.Error, Code: "image-pinned", Message: "in source", Waived: "vendor", WaivedInSource: true},
 	}
 	var buf bytes.Buffer
-	if err := SARIF(&buf, ds, Options{Version: "v1.2.3", Rules: []Rule{ruleA}}); err != nil {
+	opts := Options{Version: "v1.2.3", Rules: []Rule{ruleA}, Waived: waived, Incomplete: true, Unchecked: ds[3:],
+		Root: "/repo", Dir: "/repo/sub"}
+	if err := SARIF(&buf, ds, opts); err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
@@ -276,6 +284,151 @@ func TestSARIFMatchesTheSchema(t *testing.T) {
 	}
 	if err := sch.Validate(doc); err != nil {
 		t.Fatalf("not SARIF 2.1.0: %#v\n%s", err, buf.String())
+	}
+}
+
+// sarifLog is the part of a SARIF log the tests look at.
+type sarifLog struct {
+	Runs []struct {
+		OriginalURIBaseIDs map[string]struct{ URI string } `json:"originalUriBaseIds"`
+		Results            []struct {
+			RuleID    string `json:"ruleId"`
+			Message   struct{ Text string }
+			Locations []struct {
+				PhysicalLocation struct{ ArtifactLocation artifactLoc }
+			}
+			Suppressions []struct{ Kind, Justification string }
+		}
+		Invocations []struct {
+			ExecutionSuccessful        bool
+			ToolExecutionNotifications []struct {
+				Level      string
+				Message    struct{ Text string }
+				Descriptor struct{ ID string }
+				Locations  []struct {
+					PhysicalLocation struct{ ArtifactLocation artifactLoc }
+				}
+			}
+		}
+	}
+}
+
+type artifactLoc struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+}
+
+func decodeSARIF(t *testing.T, ds diag.List, opts Options) sarifLog {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := SARIF(&buf, ds, opts); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+// TestSARIFNamesFilesFromTheRepositoryRoot: whatever the working
+// directory and however a file was named, its URI is relative to the
+// root, which the log declares; a file outside it has a file URI.
+func TestSARIFNamesFilesFromTheRepositoryRoot(t *testing.T) {
+	var ds diag.List
+	for _, name := range []string{"deploy/a.yaml", "../b.yaml", "/repo/c/d.yaml", "/other/e.yaml", "sp ace/f.yaml"} {
+		f := source.NewFile(name, []byte("a: 1\n"))
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), Severity: diag.Error, Code: "x", Message: name})
+	}
+	log := decodeSARIF(t, ds, Options{Root: "/repo", Dir: "/repo/sub"})
+	want := map[string]artifactLoc{
+		"deploy/a.yaml":  {"sub/deploy/a.yaml", "%SRCROOT%"},
+		"../b.yaml":      {"b.yaml", "%SRCROOT%"},
+		"/repo/c/d.yaml": {"c/d.yaml", "%SRCROOT%"},
+		"/other/e.yaml":  {"file:///other/e.yaml", ""},
+		"sp ace/f.yaml":  {"sub/sp%20ace/f.yaml", "%SRCROOT%"},
+	}
+	run := log.Runs[0]
+	for _, r := range run.Results {
+		if got := r.Locations[0].PhysicalLocation.ArtifactLocation; got != want[r.Message.Text] {
+			t.Errorf("%s: artifact location %+v, want %+v", r.Message.Text, got, want[r.Message.Text])
+		}
+	}
+	if got := run.OriginalURIBaseIDs["%SRCROOT%"].URI; got != "file:///repo/" {
+		t.Errorf("%%SRCROOT%% is %q, want file:///repo/", got)
+	}
+}
+
+// TestSARIFSaysWhenKilnCouldNotCheck: a run that exits 2 did not execute
+// successfully, and says why in notifications; a complete run did.
+func TestSARIFSaysWhenKilnCouldNotCheck(t *testing.T) {
+	f := source.NewFile("m.yaml", []byte("a: [\n"))
+	bad := diag.Diagnostic{Pos: f.Pos(3), Severity: diag.Error, Code: "load/yaml", Message: "cannot parse"}
+	log := decodeSARIF(t, diag.List{bad}, Options{Incomplete: true, Unchecked: diag.List{bad}})
+	inv := log.Runs[0].Invocations
+	if len(inv) != 1 || inv[0].ExecutionSuccessful {
+		t.Fatalf("invocations %+v, want one that did not execute successfully", inv)
+	}
+	n := inv[0].ToolExecutionNotifications
+	if len(n) != 1 || n[0].Level != "error" || n[0].Message.Text != "cannot parse" || n[0].Descriptor.ID != "load/yaml" ||
+		n[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != "m.yaml" {
+		t.Errorf("notifications %+v, want the error that kept kiln from checking", n)
+	}
+	log = decodeSARIF(t, nil, Options{})
+	if inv := log.Runs[0].Invocations; len(inv) != 1 || !inv[0].ExecutionSuccessful || inv[0].ToolExecutionNotifications != nil {
+		t.Errorf("a complete run: invocations %+v", inv)
+	}
+}
+
+// TestSARIFAlwaysListsWaivedFindings: waived findings are suppressed
+// results whether or not the run shows them, in source for an app's own
+// waiver, external for the repository's, and never listed twice.
+func TestSARIFAlwaysListsWaivedFindings(t *testing.T) {
+	f := source.NewFile("apps/a/kiln.yaml", []byte("spec: {}\n"))
+	repo := finding(f, "repo", "legacy")
+	own := finding(f, "own", "vendor")
+	own.WaivedInSource = true
+	for _, shown := range []bool{false, true} {
+		ds := diag.List{finding(f, "open", "")}
+		if shown {
+			ds = append(ds, repo, own)
+		}
+		log := decodeSARIF(t, ds, Options{Waived: diag.List{repo, own}})
+		got := map[string]string{}
+		for _, r := range log.Runs[0].Results {
+			kind := "none"
+			if len(r.Suppressions) == 1 {
+				kind = r.Suppressions[0].Kind + ": " + r.Suppressions[0].Justification
+			}
+			got[r.Message.Text] = kind
+		}
+		want := map[string]string{"open": "none", "repo": "external: legacy", "own": "inSource: vendor"}
+		if fmt.Sprint(got) != fmt.Sprint(want) || len(log.Runs[0].Results) != 3 {
+			t.Errorf("shown=%v: results %v, want %v", shown, got, want)
+		}
+	}
+}
+
+// TestJSONSummaryCountsInfosAndWaived: the summary counts every severity
+// and the waived findings, shown or not.
+func TestJSONSummaryCountsInfosAndWaived(t *testing.T) {
+	f := source.NewFile("a.yaml", []byte("a: 1\n"))
+	info := diag.Diagnostic{Pos: f.Pos(0), Severity: diag.Info, Code: "image-digest", Message: "digest"}
+	waived := finding(f, "waived", "legacy")
+	for _, c := range []struct {
+		ds, waived diag.List
+	}{{diag.List{info}, diag.List{waived}}, {diag.List{info, waived}, nil}} {
+		var buf bytes.Buffer
+		if err := JSONWith(&buf, nil, c.ds, Options{Waived: c.waived}); err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Summary map[string]int }
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"files": 0, "errors": 0, "warnings": 0, "infos": 1, "waived": 1}; fmt.Sprint(got.Summary) != fmt.Sprint(want) {
+			t.Errorf("summary %v, want %v", got.Summary, want)
+		}
 	}
 }
 

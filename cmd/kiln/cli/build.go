@@ -217,17 +217,19 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		e.Stdout = env.Stderr
 		reportEnv = &e
 	}
+	o.waived, o.incomplete = orNone(tally.waived), badInput
 	if err := writeReport(reportEnv, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	code := exitCode(badInput, all, failOn)
 	note := ""
 	switch {
-	case code == ExitClean || (code == ExitFindings && !all.HasErrors()):
+	case code != ExitBadInput && !all.HasErrors():
 		// Warnings at --fail-on fail the run but are not broken output:
-		// write what was built.
+		// write what was built. Errors are, even when --fail-on none
+		// keeps them from failing the run.
 		if c := deliver(env, o, outs); c != ExitClean {
 			code = c
 		}

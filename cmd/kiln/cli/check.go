@@ -45,6 +45,8 @@ type checkOptions struct {
 	jobs        int
 	kubeVersion string
 	progress    string
+	// failIfNone makes a run whose files belong to no app exit 2, for CI.
+	failIfNone bool
 }
 
 func init() {
@@ -69,7 +71,9 @@ a file an app imports (a Jsonnet library anywhere in the repository)
 selects every app that imports it; a policy, a data file (beside the
 policies or named in the configuration), the configuration or a committed
 output selects every app. A file that belongs to no app is said so, and
-checks nothing.
+checks nothing: when no file belongs to an app, check says so and exits 0,
+as a hook given unrelated files should; --fail-if-no-objects-found makes
+that exit 2, for CI jobs that must check something.
 
 On a terminal, a run that lasts more than a moment shows a progress bar
 with the apps counted and the time taken; --progress=always shows it
@@ -95,10 +99,24 @@ Examples:
 			fs.IntVar(&o.jobs, "j", 2*runtime.GOMAXPROCS(0), "how many apps to check at once")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
+			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when none of the given files belongs to an app (for CI)")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runCheck(env, opts.(*checkOptions), args) },
 	})
+}
+
+// nothingChecked ends a run given only files kiln has nothing to check
+// in: a hook passes every file of a commit, so that is a pass (exit 0),
+// said on stderr; with --fail-if-no-objects-found, as CI wants, it is
+// exit 2.
+func nothingChecked(env *Env, msg string, fail bool) int {
+	if fail {
+		fmt.Fprintf(env.Stderr, "%s; exit 2 (--fail-if-no-objects-found)\n", msg)
+		return ExitBadInput
+	}
+	fmt.Fprintf(env.Stderr, "%s; exit 0 (--fail-if-no-objects-found makes this an error)\n", msg)
+	return ExitClean
 }
 
 // cacheOptions are the flags of commands that use the cache.
@@ -165,6 +183,7 @@ type wireDiag struct {
 	Path       string        `json:"p,omitempty"`
 	Suggestion string        `json:"g,omitempty"`
 	Waived     string        `json:"w,omitempty"`
+	InSource   bool          `json:"wi,omitempty"`
 	Object     string        `json:"ob,omitempty"`
 	Env        string        `json:"en,omitempty"`
 	ObjPath    string        `json:"op,omitempty"`
@@ -173,7 +192,7 @@ type wireDiag struct {
 func toWire(ds diag.List) []wireDiag {
 	out := []wireDiag{}
 	for _, d := range ds {
-		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived,
+		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
 			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
@@ -220,7 +239,7 @@ func (fs files) get(name string) *source.File {
 func fromWire(ws []wireDiag, fs files) diag.List {
 	var out diag.List
 	for _, w := range ws {
-		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived,
+		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
 			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
 		if w.File != "" {
 			f := fs.get(w.File)
@@ -252,8 +271,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	if len(paths) == 0 {
-		fmt.Fprintln(env.Stderr, "kiln check: none of the files belongs to an app; nothing to check")
-		return ExitClean
+		return nothingChecked(env, "kiln check: none of the files belongs to an app; nothing was checked", o.failIfNone)
 	}
 	// Reading the apps and parsing the policies overlap: a warm run is
 	// mostly these two.
@@ -496,6 +514,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 			all = append(all, t.Failures...)
 		}
 	}
+	o.waived, o.incomplete = orNone(c.tally.waived), c.badInput
 	if err := writeReport(env, &o.reportOptions, c.files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
@@ -509,7 +528,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 	if c := eng.Cache(); c != nil {
 		c.Trim(false)
 	}
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	code := exitCode(c.badInput, all, failOn)
 	if failed > 0 && code == ExitClean {
 		code = ExitFindings

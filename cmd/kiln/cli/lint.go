@@ -32,6 +32,7 @@ type lintOptions struct {
 	env           string
 	stdinFilename string
 	manifestsOnly bool
+	failIfNone    bool // exit 2 when --manifests-only leaves nothing, for CI
 }
 
 func init() {
@@ -53,10 +54,13 @@ A directory is searched for app definitions and for YAML and JSON files
 whose documents are Kubernetes objects; Helm charts, kustomize directories,
 .kiln and kiln's own build/ output are skipped (lint their rendered output
 instead). The last line says what was evaluated; a run that evaluated no
-document or no rule is an error, never a pass.
+document or no rule is an error, never a pass. The exception is
+--manifests-only, for hooks given every YAML file of a commit: when none
+is an app or a manifest, lint says so and exits 0; with
+--fail-if-no-objects-found, as CI wants, it exits 2.
 
-Exit status: 0 clean, 1 findings at --fail-on, 2 when an input or a policy
-could not be read.
+Exit status: 0 clean, 1 findings at --fail-on (--fail-on none: never), 2
+when an input or a policy could not be read.
 
 Examples:
 
@@ -74,6 +78,7 @@ Examples:
 			fs.StringVar(&o.env, "env", "", "the environment plain YAML is for, which production rules look at")
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "stdin.yaml", "name of what - reads; kiln.yaml makes it an app definition")
 			fs.BoolVar(&o.manifestsOnly, "manifests-only", false, "pass over named YAML and JSON files that are not Kubernetes objects, as directory walks do (for hooks that pass every YAML file)")
+			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when --manifests-only leaves no app or manifest to lint (for CI)")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runLint(env, opts.(*lintOptions), args) },
@@ -117,6 +122,7 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	o.rules = g.reportRules()
 	validator, ds := lintValidator(o, g)
 	if ds != nil {
+		o.incomplete = true
 		if err := writeReport(env, &o.reportOptions, nil, ds); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
 		}
@@ -131,8 +137,8 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	if len(targets) == 0 && o.manifestsOnly {
 		// Only with --manifests-only, as a hook given a commit's files:
 		// none of them is an app or a manifest, so there is nothing to lint.
-		fmt.Fprintf(env.Stderr, "kiln lint: none of the %d files is an app definition or a Kubernetes manifest; nothing to lint\n", len(args))
-		return ExitClean
+		msg := fmt.Sprintf("kiln lint: none of the %d files is an app definition or a Kubernetes manifest; nothing was checked", len(args))
+		return nothingChecked(env, msg, o.failIfNone)
 	}
 	production := g.cfg.Production
 	if production == nil {
@@ -173,13 +179,14 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		all, badInput = append(all, d), true
 	}
 	all = withWaived(all, tally.waived, o.showWaived)
+	o.waived, o.incomplete = orNone(tally.waived), badInput
 	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln lint: writing the report: %v\n", err)
 		return ExitBadInput
 	}
 	fmt.Fprintf(env.Stderr, "kiln: %s linted: %s, %s\n", plural(len(targets), "file"), plural(all.Count(diag.Error), "error"), plural(all.Count(diag.Warning), "warning"))
 	fmt.Fprintln(env.Stderr, tally.line(g.bundle))
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	return exitCode(badInput, all, failOn)
 }
 

@@ -242,6 +242,7 @@ func couldNotStart(env *Env, r *reportOptions, ds diag.List) int {
 			files = append(files, report.File{Name: d.Pos.File.Name})
 		}
 	}
+	r.incomplete = true
 	if err := writeReport(env, r, files, ds); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln: writing the report: %v\n", err)
 	}
@@ -271,6 +272,15 @@ func withWaived(all, waived diag.List, show bool) diag.List {
 		return all
 	}
 	return append(all, waived...).Sort()
+}
+
+// orNone is the waived findings of a run for reports: an empty list,
+// not nil, when there are none, so that reports know they were gathered.
+func orNone(waived diag.List) diag.List {
+	if waived == nil {
+		return diag.List{}
+	}
+	return waived
 }
 
 // evaluated counts what the guardrails judged in a run.

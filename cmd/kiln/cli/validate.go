@@ -88,13 +88,14 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 		all = append(all, c.diags...)
 		files = append(files, c.file)
 	}
+	o.incomplete = all.HasErrors()
 	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
 		return ExitBadInput
 	}
 	fmt.Fprintln(env.Stderr, report.Summary(len(inputs), all))
 	resolveFailOn(&o.reportOptions, nil)
-	failOn, _ := diag.ParseSeverity(o.failOn)
+	failOn := failOnLevel(o.failOn)
 	// An invalid definition could not be checked further: exit 2.
 	return exitCode(all.HasErrors(), all, failOn)
 }
@@ -148,8 +149,8 @@ func reportFlagsOK(env *Env, cmd string, r *reportOptions) bool {
 		fmt.Fprintf(env.Stderr, "kiln %s: unknown --format %q (valid: %s)\n", cmd, r.format, strings.Join(report.Formats, ", "))
 		return false
 	}
-	if _, ok := diag.ParseSeverity(r.failOn); !ok && r.failOn != "" {
-		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info)\n", cmd, r.failOn)
+	if _, ok := diag.ParseSeverity(r.failOn); !ok && r.failOn != "" && r.failOn != "none" {
+		fmt.Fprintf(env.Stderr, "kiln %s: unknown --fail-on %q (valid: error, warning, info, none)\n", cmd, r.failOn)
 		return false
 	}
 	return true
@@ -162,13 +163,18 @@ type reportOptions struct {
 	reports reportFiles
 	failOn  string
 	rules   []report.Rule // the guardrails a run evaluated
+	// waived are the findings waivers exempted, shown or not; nil when
+	// the run did not gather them apart.
+	waived diag.List
+	// incomplete says kiln could not check everything (exit 2).
+	incomplete bool
 }
 
 func (r *reportOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	fs.BoolVar(&r.noColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
 	fs.Var(&r.reports, "report", "also write a report as FORMAT=FILE, e.g. sarif=kiln.sarif (repeatable)")
-	fs.StringVar(&r.failOn, "fail-on", "", "exit 1 when a finding is at least this severe: error, warning or info (default: failOn of "+config.Name+", else error)")
+	fs.StringVar(&r.failOn, "fail-on", "", "exit 1 when a finding is at least this severe: error, warning or info; none reports without failing (default: failOn of "+config.Name+", else error)")
 }
 
 // reportFiles is the repeatable --report FORMAT=FILE flag.
@@ -188,7 +194,15 @@ func (r *reportFiles) Set(v string) error {
 // writeReport writes the findings of a run in the chosen format to stdout,
 // and each --report to its file, written whole or not at all.
 func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
-	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules}
+	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules,
+		Waived: r.waived, Incomplete: r.incomplete}
+	if r.incomplete {
+		opts.Unchecked = unchecked(all)
+	}
+	if r.format == "sarif" || strings.Contains(r.reports.String(), "sarif=") {
+		opts.Dir, _ = os.Getwd()
+		opts.Root = sourceRoot(opts.Dir, all)
+	}
 	// One write per finding line would be thousands of system calls in a
 	// large repository; the report goes out in blocks.
 	out := bufio.NewWriter(env.Stdout)
@@ -201,7 +215,9 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 	for _, spec := range r.reports {
 		format, name, _ := strings.Cut(spec, "=")
 		var buf bytes.Buffer
-		if err := report.Write(&buf, format, files, all, report.Options{Version: version(), Rules: r.rules}); err != nil {
+		opts := opts
+		opts.Color = false
+		if err := report.Write(&buf, format, files, all, opts); err != nil {
 			return err
 		}
 		if err := writeAtomic(name, buf.Bytes()); err != nil {
@@ -209,6 +225,58 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 		}
 	}
 	return nil
+}
+
+// unchecked are the errors that kept kiln from checking something: the
+// inputs and policies it could not read, else every error of a run that
+// ended with exit 2.
+func unchecked(all diag.List) diag.List {
+	var out diag.List
+	for _, d := range all {
+		if unreadable(d) {
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		for _, d := range all {
+			if d.Severity == diag.Error && d.Waived == "" {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// sourceRoot is the repository root reports name files relative to: the
+// one holding the first reported file that is in a repository, else the
+// one holding the working directory dir, else dir.
+func sourceRoot(dir string, all diag.List) string {
+	if dir == "" {
+		return ""
+	}
+	for _, d := range all {
+		if d.Pos.File == nil {
+			continue
+		}
+		name := d.Pos.File.Name
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		if root := discover.RepoRoot(name); isRepo(root) {
+			return root
+		}
+		break
+	}
+	if root := discover.RepoRoot(filepath.Join(dir, "-")); isRepo(root) {
+		return root
+	}
+	return dir
+}
+
+// isRepo reports whether dir holds a .git entry.
+func isRepo(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ".git"))
+	return err == nil
 }
 
 // writeAtomic writes a report to name through a temporary file and a
@@ -236,6 +304,19 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(f.Name(), name)
+}
+
+// failOnLevel is the least severity of --fail-on that fails a run; none
+// is above every severity, so that a report-only run exits 0 with
+// findings (and still 2 when kiln could not check something).
+func failOnLevel(s string) diag.Severity {
+	if sev, ok := diag.ParseSeverity(s); ok {
+		return sev
+	}
+	if s == "none" {
+		return diag.Error + 1
+	}
+	return diag.Error
 }
 
 // exitCode applies the exit-code contract: 2 when kiln could not check
