@@ -111,3 +111,39 @@ production if data.kiln.context.production == true
 
 # final_stage is the index of the Dockerfile's last stage.
 final_stage := max({i.stage | some i in input.dockerfile})
+
+# plain is true when the objects are plain manifests (kiln lint) rather
+# than what kiln emitted for an app: some conventions of hand-written YAML
+# (a namespace in every object) do not hold for kiln's output, which the
+# deploy tool places.
+plain if not input.app
+
+# convention is the repository's value for a convention of
+# .kiln/config.yaml (conventions: ownerLabel, allowedCapabilities,
+# secretNames, cpuLimits), read under data.kiln.conventions, or fallback.
+convention(name, _) := data.kiln.conventions[name]
+
+convention(name, fallback) := fallback if not has_convention(name)
+
+has_convention(name) if _ = data.kiln.conventions[name]
+
+# image_tag is the tag of an image reference: "" when it names none
+# (nginx, nginx@sha256:...), the part after the last colon of the last
+# path segment otherwise (a registry's :5000 is not a tag).
+image_tag(image) := tag if {
+	name := split(image, "@")[0]
+	segments := split(name, "/")
+	last := segments[count(segments) - 1]
+	contains(last, ":")
+	parts := split(last, ":")
+	tag := parts[count(parts) - 1]
+}
+
+image_tag(image) := "" if {
+	name := split(image, "@")[0]
+	segments := split(name, "/")
+	not contains(segments[count(segments) - 1], ":")
+}
+
+# digest_pinned is true for an image pinned by digest (name@sha256:...).
+digest_pinned(image) if contains(image, "@")
