@@ -131,7 +131,8 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	}
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
-	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env)}
+	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env),
+		CustomResources: g.cfg.CustomResources}
 	outcomes := make([]outcome, len(targets))
 	forEach(len(targets), o.jobs, func(i int) {
 		t := targets[i]
