@@ -13,8 +13,8 @@ import (
 func TestRemovedAPIsSayWhenAndWhatInstead(t *testing.T) {
 	for src, want := range map[string]string{
 		"apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {minAvailable: 1}\n": "1:1 PodDisruptionBudget/web: policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1",
-		"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\n":                                   "1:1 Ingress/web: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1",
-		"apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n":                                    "1:1 PodSecurityPolicy/p: policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25; Pod Security Admission replaces it: label the namespace pod-security.kubernetes.io/enforce",
+		"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\n":                                  "1:1 Ingress/web: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1",
+		"apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n":                              "1:1 PodSecurityPolicy/p: policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25; Pod Security Admission replaces it: label the namespace pod-security.kubernetes.io/enforce",
 	} {
 		_, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
 		if got := messages(ds, "kube/removed-api"); len(got) != 1 || got[0] != want {
