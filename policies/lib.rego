@@ -147,3 +147,22 @@ image_tag(image) := "" if {
 
 # digest_pinned is true for an image pinned by digest (name@sha256:...).
 digest_pinned(image) if contains(image, "@")
+
+# rbac_rules are the rules of every Role and ClusterRole, with their path.
+rbac_rules contains {"object": obj, "rule": r, "path": sprintf("rules[%d]", [i])} if {
+	some obj in input.objects
+	obj.kind in {"Role", "ClusterRole"}
+	some i, r in object.get(obj, "rules", [])
+	is_object(r)
+}
+
+# grants holds when an RBAC rule allows verb on resource of the core API
+# group, counting wildcards.
+grants(r, verb, resource) if {
+	some g in object.get(r, "apiGroups", [""])
+	g in {"", "*"}
+	some v in object.get(r, "verbs", [])
+	v in {verb, "*"}
+	some res in object.get(r, "resources", [])
+	res in {resource, "*"}
+}
