@@ -166,3 +166,18 @@ grants(r, verb, resource) if {
 	some res in object.get(r, "resources", [])
 	res in {resource, "*"}
 }
+
+# owner_label is the label key that names an object's owner: kiln.dev/owner
+# unless conventions.ownerLabel says otherwise.
+owner_label := convention("ownerLabel", "kiln.dev/owner")
+
+# owner is the team an object's labels name: under the repository's owner
+# label, kiln.dev/owner (which kiln writes) or plain owner.
+owner(obj) := obj.metadata.labels[owner_label]
+
+owner(obj) := obj.metadata.labels["kiln.dev/owner"] if not obj.metadata.labels[owner_label]
+
+owner(obj) := obj.metadata.labels.owner if {
+	not obj.metadata.labels[owner_label]
+	not obj.metadata.labels["kiln.dev/owner"]
+}
