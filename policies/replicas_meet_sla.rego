@@ -1,6 +1,6 @@
 # METADATA
 # title: Replicas meet the SLA
-# description: Fewer replicas than the availability promise needs means one restart or node drain breaks the promise.
+# description: In a production environment, fewer replicas than the availability promise needs means one restart or node drain breaks the promise; other environments make no promise.
 # custom:
 #   id: replicas-meet-sla
 #   severity: warning
@@ -11,6 +11,7 @@ import data.kiln.lib
 import rego.v1
 
 deny contains lib.finding(o, "spec.replicas", sprintf("%s/%s has %d replica(s), but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.kind, o.metadata.name, o.spec.replicas, sla.availability, sla.min_replicas, sla.min_replicas])) if {
+	lib.production
 	sla := data.kiln.context.sla
 	some o in input.objects
 	o.kind in {"Deployment", "StatefulSet"}
@@ -18,6 +19,7 @@ deny contains lib.finding(o, "spec.replicas", sprintf("%s/%s has %d replica(s), 
 }
 
 deny contains lib.finding(o, "spec.minReplicas", sprintf("HorizontalPodAutoscaler/%s scales down to %d replica(s), but sla.availability %v needs at least %d; raise scaling.min to %d or lower the SLA", [o.metadata.name, min, sla.availability, sla.min_replicas, sla.min_replicas])) if {
+	lib.production
 	sla := data.kiln.context.sla
 	some o in input.objects
 	o.kind == "HorizontalPodAutoscaler"
