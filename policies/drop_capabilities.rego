@@ -13,13 +13,13 @@ import rego.v1
 # allowed are the capabilities a container may add: NET_BIND_SERVICE, as
 # the restricted Pod Security Standard, unless the repository says
 # otherwise. Names are compared without the CAP_ prefix and case.
-allowed := {normal(c) | some c in lib.convention("allowedCapabilities", ["NET_BIND_SERVICE"])}
+allowed := {normal(c) | some c in lib.convention("allowedCapabilities", ["NET_BIND_SERVICE"]); is_string(c)}
 
 normal(cap) := trim_prefix(upper(cap), "CAP_")
 
 deny contains lib.finding(c.object, concat(".", [c.path, "securityContext.capabilities.drop"]), sprintf("container %s does not drop ALL capabilities", [c.container.name])) if {
 	some c in lib.containers
-	not "ALL" in {upper(d) | some d in object.get(c.container, ["securityContext", "capabilities", "drop"], [])}
+	not "ALL" in {upper(d) | some d in object.get(c.container, ["securityContext", "capabilities", "drop"], []); is_string(d)}
 }
 
 deny contains lib.finding(c.object, sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i]), sprintf("container %s adds capability %s, which is not allowed (allowed: %s)", [c.container.name, cap, concat(", ", sort(allowed))])) if {

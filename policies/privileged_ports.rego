@@ -17,4 +17,22 @@ deny contains lib.finding(c.object, sprintf("%s.ports[%d].containerPort", [c.pat
 	p.containerPort > 0
 	p.containerPort < 1024
 	p.containerPort != 22 # the ssh-port rule says why 22 is worse
+	not may_bind(c, p.containerPort)
+}
+
+# A container may bind a low port when it adds NET_BIND_SERVICE, or when
+# its pod lowers net.ipv4.ip_unprivileged_port_start to the port.
+may_bind(c, _) if {
+	some cap in object.get(c.container, ["securityContext", "capabilities", "add"], [])
+	is_string(cap)
+	trim_prefix(upper(cap), "CAP_") == "NET_BIND_SERVICE"
+}
+
+may_bind(c, port) if {
+	some s in object.get(c.pod, ["securityContext", "sysctls"], [])
+	is_string(s.name)
+	is_string(s.value)
+	replace(s.name, "/", ".") == "net.ipv4.ip_unprivileged_port_start"
+	regex.match(`^[0-9]+$`, s.value)
+	to_number(s.value) <= port
 }

@@ -16,3 +16,8 @@ test_unprivileged_passes if {
 test_ssh_is_left_to_ssh_port if {
 	count(privileged_ports.deny) == 0 with input as ports([{"containerPort": 22}])
 }
+
+test_allowed_binds_pass if {
+	count(privileged_ports.deny) == 0 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}], "securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}}]}}}}]}
+	count(privileged_ports.deny) == 0 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"securityContext": {"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}, "containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}}}}]}
+}

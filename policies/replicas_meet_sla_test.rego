@@ -29,3 +29,13 @@ test_staging_passes if {
 	count(replicas_meet_sla.deny) == 0 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": 1}}]}
 		with data.kiln.context as {"sla": sla, "production": false}
 }
+
+test_app_without_environments_fails if {
+	count(replicas_meet_sla.deny) == 1 with input as {"app": {"spec": {}}, "objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": 1}}]}
+		with data.kiln.context as {"sla": sla, "production": false, "environment": "default"}
+}
+
+test_app_staging_environment_passes if {
+	count(replicas_meet_sla.deny) == 0 with input as {"app": {"spec": {}}, "objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"replicas": 1}}]}
+		with data.kiln.context as {"sla": sla, "production": false, "environment": "staging"}
+}
