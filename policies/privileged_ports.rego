@@ -16,7 +16,6 @@ deny contains lib.finding(c.object, sprintf("%s.ports[%d].containerPort", [c.pat
 	is_number(p.containerPort)
 	p.containerPort > 0
 	p.containerPort < 1024
-	p.containerPort != 22 # the ssh-port rule says why 22 is worse
 	not may_bind(c, p.containerPort)
 }
 
