@@ -181,3 +181,45 @@ owner(obj) := obj.metadata.labels.owner if {
 	not obj.metadata.labels[owner_label]
 	not obj.metadata.labels["kiln.dev/owner"]
 }
+
+# bound_roles are the bindings of input with the rules of the role each
+# binds, when that role is among the objects or is one of Kubernetes'
+# default ClusterRoles that grant the rights rules ask about (admin and
+# edit read Secrets, create pods and exec into them).
+bound_roles contains {"binding": b, "role": sprintf("%s/%s", [b.roleRef.kind, b.roleRef.name]), "rules": object.get(role, "rules", [])} if {
+	some b in input.objects
+	b.kind in {"RoleBinding", "ClusterRoleBinding"}
+	some role in input.objects
+	role.kind == b.roleRef.kind
+	role.metadata.name == b.roleRef.name
+	same_namespace(b, role)
+}
+
+bound_roles contains {"binding": b, "role": sprintf("ClusterRole/%s", [b.roleRef.name]), "rules": default_roles[b.roleRef.name]} if {
+	some b in input.objects
+	b.kind in {"RoleBinding", "ClusterRoleBinding"}
+	b.roleRef.kind == "ClusterRole"
+	default_roles[b.roleRef.name]
+	not defined_role(b.roleRef.name)
+}
+
+default_roles := {name: [
+	{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+	{"apiGroups": [""], "resources": ["pods", "pods/exec", "pods/attach"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+] |
+	some name in {"admin", "edit"}
+}
+
+defined_role(name) if {
+	some role in input.objects
+	role.kind == "ClusterRole"
+	role.metadata.name == name
+}
+
+# A ClusterRole has no namespace; a Role binds only in its own.
+same_namespace(_, role) if role.kind == "ClusterRole"
+
+same_namespace(b, role) if {
+	role.kind == "Role"
+	object.get(b.metadata, "namespace", "") == object.get(role.metadata, "namespace", "")
+}

@@ -21,3 +21,7 @@ test_get_exec_fails if {
 test_read_pods_passes if {
 	count(rbac_pod_exec.deny) == 0 with input as role({"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]})
 }
+
+test_binding_to_admin_fails if {
+	{f.msg | some f in rbac_pod_exec.deny} == {"ClusterRoleBinding/b lets its subjects create pods through ClusterRole/admin", "ClusterRoleBinding/b lets its subjects exec into pods through ClusterRole/admin", "ClusterRoleBinding/b lets its subjects attach to pods through ClusterRole/admin"} with input as {"objects": [{"kind": "ClusterRoleBinding", "metadata": {"name": "b"}, "roleRef": {"kind": "ClusterRole", "name": "admin"}}]}
+}
