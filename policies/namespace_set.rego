@@ -25,13 +25,21 @@ cluster_scoped := {
 deny contains lib.finding(obj, "metadata", sprintf("%s/%s names no namespace; it lands in the namespace of whoever applies it", [obj.kind, obj.metadata.name])) if {
 	lib.plain
 	some obj in input.objects
-	not obj.kind in cluster_scoped
+	namespaced(obj)
 	not obj.metadata.namespace
+}
+
+# namespaced guesses, for a custom resource kiln has no CRD of, that a kind
+# named Cluster... (ClusterIssuer, ClusterSecretStore) is cluster-scoped,
+# as such kinds are by convention.
+namespaced(obj) if {
+	not obj.kind in cluster_scoped
+	not startswith(obj.kind, "Cluster")
 }
 
 deny contains lib.finding(obj, "metadata.namespace", sprintf("%s/%s is in the default namespace", [obj.kind, obj.metadata.name])) if {
 	lib.plain
 	some obj in input.objects
-	not obj.kind in cluster_scoped
+	namespaced(obj)
 	obj.metadata.namespace == "default"
 }

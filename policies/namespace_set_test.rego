@@ -20,6 +20,8 @@ test_namespace_passes if {
 
 test_cluster_scoped_passes if {
 	count(namespace_set.deny) == 0 with input as {"objects": [{"kind": "ClusterRole", "metadata": {"name": "r"}}]}
+	count(namespace_set.deny) == 0 with input as {"objects": [{"kind": "ClusterIssuer", "metadata": {"name": "letsencrypt"}}]}
+	count(namespace_set.deny) == 0 with input as {"objects": [{"kind": "StorageClass", "metadata": {"name": "fast"}}]}
 }
 
 # kiln's output has no namespace by design: the deploy tool places it.
