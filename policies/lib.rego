@@ -111,3 +111,115 @@ production if data.kiln.context.production == true
 
 # final_stage is the index of the Dockerfile's last stage.
 final_stage := max({i.stage | some i in input.dockerfile})
+
+# plain is true when the objects are plain manifests (kiln lint) rather
+# than what kiln emitted for an app: some conventions of hand-written YAML
+# (a namespace in every object) do not hold for kiln's output, which the
+# deploy tool places.
+plain if not input.app
+
+# convention is the repository's value for a convention of
+# .kiln/config.yaml (conventions: ownerLabel, allowedCapabilities,
+# secretNames, cpuLimits), read under data.kiln.conventions, or fallback.
+convention(name, _) := data.kiln.conventions[name]
+
+convention(name, fallback) := fallback if not has_convention(name)
+
+has_convention(name) if _ = data.kiln.conventions[name]
+
+# image_tag is the tag of an image reference: "" when it names none
+# (nginx, nginx@sha256:...), the part after the last colon of the last
+# path segment otherwise (a registry's :5000 is not a tag).
+image_tag(image) := tag if {
+	name := split(image, "@")[0]
+	segments := split(name, "/")
+	last := segments[count(segments) - 1]
+	contains(last, ":")
+	parts := split(last, ":")
+	tag := parts[count(parts) - 1]
+}
+
+image_tag(image) := "" if {
+	name := split(image, "@")[0]
+	segments := split(name, "/")
+	not contains(segments[count(segments) - 1], ":")
+}
+
+# digest_pinned is true for an image pinned by digest (name@sha256:...).
+digest_pinned(image) if contains(image, "@")
+
+# rbac_rules are the rules of every Role and ClusterRole, with their path.
+rbac_rules contains {"object": obj, "rule": r, "path": sprintf("rules[%d]", [i])} if {
+	some obj in input.objects
+	obj.kind in {"Role", "ClusterRole"}
+	some i, r in object.get(obj, "rules", [])
+	is_object(r)
+}
+
+# grants holds when an RBAC rule allows verb on resource of the core API
+# group, counting wildcards.
+grants(r, verb, resource) if {
+	some g in object.get(r, "apiGroups", [""])
+	g in {"", "*"}
+	some v in object.get(r, "verbs", [])
+	v in {verb, "*"}
+	some res in object.get(r, "resources", [])
+	res in {resource, "*"}
+}
+
+# owner_label is the label key that names an object's owner: kiln.dev/owner
+# unless conventions.ownerLabel says otherwise.
+owner_label := convention("ownerLabel", "kiln.dev/owner")
+
+# owner is the team an object's labels name: under the repository's owner
+# label, kiln.dev/owner (which kiln writes) or plain owner.
+owner(obj) := obj.metadata.labels[owner_label]
+
+owner(obj) := obj.metadata.labels["kiln.dev/owner"] if not obj.metadata.labels[owner_label]
+
+owner(obj) := obj.metadata.labels.owner if {
+	not obj.metadata.labels[owner_label]
+	not obj.metadata.labels["kiln.dev/owner"]
+}
+
+# bound_roles are the bindings of input with the rules of the role each
+# binds, when that role is among the objects or is one of Kubernetes'
+# default ClusterRoles that grant the rights rules ask about (admin and
+# edit read Secrets, create pods and exec into them).
+bound_roles contains {"binding": b, "role": sprintf("%s/%s", [b.roleRef.kind, b.roleRef.name]), "rules": object.get(role, "rules", [])} if {
+	some b in input.objects
+	b.kind in {"RoleBinding", "ClusterRoleBinding"}
+	some role in input.objects
+	role.kind == b.roleRef.kind
+	role.metadata.name == b.roleRef.name
+	same_namespace(b, role)
+}
+
+bound_roles contains {"binding": b, "role": sprintf("ClusterRole/%s", [b.roleRef.name]), "rules": default_roles[b.roleRef.name]} if {
+	some b in input.objects
+	b.kind in {"RoleBinding", "ClusterRoleBinding"}
+	b.roleRef.kind == "ClusterRole"
+	default_roles[b.roleRef.name]
+	not defined_role(b.roleRef.name)
+}
+
+default_roles := {name: [
+	{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+	{"apiGroups": [""], "resources": ["pods", "pods/exec", "pods/attach"], "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+] |
+	some name in {"admin", "edit"}
+}
+
+defined_role(name) if {
+	some role in input.objects
+	role.kind == "ClusterRole"
+	role.metadata.name == name
+}
+
+# A ClusterRole has no namespace; a Role binds only in its own.
+same_namespace(_, role) if role.kind == "ClusterRole"
+
+same_namespace(b, role) if {
+	role.kind == "Role"
+	object.get(b.metadata, "namespace", "") == object.get(role.metadata, "namespace", "")
+}

@@ -19,6 +19,6 @@ deny contains lib.finding(o, "metadata.labels", sprintf("owner %s is not one of 
 	count(data.allowed_owners) > 0
 	not input.app
 	some o in input.objects
-	owner := o.metadata.labels["kiln.dev/owner"]
+	owner := lib.owner(o)
 	not owner in data.allowed_owners
 }

@@ -18,3 +18,7 @@ test_known_owner_passes if {
 test_without_data_passes if {
 	count(owner_allowed.deny) == 0 with input as {"app": {"metadata": {"owner": "x"}}, "objects": []}
 }
+
+test_unknown_plain_owner_label_fails if {
+	count(owner_allowed.deny) == 1 with input as {"objects": [{"kind": "Service", "metadata": {"name": "s", "labels": {"owner": "x"}}}]} with data.allowed_owners as ["team-a"]
+}

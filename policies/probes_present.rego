@@ -12,6 +12,7 @@ import rego.v1
 
 deny contains lib.finding(c.object, sprintf("%s.%s", [c.path, probe]), message(c, probe)) if {
 	some c in lib.containers
+	serving(c)
 	some probe in ["livenessProbe", "readinessProbe"]
 	not c.container[probe]
 	not said_once(c, probe)
@@ -29,4 +30,14 @@ portless if input.app.spec.protocol == "none"
 said_once(c, "readinessProbe") if {
 	portless
 	not c.container.livenessProbe
+}
+
+# serving holds for an app container of a pod that runs until stopped.
+# An init container runs to completion before the others start (the API
+# server refuses probes on it unless it is a sidecar), and the pods of a
+# Job or CronJob finish: a liveness probe would only kill a long batch, and
+# nobody routes traffic to it.
+serving(c) if {
+	not c.object.kind in {"Job", "CronJob"}
+	regex.match(`\.containers\[[0-9]+\]$`, c.path)
 }

@@ -22,3 +22,12 @@ test_portless_without_command_fails_once if {
 test_portless_with_command_passes if {
 	count(probes_present.deny) == 0 with input as object.union(container({"name": "a", "livenessProbe": {"exec": {"command": ["check"]}}, "readinessProbe": {"exec": {"command": ["check"]}}}), {"app": {"spec": {"protocol": "none"}}})
 }
+
+test_init_containers_and_batch_passes if {
+	count(probes_present.deny) == 0 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {
+		"initContainers": [{"name": "migrate"}],
+		"containers": [{"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": 80}}}],
+	}}}}]}
+	count(probes_present.deny) == 0 with input as {"objects": [{"kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": {"containers": [{"name": "j"}]}}}}]}
+	count(probes_present.deny) == 0 with input as {"objects": [{"kind": "CronJob", "metadata": {"name": "j"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "j"}]}}}}}}]}
+}

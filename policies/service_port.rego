@@ -4,7 +4,7 @@
 # custom:
 #   id: service-port
 #   severity: error
-#   remediation: Write the port once, in spec.port, and do not patch Service or container ports.
+#   remediation: Write the port once, in spec.port, and do not patch Service or container ports. In plain manifests, name in targetPort only a port a container declares by that name.
 package kiln.rules.service_port
 
 import data.kiln.lib
@@ -18,6 +18,18 @@ deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf
 	some i, p in svc.spec.ports
 	[field, target] := target_port(p)
 	not exposed(w.pod, target)
+	judged(target)
+}
+
+# A named target port must be declared: nothing else gives the name a
+# number. A numeric one need not, since a container receives traffic on
+# every port it listens on, declared or not; it is judged only in what
+# kiln emits, which declares the app's one port.
+judged(target) if is_string(target)
+
+judged(target) if {
+	is_number(target)
+	input.app
 }
 
 # target_port is the port a Service port sends to, and the field that says

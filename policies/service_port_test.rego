@@ -9,8 +9,18 @@ objects(target) := [
 ]
 
 test_wrong_target_fails if {
-	some f in service_port.deny with input as {"objects": objects(9090)}
+	some f in service_port.deny with input as {"app": {"spec": {"port": 8080}}, "objects": objects(9090)}
 	f.path == "spec.ports[0].targetPort"
+}
+
+test_wrong_name_fails if {
+	some f in service_port.deny with input as {"objects": objects("grpc")}
+	f.path == "spec.ports[0].targetPort"
+}
+
+# Containers receive traffic on ports they do not declare.
+test_undeclared_number_in_plain_manifests_passes if {
+	count(service_port.deny) == 0 with input as {"objects": objects(9090)}
 }
 
 test_number_passes if {
@@ -29,14 +39,14 @@ test_unnamed_port_passes if {
 }
 
 test_pod_target_fails if {
-	count(service_port.deny) == 1 with input as {"objects": [
+	count(service_port.deny) == 1 with input as {"app": {}, "objects": [
 		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80, "targetPort": 9090}]}},
 		{"kind": "Pod", "metadata": {"name": "a", "labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}},
 	]}
 }
 
 test_absent_target_defaults_to_port_fails if {
-	some f in service_port.deny with input as {"objects": [
+	some f in service_port.deny with input as {"app": {}, "objects": [
 		{"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80}]}},
 		{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "a", "ports": [{"containerPort": 8080}]}]}}}},
 	]}
@@ -52,11 +62,11 @@ test_absent_target_equal_to_port_passes if {
 }
 
 # A worker without a port (kiln's protocol none) gets no Service; one that
-# selects it anyway sends traffic nowhere.
+# selects it anyway (a patch) sends traffic nowhere.
 worker := {"kind": "Deployment", "metadata": {"name": "w"}, "spec": {"template": {"metadata": {"labels": {"app": "w"}}, "spec": {"containers": [{"name": "w"}]}}}}
 
 test_service_to_portless_worker_fails if {
-	count(service_port.deny) == 1 with input as {"objects": [worker, {"kind": "Service", "metadata": {"name": "w"}, "spec": {"selector": {"app": "w"}, "ports": [{"port": 80}]}}]}
+	count(service_port.deny) == 1 with input as {"app": {}, "objects": [worker, {"kind": "Service", "metadata": {"name": "w"}, "spec": {"selector": {"app": "w"}, "ports": [{"port": 80}]}}]}
 }
 
 test_portless_worker_passes if {

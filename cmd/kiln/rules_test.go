@@ -62,10 +62,15 @@ func TestRuleExamples(t *testing.T) {
 }
 
 // lintCodes runs kiln lint on dir as a production environment and returns
-// the codes of its findings.
+// the codes of its findings. An example that needs a convention of the
+// repository carries its own config.yaml.
 func lintCodes(t *testing.T, dir string) ([]string, int, string) {
 	t.Helper()
-	args := []string{"lint", "--format", "json", "--env", "prod", "--config", filepath.Join("..", "..", "policies", "testdata", "config.yaml")}
+	cfg := filepath.Join("..", "..", "policies", "testdata", "config.yaml")
+	if _, err := os.Stat(filepath.Join(dir, "config.yaml")); err == nil {
+		cfg = filepath.Join(dir, "config.yaml")
+	}
+	args := []string{"lint", "--format", "json", "--env", "prod", "--config", cfg}
 	if _, err := os.Stat(filepath.Join(dir, "data.yaml")); err == nil {
 		args = append(args, "--data", filepath.Join(dir, "data.yaml"))
 	}

@@ -9,6 +9,12 @@
 //	production: [prod, live]           # environments held to production rules
 //	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
+//	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
+//	conventions:                       # what the built-in rules take as the repository's conventions
+//	  ownerLabel: team.example.com/owner   # the owner label key (default kiln.dev/owner; owner is always accepted)
+//	  allowedCapabilities: [NET_BIND_SERVICE, NET_RAW]  # capabilities a container may add
+//	  secretNames: ['(?i)_CREDENTIALS$']   # more environment names (regular expressions) that hold secrets
+//	  cpuLimits: true                      # every container must set a CPU limit (default false)
 //	waivers:                           # repository-wide waivers
 //	  - rule: no-host-path
 //	    reason: the node exporter reads /proc of its node
@@ -24,6 +30,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +60,14 @@ type Config struct {
 	Production []string
 	CRDs       []Entry
 	Waivers    []waiver.Waiver
+	// CustomResources is what kiln lint does with a custom resource that no
+	// CRD describes: "error" (the default, also for ""), "warning" or
+	// "skip".
+	CustomResources string
+	// Conventions are the built-in rules' settings of this repository,
+	// as the rules read them under data.kiln.conventions (ownerLabel,
+	// allowedCapabilities, secretNames, cpuLimits); nil when unset.
+	Conventions map[string]any
 	// Outputs is the directory where the repository commits kiln build's
 	// output (kiln build -o DIR); kiln check compares it with a fresh
 	// build. Empty when outputs are not committed.
@@ -155,7 +171,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 	d := &decoder{}
 	c := &Config{File: f, Root: root, Severity: map[string]diag.Severity{}, SeverityAt: map[string]Entry{}}
 	if doc.Root.Kind != load.Map {
-		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, outputs, waivers)")
+		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, customResources, conventions, outputs, waivers)")
 		return nil, d.ds
 	}
 	for _, fl := range doc.Root.Fields {
@@ -185,6 +201,15 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			}
 		case "severity":
 			d.severities(fl.Value, path, c)
+		case "customResources":
+			if e, ok := d.string(fl.Value, path); ok {
+				if !slices.Contains([]string{"error", "warning", "skip"}, e.Value) {
+					d.fail(e.Pos, e.End, path, fmt.Sprintf("customResources %q must be error, warning or skip", e.Value))
+				}
+				c.CustomResources = e.Value
+			}
+		case "conventions":
+			c.Conventions = d.conventions(fl.Value, path)
 		case "waivers":
 			c.Waivers = d.waivers(fl.Value, path)
 		default:
@@ -295,6 +320,49 @@ func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
 			}
 		}
 		out = append(out, w)
+	}
+	return out
+}
+
+// conventions reads the conventions map: each setting checked for its
+// type, and secret name patterns for their syntax, so that a mistake is
+// reported here rather than as a policy error.
+func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
+	if n.Kind != load.Map {
+		d.fail(n.Pos, n.End, path, "conventions must be a map of ownerLabel, allowedCapabilities, secretNames, cpuLimits")
+		return nil
+	}
+	out := map[string]any{}
+	for _, fl := range n.Fields {
+		fp := append(path, fl.Name)
+		switch fl.Name {
+		case "ownerLabel":
+			if e, ok := d.string(fl.Value, fp); ok {
+				out[fl.Name] = e.Value
+			}
+		case "allowedCapabilities", "secretNames":
+			var list []any
+			for i, e := range d.strings(fl.Value, fp) {
+				if fl.Name == "secretNames" {
+					if _, err := regexp.Compile(e.Value); err != nil {
+						d.fail(e.Pos, e.End, append(fp, fmt.Sprint(i)), fmt.Sprintf("secretNames %q is not a regular expression: %v", e.Value, err))
+					}
+				}
+				list = append(list, e.Value)
+			}
+			if list == nil {
+				list = []any{}
+			}
+			out[fl.Name] = list
+		case "cpuLimits":
+			b, ok := fl.Value.Scalar.(bool)
+			if fl.Value.Kind != load.Bool || !ok {
+				d.fail(fl.Value.Pos, fl.Value.End, fp, fmt.Sprintf("cpuLimits must be true or false, not %s", fl.Value.String()))
+			}
+			out[fl.Name] = b
+		default:
+			d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown convention %s (known: ownerLabel, allowedCapabilities, secretNames, cpuLimits)", fl.Name))
+		}
 	}
 	return out
 }

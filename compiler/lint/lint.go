@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -34,6 +35,10 @@ type Options struct {
 	Waivers     *waiver.Set   // the repository's
 	Environment string        // what the guardrails are told the documents are for
 	Production  bool
+	// CustomResources is what to do with a custom resource no CRD
+	// describes: "error" (also ""), "warning" (reported, then guarded as
+	// written) or "skip" (guarded as written, not reported).
+	CustomResources string
 }
 
 // Result is what linting one file found beside its diagnostics.
@@ -63,8 +68,10 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 	// kind no schema (or --crd) describes, is reported already.
 	var valid []document
 	for _, d := range docs {
-		more := validateDoc(f, d, opts.Validator)
-		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool { return d.Code == "kube/schema" || d.Code == "kube/unknown-kind" }) {
+		more := validateDoc(f, d, opts.Validator, opts.CustomResources)
+		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool {
+			return (d.Code == "kube/schema" || d.Code == "kube/unknown-kind") && d.Severity == diag.Error
+		}) {
 			valid = append(valid, d)
 		}
 		ds = append(ds, more...)
@@ -178,12 +185,26 @@ func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) 
 	return pos, end
 }
 
-func validateDoc(f *source.File, d document, v *validate.Validator) diag.List {
+func validateDoc(f *source.File, d document, v *validate.Validator, customResources string) diag.List {
 	var ds diag.List
 	key := d.obj.Kind + "/" + d.obj.Name
+	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
+		pos, end := locate(f, d.node, "apiVersion")
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Path: "apiVersion",
+			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}
+	}
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
+		sev := diag.Error
+		if custom(d.obj.APIVersion) {
+			switch customResources {
+			case "skip":
+				return nil
+			case "warning":
+				sev = diag.Warning
+			}
+		}
 		pos, end := locate(f, d.node, "kind")
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/unknown-kind", Path: "kind",
+		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
 				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}
 	}
@@ -193,6 +214,14 @@ func validateDoc(f *source.File, d document, v *validate.Validator) diag.List {
 			Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", key, v.Version(), viol.Path, viol.Message)})
 	}
 	return ds
+}
+
+// custom reports whether apiVersion is of a group Kubernetes does not
+// define: a custom resource's (monitoring.coreos.com/v1), as opposed to a
+// built-in group (apps, *.k8s.io) where an unknown kind is a mistake.
+func custom(apiVersion string) bool {
+	group, _, ok := strings.Cut(apiVersion, "/")
+	return ok && strings.Contains(group, ".") && !strings.HasSuffix(group, ".k8s.io")
 }
 
 // guardrails runs the policies over all documents of the file at once, as

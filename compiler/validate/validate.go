@@ -94,6 +94,9 @@ func (v *Validator) Version() string { return v.version }
 
 func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, error) {
 	name, ok := v.kinds[apiVersion+"/"+kind]
+	if r, removed := Removed(apiVersion, kind); !ok && removed {
+		return nil, fmt.Errorf("%s", r.Message(apiVersion, kind))
+	}
 	if !ok {
 		return nil, fmt.Errorf("Kubernetes %s has no kind %s in %s", v.version, kind, apiVersion)
 	}

@@ -146,7 +146,8 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	}
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
-	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env)}
+	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env),
+		CustomResources: g.cfg.CustomResources}
 	outcomes := make([]outcome, len(targets))
 	forEach(len(targets), o.jobs, func(i int) {
 		t := targets[i]
@@ -249,13 +250,17 @@ func lintValidator(o *lintOptions, g *guardrails) (*validate.Validator, diag.Lis
 }
 
 // crdDocs adds the CustomResourceDefinitions of f to crds, keyed by file
-// and document. A document that does not parse or is not a CRD is an error
-// at its line in f.
+// and document. A bundle (an operator's install.yaml) holds other objects
+// beside its CRDs: those are passed over, but a file with no CRD at all,
+// or a document of kind CustomResourceDefinition that is not one, is an
+// error at its line in f.
 func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 	nodes, ds := load.Stream(f, load.Options{Format: load.YAML, MaxBytes: lint.MaxBytes})
 	if ds != nil {
 		return ds
 	}
+	var first diag.List
+	found := 0
 	for i, n := range nodes {
 		raw, err := json.Marshal(n.Value())
 		if err == nil {
@@ -263,16 +268,29 @@ func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 		}
 		if err != nil {
 			pos, end := n.Pos, n.End
+			crd := false
 			if k := n.Field("kind"); k != nil {
 				pos, end = k.Value.Pos, k.Value.End
-				if k.Value.Scalar == "CustomResourceDefinition" && strings.HasPrefix(err.Error(), "not a CustomResourceDefinition") {
+				crd = k.Value.Scalar == "CustomResourceDefinition"
+				if crd && strings.HasPrefix(err.Error(), "not a CustomResourceDefinition") {
 					err = errors.New("a CustomResourceDefinition needs spec.group and spec.names.kind")
 				}
 			}
-			return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd",
+			d := diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd",
 				Message: fmt.Sprintf("document %d of a CRD file: %v", i+1, err)}}
+			if crd {
+				return d
+			}
+			if first == nil {
+				first = d
+			}
+			continue
 		}
 		crds[fmt.Sprintf("%s#%d", f.Name, i+1)] = raw
+		found++
+	}
+	if found == 0 {
+		return first
 	}
 	return nil
 }

@@ -128,6 +128,11 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	for _, f := range dataFiles {
 		files = append(files, f.Path)
 	}
+	// The repository's conventions are kiln's own data: data files may not
+	// set data.kiln, so nothing else writes there.
+	if cfg.Conventions != nil {
+		data["kiln"] = map[string]any{"conventions": cfg.Conventions}
+	}
 	opts.Data = data
 	b, ds := guard.Load(context.Background(), opts)
 	if ds != nil {
