@@ -111,3 +111,74 @@ production if data.kiln.context.production == true
 
 # final_stage is the index of the Dockerfile's last stage.
 final_stage := max({i.stage | some i in input.dockerfile})
+
+# inventory holds every object judged together with input.objects, by kind
+# and name: inventory.NetworkPolicy.web is the list of NetworkPolicies
+# called web (several when namespaces share a name). In kiln lint it is
+# every document of the run (each file linted, and --context); for an app,
+# the objects of the environment. A rule judges input.objects and looks up
+# what they refer to here, so an object in a sibling file counts.
+inventory := data.kiln.inventory
+
+inventory := {kind: by_name(kind) | some o in input.objects; kind := o.kind} if not data.kiln.inventory
+
+by_name(kind) := {n: [o | some o in input.objects; o.kind == kind; object.get(o, ["metadata", "name"], "") == n] |
+	some o in input.objects
+	o.kind == kind
+	n := object.get(o, ["metadata", "name"], "")
+}
+
+# inventory_of are the inventory's objects of a kind.
+inventory_of(kind) := [o | some objs in object.get(inventory, kind, {}); some o in objs]
+
+# same_namespace holds when two objects may live in one namespace: both
+# name the same one, or one names none (kubectl apply -n decides it).
+same_namespace(a, b) if {
+	object.get(a, ["metadata", "namespace"], "") == object.get(b, ["metadata", "namespace"], "")
+}
+
+same_namespace(a, b) if object.get(a, ["metadata", "namespace"], "") == ""
+
+same_namespace(a, b) if object.get(b, ["metadata", "namespace"], "") == ""
+
+# selects_pods holds when selector selects the pods of some workload of
+# the inventory in obj's namespace. It stops at the first, and looks only
+# at the kinds that run pods, so that a run of a thousand files does not
+# scan a thousand times what it holds.
+selects_pods(obj, selector) if {
+	some kind in pod_kinds
+	some objs in object.get(inventory, kind, {})
+	some o in objs
+	same_namespace(obj, o)
+	selects(selector, pod_labels(o))
+}
+
+# selects_pods_by_labels is selects_pods for a Service's selector, a plain
+# map of labels.
+selects_pods_by_labels(obj, labels) if selects_pods(obj, {"matchLabels": labels})
+
+pod_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+
+# pod_labels are the labels of the pods an object runs.
+pod_labels(o) := object.get(o, ["metadata", "labels"], {}) if o.kind == "Pod"
+
+pod_labels(o) := object.get(o, ["spec", "template", "metadata", "labels"], {}) if {
+	o.kind != "Pod"
+	o.kind != "CronJob"
+	is_object(o.spec.template)
+}
+
+pod_labels(o) := object.get(o, ["spec", "jobTemplate", "spec", "template", "metadata", "labels"], {}) if {
+	o.kind == "CronJob"
+	is_object(o.spec.jobTemplate.spec.template)
+}
+
+# pod_spec is the pod spec an object runs.
+pod_spec(o) := o.spec if o.kind == "Pod"
+
+pod_spec(o) := o.spec.template.spec if {
+	o.kind != "Pod"
+	o.kind != "CronJob"
+}
+
+pod_spec(o) := o.spec.jobTemplate.spec.template.spec if o.kind == "CronJob"

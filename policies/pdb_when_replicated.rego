@@ -22,13 +22,14 @@ min_replicas(obj) := obj.spec.replicas
 
 min_replicas(obj) := hpa.spec.minReplicas if {
 	not obj.spec.replicas
-	some hpa in input.objects
-	hpa.kind == "HorizontalPodAutoscaler"
+	some hpa in lib.inventory_of("HorizontalPodAutoscaler")
 	hpa.spec.scaleTargetRef.name == obj.metadata.name
+	object.get(hpa.spec.scaleTargetRef, "kind", obj.kind) == obj.kind
+	lib.same_namespace(hpa, obj)
 }
 
 protected(w) if {
-	some pdb in input.objects
-	pdb.kind == "PodDisruptionBudget"
+	some pdb in lib.inventory_of("PodDisruptionBudget")
+	lib.same_namespace(pdb, w.object)
 	lib.selects(pdb.spec.selector, w.labels)
 }

@@ -13,12 +13,22 @@ import rego.v1
 deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf("Service %s targets port %v, which no container of %s exposes", [svc.metadata.name, target, w.object.metadata.name])) if {
 	some svc in input.objects
 	svc.kind == "Service"
-	some w in lib.workloads
-	selects(svc, w)
+	some w in selected(svc)
 	some i, p in svc.spec.ports
 	[field, target] := target_port(p)
 	not exposed(w.pod, target)
 }
+
+# selected are the workloads of the inventory a Service sends to, in
+# whichever file of the run they are written.
+selected(svc) := [{"object": o, "pod": lib.pod_spec(o)} |
+	some kind in lib.pod_kinds
+	some objs in object.get(lib.inventory, kind, {})
+	some o in objs
+	lib.same_namespace(svc, o)
+	selects(svc, {"labels": lib.pod_labels(o)})
+	is_object(lib.pod_spec(o))
+]
 
 # target_port is the port a Service port sends to, and the field that says
 # so: targetPort, which defaults to port.

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -24,6 +25,9 @@ type Input struct {
 	Objects     []map[string]any
 	Dockerfile  []dockerfile.Instruction // a hand-written Dockerfile; nil without one
 	Context     Context
+	// Inventory is what the objects are judged with; nil when the
+	// objects are their own inventory (one environment of an app).
+	Inventory *Inventory
 }
 
 // Context is what rules read under data.kiln.context.
@@ -71,6 +75,27 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: "policy/error", Message: e.Message}
 }
 
+// inventory is the inventory in is judged with: its own, or its objects.
+func (in Input) inventory() ast.Value {
+	if in.Inventory != nil {
+		return in.Inventory.value()
+	}
+	return inventoryValue(in.Objects)
+}
+
+// withInventory converts input for OPA with the inventory, converted
+// already, under "inventory", where the queries mount it as
+// data.kiln.inventory.
+func withInventory(input map[string]any, inv ast.Value) (ast.Value, error) {
+	v, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return nil, err
+	}
+	obj := v.(ast.Object)
+	obj.Insert(ast.StringTerm("inventory"), ast.NewTerm(inv))
+	return obj, nil
+}
+
 // Eval runs every rule over in. The findings are sorted, so that output
 // never depends on evaluation order.
 func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
@@ -88,7 +113,12 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if in.Dockerfile != nil {
 		input["dockerfile"] = instructions(in.Dockerfile)
 	}
-	rs, err := b.kiln.Eval(ctx, rego.EvalInput(input))
+	inv := in.inventory()
+	parsed, err := withInventory(input, inv)
+	if err != nil {
+		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+	}
+	rs, err := b.kiln.Eval(ctx, rego.EvalParsedInput(parsed))
 	if err != nil {
 		return nil, b.evalError(err)
 	}
@@ -99,7 +129,7 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
 		}
 	}
-	more, err := b.evalConftest(ctx, in)
+	more, err := b.evalConftest(ctx, in, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -181,14 +211,18 @@ func name(o map[string]any) string {
 
 // evalConftest runs package main's rules over each document and the
 // Dockerfile, as conftest would.
-func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) {
+func (b *Bundle) evalConftest(ctx context.Context, in Input, inv ast.Value) ([]Finding, error) {
 	if b.conftest == nil {
 		return nil, nil
 	}
 	var out []Finding
 	kctx := in.Context.value()
 	run := func(doc any, object int, line int) error {
-		rs, err := b.conftest.Eval(ctx, rego.EvalInput(map[string]any{"document": doc, "context": kctx}))
+		parsed, err := withInventory(map[string]any{"document": doc, "context": kctx}, inv)
+		if err != nil {
+			return &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+		}
+		rs, err := b.conftest.Eval(ctx, rego.EvalParsedInput(parsed))
 		if err != nil {
 			return b.evalError(err)
 		}

@@ -422,7 +422,7 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context"),
+		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory"),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
@@ -443,7 +443,7 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	q, err := rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query(`some kind in [`+strings.Join(kinds, ", ")+`]; f := data.main[kind][_] with input as input.document with data.kiln.context as input.context`),
+		rego.Query(`some kind in [`+strings.Join(kinds, ", ")+`]; f := data.main[kind][_] with input as input.document with data.kiln.context as input.context with data.kiln.inventory as input.inventory`),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
