@@ -117,10 +117,14 @@ final_stage := max({i.stage | some i in input.dockerfile})
 # called web (several when namespaces share a name). In kiln lint it is
 # every document of the run (each file linted, and --context); for an app,
 # the objects of the environment. A rule judges input.objects and looks up
-# what they refer to here, so an object in a sibling file counts.
+# what they refer to with inventory_of and named, so that an object in a
+# sibling file counts.
 inventory := data.kiln.inventory
 
-inventory := {kind: by_name(kind) | some o in input.objects; kind := o.kind} if not data.kiln.inventory
+inventory := own if not data.kiln.inventory
+
+# own are input.objects, by kind and name.
+own := {kind: by_name(kind) | some o in input.objects; kind := o.kind}
 
 by_name(kind) := {n: [o | some o in input.objects; o.kind == kind; object.get(o, ["metadata", "name"], "") == n] |
 	some o in input.objects
@@ -128,8 +132,16 @@ by_name(kind) := {n: [o | some o in input.objects; o.kind == kind; object.get(o,
 	n := object.get(o, ["metadata", "name"], "")
 }
 
+# view is what the inventory holds of a kind and name for input.objects: an
+# object of the same kind and name in another file is another rendering of
+# one of input's own (the same app for another environment, in a directory
+# of rendered manifests), not applied with it, so input's own stand for it.
+view(kind, name, objs) := own[kind][name]
+
+view(kind, name, objs) := objs if not own[kind][name]
+
 # inventory_of are the inventory's objects of a kind.
-inventory_of(kind) := [o | some objs in object.get(inventory, kind, {}); some o in objs]
+inventory_of(kind) := [o | some name, objs in object.get(inventory, kind, {}); some o in view(kind, name, objs)]
 
 # same_namespace holds when two objects may live in one namespace: both
 # name the same one, or one names none (kubectl apply -n decides it).
@@ -147,8 +159,8 @@ same_namespace(a, b) if object.get(b, ["metadata", "namespace"], "") == ""
 # scan a thousand times what it holds.
 selects_pods(obj, selector) if {
 	some kind in pod_kinds
-	some objs in object.get(inventory, kind, {})
-	some o in objs
+	some name, objs in object.get(inventory, kind, {})
+	some o in view(kind, name, objs)
 	same_namespace(obj, o)
 	selects(selector, pod_labels(o))
 }
@@ -182,3 +194,35 @@ pod_spec(o) := o.spec.template.spec if {
 }
 
 pod_spec(o) := o.spec.jobTemplate.spec.template.spec if o.kind == "CronJob"
+
+# named are the inventory's objects of a kind called name that may share
+# obj's namespace.
+named(kind, name, obj) := [o | some o in view(kind, name, object.get(inventory, [kind, name], [])); same_namespace(o, obj)]
+
+# replicas is how many pods a workload of the inventory runs at least:
+# spec.replicas, or the minimum of the autoscaler that scales it, or 1.
+replicas(o) := o.spec.replicas if is_number(o.spec.replicas)
+
+replicas(o) := n if {
+	not is_number(object.get(o, ["spec", "replicas"], null))
+	ns := [object.get(h.spec, "minReplicas", 1) | some h in inventory_of("HorizontalPodAutoscaler"); scales(h, o)]
+	count(ns) > 0
+	n := min(ns)
+}
+
+replicas(o) := 1 if {
+	not is_number(object.get(o, ["spec", "replicas"], null))
+	not scaled(o)
+}
+
+scaled(o) if {
+	some h in inventory_of("HorizontalPodAutoscaler")
+	scales(h, o)
+}
+
+# scales holds when an autoscaler targets o.
+scales(h, o) if {
+	h.spec.scaleTargetRef.name == o.metadata.name
+	object.get(h.spec.scaleTargetRef, "kind", o.kind) == o.kind
+	same_namespace(h, o)
+}

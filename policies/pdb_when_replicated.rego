@@ -18,15 +18,9 @@ deny contains lib.finding(obj, "spec.replicas", sprintf("%s/%s runs %d replicas 
 	not protected(w)
 }
 
-min_replicas(obj) := obj.spec.replicas
-
-min_replicas(obj) := hpa.spec.minReplicas if {
-	not obj.spec.replicas
-	some hpa in lib.inventory_of("HorizontalPodAutoscaler")
-	hpa.spec.scaleTargetRef.name == obj.metadata.name
-	object.get(hpa.spec.scaleTargetRef, "kind", obj.kind) == obj.kind
-	lib.same_namespace(hpa, obj)
-}
+# min_replicas is spec.replicas, or the minimum of the autoscaler that
+# scales the workload; a workload with neither runs one.
+min_replicas(obj) := lib.replicas(obj)
 
 protected(w) if {
 	some pdb in lib.inventory_of("PodDisruptionBudget")

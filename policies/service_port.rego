@@ -23,8 +23,7 @@ deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf
 # whichever file of the run they are written.
 selected(svc) := [{"object": o, "pod": lib.pod_spec(o)} |
 	some kind in lib.pod_kinds
-	some objs in object.get(lib.inventory, kind, {})
-	some o in objs
+	some o in lib.inventory_of(kind)
 	lib.same_namespace(svc, o)
 	selects(svc, {"labels": lib.pod_labels(o)})
 	is_object(lib.pod_spec(o))
