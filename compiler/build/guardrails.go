@@ -118,6 +118,11 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 			continue
 		}
 		d.Environment = env // merge clears it for a finding several share
+		if f.Exception != "" {
+			d.Waived = guard.ExceptionReason(f.Exception)
+			res.Waived = append(res.Waived, d)
+			continue
+		}
 		if reason, ok := g.waive(env, d, res); ok {
 			d.Waived = reason
 			res.Waived = append(res.Waived, d)

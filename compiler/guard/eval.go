@@ -209,10 +209,12 @@ func name(o map[string]any) string {
 	return n
 }
 
-// evalConftest runs package main's rules over each document and the
-// Dockerfile, as conftest would.
+// evalConftest runs the conftest rules of each namespace over each
+// document and the Dockerfile, as conftest would. A finding of a rule the
+// namespace's exception rule excepts for the document carries the
+// exception.
 func (b *Bundle) evalConftest(ctx context.Context, in Input, inv ast.Value) ([]Finding, error) {
-	if b.conftest == nil {
+	if len(b.conftest) == 0 {
 		return nil, nil
 	}
 	var out []Finding
@@ -222,26 +224,12 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input, inv ast.Value) ([]F
 		if err != nil {
 			return &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 		}
-		rs, err := b.conftest.Eval(ctx, rego.EvalParsedInput(parsed))
-		if err != nil {
-			return b.evalError(err)
-		}
-		for _, r := range rs {
-			kind, _ := r.Bindings["kind"].(string)
-			rule, ok := b.rules["main."+kind]
-			if !ok {
-				continue
+		for _, q := range b.conftest {
+			more, err := b.evalNamespace(ctx, q, parsed, in, object, line)
+			if err != nil {
+				return err
 			}
-			fd := b.finding(rule, r.Bindings["f"], nil)
-			fd.Object, fd.DockerfileLine = object, line
-			if fd.Path == "" && object >= 0 {
-				fd.Path = "metadata.name" // the document as a whole: where it is named
-			}
-			if object >= 0 {
-				fd.Kind, _ = in.Objects[object]["kind"].(string)
-				fd.Name = name(in.Objects[object])
-			}
-			out = append(out, fd)
+			out = append(out, more...)
 		}
 		return nil
 	}
@@ -254,6 +242,43 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input, inv ast.Value) ([]F
 		if err := run(conftestDockerfile(in.Dockerfile), -1, 1); err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// evalNamespace runs one namespace's rules over one document.
+func (b *Bundle) evalNamespace(ctx context.Context, q conftestQuery, input ast.Value, in Input, object, line int) ([]Finding, error) {
+	rs, err := q.rules.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, b.evalError(err)
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	excepted, err := q.excepted(ctx, input)
+	if err != nil {
+		return nil, b.evalError(err)
+	}
+	var out []Finding
+	for _, r := range rs {
+		kind, _ := r.Bindings["kind"].(string)
+		rule, ok := b.rules[q.pkg+"."+kind]
+		if !ok {
+			continue
+		}
+		fd := b.finding(rule, r.Bindings["f"], nil)
+		fd.Object, fd.DockerfileLine = object, line
+		if fd.Path == "" && object >= 0 {
+			fd.Path = "metadata.name" // the document as a whole: where it is named
+		}
+		if object >= 0 {
+			fd.Kind, _ = in.Objects[object]["kind"].(string)
+			fd.Name = name(in.Objects[object])
+		}
+		if name := removeRulePrefix(kind); excepted[name] {
+			fd.Exception = fmt.Sprintf("%s.exception[_][_] == %q", q.ref, name)
+		}
+		out = append(out, fd)
 	}
 	return out, nil
 }

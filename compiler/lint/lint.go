@@ -235,6 +235,11 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 		} else {
 			d.Pos, d.End = docs[0].node.Pos, docs[0].node.Pos
 		}
+		if fd.Exception != "" {
+			d.Waived = guard.ExceptionReason(fd.Exception)
+			res.Waived = append(res.Waived, d)
+			continue
+		}
 		if reason, ok := opts.Waivers.Waive("", f.Name, opts.Environment, d); ok {
 			d.Waived = reason
 			res.Waived = append(res.Waived, d)
