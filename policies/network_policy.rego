@@ -18,7 +18,6 @@ deny contains lib.finding(w.object, w.labelsPath, sprintf("no NetworkPolicy sele
 # covered looks in the whole inventory: a NetworkPolicy in another file of
 # the run protects the pods as well.
 covered(w) if {
-	some np in lib.inventory_of("NetworkPolicy")
-	lib.same_namespace(np, w.object)
+	some np in lib.selecting("NetworkPolicy", w.labels, w.object)
 	lib.selects(np.spec.podSelector, w.labels)
 }

@@ -36,9 +36,6 @@ blocks("100%", _)
 # selected are the workloads of the inventory whose pods the budget
 # selects. A budget selecting none is judged by no count.
 selected(pdb) := [o |
-	some kind in lib.pod_kinds
-	kind != "Pod"
-	some o in lib.inventory_of(kind)
-	lib.same_namespace(pdb, o)
-	lib.selects(pdb.spec.selector, lib.pod_labels(o))
+	some o in lib.pods_selected(pdb, pdb.spec.selector)
+	o.kind != "Pod"
 ]

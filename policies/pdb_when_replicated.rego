@@ -23,7 +23,6 @@ deny contains lib.finding(obj, "spec.replicas", sprintf("%s/%s runs %d replicas 
 min_replicas(obj) := lib.replicas(obj)
 
 protected(w) if {
-	some pdb in lib.inventory_of("PodDisruptionBudget")
-	lib.same_namespace(pdb, w.object)
+	some pdb in lib.selecting("PodDisruptionBudget", w.labels, w.object)
 	lib.selects(pdb.spec.selector, w.labels)
 }

@@ -22,10 +22,9 @@ deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf
 # selected are the workloads of the inventory a Service sends to, in
 # whichever file of the run they are written.
 selected(svc) := [{"object": o, "pod": lib.pod_spec(o)} |
-	some kind in lib.pod_kinds
-	some o in lib.inventory_of(kind)
-	lib.same_namespace(svc, o)
-	selects(svc, {"labels": lib.pod_labels(o)})
+	is_object(svc.spec.selector)
+	count(svc.spec.selector) > 0
+	some o in lib.pods_selected(svc, {"matchLabels": svc.spec.selector})
 	is_object(lib.pod_spec(o))
 ]
 
@@ -34,13 +33,6 @@ selected(svc) := [{"object": o, "pod": lib.pod_spec(o)} |
 target_port(p) := ["targetPort", p.targetPort]
 
 target_port(p) := ["port", p.port] if not "targetPort" in object.keys(p)
-
-selects(svc, w) if {
-	count(svc.spec.selector) > 0
-	every k, v in svc.spec.selector {
-		w.labels[k] == v
-	}
-}
 
 exposed(pod, port) if {
 	some c in pod.containers

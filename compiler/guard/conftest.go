@@ -234,7 +234,7 @@ func (b *Bundle) prepareConftest(ctx context.Context, compiler *ast.Compiler, mo
 	}
 	// The document is the input, as in conftest; the run's context and
 	// inventory ride beside it and are mounted where kiln's rules read them.
-	const with = ` with input as input.document with data.kiln.context as input.context with data.kiln.inventory as input.inventory`
+	const with = ` with input as input.document with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index`
 	var out []conftestQuery
 	for _, pkg := range slices.Sorted(mapsKeys(kinds)) {
 		ks := kinds[pkg]

@@ -75,24 +75,27 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: "policy/error", Message: e.Message}
 }
 
-// inventory is the inventory in is judged with: its own, or its objects.
-func (in Input) inventory() ast.Value {
+// inventory is the inventory in is judged with, and its index: its own,
+// or its objects'.
+func (in Input) inventory() [2]ast.Value {
 	if in.Inventory != nil {
-		return in.Inventory.value()
+		return [2]ast.Value{in.Inventory.value(), in.Inventory.index()}
 	}
-	return inventoryValue(in.Objects)
+	ts := terms(in.Objects)
+	return [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts)}
 }
 
-// withInventory converts input for OPA with the inventory, converted
-// already, under "inventory", where the queries mount it as
-// data.kiln.inventory.
-func withInventory(input map[string]any, inv ast.Value) (ast.Value, error) {
+// withInventory converts input for OPA with the inventory and its index,
+// converted already, under "inventory" and "index", where the queries
+// mount them as data.kiln.inventory and data.kiln.index.
+func withInventory(input map[string]any, inv [2]ast.Value) (ast.Value, error) {
 	v, err := ast.InterfaceToValue(input)
 	if err != nil {
 		return nil, err
 	}
 	obj := v.(ast.Object)
-	obj.Insert(ast.StringTerm("inventory"), ast.NewTerm(inv))
+	obj.Insert(ast.StringTerm("inventory"), ast.NewTerm(inv[0]))
+	obj.Insert(ast.StringTerm("index"), ast.NewTerm(inv[1]))
 	return obj, nil
 }
 
@@ -213,7 +216,7 @@ func name(o map[string]any) string {
 // document and the Dockerfile, as conftest would. A finding of a rule the
 // namespace's exception rule excepts for the document carries the
 // exception.
-func (b *Bundle) evalConftest(ctx context.Context, in Input, inv ast.Value) ([]Finding, error) {
+func (b *Bundle) evalConftest(ctx context.Context, in Input, inv [2]ast.Value) ([]Finding, error) {
 	if len(b.conftest) == 0 {
 		return nil, nil
 	}
