@@ -8,6 +8,7 @@
 //	failOn: warning                    # the default of --fail-on
 //	production: [prod, live]           # environments held to production rules
 //	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
+//	namespaces: [main, k8s.*]          # packages whose conftest rules run, as conftest's --namespace (default main)
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	waivers:                           # repository-wide waivers
 //	  - rule: no-host-path
@@ -50,6 +51,7 @@ type Config struct {
 	FailOn     string
 	Production []string
 	CRDs       []Entry
+	Namespaces []Entry
 	Waivers    []waiver.Waiver
 	// Outputs is the directory where the repository commits kiln build's
 	// output (kiln build -o DIR); kiln check compares it with a fresh
@@ -148,7 +150,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 	d := &decoder{}
 	c := &Config{File: f, Root: root, Severity: map[string]diag.Severity{}, SeverityAt: map[string]Entry{}}
 	if doc.Root.Kind != load.Map {
-		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, outputs, waivers)")
+		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, namespaces, outputs, waivers)")
 		return nil, d.ds
 	}
 	for _, fl := range doc.Root.Fields {
@@ -162,6 +164,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Disable = d.strings(fl.Value, path)
 		case "crds":
 			c.CRDs = d.strings(fl.Value, path)
+		case "namespaces":
+			c.Namespaces = d.strings(fl.Value, path)
 		case "outputs":
 			c.Outputs, _ = d.string(fl.Value, path)
 		case "production":
@@ -180,7 +184,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 		case "waivers":
 			c.Waivers = d.waivers(fl.Value, path)
 		default:
-			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, outputs, waivers)", fl.Name))
+			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, namespaces, outputs, waivers)", fl.Name))
 		}
 	}
 	if len(d.ds) > 0 {

@@ -93,6 +93,9 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 		return nil, ds
 	}
 	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS}
+	for _, e := range cfg.Namespaces {
+		opts.Namespaces = append(opts.Namespaces, e.Value)
+	}
 	for _, e := range cfg.Disable {
 		opts.Disabled[e.Value] = true
 	}
@@ -134,7 +137,7 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	}
 	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
 	waivers.Root = cfg.Root
-	ns := strings.Join(p.namespaces, "\x00")
+	ns := strings.Join(opts.Namespaces, "\x00")
 	if p.allNS {
 		ns = "*all"
 	}
