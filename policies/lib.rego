@@ -117,8 +117,8 @@ final_stage := max({i.stage | some i in input.dockerfile})
 # called web (several when namespaces share a name). In kiln lint it is
 # every document of the run (each file linted, and --context); for an app,
 # the objects of the environment. A rule judges input.objects and looks up
-# what they refer to with inventory_of and named, so that an object in a
-# sibling file counts.
+# what they refer to with the helpers below (named, pods_selected,
+# selecting, scalers), so that an object in a sibling file counts.
 inventory := data.kiln.inventory
 
 inventory := own if not data.kiln.inventory
@@ -300,11 +300,4 @@ replicas(o) := n if {
 replicas(o) := 1 if {
 	not is_number(object.get(o, ["spec", "replicas"], null))
 	count(scalers(o)) == 0
-}
-
-# scales holds when an autoscaler targets o.
-scales(h, o) if {
-	h.spec.scaleTargetRef.name == o.metadata.name
-	object.get(h.spec.scaleTargetRef, "kind", o.kind) == o.kind
-	same_namespace(h, o)
 }
