@@ -17,7 +17,7 @@ import (
 )
 
 // conftest-style policies run as conftest runs them (open-policy-agent/
-// conftest, policy/engine.go and runner/test.go):
+// conftest at 6a3fd606, policy/engine.go and runner/test.go):
 //
 //   - the rules of a namespace are those named deny, violation or warn, alone
 //     or with _suffixes (warningRegex, failureRegex), each evaluated on one
