@@ -223,3 +223,193 @@ same_namespace(b, role) if {
 	role.kind == "Role"
 	object.get(b.metadata, "namespace", "") == object.get(role.metadata, "namespace", "")
 }
+
+# inventory holds every object judged together with input.objects, by kind
+# and name: inventory.NetworkPolicy.web is the list of NetworkPolicies
+# called web (several when namespaces share a name). In kiln lint it is
+# every document of the run (each file linted, and --context); for an app,
+# the objects of the environment. A rule judges input.objects and looks up
+# what they refer to with the helpers below (named, pods_selected,
+# selecting, scalers), so that an object in a sibling file counts.
+inventory := data.kiln.inventory
+
+inventory := own if not data.kiln.inventory
+
+# own are input.objects, by kind and name.
+own := {kind: by_name(kind) | some o in input.objects; kind := o.kind}
+
+by_name(kind) := {n: [o | some o in input.objects; o.kind == kind; object.get(o, ["metadata", "name"], "") == n] |
+	some o in input.objects
+	o.kind == kind
+	n := object.get(o, ["metadata", "name"], "")
+}
+
+# view is what the inventory holds of a kind and name for input.objects: an
+# object of the same kind and name in another file is another rendering of
+# one of input's own (the same app for another environment, in a directory
+# of rendered manifests), not applied with it, so input's own stand for it.
+view(kind, name, objs) := own[kind][name]
+
+view(kind, name, objs) := objs if not own[kind][name]
+
+# in_view holds for an object of the inventory that view keeps.
+in_view(o) if not shadowed(o)
+
+shadowed(o) if {
+	mine := own[o.kind][object.get(o, ["metadata", "name"], "")]
+	not o in mine
+}
+
+# inventory_of are the inventory's objects of a kind. It lists them all:
+# to find what a selector selects or a workload's autoscaler, the helpers
+# below look them up in the index instead.
+inventory_of(kind) := [o | some name, objs in object.get(inventory, kind, {}); some o in view(kind, name, objs)]
+
+# index is the inventory by what rules look objects up by (see
+# compiler/guard's indexValue, which kiln gives as data.kiln.index): pods
+# by label, selectors by the labels they ask, autoscalers by target. It is
+# computed here when kiln gives none, as in a Rego unit test.
+index := data.kiln.index
+
+index := {
+	"pods": {k: {v: [o | some o in all_pods; pod_labels(o)[k] == v] | some p in all_pods; v := pod_labels(p)[k]} | some p in all_pods; some k, _ in pod_labels(p)},
+	"all_pods": all_pods,
+	"selectors": {kind: {
+		"labels": {k: {v: [o | some o in sels; selector_labels(o)[k] == v] | some s in sels; v := selector_labels(s)[k]} | some s in sels; some k, _ in selector_labels(s)},
+		"open": [o | some o in sels; count(selector_labels(o)) == 0],
+	} |
+		some kind in {"NetworkPolicy", "PodDisruptionBudget", "Service"}
+		sels := [o | some objs in object.get(inventory, kind, {}); some o in objs; has_selector(o)]
+	},
+	"scalers": {k: {n: [h | some h in hpas; h.spec.scaleTargetRef.kind == k; h.spec.scaleTargetRef.name == n] | some h2 in hpas; h2.spec.scaleTargetRef.kind == k; n := h2.spec.scaleTargetRef.name} | some h1 in hpas; k := h1.spec.scaleTargetRef.kind},
+} if {
+	not data.kiln.index
+	hpas := [h | some objs in object.get(inventory, "HorizontalPodAutoscaler", {}); some h in objs]
+}
+
+all_pods := [o | some kind in pod_kinds; some objs in object.get(inventory, kind, {}); some o in objs]
+
+has_selector(o) if o.kind != "Service"
+
+has_selector(o) if {
+	o.kind == "Service"
+	is_object(o.spec.selector)
+}
+
+selector_labels(o) := object.get(o, ["spec", "podSelector", "matchLabels"], {}) if o.kind == "NetworkPolicy"
+
+selector_labels(o) := object.get(o, ["spec", "selector", "matchLabels"], {}) if o.kind == "PodDisruptionBudget"
+
+selector_labels(o) := object.get(o, ["spec", "selector"], {}) if o.kind == "Service"
+
+# selecting are the inventory's objects of kind (NetworkPolicy,
+# PodDisruptionBudget, Service) whose selector may select pods labelled
+# labels, in obj's namespace: a superset the rule checks in full.
+selecting(kind, labels, obj) := {s |
+	some k, v in labels
+	some s in object.get(index, ["selectors", kind, "labels", k, v], [])
+	in_view(s)
+	same_namespace(s, obj)
+} | {s |
+	some s in object.get(index, ["selectors", kind, "open"], [])
+	in_view(s)
+	same_namespace(s, obj)
+}
+
+# pods_selected are the inventory's objects running pods that selector (a
+# label selector) selects, in obj's namespace.
+pods_selected(obj, selector) := {o |
+	some o in candidates(selector)
+	in_view(o)
+	same_namespace(obj, o)
+	selects(selector, pod_labels(o))
+}
+
+# candidates are the pods that may match a selector: those with the label
+# of its matchLabels that the fewest pods have.
+candidates(selector) := object.get(index, ["pods", m[1], m[2]], []) if {
+	sizes := [[count(object.get(index, ["pods", k, v], [])), k, v] | some k, v in object.get(selector, "matchLabels", {}); is_string(v)]
+	count(sizes) > 0
+	m := min(sizes)
+}
+
+candidates(selector) := index.all_pods if {
+	count([v | some v in object.get(selector, "matchLabels", {}); is_string(v)]) == 0
+}
+
+# scalers are the autoscalers of the inventory that scale o.
+scalers(o) := [h |
+	some h in object.get(index, ["scalers", o.kind, object.get(o, ["metadata", "name"], "")], [])
+	in_view(h)
+	same_namespace(h, o)
+]
+
+# same_namespace holds when two objects may live in one namespace: both
+# name the same one, or one names none (kubectl apply -n decides it).
+same_namespace(a, b) if {
+	object.get(a, ["metadata", "namespace"], "") == object.get(b, ["metadata", "namespace"], "")
+}
+
+same_namespace(a, b) if object.get(a, ["metadata", "namespace"], "") == ""
+
+same_namespace(a, b) if object.get(b, ["metadata", "namespace"], "") == ""
+
+# selects_pods holds when selector selects the pods of some workload of
+# the inventory in obj's namespace. It looks them up in the index, so that
+# a run of a thousand files does not scan a thousand times what it holds.
+selects_pods(obj, selector) if {
+	some o in candidates(selector)
+	in_view(o)
+	same_namespace(obj, o)
+	selects(selector, pod_labels(o))
+}
+
+# selects_pods_by_labels is selects_pods for a Service's selector, a plain
+# map of labels.
+selects_pods_by_labels(obj, labels) if selects_pods(obj, {"matchLabels": labels})
+
+pod_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+
+# pod_labels are the labels of the pods an object runs.
+pod_labels(o) := object.get(o, ["metadata", "labels"], {}) if o.kind == "Pod"
+
+pod_labels(o) := object.get(o, ["spec", "template", "metadata", "labels"], {}) if {
+	o.kind != "Pod"
+	o.kind != "CronJob"
+	is_object(o.spec.template)
+}
+
+pod_labels(o) := object.get(o, ["spec", "jobTemplate", "spec", "template", "metadata", "labels"], {}) if {
+	o.kind == "CronJob"
+	is_object(o.spec.jobTemplate.spec.template)
+}
+
+# pod_spec is the pod spec an object runs.
+pod_spec(o) := o.spec if o.kind == "Pod"
+
+pod_spec(o) := o.spec.template.spec if {
+	o.kind != "Pod"
+	o.kind != "CronJob"
+}
+
+pod_spec(o) := o.spec.jobTemplate.spec.template.spec if o.kind == "CronJob"
+
+# named are the inventory's objects of a kind called name that may share
+# obj's namespace.
+named(kind, name, obj) := [o | some o in view(kind, name, object.get(inventory, [kind, name], [])); same_namespace(o, obj)]
+
+# replicas is how many pods a workload of the inventory runs at least:
+# spec.replicas, or the minimum of the autoscaler that scales it, or 1.
+replicas(o) := o.spec.replicas if is_number(o.spec.replicas)
+
+replicas(o) := n if {
+	not is_number(object.get(o, ["spec", "replicas"], null))
+	ns := [object.get(h.spec, "minReplicas", 1) | some h in scalers(o)]
+	count(ns) > 0
+	n := min(ns)
+}
+
+replicas(o) := 1 if {
+	not is_number(object.get(o, ["spec", "replicas"], null))
+	count(scalers(o)) == 0
+}

@@ -15,8 +15,9 @@ deny contains lib.finding(w.object, w.labelsPath, sprintf("no NetworkPolicy sele
 	not covered(w)
 }
 
+# covered looks in the whole inventory: a NetworkPolicy in another file of
+# the run protects the pods as well.
 covered(w) if {
-	some np in input.objects
-	np.kind == "NetworkPolicy"
+	some np in lib.selecting("NetworkPolicy", w.labels, w.object)
 	lib.selects(np.spec.podSelector, w.labels)
 }

@@ -43,3 +43,18 @@ test_match_expressions_of_another_app_fails if {
 	np := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["a"]}]}}}
 	count(network_policy.deny) == 1 with input as {"objects": [deployment, np]}
 }
+
+# A NetworkPolicy of another file of the run covers the pods as well.
+test_policy_in_the_inventory_passes if {
+	d := {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}
+	np := {"kind": "NetworkPolicy", "metadata": {"name": "a"}, "spec": {"podSelector": {"matchLabels": {"app": "a"}}}}
+	count(network_policy.deny) == 0 with input as {"objects": [d]} with data.kiln.inventory as {"Deployment": {"a": [d]}, "NetworkPolicy": {"a": [np]}}
+	count(network_policy.deny) == 1 with input as {"objects": [d]} with data.kiln.inventory as {"Deployment": {"a": [d]}}
+}
+
+# One in another namespace does not.
+test_policy_of_another_namespace_fails if {
+	d := {"kind": "Deployment", "metadata": {"name": "a", "namespace": "x"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}
+	np := {"kind": "NetworkPolicy", "metadata": {"name": "a", "namespace": "y"}, "spec": {"podSelector": {}}}
+	count(network_policy.deny) == 1 with input as {"objects": [d, np]}
+}

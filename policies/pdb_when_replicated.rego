@@ -18,17 +18,11 @@ deny contains lib.finding(obj, "spec.replicas", sprintf("%s/%s runs %d replicas 
 	not protected(w)
 }
 
-min_replicas(obj) := obj.spec.replicas
-
-min_replicas(obj) := hpa.spec.minReplicas if {
-	not obj.spec.replicas
-	some hpa in input.objects
-	hpa.kind == "HorizontalPodAutoscaler"
-	hpa.spec.scaleTargetRef.name == obj.metadata.name
-}
+# min_replicas is spec.replicas, or the minimum of the autoscaler that
+# scales the workload; a workload with neither runs one.
+min_replicas(obj) := lib.replicas(obj)
 
 protected(w) if {
-	some pdb in input.objects
-	pdb.kind == "PodDisruptionBudget"
+	some pdb in lib.selecting("PodDisruptionBudget", w.labels, w.object)
 	lib.selects(pdb.spec.selector, w.labels)
 }

@@ -12,7 +12,7 @@ test_replicated_without_pdb_fails if {
 }
 
 test_autoscaled_without_pdb_fails if {
-	hpa := {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "spec": {"minReplicas": 2, "scaleTargetRef": {"name": "a"}}}
+	hpa := {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "a"}, "spec": {"minReplicas": 2, "scaleTargetRef": {"kind": "Deployment", "name": "a"}}}
 	autoscaled := {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": []}}}}
 	count(pdb_when_replicated.deny) == 1 with input as {"objects": [autoscaled, hpa]}
 }

@@ -13,8 +13,7 @@ import rego.v1
 deny contains lib.finding(svc, sprintf("spec.ports[%d].%s", [i, field]), sprintf("Service %s targets port %v, which no container of %s exposes", [svc.metadata.name, target, w.object.metadata.name])) if {
 	some svc in input.objects
 	svc.kind == "Service"
-	some w in lib.workloads
-	selects(svc, w)
+	some w in selected(svc)
 	some i, p in svc.spec.ports
 	[field, target] := target_port(p)
 	not exposed(w.pod, target)
@@ -32,18 +31,20 @@ judged(target) if {
 	input.app
 }
 
+# selected are the workloads of the inventory a Service sends to, in
+# whichever file of the run they are written.
+selected(svc) := [{"object": o, "pod": lib.pod_spec(o)} |
+	is_object(svc.spec.selector)
+	count(svc.spec.selector) > 0
+	some o in lib.pods_selected(svc, {"matchLabels": svc.spec.selector})
+	is_object(lib.pod_spec(o))
+]
+
 # target_port is the port a Service port sends to, and the field that says
 # so: targetPort, which defaults to port.
 target_port(p) := ["targetPort", p.targetPort]
 
 target_port(p) := ["port", p.port] if not "targetPort" in object.keys(p)
-
-selects(svc, w) if {
-	count(svc.spec.selector) > 0
-	every k, v in svc.spec.selector {
-		w.labels[k] == v
-	}
-}
 
 exposed(pod, port) if {
 	some c in pod.containers

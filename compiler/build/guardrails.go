@@ -119,6 +119,13 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 			continue
 		}
 		d.Environment = env // merge clears it for a finding several share
+		if f.Exception != "" {
+			// A conftest exception is written in a policy, outside the
+			// file judged: an external suppression for SARIF.
+			d.Waived = guard.ExceptionReason(f.Exception)
+			res.Waived = append(res.Waived, d)
+			continue
+		}
 		if reason, inSource, ok := g.waive(env, d, res); ok {
 			d.Waived, d.WaivedInSource = reason, inSource
 			res.Waived = append(res.Waived, d)

@@ -8,6 +8,7 @@
 //	failOn: warning                    # the default of --fail-on
 //	production: [prod, live]           # environments held to production rules
 //	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
+//	namespaces: [main, k8s.*]          # packages whose conftest rules run, as conftest's --namespace (default main)
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
 //	conventions:                       # what the built-in rules take as the repository's conventions
@@ -59,6 +60,7 @@ type Config struct {
 	FailOn     string
 	Production []string
 	CRDs       []Entry
+	Namespaces []Entry
 	Waivers    []waiver.Waiver
 	// CustomResources is what kiln lint does with a custom resource that no
 	// CRD describes: "error" (the default, also for ""), "warning" or
@@ -162,6 +164,9 @@ func Load(name, display string) (*Config, diag.List) {
 	return Parse(f, root)
 }
 
+// settings are the configuration's keys, for messages.
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, waivers"
+
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
 	doc, ds := load.Load(f, load.Options{Format: load.YAML})
@@ -171,7 +176,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 	d := &decoder{}
 	c := &Config{File: f, Root: root, Severity: map[string]diag.Severity{}, SeverityAt: map[string]Entry{}}
 	if doc.Root.Kind != load.Map {
-		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, customResources, conventions, outputs, waivers)")
+		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings ("+settings+")")
 		return nil, d.ds
 	}
 	for _, fl := range doc.Root.Fields {
@@ -185,6 +190,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Disable = d.strings(fl.Value, path)
 		case "crds":
 			c.CRDs = d.strings(fl.Value, path)
+		case "namespaces":
+			c.Namespaces = d.strings(fl.Value, path)
 		case "outputs":
 			c.Outputs, _ = d.string(fl.Value, path)
 		case "production":
@@ -213,7 +220,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 		case "waivers":
 			c.Waivers = d.waivers(fl.Value, path)
 		default:
-			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, outputs, waivers)", fl.Name))
+			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
 	}
 	if len(d.ds) > 0 {

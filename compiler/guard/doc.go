@@ -13,13 +13,16 @@
 //	input.objects      every object emitted for it, or the documents of a plain YAML file
 //	input.dockerfile   the instructions of a hand-written Dockerfile, when there is one
 //	data.kiln.context  environment, production, kubernetes_version, app, owner, sla
+//	data.kiln.inventory every object judged with input.objects, by kind and name (see Inventory)
 //
 // and return findings from a partial set deny (see policies/lib.rego for
-// their shapes). conftest-style policies (package main with deny,
-// violation and warn, and those names with _suffixes) see one document at
-// a time, exactly as conftest presents it, with data.kiln.context beside
-// it, so a team's existing policies run unchanged; a repository's policy
-// that is not Rego v1 is read as Rego v0.
+// their shapes). conftest-style policies (deny, violation and warn, and
+// those names with _suffixes, in package main or the namespaces of
+// Options.Namespaces, with their exception rules) see one document at a
+// time, exactly as conftest presents it, with data.kiln.context beside it,
+// so a team's existing policies run unchanged (see conftest.go); a
+// repository's policy that is not Rego v1 is read as Rego v0. A policy
+// file kiln would not run is an error.
 //
 // Rules run sandboxed: builtins that reach the network, the host's files
 // or the environment (Refused: http.send, net.lookup_ip_addr, opa.runtime,

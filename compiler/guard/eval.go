@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
 
@@ -24,6 +25,9 @@ type Input struct {
 	Objects     []map[string]any
 	Dockerfile  []dockerfile.Instruction // a hand-written Dockerfile; nil without one
 	Context     Context
+	// Inventory is what the objects are judged with; nil when the
+	// objects are their own inventory (one environment of an app).
+	Inventory *Inventory
 }
 
 // Context is what rules read under data.kiln.context.
@@ -76,6 +80,30 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: code, Message: e.Message}
 }
 
+// inventory is the inventory in is judged with, and its index: its own,
+// or its objects'.
+func (in Input) inventory() [2]ast.Value {
+	if in.Inventory != nil {
+		return [2]ast.Value{in.Inventory.value(), in.Inventory.index()}
+	}
+	ts := terms(in.Objects)
+	return [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts)}
+}
+
+// withInventory converts input for OPA with the inventory and its index,
+// converted already, under "inventory" and "index", where the queries
+// mount them as data.kiln.inventory and data.kiln.index.
+func withInventory(input map[string]any, inv [2]ast.Value) (ast.Value, error) {
+	v, err := ast.InterfaceToValue(input)
+	if err != nil {
+		return nil, err
+	}
+	obj := v.(ast.Object)
+	obj.Insert(ast.StringTerm("inventory"), ast.NewTerm(inv[0]))
+	obj.Insert(ast.StringTerm("index"), ast.NewTerm(inv[1]))
+	return obj, nil
+}
+
 // Eval runs every rule over in. The findings are sorted, so that output
 // never depends on evaluation order.
 func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
@@ -93,9 +121,14 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if in.Dockerfile != nil {
 		input["dockerfile"] = instructions(in.Dockerfile)
 	}
+	inv := in.inventory()
+	parsed, err := withInventory(input, inv)
+	if err != nil {
+		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+	}
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
-	rs, err := b.kiln.Eval(ctx, rego.EvalInput(input))
+	rs, err := b.kiln.Eval(ctx, rego.EvalParsedInput(parsed))
 	if err != nil {
 		return nil, b.evalError(ctx, err)
 	}
@@ -106,7 +139,7 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
 		}
 	}
-	more, err := b.evalConftest(ctx, in)
+	more, err := b.evalConftest(ctx, in, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -186,35 +219,27 @@ func name(o map[string]any) string {
 	return n
 }
 
-// evalConftest runs package main's rules over each document and the
-// Dockerfile, as conftest would.
-func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) {
-	if b.conftest == nil {
+// evalConftest runs the conftest rules of each namespace over each
+// document and the Dockerfile, as conftest would. A finding of a rule the
+// namespace's exception rule excepts for the document carries the
+// exception.
+func (b *Bundle) evalConftest(ctx context.Context, in Input, inv [2]ast.Value) ([]Finding, error) {
+	if len(b.conftest) == 0 {
 		return nil, nil
 	}
 	var out []Finding
 	kctx := in.Context.value()
 	run := func(doc any, object int, line int) error {
-		rs, err := b.conftest.Eval(ctx, rego.EvalInput(map[string]any{"document": doc, "context": kctx}))
+		parsed, err := withInventory(map[string]any{"document": doc, "context": kctx}, inv)
 		if err != nil {
-			return b.evalError(ctx, err)
+			return &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 		}
-		for _, r := range rs {
-			kind, _ := r.Bindings["kind"].(string)
-			rule, ok := b.rules["main."+kind]
-			if !ok {
-				continue
+		for _, q := range b.conftest {
+			more, err := b.evalNamespace(ctx, q, parsed, in, object, line)
+			if err != nil {
+				return err
 			}
-			fd := b.finding(rule, r.Bindings["f"], nil)
-			fd.Object, fd.DockerfileLine = object, line
-			if fd.Path == "" && object >= 0 {
-				fd.Path = "metadata.name" // the document as a whole: where it is named
-			}
-			if object >= 0 {
-				fd.Kind, _ = in.Objects[object]["kind"].(string)
-				fd.Name = name(in.Objects[object])
-			}
-			out = append(out, fd)
+			out = append(out, more...)
 		}
 		return nil
 	}
@@ -227,6 +252,43 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input) ([]Finding, error) 
 		if err := run(conftestDockerfile(in.Dockerfile), -1, 1); err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// evalNamespace runs one namespace's rules over one document.
+func (b *Bundle) evalNamespace(ctx context.Context, q conftestQuery, input ast.Value, in Input, object, line int) ([]Finding, error) {
+	rs, err := q.rules.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, b.evalError(ctx, err)
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	excepted, err := q.excepted(ctx, input)
+	if err != nil {
+		return nil, b.evalError(ctx, err)
+	}
+	var out []Finding
+	for _, r := range rs {
+		kind, _ := r.Bindings["kind"].(string)
+		rule, ok := b.rules[q.pkg+"."+kind]
+		if !ok {
+			continue
+		}
+		fd := b.finding(rule, r.Bindings["f"], nil)
+		fd.Object, fd.DockerfileLine = object, line
+		if fd.Path == "" && object >= 0 {
+			fd.Path = "metadata.name" // the document as a whole: where it is named
+		}
+		if object >= 0 {
+			fd.Kind, _ = in.Objects[object]["kind"].(string)
+			fd.Name = name(in.Objects[object])
+		}
+		if name := removeRulePrefix(kind); excepted[name] {
+			fd.Exception = fmt.Sprintf("%s.exception[_][_] == %q", q.ref, name)
+		}
+		out = append(out, fd)
 	}
 	return out, nil
 }

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +52,10 @@ type Finding struct {
 	// for findings about the Dockerfile.
 	DockerfileLine int
 	Message        string
+	// Exception is set for a conftest rule's finding that the namespace's
+	// exception rule excepts for the document: the query that excepted it,
+	// as conftest reports it. It fails nothing; it is reported as waived.
+	Exception string
 }
 
 // Options say which policies make a Bundle, beside the built-in rules.
@@ -63,6 +66,12 @@ type Options struct {
 	Data     map[string]any
 	Disabled map[string]bool          // rule ids that do not run
 	Severity map[string]diag.Severity // rule id → the severity it reports at
+	// Namespaces are the packages whose conftest rules run, as conftest's
+	// --namespace takes them: names or path.Match patterns ("k8s.*");
+	// nil means main, conftest's default. AllNamespaces runs every package
+	// of Dirs outside kiln's own, as conftest's --all-namespaces.
+	Namespaces    []string
+	AllNamespaces bool
 	// NoBuiltin leaves out kiln's own rules, leaving only Dirs.
 	NoBuiltin bool
 	// Timeout bounds one evaluation; 0 means DefaultTimeout.
@@ -90,8 +99,8 @@ type Bundle struct {
 	known    map[string]bool  // every rule id declared, disabled or not
 	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
-	conftest *rego.PreparedEvalQuery // nil without a package main
-	timeout  time.Duration           // the bound on one Eval
+	conftest []conftestQuery // one per namespace with rules to run
+	timeout  time.Duration   // the bound on one Eval
 }
 
 // RulesDoc is the reference of the built-in rules (docs/rules.md, made
@@ -128,8 +137,9 @@ var Refused = map[string]string{
 var conftestKinds = map[string]diag.Severity{"deny": diag.Error, "violation": diag.Error, "warn": diag.Warning}
 
 // conftestRule is how conftest recognises its rules: deny, violation or
-// warn, alone or followed by _suffixes (deny_latest_tag, warn_no_owner).
-var conftestRule = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)*$`)
+// warn, alone or followed by _suffixes (deny_latest_tag, warn_no_owner);
+// conftest's warningRegex and failureRegex (policy/engine.go).
+var conftestRule = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9]+)*$`)
 
 // conftestSeverity returns the severity conftest gives the rule called
 // name, and whether conftest runs it at all.
@@ -161,8 +171,13 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	if len(ds) > 0 {
 		return nil, ds.Sort()
 	}
+	ns, more := selectNamespaces(modules, b.builtin, opts)
+	ds = append(ds, more...)
 	for file, m := range modules {
-		ds = append(ds, b.declare(file, m)...)
+		ds = append(ds, b.declare(file, m, ns)...)
+	}
+	if len(ds) == 0 {
+		ds = append(ds, b.notRun(modules, ns)...)
 	}
 	for id, sev := range opts.Severity {
 		for name, r := range b.rules {
@@ -354,7 +369,7 @@ func (b *Bundle) pos(loc *ast.Location) source.Pos {
 // declare records the rules module m defines: a kiln rule for a package
 // under kiln.rules, one conftest rule per deny/warn/violation of package
 // main.
-func (b *Bundle) declare(file string, m *ast.Module) diag.List {
+func (b *Bundle) declare(file string, m *ast.Module, namespaces map[string]bool) diag.List {
 	pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
 	builtin := b.builtin[file]
 	line := m.Package.Location.Row
@@ -373,7 +388,7 @@ func (b *Bundle) declare(file string, m *ast.Module) diag.List {
 		b.rules[name] = r
 		return nil
 	}
-	if pkg != "main" {
+	if !namespaces[pkg] || builtin {
 		return nil
 	}
 	for _, rule := range m.Rules {
@@ -385,10 +400,10 @@ func (b *Bundle) declare(file string, m *ast.Module) diag.List {
 		if !ok || len(rule.Head.Args) > 0 { // a function is a helper, not a verdict
 			continue
 		}
-		id := "main." + kind
+		id := pkg + "." + kind
 		if _, seen := b.rules[id]; !seen {
-			b.rules[id] = Rule{ID: id, Title: "conftest " + kind + " rules of package main", Severity: sev, Conftest: true,
-				Package: "data.main", File: file, Line: rule.Location.Row,
+			b.rules[id] = Rule{ID: id, Title: "conftest " + kind + " rules of package " + pkg, Severity: sev, Conftest: true,
+				Package: m.Package.Path.String(), File: file, Line: rule.Location.Row,
 				Description: "A conftest-style policy of the repository, run on each document as conftest would.",
 				Remediation: "See the policy's message."}
 		}
@@ -439,35 +454,14 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context"),
+		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index"),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return err
 	}
-	var kinds []string
-	for _, r := range b.rules {
-		if r.Conftest {
-			kinds = append(kinds, strconv.Quote(strings.TrimPrefix(r.ID, "main.")))
-		}
-	}
-	if len(kinds) == 0 {
-		return nil
-	}
-	sort.Strings(kinds)
-	// The document is the input, as in conftest; the run's context rides
-	// beside it and is mounted where kiln's rules read it.
-	q, err := rego.New(
-		rego.Compiler(compiler),
-		rego.Store(store),
-		rego.Query(`some kind in [`+strings.Join(kinds, ", ")+`]; f := data.main[kind][_] with input as input.document with data.kiln.context as input.context`),
-		rego.StrictBuiltinErrors(true),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return err
-	}
-	b.conftest = &q
-	return nil
+	b.conftest, err = b.prepareConftest(ctx, compiler, modules, store)
+	return err
 }
 
 // Rules returns the bundle's rules, sorted by id.

@@ -376,7 +376,7 @@ func TestEvalFindsAndSorts(t *testing.T) {
 		ids = append(ids, f.Rule.ID)
 	}
 	got := strings.Join(ids, " ")
-	want := "drop-capabilities image-pinned literal-secrets network-policy no-privilege-escalation no-service-account-token owner-label probes-present probes-present read-only-root-filesystem resources-set resources-set resources-set run-as-non-root seccomp-profile sla-declared"
+	want := "default-service-account drop-capabilities image-pinned literal-secrets network-policy no-privilege-escalation no-service-account-token owner-label probes-present probes-present read-only-root-filesystem resources-set resources-set resources-set run-as-non-root seccomp-profile sla-declared"
 	if got != want {
 		t.Errorf("rules fired: %s\nwant:        %s", got, want)
 	}

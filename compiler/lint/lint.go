@@ -39,6 +39,9 @@ type Options struct {
 	// describes: "error" (also ""), "warning" (reported, then guarded as
 	// written) or "skip" (guarded as written, not reported).
 	CustomResources string
+	// Inventory is every object the run judges together (see
+	// guard.Inventory); nil judges each file's documents alone.
+	Inventory *guard.Inventory
 }
 
 // Result is what linting one file found beside its diagnostics.
@@ -55,32 +58,71 @@ type document struct {
 	obj  compile.Object
 }
 
-// File lints the documents of f. An empty file, a document that is not a
-// Kubernetes object or YAML that does not parse is an error.
+// File lints the documents of f, judged with the objects of f alone.
 func File(f *source.File, opts Options) (Result, diag.List) {
+	r := Read(f, opts)
+	return r.Guard(opts)
+}
+
+// A Parsed file is a file whose documents were parsed and validated, ready
+// to be judged by the guardrails, with the inventory of a whole run.
+type Parsed struct {
+	file  *source.File
+	valid []document // the documents the schema accepted
+	diags diag.List
+	bad   bool // the file could not be read: nothing to judge
+}
+
+// Read parses f and validates each document strictly against the schema
+// of its kind (opts.Validator, opts.CustomResources). An empty file, a
+// document that is not a Kubernetes object or YAML that does not parse is
+// an error.
+func Read(f *source.File, opts Options) *Parsed {
 	docs, ds := parse(f)
 	if ds.HasErrors() {
-		return Result{}, ds
+		return &Parsed{file: f, diags: ds, bad: true}
 	}
-	var res Result
+	r := &Parsed{file: f}
 	// The guardrails judge the documents the API would accept: rules are
 	// written for well-formed objects, and a malformed one, or one of a
 	// kind no schema (or --crd) describes, is reported already.
-	var valid []document
 	for _, d := range docs {
 		more := validateDoc(f, d, opts.Validator, opts.CustomResources)
 		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool {
 			return (d.Code == "kube/schema" || d.Code == "kube/unknown-kind") && d.Severity == diag.Error
 		}) {
-			valid = append(valid, d)
+			r.valid = append(r.valid, d)
 		}
 		ds = append(ds, more...)
 	}
-	if opts.Policy != nil && len(valid) > 0 {
-		res.Documents = len(valid)
-		more, err := guardrails(f, valid, opts, &res)
+	r.diags = ds
+	return r
+}
+
+// Objects are the documents of the file the guardrails judge, for a run's
+// inventory.
+func (r *Parsed) Objects() []map[string]any {
+	out := make([]map[string]any, len(r.valid))
+	for i, d := range r.valid {
+		out[i] = d.obj.Content
+	}
+	return out
+}
+
+// Guard runs the guardrails over the file's documents, with
+// opts.Inventory as what they may refer to, and returns every diagnostic
+// of the file.
+func (r *Parsed) Guard(opts Options) (Result, diag.List) {
+	ds := slices.Clone(r.diags)
+	if r.bad {
+		return Result{}, ds
+	}
+	var res Result
+	if opts.Policy != nil && len(r.valid) > 0 {
+		res.Documents = len(r.valid)
+		more, err := guardrails(r.file, r.valid, opts, &res)
 		if err != nil {
-			return res, append(ds, policyError(f, err))
+			return res, append(ds, policyError(r.file, err))
 		}
 		ds = append(ds, more...)
 	}
@@ -228,7 +270,8 @@ func custom(apiVersion string) bool {
 // they are applied together.
 func guardrails(f *source.File, docs []document, opts Options, res *Result) (diag.List, error) {
 	in := guard.Input{Environment: opts.Environment, Context: guard.Context{
-		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version()}}
+		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version()},
+		Inventory: opts.Inventory}
 	for _, d := range docs {
 		in.Objects = append(in.Objects, d.obj.Content)
 	}
@@ -245,6 +288,11 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
 		} else {
 			d.Pos, d.End = docs[0].node.Pos, docs[0].node.Pos
+		}
+		if fd.Exception != "" {
+			d.Waived = guard.ExceptionReason(fd.Exception)
+			res.Waived = append(res.Waived, d)
+			continue
 		}
 		if reason, ok := opts.Waivers.Waive("", f.Name, opts.Environment, d); ok {
 			d.Waived = reason

@@ -545,6 +545,7 @@ func finishCheck(env *Env, o *checkOptions, g *guardrails, inputs []input, resul
 func sharedKey(g *guardrails, kubeVersion string) []byte {
 	h := cache.NewHash("shared", nil)
 	h.AddString("kube", kubeVersion)
+	h.AddString("namespaces", g.namespaces)
 	if g.cfg.File != nil {
 		h.Add("config "+g.cfg.File.Name, g.cfg.File.Content)
 	}

@@ -24,12 +24,16 @@ import (
 type policyOptions struct {
 	policies   stringList
 	data       stringList
+	namespaces stringList
+	allNS      bool
 	config     string
 	showWaived bool
 }
 
 func (p *policyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&p.policies, "policy", "also run the Rego policies in DIR: kiln rules or conftest-style package main (repeatable)")
+	fs.Var(&p.namespaces, "namespace", "run the conftest rules (deny, warn, violation) of this package of the policies, as conftest's --namespace: a name or a pattern such as k8s.* (repeatable; default main)")
+	fs.BoolVar(&p.allNS, "all-namespaces", false, "run the conftest rules of every package of the policies, as conftest's --all-namespaces")
 	fs.Var(&p.data, "data", "YAML or JSON data for the policies, mounted at data's root (repeatable)")
 	fs.StringVar(&p.config, "config", "", "repository configuration (default: "+config.Name+" in the repository holding the first PATH)")
 	fs.BoolVar(&p.showWaived, "show-waived", false, "also show the findings that waivers exempt")
@@ -50,6 +54,8 @@ type guardrails struct {
 	dirs    []guard.Dir // the repository's own policy directories
 	// dataFiles are the policies' data files, as read.
 	dataFiles []string
+	// namespaces says which conftest namespaces run, for cache keys.
+	namespaces string
 }
 
 // reportRules describes the rules for reports. Built-in rules link to
@@ -87,7 +93,10 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	if ds != nil {
 		return nil, ds
 	}
-	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy}
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS}
+	for _, e := range cfg.Namespaces {
+		opts.Namespaces = append(opts.Namespaces, e.Value)
+	}
 	for _, e := range cfg.Disable {
 		opts.Disabled[e.Value] = true
 	}
@@ -143,7 +152,11 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	}
 	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
 	waivers.Root = cfg.Root
-	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files}, nil
+	ns := strings.Join(opts.Namespaces, "\x00")
+	if p.allNS {
+		ns = "*all"
+	}
+	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files, namespaces: ns}, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that

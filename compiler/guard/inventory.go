@@ -1,0 +1,243 @@
+package guard
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// An Inventory is every object a run judges together, so that a rule about
+// one object can look up the objects it refers to (the NetworkPolicy that
+// selects a Deployment's pods, the Service an Ingress sends to) wherever
+// they are written: in kiln lint, the documents of every file it lints and
+// of --context; for an app, the objects of one environment. Rules read it
+// as data.kiln.inventory[kind][name], a list of the objects of that kind
+// and name (several when namespaces or environments share a name), so that
+// a look-up by name costs no scan.
+//
+// It is converted for OPA once and shared by every evaluation of the run:
+// a thousand files each given the whole inventory as plain data would
+// convert it a thousand times. It is immutable and safe for concurrent use.
+type Inventory struct {
+	objects []map[string]any
+	terms   func() []*ast.Term // each object converted once, shared by value and index
+	value   func() ast.Value
+	index   func() ast.Value
+}
+
+// NewInventory returns the inventory of objs, in their order: the order of
+// each list is that of the objects, so evaluation is deterministic when
+// objs is.
+func NewInventory(objs []map[string]any) *Inventory {
+	inv := &Inventory{objects: objs}
+	inv.terms = sync.OnceValue(func() []*ast.Term { return terms(inv.objects) })
+	inv.value = sync.OnceValue(func() ast.Value { return inventoryValue(inv.objects, inv.terms()) })
+	inv.index = sync.OnceValue(func() ast.Value { return indexValue(inv.objects, inv.terms()) })
+	return inv
+}
+
+// Len is the number of objects in the inventory.
+func (inv *Inventory) Len() int { return len(inv.objects) }
+
+// terms converts each object for OPA; one that does not convert (never
+// the case for data read from YAML or JSON) is nil and left out.
+func terms(objs []map[string]any) []*ast.Term {
+	out := make([]*ast.Term, len(objs))
+	for i, o := range objs {
+		if v, err := ast.InterfaceToValue(o); err == nil {
+			out[i] = ast.NewTerm(v)
+		}
+	}
+	return out
+}
+
+// list is the OPA array of the objects at indices is.
+func list(ts []*ast.Term, is []int) *ast.Term {
+	out := make([]*ast.Term, 0, len(is))
+	for _, i := range is {
+		if ts[i] != nil {
+			out = append(out, ts[i])
+		}
+	}
+	return ast.ArrayTerm(out...)
+}
+
+// object is the OPA object of m, its keys sorted.
+func object[V any](m map[string]V, value func(V) *ast.Term) *ast.Term {
+	out := ast.NewObject()
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out.Insert(ast.StringTerm(k), value(m[k]))
+	}
+	return ast.NewTerm(out)
+}
+
+// byTwo is an index of objects by two keys (kind and name, label and value).
+type byTwo map[string]map[string][]int
+
+func (b byTwo) add(k1, k2 string, i int) {
+	if b[k1] == nil {
+		b[k1] = map[string][]int{}
+	}
+	b[k1][k2] = append(b[k1][k2], i)
+}
+
+func (b byTwo) term(ts []*ast.Term) *ast.Term {
+	return object(b, func(m map[string][]int) *ast.Term {
+		return object(m, func(is []int) *ast.Term { return list(ts, is) })
+	})
+}
+
+func inventoryValue(objs []map[string]any, ts []*ast.Term) ast.Value {
+	byKind := byTwo{}
+	for i, o := range objs {
+		if kind, ok := o["kind"].(string); ok && kind != "" {
+			byKind.add(kind, name(o), i)
+		}
+	}
+	return byKind.term(ts).Value
+}
+
+// podKinds are the kinds whose pods the index knows by label, with the
+// path to their pods' labels; policies/lib.rego's pod_kinds and pod_labels
+// say the same.
+var podKinds = map[string][]string{
+	"Pod":                   {"metadata", "labels"},
+	"Deployment":            {"spec", "template", "metadata", "labels"},
+	"StatefulSet":           {"spec", "template", "metadata", "labels"},
+	"DaemonSet":             {"spec", "template", "metadata", "labels"},
+	"ReplicaSet":            {"spec", "template", "metadata", "labels"},
+	"ReplicationController": {"spec", "template", "metadata", "labels"},
+	"Job":                   {"spec", "template", "metadata", "labels"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "metadata", "labels"},
+}
+
+// selectorPaths are the kinds that select pods, with the path to their
+// selector: a label selector, or for a Service a plain map of labels.
+var selectorPaths = map[string][]string{
+	"NetworkPolicy":       {"spec", "podSelector", "matchLabels"},
+	"PodDisruptionBudget": {"spec", "selector", "matchLabels"},
+	"Service":             {"spec", "selector"},
+}
+
+// indexValue is data.kiln.index: the inventory's objects by what rules
+// look them up by, so that a rule judging one file's objects finds the
+// pods a selector selects, the selectors that may select a pod and the
+// autoscalers of a workload without scanning the whole run for each file:
+//
+//	pods[k][v]                  objects running pods labelled k=v; all_pods, all of them
+//	selectors[kind].labels[k][v] objects of kind whose selector asks k=v
+//	selectors[kind].open        those whose selector asks no label (all pods, or expressions only)
+//	scalers[kind][name]         autoscalers whose scaleTargetRef is kind/name
+//
+// It is a superset: rules check each candidate in full.
+func indexValue(objs []map[string]any, ts []*ast.Term) ast.Value {
+	pods, scalers := byTwo{}, byTwo{}
+	var allPods []int
+	var sels []selector
+	for i, o := range objs {
+		kind, _ := o["kind"].(string)
+		if p, ok := podKinds[kind]; ok {
+			allPods = append(allPods, i)
+			labels, _ := dig(o, p).(map[string]any)
+			for _, k := range sortedKeys(labels) {
+				if v, ok := labels[k].(string); ok {
+					pods.add(k, v, i)
+				}
+			}
+		}
+		if p, ok := selectorPaths[kind]; ok {
+			sels = append(sels, selector{kind, i, dig(o, p)})
+		}
+		if kind == "HorizontalPodAutoscaler" {
+			ref, _ := dig(o, []string{"spec", "scaleTargetRef"}).(map[string]any)
+			k, _ := ref["kind"].(string)
+			n, _ := ref["name"].(string)
+			scalers.add(k, n, i)
+		}
+	}
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("pods"), pods.term(ts)),
+		ast.Item(ast.StringTerm("all_pods"), list(ts, allPods)),
+		ast.Item(ast.StringTerm("selectors"), selectorIndex(sels, ts)),
+		ast.Item(ast.StringTerm("scalers"), scalers.term(ts)),
+	)
+}
+
+// A selector is an object that selects pods, with its labels.
+type selector struct {
+	kind string
+	obj  int
+	sel  any
+}
+
+// selectorIndex files each selector under one label it asks, the one the
+// fewest selectors of its kind ask (kiln's own labels, which every object
+// carries, would make one bucket of them all): a selector matching a pod
+// asks only labels the pod has, so looking up each of a pod's labels finds
+// it. Those that ask no label (all pods, or expressions only) are open.
+func selectorIndex(sels []selector, ts []*ast.Term) *ast.Term {
+	freq := map[[3]string]int{}
+	for _, s := range sels {
+		labels, _ := s.sel.(map[string]any)
+		for k, v := range labels {
+			if v, ok := v.(string); ok {
+				freq[[3]string{s.kind, k, v}]++
+			}
+		}
+	}
+	byLabel := map[string]byTwo{}
+	open := map[string][]int{}
+	for _, s := range sels {
+		if s.kind == "Service" && s.sel == nil {
+			continue // a Service without a selector selects no pods
+		}
+		if byLabel[s.kind] == nil {
+			byLabel[s.kind] = byTwo{}
+		}
+		labels, _ := s.sel.(map[string]any)
+		best, n := [3]string{}, -1
+		for _, k := range sortedKeys(labels) {
+			if v, ok := labels[k].(string); ok {
+				key := [3]string{s.kind, k, v}
+				if n < 0 || freq[key] < n {
+					best, n = key, freq[key]
+				}
+			}
+		}
+		if n < 0 {
+			open[s.kind] = append(open[s.kind], s.obj)
+			continue
+		}
+		byLabel[s.kind].add(best[1], best[2], s.obj)
+	}
+	out := ast.NewObject()
+	for _, kind := range slices.Sorted(maps.Keys(byLabel)) {
+		out.Insert(ast.StringTerm(kind), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("labels"), byLabel[kind].term(ts)),
+			ast.Item(ast.StringTerm("open"), list(ts, open[kind]))))
+	}
+	return ast.NewTerm(out)
+}
+
+func dig(v any, path []string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

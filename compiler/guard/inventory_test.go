@@ -1,0 +1,102 @@
+package guard
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+const workload = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app.kubernetes.io/managed-by: kiln}}
+spec:
+  template:
+    metadata: {labels: {app: web, app.kubernetes.io/managed-by: kiln}}
+    spec:
+      serviceAccountName: web
+      containers: [{name: web, image: "ghcr.io/acme/web:1.0.0", ports: [{name: http, containerPort: 8080}]}]
+`
+
+var related = []string{`
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web}
+spec: {podSelector: {matchLabels: {app: web, app.kubernetes.io/managed-by: kiln}}}
+`, `
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
+`, `
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec: {minReplicas: 2, maxReplicas: 4, scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}}
+`, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}
+`, `
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web}
+`}
+
+func objects(t *testing.T, docs ...string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, d := range docs {
+		var o map[string]any
+		if err := yaml.Unmarshal([]byte(d), &o); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// TestInventoryJudgesLikeOneStream: a workload judged alone with its
+// NetworkPolicy, budget, autoscaler, Service and ServiceAccount in the
+// inventory (kiln's index) gets the verdict it gets in one stream with
+// them, and the verdict differs without them.
+func TestInventoryJudgesLikeOneStream(t *testing.T) {
+	b, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(in Input) []string {
+		found, err := b.Eval(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range found {
+			if f.Kind == "Deployment" {
+				out = append(out, f.Rule.ID)
+			}
+		}
+		return out
+	}
+	all := objects(t, append([]string{workload}, related...)...)
+	stream := ids(Input{Objects: all})
+	split := ids(Input{Objects: all[:1], Inventory: NewInventory(all)})
+	alone := ids(Input{Objects: all[:1]})
+	if !slices.Equal(stream, split) {
+		t.Errorf("judged with the inventory: %v\nin one stream:              %v", split, stream)
+	}
+	for _, id := range []string{"network-policy", "service-account-exists"} {
+		if slices.Contains(split, id) || !slices.Contains(alone, id) {
+			t.Errorf("%s: fires with the inventory %v, alone %v", id, slices.Contains(split, id), slices.Contains(alone, id))
+		}
+	}
+	// The autoscaler of another file makes the workload replicated: without
+	// the budget, pdb-when-replicated fires, which it does not for one pod.
+	noBudget := slices.Delete(slices.Clone(all), 2, 3)
+	if got := ids(Input{Objects: all[:1], Inventory: NewInventory(noBudget)}); !slices.Contains(got, "pdb-when-replicated") || slices.Contains(split, "pdb-when-replicated") {
+		t.Errorf("pdb-when-replicated: with the autoscaler and no budget %v; with both %v", got, split)
+	}
+}
