@@ -4,37 +4,38 @@ package kiln.lib
 
 import rego.v1
 
+# workload_kinds are the kinds that run pods and the path to their pod
+# template: the run's (kiln's list in workloads.rego and the repository's
+# workloads setting), or kiln's list alone.
+workload_kinds := data.kiln.context.workloads
+
+workload_kinds := builtin_workloads if not data.kiln.context.workloads
+
 # workloads are the objects that run pods, with their pod spec, the path
 # to it, and the labels of their pods with the path to those. A document
 # that only claims a kind (a custom resource named Deployment, a
 # half-written manifest) has no pod spec to judge, so every pod spec is
 # checked to be an object first.
 workloads contains {
-	"object": obj, "pod": obj.spec.template.spec, "podPath": "spec.template.spec",
-	"labels": object.get(obj.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.template.metadata.labels",
+	"object": obj, "pod": template.spec, "podPath": dotted(array.concat(w.template, ["spec"])),
+	"labels": object.get(template, ["metadata", "labels"], {}), "labelsPath": dotted(array.concat(w.template, ["metadata", "labels"])),
 } if {
 	some obj in input.objects
-	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-	is_object(obj.spec.template.spec)
+	some w in workload_kinds
+	obj.kind == w.kind
+	in_group(obj, w)
+	template := object.get(obj, w.template, null)
+	is_object(template.spec)
 }
 
-workloads contains {
-	"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec",
-	"labels": object.get(obj.spec.jobTemplate.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.jobTemplate.spec.template.metadata.labels",
-} if {
-	some obj in input.objects
-	obj.kind == "CronJob"
-	is_object(obj.spec.jobTemplate.spec.template.spec)
-}
+# in_group holds when obj is of workload kind w's apiVersion, or w names
+# none.
+in_group(_, w) if not w.apiVersion
 
-workloads contains {
-	"object": obj, "pod": obj.spec, "podPath": "spec",
-	"labels": object.get(obj, ["metadata", "labels"], {}), "labelsPath": "metadata.labels",
-} if {
-	some obj in input.objects
-	obj.kind == "Pod"
-	is_object(obj.spec)
-}
+in_group(obj, w) if obj.apiVersion == w.apiVersion
+
+# dotted writes a path as findings do: spec.template.spec.
+dotted(path) := concat(".", path)
 
 # containers are every container (and init container) of every workload,
 # with its path, and the pod spec that holds it.

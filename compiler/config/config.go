@@ -8,6 +8,8 @@
 //	failOn: warning                    # the default of --fail-on
 //	production: [prod, live]           # environments held to production rules
 //	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
+//	workloads:                         # kinds that run pods, beside kiln's (policies/workloads.rego)
+//	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	waivers:                           # repository-wide waivers
 //	  - rule: no-host-path
@@ -24,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +35,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // Name is where the configuration lives, relative to the repository root.
@@ -51,6 +55,9 @@ type Config struct {
 	Production []string
 	CRDs       []Entry
 	Waivers    []waiver.Waiver
+	// Workloads are the repository's kinds that run pods, which the pod
+	// rules judge beside kiln's own (workload.Merge).
+	Workloads []workload.Kind
 	// Outputs is the directory where the repository commits kiln build's
 	// output (kiln build -o DIR); kiln check compares it with a fresh
 	// build. Empty when outputs are not committed.
@@ -148,7 +155,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 	d := &decoder{}
 	c := &Config{File: f, Root: root, Severity: map[string]diag.Severity{}, SeverityAt: map[string]Entry{}}
 	if doc.Root.Kind != load.Map {
-		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, outputs, waivers)")
+		d.fail(doc.Root.Pos, doc.Root.End, nil, "the configuration is a map of settings (policies, data, disable, severity, failOn, production, crds, outputs, waivers, workloads)")
 		return nil, d.ds
 	}
 	for _, fl := range doc.Root.Fields {
@@ -179,8 +186,10 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			d.severities(fl.Value, path, c)
 		case "waivers":
 			c.Waivers = d.waivers(fl.Value, path)
+		case "workloads":
+			c.Workloads = d.workloads(fl.Value, path)
 		default:
-			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, outputs, waivers)", fl.Name))
+			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: policies, data, disable, severity, failOn, production, crds, outputs, waivers, workloads)", fl.Name))
 		}
 	}
 	if len(d.ds) > 0 {
@@ -287,6 +296,53 @@ func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
 			}
 		}
 		out = append(out, w)
+	}
+	return out
+}
+
+// workloads reads the kinds that run pods: kind, podTemplate (a path of
+// field names, such as spec.template) and an optional apiVersion.
+func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
+	if n.Kind != load.List {
+		d.fail(n.Pos, n.End, path, "workloads must be a list of {apiVersion, kind, podTemplate}")
+		return nil
+	}
+	var out []workload.Kind
+	for i, it := range n.Items {
+		at := append(slices.Clone(path), fmt.Sprint(i))
+		if it.Kind != load.Map {
+			d.fail(it.Pos, it.End, at, "a workload is a map with kind, podTemplate and optionally apiVersion")
+			continue
+		}
+		var k workload.Kind
+		for _, fl := range it.Fields {
+			fp := append(slices.Clone(at), fl.Name)
+			switch fl.Name {
+			case "apiVersion":
+				e, _ := d.string(fl.Value, fp)
+				k.APIVersion = e.Value
+			case "kind":
+				e, _ := d.string(fl.Value, fp)
+				k.Kind = e.Value
+			case "podTemplate":
+				e, ok := d.string(fl.Value, fp)
+				if !ok {
+					continue
+				}
+				k.Template = strings.Split(e.Value, ".")
+				if slices.Contains(k.Template, "") || strings.ContainsAny(e.Value, "[]") {
+					d.fail(e.Pos, e.End, fp, fmt.Sprintf("podTemplate %q must be a path of field names, such as spec.template", e.Value))
+				}
+			default:
+				d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown workload field %s (known: apiVersion, kind, podTemplate)", fl.Name))
+			}
+		}
+		for _, req := range []string{"kind", "podTemplate"} {
+			if it.Field(req) == nil {
+				d.fail(it.Pos, it.End, at, fmt.Sprintf("the workload needs %s: which kind runs pods, and where its pod template is", req))
+			}
+		}
+		out = append(out, k)
 	}
 	return out
 }

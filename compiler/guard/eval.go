@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // Input is what one evaluation judges: one environment of one app, or the
@@ -33,6 +34,9 @@ type Context struct {
 	KubernetesVersion string // "1.37"
 	App, Owner        string
 	SLA               *SLA // nil when the app declares none
+	// Workloads are the kinds that run pods (workload.Merge); nil for
+	// kiln's own list, which the rules fall back to.
+	Workloads []workload.Kind
 }
 
 // SLA is what an app's availability promise asks of its replicas.
@@ -48,6 +52,9 @@ func (c Context) value() map[string]any {
 	}
 	if c.Owner != "" {
 		v["owner"] = c.Owner
+	}
+	if c.Workloads != nil {
+		v["workloads"] = workload.Values(c.Workloads)
 	}
 	if c.SLA != nil {
 		v["sla"] = map[string]any{"availability": c.SLA.Availability, "min_replicas": c.SLA.MinReplicas}

@@ -11,6 +11,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -20,6 +22,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/compiler/waiver"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // MaxBytes bounds one manifest file: rendered charts are larger than app
@@ -33,6 +36,7 @@ type Options struct {
 	Waivers     *waiver.Set   // the repository's
 	Environment string        // what the guardrails are told the documents are for
 	Production  bool
+	Workloads   []workload.Kind // the kinds that run pods; nil for kiln's own
 }
 
 // Result is what linting one file found beside its diagnostics.
@@ -40,13 +44,29 @@ type Result struct {
 	// Documents counts the documents the guardrails evaluated: those the
 	// schema accepted, when there are guardrails.
 	Documents int
+	// Partial counts the documents of Documents the guardrails judged
+	// without the fields the schema rejects.
+	Partial int
+	// Unguarded counts the documents the guardrails did not judge: of a
+	// kind no schema describes and that runs no pods, or on which a rule
+	// failed.
+	Unguarded int
 	Waived    diag.List // findings waivers exempted
+}
+
+func (o Options) workloads() []workload.Kind {
+	if o.Workloads == nil {
+		return workload.Builtin()
+	}
+	return o.Workloads
 }
 
 // A document is one object of the file with its place in it.
 type document struct {
-	node *load.Node
-	obj  compile.Object
+	node    *load.Node
+	obj     compile.Object
+	faulty  []string // paths of the fields the schema rejects
+	checked bool     // whether a schema describes its kind
 }
 
 // File lints the documents of f. An empty file, a document that is not a
@@ -57,30 +77,63 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		return Result{}, ds
 	}
 	var res Result
-	// The guardrails judge the documents the API would accept: rules are
-	// written for well-formed objects, and a malformed one, or one of a
-	// kind no schema (or --crd) describes, is reported already.
-	var valid []document
+	// Every document the schema knows is given to the guardrails, as the
+	// API server would read it: without its null fields and, when the
+	// schema rejects some of its fields, without those, so that a typo in
+	// one field does not hide a privileged container in another. A kind no
+	// schema (or --crd) describes is judged as written when it is declared
+	// to run pods (Options.Workloads); any other is not guarded.
+	var guarded []document
 	for _, d := range docs {
-		more := validateDoc(f, d, opts.Validator)
-		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool { return d.Code == "kube/schema" || d.Code == "kube/unknown-kind" }) {
-			valid = append(valid, d)
-		}
+		more, faulty := validateDoc(f, d, opts.Validator)
 		ds = append(ds, more...)
-	}
-	if opts.Policy != nil && len(valid) > 0 {
-		res.Documents = len(valid)
-		more, err := guardrails(f, valid, opts, &res)
-		if err != nil {
-			return res, append(ds, policyError(f, err))
+		d.checked = opts.Validator.Knows(d.obj.APIVersion, d.obj.Kind)
+		if _, ok := workload.Find(opts.workloads(), d.obj.APIVersion, d.obj.Kind); !d.checked && !ok {
+			res.Unguarded++
+			continue
 		}
-		ds = append(ds, more...)
+		if len(faulty) > 0 {
+			res.Partial++
+		}
+		d.faulty = faulty
+		d.obj.Content = guardable(d.obj.Content, faulty)
+		guarded = append(guarded, d)
 	}
+	if opts.Policy == nil || len(guarded) == 0 {
+		res.Partial = 0
+		return res, ds.Sort()
+	}
+	more, err := guardrails(f, guarded, opts, &res)
+	if err != nil && slices.ContainsFunc(guarded, func(d document) bool { return !d.checked }) {
+		// A document no schema checked can have any shape, on which a
+		// rule may fail: judge the others, and say which were not.
+		var checked []document
+		for _, d := range guarded {
+			if d.checked {
+				checked = append(checked, d)
+				continue
+			}
+			res.Unguarded++
+			ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
+				Message: fmt.Sprintf("%s/%s is not guarded: no schema checked it and a rule failed on its shape (%v); pass its CRD with --crd", d.obj.Kind, d.obj.Name, err)})
+		}
+		guarded, res.Waived = checked, nil
+		more, err = nil, nil
+		if len(guarded) > 0 {
+			more, err = guardrails(f, guarded, opts, &res)
+		}
+	}
+	if err != nil {
+		return res, append(ds, policyError(f, err))
+	}
+	res.Documents = len(guarded)
+	ds = append(ds, more...)
 	return res, ds.Sort()
 }
 
 // parse reads f's documents, expanding a v1 List (kubectl get -o yaml)
-// into its items.
+// and a typed list (PodList, RoleBindingList, …) into their items, each
+// at its own lines.
 func parse(f *source.File) ([]document, diag.List) {
 	var nodes []*load.Node
 	var ds diag.List
@@ -105,7 +158,7 @@ func parse(f *source.File) ([]document, diag.List) {
 				Message: fmt.Sprintf("document %d is not a Kubernetes object: it needs apiVersion and kind", i+1)})
 			continue
 		}
-		if obj.Kind == "List" && obj.APIVersion == "v1" {
+		if isList(obj) {
 			if items := n.Field("items"); items != nil {
 				for _, it := range items.Value.Items {
 					if o, ok := object(it); ok {
@@ -122,6 +175,17 @@ func parse(f *source.File) ([]document, diag.List) {
 			Message: "the file holds no Kubernetes objects"})
 	}
 	return out, ds
+}
+
+// isList reports whether obj is a list of objects: kind List, or a kind
+// ending in List (PodList, DeploymentList) with items, as the API
+// server's list responses are.
+func isList(obj compile.Object) bool {
+	if obj.Kind == "List" {
+		return true
+	}
+	_, hasItems := obj.Content["items"].([]any)
+	return len(obj.Kind) > len("List") && strings.HasSuffix(obj.Kind, "List") && hasItems
 }
 
 // object reads n as a Kubernetes object, if it is one.
@@ -154,28 +218,38 @@ func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) 
 	return pos, end
 }
 
-func validateDoc(f *source.File, d document, v *validate.Validator) diag.List {
+// validateDoc validates one document and returns its errors and the
+// paths of the fields at fault.
+func validateDoc(f *source.File, d document, v *validate.Validator) (diag.List, []string) {
 	var ds diag.List
+	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		pos, end := locate(f, d.node, "kind")
 		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/unknown-kind", Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
-				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}
+				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}, nil
 	}
 	for _, viol := range v.Validate(d.obj) {
 		pos, end := locate(f, d.node, viol.Path)
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: viol.Code, Path: viol.Path,
-			Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", key, v.Version(), viol.Path, viol.Message)})
+		sev := diag.Error
+		if viol.Warning {
+			sev = diag.Warning
+		}
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: sev, Code: viol.Code, Path: viol.Path,
+			Message: fmt.Sprintf("%s %s: %s: %s", key, viol.Verdict(v.Version()), viol.Path, viol.Message)})
+		if viol.Code == "kube/schema" && !viol.Missing {
+			faulty = append(faulty, viol.Path)
+		}
 	}
-	return ds
+	return ds, faulty
 }
 
 // guardrails runs the policies over all documents of the file at once, as
 // they are applied together.
 func guardrails(f *source.File, docs []document, opts Options, res *Result) (diag.List, error) {
 	in := guard.Input{Environment: opts.Environment, Context: guard.Context{
-		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version()}}
+		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version(), Workloads: opts.Workloads}}
 	for _, d := range docs {
 		in.Objects = append(in.Objects, d.obj.Content)
 	}
@@ -188,6 +262,9 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 	for _, fd := range found {
 		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path,
 			Object: fd.ObjectName(), ObjectPath: fd.Path, Environment: opts.Environment}
+		if fd.Object >= 0 && under(fd.Path, docs[fd.Object].faulty) {
+			continue // the schema's error at that place says more
+		}
 		if fd.Object >= 0 {
 			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
 		} else {
@@ -201,6 +278,66 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 		ds = append(ds, d)
 	}
 	return ds, nil
+}
+
+// under reports whether path is one of paths or inside one of them.
+func under(path string, paths []string) bool {
+	for _, p := range paths {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// guardable returns a copy of content as the guardrails judge it: without
+// null fields, which the API server reads as absent, and without the
+// fields at the faulty paths. A faulty list item becomes null rather than
+// leaving the list, so that the items after it keep their index and their
+// position.
+func guardable(content map[string]any, faulty []string) map[string]any {
+	out, _ := withoutNulls(content).(map[string]any)
+	for _, p := range faulty {
+		elems := fieldpath.Parse(p)
+		if len(elems) == 0 {
+			continue
+		}
+		parent, ok := fieldpath.Resolve(out, elems[:len(elems)-1])
+		if !ok {
+			continue
+		}
+		last := elems[len(elems)-1]
+		switch c := parent.(type) {
+		case map[string]any:
+			delete(c, last)
+		case []any:
+			if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(c) {
+				c[i] = nil
+			}
+		}
+	}
+	return out
+}
+
+// withoutNulls copies v without the null values of its maps.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e != nil {
+				out[k] = withoutNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = withoutNulls(e)
+		}
+		return out
+	}
+	return v
 }
 
 func policyError(f *source.File, err error) diag.Diagnostic {

@@ -20,6 +20,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/workload"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
 
@@ -131,7 +132,8 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	}
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
-	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env)}
+	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env),
+		Workloads: workload.Merge(g.cfg.Workloads)}
 	outcomes := make([]outcome, len(targets))
 	forEach(len(targets), o.jobs, func(i int) {
 		t := targets[i]
@@ -144,7 +146,7 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		}
 		res, ds := lint.File(t.manifest, lopts)
 		outcomes[i] = outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
-			waived: res.Waived, documents: res.Documents, badInput: slices.ContainsFunc(ds, unreadable)}
+			waived: res.Waived, documents: res.Documents, partial: res.Partial, unguarded: res.Unguarded, badInput: slices.ContainsFunc(ds, unreadable)}
 	})
 	c := collect(outcomes, g)
 	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
