@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -114,5 +115,73 @@ func BenchmarkLint(b *testing.B) {
 	opts := options(b)
 	for b.Loop() {
 		File(f, opts)
+	}
+}
+
+// at lists the findings of rule as "line:col", in order.
+func at(ds diag.List, rule string) []string {
+	var out []string
+	for _, d := range ds {
+		if d.Code == rule {
+			line, col := d.Pos.LineCol()
+			out = append(out, fmt.Sprintf("%d:%d", line, col))
+		}
+	}
+	return out
+}
+
+// A typed list is its items, each judged at its own lines.
+func TestTypedListsAreUnwrapped(t *testing.T) {
+	item := strings.ReplaceAll(strings.TrimSuffix(deployment, "\n"), "\n", "\n    ")
+	src := "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - " + item + "\n"
+	res, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+	if res.Documents != 1 {
+		t.Fatalf("%d documents, want 1: %v", res.Documents, ds)
+	}
+	if got := at(ds, "image-pinned"); fmt.Sprint(got) != "[14:15]" {
+		t.Errorf("image-pinned at %v, want the item's image at 14:15", got)
+	}
+	// a kind that ends in List without items is an object like any other
+	if !isList(compile.Object{Kind: "PodList", Content: map[string]any{"items": []any{}}}) ||
+		isList(compile.Object{Kind: "AllowList", Content: map[string]any{"spec": map[string]any{}}}) {
+		t.Error("isList")
+	}
+}
+
+// A document the schema rejects in part is judged without the rejected
+// fields; a finding inside one of them is left to the schema's error.
+func TestPartialDocumentsAreGuarded(t *testing.T) {
+	src := strings.Replace(deployment, "spec:\n  selector", "spec:\n  replicas: three\n  selector", 1)
+	src = strings.Replace(src, "image: nginx", "image: nginx\n          securityContext: {privileged: true}\n          resources: big", 1)
+	res, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+	if res.Documents != 1 || res.Partial != 1 {
+		t.Fatalf("%d documents, %d partial; want 1, 1: %v", res.Documents, res.Partial, ds)
+	}
+	if got := at(ds, "no-privileged"); fmt.Sprint(got) != "[13:29]" {
+		t.Errorf("no-privileged at %v", got)
+	}
+	for _, d := range ds {
+		if d.Code == "resources-set" {
+			t.Errorf("a finding inside a field the schema rejects: %v", d)
+		}
+	}
+	if got := at(ds, "kube/schema"); len(got) != 2 {
+		t.Errorf("schema errors at %v, want replicas and resources", got)
+	}
+}
+
+// A custom resource without its CRD is judged when it runs pods; one a
+// rule fails on is reported as not guarded, and the others are judged.
+func TestUncheckedDocuments(t *testing.T) {
+	rollout := "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {template: {spec: {hostPID: true, containers: [{name: c, image: 'nginx:1.27'}]}}}\n"
+	widget := "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+	res, ds := File(source.NewFile("m.yaml", []byte(rollout+"---\n"+widget)), options(t))
+	if res.Documents != 1 || res.Unguarded != 1 || len(at(ds, "no-host-access")) != 1 {
+		t.Errorf("%d documents, %d unguarded: %v", res.Documents, res.Unguarded, ds)
+	}
+	broken := "apiVersion: x/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1}]}}}\n"
+	res, ds = File(source.NewFile("m.yaml", []byte(deployment+"---\n"+broken)), options(t))
+	if res.Documents != 1 || res.Unguarded != 1 || fmt.Sprint(at(ds, "lint/not-guarded")) != "[13:1]" || len(at(ds, "image-pinned")) != 1 {
+		t.Errorf("%d documents, %d unguarded, not guarded at %v: %v", res.Documents, res.Unguarded, at(ds, "lint/not-guarded"), ds)
 	}
 }

@@ -41,13 +41,17 @@ func init() {
 		args:  "[flags] PATH...",
 		short: "run the guardrails on apps and on plain Kubernetes YAML",
 		long: `Lint runs the guardrails on kiln apps (compiling them, writing nothing) and
-on plain Kubernetes YAML: manifests, multi-document files, a kubectl List,
-or standard input (-), such as helm template's or kustomize build's output.
+on plain Kubernetes YAML: manifests, multi-document files, a kubectl List
+or typed list (PodList, ...), or standard input (-), such as helm
+template's or kustomize build's output.
 
 Each plain document is first validated strictly against the schema of its
 kind for --kube-version; a custom resource needs its CRD (--crd FILE|DIR,
 or crds in .kiln/config.yaml), read from disk: kiln never reaches the
-network. Then the guardrails judge all the documents of a file together.
+network. Then the guardrails judge all the documents of a file together,
+a document the schema rejects without the fields at fault; the pod rules
+judge every kind that runs pods, and those .kiln/config.yaml declares
+under workloads.
 Every finding is at the line and column of the file it is about.
 
 A directory is searched for app definitions and for YAML and JSON files
