@@ -303,6 +303,8 @@ var resources = map[string]string{
 	"apps/v1/ReplicaSet":                      "/apis/apps/v1/namespaces/default/replicasets",
 	"apps/v1/DaemonSet":                       "/apis/apps/v1/namespaces/default/daemonsets",
 	"apps/v1/StatefulSet":                     "/apis/apps/v1/namespaces/default/statefulsets",
+	"batch/v1/Job":                            "/apis/batch/v1/namespaces/default/jobs",
+	"batch/v1/CronJob":                        "/apis/batch/v1/namespaces/default/cronjobs",
 	"v1/Service":                              "/api/v1/namespaces/default/services",
 	"apps/v1/Deployment":                      "/apis/apps/v1/namespaces/default/deployments",
 	"policy/v1/PodDisruptionBudget":           "/apis/policy/v1/namespaces/default/poddisruptionbudgets",

@@ -62,6 +62,16 @@ func container(extra string) string {
 	return `{"containers": [{"name": "c", "image": "nginx:1.27"` + extra + `}]}`
 }
 
+// job writes a Job around a pod spec.
+func job(pod string) string {
+	return `{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": ` + pod + `}}}`
+}
+
+// cronJob writes a CronJob around a pod spec.
+func cronJob(pod string) string {
+	return `{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "j"}, "spec": {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": {"spec": ` + pod + `}}}}}`
+}
+
 // service writes a Service with the given ports.
 func service(ports string) string {
 	return `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "p"}, "ports": ` + ports + `}}`
@@ -100,6 +110,13 @@ func lintCases() []lintCase {
 		{"probe on a sidecar init container", accepts, podWith(`{"initContainers": [{"name": "i", "image": "busybox:1.36", "restartPolicy": "Always", "readinessProbe": {"exec": {"command": ["true"]}}}], "containers": [{"name": "c", "image": "nginx:1.27"}]}`)},
 		{"environment variable set twice", warns, podWith(container(`"env": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]`))},
 		{"Deployment environment variable set twice", warns, controller("Deployment", container(`"env": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]`), "")},
+		{"Job without restartPolicy", refuses, job(container(""))},
+		{"Job with restartPolicy Always", refuses, job(`{"restartPolicy": "Always", "containers": [{"name": "c", "image": "nginx:1.27"}]}`)},
+		{"Job with restartPolicy Never", accepts, job(`{"restartPolicy": "Never", "containers": [{"name": "c", "image": "nginx:1.27"}]}`)},
+		{"CronJob without restartPolicy", refuses, cronJob(container(""))},
+		{"CronJob with restartPolicy OnFailure", accepts, cronJob(`{"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "nginx:1.27"}]}`)},
+		{"DaemonSet updateStrategy Recreate", refuses, controller("DaemonSet", container(""), `"updateStrategy": {"type": "Recreate"},`)},
+		{"DaemonSet updateStrategy OnDelete", accepts, controller("DaemonSet", container(""), `"updateStrategy": {"type": "OnDelete"},`)},
 		{"Service with two unnamed ports", refuses, service(`[{"port": 80}, {"port": 81}]`)},
 		{"Service with one unnamed port", accepts, service(`[{"port": 80}]`)},
 		{"Service with two named ports", accepts, service(`[{"port": 80, "name": "a"}, {"port": 81, "name": "b"}]`)},

@@ -24,6 +24,8 @@ var serverRules = []func(o compile.Object) []Violation{
 	deploymentSelector,
 	deploymentStrategy,
 	templateRestartPolicy,
+	jobRestartPolicy,
+	daemonSetStrategy,
 	podContainers,
 	servicePorts,
 	pdbBounds,
@@ -152,6 +154,47 @@ func templateRestartPolicy(o compile.Object) []Violation {
 		return []Violation{{Path: "spec.template.spec.restartPolicy", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"Always\"", p)}}
 	}
 	return nil
+}
+
+// jobRestartPolicy: a Job's pods run to completion, so their restartPolicy
+// is OnFailure or Never, and written: left out, it defaults to Always
+// (batch/validation validateJobSpec, which validateCronJobSpec applies to
+// the job template).
+func jobRestartPolicy(o compile.Object) []Violation {
+	var at string
+	switch o.Kind {
+	case "Job":
+		at = "spec.template.spec"
+	case "CronJob":
+		at = "spec.jobTemplate.spec.template.spec"
+	default:
+		return nil
+	}
+	if mapAt(o, at) == nil {
+		return nil
+	}
+	switch p, _ := str(o, at+".restartPolicy"); p {
+	case "OnFailure", "Never":
+		return nil
+	case "", "Always":
+		return []Violation{{Path: at + ".restartPolicy", Message: "Required value: valid values: \"OnFailure\", \"Never\""}}
+	default:
+		return []Violation{{Path: at + ".restartPolicy", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"OnFailure\", \"Never\"", p)}}
+	}
+}
+
+// daemonSetStrategy: RollingUpdate or OnDelete (apps/validation
+// ValidateDaemonSetUpdateStrategy).
+func daemonSetStrategy(o compile.Object) []Violation {
+	if o.Kind != "DaemonSet" {
+		return nil
+	}
+	switch t, _ := str(o, "spec.updateStrategy.type"); t {
+	case "", "RollingUpdate", "OnDelete":
+		return nil
+	default:
+		return []Violation{{Path: "spec.updateStrategy.type", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"RollingUpdate\", \"OnDelete\"", t)}}
+	}
 }
 
 // deploymentStrategy: Recreate or RollingUpdate, and rollingUpdate only
