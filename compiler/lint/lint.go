@@ -54,6 +54,10 @@ type Result struct {
 	Waived    diag.List // findings waivers exempted
 }
 
+// unclean reports whether the guardrails judge d other than the schema
+// accepted it: of a kind no schema describes, or without rejected fields.
+func unclean(d document) bool { return !d.checked || len(d.faulty) > 0 }
+
 func (o Options) workloads() []workload.Kind {
 	if o.Workloads == nil {
 		return workload.Builtin()
@@ -104,20 +108,28 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		return res, ds.Sort()
 	}
 	more, err := guardrails(f, guarded, opts, &res)
-	if err != nil && slices.ContainsFunc(guarded, func(d document) bool { return !d.checked }) {
-		// A document no schema checked can have any shape, on which a
-		// rule may fail: judge the others, and say which were not.
-		var checked []document
+	if err != nil && slices.ContainsFunc(guarded, unclean) {
+		// A document no schema checked, or one without the fields the
+		// schema rejects, can have a shape a rule fails on: judge the
+		// others, and say which were not.
+		var clean []document
 		for _, d := range guarded {
-			if d.checked {
-				checked = append(checked, d)
+			if !unclean(d) {
+				clean = append(clean, d)
 				continue
 			}
 			res.Unguarded++
+			if len(d.faulty) > 0 {
+				res.Partial--
+			}
+			why := "no schema checked it; pass its CRD with --crd"
+			if d.checked {
+				why = "the schema rejects part of it"
+			}
 			ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
-				Message: fmt.Sprintf("%s/%s is not guarded: no schema checked it and a rule failed on its shape (%v); pass its CRD with --crd", d.obj.Kind, d.obj.Name, err)})
+				Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
 		}
-		guarded, res.Waived = checked, nil
+		guarded, res.Waived = clean, nil
 		more, err = nil, nil
 		if len(guarded) > 0 {
 			more, err = guardrails(f, guarded, opts, &res)
@@ -292,9 +304,9 @@ func under(path string, paths []string) bool {
 
 // guardable returns a copy of content as the guardrails judge it: without
 // null fields, which the API server reads as absent, and without the
-// fields at the faulty paths. A faulty list item becomes null rather than
-// leaving the list, so that the items after it keep their index and their
-// position.
+// fields at the faulty paths. A faulty list item becomes an empty object
+// (most lists of Kubernetes objects hold objects) rather than leaving the
+// list, so that the items after it keep their index and their position.
 func guardable(content map[string]any, faulty []string) map[string]any {
 	out, _ := withoutNulls(content).(map[string]any)
 	for _, p := range faulty {
@@ -312,7 +324,7 @@ func guardable(content map[string]any, faulty []string) map[string]any {
 			delete(c, last)
 		case []any:
 			if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(c) {
-				c[i] = nil
+				c[i] = map[string]any{}
 			}
 		}
 	}
