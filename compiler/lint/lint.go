@@ -308,6 +308,9 @@ func under(path string, paths []string) bool {
 // (most lists of Kubernetes objects hold objects) rather than leaving the
 // list, so that the items after it keep their index and their position.
 func guardable(content map[string]any, faulty []string) map[string]any {
+	if len(faulty) == 0 && !hasNull(content) {
+		return content // most documents: no copy
+	}
 	out, _ := withoutNulls(content).(map[string]any)
 	for _, p := range faulty {
 		elems := fieldpath.Parse(p)
@@ -329,6 +332,25 @@ func guardable(content map[string]any, faulty []string) map[string]any {
 		}
 	}
 	return out
+}
+
+// hasNull reports whether a map in v has a null value.
+func hasNull(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			if e == nil || hasNull(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasNull(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // withoutNulls copies v without the null values of its maps.
