@@ -173,7 +173,7 @@ func parse(f *source.File) ([]document, diag.List) {
 		if isList(obj) {
 			if items := n.Field("items"); items != nil {
 				for _, it := range items.Value.Items {
-					if o, ok := object(it); ok {
+					if o, ok := item(obj, it); ok {
 						out = append(out, document{node: it, obj: o})
 					}
 				}
@@ -198,6 +198,26 @@ func isList(obj compile.Object) bool {
 	}
 	_, hasItems := obj.Content["items"].([]any)
 	return len(obj.Kind) > len("List") && strings.HasSuffix(obj.Kind, "List") && hasItems
+}
+
+// item reads an item of list as an object. The API server writes the
+// items of a typed list (PodList) without their apiVersion and kind, which
+// are the list's.
+func item(list compile.Object, n *load.Node) (compile.Object, bool) {
+	if o, ok := object(n); ok || list.Kind == "List" || n.Kind != load.Map {
+		return o, ok
+	}
+	v, _ := n.Value().(map[string]any)
+	if _, has := v["kind"]; has {
+		return compile.Object{}, false
+	}
+	if _, has := v["apiVersion"]; has {
+		return compile.Object{}, false
+	}
+	v["apiVersion"], v["kind"] = list.APIVersion, strings.TrimSuffix(list.Kind, "List")
+	md, _ := v["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	return compile.Object{APIVersion: list.APIVersion, Kind: v["kind"].(string), Name: name, Content: v}, true
 }
 
 // object reads n as a Kubernetes object, if it is one.

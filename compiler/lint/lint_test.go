@@ -143,6 +143,12 @@ func TestTypedListsAreUnwrapped(t *testing.T) {
 	if got := at(ds, "image-pinned"); fmt.Sprint(got) != "[14:15]" {
 		t.Errorf("image-pinned at %v, want the item's image at 14:15", got)
 	}
+	// as the API server writes a typed list: items without apiVersion and kind
+	raw := `{"apiVersion": "v1", "kind": "PodList", "items": [` + "\n" + `{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}]}`
+	res, ds = File(source.NewFile("m.json", []byte(raw)), options(t))
+	if got := at(ds, "image-pinned"); res.Documents != 1 || fmt.Sprint(got) != "[2:67]" || ds.HasErrors() && len(at(ds, "kube/schema")) > 0 {
+		t.Errorf("a PodList of the API server: %d documents, image-pinned at %v: %v", res.Documents, got, ds)
+	}
 	// a kind that ends in List without items is an object like any other
 	if !isList(compile.Object{Kind: "PodList", Content: map[string]any{"items": []any{}}}) ||
 		isList(compile.Object{Kind: "AllowList", Content: map[string]any{"spec": map[string]any{}}}) {
