@@ -38,8 +38,10 @@ in_group(obj, w) if obj.apiVersion == w.apiVersion
 dotted(path) := concat(".", path)
 
 # containers are every container (and init container) of every workload,
-# with its path, and the pod spec that holds it.
-containers contains {"object": w.object, "pod": w.pod, "container": c, "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
+# with its path, and the pod spec that holds it. A container without a
+# name (Knative's may have none) is called by its place, containers[0],
+# so that messages that name it still say something.
+containers contains {"object": w.object, "pod": w.pod, "container": object.union({"name": sprintf("%s[%d]", [field, i])}, c), "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
 	some w in workloads
 	some field in ["containers", "initContainers"]
 	some i, c in object.get(w.pod, field, [])

@@ -38,3 +38,8 @@ test_pod_is_its_own_template if {
 	w.labelsPath == "metadata.labels"
 	w.labels == {"a": "b"}
 }
+
+test_an_unnamed_container_is_called_by_its_place if {
+	objects := [{"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "k"}, "spec": {"template": {"spec": {"containers": [{"image": "nginx:1.27", "securityContext": {"privileged": true}}]}}}}]
+	{f.msg | some f in no_privileged.deny} == {"container containers[0] is privileged"} with input as {"objects": objects}
+}
