@@ -103,8 +103,10 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		d.obj.Content = guardable(d.obj.Content, faulty)
 		guarded = append(guarded, d)
 	}
-	if opts.Policy == nil || len(guarded) == 0 {
-		res.Partial = 0
+	if opts.Policy == nil {
+		return Result{}, ds.Sort()
+	}
+	if len(guarded) == 0 {
 		return res, ds.Sort()
 	}
 	more, err := guardrails(f, guarded, opts, &res)
@@ -112,24 +114,10 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 		// A document no schema checked, or one without the fields the
 		// schema rejects, can have a shape a rule fails on: judge the
 		// others, and say which were not.
-		var clean []document
-		for _, d := range guarded {
-			if !unclean(d) {
-				clean = append(clean, d)
-				continue
-			}
-			res.Unguarded++
-			if len(d.faulty) > 0 {
-				res.Partial--
-			}
-			why := "no schema checked it; pass its CRD with --crd"
-			if d.checked {
-				why = "the schema rejects part of it"
-			}
-			ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
-				Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
-		}
-		guarded, res.Waived = clean, nil
+		var notGuarded diag.List
+		guarded, notGuarded = onlyClean(guarded, err, &res)
+		ds = append(ds, notGuarded...)
+		res.Waived = nil
 		more, err = nil, nil
 		if len(guarded) > 0 {
 			more, err = guardrails(f, guarded, opts, &res)
@@ -141,6 +129,30 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 	res.Documents = len(guarded)
 	ds = append(ds, more...)
 	return res, ds.Sort()
+}
+
+// onlyClean returns the documents the schema accepted whole, and a
+// warning at each of the others, which a rule failed on (err).
+func onlyClean(docs []document, err error, res *Result) ([]document, diag.List) {
+	var clean []document
+	var ds diag.List
+	for _, d := range docs {
+		if !unclean(d) {
+			clean = append(clean, d)
+			continue
+		}
+		res.Unguarded++
+		if len(d.faulty) > 0 {
+			res.Partial--
+		}
+		why := "no schema checked it; pass its CRD with --crd"
+		if d.checked {
+			why = "the schema rejects part of it"
+		}
+		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
+			Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
+	}
+	return clean, ds
 }
 
 // parse reads f's documents, expanding a v1 List (kubectl get -o yaml)
