@@ -5,11 +5,14 @@ package kiln.lib
 import rego.v1
 
 # workload_kinds are the kinds that run pods and the path to their pod
-# template: the run's (kiln's list in workloads.rego and the repository's
-# workloads setting), or kiln's list alone.
-workload_kinds := data.kiln.context.workloads
+# template, by kind: the run's (kiln's list in workloads.rego and the repository's
+# workloads setting, in input.context), or kiln's list alone. They are
+# read from the input, not from data.kiln.context, which the run replaces
+# with `with`: OPA would then evaluate every rule that depends on them
+# again for each rule that asks.
+workload_kinds := input.context.workloads
 
-workload_kinds := builtin_workloads if not data.kiln.context.workloads
+workload_kinds := builtin_workloads if not input.context.workloads
 
 # workloads are the objects that run pods, with their pod spec, the path
 # to it, and the labels of their pods with the path to those. A document
@@ -17,12 +20,11 @@ workload_kinds := builtin_workloads if not data.kiln.context.workloads
 # half-written manifest) has no pod spec to judge, so every pod spec is
 # checked to be an object first.
 workloads contains {
-	"object": obj, "pod": template.spec, "podPath": dotted(array.concat(w.template, ["spec"])),
-	"labels": object.get(template, ["metadata", "labels"], {}), "labelsPath": dotted(array.concat(w.template, ["metadata", "labels"])),
+	"object": obj, "pod": template.spec, "podPath": w.podPath,
+	"labels": object.get(template, ["metadata", "labels"], {}), "labelsPath": w.labelsPath,
 } if {
 	some obj in input.objects
-	some w in workload_kinds
-	obj.kind == w.kind
+	some w in workload_kinds[obj.kind]
 	in_group(obj, w)
 	template := object.get(obj, w.template, null)
 	is_object(template.spec)
@@ -33,9 +35,6 @@ workloads contains {
 in_group(_, w) if not w.apiVersion
 
 in_group(obj, w) if obj.apiVersion == w.apiVersion
-
-# dotted writes a path as findings do: spec.template.spec.
-dotted(path) := concat(".", path)
 
 # containers are every container (and init container) of every workload,
 # with its path, and the pod spec that holds it. A container without a

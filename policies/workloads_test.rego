@@ -27,9 +27,8 @@ test_a_kind_of_another_group_is_not_a_workload if {
 
 test_a_declared_kind_is_judged_at_its_path if {
 	objects := [{"apiVersion": "example.com/v1", "kind": "Job", "metadata": {"name": "x"}, "spec": {"pod": {"spec": privileged}}}]
-	decl := [{"apiVersion": "example.com/v1", "kind": "Job", "template": ["spec", "pod"]}]
-	{f.path | some f in no_privileged.deny} == {"spec.pod.spec.containers[0].securityContext.privileged"} with input as {"objects": objects}
-		with data.kiln.context.workloads as decl
+	decl := {"Job": [{"apiVersion": "example.com/v1", "kind": "Job", "template": ["spec", "pod"], "podPath": "spec.pod.spec", "labelsPath": "spec.pod.metadata.labels"}]}
+	{f.path | some f in no_privileged.deny} == {"spec.pod.spec.containers[0].securityContext.privileged"} with input as {"objects": objects, "context": {"workloads": decl}}
 }
 
 test_pod_is_its_own_template if {

@@ -2,11 +2,12 @@
 // is. The built-in list is policies/workloads.rego, the one place that the
 // rules (through data.kiln.lib) and kiln read; a repository adds its own
 // kinds under workloads in .kiln/config.yaml, and the guardrails get the
-// merged list under data.kiln.context.workloads.
+// merged list under input.context.workloads.
 package workload
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -32,13 +33,18 @@ func (k Kind) Matches(apiVersion, kind string) bool {
 // paths: spec.template.spec.
 func (k Kind) PodPath() string { return strings.Join(append(slices.Clone(k.Template), "spec"), ".") }
 
+// LabelsPath is where the labels of the pods of an object of k are.
+func (k Kind) LabelsPath() string {
+	return strings.Join(append(slices.Clone(k.Template), "metadata", "labels"), ".")
+}
+
 // Value is k as the rules read it.
 func (k Kind) Value() map[string]any {
 	t := make([]any, len(k.Template))
 	for i, e := range k.Template {
 		t[i] = e
 	}
-	v := map[string]any{"kind": k.Kind, "template": t}
+	v := map[string]any{"kind": k.Kind, "template": t, "podPath": k.PodPath(), "labelsPath": k.LabelsPath()}
 	if k.APIVersion != "" {
 		v["apiVersion"] = k.APIVersion
 	}
@@ -78,9 +84,19 @@ func parse() ([]Kind, error) {
 }
 
 func decode(v any) ([]Kind, error) {
-	list, ok := v.([]any)
+	byKind, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("builtin_workloads is not a list")
+		return nil, fmt.Errorf("builtin_workloads is not an object of kinds")
+	}
+	var list []any
+	for _, kind := range slices.Sorted(maps.Keys(byKind)) {
+		l, _ := byKind[kind].([]any)
+		for _, e := range l {
+			if m, _ := e.(map[string]any); m["kind"] != kind {
+				return nil, fmt.Errorf("entry %v is under kind %s", e, kind)
+			}
+		}
+		list = append(list, l...)
 	}
 	var out []Kind
 	for _, e := range list {
@@ -95,6 +111,11 @@ func decode(v any) ([]Kind, error) {
 		for _, p := range path {
 			s, _ := p.(string)
 			k.Template = append(k.Template, s)
+		}
+		pod, _ := m["podPath"].(string)
+		labels, _ := m["labelsPath"].(string)
+		if pod != k.PodPath() || labels != k.LabelsPath() {
+			return nil, fmt.Errorf("entry %v: podPath and labelsPath must be %s and %s", e, k.PodPath(), k.LabelsPath())
 		}
 		out = append(out, k)
 	}
@@ -127,11 +148,13 @@ func Find(kinds []Kind, apiVersion, kind string) (Kind, bool) {
 	return Kind{}, false
 }
 
-// Values is kinds as the rules read them, under data.kiln.context.workloads.
-func Values(kinds []Kind) []any {
-	out := make([]any, len(kinds))
-	for i, k := range kinds {
-		out[i] = k.Value()
+// Values is kinds as the rules read them, under input.context.workloads:
+// by kind.
+func Values(kinds []Kind) map[string]any {
+	out := map[string]any{}
+	for _, k := range kinds {
+		l, _ := out[k.Kind].([]any)
+		out[k.Kind] = append(l, k.Value())
 	}
 	return out
 }
