@@ -1,12 +1,13 @@
 # The kinds that run pods, with the path to their pod template, by kind
-# (the rules look an object's kind up). Not a rule. kiln reads this list too (compiler/workload), adds the kinds of
-# .kiln/config.yaml's workloads setting, and gives rules the result under
-# input.context.workloads; lib.workloads falls back to this list when
-# a run gives none (opa test). An entry without apiVersion matches the
-# kind in any API group; template is the path to an object with the pod's
-# metadata and spec, [] for a Pod, which is its own template; podPath and
-# labelsPath are where its pod spec and its pods' labels are, written out
-# so that the rules need not build them (compiler/workload checks them).
+# (the rules look an object's kind up). Not a rule. kiln reads this list
+# too (compiler/workload), adds the kinds of .kiln/config.yaml's workloads
+# setting, and gives rules the result under input.context.workloads;
+# lib.workloads falls back to this list when a run gives none (opa test).
+# An entry without apiVersion matches the kind in any API group; template
+# is the path to an object with the pod's metadata and spec, [] for a Pod,
+# which is its own template; podPath and labelsPath are where its pod spec
+# and its pods' labels are, written out so that the rules need not build
+# them (compiler/workload checks they agree with template).
 package kiln.lib
 
 builtin_workloads := {
