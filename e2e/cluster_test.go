@@ -214,19 +214,26 @@ func tail(s string, n int) string {
 }
 
 func (c *cluster) do(method, path string, body []byte) (int, []byte, error) {
+	status, b, _, err := c.doWarned(method, path, body)
+	return status, b, err
+}
+
+// doWarned is do that also returns the warnings the server sent (the
+// Warning headers' texts).
+func (c *cluster) doWarned(method, path string, body []byte) (int, []byte, []string, error) {
 	req, err := http.NewRequestWithContext(context.Background(), method, c.base+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return resp.StatusCode, b, resp.Header.Values("Warning"), err
 }
 
 // prepare makes sure the default namespace exists and installs the CRDs of
@@ -290,6 +297,14 @@ var resources = map[string]string{
 	"v1/Namespace": "/api/v1/namespaces",
 	"apiextensions.k8s.io/v1/CustomResourceDefinition": "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
 	"v1/ServiceAccount":                       "/api/v1/namespaces/default/serviceaccounts",
+	"v1/Pod":                                  "/api/v1/namespaces/default/pods",
+	"v1/ReplicationController":                "/api/v1/namespaces/default/replicationcontrollers",
+	"v1/ConfigMap":                            "/api/v1/namespaces/default/configmaps",
+	"apps/v1/ReplicaSet":                      "/apis/apps/v1/namespaces/default/replicasets",
+	"apps/v1/DaemonSet":                       "/apis/apps/v1/namespaces/default/daemonsets",
+	"apps/v1/StatefulSet":                     "/apis/apps/v1/namespaces/default/statefulsets",
+	"batch/v1/Job":                            "/apis/batch/v1/namespaces/default/jobs",
+	"batch/v1/CronJob":                        "/apis/batch/v1/namespaces/default/cronjobs",
 	"v1/Service":                              "/api/v1/namespaces/default/services",
 	"apps/v1/Deployment":                      "/apis/apps/v1/namespaces/default/deployments",
 	"policy/v1/PodDisruptionBudget":           "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
@@ -317,14 +332,36 @@ func (c *cluster) create(obj map[string]any, dryRun bool) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	status, resp, err := c.do("POST", path, body)
+	status, _, err := c.createWarned(path, body)
+	return status, err
+}
+
+// dryRunWarned asks the server to create obj strictly without storing
+// it, and returns its refusal and its warnings.
+func (c *cluster) dryRunWarned(obj map[string]any) ([]string, error) {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	path, ok := resources[apiVersion+"/"+kind]
+	if !ok {
+		return nil, fmt.Errorf("the e2e lane does not know where %s/%s goes", apiVersion, kind)
+	}
+	body, err := json.Marshal(obj)
 	if err != nil {
-		return 0, err
+		return nil, err
+	}
+	_, warnings, err := c.createWarned(path+"?dryRun=All&fieldValidation=Strict", body)
+	return warnings, err
+}
+
+func (c *cluster) createWarned(path string, body []byte) (int, []string, error) {
+	status, resp, warnings, err := c.doWarned("POST", path, body)
+	if err != nil {
+		return 0, nil, err
 	}
 	if status >= 300 {
 		var st struct{ Message string }
 		json.Unmarshal(resp, &st)
-		return status, fmt.Errorf("%d: %s", status, strings.TrimSpace(st.Message))
+		return status, warnings, fmt.Errorf("%d: %s", status, strings.TrimSpace(st.Message))
 	}
-	return status, nil
+	return status, warnings, nil
 }

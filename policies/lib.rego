@@ -4,41 +4,43 @@ package kiln.lib
 
 import rego.v1
 
+# workload_kinds are the kinds that run pods and the path to their pod
+# template, by kind: the run's (kiln's list in workloads.rego and the repository's
+# workloads setting, in input.context), or kiln's list alone. They are
+# read from the input, not from data.kiln.context, which the run replaces
+# with `with`: OPA would then evaluate every rule that depends on them
+# again for each rule that asks.
+workload_kinds := input.context.workloads
+
+workload_kinds := builtin_workloads if not input.context.workloads
+
 # workloads are the objects that run pods, with their pod spec, the path
 # to it, and the labels of their pods with the path to those. A document
 # that only claims a kind (a custom resource named Deployment, a
 # half-written manifest) has no pod spec to judge, so every pod spec is
 # checked to be an object first.
 workloads contains {
-	"object": obj, "pod": obj.spec.template.spec, "podPath": "spec.template.spec",
-	"labels": object.get(obj.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.template.metadata.labels",
+	"object": obj, "pod": template.spec, "podPath": w.podPath,
+	"labels": object.get(template, ["metadata", "labels"], {}), "labelsPath": w.labelsPath,
 } if {
 	some obj in input.objects
-	obj.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-	is_object(obj.spec.template.spec)
+	some w in workload_kinds[obj.kind]
+	in_group(obj, w)
+	template := object.get(obj, w.template, null)
+	is_object(template.spec)
 }
 
-workloads contains {
-	"object": obj, "pod": obj.spec.jobTemplate.spec.template.spec, "podPath": "spec.jobTemplate.spec.template.spec",
-	"labels": object.get(obj.spec.jobTemplate.spec.template, ["metadata", "labels"], {}), "labelsPath": "spec.jobTemplate.spec.template.metadata.labels",
-} if {
-	some obj in input.objects
-	obj.kind == "CronJob"
-	is_object(obj.spec.jobTemplate.spec.template.spec)
-}
+# in_group holds when obj is of workload kind w's apiVersion, or w names
+# none.
+in_group(_, w) if not w.apiVersion
 
-workloads contains {
-	"object": obj, "pod": obj.spec, "podPath": "spec",
-	"labels": object.get(obj, ["metadata", "labels"], {}), "labelsPath": "metadata.labels",
-} if {
-	some obj in input.objects
-	obj.kind == "Pod"
-	is_object(obj.spec)
-}
+in_group(obj, w) if obj.apiVersion == w.apiVersion
 
 # containers are every container (and init container) of every workload,
-# with its path, and the pod spec that holds it.
-containers contains {"object": w.object, "pod": w.pod, "container": c, "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
+# with its path, and the pod spec that holds it. A container without a
+# name (Knative's may have none) is called by its place, containers[0],
+# so that messages that name it still say something.
+containers contains {"object": w.object, "pod": w.pod, "container": object.union({"name": sprintf("%s[%d]", [field, i])}, c), "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
 	some w in workloads
 	some field in ["containers", "initContainers"]
 	some i, c in object.get(w.pod, field, [])
@@ -79,7 +81,10 @@ matches(e, labels) if {
 }
 
 # finding builds a finding about a field of an emitted object.
-finding(obj, path, msg) := {"kind": obj.kind, "name": obj.metadata.name, "path": path, "msg": msg}
+finding(obj, path, msg) := object.union(
+	{"kind": obj.kind, "name": obj.metadata.name, "path": path, "msg": msg},
+	{k: ns | k := "namespace"; ns := obj.metadata.namespace}, # when it has one: the same name may stand in several
+)
 
 # app_finding builds a finding about a field of the app definition, for
 # rules that judge what the author wrote rather than what kiln emitted.

@@ -290,8 +290,12 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 // invalid turns a schema violation in an emitted object into a finding at
 // the app field that produced the field, or the closest one that did.
 func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, version string) compile.Finding {
-	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: diag.Error, Code: v.Code,
-		Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", o.Key(), version, v.Path, v.Message)}
+	sev := diag.Error
+	if v.Warning {
+		sev = diag.Warning
+	}
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code,
+		Message: fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)}
 }
 
 // patchLine is, for a finding at a patch (origin spec.patches[i].patch),

@@ -9,6 +9,8 @@
 //	production: [prod, live]           # environments held to production rules
 //	crds: [crds]                       # CRD files or directories kiln lint validates custom resources with
 //	namespaces: [main, k8s.*]          # packages whose conftest rules run, as conftest's --namespace (default main)
+//	workloads:                         # kinds that run pods, beside kiln's (policies/workloads.rego)
+//	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
 //	conventions:                       # what the built-in rules take as the repository's conventions
@@ -42,6 +44,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // Name is where the configuration lives, relative to the repository root.
@@ -70,6 +73,9 @@ type Config struct {
 	// as the rules read them under data.kiln.conventions (ownerLabel,
 	// allowedCapabilities, secretNames, cpuLimits); nil when unset.
 	Conventions map[string]any
+	// Workloads are the repository's kinds that run pods, which the pod
+	// rules judge beside kiln's own (workload.Merge).
+	Workloads []workload.Kind
 	// Outputs is the directory where the repository commits kiln build's
 	// output (kiln build -o DIR); kiln check compares it with a fresh
 	// build. Empty when outputs are not committed.
@@ -165,7 +171,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, waivers"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, waivers, workloads"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -219,6 +225,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Conventions = d.conventions(fl.Value, path)
 		case "waivers":
 			c.Waivers = d.waivers(fl.Value, path)
+		case "workloads":
+			c.Workloads = d.workloads(fl.Value, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
@@ -370,6 +378,53 @@ func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown convention %s (known: ownerLabel, allowedCapabilities, secretNames, cpuLimits)", fl.Name))
 		}
+	}
+	return out
+}
+
+// workloads reads the kinds that run pods: kind, podTemplate (a path of
+// field names, such as spec.template) and an optional apiVersion.
+func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
+	if n.Kind != load.List {
+		d.fail(n.Pos, n.End, path, "workloads must be a list of {apiVersion, kind, podTemplate}")
+		return nil
+	}
+	var out []workload.Kind
+	for i, it := range n.Items {
+		at := append(slices.Clone(path), fmt.Sprint(i))
+		if it.Kind != load.Map {
+			d.fail(it.Pos, it.End, at, "a workload is a map with kind, podTemplate and optionally apiVersion")
+			continue
+		}
+		var k workload.Kind
+		for _, fl := range it.Fields {
+			fp := append(slices.Clone(at), fl.Name)
+			switch fl.Name {
+			case "apiVersion":
+				e, _ := d.string(fl.Value, fp)
+				k.APIVersion = e.Value
+			case "kind":
+				e, _ := d.string(fl.Value, fp)
+				k.Kind = e.Value
+			case "podTemplate":
+				e, ok := d.string(fl.Value, fp)
+				if !ok {
+					continue
+				}
+				k.Template = strings.Split(e.Value, ".")
+				if slices.Contains(k.Template, "") || strings.ContainsAny(e.Value, "[]") {
+					d.fail(e.Pos, e.End, fp, fmt.Sprintf("podTemplate %q must be a path of field names, such as spec.template", e.Value))
+				}
+			default:
+				d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown workload field %s (known: apiVersion, kind, podTemplate)", fl.Name))
+			}
+		}
+		for _, req := range []string{"kind", "podTemplate"} {
+			if it.Field(req) == nil {
+				d.fail(it.Pos, it.End, at, fmt.Sprintf("the workload needs %s: which kind runs pods, and where its pod template is", req))
+			}
+		}
+		out = append(out, k)
 	}
 	return out
 }

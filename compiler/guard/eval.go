@@ -15,6 +15,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // Input is what one evaluation judges: one environment of one app, or the
@@ -37,6 +38,9 @@ type Context struct {
 	KubernetesVersion string // "1.37"
 	App, Owner        string
 	SLA               *SLA // nil when the app declares none
+	// Workloads are the kinds that run pods (workload.Merge); nil for
+	// kiln's own list, which the rules fall back to.
+	Workloads []workload.Kind
 }
 
 // SLA is what an app's availability promise asks of its replicas.
@@ -52,6 +56,9 @@ func (c Context) value() map[string]any {
 	}
 	if c.Owner != "" {
 		v["owner"] = c.Owner
+	}
+	if c.Workloads != nil {
+		v["workloads"] = workload.Values(c.Workloads)
 	}
 	if c.SLA != nil {
 		v["sla"] = map[string]any{"availability": c.SLA.Availability, "min_replicas": c.SLA.MinReplicas}
@@ -204,13 +211,22 @@ func (b *Bundle) finding(rule Rule, v any, objects []map[string]any) Finding {
 	if fd.Message == "" {
 		fd.Message = rule.Title
 	}
+	// The object is found by kind, name and, when the finding names one,
+	// namespace: a file may hold the same name in several namespaces.
+	ns, hasNS := f["namespace"].(string)
 	for i, o := range objects {
-		if fd.Kind != "" && o["kind"] == fd.Kind && name(o) == fd.Name {
+		if fd.Kind != "" && o["kind"] == fd.Kind && name(o) == fd.Name && (!hasNS || namespace(o) == ns) {
 			fd.Object = i
 			break
 		}
 	}
 	return fd
+}
+
+func namespace(o map[string]any) string {
+	m, _ := o["metadata"].(map[string]any)
+	n, _ := m["namespace"].(string)
+	return n
 }
 
 func name(o map[string]any) string {

@@ -8,7 +8,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-const workload = `
+const webDeployment = `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, labels: {app.kubernetes.io/managed-by: kiln}}
@@ -81,7 +81,7 @@ func TestInventoryJudgesLikeOneStream(t *testing.T) {
 		}
 		return out
 	}
-	all := objects(t, append([]string{workload}, related...)...)
+	all := objects(t, append([]string{webDeployment}, related...)...)
 	stream := ids(Input{Objects: all})
 	split := ids(Input{Objects: all[:1], Inventory: NewInventory(all)})
 	alone := ids(Input{Objects: all[:1]})

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
@@ -22,6 +23,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/compiler/waiver"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // MaxBytes bounds one manifest file: rendered charts are larger than app
@@ -35,6 +37,7 @@ type Options struct {
 	Waivers     *waiver.Set   // the repository's
 	Environment string        // what the guardrails are told the documents are for
 	Production  bool
+	Workloads   []workload.Kind // the kinds that run pods; nil for kiln's own
 	// CustomResources is what to do with a custom resource no CRD
 	// describes: "error" (also ""), "warning" (reported, then guarded as
 	// written) or "skip" (guarded as written, not reported).
@@ -49,13 +52,33 @@ type Result struct {
 	// Documents counts the documents the guardrails evaluated: those the
 	// schema accepted, when there are guardrails.
 	Documents int
+	// Partial counts the documents of Documents the guardrails judged
+	// without the fields the schema rejects.
+	Partial int
+	// Unguarded counts the documents the guardrails did not judge: of a
+	// kind no schema describes and that runs no pods, or on which a rule
+	// failed.
+	Unguarded int
 	Waived    diag.List // findings waivers exempted
+}
+
+// unclean reports whether the guardrails judge d other than the schema
+// accepted it: of a kind no schema describes, or without rejected fields.
+func unclean(d document) bool { return !d.checked || len(d.faulty) > 0 }
+
+func (o Options) workloads() []workload.Kind {
+	if o.Workloads == nil {
+		return workload.Builtin()
+	}
+	return o.Workloads
 }
 
 // A document is one object of the file with its place in it.
 type document struct {
-	node *load.Node
-	obj  compile.Object
+	node    *load.Node
+	obj     compile.Object
+	faulty  []string // paths of the fields the schema rejects
+	checked bool     // whether a schema describes its kind
 }
 
 // File lints the documents of f, judged with the objects of f alone.
@@ -67,10 +90,12 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 // A Parsed file is a file whose documents were parsed and validated, ready
 // to be judged by the guardrails, with the inventory of a whole run.
 type Parsed struct {
-	file  *source.File
-	valid []document // the documents the schema accepted
-	diags diag.List
-	bad   bool // the file could not be read: nothing to judge
+	file    *source.File
+	guarded []document // the documents the guardrails judge, as they judge them
+	diags   diag.List
+	bad     bool // the file could not be read: nothing to judge
+	// partial and unguarded are Result's counts, known once read.
+	partial, unguarded int
 }
 
 // Read parses f and validates each document strictly against the schema
@@ -83,27 +108,41 @@ func Read(f *source.File, opts Options) *Parsed {
 		return &Parsed{file: f, diags: ds, bad: true}
 	}
 	r := &Parsed{file: f}
-	// The guardrails judge the documents the API would accept: rules are
-	// written for well-formed objects, and a malformed one, or one of a
-	// kind no schema (or --crd) describes, is reported already.
+	// Every document the schema knows is given to the guardrails, as the
+	// API server would read it: without its null fields and, when the
+	// schema rejects some of its fields, without those, so that a typo in
+	// one field does not hide a privileged container in another. A kind no
+	// schema (or --crd) describes is judged as written when it is declared
+	// to run pods (Options.Workloads) or when the configuration lets custom
+	// resources without their CRD pass (customResources: warning or skip);
+	// any other is not guarded.
 	for _, d := range docs {
-		more := validateDoc(f, d, opts.Validator, opts.CustomResources)
-		if !slices.ContainsFunc(more, func(d diag.Diagnostic) bool {
-			return (d.Code == "kube/schema" || d.Code == "kube/unknown-kind") && d.Severity == diag.Error
-		}) {
-			r.valid = append(r.valid, d)
-		}
+		more, faulty := validateDoc(f, d, opts.Validator, opts.CustomResources)
 		ds = append(ds, more...)
+		d.checked = opts.Validator.Knows(d.obj.APIVersion, d.obj.Kind)
+		_, runsPods := workload.Find(opts.workloads(), d.obj.APIVersion, d.obj.Kind)
+		if !d.checked && !runsPods && slices.ContainsFunc(more, isError) {
+			r.unguarded++
+			continue
+		}
+		if len(faulty) > 0 {
+			r.partial++
+		}
+		d.faulty = faulty
+		d.obj.Content = guardable(d.obj.Content, faulty)
+		r.guarded = append(r.guarded, d)
 	}
 	r.diags = ds
 	return r
 }
 
+func isError(d diag.Diagnostic) bool { return d.Severity == diag.Error }
+
 // Objects are the documents of the file the guardrails judge, for a run's
 // inventory.
 func (r *Parsed) Objects() []map[string]any {
-	out := make([]map[string]any, len(r.valid))
-	for i, d := range r.valid {
+	out := make([]map[string]any, len(r.guarded))
+	for i, d := range r.guarded {
 		out[i] = d.obj.Content
 	}
 	return out
@@ -117,20 +156,63 @@ func (r *Parsed) Guard(opts Options) (Result, diag.List) {
 	if r.bad {
 		return Result{}, ds
 	}
-	var res Result
-	if opts.Policy != nil && len(r.valid) > 0 {
-		res.Documents = len(r.valid)
-		more, err := guardrails(r.file, r.valid, opts, &res)
-		if err != nil {
-			return res, append(ds, policyError(r.file, err))
-		}
-		ds = append(ds, more...)
+	if opts.Policy == nil {
+		return Result{}, ds.Sort()
 	}
+	res := Result{Partial: r.partial, Unguarded: r.unguarded}
+	guarded := r.guarded
+	if len(guarded) == 0 {
+		return res, ds.Sort()
+	}
+	more, err := guardrails(r.file, guarded, opts, &res)
+	if err != nil && slices.ContainsFunc(guarded, unclean) {
+		// A document no schema checked, or one without the fields the
+		// schema rejects, can have a shape a rule fails on: judge the
+		// others, and say which were not.
+		var notGuarded diag.List
+		guarded, notGuarded = onlyClean(guarded, err, &res)
+		ds = append(ds, notGuarded...)
+		res.Waived = nil
+		more, err = nil, nil
+		if len(guarded) > 0 {
+			more, err = guardrails(r.file, guarded, opts, &res)
+		}
+	}
+	if err != nil {
+		return res, append(ds, policyError(r.file, err))
+	}
+	res.Documents = len(guarded)
+	ds = append(ds, more...)
 	return res, ds.Sort()
 }
 
+// onlyClean returns the documents the schema accepted whole, and a
+// warning at each of the others, which a rule failed on (err).
+func onlyClean(docs []document, err error, res *Result) ([]document, diag.List) {
+	var clean []document
+	var ds diag.List
+	for _, d := range docs {
+		if !unclean(d) {
+			clean = append(clean, d)
+			continue
+		}
+		res.Unguarded++
+		if len(d.faulty) > 0 {
+			res.Partial--
+		}
+		why := "no schema checked it; pass its CRD with --crd"
+		if d.checked {
+			why = "the schema rejects part of it"
+		}
+		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
+			Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
+	}
+	return clean, ds
+}
+
 // parse reads f's documents, expanding a v1 List (kubectl get -o yaml)
-// into its items.
+// and a typed list (PodList, RoleBindingList, …) into their items, each
+// at its own lines.
 func parse(f *source.File) ([]document, diag.List) {
 	var nodes []*load.Node
 	var ds diag.List
@@ -155,10 +237,10 @@ func parse(f *source.File) ([]document, diag.List) {
 				Message: fmt.Sprintf("document %d is not a Kubernetes object: it needs apiVersion and kind", i+1)})
 			continue
 		}
-		if obj.Kind == "List" && obj.APIVersion == "v1" {
+		if isList(obj) {
 			if items := n.Field("items"); items != nil {
 				for _, it := range items.Value.Items {
-					if o, ok := object(it); ok {
+					if o, ok := item(obj, it); ok {
 						out = append(out, document{node: it, obj: o})
 					}
 				}
@@ -172,6 +254,37 @@ func parse(f *source.File) ([]document, diag.List) {
 			Message: "the file holds no Kubernetes objects"})
 	}
 	return out, ds
+}
+
+// isList reports whether obj is a list of objects: kind List, or a kind
+// ending in List (PodList, DeploymentList) with items, as the API
+// server's list responses are.
+func isList(obj compile.Object) bool {
+	if obj.Kind == "List" {
+		return true
+	}
+	_, hasItems := obj.Content["items"].([]any)
+	return len(obj.Kind) > len("List") && strings.HasSuffix(obj.Kind, "List") && hasItems
+}
+
+// item reads an item of list as an object. The API server writes the
+// items of a typed list (PodList) without their apiVersion and kind, which
+// are the list's.
+func item(list compile.Object, n *load.Node) (compile.Object, bool) {
+	if o, ok := object(n); ok || list.Kind == "List" || n.Kind != load.Map {
+		return o, ok
+	}
+	v, _ := n.Value().(map[string]any)
+	if _, has := v["kind"]; has {
+		return compile.Object{}, false
+	}
+	if _, has := v["apiVersion"]; has {
+		return compile.Object{}, false
+	}
+	v["apiVersion"], v["kind"] = list.APIVersion, strings.TrimSuffix(list.Kind, "List")
+	md, _ := v["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	return compile.Object{APIVersion: list.APIVersion, Kind: v["kind"].(string), Name: name, Content: v}, true
 }
 
 // object reads n as a Kubernetes object, if it is one.
@@ -227,20 +340,23 @@ func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) 
 	return pos, end
 }
 
-func validateDoc(f *source.File, d document, v *validate.Validator, customResources string) diag.List {
+// validateDoc validates one document and returns its errors and the
+// paths of the fields at fault. customResources is Options.CustomResources.
+func validateDoc(f *source.File, d document, v *validate.Validator, customResources string) (diag.List, []string) {
 	var ds diag.List
+	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
 	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		pos, end := locate(f, d.node, "apiVersion")
 		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Path: "apiVersion",
-			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}
+			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
 	}
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		sev := diag.Error
 		if custom(d.obj.APIVersion) {
 			switch customResources {
 			case "skip":
-				return nil
+				return nil, nil
 			case "warning":
 				sev = diag.Warning
 			}
@@ -248,14 +364,21 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 		pos, end := locate(f, d.node, "kind")
 		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
-				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}
+				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}, nil
 	}
 	for _, viol := range v.Validate(d.obj) {
 		pos, end := locate(f, d.node, viol.Path)
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: viol.Code, Path: viol.Path,
-			Message: fmt.Sprintf("%s would be rejected by Kubernetes %s: %s: %s", key, v.Version(), viol.Path, viol.Message)})
+		sev := diag.Error
+		if viol.Warning {
+			sev = diag.Warning
+		}
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: sev, Code: viol.Code, Path: viol.Path,
+			Message: fmt.Sprintf("%s %s: %s: %s", key, viol.Verdict(v.Version()), viol.Path, viol.Message)})
+		if viol.Code == "kube/schema" && !viol.Missing {
+			faulty = append(faulty, viol.Path)
+		}
 	}
-	return ds
+	return ds, faulty
 }
 
 // custom reports whether apiVersion is of a group Kubernetes does not
@@ -270,7 +393,7 @@ func custom(apiVersion string) bool {
 // they are applied together.
 func guardrails(f *source.File, docs []document, opts Options, res *Result) (diag.List, error) {
 	in := guard.Input{Environment: opts.Environment, Context: guard.Context{
-		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version()},
+		Environment: opts.Environment, Production: opts.Production, KubernetesVersion: opts.Validator.Version(), Workloads: opts.Workloads},
 		Inventory: opts.Inventory}
 	for _, d := range docs {
 		in.Objects = append(in.Objects, d.obj.Content)
@@ -284,6 +407,9 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 	for _, fd := range found {
 		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path,
 			Object: fd.ObjectName(), ObjectPath: fd.Path, Environment: opts.Environment}
+		if fd.Object >= 0 && under(fd.Path, docs[fd.Object].faulty) {
+			continue // the schema's error at that place says more
+		}
 		if fd.Object >= 0 {
 			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
 		} else {
@@ -302,6 +428,88 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 		ds = append(ds, d)
 	}
 	return ds, nil
+}
+
+// under reports whether path is one of paths or inside one of them.
+func under(path string, paths []string) bool {
+	for _, p := range paths {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// guardable returns a copy of content as the guardrails judge it: without
+// null fields, which the API server reads as absent, and without the
+// fields at the faulty paths. A faulty list item becomes an empty object
+// (most lists of Kubernetes objects hold objects) rather than leaving the
+// list, so that the items after it keep their index and their position.
+func guardable(content map[string]any, faulty []string) map[string]any {
+	if len(faulty) == 0 && !hasNull(content) {
+		return content // most documents: no copy
+	}
+	out, _ := withoutNulls(content).(map[string]any)
+	for _, p := range faulty {
+		elems := fieldpath.Parse(p)
+		if len(elems) == 0 {
+			continue
+		}
+		parent, ok := fieldpath.Resolve(out, elems[:len(elems)-1])
+		if !ok {
+			continue
+		}
+		last := elems[len(elems)-1]
+		switch c := parent.(type) {
+		case map[string]any:
+			delete(c, last)
+		case []any:
+			if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(c) {
+				c[i] = map[string]any{}
+			}
+		}
+	}
+	return out
+}
+
+// hasNull reports whether a map in v has a null value.
+func hasNull(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			if e == nil || hasNull(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasNull(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withoutNulls copies v without the null values of its maps.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e != nil {
+				out[k] = withoutNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = withoutNulls(e)
+		}
+		return out
+	}
+	return v
 }
 
 func policyError(f *source.File, err error) diag.Diagnostic {

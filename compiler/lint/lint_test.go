@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -83,6 +84,8 @@ func FuzzLint(f *testing.F) {
 	for _, kind := range []string{"Deployment", "Pod", "CronJob", "Service", "Ingress", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget"} {
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: 1}\nspec: 3\n"))
 		f.Add([]byte("apiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1, resources: {limits: {memory: 1}}}]}}, ports: 3, tls: 1, rules: [1], minReplicas: a, selector: 1}\n"))
+		// beside a valid document, which is judged while this one is not
+		f.Add([]byte(deployment + "---\napiVersion: x/v1\nkind: " + kind + "\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1}]}}}\n"))
 	}
 	for _, s := range []string{deployment, "---\n" + deployment + "---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n"} {
 		for _, v := range lineend.Variants([]byte(s)) {
@@ -98,7 +101,7 @@ func FuzzLint(f *testing.F) {
 				if d.Pos.File != nil && (d.Pos.File != file || d.Pos.Offset < 0 || d.Pos.Offset > len(src)) {
 					t.Fatalf("%s: diagnostic outside the file: %+v", name, d)
 				}
-				if res.Documents > 0 && (strings.HasPrefix(d.Code, "load/") || strings.HasPrefix(d.Code, "lint/")) {
+				if res.Documents > 0 && d.Severity == diag.Error && (strings.HasPrefix(d.Code, "load/") || strings.HasPrefix(d.Code, "lint/")) {
 					t.Fatalf("%s: linted %d documents and reported %s", name, res.Documents, d.Code)
 				}
 			}
@@ -142,5 +145,90 @@ func TestLooksLikeManifest(t *testing.T) {
 		if got := LooksLikeManifest(source.NewFile(tc.name, []byte(tc.src))); got != tc.want {
 			t.Errorf("%q: %v, want %v", tc.src, got, tc.want)
 		}
+	}
+}
+
+// at lists the findings of rule as "line:col", in order.
+func at(ds diag.List, rule string) []string {
+	var out []string
+	for _, d := range ds {
+		if d.Code == rule {
+			line, col := d.Pos.LineCol()
+			out = append(out, fmt.Sprintf("%d:%d", line, col))
+		}
+	}
+	return out
+}
+
+// A typed list is its items, each judged at its own lines.
+func TestTypedListsAreUnwrapped(t *testing.T) {
+	item := strings.ReplaceAll(strings.TrimSuffix(deployment, "\n"), "\n", "\n    ")
+	src := "apiVersion: apps/v1\nkind: DeploymentList\nitems:\n  - " + item + "\n"
+	res, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+	if res.Documents != 1 {
+		t.Fatalf("%d documents, want 1: %v", res.Documents, ds)
+	}
+	if got := at(ds, "image-pinned"); fmt.Sprint(got) != "[14:15]" {
+		t.Errorf("image-pinned at %v, want the item's image at 14:15", got)
+	}
+	// as the API server writes a typed list: items without apiVersion and kind
+	raw := `{"apiVersion": "v1", "kind": "PodList", "items": [` + "\n" + `{"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}]}`
+	res, ds = File(source.NewFile("m.json", []byte(raw)), options(t))
+	if got := at(ds, "image-pinned"); res.Documents != 1 || fmt.Sprint(got) != "[2:67]" || ds.HasErrors() && len(at(ds, "kube/schema")) > 0 {
+		t.Errorf("a PodList of the API server: %d documents, image-pinned at %v: %v", res.Documents, got, ds)
+	}
+	// a kind that ends in List without items is an object like any other
+	if !isList(compile.Object{Kind: "PodList", Content: map[string]any{"items": []any{}}}) ||
+		isList(compile.Object{Kind: "AllowList", Content: map[string]any{"spec": map[string]any{}}}) {
+		t.Error("isList")
+	}
+}
+
+// A document the schema rejects in part is judged without the rejected
+// fields; a finding inside one of them is left to the schema's error.
+func TestPartialDocumentsAreGuarded(t *testing.T) {
+	src := strings.Replace(deployment, "spec:\n  selector", "spec:\n  replicas: three\n  selector", 1)
+	src = strings.Replace(src, "image: nginx", "image: nginx\n          securityContext: {privileged: true}\n          resources: big", 1)
+	res, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+	if res.Documents != 1 || res.Partial != 1 {
+		t.Fatalf("%d documents, %d partial; want 1, 1: %v", res.Documents, res.Partial, ds)
+	}
+	if got := at(ds, "no-privileged"); fmt.Sprint(got) != "[13:29]" {
+		t.Errorf("no-privileged at %v", got)
+	}
+	for _, d := range ds {
+		if d.Code == "resources-set" {
+			t.Errorf("a finding inside a field the schema rejects: %v", d)
+		}
+	}
+	if got := at(ds, "kube/schema"); len(got) != 2 {
+		t.Errorf("schema errors at %v, want replicas and resources", got)
+	}
+}
+
+// A custom resource without its CRD is judged when it runs pods; one a
+// rule fails on is reported as not guarded, and the others are judged.
+func TestUncheckedDocuments(t *testing.T) {
+	rollout := "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {template: {spec: {hostPID: true, containers: [{name: c, image: 'nginx:1.27'}]}}}\n"
+	widget := "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+	res, ds := File(source.NewFile("m.yaml", []byte(rollout+"---\n"+widget)), options(t))
+	if res.Documents != 1 || res.Unguarded != 1 || len(at(ds, "no-host-access")) != 1 {
+		t.Errorf("%d documents, %d unguarded: %v", res.Documents, res.Unguarded, ds)
+	}
+	broken := "apiVersion: x/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{image: 1}]}}}\n"
+	res, ds = File(source.NewFile("m.yaml", []byte(deployment+"---\n"+broken)), options(t))
+	if res.Documents != 1 || res.Unguarded != 1 || fmt.Sprint(at(ds, "lint/not-guarded")) != "[13:1]" || len(at(ds, "image-pinned")) != 1 {
+		t.Errorf("%d documents, %d unguarded, not guarded at %v: %v", res.Documents, res.Unguarded, at(ds, "lint/not-guarded"), ds)
+	}
+}
+
+// Two objects of one kind and name in several namespaces: each finding is
+// at the object it is about.
+func TestFindingsKeepTheirNamespace(t *testing.T) {
+	src := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: [{name: c, image: 'nginx:1.27'}]}\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: b}\nspec: {hostNetwork: true, containers: [{name: c, image: 'nginx:1.27'}]}\n"
+	_, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+	if got := at(ds, "no-host-access"); fmt.Sprint(got) != "[9:8]" {
+		t.Errorf("no-host-access at %v, want the second Pod's hostNetwork at 9:8", got)
 	}
 }

@@ -1,15 +1,18 @@
 package validate
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // serverRules are checks the API server makes that its OpenAPI schema cannot
@@ -19,7 +22,11 @@ import (
 var serverRules = []func(o compile.Object) []Violation{
 	objectMeta,
 	deploymentSelector,
-	containerPorts,
+	deploymentStrategy,
+	templateRestartPolicy,
+	jobRestartPolicy,
+	daemonSetStrategy,
+	podContainers,
 	servicePorts,
 	pdbBounds,
 	hpaBounds,
@@ -57,11 +64,16 @@ func errs(path string, problems []string) []Violation {
 	return out
 }
 
-// objectMeta checks names, label keys and values, and annotation keys.
+// objectMeta checks names, label keys and values, and annotation keys. An
+// object needs a name, or a generateName for the server to make one
+// (apimachinery's api/validation ValidateObjectMetaAccessor).
 func objectMeta(o compile.Object) []Violation {
 	var out []Violation
-	if name, ok := str(o, "metadata.name"); ok {
+	name, ok := str(o, "metadata.name")
+	if ok && name != "" {
 		out = append(out, errs("metadata.name", validation.IsDNS1123Subdomain(name))...)
+	} else if gen, _ := str(o, "metadata.generateName"); gen == "" {
+		out = append(out, Violation{Path: "metadata", Message: "Required value: name or generateName is required"})
 	}
 	for _, prefix := range []string{"metadata", "spec.template.metadata"} {
 		labels := mapAt(o, prefix+".labels")
@@ -103,51 +115,222 @@ func deploymentSelector(o compile.Object) []Violation {
 	return nil
 }
 
-// containerPorts: port names are IANA service names (at most 15
-// characters) and unique within a container.
-func containerPorts(o compile.Object) []Violation {
+// nativePodKinds are the Kubernetes kinds that hold a pod spec, from
+// kiln's list of workloads (policies/workloads.rego): those of no
+// particular API version are Kubernetes' own.
+var nativePodKinds = sync.OnceValue(func() []workload.Kind {
+	var out []workload.Kind
+	for _, k := range workload.Builtin() {
+		if k.APIVersion == "" {
+			out = append(out, k)
+		}
+	}
+	return out
+})
+
+// podSpec returns the pod spec of a Kubernetes object that holds one, with
+// its path.
+func podSpec(o compile.Object) (map[string]any, string, bool) {
+	k, ok := workload.Find(nativePodKinds(), o.APIVersion, o.Kind)
+	if !ok {
+		return nil, "", false
+	}
+	spec := mapAt(o, k.PodPath())
+	return spec, k.PodPath(), spec != nil
+}
+
+// templateRestartPolicy: a controller that keeps its pods running takes
+// no pod that stops for good (apps/validation
+// ValidatePodTemplateSpecForReplicaSet, ValidateDaemonSetSpec,
+// ValidateStatefulSetSpec; core/validation ValidatePodTemplateSpecForRC).
+// Left out, the policy defaults to Always.
+func templateRestartPolicy(o compile.Object) []Violation {
+	switch o.Kind {
+	case "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "ReplicationController":
+	default:
+		return nil
+	}
+	if p, ok := str(o, "spec.template.spec.restartPolicy"); ok && p != "Always" {
+		return []Violation{{Path: "spec.template.spec.restartPolicy", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"Always\"", p)}}
+	}
+	return nil
+}
+
+// jobRestartPolicy: a Job's pods run to completion, so their restartPolicy
+// is OnFailure or Never, and written: left out, it defaults to Always
+// (batch/validation validateJobSpec, which validateCronJobSpec applies to
+// the job template).
+func jobRestartPolicy(o compile.Object) []Violation {
+	var at string
+	switch o.Kind {
+	case "Job":
+		at = "spec.template.spec"
+	case "CronJob":
+		at = "spec.jobTemplate.spec.template.spec"
+	default:
+		return nil
+	}
+	if mapAt(o, at) == nil {
+		return nil
+	}
+	switch p, _ := str(o, at+".restartPolicy"); p {
+	case "OnFailure", "Never":
+		return nil
+	case "", "Always":
+		return []Violation{{Path: at + ".restartPolicy", Message: "Required value: valid values: \"OnFailure\", \"Never\""}}
+	default:
+		return []Violation{{Path: at + ".restartPolicy", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"OnFailure\", \"Never\"", p)}}
+	}
+}
+
+// daemonSetStrategy: RollingUpdate or OnDelete (apps/validation
+// ValidateDaemonSetUpdateStrategy).
+func daemonSetStrategy(o compile.Object) []Violation {
+	if o.Kind != "DaemonSet" {
+		return nil
+	}
+	switch t, _ := str(o, "spec.updateStrategy.type"); t {
+	case "", "RollingUpdate", "OnDelete":
+		return nil
+	default:
+		return []Violation{{Path: "spec.updateStrategy.type", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"RollingUpdate\", \"OnDelete\"", t)}}
+	}
+}
+
+// deploymentStrategy: Recreate or RollingUpdate, and rollingUpdate only
+// with the latter (apps/validation ValidateDeploymentStrategy).
+func deploymentStrategy(o compile.Object) []Violation {
 	if o.Kind != "Deployment" {
 		return nil
 	}
-	var out []Violation
-	for ci := range listAt(o, "spec.template.spec.containers") {
-		base := fmt.Sprintf("spec.template.spec.containers[%d]", ci)
-		seen := map[string]bool{}
-		for pi, p := range listAt(o, base+".ports") {
-			name, _ := p.(map[string]any)["name"].(string)
-			if name == "" {
-				continue
-			}
-			path := fmt.Sprintf("%s.ports[%d].name", base, pi)
-			out = append(out, errs(path, validation.IsValidPortName(name))...)
-			if seen[name] {
-				out = append(out, Violation{Path: path, Message: fmt.Sprintf("port name %q is used twice", name)})
-			}
-			seen[name] = true
+	strategy := mapAt(o, "spec.strategy")
+	switch t, _ := strategy["type"].(string); t {
+	case "", "RollingUpdate":
+	case "Recreate":
+		if strategy["rollingUpdate"] != nil {
+			return []Violation{{Path: "spec.strategy.rollingUpdate", Message: "Forbidden: may not be specified when strategy `type` is 'Recreate'"}}
 		}
-		names := map[string]bool{}
-		for ei, e := range listAt(o, base+".env") {
-			name, _ := e.(map[string]any)["name"].(string)
-			path := fmt.Sprintf("%s.env[%d].name", base, ei)
-			out = append(out, errs(path, validation.IsEnvVarName(name))...)
-			if names[name] {
-				out = append(out, Violation{Path: path, Message: fmt.Sprintf("environment variable %s is set twice", name)})
+	default:
+		return []Violation{{Path: "spec.strategy.type", Message: fmt.Sprintf("Unsupported value: %q: supported values: \"Recreate\", \"RollingUpdate\"", t)}}
+	}
+	return nil
+}
+
+// podContainers: a pod has at least one container (core/validation
+// validateContainers); ports are numbers in 1–65535 with IANA service
+// names, unique within a container (validateContainerPorts); an init
+// container that is not a sidecar (restartPolicy: Always) runs to
+// completion, so it takes no probes and no lifecycle hooks
+// (validateInitContainers). An environment variable set twice is a
+// warning (pkg/api/pod warningsForPodSpecAndMeta): the server keeps the
+// last, and apply may drop it.
+func podContainers(o compile.Object) []Violation {
+	spec, at, ok := podSpec(o)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	if l, isList := spec["containers"].([]any); isList && len(l) == 0 {
+		out = append(out, Violation{Path: at + ".containers", Message: "Required value: a pod runs at least one container"})
+	}
+	for _, field := range []string{"initContainers", "containers"} {
+		list, _ := spec[field].([]any)
+		for ci, c := range list {
+			c, _ := c.(map[string]any)
+			base := fmt.Sprintf("%s.%s[%d]", at, field, ci)
+			out = append(out, ports(c, base)...)
+			out = append(out, envTwice(c, base)...)
+			if restart, _ := c["restartPolicy"].(string); field == "initContainers" && restart != "Always" {
+				for _, f := range []string{"lifecycle", "livenessProbe", "readinessProbe", "startupProbe"} {
+					if c[f] != nil {
+						out = append(out, Violation{Path: base + "." + f, Message: "Forbidden: may not be set for init containers without restartPolicy=Always"})
+					}
+				}
 			}
-			names[name] = true
 		}
 	}
 	return out
 }
 
-// servicePorts: a Service port's name is a DNS label.
+// ports checks a container's ports (core/validation validateContainerPorts).
+func ports(c map[string]any, base string) []Violation {
+	var out []Violation
+	seen := map[string]bool{}
+	list, _ := c["ports"].([]any)
+	for pi, p := range list {
+		p, _ := p.(map[string]any)
+		path := fmt.Sprintf("%s.ports[%d]", base, pi)
+		if name, _ := p["name"].(string); name != "" {
+			problems := validation.IsValidPortName(name)
+			out = append(out, errs(path+".name", problems)...)
+			if len(problems) == 0 && seen[name] {
+				out = append(out, Violation{Path: path + ".name", Message: fmt.Sprintf("port name %q is used twice", name)})
+			}
+			seen[name] = true
+		}
+		for _, f := range []string{"containerPort", "hostPort"} {
+			if n, ok := number(p[f]); ok && (f == "containerPort" || n != 0) {
+				out = append(out, errs(path+"."+f, validation.IsValidPortNum(int(n)))...)
+			}
+		}
+	}
+	return out
+}
+
+// envTwice checks a container's variable names and warns of one set twice.
+func envTwice(c map[string]any, base string) []Violation {
+	var out []Violation
+	names := map[string]bool{}
+	list, _ := c["env"].([]any)
+	for ei, e := range list {
+		name, _ := e.(map[string]any)["name"].(string)
+		path := fmt.Sprintf("%s.env[%d].name", base, ei)
+		out = append(out, errs(path, validation.IsEnvVarName(name))...)
+		if names[name] {
+			out = append(out, Violation{Path: path, Warning: true,
+				Message: fmt.Sprintf("environment variable %s is set twice: the last one counts, and kubectl apply may drop it", name)})
+		}
+		names[name] = true
+	}
+	return out
+}
+
+// servicePorts: a Service port's name is a DNS label, unique, and given
+// when the Service has several ports; port and a numeric targetPort are in
+// 1–65535, a named targetPort is an IANA service name (core/validation
+// validateServicePort, ValidatePortNumOrName). A targetPort of 0 is left
+// out: the server makes it the port.
 func servicePorts(o compile.Object) []Violation {
 	if o.Kind != "Service" {
 		return nil
 	}
 	var out []Violation
-	for i, p := range listAt(o, "spec.ports") {
-		if name, _ := p.(map[string]any)["name"].(string); name != "" {
-			out = append(out, errs(fmt.Sprintf("spec.ports[%d].name", i), validation.IsDNS1123Label(name))...)
+	list := listAt(o, "spec.ports")
+	seen := map[string]bool{}
+	for i, p := range list {
+		p, _ := p.(map[string]any)
+		path := fmt.Sprintf("spec.ports[%d]", i)
+		name, _ := p["name"].(string)
+		switch {
+		case name == "" && len(list) > 1:
+			out = append(out, Violation{Path: path, Message: "Required value: name: a Service with several ports names each of them"})
+		case name != "":
+			out = append(out, errs(path+".name", validation.IsDNS1123Label(name))...)
+			if seen[name] {
+				out = append(out, Violation{Path: path + ".name", Message: fmt.Sprintf("port name %q is used twice", name)})
+			}
+			seen[name] = true
+		}
+		if n, ok := number(p["port"]); ok {
+			out = append(out, errs(path+".port", validation.IsValidPortNum(int(n)))...)
+		}
+		switch t := p["targetPort"].(type) {
+		case string:
+			out = append(out, errs(path+".targetPort", validation.IsValidPortName(t))...)
+		default:
+			if n, ok := number(t); ok && n != 0 {
+				out = append(out, errs(path+".targetPort", validation.IsValidPortNum(int(n)))...)
+			}
 		}
 	}
 	return out
@@ -189,6 +372,9 @@ func number(v any) (float64, bool) {
 		return float64(n), true
 	case float64:
 		return n, true
+	case json.Number: // as kiln lint reads YAML
+		f, err := n.Float64()
+		return f, err == nil
 	}
 	return 0, false
 }

@@ -28,6 +28,29 @@ type Violation struct {
 	Path    string // field path in the object, e.g. "spec.replicass"
 	Message string
 	Code    string // kube/schema for the OpenAPI schema, kube/rule for the server's other checks
+	// Missing is true when the value at Path lacks a required field:
+	// nothing written there is at fault.
+	Missing bool
+	// Warning is true for what the server accepts with a warning.
+	Warning bool
+}
+
+// String is v as tests and logs show it: {path message code}.
+func (v Violation) String() string {
+	s := fmt.Sprintf("{%s %s %s}", v.Path, v.Message, v.Code)
+	if v.Warning {
+		s = "warning " + s
+	}
+	return s
+}
+
+// Verdict is what the API server of version does with an object that
+// has v: "would be rejected by Kubernetes 1.37", or warns of it.
+func (v Violation) Verdict(version string) string {
+	if v.Warning {
+		return "gets a warning from Kubernetes " + version
+	}
+	return "would be rejected by Kubernetes " + version
 }
 
 // A Validator validates objects against one Kubernetes version. It is safe
@@ -299,7 +322,7 @@ func (v *Validator) describe(e *jsonschema.ValidationError, inst any) []Violatio
 		var out []Violation
 		for _, r := range node["required"].([]any) {
 			if _, ok := obj[r.(string)]; !ok {
-				out = append(out, Violation{Path: at, Message: fmt.Sprintf("missing required field %q", r)})
+				out = append(out, Violation{Path: at, Message: fmt.Sprintf("missing required field %q", r), Missing: true})
 			}
 		}
 		return out

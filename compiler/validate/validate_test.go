@@ -185,3 +185,62 @@ func TestNullFieldIsAbsent(t *testing.T) {
 		t.Errorf("a Deployment with null fields:\ngot  %s\nwant %s", got, want)
 	}
 }
+
+// The API server's rules that no schema states, on objects as kiln lint
+// reads them (numbers as json.Number): the path each reports, or none.
+func TestServerPodAndPortRules(t *testing.T) {
+	v, _ := For("")
+	pod := func(spec string) string {
+		return `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": ` + spec + `}`
+	}
+	deploy := func(spec, pod string) string {
+		return `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, ` + spec +
+			` "template": {"metadata": {"labels": {"a": "b"}}, "spec": ` + pod + `}}}`
+	}
+	c := `{"containers": [{"name": "c", "image": "i"}]}`
+	svc := func(ports string) string {
+		return `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": ` + ports + `}}`
+	}
+	for _, tc := range []struct{ src, want string }{
+		{deploy("", `{"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}`), "spec.template.spec.restartPolicy"},
+		{deploy("", `{"restartPolicy": "Always", "containers": [{"name": "c", "image": "i"}]}`), ""},
+		{deploy(`"strategy": {"type": "Blue"},`, c), "spec.strategy.type"},
+		{deploy(`"strategy": {"type": "Recreate", "rollingUpdate": {}},`, c), "spec.strategy.rollingUpdate"},
+		{deploy(`"strategy": {"type": "Recreate", "rollingUpdate": null},`, c), ""},
+		{deploy("", `{"containers": []}`), "spec.template.spec.containers"},
+		{pod(`{"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 70000}]}]}`), "spec.containers[0].ports[0].containerPort"},
+		{pod(`{"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": 0}]}]}`), ""},
+		{pod(`{"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "name": "abcdefghijklmnop"}]}]}`), "spec.containers[0].ports[0].name"},
+		{pod(`{"initContainers": [{"name": "i", "image": "i", "startupProbe": {}}], "containers": [{"name": "c", "image": "i"}]}`), "spec.initContainers[0].startupProbe"},
+		{pod(`{"initContainers": [{"name": "i", "image": "i", "restartPolicy": "Always", "startupProbe": {}}], "containers": [{"name": "c", "image": "i"}]}`), ""},
+		{pod(`{"containers": [{"name": "c", "image": "i", "env": [{"name": "A"}, {"name": "A"}]}]}`), "warning spec.containers[0].env[1].name"},
+		{`{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": ` + c + `}}}`, "spec.template.spec.restartPolicy"},
+		{`{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "j"}, "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}}}}}`, ""},
+		{`{"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, "updateStrategy": {"type": "Recreate"}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": ` + c + `}}}`, "spec.updateStrategy.type"},
+		{`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}`, "metadata"},
+		{`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "c-"}}`, ""},
+		{svc(`[{"port": 80}, {"port": 81, "name": "b"}]`), "spec.ports[0]"},
+		{svc(`[{"port": 80, "targetPort": 0}]`), ""},
+		{svc(`[{"port": 80, "targetPort": 65536}]`), "spec.ports[0].targetPort"},
+		{svc(`[{"port": 80, "targetPort": "abcdefghijklmnop"}]`), "spec.ports[0].targetPort"},
+	} {
+		dec := json.NewDecoder(strings.NewReader(tc.src))
+		dec.UseNumber()
+		var content map[string]any
+		if err := dec.Decode(&content); err != nil {
+			t.Fatal(err)
+		}
+		obj := compile.Object{APIVersion: content["apiVersion"].(string), Kind: content["kind"].(string), Content: content}
+		var got []string
+		for _, viol := range v.Validate(obj) {
+			p := viol.Path
+			if viol.Warning {
+				p = "warning " + p
+			}
+			got = append(got, p)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%s:\ngot  %v\nwant %s", tc.src, v.Validate(obj), tc.want)
+		}
+	}
+}

@@ -286,6 +286,9 @@ type outcome struct {
 	badInput  bool
 	waived    diag.List // findings waivers exempted
 	documents int       // documents the guardrails evaluated
+	// Of plain manifests: documents judged without the fields the schema
+	// rejects, and documents not judged.
+	partial, unguarded int
 	// Of a build with guardrails: the app's name when they considered
 	// its waivers, the app's own waivers and the indexes of the
 	// repository's waivers that exempted a finding.

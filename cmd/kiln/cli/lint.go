@@ -23,6 +23,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/workload"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
 
@@ -45,13 +46,17 @@ func init() {
 		args:  "[flags] PATH...",
 		short: "run the guardrails on apps and on plain Kubernetes YAML",
 		long: `Lint runs the guardrails on kiln apps (compiling them, writing nothing) and
-on plain Kubernetes YAML: manifests, multi-document files, a kubectl List,
-or standard input (-), such as helm template's or kustomize build's output.
+on plain Kubernetes YAML: manifests, multi-document files, a kubectl List
+or typed list (PodList, ...), or standard input (-), such as helm
+template's or kustomize build's output.
 
 Each plain document is first validated strictly against the schema of its
 kind for --kube-version; a custom resource needs its CRD (--crd FILE|DIR,
 or crds in .kiln/config.yaml), read from disk: kiln never reaches the
-network. Then the guardrails judge all the documents of a file together.
+network. Then the guardrails judge all the documents of a file together,
+a document the schema rejects without the fields at fault; the pod rules
+judge every kind that runs pods, and those .kiln/config.yaml declares
+under workloads.
 Every finding is at the line and column of the file it is about.
 
 The plain documents of a run are judged as one inventory: a rule about an
@@ -160,7 +165,7 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
 	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.env, Production: slices.Contains(production, o.env),
-		CustomResources: g.cfg.CustomResources}
+		CustomResources: g.cfg.CustomResources, Workloads: workload.Merge(g.cfg.Workloads)}
 	parsed, inv, err := lintInventory(o, targets, lopts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
@@ -184,7 +189,7 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		}
 		res, ds := parsed[i].Guard(lopts)
 		outcomes[i] = outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
-			waived: res.Waived, documents: res.Documents, badInput: slices.ContainsFunc(ds, unreadable)}
+			waived: res.Waived, documents: res.Documents, partial: res.Partial, unguarded: res.Unguarded, badInput: slices.ContainsFunc(ds, unreadable)}
 	})
 	c := collect(outcomes, g)
 	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally

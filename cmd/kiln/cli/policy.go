@@ -304,6 +304,7 @@ func orNone(waived diag.List) diag.List {
 // evaluated counts what the guardrails judged in a run.
 type evaluated struct {
 	apps, files, documents int
+	partial, unguarded     int
 	waived                 diag.List
 }
 
@@ -316,6 +317,8 @@ func (e *evaluated) add(oc outcome) {
 		e.apps++
 	}
 	e.documents += oc.documents
+	e.partial += oc.partial
+	e.unguarded += oc.unguarded
 	e.waived = append(e.waived, oc.waived...)
 }
 
@@ -327,6 +330,12 @@ func (e *evaluated) line(b *guard.Bundle) string {
 		what += ", " + plural(e.files, "manifest file")
 	}
 	s := fmt.Sprintf("kiln: guardrails evaluated %s, %s, %s", what, plural(e.documents, "document"), plural(len(b.Rules()), "rule"))
+	if e.partial > 0 {
+		s += fmt.Sprintf("; %s without the fields the schema rejects", plural(e.partial, "document"))
+	}
+	if e.unguarded > 0 {
+		s += fmt.Sprintf("; %s not guarded (a custom resource without its CRD that runs no pods, or one a rule failed on)", plural(e.unguarded, "document"))
+	}
 	if n := len(e.waived); n > 0 {
 		s += fmt.Sprintf("; %d waived", n)
 	}
