@@ -292,7 +292,13 @@ index := {
 	hpas := [h | some objs in object.get(inventory, "HorizontalPodAutoscaler", {}); some h in objs]
 }
 
-all_pods := [o | some kind in pod_kinds; some objs in object.get(inventory, kind, {}); some o in objs]
+all_pods := [o | some kind, _ in workload_kinds; some objs in object.get(inventory, kind, {}); some o in objs; runs_pods(o)]
+
+# runs_pods holds for an object of one of workload_kinds, in its API group.
+runs_pods(o) if {
+	some w in workload_kinds[o.kind]
+	in_group(o, w)
+}
 
 has_selector(o) if o.kind != "Service"
 
@@ -373,31 +379,18 @@ selects_pods(obj, selector) if {
 # map of labels.
 selects_pods_by_labels(obj, labels) if selects_pods(obj, {"matchLabels": labels})
 
-pod_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
-
-# pod_labels are the labels of the pods an object runs.
-pod_labels(o) := object.get(o, ["metadata", "labels"], {}) if o.kind == "Pod"
-
-pod_labels(o) := object.get(o, ["spec", "template", "metadata", "labels"], {}) if {
-	o.kind != "Pod"
-	o.kind != "CronJob"
-	is_object(o.spec.template)
+# pod_labels are the labels of the pods an object runs, and pod_spec their
+# spec, at the template path of its kind in workload_kinds.
+pod_labels(o) := object.get(o, array.concat(w.template, ["metadata", "labels"]), {}) if {
+	some w in workload_kinds[o.kind]
+	in_group(o, w)
+	is_object(object.get(o, w.template, null))
 }
 
-pod_labels(o) := object.get(o, ["spec", "jobTemplate", "spec", "template", "metadata", "labels"], {}) if {
-	o.kind == "CronJob"
-	is_object(o.spec.jobTemplate.spec.template)
+pod_spec(o) := object.get(o, array.concat(w.template, ["spec"]), null) if {
+	some w in workload_kinds[o.kind]
+	in_group(o, w)
 }
-
-# pod_spec is the pod spec an object runs.
-pod_spec(o) := o.spec if o.kind == "Pod"
-
-pod_spec(o) := o.spec.template.spec if {
-	o.kind != "Pod"
-	o.kind != "CronJob"
-}
-
-pod_spec(o) := o.spec.jobTemplate.spec.template.spec if o.kind == "CronJob"
 
 # named are the inventory's objects of a kind called name that may share
 # obj's namespace.

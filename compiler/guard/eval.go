@@ -94,7 +94,7 @@ func (in Input) inventory() [2]ast.Value {
 		return [2]ast.Value{in.Inventory.value(), in.Inventory.index()}
 	}
 	ts := terms(in.Objects)
-	return [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts)}
+	return [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts, in.Context.Workloads)}
 }
 
 // withInventory converts input for OPA with the inventory and its index,

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // An Inventory is every object a run judges together, so that a rule about
@@ -31,11 +33,12 @@ type Inventory struct {
 // NewInventory returns the inventory of objs, in their order: the order of
 // each list is that of the objects, so evaluation is deterministic when
 // objs is.
-func NewInventory(objs []map[string]any) *Inventory {
+// kinds are the kinds that run pods (workload.Merge); nil for kiln's own.
+func NewInventory(objs []map[string]any, kinds []workload.Kind) *Inventory {
 	inv := &Inventory{objects: objs}
 	inv.terms = sync.OnceValue(func() []*ast.Term { return terms(inv.objects) })
 	inv.value = sync.OnceValue(func() ast.Value { return inventoryValue(inv.objects, inv.terms()) })
-	inv.index = sync.OnceValue(func() ast.Value { return indexValue(inv.objects, inv.terms()) })
+	inv.index = sync.OnceValue(func() ast.Value { return indexValue(inv.objects, inv.terms(), kinds) })
 	return inv
 }
 
@@ -100,20 +103,6 @@ func inventoryValue(objs []map[string]any, ts []*ast.Term) ast.Value {
 	return byKind.term(ts).Value
 }
 
-// podKinds are the kinds whose pods the index knows by label, with the
-// path to their pods' labels; policies/lib.rego's pod_kinds and pod_labels
-// say the same.
-var podKinds = map[string][]string{
-	"Pod":                   {"metadata", "labels"},
-	"Deployment":            {"spec", "template", "metadata", "labels"},
-	"StatefulSet":           {"spec", "template", "metadata", "labels"},
-	"DaemonSet":             {"spec", "template", "metadata", "labels"},
-	"ReplicaSet":            {"spec", "template", "metadata", "labels"},
-	"ReplicationController": {"spec", "template", "metadata", "labels"},
-	"Job":                   {"spec", "template", "metadata", "labels"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template", "metadata", "labels"},
-}
-
 // selectorPaths are the kinds that select pods, with the path to their
 // selector: a label selector, or for a Service a plain map of labels.
 var selectorPaths = map[string][]string{
@@ -133,15 +122,22 @@ var selectorPaths = map[string][]string{
 //	scalers[kind][name]         autoscalers whose scaleTargetRef is kind/name
 //
 // It is a superset: rules check each candidate in full.
-func indexValue(objs []map[string]any, ts []*ast.Term) ast.Value {
+//
+// The objects running pods are those of kinds (workload.Builtin when nil),
+// the one list policies/lib.rego's pod_labels reads too.
+func indexValue(objs []map[string]any, ts []*ast.Term, kinds []workload.Kind) ast.Value {
+	if kinds == nil {
+		kinds = workload.Builtin()
+	}
 	pods, scalers := byTwo{}, byTwo{}
 	var allPods []int
 	var sels []selector
 	for i, o := range objs {
 		kind, _ := o["kind"].(string)
-		if p, ok := podKinds[kind]; ok {
+		apiVersion, _ := o["apiVersion"].(string)
+		if w, ok := workload.Find(kinds, apiVersion, kind); ok {
 			allPods = append(allPods, i)
-			labels, _ := dig(o, p).(map[string]any)
+			labels, _ := dig(o, append(slices.Clone(w.Template), "metadata", "labels")).(map[string]any)
 			for _, k := range sortedKeys(labels) {
 				if v, ok := labels[k].(string); ok {
 					pods.add(k, v, i)

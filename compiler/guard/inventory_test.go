@@ -83,7 +83,7 @@ func TestInventoryJudgesLikeOneStream(t *testing.T) {
 	}
 	all := objects(t, append([]string{webDeployment}, related...)...)
 	stream := ids(Input{Objects: all})
-	split := ids(Input{Objects: all[:1], Inventory: NewInventory(all)})
+	split := ids(Input{Objects: all[:1], Inventory: NewInventory(all, nil)})
 	alone := ids(Input{Objects: all[:1]})
 	if !slices.Equal(stream, split) {
 		t.Errorf("judged with the inventory: %v\nin one stream:              %v", split, stream)
@@ -96,7 +96,7 @@ func TestInventoryJudgesLikeOneStream(t *testing.T) {
 	// The autoscaler of another file makes the workload replicated: without
 	// the budget, pdb-when-replicated fires, which it does not for one pod.
 	noBudget := slices.Delete(slices.Clone(all), 2, 3)
-	if got := ids(Input{Objects: all[:1], Inventory: NewInventory(noBudget)}); !slices.Contains(got, "pdb-when-replicated") || slices.Contains(split, "pdb-when-replicated") {
+	if got := ids(Input{Objects: all[:1], Inventory: NewInventory(noBudget, nil)}); !slices.Contains(got, "pdb-when-replicated") || slices.Contains(split, "pdb-when-replicated") {
 		t.Errorf("pdb-when-replicated: with the autoscaler and no budget %v; with both %v", got, split)
 	}
 }

@@ -232,3 +232,24 @@ func TestFindingsKeepTheirNamespace(t *testing.T) {
 		t.Errorf("no-host-access at %v, want the second Pod's hostNetwork at 9:8", got)
 	}
 }
+
+// The pods a Service selects may be run by any workload kind kiln knows
+// (an Argo Rollout here), in the file or elsewhere in the run; a Service
+// itself runs none.
+func TestServicesSelectPodsOfEveryWorkloadKind(t *testing.T) {
+	rollout := "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: x}\nspec: {template: {metadata: {labels: {app: r}}, spec: {containers: [{name: c, image: 'nginx:1.27'}]}}}\n"
+	svc := "apiVersion: v1\nkind: Service\nmetadata: {name: r, namespace: x}\nspec: {selector: {app: r}, ports: [{port: 80}]}\n"
+	alone := "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: x, labels: {app: s}}\nspec: {selector: {app: s}, ports: [{port: 80}]}\n"
+	_, ds := File(source.NewFile("m.yaml", []byte(rollout+"---\n"+svc)), options(t))
+	if got := at(ds, "dangling-service"); len(got) != 0 {
+		t.Errorf("a Service selecting a Rollout's pods is reported dangling at %v", got)
+	}
+	opts := options(t)
+	other := Read(source.NewFile("r.yaml", []byte(rollout)), opts)
+	mine := Read(source.NewFile("s.yaml", []byte(svc+"---\n"+alone)), opts)
+	opts.Inventory = guard.NewInventory(append(other.Objects(), mine.Objects()...), nil)
+	_, ds = mine.Guard(opts)
+	if got := at(ds, "dangling-service"); len(got) != 1 || !strings.HasPrefix(got[0], "6:") && !strings.HasPrefix(got[0], "7:") && !strings.HasPrefix(got[0], "8:") && !strings.HasPrefix(got[0], "9:") {
+		t.Errorf("dangling-service at %v, want only the Service that selects its own labels (a Service runs no pods)", got)
+	}
+}

@@ -288,7 +288,7 @@ func lintInventory(o *lintOptions, targets []lintTarget, opts lint.Options) ([]*
 		// owners' to see when they lint it.
 		objs = append(objs, lint.Read(t.manifest, opts).Objects()...)
 	}
-	return parsed, guard.NewInventory(objs), nil
+	return parsed, guard.NewInventory(objs, opts.Workloads), nil
 }
 
 // unreadable reports whether d means a file could not be linted at all.
