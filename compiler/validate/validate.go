@@ -235,6 +235,12 @@ func (v *Validator) validate(obj compile.Object) []Violation {
 		}
 	}
 	walk(ve)
+	// An object that only lacks required fields has every field it does
+	// have of the right type, which is all the server's own checks assume;
+	// the API server, too, reports its rules beside a missing field.
+	if !slices.ContainsFunc(out, func(viol Violation) bool { return !viol.Missing }) {
+		out = append(out, rules(obj)...)
+	}
 	slices.SortFunc(out, func(a, b Violation) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }

@@ -244,3 +244,30 @@ func TestServerPodAndPortRules(t *testing.T) {
 		}
 	}
 }
+
+// An object that only lacks a required field still gets the server's own
+// rules, as the API server reports both; one with a field of the wrong type
+// does not (the rules assume the types the schema states).
+func TestServerRulesBesideAMissingField(t *testing.T) {
+	v, err := For("1.37")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := func(port any) compile.Object {
+		return compile.Object{APIVersion: "apps/v1", Kind: "Deployment", Name: "a", Content: map[string]any{
+			"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "a"},
+			"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
+				map[string]any{"name": "a", "image": "x", "ports": []any{map[string]any{"containerPort": port}},
+					"env": []any{map[string]any{"name": "A", "value": "1"}, map[string]any{"name": "A", "value": "2"}}},
+			}}}},
+		}}
+	}
+	got := fmt.Sprint(v.Validate(dep(json.Number("80"))))
+	if !strings.Contains(got, `missing required field "selector"`) || !strings.Contains(got, "env[1].name") {
+		t.Errorf("got %s, want the missing selector and the duplicate env var", got)
+	}
+	got = fmt.Sprint(v.Validate(dep("eighty")))
+	if strings.Contains(got, "env[1].name") {
+		t.Errorf("got %s: the server's rules ran on a field of the wrong type", got)
+	}
+}
