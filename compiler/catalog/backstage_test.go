@@ -14,14 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
 // built is one app built with every output, and the files kiln writes for it.
@@ -34,27 +30,8 @@ type built struct {
 // buildSource loads, checks and builds one definition with every output.
 func buildSource(t *testing.T, name string, src []byte) built {
 	t.Helper()
-	s, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := validate.For("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, ds := load.Load(source.NewFile(name, src), load.Options{Root: filepath.Dir(name)})
-	if ds.HasErrors() {
-		t.Fatalf("%s: %v", name, ds)
-	}
-	a, ds := check.Check(doc, s)
-	if ds.HasErrors() {
-		t.Fatalf("%s: %v", name, ds)
-	}
-	res, ds := build.Build(doc, a, build.Options{Validator: v,
-		Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}})
-	if ds.HasErrors() {
-		t.Fatalf("%s: %v", name, ds)
-	}
+	res := buildtest.Build(t, name, src, build.Options{
+		Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}}, nil)
 	files, err := emit.Files(res)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package dockerfile_test
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,11 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/check"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
 // kubeletRefuses says why the kubelet would refuse to start container of
@@ -114,31 +110,12 @@ func TestKubeletStartsEveryApp(t *testing.T) {
 	if len(paths) != 5 || len(examples) < 5 {
 		t.Fatalf("skeletons %v, examples %v", paths, examples)
 	}
-	s, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	v, err := validate.For("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range append(paths, examples...) {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, ds := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
-		if ds.HasErrors() {
-			t.Fatalf("%s: %v", p, ds)
-		}
-		a, ds := check.Check(doc, s)
-		if ds.HasErrors() {
-			t.Fatalf("%s: %v", p, ds)
-		}
-		res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true}})
-		if ds.HasErrors() {
-			t.Fatalf("%s: %v", p, ds)
-		}
+		res := buildtest.Build(t, p, nil, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true}}, nil)
 		imageUser := "nonroot" // the worst an image built elsewhere may say
 		if res.Dockerfile != nil {
 			imageUser = frontend(t, res.Dockerfile).Image.Config.User

@@ -23,41 +23,21 @@ import (
 	"helm.sh/helm/v4/pkg/engine"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/helm"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
 // buildExample builds an example without its spec.patches (Helm values
 // cannot express them; kiln warns about that) and with every output.
 func buildExample(t *testing.T, path string) (*build.Result, map[string][]byte) {
 	t.Helper()
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := schema.Load()
-	v, _ := validate.For("")
-	doc, ds := load.Load(source.NewFile(path, src), load.Options{Root: filepath.Dir(path)})
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	a, ds := check.Check(doc, s)
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	a.Spec.Patches = nil
-	res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true, Helm: true}})
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
+	res := buildtest.Build(t, path, nil, build.Options{Emit: build.Artifacts{K8s: true, SLO: true, Helm: true}},
+		func(a *app.App) { a.Spec.Patches = nil })
 	files, err := emit.Files(res)
 	if err != nil {
 		t.Fatal(err)

@@ -10,11 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/check"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
 // TestPromtool runs Prometheus' rule unit tests (promtool test rules) on
@@ -60,30 +56,7 @@ func TestPromtool(t *testing.T) {
 // environment's PrometheusRule spec, as a Prometheus rule file.
 func buildRules(t *testing.T, def string) map[string][]byte {
 	t.Helper()
-	src, err := os.ReadFile(def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := validate.For("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, ds := load.Load(source.NewFile(def, src), load.Options{Root: filepath.Dir(def)})
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	a, ds := check.Check(doc, s)
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true}})
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
+	res := buildtest.Build(t, def, nil, build.Options{Emit: build.Artifacts{K8s: true, SLO: true}}, nil)
 	out := map[string][]byte{}
 	for _, env := range res.Envs {
 		for _, o := range env.Objects {
