@@ -221,19 +221,28 @@ func replacedLen(s string, m map[string]string) error {
 	return nil
 }
 
-// sprintfBound bounds sprintf by the length of its operands: a verb's
-// width is the one way to grow it beyond them, so a format with a width
-// over MaxString is refused too.
+// sprintfBound bounds sprintf: its string operands are each bounded
+// already, so a verb's width or precision is the one way to grow it past
+// them (%099999999d); an object operand prints no larger than the
+// documents and data it came from, which are bounded by their size.
 func sprintfBound(ops []*ast.Term) error {
-	n := len(ops[0].String())
+	f, ok := ops[0].Value.(ast.String)
+	if !ok {
+		return nil
+	}
+	if hugeWidth(string(f)) {
+		return errBound("a string padded over "+fmt.Sprint(MaxString)+" bytes", MaxString)
+	}
+	n := len(f)
 	if a, ok := ops[1].Value.(*ast.Array); ok {
-		a.Foreach(func(t *ast.Term) { n += len(t.String()) })
+		a.Foreach(func(t *ast.Term) {
+			if s, ok := t.Value.(ast.String); ok {
+				n += len(s)
+			}
+		})
 	}
 	if n > MaxString {
 		return errBound(fmt.Sprintf("a string of about %d bytes", n), MaxString)
-	}
-	if f, ok := ops[0].Value.(ast.String); ok && hugeWidth(string(f)) {
-		return errBound("a string padded over "+fmt.Sprint(MaxString)+" bytes", MaxString)
 	}
 	return nil
 }
