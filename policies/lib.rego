@@ -387,6 +387,17 @@ pod_labels(o) := object.get(o, array.concat(w.template, ["metadata", "labels"]),
 	is_object(object.get(o, w.template, null))
 }
 
+# A workload without a pod template (the API server refuses it; a rule may
+# still meet one) runs pods labelled as its selector asks, which the server
+# requires the template's labels to satisfy.
+pod_labels(o) := o.spec.selector.matchLabels if {
+	some w in workload_kinds[o.kind]
+	in_group(o, w)
+	count(w.template) > 0
+	not is_object(object.get(o, w.template, null))
+	is_object(o.spec.selector.matchLabels)
+}
+
 pod_spec(o) := object.get(o, array.concat(w.template, ["spec"]), null) if {
 	some w in workload_kinds[o.kind]
 	in_group(o, w)

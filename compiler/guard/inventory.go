@@ -138,6 +138,11 @@ func indexValue(objs []map[string]any, ts []*ast.Term, kinds []workload.Kind) as
 		if w, ok := workload.Find(kinds, apiVersion, kind); ok {
 			allPods = append(allPods, i)
 			labels, _ := dig(o, append(slices.Clone(w.Template), "metadata", "labels")).(map[string]any)
+			if _, hasTemplate := dig(o, w.Template).(map[string]any); !hasTemplate && len(w.Template) > 0 {
+				// no template (the API server refuses it): the pods its
+				// selector asks for, as lib.rego's pod_labels says
+				labels, _ = dig(o, []string{"spec", "selector", "matchLabels"}).(map[string]any)
+			}
 			for _, k := range sortedKeys(labels) {
 				if v, ok := labels[k].(string); ok {
 					pods.add(k, v, i)

@@ -121,7 +121,7 @@ func Read(f *source.File, opts Options) *Parsed {
 		ds = append(ds, more...)
 		d.checked = opts.Validator.Knows(d.obj.APIVersion, d.obj.Kind)
 		_, runsPods := workload.Find(opts.workloads(), d.obj.APIVersion, d.obj.Kind)
-		if !d.checked && !runsPods && slices.ContainsFunc(more, isError) {
+		if !d.checked && !runsPods && !removedAPI(more) && slices.ContainsFunc(more, isError) {
 			r.unguarded++
 			continue
 		}
@@ -137,6 +137,14 @@ func Read(f *source.File, opts Options) *Parsed {
 }
 
 func isError(d diag.Diagnostic) bool { return d.Severity == diag.Error }
+
+// removedAPI reports whether ds say the document is of an API version
+// Kubernetes removed: its shape is known, only its version is gone, so the
+// guardrails judge it as written (what it would do once moved to the
+// replacement version).
+func removedAPI(ds diag.List) bool {
+	return slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == "kube/removed-api" })
+}
 
 // Objects are the documents of the file the guardrails judge, for a run's
 // inventory.

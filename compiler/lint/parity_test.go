@@ -284,7 +284,7 @@ var equivalents = map[string][]string{
 	"pdb-min-available":              {"pdb-allows-eviction"},
 	"duplicate-env-var":              {"kube/rule@env"},
 	"invalid-target-ports":           {"kube/rule@targetPort", "kube/rule@containerPort", "kube/schema@targetPort"},
-	"mismatching-selector":           {"kube/rule@selector"},
+	"mismatching-selector":           {"kube/rule@selector", "selector-matches-template"},
 }
 
 // matches reports whether finding d stands for one of codes.
