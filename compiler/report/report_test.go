@@ -1,20 +1,19 @@
 package report
 
 import (
-	"os"
-	"path/filepath"
-
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"github.com/kilnhq/kiln/schemas/kube"
-	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/kilnhq/kiln/internal/sariftest"
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -432,25 +431,8 @@ func TestJSONSummaryCountsInfosAndWaived(t *testing.T) {
 	}
 }
 
-// sarifSchema returns the SARIF 2.1.0 schema that go-sarif carries in its
-// source, from the module cache (go.sum pins its content).
-func sarifSchema(t *testing.T) string {
-	t.Helper()
-	dir, err := kube.ModuleDir("github.com/owenrumney/go-sarif/v3@v3.3.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile(filepath.Join(dir, "pkg", "report", "v210", "sarif", "schema.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, body, ok := strings.Cut(string(src), "const schema = `")
-	body, _, ok2 := strings.Cut(body, "`")
-	if !ok || !ok2 || !strings.Contains(body, "sarif-schema-2.1.0.json") {
-		t.Fatal("go-sarif's schema.go no longer holds the SARIF 2.1.0 schema as a raw string")
-	}
-	return body
-}
+// sarifSchema returns the SARIF 2.1.0 schema.
+func sarifSchema(t *testing.T) string { return sariftest.Schema(t) }
 
 // finding is a guardrail finding about a field of a Deployment.
 func finding(f *source.File, msg, waived string) diag.Diagnostic {
