@@ -12,6 +12,7 @@
 //	workloads:                         # kinds that run pods, beside kiln's (policies/workloads.rego)
 //	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
+//	policyTimeout: 30s                 # the bound on one evaluation of the guardrails (default 10s)
 //	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
 //	conventions:                       # what the built-in rules take as the repository's conventions
 //	  ownerLabel: team.example.com/owner   # the owner label key (default kiln.dev/owner; owner is always accepted)
@@ -80,6 +81,9 @@ type Config struct {
 	// output (kiln build -o DIR); kiln check compares it with a fresh
 	// build. Empty when outputs are not committed.
 	Outputs Entry
+	// PolicyTimeout bounds one evaluation of the guardrails (0: the
+	// default, guard.DefaultTimeout).
+	PolicyTimeout time.Duration
 }
 
 // An Entry is one string of the file with its position.
@@ -171,7 +175,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, waivers, workloads"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -200,6 +204,14 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Namespaces = d.strings(fl.Value, path)
 		case "outputs":
 			c.Outputs, _ = d.string(fl.Value, path)
+		case "policyTimeout":
+			if e, ok := d.string(fl.Value, path); ok {
+				t, err := time.ParseDuration(e.Value)
+				if err != nil || t <= 0 || t > time.Hour {
+					d.fail(e.Pos, e.End, path, fmt.Sprintf("policyTimeout %q must be a duration from 1ms to 1h, such as 30s", e.Value))
+				}
+				c.PolicyTimeout = t
+			}
 		case "production":
 			for _, e := range d.strings(fl.Value, path) {
 				c.Production = append(c.Production, e.Value)

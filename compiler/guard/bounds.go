@@ -18,7 +18,8 @@ import (
 // the gate for ever or grow a value until the machine runs out of memory.
 const (
 	// DefaultTimeout bounds one evaluation (one environment of one app,
-	// or one file of kiln lint); Options.Timeout overrides it.
+	// or one file of kiln lint); Options.Timeout (.kiln/config.yaml's
+	// policyTimeout) overrides it.
 	DefaultTimeout = 10 * time.Second
 	// MaxGenerated is the most elements one builtin call may generate
 	// (numbers.range, net.cidr_expand, array.concat): a million numbers
@@ -280,7 +281,7 @@ func hugeWidth(f string) bool {
 // abandoned by the caller's context.
 func stopped(ctx context.Context, d time.Duration) *EvalError {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &EvalError{Code: codeTimeout, Message: fmt.Sprintf("the guardrails did not finish within %s, the bound on one evaluation: a rule iterates over too much", d)}
+		return &EvalError{Code: codeTimeout, Message: fmt.Sprintf("the guardrails did not finish within %s, the bound on one evaluation (policyTimeout in .kiln/config.yaml): a rule iterates over too much", d)}
 	}
 	return &EvalError{Code: codeCancelled, Message: "the guardrails' evaluation was cancelled"}
 }

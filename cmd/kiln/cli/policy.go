@@ -93,7 +93,10 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	if ds != nil {
 		return nil, ds
 	}
-	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS}
+	// The time bound is no cache input: a result cut short by it is never
+	// stored (guard.Interrupted).
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS,
+		Timeout: cfg.PolicyTimeout}
 	for _, e := range cfg.Namespaces {
 		opts.Namespaces = append(opts.Namespaces, e.Value)
 	}
