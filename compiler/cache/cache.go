@@ -50,7 +50,8 @@ const (
 	// trimEvery: trimming walks the whole directory, so at most once a day.
 	trimEvery = 24 * time.Hour
 	// format is the first word of every entry; a change of layout bumps it.
-	format = "kiln-cache-v1"
+	// v2 binds an entry to its action ID.
+	format = "kiln-cache-v2"
 )
 
 // A Cache is a directory of entries. It is safe for concurrent use, by
@@ -77,17 +78,27 @@ func Open(dir string) (*Cache, error) {
 	c := &Cache{dir: dir, now: time.Now}
 	readme := filepath.Join(dir, "README")
 	if _, err := os.Lstat(readme); errors.Is(err, fs.ErrNotExist) {
-		if !emptyDir(dir) {
+		switch {
+		case emptyDir(dir):
+			if err := c.write(readme, []byte(marker+"It may be deleted at any time: kiln cache clean, or rm -r.\n")); err != nil {
+				return nil, err
+			}
+		case !exists(readme):
+			// Not empty, and still no README: a kiln that made this cache
+			// a moment ago wrote its README before its first entry, so
+			// this directory is someone else's.
 			return nil, fmt.Errorf("%s is not empty and is no kiln cache (it has no README written by kiln); kiln keeps its cache in a new or empty directory", dir)
-		}
-		if err := c.write(readme, []byte(marker+"It may be deleted at any time: kiln cache clean, or rm -r.\n")); err != nil {
-			return nil, err
 		}
 	}
 	if err := c.owned(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+func exists(name string) bool {
+	_, err := os.Lstat(name)
+	return err == nil
 }
 
 // emptyDir reports whether dir holds nothing but the temporary files of
@@ -218,16 +229,21 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	}
 	header, inline, hasInline := bytes.Cut(entry, []byte("\n"))
 	fields := strings.Fields(string(header))
-	if len(fields) != 3 || fields[0] != format {
+	if len(fields) != 4 || fields[0] != format {
 		return nil, fmt.Errorf("%w: entry %s is not a %s entry", ErrMiss, name, format)
 	}
+	// The entry names the action it answers, as cmd/go's do: an entry
+	// copied over another's file answers nothing there.
+	if fields[1] != hex.EncodeToString(id[:]) {
+		return nil, fmt.Errorf("%w: entry %s was written for another action", ErrMiss, name)
+	}
 	var out OutputID
-	if b, err := hex.DecodeString(fields[1]); err != nil || len(b) != len(out) {
+	if b, err := hex.DecodeString(fields[2]); err != nil || len(b) != len(out) {
 		return nil, fmt.Errorf("%w: entry %s has a malformed output id", ErrMiss, name)
 	} else {
 		copy(out[:], b)
 	}
-	size, err := strconv.Atoi(fields[2])
+	size, err := strconv.Atoi(fields[3])
 	if err != nil || size < 0 {
 		return nil, fmt.Errorf("%w: entry %s has a malformed size", ErrMiss, name)
 	}
@@ -257,7 +273,7 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 func (c *Cache) Put(id ActionID, data []byte) error {
 	out := OutputID(sha256.Sum256(data))
 	if len(data) > 0 && len(data) <= inlineMax {
-		entry := fmt.Appendf(nil, "%s %x %d\n", format, out, len(data))
+		entry := fmt.Appendf(nil, "%s %x %x %d\n", format, id, out, len(data))
 		return c.write(c.entryName(id), append(entry, data...))
 	}
 	dataName := c.dataName(out)
@@ -266,7 +282,7 @@ func (c *Cache) Put(id ActionID, data []byte) error {
 			return err
 		}
 	}
-	entry := fmt.Sprintf("%s %x %d\n", format, out, len(data))
+	entry := fmt.Sprintf("%s %x %x %d\n", format, id, out, len(data))
 	return c.write(c.entryName(id), []byte(entry))
 }
 

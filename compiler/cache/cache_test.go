@@ -75,7 +75,7 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 		"entry truncated":  func(c *Cache, data string) { os.WriteFile(c.entryName(id("k")), []byte(format+" abc"), 0o644) },
 		"other format": func(c *Cache, data string) {
 			b, _ := os.ReadFile(c.entryName(id("k")))
-			os.WriteFile(c.entryName(id("k")), bytes.Replace(b, []byte("v1"), []byte("v0"), 1), 0o644)
+			os.WriteFile(c.entryName(id("k")), bytes.Replace(b, []byte(format), []byte("kiln-cache-v0"), 1), 0o644)
 		},
 	} {
 		c, _ := Open(t.TempDir())
@@ -149,7 +149,11 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, _ := Open(dir)
+			c, err := Open(dir)
+			if err != nil {
+				t.Errorf("writer %d: %v", w, err) // eight kilns starting on one new cache all use it
+				return
+			}
 			for i := range 50 {
 				k := fmt.Sprint(i % 10)
 				c.Put(id(k), bytes.Repeat([]byte(k), 1000+i%10))
@@ -275,5 +279,36 @@ func TestTrimAndCleanTouchOnlyKilnFiles(t *testing.T) {
 	}
 	if s, _ := c.Stats(); s.Entries+s.Outputs != 0 {
 		t.Errorf("Clean left %+v", s)
+	}
+}
+
+// An entry names the action it answers: one copied over another action's
+// entry file (by a mistaken sync, or on purpose) is a miss there, not the
+// other action's answer.
+func TestAnEntryIsBoundToItsAction(t *testing.T) {
+	c, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range []string{"failing app", strings.Repeat("x", inlineMax+1)} {
+		if err := c.Put(id("fails"), []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Put(id("passes"), []byte("clean")); err != nil {
+			t.Fatal(err)
+		}
+		copied, err := os.ReadFile(c.entryName(id("passes")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(c.entryName(id("fails")), copied, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.Get(id("fails")); !errors.Is(err, ErrMiss) {
+			t.Errorf("a copied entry answered %q, %v; want a miss", got, err)
+		}
+		if got, err := c.Get(id("passes")); err != nil || string(got) != "clean" {
+			t.Errorf("the original entry: %q, %v", got, err)
+		}
 	}
 }
