@@ -622,6 +622,9 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 	for _, name := range committed.names {
 		k.Add("committed "+name, committed.files[name])
 	}
+	for _, name := range committed.leftovers {
+		k.AddString("leftover", name)
+	}
 	addDay(k, in, g)
 	run := func() ([]byte, error) {
 		p, err := prepare()
@@ -821,6 +824,9 @@ type committedTree struct {
 	names []string
 	files map[string][]byte
 	cut   bool // the app's name could not be read in time: dir is unknown
+	// leftovers are the trees an interrupted kiln build -o left beside
+	// dir (.<app>.new-*), which the next commit would carry.
+	leftovers []string
 }
 
 func committedOutputs(g *guardrails, in input) committedTree {
@@ -843,6 +849,13 @@ func committedOutputs(g *guardrails, in input) committedTree {
 		return nil
 	})
 	sort.Strings(t.names)
+	if entries, err := os.ReadDir(filepath.Dir(t.dir)); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "."+name+".new-") {
+				t.leftovers = append(t.leftovers, filepath.Join(filepath.Dir(t.dir), e.Name()))
+			}
+		}
+	}
 	return t
 }
 
@@ -972,6 +985,11 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 			continue
 		}
 		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
+	}
+	for _, l := range t.leftovers {
+		f := source.NewFile(display(l), nil)
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift",
+			Message: fmt.Sprintf("%s is what an interrupted kiln build -o left; the next kiln build -o removes it (or delete it), and do not commit it", display(l))})
 	}
 	return ds
 }
