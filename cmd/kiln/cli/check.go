@@ -792,6 +792,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		if tf.diags != nil {
 			r.Diags = append(r.Diags, toWire(tf.diags)...)
 			r.BadInput = true
+			all = append(all, tf.diags...) // a test's guardrails may time out too
 		}
 		for _, cr := range tf.results {
 			status := "passed"

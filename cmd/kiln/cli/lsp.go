@@ -298,7 +298,7 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // abandoned: never stored
 			}
-			cut := load.Interrupted(ch.diags)
+			cut := interrupted(ch.diags) || interrupted(tf.diags)
 			tr := testRun{File: t, Diags: toWire(tf.diags)}
 			for _, cr := range tf.results {
 				status := "passed"
@@ -407,9 +407,12 @@ func (c *lspChecker) build(def string, in input) *builtApp {
 	opts.Context = in.ctx
 	opts.Dockerfile = in.dockerfile
 	opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
-	res, _ := build.Build(ch.doc, ch.app, opts)
+	res, ds := build.Build(ch.doc, ch.app, opts)
 	if in.ctx != nil && in.ctx.Err() != nil {
 		return &builtApp{err: in.ctx.Err(), cut: true}
+	}
+	if interrupted(ds) {
+		return &builtApp{err: errors.New("the guardrails did not finish"), cut: true}
 	}
 	if res == nil {
 		return &builtApp{err: errors.New("the app does not build")}
