@@ -299,18 +299,36 @@ func (d *decoder) severities(n *load.Node, path []string, c *Config) {
 	}
 }
 
-func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
+// An item is a map of a list, with its path.
+type item struct {
+	node *load.Node
+	path []string
+}
+
+// mapItems returns the maps of the list n, each with its own path; n when
+// it is no list, and each item that is no map, are reported (listMsg,
+// itemMsg) and left out.
+func (d *decoder) mapItems(n *load.Node, path []string, listMsg, itemMsg string) []item {
 	if n.Kind != load.List {
-		d.fail(n.Pos, n.End, path, "waivers must be a list of {rule, reason, expires, apps, environments}")
+		d.fail(n.Pos, n.End, path, listMsg)
 		return nil
 	}
-	var out []waiver.Waiver
+	var out []item
 	for i, it := range n.Items {
-		at := append(path, fmt.Sprint(i))
+		at := append(slices.Clone(path), fmt.Sprint(i))
 		if it.Kind != load.Map {
-			d.fail(it.Pos, it.End, at, "a waiver is a map with rule, reason and expires")
+			d.fail(it.Pos, it.End, at, itemMsg)
 			continue
 		}
+		out = append(out, item{it, at})
+	}
+	return out
+}
+
+func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
+	var out []waiver.Waiver
+	for _, m := range d.mapItems(n, path, "waivers must be a list of {rule, reason, expires, apps, environments}", "a waiver is a map with rule, reason and expires") {
+		it, at := m.node, m.path
 		w := waiver.Waiver{Pos: it.Pos, End: it.End, Where: fieldpath.String(at)}
 		for _, fl := range it.Fields {
 			fp := append(at, fl.Name)
@@ -397,17 +415,9 @@ func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
 // workloads reads the kinds that run pods: kind, podTemplate (a path of
 // field names, such as spec.template) and an optional apiVersion.
 func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
-	if n.Kind != load.List {
-		d.fail(n.Pos, n.End, path, "workloads must be a list of {apiVersion, kind, podTemplate}")
-		return nil
-	}
 	var out []workload.Kind
-	for i, it := range n.Items {
-		at := append(slices.Clone(path), fmt.Sprint(i))
-		if it.Kind != load.Map {
-			d.fail(it.Pos, it.End, at, "a workload is a map with kind, podTemplate and optionally apiVersion")
-			continue
-		}
+	for _, m := range d.mapItems(n, path, "workloads must be a list of {apiVersion, kind, podTemplate}", "a workload is a map with kind, podTemplate and optionally apiVersion") {
+		it, at := m.node, m.path
 		var k workload.Kind
 		for _, fl := range it.Fields {
 			fp := append(slices.Clone(at), fl.Name)
