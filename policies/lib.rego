@@ -30,11 +30,20 @@ workloads contains {
 	is_object(template.spec)
 }
 
-# in_group holds when obj is of workload kind w's apiVersion, or w names
-# none.
-in_group(_, w) if not w.apiVersion
-
+# in_group holds when w is obj's entry in workload_kinds: the one of obj's
+# apiVersion, or, when its kind has none, the one that names no apiVersion
+# (a repository's example.com/v1 Job is not judged as a batch Job).
 in_group(obj, w) if obj.apiVersion == w.apiVersion
+
+in_group(obj, w) if {
+	not w.apiVersion
+	not has_own_entry(obj)
+}
+
+has_own_entry(obj) if {
+	some w in workload_kinds[obj.kind]
+	w.apiVersion == obj.apiVersion
+}
 
 # containers are every container (and init container) of every workload,
 # with its path, and the pod spec that holds it. A container without a
@@ -197,7 +206,7 @@ bound_roles contains {"binding": b, "role": sprintf("%s/%s", [b.roleRef.kind, b.
 	some role in input.objects
 	role.kind == b.roleRef.kind
 	role.metadata.name == b.roleRef.name
-	same_namespace(b, role)
+	binds_in(b, role)
 }
 
 bound_roles contains {"binding": b, "role": sprintf("ClusterRole/%s", [b.roleRef.name]), "rules": default_roles[b.roleRef.name]} if {
@@ -221,12 +230,13 @@ defined_role(name) if {
 	role.metadata.name == name
 }
 
-# A ClusterRole has no namespace; a Role binds only in its own.
-same_namespace(_, role) if role.kind == "ClusterRole"
+# binds_in holds when binding b can grant role: a ClusterRole has no
+# namespace, and a Role is granted only in its own namespace.
+binds_in(_, role) if role.kind == "ClusterRole"
 
-same_namespace(b, role) if {
+binds_in(b, role) if {
 	role.kind == "Role"
-	object.get(b.metadata, "namespace", "") == object.get(role.metadata, "namespace", "")
+	same_namespace(b, role)
 }
 
 # inventory holds every object judged together with input.objects, by kind

@@ -42,3 +42,18 @@ test_an_unnamed_container_is_called_by_its_place if {
 	objects := [{"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "k"}, "spec": {"template": {"spec": {"containers": [{"image": "nginx:1.27", "securityContext": {"privileged": true}}]}}}}]
 	{f.msg | some f in no_privileged.deny} == {"container containers[0] is privileged"} with input as {"objects": objects}
 }
+
+# A declared kind of its own group wins over kiln's entry of the same kind,
+# which names no group: the object is judged at the declared path, once.
+test_a_declared_kind_wins_over_kiln_s_entry_of_that_kind if {
+	objects := [{"apiVersion": "example.com/v1", "kind": "Job", "metadata": {"name": "x"}, "spec": {
+		"selector": {"matchLabels": {"app": "x"}},
+		"pod": {"metadata": {"labels": {"app": "x", "tier": "t"}}, "spec": privileged},
+	}}]
+	decl := {"Job": [
+		{"kind": "Job", "template": ["spec", "template"], "podPath": "spec.template.spec", "labelsPath": "spec.template.metadata.labels"},
+		{"apiVersion": "example.com/v1", "kind": "Job", "template": ["spec", "pod"], "podPath": "spec.pod.spec", "labelsPath": "spec.pod.metadata.labels"},
+	]}
+	{f.path | some f in no_privileged.deny} == {"spec.pod.spec.containers[0].securityContext.privileged"} with input as {"objects": objects, "context": {"workloads": decl}}
+	lib.pod_labels(objects[0]) == {"app": "x", "tier": "t"} with input as {"objects": objects, "context": {"workloads": decl}}
+}

@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -108,7 +109,7 @@ func (b *Bundle) notRun(modules map[string]*ast.Module, namespaces map[string]bo
 	}
 	refs := referencedPackages(modules)
 	var ds diag.List
-	for _, file := range slices.Sorted(mapsKeys(modules)) {
+	for _, file := range slices.Sorted(maps.Keys(modules)) {
 		m := modules[file]
 		pkg := packageOf(m)
 		if b.builtin[file] || withRules[pkg] || refs.refers(pkg, file) {
@@ -181,7 +182,7 @@ func referencedPackages(modules map[string]*ast.Module) references {
 			}
 		}
 		ast.WalkRefs(m, func(r ast.Ref) bool { add(r); return false })
-		out[file] = slices.Sorted(mapsKeys(seen))
+		out[file] = slices.Sorted(maps.Keys(seen))
 	}
 	return out
 }
@@ -200,16 +201,6 @@ func (rs references) refers(pkg, file string) bool {
 		}
 	}
 	return false
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // prepareConftest prepares, for each namespace with rules to run, the query
@@ -236,7 +227,7 @@ func (b *Bundle) prepareConftest(ctx context.Context, compiler *ast.Compiler, mo
 	// inventory ride beside it and are mounted where kiln's rules read them.
 	const with = ` with input as input.document with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index`
 	var out []conftestQuery
-	for _, pkg := range slices.Sorted(mapsKeys(kinds)) {
+	for _, pkg := range slices.Sorted(maps.Keys(kinds)) {
 		ks := kinds[pkg]
 		sort.Strings(ks)
 		q := conftestQuery{pkg: pkg, ref: refs[pkg]}

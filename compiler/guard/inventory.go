@@ -3,7 +3,6 @@ package guard
 import (
 	"maps"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -143,7 +142,7 @@ func indexValue(objs []map[string]any, ts []*ast.Term, kinds []workload.Kind) as
 				// selector asks for, as lib.rego's pod_labels says
 				labels, _ = dig(o, []string{"spec", "selector", "matchLabels"}).(map[string]any)
 			}
-			for _, k := range sortedKeys(labels) {
+			for _, k := range slices.Sorted(maps.Keys(labels)) {
 				if v, ok := labels[k].(string); ok {
 					pods.add(k, v, i)
 				}
@@ -200,7 +199,7 @@ func selectorIndex(sels []selector, ts []*ast.Term) *ast.Term {
 		}
 		labels, _ := s.sel.(map[string]any)
 		best, n := [3]string{}, -1
-		for _, k := range sortedKeys(labels) {
+		for _, k := range slices.Sorted(maps.Keys(labels)) {
 			if v, ok := labels[k].(string); ok {
 				key := [3]string{s.kind, k, v}
 				if n < 0 || freq[key] < n {
@@ -232,13 +231,4 @@ func dig(v any, path []string) any {
 		v = m[p]
 	}
 	return v
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -24,11 +24,6 @@ type Kind struct {
 	Template   []string // path to the pod template (metadata and spec); empty for a Pod
 }
 
-// Matches reports whether an object of apiVersion and kind is of k.
-func (k Kind) Matches(apiVersion, kind string) bool {
-	return k.Kind == kind && (k.APIVersion == "" || k.APIVersion == apiVersion)
-}
-
 // PodPath is where the pod spec of an object of k is, as findings write
 // paths: spec.template.spec.
 func (k Kind) PodPath() string { return strings.Join(append(slices.Clone(k.Template), "spec"), ".") }
@@ -138,14 +133,22 @@ func Merge(declared []Kind) []Kind {
 	return out
 }
 
-// Find returns the kind an object of apiVersion and kind is of.
+// Find returns the kind an object of apiVersion and kind is of: the entry
+// of its apiVersion, or else one that names none (lib.rego's in_group
+// chooses alike).
 func Find(kinds []Kind, apiVersion, kind string) (Kind, bool) {
+	var any Kind
+	found := false
 	for _, k := range kinds {
-		if k.Matches(apiVersion, kind) {
+		switch {
+		case k.Kind != kind:
+		case k.APIVersion == apiVersion:
 			return k, true
+		case k.APIVersion == "" && !found:
+			any, found = k, true
 		}
 	}
-	return Kind{}, false
+	return any, found
 }
 
 // Values is kinds as the rules read them, under input.context.workloads:

@@ -60,3 +60,18 @@ func TestDocumented(t *testing.T) {
 		}
 	}
 }
+
+// A declared kind of its own API group wins over kiln's entry of the same
+// kind, which names none; objects of other groups keep kiln's.
+func TestFindPrefersTheObjectsOwnGroup(t *testing.T) {
+	kinds := Merge([]Kind{{APIVersion: "example.com/v1", Kind: "Job", Template: []string{"spec", "pod"}}})
+	if k, _ := Find(kinds, "example.com/v1", "Job"); k.PodPath() != "spec.pod.spec" {
+		t.Errorf("example.com/v1 Job: %v, want the declared kind", k)
+	}
+	if k, _ := Find(kinds, "batch/v1", "Job"); k.PodPath() != "spec.template.spec" {
+		t.Errorf("batch/v1 Job: %v, want kiln's", k)
+	}
+	if _, ok := Find(kinds, "v1", "Runner"); ok {
+		t.Error("a kind nobody declared was found")
+	}
+}

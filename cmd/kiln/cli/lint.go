@@ -257,7 +257,7 @@ func lintInventory(o *lintOptions, targets []lintTarget, opts lint.Options) ([]*
 	for _, c := range o.context {
 		info, err := os.Stat(c)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--context %s: no such file or directory", c)
+			return nil, nil, fmt.Errorf("--context %s: %v", c, errors.Unwrap(err))
 		}
 		if !info.IsDir() {
 			files = append(files, c)
