@@ -850,13 +850,7 @@ func committedOutputs(g *guardrails, in input) committedTree {
 		return nil
 	})
 	sort.Strings(t.names)
-	if entries, err := os.ReadDir(filepath.Dir(t.dir)); err == nil {
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), "."+name+".new-") {
-				t.leftovers = append(t.leftovers, filepath.Join(filepath.Dir(t.dir), e.Name()))
-			}
-		}
-	}
+	t.leftovers = g.leftovers()[name]
 	return t
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/build"
@@ -56,6 +57,9 @@ type guardrails struct {
 	dataFiles []string
 	// namespaces says which conftest namespaces run, for cache keys.
 	namespaces string
+	// leftovers lists, once a run, what interrupted builds left in the
+	// committed outputs directory, by app name (see committedOutputs).
+	leftovers func() map[string][]string
 }
 
 // reportRules describes the rules for reports. Built-in rules link to
@@ -159,7 +163,9 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	if p.allNS {
 		ns = "*all"
 	}
-	return &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files, namespaces: ns}, nil
+	g := &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files, namespaces: ns}
+	g.leftovers = sync.OnceValue(func() map[string][]string { return buildLeftovers(cfg) })
+	return g, nil
 }
 
 // loadConfig reads --config, or the configuration of the repository that
@@ -378,4 +384,26 @@ func collect(outcomes []outcome, g *guardrails) collected {
 		}
 	}
 	return c
+}
+
+// buildLeftovers lists the trees interrupted kiln build -o runs left in
+// the committed outputs directory (.<app>.new-*), by app name: one read of
+// the directory a run, however many apps it checks.
+func buildLeftovers(cfg *config.Config) map[string][]string {
+	if cfg.Outputs.Value == "" {
+		return nil
+	}
+	dir := cfg.Path(cfg.Outputs)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Name(), ".")
+		if app, _, leftover := strings.Cut(name, ".new-"); ok && leftover {
+			out[app] = append(out[app], filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }
