@@ -110,8 +110,9 @@ func (c *compiler) scraped() bool {
 }
 
 // serviceMonitor scrapes the app's port at sla.monitoring.path, so that the
-// job="<app>" the rules select exists (the operator names the job after
-// the Service), and labels every scraped series with the app and the
+// job="<app>" the rules select exists: the job is the Service's
+// app.kubernetes.io/name label (jobLabel), the app's name whatever the
+// Service is called (a Helm release names it after the release), and labels every scraped series with the app and the
 // environment (kiln_app, kiln_env), which the rules select by: with
 // several environments in one Prometheus, each environment's alerts read
 // that environment's series only.
@@ -120,6 +121,7 @@ func (c *compiler) serviceMonitor(env string) (Object, error) {
 	c.set("ServiceMonitor", "spec.endpoints[0].path", "spec", "sla", "monitoring", "path")
 	c.set("ServiceMonitor", "spec.selector", "metadata", "name")
 	return c.monitoringObject("ServiceMonitor", map[string]any{
+		"jobLabel": "app.kubernetes.io/name",
 		"selector": c.selector(),
 		"endpoints": []any{map[string]any{
 			"port": c.portName(),

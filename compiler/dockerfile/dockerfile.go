@@ -89,8 +89,10 @@ func Generate(a *app.App) ([]byte, error) {
 
 // Ignore returns the Dockerfile.dockerignore written beside the generated
 // Dockerfile: BuildKit reads <Dockerfile>.dockerignore from the
-// Dockerfile's directory before the context's .dockerignore, so the
-// patterns apply however the context is laid out. It keeps out of the
+// Dockerfile's directory instead of the context's .dockerignore
+// (frontend/dockerui: the context's is read only when the Dockerfile has
+// none), so the patterns apply however the context is laid out, and a
+// project's own .dockerignore does not. It keeps out of the
 // context what would break or slow the build: the repository's history,
 // and the dependencies and build output a developer's machine left behind
 // (node_modules would overwrite the image's own, a stale target/ jar

@@ -91,7 +91,6 @@ func helmValues(files map[string][]byte, r *build.Result) error {
 	return nil
 }
 
-// objectFile names the file of one object in base/: deployment.yaml.
 // sloFiles writes each environment's monitoring objects on their own, so
 // that --emit slo alone writes them, and a team that deploys the app some
 // other way can apply just these.
@@ -115,4 +114,5 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 	return nil
 }
 
+// objectFile names the file of one object in base/: deployment.yaml.
 func objectFile(o compile.Object) string { return strings.ToLower(o.Kind) + ".yaml" }

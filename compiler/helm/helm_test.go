@@ -371,6 +371,16 @@ func TestReleasesBesideEachOther(t *testing.T) {
 					t.Errorf("release %s: %s %s = %v selects other releases' pods", release, kind, sel, m)
 				}
 			}
+			// The job the SLO rules select (job="<app>") is the one the
+			// operator gives the scraped Service: its jobLabel's value.
+			if kind == "ServiceMonitor" {
+				if get("spec.jobLabel") != "app.kubernetes.io/name" {
+					t.Errorf("release %s: the ServiceMonitor's job would be the Service's name %s, not the app's", release, want)
+				}
+			}
+			if kind == "Service" && get("metadata.labels[\"app.kubernetes.io/name\"]") != res.App.Metadata.Name {
+				t.Errorf("release %s: the Service has no app.kubernetes.io/name %s for the job", release, res.App.Metadata.Name)
+			}
 			for _, ref := range []string{"spec.template.spec.serviceAccountName", "spec.scaleTargetRef.name", "spec.rules[0].http.paths[0].backend.service.name"} {
 				if v := get(ref); v != nil && v != want {
 					t.Errorf("release %s: %s %s = %v, want %s", release, kind, ref, v, want)

@@ -15,6 +15,7 @@ package slo
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,8 +237,10 @@ func Groups(a *app.App, env string, m app.SLIMetrics) ([]Group, error) {
 		}
 		win := w.String() // canonical, as PromQL writes ranges: 30d, 4w
 		budget := 1 - o.target
+		if !slices.Contains(ranges(), win) { // a window of 3d is recorded with the alerts' ranges already
+			long.Rules = append(long.Rules, Rule{Record: "kiln:sli_error:ratio_rate" + win, Expr: o.ratio(win), Labels: lbl})
+		}
 		long.Rules = append(long.Rules,
-			Rule{Record: "kiln:sli_error:ratio_rate" + win, Expr: o.ratio(win), Labels: lbl},
 			Rule{Record: "kiln:sli:ratio_rate" + win, Expr: "1 - kiln:sli_error:ratio_rate" + win + sel, Labels: lbl},
 			Rule{Record: "kiln:slo_objective:ratio", Expr: "vector(" + num(o.target) + ")", Labels: lbl},
 			Rule{Record: "kiln:slo_error_budget_remaining:ratio",

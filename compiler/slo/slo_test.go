@@ -148,3 +148,34 @@ func TestTCPNeedsMetrics(t *testing.T) {
 		t.Error("a tcp app without sla.metrics has metrics")
 	}
 }
+
+// Each series is recorded once, whatever the window: a window of 3d is
+// also one of the alerts' ranges (promtool check rules warns of a
+// duplicate rule, whose two groups would race).
+func TestEachSeriesIsRecordedOnce(t *testing.T) {
+	for _, window := range []string{"3d", "7d", "30d"} {
+		a := &app.App{Metadata: app.Metadata{Name: "web", Owner: "team-a"}, Spec: app.Spec{Protocol: "http",
+			SLA: &app.SLA{Availability: 99.9, Window: window, Latency: &app.Latency{P99: "300ms"}}}}
+		m, _, err := Metrics(a, "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups, err := Groups(a, "prod", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, g := range groups {
+			for _, r := range g.Rules {
+				if r.Record == "" {
+					continue
+				}
+				key := r.Record + " " + r.Labels[LabelSLO]
+				if seen[key] {
+					t.Errorf("window %s: %s recorded twice", window, key)
+				}
+				seen[key] = true
+			}
+		}
+	}
+}
