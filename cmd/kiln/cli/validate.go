@@ -262,21 +262,15 @@ func sourceRoot(dir string, all diag.List) string {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
 		}
-		if root := discover.RepoRoot(name); isRepo(root) {
+		if root := repoRootOf(filepath.Dir(name)); root != "" {
 			return root
 		}
 		break
 	}
-	if root := discover.RepoRoot(filepath.Join(dir, "-")); isRepo(root) {
+	if root := repoRootOf(dir); root != "" {
 		return root
 	}
 	return dir
-}
-
-// isRepo reports whether dir holds a .git entry.
-func isRepo(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ".git"))
-	return err == nil
 }
 
 // writeAtomic writes a report to name through a temporary file and a
