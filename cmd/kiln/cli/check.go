@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -608,11 +609,6 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 	for _, t := range tests {
 		b, err := in.read(t)
 		k.AddString("test "+t, depSum(b, err))
-		if err != nil {
-			// Why it could not be read is the result's message: a file
-			// refused for its size must not replay a refusal of a link.
-			k.AddString("test error "+t, err.Error())
-		}
 		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
 			snap, err := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
 			k.AddString("snapshot "+t, depSum(snap, err))
@@ -620,7 +616,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 	}
 	committed := committedOutputs(g, in)
 	for _, name := range committed.names {
-		k.Add("committed "+name, committed.files[name])
+		k.AddString("committed "+name, depSum(committed.files[name], committed.errs[name]))
 	}
 	for _, name := range committed.leftovers {
 		k.AddString("leftover", name)
@@ -776,6 +772,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			if out, err := emit.Files(res); err == nil {
 				all = append(all, drift(committed, out)...)
 			}
+			r.BadInput = r.BadInput || len(committed.errs) > 0 // drift it could not check
 		}
 	}
 	r.File.Valid = !all.HasErrors()
@@ -824,7 +821,8 @@ type committedTree struct {
 	dir   string // "" when outputs are not committed
 	names []string
 	files map[string][]byte
-	cut   bool // the app's name could not be read in time: dir is unknown
+	errs  map[string]error // why a committed file could not be read
+	cut   bool             // the app's name could not be read in time: dir is unknown
 	// leftovers are the trees an interrupted kiln build -o left beside
 	// dir (.<app>.new-*), which the next commit would carry.
 	leftovers []string
@@ -844,8 +842,14 @@ func committedOutputs(g *guardrails, in input) committedTree {
 			return nil
 		}
 		rel, _ := filepath.Rel(t.dir, p)
-		b, _ := in.read(p)
+		b, err := in.read(p)
 		t.files[filepath.ToSlash(rel)] = b
+		if err != nil {
+			if t.errs == nil {
+				t.errs = map[string]error{}
+			}
+			t.errs[filepath.ToSlash(rel)] = err
+		}
 		t.names = append(t.names, filepath.ToSlash(rel))
 		return nil
 	})
@@ -895,8 +899,13 @@ func diskRead(root, name string) ([]byte, error) {
 // depSum is what a result records of a file it read: the hash of its
 // bytes, or that it could not be read (a missing import is an input too).
 func depSum(b []byte, err error) string {
-	if err != nil {
-		return "unreadable"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "missing"
+	case err != nil:
+		// Why it could not be read is part of the answer: a file refused
+		// for its size must not replay a refusal of a link.
+		return "unreadable: " + err.Error()
 	}
 	return fmt.Sprintf("%x", sha256sum(b))
 }
@@ -967,6 +976,10 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 		want, built := fresh[n]
 		path := filepath.Join(t.dir, filepath.FromSlash(n))
 		f := source.NewFile(display(path), got)
+		if err := t.errs[n]; err != nil {
+			ds = append(ds, readError(f, "check/read", err))
+			continue
+		}
 		var msg string
 		switch {
 		case !have:
