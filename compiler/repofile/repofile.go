@@ -111,7 +111,7 @@ func tooLarge(name string, size, max int64) error {
 // that does not exist is the system's error, so that callers can still
 // tell a missing file.
 func Resolve(root, name string) (string, error) {
-	real, err := filepath.EvalSymlinks(name)
+	real, err := resolve(name)
 	if err != nil {
 		if _, lerr := os.Lstat(name); lerr == nil {
 			// A link to nothing: say where it points.
@@ -129,34 +129,99 @@ func Resolve(root, name string) (string, error) {
 	return real, nil
 }
 
-// resolvedRoots remembers each root's resolution: a run reads thousands
-// of files under one root, and resolving it costs a stat per component.
-var resolvedRoots sync.Map // root as given → root with its links resolved
+// resolve is filepath.EvalSymlinks, made absolute, at the cost of one
+// stat for a file that is no link in a directory resolved before: a run
+// reads thousands of files in hundreds of directories, and resolving each
+// path again cost a stat per component and two for the working directory.
+func resolve(name string) (string, error) {
+	a, err := abs(name)
+	if err != nil {
+		return filepath.EvalSymlinks(name)
+	}
+	if info, err := os.Lstat(a); err != nil || info.Mode()&fs.ModeSymlink != 0 {
+		return filepath.EvalSymlinks(a)
+	}
+	dir, err := resolvedDir(filepath.Dir(a))
+	if err != nil {
+		return filepath.EvalSymlinks(a)
+	}
+	return filepath.Join(dir, filepath.Base(a)), nil
+}
 
+// resolvedDirs remembers each absolute directory's resolution for the
+// process. A directory replaced by a link while a language server runs is
+// not seen again; a file replaced by one is, by its own stat.
+var resolvedDirs sync.Map // absolute directory → with its links resolved
+
+func resolvedDir(dir string) (string, error) {
+	if r, ok := resolvedDirs.Load(dir); ok {
+		return r.(string), nil
+	}
+	// The parent is resolved once for all its children; this directory
+	// costs one stat unless it is a link.
+	r, err := "", error(nil)
+	parent := filepath.Dir(dir)
+	info, lerr := os.Lstat(dir)
+	switch {
+	case parent == dir:
+		r = dir
+	case lerr != nil || info.Mode()&fs.ModeSymlink != 0:
+		r, err = filepath.EvalSymlinks(dir)
+	default:
+		if r, err = resolvedDir(parent); err == nil {
+			r = filepath.Join(r, filepath.Base(dir))
+		}
+	}
+	if err == nil {
+		resolvedDirs.Store(dir, r)
+	}
+	return r, err
+}
+
+// resolveRoot returns root, absolute, with its links resolved; roots are
+// resolved as directories are, once.
 func resolveRoot(root string) string {
-	if r, ok := resolvedRoots.Load(root); ok {
-		return r.(string)
+	a, err := abs(root)
+	if err != nil {
+		return filepath.Clean(root)
 	}
-	r := filepath.Clean(root)
-	if rr, err := filepath.EvalSymlinks(r); err == nil {
-		r = rr
+	if r, err := resolvedDir(a); err == nil {
+		return r
 	}
-	resolvedRoots.Store(root, r)
-	return r
+	return a
+}
+
+// workingDir is the working directory, looked up again only when $PWD
+// changes (os.Getwd costs two stats a call): kiln changes no directory,
+// and a test that does so with t.Chdir sets $PWD.
+var workingDir struct {
+	sync.Mutex
+	pwd, dir string
+}
+
+// abs is filepath.Abs with the working directory remembered.
+func abs(p string) (string, error) {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), nil
+	}
+	pwd := os.Getenv("PWD")
+	workingDir.Lock()
+	defer workingDir.Unlock()
+	if workingDir.dir == "" || workingDir.pwd != pwd {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		workingDir.pwd, workingDir.dir = pwd, wd
+	}
+	return filepath.Join(workingDir.dir, p), nil
 }
 
 // Inside reports whether path (already resolved) lies inside root, root
-// being resolved here. Paths are compared as given when both are
-// relative and the one lies lexically inside the other (no working
-// directory to look up); otherwise as absolute paths.
+// being resolved here; both are compared as absolute paths.
 func Inside(root, path string) bool {
-	r, p := resolveRoot(root), filepath.Clean(path)
-	if !filepath.IsAbs(r) && !filepath.IsAbs(p) && within(r, p) {
-		return true
-	}
-	ra, err1 := filepath.Abs(r)
-	pa, err2 := filepath.Abs(p)
-	return err1 == nil && err2 == nil && within(ra, pa)
+	p, err := abs(path)
+	return err == nil && within(resolveRoot(root), p)
 }
 
 // within reports whether p lies lexically inside (or is) r.
