@@ -19,7 +19,62 @@ import (
 // result into a Doc. Computation is allowed (comprehensions, references,
 // the standard library); the result must be concrete data. Hidden fields
 // (_x) and definitions (#X) are helpers and do not become part of the app.
-func loadCUE(f *source.File) (*Node, diag.List) {
+//
+// The evaluation runs in opts.Sandbox when there is one, under
+// opts.Memory and opts.EvalTimeout: a comprehension over list.Range(0,
+// 1e8) is a definition too.
+func loadCUE(f *source.File, opts Options) (*Node, diag.List) {
+	var res cueResult
+	if ds := evaluate(f, opts, taskCUE, cueRequest{Name: f.Name, Content: f.Content}, &res, nil); ds != nil {
+		ds[0].Pos, ds[0].End = cueBody(f)
+		return nil, ds
+	}
+	if len(res.Diags) > 0 && res.Root == nil {
+		return nil, res.Diags.list(f)
+	}
+	return res.Root.node(f), res.Diags.list(f)
+}
+
+// A cueRequest asks for one evaluation of a kiln.cue, in this process or
+// a worker.
+type cueRequest struct {
+	Name    string
+	Content []byte
+}
+
+// A cueResult is the app the file evaluates to, or why there is none.
+type cueResult struct {
+	Root  *wireNode
+	Diags wireDiags
+}
+
+func evalCUE(req cueRequest) cueResult {
+	f := source.NewFile(req.Name, req.Content)
+	root, ds := convertCUE(f)
+	return cueResult{Root: toWireNode(root), Diags: toWire(ds)}
+}
+
+// cueBody is where a CUE evaluation that ran out of time or memory is
+// reported: the file's first declaration past its package clause and
+// imports, the first thing evaluated. It parses again, but only on that
+// failure.
+func cueBody(f *source.File) (source.Pos, source.Pos) {
+	file, err := parser.ParseFile(f.Name, f.LF())
+	if err != nil {
+		return f.Pos(0), f.Pos(0)
+	}
+	for _, d := range file.Decls {
+		switch d.(type) {
+		case *ast.Package, *ast.ImportDecl, *ast.CommentGroup, *ast.Attribute:
+			continue
+		}
+		return cuePos(f, d.Pos()), cuePos(f, d.End())
+	}
+	return f.Pos(0), f.Pos(0)
+}
+
+// convertCUE evaluates f and converts the result.
+func convertCUE(f *source.File) (*Node, diag.List) {
 	file, err := parser.ParseFile(f.Name, f.LF())
 	if err != nil {
 		return nil, cueErrors(f, err, "load/cue-syntax", "invalid CUE: ")

@@ -37,7 +37,7 @@ func seeds(f *testing.F, ext string) {
 // returns both a Doc and errors, and every position lies inside the file.
 func fuzzLoad(t *testing.T, name string, src []byte) {
 	file := source.NewFile(name, src)
-	doc, ds := Load(file, Options{Root: t.TempDir(), JsonnetTimeout: 2e9})
+	doc, ds := Load(file, Options{Root: t.TempDir(), EvalTimeout: 2e9})
 	for _, d := range ds {
 		if !d.Pos.Valid() || d.Pos.File != file || d.Pos.Offset > len(src) {
 			t.Fatalf("diagnostic with a position outside the file: %+v", d)

@@ -3,12 +3,10 @@ package load
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -22,74 +20,83 @@ import (
 // point into the .jsonnet file, not into generated JSON.
 //
 // Evaluation is bounded: MaxStack turns infinite recursion into an error,
-// imports may not leave opts.Root, and an evaluation still running after
-// opts.JsonnetTimeout, or once opts.Context is done, is abandoned with an
-// error that Interrupted recognises. go-jsonnet cannot be
-// interrupted, so an abandoned evaluation keeps its goroutine until it ends;
-// the CLI exits soon after, and long-running callers should note it.
+// imports may not leave opts.Root, and the evaluation has opts.EvalTimeout
+// and, in a sandbox, opts.Memory (see evaluate).
 func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 	program, err := jsonnet.SnippetToAST(f.Name, string(f.LF()))
 	if err != nil {
 		return nil, nil, diag.List{jsonnetError(f, err)}
 	}
-	vm := jsonnet.MakeVM()
-	vm.MaxStack = opts.JsonnetMaxStack
-	imp := &confinedImporter{root: opts.Root, read: opts.ReadFile}
-	vm.Importer(imp)
-
-	type result struct {
-		out string
-		err error
+	var imports []string
+	read := func(name string) ([]byte, error) {
+		data, err := opts.ReadFile(name)
+		if err == nil {
+			imports = append(imports, name)
+		}
+		return data, err
 	}
-	done := make(chan result, 1)
-	go func() {
-		out, err := vm.Evaluate(program)
-		done <- result{out, err}
-	}()
-	var res result
-	var cancelled <-chan struct{}
-	if opts.Context != nil {
-		cancelled = opts.Context.Done()
+	req := jsonnetRequest{Name: f.Name, Content: f.Content, Root: opts.Root, MaxStack: opts.JsonnetMaxStack}
+	var res jsonnetResult
+	if ds := evaluate(f, opts, taskJsonnet, req, &res, read); ds != nil {
+		loc := lastExpr(program).Loc()
+		ds[0].Pos, ds[0].End = jsonnetPos(f, loc.Begin), jsonnetPos(f, loc.End)
+		return nil, nil, ds
 	}
-	select {
-	case res = <-done:
-	case <-time.After(opts.JsonnetTimeout):
-		return nil, nil, diag.List{errorAt(f.Pos(0), codeTimeout,
-			fmt.Sprintf("Jsonnet evaluation did not finish within %s; look for unbounded recursion or very large computations", opts.JsonnetTimeout))}
-	case <-cancelled:
-		return nil, nil, diag.List{errorAt(f.Pos(0), codeCancelled, "Jsonnet evaluation abandoned: "+opts.Context.Err().Error())}
+	if len(res.Diags) > 0 {
+		return nil, nil, res.Diags.list(f)
 	}
-	if res.err != nil {
-		return nil, nil, diag.List{jsonnetError(f, res.err)}
-	}
-	out, ds := loadJSON(source.NewFile(f.Name+" (evaluated)", []byte(res.out)))
+	out, ds := loadJSON(source.NewFile(f.Name+" (evaluated)", []byte(res.Output)))
 	if ds.HasErrors() {
 		return nil, nil, diag.List{errorAt(f.Pos(0), "load/jsonnet-error", "Jsonnet produced output kiln cannot read")}
 	}
 	relocate(f, out, program)
 	// Every file read counts, whether imported or importstr'd; a
 	// failed evaluation reads none that matter.
-	return out, slices.Sorted(maps.Keys(imp.cache)), nil
+	slices.Sort(imports)
+	return out, slices.Compact(imports), nil
 }
 
-// The codes of an evaluation cut short, which says nothing about the
-// file: see Interrupted.
-const (
-	codeTimeout   = "load/jsonnet-timeout"
-	codeCancelled = "load/jsonnet-cancelled"
-)
+// A jsonnetRequest asks for one evaluation, in this process or a worker.
+type jsonnetRequest struct {
+	Name     string
+	Content  []byte
+	Root     string
+	MaxStack int
+}
 
-// Interrupted reports whether ds tells of a load cut short (a Jsonnet
-// evaluation past its time, or abandoned through Options.Context) rather
-// than of a mistake in the input: a fact about one run, which a cache must
-// never keep as the input's result.
-func Interrupted(ds diag.List) bool {
-	for _, d := range ds {
-		if d.Code == codeTimeout || d.Code == codeCancelled {
-			return true
-		}
+// A jsonnetResult is the evaluation's JSON, or why there is none.
+type jsonnetResult struct {
+	Output string
+	Diags  wireDiags
+}
+
+// evalJsonnet evaluates req, reading imports through read.
+func evalJsonnet(req jsonnetRequest, read func(string) ([]byte, error)) jsonnetResult {
+	f := source.NewFile(req.Name, req.Content)
+	program, err := jsonnet.SnippetToAST(f.Name, string(f.LF()))
+	if err != nil {
+		return jsonnetResult{Diags: toWire(diag.List{jsonnetError(f, err)})}
 	}
-	return false
+	vm := jsonnet.MakeVM()
+	vm.MaxStack = req.MaxStack
+	vm.Importer(&confinedImporter{root: req.Root, read: read})
+	out, err := vm.Evaluate(program)
+	if err != nil {
+		return jsonnetResult{Diags: toWire(diag.List{jsonnetError(f, err)})}
+	}
+	return jsonnetResult{Output: out}
+}
+
+// lastExpr is the expression a Jsonnet file evaluates to, past its
+// top-level locals: where a budget that ran out is reported.
+func lastExpr(n ast.Node) ast.Node {
+	for {
+		l, ok := n.(*ast.Local)
+		if !ok {
+			return n
+		}
+		n = l.Body
+	}
 }
 
 // jsonnetPos converts a go-jsonnet location (1-based line ended by \n

@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // Limits that keep a hostile or mistaken input from exhausting the machine.
@@ -24,8 +25,12 @@ const (
 	// DefaultMaxNodes bounds the values in one document after YAML aliases
 	// are expanded, which stops "billion laughs" alias bombs.
 	DefaultMaxNodes = 100_000
-	// DefaultJsonnetTimeout bounds one Jsonnet evaluation.
-	DefaultJsonnetTimeout = 10 * time.Second
+	// DefaultEvalTimeout bounds one Jsonnet or CUE evaluation.
+	DefaultEvalTimeout = 10 * time.Second
+	// DefaultMemory bounds the heap of one Jsonnet or CUE evaluation in a
+	// sandbox. The reference app's evaluation holds under 4 MiB; a
+	// generated definition of 1 MiB some 60 MiB.
+	DefaultMemory = 512 << 20
 	// DefaultJsonnetMaxStack bounds Jsonnet's call depth, which turns infinite
 	// recursion into an error instead of a hang.
 	DefaultJsonnetMaxStack = 500
@@ -33,12 +38,18 @@ const (
 
 // Options control Load. The zero value uses the defaults above.
 type Options struct {
-	Format          Format        // empty: from the file name, YAML when unknown
-	Root            string        // Jsonnet imports must stay inside this directory; empty: the file's directory
-	MaxBytes        int           // 0: DefaultMaxBytes
-	MaxNodes        int           // 0: DefaultMaxNodes
-	JsonnetTimeout  time.Duration // 0: DefaultJsonnetTimeout
-	JsonnetMaxStack int           // 0: DefaultJsonnetMaxStack
+	Format      Format        // empty: from the file name, YAML when unknown
+	Root        string        // Jsonnet imports must stay inside this directory; empty: the file's directory
+	MaxBytes    int           // 0: DefaultMaxBytes
+	MaxNodes    int           // 0: DefaultMaxNodes
+	EvalTimeout time.Duration // 0: DefaultEvalTimeout
+	Memory      int64         // 0: DefaultMemory; holds only in a Sandbox
+	// Sandbox runs Jsonnet and CUE evaluations in worker processes, which
+	// is what bounds their memory and stops them at their deadline; nil
+	// evaluates in this process, bounded in time only (an abandoned
+	// evaluation runs on in its goroutine).
+	Sandbox         *sandbox.Pool
+	JsonnetMaxStack int // 0: DefaultJsonnetMaxStack
 	// ReadFile reads the files a definition imports; nil reads the disk
 	// (repofile.Read, inside Root, of at most repofile.MaxBytes). A caller that records every file a load read, even
 	// a load that failed, or that layers unsaved editor buffers over the
@@ -62,8 +73,11 @@ func (o Options) withDefaults(name string) Options {
 	if o.MaxNodes == 0 {
 		o.MaxNodes = DefaultMaxNodes
 	}
-	if o.JsonnetTimeout == 0 {
-		o.JsonnetTimeout = DefaultJsonnetTimeout
+	if o.EvalTimeout == 0 {
+		o.EvalTimeout = DefaultEvalTimeout
+	}
+	if o.Memory == 0 {
+		o.Memory = DefaultMemory
 	}
 	if o.JsonnetMaxStack == 0 {
 		o.JsonnetMaxStack = DefaultJsonnetMaxStack
@@ -104,7 +118,7 @@ func Load(f *source.File, opts Options) (*Doc, diag.List) {
 	case JSON:
 		root, diags = loadJSON(f)
 	case CUE:
-		root, diags = loadCUE(f)
+		root, diags = loadCUE(f, opts)
 	case Jsonnet:
 		root, imports, diags = loadJsonnet(f, opts)
 	default:

@@ -142,7 +142,7 @@ func TestLimits(t *testing.T) {
 		{"kiln.yaml", strings.Repeat("#", 100), "load/too-large", Options{MaxBytes: 10}},
 		{"kiln.yaml", "a: &a [1,1,1,1]\nb: &b [*a,*a,*a,*a]\nc: [*b,*b,*b,*b]\n", "load/too-many-values", Options{MaxNodes: 20}},
 		{"kiln.jsonnet", "local f(x) = f(x) + 1; f(0)", "load/jsonnet-error", Options{JsonnetMaxStack: 50}},
-		{"kiln.jsonnet", "std.length(std.range(1, 1000000))", "load/jsonnet-timeout", Options{JsonnetTimeout: 1}},
+		{"kiln.jsonnet", "std.length(std.range(1, 1000000))", "load/jsonnet-timeout", Options{EvalTimeout: 1}},
 	} {
 		_, ds := Load(source.NewFile(tc.name, []byte(tc.src)), tc.opts)
 		if len(ds) != 1 || ds[0].Code != tc.code {
@@ -155,14 +155,14 @@ func TestLimits(t *testing.T) {
 // the run, which Interrupted tells apart from a mistake in the file.
 func TestInterrupted(t *testing.T) {
 	slow := source.NewFile("kiln.jsonnet", []byte("std.length(std.range(1, 3000000))"))
-	_, ds := Load(slow, Options{JsonnetTimeout: 1})
+	_, ds := Load(slow, Options{EvalTimeout: 1})
 	if !Interrupted(ds) {
 		t.Errorf("a time-out is not interrupted: %v", ds)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	began := time.Now()
-	_, ds = Load(slow, Options{Context: ctx, JsonnetTimeout: time.Minute})
+	_, ds = Load(slow, Options{Context: ctx, EvalTimeout: time.Minute})
 	if !Interrupted(ds) || len(ds) != 1 || ds[0].Code != "load/jsonnet-cancelled" {
 		t.Errorf("a cancelled evaluation: %v", ds)
 	}

@@ -1,0 +1,234 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/internal/sandbox"
+)
+
+// The evaluations of code a definition carries, as sandbox tasks: a
+// worker process runs them under Options.Memory, and so does this process
+// when no sandbox is given (bounded in time only).
+const (
+	taskJsonnet = "load/jsonnet"
+	taskCUE     = "load/cue"
+)
+
+func init() {
+	sandbox.Register(taskJsonnet, func(raw json.RawMessage, read sandbox.ReadFunc) (any, error) {
+		var req jsonnetRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return nil, err
+		}
+		return evalJsonnet(req, read), nil
+	})
+	sandbox.Register(taskCUE, func(raw json.RawMessage, _ sandbox.ReadFunc) (any, error) {
+		var req cueRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return nil, err
+		}
+		return evalCUE(req), nil
+	})
+}
+
+// evaluate runs task with req, in opts.Sandbox when there is one, and
+// reports a budget or deadline passed, a cancellation or a failed
+// evaluator as one diagnostic, which the caller places at the expression
+// that ran. A nil list means resp holds the task's answer.
+func evaluate(f *source.File, opts Options, task string, req, resp any, read sandbox.ReadFunc) diag.List {
+	lim := sandbox.Limits{Memory: opts.Memory, Timeout: opts.EvalTimeout}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var err error
+	if opts.Sandbox != nil {
+		err = opts.Sandbox.Call(ctx, task, req, resp, read, lim)
+	} else {
+		err = inProcess(ctx, task, req, resp, read, lim)
+	}
+	if err == nil {
+		return nil
+	}
+	lang := map[string]string{taskJsonnet: "Jsonnet", taskCUE: "CUE"}[task]
+	prefix := "load/" + strings.ToLower(lang)
+	d := diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error}
+	var le *sandbox.LimitError
+	switch {
+	case errors.As(err, &le) && le.Memory:
+		d.Code = prefix + "-memory"
+		d.Message = fmt.Sprintf("%s evaluation used more than its memory budget of %s (evalMemory in .kiln/config.yaml, --eval-memory); look for very large arrays, strings or comprehensions", lang, sandbox.FormatBytes(le.Limits.Memory))
+	case errors.As(err, &le):
+		d.Code = prefix + "-timeout"
+		d.Message = fmt.Sprintf("%s evaluation did not finish within %s (evalTimeout in .kiln/config.yaml, --eval-timeout); look for unbounded recursion or very large computations", lang, le.Limits.Timeout)
+	case ctx.Err() != nil:
+		d.Code = prefix + "-cancelled"
+		d.Message = lang + " evaluation abandoned: " + ctx.Err().Error()
+	default:
+		d.Code = prefix + "-evaluator"
+		d.Message = fmt.Sprintf("the %s evaluator failed on this file: %v", lang, err)
+	}
+	return diag.List{d}
+}
+
+// inProcess runs task here, through the same JSON as a worker would, so
+// that both ways give one answer. Go cannot stop a goroutine: a
+// deadline abandons the evaluation, which keeps running until it ends,
+// and nothing bounds its memory. Long-running callers use a sandbox.
+func inProcess(ctx context.Context, task string, req, resp any, read sandbox.ReadFunc, lim sandbox.Limits) error {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	start := time.Now()
+	go func() {
+		out, err := sandbox.Run(task, raw, read)
+		done <- result{out, err}
+	}()
+	timer := time.NewTimer(lim.Timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return r.err
+		}
+		return json.Unmarshal(r.b, resp)
+	case <-timer.C:
+		return &sandbox.LimitError{Limits: lim, Elapsed: time.Since(start)}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Interrupted reports whether ds tells of a load cut short (an
+// evaluation past its time or memory budget, abandoned through
+// Options.Context, or an evaluator that failed) rather than of a mistake
+// in the input: a fact about one run, which a cache must never keep as the
+// input's result.
+func Interrupted(ds diag.List) bool {
+	for _, d := range ds {
+		for _, suffix := range []string{"-timeout", "-memory", "-cancelled", "-evaluator"} {
+			if strings.HasPrefix(d.Code, "load/") && strings.HasSuffix(d.Code, suffix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wireDiags carry diagnostics about one file between a worker and kiln,
+// positions as byte offsets into that file.
+type wireDiags []wireDiag
+
+type wireDiag struct {
+	Pos, End int
+	Severity diag.Severity
+	Code     string
+	Message  string
+}
+
+func toWire(ds diag.List) wireDiags {
+	out := make(wireDiags, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, wireDiag{Pos: offset(d.Pos), End: offset(d.End), Severity: d.Severity, Code: d.Code, Message: d.Message})
+	}
+	return out
+}
+
+func (w wireDiags) list(f *source.File) diag.List {
+	var ds diag.List
+	for _, d := range w {
+		ds = append(ds, diag.Diagnostic{Pos: posAt(f, d.Pos), End: posAt(f, d.End), Severity: d.Severity, Code: d.Code, Message: d.Message})
+	}
+	return ds
+}
+
+// offset is p's byte offset, or -1 for no position.
+func offset(p source.Pos) int {
+	if !p.Valid() {
+		return -1
+	}
+	return p.Offset
+}
+
+func posAt(f *source.File, off int) source.Pos {
+	if off < 0 || off > len(f.Content) {
+		return source.Pos{}
+	}
+	return f.Pos(off)
+}
+
+// A wireNode is a Node between a worker and kiln, its positions byte
+// offsets into the one file it was loaded from, its scalar written out as
+// its Kind says.
+type wireNode struct {
+	Kind   Kind
+	Pos    int
+	End    int
+	Str    string `json:",omitempty"` // String: the text; Number: its digits
+	Bool   bool   `json:",omitempty"`
+	Fields []wireField
+	Items  []*wireNode
+}
+
+type wireField struct {
+	Name           string
+	KeyPos, KeyEnd int
+	Value          *wireNode
+}
+
+func toWireNode(n *Node) *wireNode {
+	if n == nil {
+		return nil
+	}
+	w := &wireNode{Kind: n.Kind, Pos: offset(n.Pos), End: offset(n.End)}
+	switch v := n.Scalar.(type) {
+	case string:
+		w.Str = v
+	case json.Number:
+		w.Str = string(v)
+	case bool:
+		w.Bool = v
+	}
+	for _, f := range n.Fields {
+		w.Fields = append(w.Fields, wireField{Name: f.Name, KeyPos: offset(f.KeyPos), KeyEnd: offset(f.KeyEnd), Value: toWireNode(f.Value)})
+	}
+	for _, it := range n.Items {
+		w.Items = append(w.Items, toWireNode(it))
+	}
+	return w
+}
+
+func (w *wireNode) node(f *source.File) *Node {
+	if w == nil {
+		return nil
+	}
+	n := &Node{Kind: w.Kind, Pos: posAt(f, w.Pos), End: posAt(f, w.End)}
+	switch w.Kind {
+	case String:
+		n.Scalar = w.Str
+	case Number:
+		n.Scalar = json.Number(w.Str)
+	case Bool:
+		n.Scalar = w.Bool
+	}
+	for _, fl := range w.Fields {
+		n.Fields = append(n.Fields, Field{Name: fl.Name, KeyPos: posAt(f, fl.KeyPos), KeyEnd: posAt(f, fl.KeyEnd), Value: fl.Value.node(f)})
+	}
+	for _, it := range w.Items {
+		n.Items = append(n.Items, it.node(f))
+	}
+	return n
+}
