@@ -13,6 +13,8 @@
 //	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	policyTimeout: 30s                 # the bound on one evaluation of the guardrails (default 10s)
+//	evalTimeout: 30s                   # the bound on one Jsonnet or CUE evaluation (default 10s)
+//	evalMemory: 1GiB                   # the memory one Jsonnet or CUE evaluation may hold (default 512MiB)
 //	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
 //	conventions:                       # what the built-in rules take as the repository's conventions
 //	  ownerLabel: team.example.com/owner   # the owner label key (default kiln.dev/owner; owner is always accepted)
@@ -36,6 +38,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +87,10 @@ type Config struct {
 	// PolicyTimeout bounds one evaluation of the guardrails (0: the
 	// default, guard.DefaultTimeout).
 	PolicyTimeout time.Duration
+	// EvalTimeout and EvalMemory bound one evaluation of a Jsonnet or CUE
+	// definition or CUE test file (0: load's defaults).
+	EvalTimeout time.Duration
+	EvalMemory  int64
 }
 
 // An Entry is one string of the file with its position.
@@ -175,7 +182,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, evalTimeout, evalMemory, waivers, workloads"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -205,12 +212,16 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 		case "outputs":
 			c.Outputs, _ = d.string(fl.Value, path)
 		case "policyTimeout":
+			c.PolicyTimeout = d.duration(fl, path)
+		case "evalTimeout":
+			c.EvalTimeout = d.duration(fl, path)
+		case "evalMemory":
 			if e, ok := d.string(fl.Value, path); ok {
-				t, err := time.ParseDuration(e.Value)
-				if err != nil || t <= 0 || t > time.Hour {
-					d.fail(e.Pos, e.End, path, fmt.Sprintf("policyTimeout %q must be a duration from 1ms to 1h, such as 30s", e.Value))
+				n, err := ParseBytes(e.Value)
+				if err != nil {
+					d.fail(e.Pos, e.End, path, fmt.Sprintf("evalMemory %q: %v", e.Value, err))
 				}
-				c.PolicyTimeout = t
+				c.EvalMemory = n
 			}
 		case "production":
 			for _, e := range d.strings(fl.Value, path) {
@@ -476,4 +487,46 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// duration reads a time bound, from 1ms to 1h.
+func (d *decoder) duration(fl load.Field, path []string) time.Duration {
+	e, ok := d.string(fl.Value, path)
+	if !ok {
+		return 0
+	}
+	t, err := time.ParseDuration(e.Value)
+	if err != nil || t < time.Millisecond || t > time.Hour {
+		d.fail(e.Pos, e.End, path, fmt.Sprintf("%s %q must be a duration from 1ms to 1h, such as 30s", fl.Name, e.Value))
+		return 0
+	}
+	return t
+}
+
+// Memory budgets, as evalMemory and --eval-memory accept them: below the
+// least, an ordinary definition would not evaluate; above the most, the
+// budget protects nothing.
+const (
+	MinMemory = 64 << 20
+	MaxMemory = 64 << 30
+)
+
+// ParseBytes reads a memory budget written in bytes or with a binary unit
+// (KiB, MiB, GiB), such as 512MiB, from MinMemory to MaxMemory.
+func ParseBytes(s string) (int64, error) {
+	num, mult := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, mult = n, u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n <= 0 || n > MaxMemory/mult || n*mult < MinMemory || n*mult > MaxMemory {
+		return 0, fmt.Errorf("must be an amount of memory from 64MiB to 64GiB, such as 512MiB or 2GiB")
+	}
+	return n * mult, nil
 }

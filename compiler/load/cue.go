@@ -30,9 +30,9 @@ func loadCUE(f *source.File, opts Options) (*Node, diag.List) {
 		return nil, ds
 	}
 	if len(res.Diags) > 0 && res.Root == nil {
-		return nil, res.Diags.list(f)
+		return nil, diag.FromWire(f, res.Diags)
 	}
-	return res.Root.node(f), res.Diags.list(f)
+	return res.Root.node(f), diag.FromWire(f, res.Diags)
 }
 
 // A cueRequest asks for one evaluation of a kiln.cue, in this process or
@@ -45,13 +45,13 @@ type cueRequest struct {
 // A cueResult is the app the file evaluates to, or why there is none.
 type cueResult struct {
 	Root  *wireNode
-	Diags wireDiags
+	Diags []diag.Wire
 }
 
 func evalCUE(req cueRequest) cueResult {
 	f := source.NewFile(req.Name, req.Content)
 	root, ds := convertCUE(f)
-	return cueResult{Root: toWireNode(root), Diags: toWire(ds)}
+	return cueResult{Root: toWireNode(root), Diags: diag.ToWire(ds)}
 }
 
 // cueBody is where a CUE evaluation that ran out of time or memory is

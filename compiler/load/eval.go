@@ -128,48 +128,6 @@ func Interrupted(ds diag.List) bool {
 	return false
 }
 
-// wireDiags carry diagnostics about one file between a worker and kiln,
-// positions as byte offsets into that file.
-type wireDiags []wireDiag
-
-type wireDiag struct {
-	Pos, End int
-	Severity diag.Severity
-	Code     string
-	Message  string
-}
-
-func toWire(ds diag.List) wireDiags {
-	out := make(wireDiags, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, wireDiag{Pos: offset(d.Pos), End: offset(d.End), Severity: d.Severity, Code: d.Code, Message: d.Message})
-	}
-	return out
-}
-
-func (w wireDiags) list(f *source.File) diag.List {
-	var ds diag.List
-	for _, d := range w {
-		ds = append(ds, diag.Diagnostic{Pos: posAt(f, d.Pos), End: posAt(f, d.End), Severity: d.Severity, Code: d.Code, Message: d.Message})
-	}
-	return ds
-}
-
-// offset is p's byte offset, or -1 for no position.
-func offset(p source.Pos) int {
-	if !p.Valid() {
-		return -1
-	}
-	return p.Offset
-}
-
-func posAt(f *source.File, off int) source.Pos {
-	if off < 0 || off > len(f.Content) {
-		return source.Pos{}
-	}
-	return f.Pos(off)
-}
-
 // A wireNode is a Node between a worker and kiln, its positions byte
 // offsets into the one file it was loaded from, its scalar written out as
 // its Kind says.
@@ -193,7 +151,7 @@ func toWireNode(n *Node) *wireNode {
 	if n == nil {
 		return nil
 	}
-	w := &wireNode{Kind: n.Kind, Pos: offset(n.Pos), End: offset(n.End)}
+	w := &wireNode{Kind: n.Kind, Pos: diag.WireOffset(n.Pos), End: diag.WireOffset(n.End)}
 	switch v := n.Scalar.(type) {
 	case string:
 		w.Str = v
@@ -203,7 +161,7 @@ func toWireNode(n *Node) *wireNode {
 		w.Bool = v
 	}
 	for _, f := range n.Fields {
-		w.Fields = append(w.Fields, wireField{Name: f.Name, KeyPos: offset(f.KeyPos), KeyEnd: offset(f.KeyEnd), Value: toWireNode(f.Value)})
+		w.Fields = append(w.Fields, wireField{Name: f.Name, KeyPos: diag.WireOffset(f.KeyPos), KeyEnd: diag.WireOffset(f.KeyEnd), Value: toWireNode(f.Value)})
 	}
 	for _, it := range n.Items {
 		w.Items = append(w.Items, toWireNode(it))
@@ -215,7 +173,7 @@ func (w *wireNode) node(f *source.File) *Node {
 	if w == nil {
 		return nil
 	}
-	n := &Node{Kind: w.Kind, Pos: posAt(f, w.Pos), End: posAt(f, w.End)}
+	n := &Node{Kind: w.Kind, Pos: diag.WirePos(f, w.Pos), End: diag.WirePos(f, w.End)}
 	switch w.Kind {
 	case String:
 		n.Scalar = w.Str
@@ -225,7 +183,7 @@ func (w *wireNode) node(f *source.File) *Node {
 		n.Scalar = w.Bool
 	}
 	for _, fl := range w.Fields {
-		n.Fields = append(n.Fields, Field{Name: fl.Name, KeyPos: posAt(f, fl.KeyPos), KeyEnd: posAt(f, fl.KeyEnd), Value: fl.Value.node(f)})
+		n.Fields = append(n.Fields, Field{Name: fl.Name, KeyPos: diag.WirePos(f, fl.KeyPos), KeyEnd: diag.WirePos(f, fl.KeyEnd), Value: fl.Value.node(f)})
 	}
 	for _, it := range w.Items {
 		n.Items = append(n.Items, it.node(f))

@@ -43,7 +43,7 @@ func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 		return nil, nil, ds
 	}
 	if len(res.Diags) > 0 {
-		return nil, nil, res.Diags.list(f)
+		return nil, nil, diag.FromWire(f, res.Diags)
 	}
 	out, ds := loadJSON(source.NewFile(f.Name+" (evaluated)", []byte(res.Output)))
 	if ds.HasErrors() {
@@ -67,7 +67,7 @@ type jsonnetRequest struct {
 // A jsonnetResult is the evaluation's JSON, or why there is none.
 type jsonnetResult struct {
 	Output string
-	Diags  wireDiags
+	Diags  []diag.Wire
 }
 
 // evalJsonnet evaluates req, reading imports through read.
@@ -75,14 +75,14 @@ func evalJsonnet(req jsonnetRequest, read func(string) ([]byte, error)) jsonnetR
 	f := source.NewFile(req.Name, req.Content)
 	program, err := jsonnet.SnippetToAST(f.Name, string(f.LF()))
 	if err != nil {
-		return jsonnetResult{Diags: toWire(diag.List{jsonnetError(f, err)})}
+		return jsonnetResult{Diags: diag.ToWire(diag.List{jsonnetError(f, err)})}
 	}
 	vm := jsonnet.MakeVM()
 	vm.MaxStack = req.MaxStack
 	vm.Importer(&confinedImporter{root: req.Root, read: read})
 	out, err := vm.Evaluate(program)
 	if err != nil {
-		return jsonnetResult{Diags: toWire(diag.List{jsonnetError(f, err)})}
+		return jsonnetResult{Diags: diag.ToWire(diag.List{jsonnetError(f, err)})}
 	}
 	return jsonnetResult{Output: out}
 }

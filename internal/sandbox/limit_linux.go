@@ -26,17 +26,25 @@ func capAddressSpace(budget int64) {
 	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit})
 }
 
-// vmSize is the process's mapped address space in bytes, from
-// /proc/self/status.
-func vmSize() int64 {
-	f, err := os.Open("/proc/self/status")
+// vmSize is the process's mapped address space in bytes.
+func vmSize() int64 { return procStatus("self", "VmSize:") }
+
+// peakRSS is process pid's ("self" for this one) peak resident set in
+// bytes, or 0 when it cannot be read. The rusage wait returns is no
+// measure of a worker: Linux carries the parent's peak into a child
+// started with vfork, as Go starts every child, across its exec.
+func peakRSS(pid string) int64 { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads one size from /proc/PID/status, in bytes.
+func procStatus(pid, key string) int64 {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmSize:"); ok {
+		if rest, ok := strings.CutPrefix(s.Text(), key); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err != nil {
 				return 0

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -108,12 +107,14 @@ func (p *Pool) Call(ctx context.Context, task string, req, resp any, read ReadFu
 		if r.err != nil { // the worker died or broke the protocol
 			return p.failed(w, lim, start)
 		}
+		p.notePeak(r.msg.Peak)
 		p.put(w)
 		if r.msg.Err != "" {
 			return &TaskError{Msg: r.msg.Err}
 		}
 		return json.Unmarshal(r.msg.Result, resp)
 	case <-deadline.Done():
+		p.notePeak(peakRSS(strconv.Itoa(w.cmd.Process.Pid)))
 		w.kill()
 		<-done
 		p.retire(w)
@@ -129,6 +130,10 @@ func (p *Pool) failed(w *worker, lim Limits, start time.Time) error {
 	w.in.Close()
 	state := p.retire(w)
 	stderr := w.stderr.String()
+	if _, peak, ok := strings.Cut(stderr, "\npeak="); ok {
+		n, _ := strconv.ParseInt(strings.TrimSpace(firstLine(peak)), 10, 64)
+		p.notePeak(n)
+	}
 	if state != nil && (state.ExitCode() == exitMemory || strings.Contains(stderr, "out of memory")) {
 		return &LimitError{Memory: true, Limits: lim, Elapsed: time.Since(start)}
 	}
@@ -167,19 +172,16 @@ func (p *Pool) put(w *worker) {
 	p.idle[w.budget] = append(p.idle[w.budget], w)
 }
 
-// retire waits for a worker that has been told to end (or killed) and
-// records its peak memory.
+// retire waits for a worker that has been told to end, or killed.
 func (p *Pool) retire(w *worker) *os.ProcessState {
 	_ = w.cmd.Wait()
-	state := w.cmd.ProcessState
-	if state != nil {
-		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
-			p.mu.Lock()
-			p.peakRSS = max(p.peakRSS, ru.Maxrss<<10)
-			p.mu.Unlock()
-		}
-	}
-	return state
+	return w.cmd.ProcessState
+}
+
+func (p *Pool) notePeak(n int64) {
+	p.mu.Lock()
+	p.peakRSS = max(p.peakRSS, n)
+	p.mu.Unlock()
 }
 
 // Close ends the idle workers and waits for them. Calls after Close fail.
@@ -199,8 +201,9 @@ func (p *Pool) Close() error {
 	return nil
 }
 
-// PeakRSS is the largest resident set of any worker that has ended, in
-// bytes: what the budgets cost the machine.
+// PeakRSS is the largest resident set any worker reported, in bytes:
+// what the budgets cost the machine. A worker ended by the runtime's own
+// out-of-memory (its address-space cap) reports nothing.
 func (p *Pool) PeakRSS() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()

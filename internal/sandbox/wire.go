@@ -31,6 +31,8 @@ type workerMsg struct {
 	Done   bool            `json:"done,omitempty"`
 	Result json.RawMessage `json:"result,omitempty"`
 	Err    string          `json:"err,omitempty"`
+	// Peak is the worker's peak resident set in bytes, when known.
+	Peak int64 `json:"peak,omitempty"`
 }
 
 // writeFrame writes v as a 4-byte big-endian length and its JSON.

@@ -87,6 +87,7 @@ func serve(budget int64) int {
 		stop := watch(limit)
 		msg := run(req, in, out)
 		stop()
+		msg.Peak = peakRSS("self")
 		if err := writeFrame(out, msg); err != nil || out.Flush() != nil {
 			return 1
 		}
@@ -150,7 +151,7 @@ func watch(limit int64) (stop func()) {
 				return
 			case <-t.C:
 				if heapBytes() > limit {
-					fmt.Fprintf(os.Stderr, "kiln sandbox: the evaluation passed its memory budget\n")
+					fmt.Fprintf(os.Stderr, "kiln sandbox: the evaluation passed its memory budget\npeak=%d\n", peakRSS("self"))
 					os.Exit(exitMemory)
 				}
 			}

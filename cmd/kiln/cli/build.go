@@ -169,6 +169,11 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		g.apply(&opts)
 		o.rules = g.reportRules()
 	}
+	cfg, _ := loadConfig(args, o.config) // with --no-policy too: its bounds hold
+	if g != nil {
+		cfg = g.cfg
+	}
+	setEval(inputs, o.evalOptions.limits(env, cfg))
 	resolveFailOn(&o.reportOptions, g)
 	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {
 		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))

@@ -298,6 +298,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	w := <-walk
+	setEval(w.inputs, o.evalOptions.limits(env, g.cfg))
 	inputs, tests, err := w.inputs, w.tests, w.err
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)

@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
+
+	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // Exit codes are a contract with scripts and CI: 0 clean, 1 findings about
@@ -29,6 +32,11 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Sandbox evaluates Jsonnet and CUE in worker processes, under their
+	// memory budgets; nil evaluates in this process, bounded in time only
+	// (see load.Options.Sandbox). Main makes one; a Go program calling
+	// Run may.
+	Sandbox *sandbox.Pool
 }
 
 type command struct {
@@ -47,18 +55,24 @@ var commands []*command
 // Main runs kiln with the process's arguments and streams.
 // KILN_CPUPROFILE=FILE writes a CPU profile of the run, for go tool pprof.
 func Main() int {
+	sandbox.ServeIfWorker() // a worker started by this binary serves, and never returns
 	if name := os.Getenv("KILN_CPUPROFILE"); name != "" {
 		if f, err := os.Create(name); err == nil {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
-	return Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	pool := sandbox.New(runtime.GOMAXPROCS(0))
+	defer pool.Close()
+	return run(&Env{Ctx: context.Background(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Sandbox: pool}, os.Args[1:])
 }
 
 // Run runs kiln with args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	return run(&Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}, args)
+}
+
+func run(env *Env, args []string) int {
 	if len(args) == 0 {
 		usage(env.Stderr)
 		return ExitBadInput

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -100,6 +101,7 @@ func runLSP(env *Env, o *lspOptions) int {
 		return ExitBadInput
 	}
 	c := newLSPChecker(o.cacheOptions.lspEngine(env, logger), kubeVersion)
+	c.eval.sandbox = env.Sandbox // a Jsonnet bomb in a buffer ends a worker, not the server
 	// The rendered views live beside the cache; without one, in a
 	// directory of this session's.
 	views := ""
@@ -148,10 +150,10 @@ func (stdio) Close() error { return nil }
 
 // lspChecker is kiln check's per-app computation for the language server.
 type lspChecker struct {
-	eng            *engine.Engine
-	kubeVersion    string
-	views          string
-	jsonnetTimeout time.Duration // 0: load's default
+	eng         *engine.Engine
+	kubeVersion string
+	views       string
+	eval        evalLimits // the server's sandbox; the bounds of load's defaults
 
 	mu     sync.Mutex
 	repos  map[string]*repoGuardrails // by the directory whose configuration governs
@@ -211,7 +213,11 @@ func (c *lspChecker) Reload() {
 // input is the input of one app, read through read.
 func (c *lspChecker) input(def string, read func(string) ([]byte, error)) input {
 	data, err := read(def)
-	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read, jsonnetTimeout: c.jsonnetTimeout}
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read, eval: c.eval}
+	if r := c.repo(def); r.g != nil { // the repository's bounds, as kiln check's
+		in.eval.timeout = cmp.Or(in.eval.timeout, r.g.cfg.EvalTimeout)
+		in.eval.memory = cmp.Or(in.eval.memory, r.g.cfg.EvalMemory)
+	}
 	df := filepath.Join(filepath.Dir(def), "Dockerfile")
 	if b, err := read(df); err == nil {
 		in.dockerfile = source.NewFile(df, b)

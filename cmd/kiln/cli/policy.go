@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ type policyOptions struct {
 	allNS      bool
 	config     string
 	showWaived bool
+	evalOptions
 }
 
 func (p *policyOptions) register(fs *flag.FlagSet) {
@@ -38,6 +40,7 @@ func (p *policyOptions) register(fs *flag.FlagSet) {
 	fs.Var(&p.data, "data", "YAML or JSON data for the policies, mounted at data's root (repeatable)")
 	fs.StringVar(&p.config, "config", "", "repository configuration (default: "+config.Name+" in the repository holding the first PATH)")
 	fs.BoolVar(&p.showWaived, "show-waived", false, "also show the findings that waivers exempt")
+	p.evalOptions.register(fs)
 }
 
 // stringList is a repeatable string flag.
@@ -100,7 +103,7 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	// The time bound is no cache input: a result cut short by it is never
 	// stored (guard.Interrupted).
 	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS,
-		Timeout: cfg.PolicyTimeout}
+		Timeout: cmp.Or(p.policyTimeout, cfg.PolicyTimeout)}
 	for _, e := range cfg.Namespaces {
 		opts.Namespaces = append(opts.Namespaces, e.Value)
 	}

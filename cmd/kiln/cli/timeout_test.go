@@ -57,7 +57,7 @@ func timedOut(ds []wireDiag) bool {
 func TestTimeOutIsNotStored(t *testing.T) {
 	def := slowRepo(t)
 	data, _ := os.ReadFile(def)
-	in := input{file: source.NewFile(def, data), root: filepath.Dir(filepath.Dir(def)), jsonnetTimeout: time.Nanosecond}
+	in := input{file: source.NewFile(def, data), root: filepath.Dir(filepath.Dir(def)), eval: evalLimits{timeout: time.Nanosecond}}
 	g, ds := loadGuardrailsLazily([]string{def}, &policyOptions{}, true)
 	if ds != nil {
 		t.Fatal(ds)
@@ -71,7 +71,7 @@ func TestTimeOutIsNotStored(t *testing.T) {
 	if err != nil || !timedOut(r.Diags) {
 		t.Fatalf("a check out of time: %+v, %v", r.Diags, err)
 	}
-	in.jsonnetTimeout = 0
+	in.eval.timeout = 0
 	r, hit, err := checkApp(eng, shared, in, tests, prepare, g)
 	if err != nil || hit || timedOut(r.Diags) || hasError(r.Diags) || len(r.Tests) != 1 || r.Tests[0].Status != "passed" {
 		t.Errorf("the check after a time-out: hit %v, %+v, tests %+v, %v", hit, r.Diags, r.Tests, err)
@@ -84,12 +84,12 @@ func TestTimeOutIsNotStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.jsonnetTimeout = time.Nanosecond
+	in.eval.timeout = time.Nanosecond
 	oc := buildApp(eng, shared, in, p.schema, p.opts, "", g)
 	if !oc.badInput || !timedOutDiags(oc.diags) {
 		t.Fatalf("a build out of time: %+v", oc.diags)
 	}
-	in.jsonnetTimeout = 0
+	in.eval.timeout = 0
 	hits, _ := eng.Stats()
 	if oc := buildApp(eng, shared, in, p.schema, p.opts, "", g); oc.badInput || oc.built == nil {
 		t.Errorf("the build after a time-out: %+v", oc.diags)
@@ -114,7 +114,7 @@ func timedOutDiags(ds diag.List) bool {
 func TestTimeOutIsNotRemembered(t *testing.T) {
 	def := slowRepo(t)
 	c := newLSPChecker(engine.New(engine.Options{MemBytes: 1 << 20}), kube.Default())
-	c.jsonnetTimeout = time.Nanosecond
+	c.eval.timeout = time.Nanosecond
 	ds, err := c.Check(context.Background(), def, os.ReadFile)
 	if err != nil || !timedOutDiags(ds) {
 		t.Fatalf("a check out of time: %v, %v", ds, err)
@@ -122,7 +122,7 @@ func TestTimeOutIsNotRemembered(t *testing.T) {
 	if _, _, err := c.Build(context.Background(), def, os.ReadFile); err == nil || !strings.Contains(err.Error(), "did not finish") {
 		t.Fatalf("a build out of time: %v", err)
 	}
-	c.jsonnetTimeout = 0
+	c.eval.timeout = 0
 	ds, err = c.Check(context.Background(), def, os.ReadFile)
 	if err != nil || ds.HasErrors() {
 		t.Errorf("the check after a time-out: %v, %v", ds, err)

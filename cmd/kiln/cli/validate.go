@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/term"
 
@@ -32,6 +31,7 @@ import (
 
 type validateOptions struct {
 	reportOptions
+	evalOptions
 	jobs          int
 	stdinFilename string
 }
@@ -64,7 +64,8 @@ Examples:
 		minArgs: 1, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
 			o := &validateOptions{}
-			o.register(fs)
+			o.reportOptions.register(fs)
+			o.evalOptions.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many definitions to check at once")
 			return o
@@ -78,6 +79,10 @@ func runValidate(env *Env, o *validateOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
+	// validate reports no configuration mistake (check does); a valid
+	// configuration's bounds hold here too.
+	cfg, _ := loadConfig(args, "")
+	setEval(inputs, o.evalOptions.limits(env, cfg))
 	results := make([]checked, len(inputs))
 	forEach(len(inputs), o.jobs, func(i int) { results[i] = checkOne(inputs[i], s) })
 	var (
@@ -341,15 +346,14 @@ type input struct {
 	// ctx, when set, cancels the check (the editor's newer version); a
 	// cancelled check is never stored in the cache.
 	ctx context.Context
-	// jsonnetTimeout bounds the evaluation of a Jsonnet definition; 0 is
-	// load's default. A result that ran out of it is never stored, so it
-	// is no input of any key.
-	jsonnetTimeout time.Duration
+	// eval bounds the evaluation of a Jsonnet or CUE definition. A result
+	// cut short by it is never stored, so it is no input of any key.
+	eval evalLimits
 }
 
 // loadOptions are the options of every load of in's definition.
 func (in input) loadOptions() load.Options {
-	return load.Options{Root: in.root, ReadFile: in.readFile, Context: in.ctx, JsonnetTimeout: in.jsonnetTimeout}
+	return in.eval.loadOptions(load.Options{Root: in.root, ReadFile: in.readFile, Context: in.ctx})
 }
 
 func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
