@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -46,26 +47,55 @@ func ParseCUE(f *source.File) (*CUESuite, diag.List) {
 	return &CUESuite{File: f, value: v, ctx: ctx}, nil
 }
 
-// RunCUE checks the constraints against every environment of t's app.
+// RunCUE checks the constraints against every environment of t's app,
+// in this process.
 func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
+	envs, buildErr := cueTargets(t)
+	return s.run(envs, buildErr, o.Run)
+}
+
+// A cueEnv is what one environment emits, by kind in lower camel case.
+type cueEnv struct {
+	Name    string
+	Objects map[string][]any
+}
+
+// cueTargets builds t's app for a CUE suite: its environments' objects,
+// or why it does not build.
+func cueTargets(t Target) ([]cueEnv, string) {
 	a, ds := check.Check(t.Doc, t.Schema)
 	if ds.HasErrors() {
-		c := &Case{Name: "kiln_test.cue", Pos: s.File.Pos(0), End: s.File.Pos(0)}
-		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run",
-			Message: "the app does not build: " + errorsOf(ds)[0].Message}}}}
+		return nil, "the app does not build: " + errorsOf(ds)[0].Message
 	}
 	opts := t.Build
 	opts.Emit = build.Artifacts{K8s: true, SLO: a.Spec.SLA != nil}
 	res, ds := build.Build(t.Doc, a, opts)
-	var out []CaseResult
 	if res == nil || ds.HasErrors() {
-		c := &Case{Name: "kiln_test.cue", Pos: s.File.Pos(0), End: s.File.Pos(0)}
 		msg := "the app does not build"
 		if e := errorsOf(ds); len(e) > 0 {
 			msg += ": " + e[0].Message
 		}
-		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: msg}}}}
+		return nil, msg
 	}
+	var envs []cueEnv
+	for _, env := range res.Envs {
+		objects := map[string][]any{}
+		for _, obj := range env.Objects {
+			key := lowerFirst(obj.Kind)
+			objects[key] = append(objects[key], obj.Content)
+		}
+		envs = append(envs, cueEnv{Name: env.Name, Objects: objects})
+	}
+	return envs, ""
+}
+
+// run checks the constraints against envs, selecting cases with run.
+func (s *CUESuite) run(envs []cueEnv, buildErr string, run *regexp.Regexp) []CaseResult {
+	if buildErr != "" {
+		c := &Case{Name: "kiln_test.cue", Pos: s.File.Pos(0), End: s.File.Pos(0)}
+		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: buildErr}}}}
+	}
+	var out []CaseResult
 	common := s.value
 	envsV := s.value.LookupPath(cue.ParsePath("environments"))
 	if envsV.Exists() {
@@ -82,7 +112,7 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 		}
 	}
 	var names []string
-	for _, env := range res.Envs {
+	for _, env := range envs {
 		names = append(names, env.Name)
 	}
 	// Constraints for an environment the app lacks would hold nowhere.
@@ -93,7 +123,7 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 				continue
 			}
 			c := &Case{Name: "kiln_test.cue (" + name + ")", Env: name, Pos: s.pos(it.Value()), End: s.pos(it.Value())}
-			if o.Run != nil && !o.Run.MatchString(c.Name) {
+			if run != nil && !run.MatchString(c.Name) {
 				out = append(out, CaseResult{Case: c, Skipped: true})
 				continue
 			}
@@ -101,24 +131,19 @@ func RunCUE(s *CUESuite, t Target, o Options) []CaseResult {
 				Message: fmt.Sprintf("environments.%s: the app has no environment %s; it has %s", name, name, strings.Join(names, ", "))}}})
 		}
 	}
-	for _, env := range res.Envs {
+	for _, env := range envs {
 		c := &Case{Name: "kiln_test.cue (" + env.Name + ")", Env: env.Name, Pos: s.File.Pos(0), End: s.File.Pos(0)}
-		if o.Run != nil && !o.Run.MatchString(c.Name) {
+		if run != nil && !run.MatchString(c.Name) {
 			out = append(out, CaseResult{Case: c, Skipped: true})
 			continue
-		}
-		objects := map[string][]any{}
-		for _, obj := range env.Objects {
-			key := lowerFirst(obj.Kind)
-			objects[key] = append(objects[key], obj.Content)
 		}
 		constraints := common
 		if envc := envsV.LookupPath(cue.MakePath(cue.Str(env.Name))); envc.Exists() {
 			constraints = constraints.Unify(envc)
-		} else if envc := envsV.LookupPath(cue.MakePath(cue.Str(overlay.Default))); envc.Exists() && len(res.Envs) == 1 {
+		} else if envc := envsV.LookupPath(cue.MakePath(cue.Str(overlay.Default))); envc.Exists() && len(envs) == 1 {
 			constraints = constraints.Unify(envc)
 		}
-		out = append(out, CaseResult{Case: c, Failures: s.check(constraints, objects, env.Name)})
+		out = append(out, CaseResult{Case: c, Failures: s.check(constraints, env.Objects, env.Name)})
 	}
 	return out
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// Root is the repository root the snapshots must resolve inside
 	// (see repofile); empty confines them nowhere.
 	Root string
+	// Eval bounds the evaluation of a kiln_test.cue: its Sandbox,
+	// EvalTimeout, Memory and Context (see load.Evaluate).
+	Eval load.Options
 }
 
 // A CaseResult is the verdict on one case.

@@ -25,8 +25,8 @@ import (
 // 1e8) is a definition too.
 func loadCUE(f *source.File, opts Options) (*Node, diag.List) {
 	var res cueResult
-	if ds := evaluate(f, opts, taskCUE, cueRequest{Name: f.Name, Content: f.Content}, &res, nil); ds != nil {
-		ds[0].Pos, ds[0].End = cueBody(f)
+	if ds := Evaluate(f, opts, taskCUE, cueRequest{Name: f.Name, Content: f.Content}, &res, nil); ds != nil {
+		ds[0].Pos, ds[0].End = CUEBody(f)
 		return nil, ds
 	}
 	if len(res.Diags) > 0 && res.Root == nil {
@@ -54,11 +54,11 @@ func evalCUE(req cueRequest) cueResult {
 	return cueResult{Root: toWireNode(root), Diags: diag.ToWire(ds)}
 }
 
-// cueBody is where a CUE evaluation that ran out of time or memory is
+// CUEBody is where a CUE evaluation that ran out of time or memory is
 // reported: the file's first declaration past its package clause and
 // imports, the first thing evaluated. It parses again, but only on that
 // failure.
-func cueBody(f *source.File) (source.Pos, source.Pos) {
+func CUEBody(f *source.File) (source.Pos, source.Pos) {
 	file, err := parser.ParseFile(f.Name, f.LF())
 	if err != nil {
 		return f.Pos(0), f.Pos(0)

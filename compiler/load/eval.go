@@ -38,11 +38,12 @@ func init() {
 	})
 }
 
-// evaluate runs task with req, in opts.Sandbox when there is one, and
-// reports a budget or deadline passed, a cancellation or a failed
+// Evaluate runs a sandbox task with req, in opts.Sandbox when there is
+// one, under opts' bounds, and reports a budget or deadline passed, a cancellation or a failed
 // evaluator as one diagnostic, which the caller places at the expression
 // that ran. A nil list means resp holds the task's answer.
-func evaluate(f *source.File, opts Options, task string, req, resp any, read sandbox.ReadFunc) diag.List {
+func Evaluate(f *source.File, opts Options, task string, req, resp any, read sandbox.ReadFunc) diag.List {
+	opts = opts.withDefaults(f.Name)
 	lim := sandbox.Limits{Memory: opts.Memory, Timeout: opts.EvalTimeout}
 	ctx := opts.Context
 	if ctx == nil {
@@ -57,7 +58,10 @@ func evaluate(f *source.File, opts Options, task string, req, resp any, read san
 	if err == nil {
 		return nil
 	}
-	lang := map[string]string{taskJsonnet: "Jsonnet", taskCUE: "CUE"}[task]
+	lang := "CUE"
+	if task == taskJsonnet {
+		lang = "Jsonnet"
+	}
 	prefix := "load/" + strings.ToLower(lang)
 	d := diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error}
 	var le *sandbox.LimitError

@@ -37,7 +37,7 @@ func loadJsonnet(f *source.File, opts Options) (*Node, []string, diag.List) {
 	}
 	req := jsonnetRequest{Name: f.Name, Content: f.Content, Root: opts.Root, MaxStack: opts.JsonnetMaxStack}
 	var res jsonnetResult
-	if ds := evaluate(f, opts, taskJsonnet, req, &res, read); ds != nil {
+	if ds := Evaluate(f, opts, taskJsonnet, req, &res, read); ds != nil {
 		loc := lastExpr(program).Loc()
 		ds[0].Pos, ds[0].End = jsonnetPos(f, loc.Begin), jsonnetPos(f, loc.End)
 		return nil, nil, ds

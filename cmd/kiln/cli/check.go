@@ -377,7 +377,8 @@ func checkPaths(env *Env, args []string, p *policyOptions) ([]string, bool) {
 		}
 	}
 	if len(imported) > 0 {
-		importers := appsImporting(imported)
+		// No configuration is read yet: the flags' bounds, else the defaults.
+		importers := appsImporting(imported, p.evalOptions.limits(env, nil))
 		for _, a := range imported {
 			out = append(out, importers[a]...)
 			if len(importers[a]) == 0 && definitionIn(filepath.Dir(a)) == "" {
@@ -439,7 +440,7 @@ func selectsEveryApp(a string, p *policyOptions) bool {
 // read it when they load: the Jsonnet apps (the only format that imports
 // files), each loaded with its reads recorded. The file's own name is
 // the key; the definitions are named as the walk found them.
-func appsImporting(files []string) map[string][]string {
+func appsImporting(files []string, eval evalLimits) map[string][]string {
 	out := map[string][]string{}
 	byRoot := map[string][]string{}
 	for _, f := range files {
@@ -457,6 +458,7 @@ func appsImporting(files []string) map[string][]string {
 		inputs = slices.DeleteFunc(inputs, func(in input) bool {
 			return in.readErr != nil || load.FormatOf(in.file.Name) != load.Jsonnet
 		})
+		setEval(inputs, eval)
 		read := make([]map[string]bool, len(inputs))
 		forEach(len(inputs), 2*runtime.GOMAXPROCS(0), func(i int) {
 			var mu sync.Mutex
@@ -786,7 +788,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		if b, err := read(t); err == nil {
 			tf.content = b // what the key hashed
 		}
-		runTestFileOf(&tf, s, opts, apptest.Options{}, &c)
+		runTestFileOf(&tf, s, opts, apptest.Options{Eval: in.loadOptions()}, &c)
 		if tf.diags != nil {
 			r.Diags = append(r.Diags, toWire(tf.diags)...)
 			r.BadInput = true

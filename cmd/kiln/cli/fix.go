@@ -85,6 +85,7 @@ func runFix(env *Env, o *fixOptions, args []string) int {
 	code, changed := ExitClean, 0
 	for _, p := range paths {
 		in, _ := appInput(p)
+		in.eval = o.evalOptions.limits(env, g.cfg)
 		fixed, titles, ok := fixFile(in, s, opts, fo)
 		if !ok {
 			fmt.Fprintf(env.Stderr, "kiln fix: %s does not load; kiln validate %s says why\n", display(p), display(p))

@@ -152,6 +152,12 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln lint: %v\n", err)
 		return ExitBadInput
 	}
+	eval := o.evalOptions.limits(env, g.cfg)
+	for _, t := range targets {
+		if t.app != nil {
+			t.app.eval = eval
+		}
+	}
 	if len(targets) == 0 && o.manifestsOnly {
 		// Only with --manifests-only, as a hook given a commit's files:
 		// none of them is an app or a manifest, so there is nothing to lint.

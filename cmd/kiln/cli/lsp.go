@@ -300,7 +300,7 @@ func (c *lspChecker) tests(ctx context.Context, r *repoGuardrails, in input, res
 			opts.Context = ctx
 			ch := checkOne(in, p.schema)
 			tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: content}
-			runTestFileOf(&tf, p.schema, opts, apptest.Options{}, &ch)
+			runTestFileOf(&tf, p.schema, opts, apptest.Options{Eval: in.loadOptions()}, &ch)
 			if ctx.Err() != nil {
 				return nil, ctx.Err() // abandoned: never stored
 			}

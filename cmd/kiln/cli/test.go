@@ -143,8 +143,9 @@ func runTest(env *Env, o *testOptions, args []string) int {
 	}
 	opts := build.Options{Validator: validator}
 	g.apply(&opts)
+	eval := o.evalOptions.limits(env, g.cfg).loadOptions(load.Options{})
 	forEach(len(files), o.jobs, func(i int) {
-		runTestFile(&files[i], s, opts, apptest.Options{Run: match, UpdateSnapshots: o.updateSnapshots})
+		runTestFile(&files[i], s, opts, apptest.Options{Run: match, UpdateSnapshots: o.updateSnapshots, Eval: eval})
 	})
 
 	cases, bad := testCases(files, regoResults, match)
@@ -272,6 +273,7 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 	}
 	if c == nil {
 		in, _ := appInput(t.app)
+		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
 		cc := checkOne(in, s)
 		c = &cc
 	}
@@ -282,12 +284,7 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 	opts.Dockerfile = c.dockerfile
 	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: c.dockerfile, App: c.app}
 	if t.isCUE {
-		suite, ds := apptest.ParseCUE(f)
-		if ds != nil {
-			t.diags = ds
-			return
-		}
-		t.results = apptest.RunCUE(suite, target, o)
+		t.results, t.diags = apptest.RunCUEFile(f, target, o)
 		return
 	}
 	suite, ds := apptest.Parse(f)
@@ -481,12 +478,14 @@ func coverage(env *Env, o *testOptions, g *guardrails, files []testFile, apps []
 	}
 	fmt.Fprintf(w, "APPS WITHOUT TESTS: %s\n", noneOr(untested))
 	var envs []string
+	eval := o.evalOptions.limits(env, g.cfg)
 	for app, got := range tested {
 		if app == "" {
 			continue
 		}
-		for _, e := range appEnvironments(app) {
-			if !got[e] && !(len(appEnvironments(app)) == 1 && got[""]) {
+		appEnvs := appEnvironments(app, eval)
+		for _, e := range appEnvs {
+			if !got[e] && !(len(appEnvs) == 1 && got[""]) {
 				envs = append(envs, app+" ("+e+")")
 			}
 		}
@@ -508,8 +507,9 @@ func noneOr(s []string) string {
 }
 
 // appEnvironments names an app's environments, read from its definition.
-func appEnvironments(path string) []string {
+func appEnvironments(path string, eval evalLimits) []string {
 	in, _ := appInput(path)
+	in.eval = eval
 	doc, _ := load.Load(in.file, in.loadOptions())
 	if doc == nil {
 		return nil
