@@ -104,6 +104,11 @@ func TestFaultyClients(t *testing.T) {
 	if m := r.next(); m["result"] == nil {
 		t.Fatalf("initialize: %v", m)
 	}
+	// One initialize a session.
+	r.send(2, "initialize", map[string]any{"capabilities": map[string]any{}})
+	if m := r.next(); errCode(m) != -32600 {
+		t.Errorf("a second initialize: %v", m)
+	}
 	// Not JSON: a parse error with a null id, and the session goes on.
 	r.frame("{this is not json")
 	if m := r.next(); errCode(m) != -32700 || m["id"] != nil {

@@ -82,8 +82,10 @@ type Server struct {
 	results  map[string]*published // by file: the diagnostics last published
 	appFiles map[string][]string   // by definition: the files it last published for
 	state    int                   // initialized, shutdown
-	exit     chan struct{}
-	exitOnce sync.Once
+	// initialized says initialize was answered; a second is refused.
+	initialized bool
+	exit        chan struct{}
+	exitOnce    sync.Once
 
 	outMu   sync.Mutex // the notifications not yet written
 	outCond *sync.Cond
@@ -288,6 +290,13 @@ func (s *Server) initialize(req jsonrpc2.Request) (any, error) {
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "initialize: %v", err)
 	}
 	s.mu.Lock()
+	if s.initialized {
+		s.mu.Unlock()
+		// The protocol allows one initialize a session: a second would
+		// reset what the client and the server agreed.
+		return nil, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "the server is already initialized")
+	}
+	s.initialized = true
 	if s.state == starting {
 		s.state = running // some clients never send initialized
 	}

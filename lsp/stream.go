@@ -55,8 +55,8 @@ func (s *stream) read() (jsonrpc2.Message, int64, error) {
 	var total, length int64 = 0, -1
 	headers := 0
 	for {
-		line, err := s.in.ReadString('\n')
-		total += int64(len(line))
+		line, n, err := s.readLine()
+		total += n
 		if err != nil {
 			return nil, total, err
 		}
@@ -107,9 +107,32 @@ func (s *stream) read() (jsonrpc2.Message, int64, error) {
 // skipHeader reads past the rest of a header block that cannot be used.
 func (s *stream) skipHeader() {
 	for {
-		line, err := s.in.ReadString('\n')
+		line, _, err := s.readLine()
 		if err != nil || strings.TrimSpace(line) == "" {
 			return
+		}
+	}
+}
+
+// maxHeaderLine is how much of one header line is kept: a line longer
+// than this is junk or a body sent without headers, of which only the end
+// can hold the next Content-Length.
+const maxHeaderLine = 4096
+
+// readLine reads one line, of which it keeps the last maxHeaderLine
+// bytes, so that a stream without line ends (such as /dev/zero) costs
+// no memory; n counts every byte read.
+func (s *stream) readLine() (line string, n int64, err error) {
+	var keep []byte
+	for {
+		frag, err := s.in.ReadSlice('\n')
+		n += int64(len(frag))
+		keep = append(keep, frag...)
+		if len(keep) > maxHeaderLine {
+			keep = append([]byte(nil), keep[len(keep)-maxHeaderLine:]...)
+		}
+		if err != bufio.ErrBufferFull {
+			return string(keep), n, err
 		}
 	}
 }
