@@ -13,6 +13,7 @@
 //	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
 //	policyTimeout: 30s                 # the bound on one evaluation of the guardrails (default 10s)
+//	policyMemory: 2GiB                 # the heap the guardrails' evaluations may add (default 1GiB)
 //	evalTimeout: 30s                   # the bound on one Jsonnet or CUE evaluation (default 10s)
 //	evalMemory: 1GiB                   # the memory one Jsonnet or CUE evaluation may hold (default 512MiB)
 //	customResources: warning           # kiln lint of a custom resource no CRD describes: error (default), warning or skip
@@ -87,6 +88,9 @@ type Config struct {
 	// PolicyTimeout bounds one evaluation of the guardrails (0: the
 	// default, guard.DefaultTimeout).
 	PolicyTimeout time.Duration
+	// PolicyMemory bounds the heap the guardrails' evaluations may grow
+	// kiln by (0: guard.DefaultMemory).
+	PolicyMemory int64
 	// EvalTimeout and EvalMemory bound one evaluation of a Jsonnet or CUE
 	// definition or CUE test file (0: load's defaults).
 	EvalTimeout time.Duration
@@ -182,7 +186,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, evalTimeout, evalMemory, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -216,13 +220,9 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 		case "evalTimeout":
 			c.EvalTimeout = d.duration(fl, path)
 		case "evalMemory":
-			if e, ok := d.string(fl.Value, path); ok {
-				n, err := ParseBytes(e.Value)
-				if err != nil {
-					d.fail(e.Pos, e.End, path, fmt.Sprintf("evalMemory %q: %v", e.Value, err))
-				}
-				c.EvalMemory = n
-			}
+			c.EvalMemory = d.bytes(fl, path)
+		case "policyMemory":
+			c.PolicyMemory = d.bytes(fl, path)
 		case "production":
 			for _, e := range d.strings(fl.Value, path) {
 				c.Production = append(c.Production, e.Value)
@@ -529,4 +529,17 @@ func ParseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("must be an amount of memory from 64MiB to 64GiB, such as 512MiB or 2GiB")
 	}
 	return n * mult, nil
+}
+
+// bytes reads a memory budget (see ParseBytes).
+func (d *decoder) bytes(fl load.Field, path []string) int64 {
+	e, ok := d.string(fl.Value, path)
+	if !ok {
+		return 0
+	}
+	n, err := ParseBytes(e.Value)
+	if err != nil {
+		d.fail(e.Pos, e.End, path, fmt.Sprintf("%s %q %v", fl.Name, e.Value, err))
+	}
+	return n
 }

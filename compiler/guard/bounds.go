@@ -34,13 +34,16 @@ const (
 // which no cache may keep (see Interrupted).
 const (
 	codeTimeout   = "policy/timeout"
+	codeMemory    = "policy/memory"
 	codeCancelled = "policy/cancelled"
 )
 
 // Interrupted reports whether a diagnostic's code tells of guardrails cut
 // short (past their time bound, or abandoned by the caller) rather than of
 // the inputs they judged.
-func Interrupted(code string) bool { return code == codeTimeout || code == codeCancelled }
+func Interrupted(code string) bool {
+	return code == codeTimeout || code == codeMemory || code == codeCancelled
+}
 
 // errBound is returned by a bounded builtin; OPA reports it at the call's
 // line in the policy, after the builtin's name, as for any builtin error.
@@ -280,6 +283,9 @@ func hugeWidth(f string) bool {
 // stopped is an evaluation that OPA cancelled: past its time bound, or
 // abandoned by the caller's context.
 func stopped(ctx context.Context, d time.Duration) *EvalError {
+	if errors.Is(context.Cause(ctx), errOverMemory) {
+		return &EvalError{Code: codeMemory, Message: "the guardrails grew kiln's memory past their budget (policyMemory in .kiln/config.yaml, --policy-memory): a rule builds too large a value"}
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return &EvalError{Code: codeTimeout, Message: fmt.Sprintf("the guardrails did not finish within %s, the bound on one evaluation (policyTimeout in .kiln/config.yaml): a rule iterates over too much", d)}
 	}

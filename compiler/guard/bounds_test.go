@@ -131,3 +131,21 @@ func TestNondeterministicBuiltinsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryBudget: a comprehension that grows a value step by step, no
+// one builtin call over its bound, is stopped by the memory watch.
+func TestMemoryBudget(t *testing.T) {
+	body := `xs := [sprintf("%d-%d", [i, j]) | some i in numbers.range(1, 1000000); some j in numbers.range(1, 100)]
+	count(xs) > 0`
+	b, ds := Load(context.Background(), Options{Dirs: userDir(map[string]string{"hostile.rego": hostile(body)}), NoBuiltin: true, Timeout: time.Minute, Memory: 128 << 20})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	start := time.Now()
+	_, err := b.Eval(context.Background(), Input{Environment: "prod"})
+	var ee *EvalError
+	if !errors.As(err, &ee) || ee.Code != "policy/memory" || !Interrupted(ee.Code) {
+		t.Fatalf("got %v, want policy/memory", err)
+	}
+	t.Logf("stopped after %v: %s", time.Since(start).Round(time.Millisecond), ee.Message)
+}

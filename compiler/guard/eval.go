@@ -135,6 +135,8 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
+	ctx, unwatch := watched(ctx, b.memory)
+	defer unwatch()
 	rs, err := b.kiln.Eval(ctx, rego.EvalParsedInput(parsed))
 	if err != nil {
 		return nil, b.evalError(ctx, err)

@@ -76,6 +76,9 @@ type Options struct {
 	NoBuiltin bool
 	// Timeout bounds one evaluation; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Memory bounds the heap the evaluations may grow the process by; 0
+	// means DefaultMemory (see memory.go).
+	Memory int64
 	// Lazy defers compiling the policies to the first evaluation, for
 	// runs that may answer everything from the cache: the rules are known
 	// at once, and a policy that does not compile is then reported by
@@ -101,6 +104,7 @@ type Bundle struct {
 	kiln     rego.PreparedEvalQuery
 	conftest []conftestQuery // one per namespace with rules to run
 	timeout  time.Duration   // the bound on one Eval
+	memory   int64           // the bound on the heap the evaluations grow (memory.go)
 }
 
 // RulesDoc is the reference of the built-in rules (docs/rules.md, made
@@ -154,7 +158,7 @@ func conftestSeverity(name string) (diag.Severity, bool) {
 // Load parses and compiles the built-in rules and those of opts.Dirs. A
 // policy that does not parse or compile is a diagnostic at its file's line.
 func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
-	b := &Bundle{rules: map[string]Rule{}, files: map[string]*source.File{}, builtin: map[string]bool{}, known: map[string]bool{}, timeout: opts.Timeout}
+	b := &Bundle{rules: map[string]Rule{}, files: map[string]*source.File{}, builtin: map[string]bool{}, known: map[string]bool{}, timeout: opts.Timeout, memory: opts.Memory}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout
 	}

@@ -64,6 +64,8 @@ func RunTests(ctx context.Context, dirs []Dir) ([]TestResult, diag.List) {
 	}
 	compiler := ast.NewCompiler().WithCapabilities(sandbox())
 	// Each test case is bounded as one evaluation of the guardrails is.
+	ctx, unwatch := watched(ctx, 0)
+	defer unwatch()
 	ch, err := tester.NewRunner().SetCompiler(compiler).SetModules(modules).RaiseBuiltinErrors(true).SetTimeout(DefaultTimeout).RunTests(ctx, nil)
 	if err != nil {
 		var errs ast.Errors

@@ -15,6 +15,7 @@ type evalOptions struct {
 	evalTimeout   time.Duration
 	evalMemory    int64
 	policyTimeout time.Duration
+	policyMemory  int64
 }
 
 func (e *evalOptions) register(fs *flag.FlagSet) {
@@ -22,6 +23,11 @@ func (e *evalOptions) register(fs *flag.FlagSet) {
 	fs.Func("eval-memory", "memory one Jsonnet or CUE evaluation may hold, such as 1GiB (default evalMemory in "+config.Name+", else 512MiB)", func(s string) error {
 		n, err := config.ParseBytes(s)
 		e.evalMemory = n
+		return err
+	})
+	fs.Func("policy-memory", "heap the guardrails' evaluations may add, such as 2GiB (default policyMemory in "+config.Name+", else 1GiB)", func(s string) error {
+		n, err := config.ParseBytes(s)
+		e.policyMemory = n
 		return err
 	})
 	fs.DurationVar(&e.policyTimeout, "policy-timeout", 0, "bound on one evaluation of the guardrails (default policyTimeout in "+config.Name+", else 10s)")
