@@ -7,6 +7,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/internal/lineend"
+	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // seeds adds every example definition and a few known-bad inputs, each
@@ -31,13 +32,28 @@ func seeds(f *testing.F, ext string) {
 			f.Add(v)
 		}
 	}
+	for _, h := range hostileSeeds[ext] { // each costs its budget: once
+		f.Add([]byte(h))
+	}
+}
+
+// fuzzPool evaluates the fuzzers' Jsonnet and CUE, as kiln does, so that
+// a seed or a found input that grows without end ends a worker, not the
+// fuzzer.
+var fuzzPool = sandbox.New(1)
+
+// hostile seeds grow without end, in memory or time.
+var hostileSeeds = map[string][]string{
+	"jsonnet": {"std.length(std.makeArray(200000000, function(i) i))",
+		"local s(n) = if n == 0 then 'x' else local t = s(n-1); t + t;\nstd.length(s(34))"},
+	"cue": {"import \"list\"\n\nx: [for i in list.Range(0, 100000000, 1) {i}]\n"},
 }
 
 // fuzzLoad checks Load's invariants on any input: it returns, it never
 // returns both a Doc and errors, and every position lies inside the file.
 func fuzzLoad(t *testing.T, name string, src []byte) {
 	file := source.NewFile(name, src)
-	doc, ds := Load(file, Options{Root: t.TempDir(), EvalTimeout: 2e9})
+	doc, ds := Load(file, Options{Root: t.TempDir(), EvalTimeout: 2e9, Sandbox: fuzzPool, Memory: 128 << 20})
 	for _, d := range ds {
 		if !d.Pos.Valid() || d.Pos.File != file || d.Pos.Offset > len(src) {
 			t.Fatalf("diagnostic with a position outside the file: %+v", d)
