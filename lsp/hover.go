@@ -40,7 +40,7 @@ func (s *Server) fileOf(u protocol.DocumentURI) (*source.File, error) {
 // importing ../lib has its hovers, outline and fixes. nil when it does
 // not load (the diagnostics say why).
 func (s *Server) loadDoc(ctx context.Context, f *source.File) *load.Doc {
-	doc, _ := load.Load(f, load.Options{Root: discover.RepoRoot(f.Name), ReadFile: reader(s.docs.snapshot()), Context: ctx})
+	doc, _ := load.Load(f, load.Options{Root: discover.RepoRoot(f.Name), ReadFile: reader(s.docs.snapshot()), Context: ctx, Sandbox: s.opts.Sandbox})
 	return doc
 }
 

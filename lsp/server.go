@@ -18,6 +18,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // A Checker is kiln's engine as the server uses it: the same stages, the
@@ -63,6 +64,10 @@ type Options struct {
 	Log     *log.Logger // nil: discard
 	// Today is the day waiver skeletons count from; nil: time.Now.
 	Today func() time.Time
+	// Sandbox evaluates the Jsonnet and CUE the server loads itself
+	// (hover), under load's bounds, as the Checker does; nil evaluates in
+	// this process.
+	Sandbox *sandbox.Pool
 }
 
 // DefaultDebounce is short: an evaluation of a 100-line app takes a few

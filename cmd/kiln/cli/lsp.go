@@ -112,7 +112,7 @@ func runLSP(env *Env, o *lspOptions) int {
 		defer os.RemoveAll(tmp)
 	}
 	c.views = views
-	srv := lsp.New(lsp.Options{Checker: c, Schema: s, Debounce: o.debounce, Views: views, Version: version(), Log: logger})
+	srv := lsp.New(lsp.Options{Checker: c, Schema: s, Debounce: o.debounce, Views: views, Version: version(), Log: logger, Sandbox: env.Sandbox})
 	if err := srv.Serve(env.Ctx, stdio{env.Stdin, env.Stdout}); err != nil {
 		logger.Print(err)
 		return ExitFindings // the protocol's exit code for an exit without shutdown
