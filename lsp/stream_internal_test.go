@@ -13,7 +13,7 @@ import (
 func TestLongHeaderLineIsBounded(t *testing.T) {
 	junk := strings.Repeat("x", 8<<20)
 	body := `{"jsonrpc":"2.0","id":1,"method":"shutdown"}`
-	in := junk + "\r\n\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body
+	in := junk + "\r\n\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
 	s := &stream{in: bufio.NewReader(strings.NewReader(in)), out: io.Discard}
 	line, n, err := s.readLine()
 	if err != nil || len(line) > maxHeaderLine || n != int64(len(junk)+2) {
@@ -25,5 +25,3 @@ func TestLongHeaderLineIsBounded(t *testing.T) {
 		t.Fatalf("the message after the junk: %v, %v", msg, err)
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -34,6 +34,7 @@ var watch struct {
 	baseline  uint64
 	budget    uint64
 	collected time.Time // the last collection the watch forced
+	sampling  bool      // a sample goroutine runs
 }
 
 type evalWatch struct {
@@ -53,6 +54,9 @@ func watched(ctx context.Context, budget int64) (context.Context, func()) {
 		watch.active = map[*evalWatch]struct{}{}
 		watch.baseline = liveHeap()
 		watch.budget = uint64(budget)
+	}
+	if !watch.sampling {
+		watch.sampling = true
 		go sample()
 	}
 	watch.budget = min(watch.budget, uint64(budget))
@@ -73,6 +77,7 @@ func sample() {
 	for range t.C {
 		watch.mu.Lock()
 		if len(watch.active) == 0 {
+			watch.sampling = false
 			watch.mu.Unlock()
 			return
 		}

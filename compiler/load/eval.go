@@ -123,13 +123,23 @@ func inProcess(ctx context.Context, task string, req, resp any, read sandbox.Rea
 // input's result.
 func Interrupted(ds diag.List) bool {
 	for _, d := range ds {
-		for _, suffix := range []string{"-timeout", "-memory", "-cancelled", "-evaluator"} {
-			if strings.HasPrefix(d.Code, "load/") && strings.HasSuffix(d.Code, suffix) {
-				return true
-			}
+		if interruptions[d.Code] {
+			return true
 		}
 	}
 	return false
+}
+
+// interruptions are the codes Evaluate reports a cut-short evaluation
+// with, one per language and cause.
+var interruptions = map[string]bool{}
+
+func init() {
+	for _, lang := range []string{"jsonnet", "cue"} {
+		for _, cause := range []string{"memory", "timeout", "cancelled", "evaluator"} {
+			interruptions["load/"+lang+"-"+cause] = true
+		}
+	}
 }
 
 // A wireNode is a Node between a worker and kiln, its positions byte

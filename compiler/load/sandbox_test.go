@@ -38,12 +38,10 @@ func doubled(n int) string {
 	var b strings.Builder
 	b.WriteString("_f0: {a: 1, b: 2}\n")
 	for i := 1; i <= n; i++ {
-		b.WriteString("_f" + itoa(i) + ": {a: _f" + itoa(i-1) + ", b: _f" + itoa(i-1) + "}\n")
+		b.WriteString("_f" + strconv.Itoa(i) + ": {a: _f" + strconv.Itoa(i-1) + ", b: _f" + strconv.Itoa(i-1) + "}\n")
 	}
 	return b.String()
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // dump writes a load's result with every position, for comparison.
 func dump(doc *Doc, ds diag.List) string {

@@ -121,13 +121,18 @@ func TestMemoryBudget(t *testing.T) {
 				t.Fatalf("err = %v, want the memory budget passed", err)
 			}
 			p.Close()
-			// The worker's peak is its own start (some 40 MiB) plus at most
-			// the budget; 64 MiB more allows for the runtime near the limit.
-			if peak := p.PeakRSS(); peak > lim.Memory+128<<20 {
+			// The worker's peak is its own start (a few MiB here) plus at
+			// most the budget; 128 MiB more allows for the runtime near the
+			// limit. A worker the runtime ended at its address-space cap
+			// (test/huge) reports no peak; the cap is the bound there.
+			peak := p.PeakRSS()
+			if task == "test/grow" && peak < lim.Memory/2 {
+				t.Errorf("the worker reported a peak of %d MiB; it held about %d MiB", peak>>20, lim.Memory>>20)
+			}
+			if peak > lim.Memory+128<<20 {
 				t.Errorf("the worker peaked at %s for a budget of %s", sandbox.FormatBytes(peak), sandbox.FormatBytes(lim.Memory))
 			}
 			t.Logf("%s: %v after %v, worker peak RSS %d MiB", task, err, time.Since(start).Round(time.Millisecond), p.PeakRSS()>>20)
-			// The pool goes on: a new worker takes the next task.
 		})
 	}
 }

@@ -100,10 +100,6 @@ func serve(budget int64) int {
 // run runs one request's task, turning a panic into an error: the CUE
 // evaluator has panicked on inputs it did not expect.
 func run(req request, in *bufio.Reader, out *bufio.Writer) (msg workerMsg) {
-	h := handler(req.Task)
-	if h == nil {
-		return workerMsg{Done: true, Err: "unknown task " + strconv.Quote(req.Task)}
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			msg = workerMsg{Done: true, Err: fmt.Sprintf("the evaluator failed: %v", r)}
@@ -125,15 +121,11 @@ func run(req request, in *bufio.Reader, out *bufio.Writer) (msg workerMsg) {
 		}
 		return reply.Data, nil
 	}
-	res, err := h(req.Req, read)
+	res, err := Run(req.Task, req.Req, read)
 	if err != nil {
 		return workerMsg{Done: true, Err: err.Error()}
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		return workerMsg{Done: true, Err: err.Error()}
-	}
-	return workerMsg{Done: true, Result: b}
+	return workerMsg{Done: true, Result: res}
 }
 
 // watch samples the heap while an evaluation runs and ends the process
@@ -173,8 +165,9 @@ func heapBytes() int64 {
 	return int64(heapSample[0].Value.Uint64())
 }
 
-// Run runs a registered task in this process, as a worker would: for a
-// caller without a pool, so that both ways share one code path.
+// Run runs a registered task in this process and returns its result as
+// JSON: what a worker does with a request, and what a caller without a
+// pool does instead, so that both ways share one code path.
 func Run(task string, req json.RawMessage, read ReadFunc) ([]byte, error) {
 	h := handler(task)
 	if h == nil {
@@ -184,5 +177,9 @@ func Run(task string, req json.RawMessage, read ReadFunc) ([]byte, error) {
 	if err != nil {
 		return nil, &TaskError{Msg: err.Error()}
 	}
-	return json.Marshal(res)
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, &TaskError{Msg: err.Error()}
+	}
+	return b, nil
 }

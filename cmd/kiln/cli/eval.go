@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"flag"
 	"time"
 
@@ -45,14 +46,14 @@ type evalLimits struct {
 // limits resolves the bounds of a run: a flag, else the configuration,
 // else load's defaults.
 func (e evalOptions) limits(env *Env, cfg *config.Config) evalLimits {
-	l := evalLimits{sandbox: env.Sandbox, timeout: e.evalTimeout, memory: e.evalMemory}
+	return evalLimits{sandbox: env.Sandbox, timeout: e.evalTimeout, memory: e.evalMemory}.withConfig(cfg)
+}
+
+// withConfig fills the bounds l leaves at 0 from cfg's settings.
+func (l evalLimits) withConfig(cfg *config.Config) evalLimits {
 	if cfg != nil {
-		if l.timeout == 0 {
-			l.timeout = cfg.EvalTimeout
-		}
-		if l.memory == 0 {
-			l.memory = cfg.EvalMemory
-		}
+		l.timeout = cmp.Or(l.timeout, cfg.EvalTimeout)
+		l.memory = cmp.Or(l.memory, cfg.EvalMemory)
 	}
 	return l
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -215,8 +214,7 @@ func (c *lspChecker) input(def string, read func(string) ([]byte, error)) input 
 	data, err := read(def)
 	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read, eval: c.eval}
 	if r := c.repo(def); r.g != nil { // the repository's bounds, as kiln check's
-		in.eval.timeout = cmp.Or(in.eval.timeout, r.g.cfg.EvalTimeout)
-		in.eval.memory = cmp.Or(in.eval.memory, r.g.cfg.EvalMemory)
+		in.eval = in.eval.withConfig(r.g.cfg)
 	}
 	df := filepath.Join(filepath.Dir(def), "Dockerfile")
 	if b, err := read(df); err == nil {
