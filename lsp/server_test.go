@@ -1,7 +1,6 @@
 package lsp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -17,10 +16,10 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/kilnhq/kiln/cmd/kiln/cli"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/lsp"
 	"github.com/kilnhq/kiln/schemas/kube"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 // client is the editor's side of a session: a jsonrpc2 connection over a
@@ -67,7 +66,11 @@ func start(t *testing.T, checker lsp.Checker) *client {
 }
 
 func realChecker(t *testing.T) lsp.Checker {
-	return cli.NewChecker(kube.Default(), "", t.TempDir())
+	c, err := workspace.NewEditor(workspace.EditorOptions{KubeVersion: kube.Default(), Views: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func (c *client) call(method string, params, result any) error {
@@ -182,38 +185,36 @@ func TestDiagnosticsAtTheCLIsPositions(t *testing.T) {
 	if got == nil {
 		t.Fatalf("no unknown-field diagnostic: %+v", ds)
 	}
-	// The CLI, on the same text, reports line and byte column.
+	// kiln check, on the same text, reports line and byte column.
 	os.WriteFile(def, []byte(bad), 0o644)
-	var out, errb bytes.Buffer
-	cli.Run(context.Background(), []string{"check", "--no-cache", "--format", "json", def}, nil, &out, &errb)
-	var rep struct {
-		Diagnostics []struct {
-			Code         string
-			Line, Column int
-			EndColumn    int `json:"endColumn"`
-		}
+	w, err := workspace.Open(context.Background(), workspace.Options{Dir: def})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("%v\n%s%s", err, out.String(), errb.String())
+	r, err := w.Check(context.Background(), []string{def}, workspace.CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, d := range rep.Diagnostics {
+	for _, d := range r.Diagnostics {
 		if d.Code != "schema/unknown-field" {
 			continue
 		}
-		line := strings.Split(bad, "\n")[d.Line-1]
+		lineNo, col := d.Pos.LineCol()
+		_, endCol := d.End.LineCol()
+		line := strings.Split(bad, "\n")[lineNo-1]
 		want := protocol.Range{
-			Start: protocol.Position{Line: uint32(d.Line - 1), Character: utf16Col(line, d.Column-1)},
-			End:   protocol.Position{Line: uint32(d.Line - 1), Character: utf16Col(line, d.EndColumn-1)},
+			Start: protocol.Position{Line: uint32(lineNo - 1), Character: utf16Col(line, col-1)},
+			End:   protocol.Position{Line: uint32(lineNo - 1), Character: utf16Col(line, endCol-1)},
 		}
 		if got.Range != want {
-			t.Errorf("editor range %+v, CLI says %d:%d (UTF-16 %+v)", got.Range, d.Line, d.Column, want)
+			t.Errorf("editor range %+v, kiln check says %d:%d (UTF-16 %+v)", got.Range, lineNo, col, want)
 		}
-		if got.Range.Start.Character == uint32(d.Column-1) {
+		if got.Range.Start.Character == uint32(col-1) {
 			t.Errorf("the column is in bytes, not UTF-16 units: %d", got.Range.Start.Character)
 		}
 		return
 	}
-	t.Fatalf("the CLI reports no unknown field: %s", out.String())
+	t.Fatalf("kiln check reports no unknown field: %v", r.Diagnostics)
 }
 
 func hasError(ds []protocol.Diagnostic) bool {

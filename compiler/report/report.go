@@ -130,17 +130,18 @@ func location(d diag.Diagnostic) string {
 
 // Summary returns the one-line summary a run ends with.
 func Summary(files int, ds diag.List) string {
-	return fmt.Sprintf("kiln: %s checked: %s, %s", plural(files, "app"),
-		plural(ds.Count(diag.Error), "error"), plural(ds.Count(diag.Warning), "warning"))
+	return fmt.Sprintf("kiln: %s checked: %s, %s", Plural(files, "app"),
+		Plural(ds.Count(diag.Error), "error"), Plural(ds.Count(diag.Warning), "warning"))
 }
 
 // BuildSummary returns the one-line summary of kiln build.
 func BuildSummary(apps int, ds diag.List) string {
-	return fmt.Sprintf("kiln: %s built: %s, %s", plural(apps, "app"),
-		plural(ds.Count(diag.Error), "error"), plural(ds.Count(diag.Warning), "warning"))
+	return fmt.Sprintf("kiln: %s built: %s, %s", Plural(apps, "app"),
+		Plural(ds.Count(diag.Error), "error"), Plural(ds.Count(diag.Warning), "warning"))
 }
 
-func plural(n int, word string) string {
+// Plural is "1 app", "2 apps": a count and its noun, as summaries say it.
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

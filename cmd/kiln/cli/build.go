@@ -5,21 +5,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
-	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/report"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/schemas/kube"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 type buildOptions struct {
@@ -135,100 +129,67 @@ Examples:
 	})
 }
 
-// built is one app's build, ready to write.
-type built struct {
-	in       input
-	name     string        // the app's name: its directory under DIR
-	pos, end source.Pos    // where metadata.name is, for a clash
-	result   *build.Result // nil when the build came from the cache
-	files    map[string][]byte
-}
-
 func runBuild(env *Env, o *buildOptions, args []string) int {
-	validator, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln build: --kube-version: %v\n", err)
-		return ExitBadInput
-	}
 	artifacts, err := parseEmit(o.emit)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
 	}
-	s, inputs, ok := start(env, "build", &o.reportOptions, o.stdinFilename, args)
+	if !reportFlagsOK(env, "build", &o.reportOptions) {
+		return ExitBadInput
+	}
+	wo := o.policyOptions.workspaceOptions(env, args)
+	wo.KubeVersion, wo.Jobs, wo.NoPolicy, wo.StdinName = o.kubeVersion, o.jobs, o.noPolicy, o.stdinFilename
+	// Written to directories, each app's build goes through the cache;
+	// --stdout and --explain-origin need the whole build result.
+	whole := o.stdout || o.explainOrigin != ""
+	if !whole {
+		wo.Cache = o.cacheOptions.engine(env)
+	}
+	w, ok := open(env, "build", wo)
 	if !ok {
 		return ExitBadInput
 	}
-	opts := build.Options{Validator: validator, Emit: artifacts}
-	var g *guardrails
-	if !o.noPolicy {
-		var ds diag.List
-		if g, ds = loadGuardrails(args, &o.policyOptions); ds != nil {
-			return couldNotStart(env, &o.reportOptions, ds)
-		}
-		g.apply(&opts)
-		o.rules = g.reportRules()
+	r, err := w.Build(env.Ctx, args, workspace.BuildOptions{Env: o.env, Emit: artifacts, Results: whole})
+	if err != nil {
+		return failed(env, "build", &o.reportOptions, err)
 	}
-	cfg, _ := loadConfig(args, o.config) // with --no-policy too: its bounds hold
-	if g != nil {
-		cfg = g.cfg
-	}
-	setEval(inputs, o.evalOptions.limits(env, cfg))
-	resolveFailOn(&o.reportOptions, g)
-	if (o.stdout || o.explainOrigin != "") && len(inputs) != 1 {
-		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(inputs))
+	if whole && len(r.Apps) != 1 {
+		fmt.Fprintf(env.Stderr, "kiln build: --stdout and --explain-origin take exactly one app; %d found\n", len(r.Apps))
 		return ExitBadInput
 	}
-	// Apps are built in parallel; each outcome lands at its input's index,
-	// so reports and files come out in path order whatever the scheduling.
-	// Written to directories, each app's build goes through the cache;
-	// --stdout and --explain-origin need the whole build result.
-	outcomes := make([]outcome, len(inputs))
-	var eng *engine.Engine
-	var shared []byte
-	if !o.stdout && o.explainOrigin == "" {
-		eng = o.cacheOptions.engine(env)
-		shared = buildSharedKey(g, strings.TrimPrefix(o.kubeVersion, "v"))
+	if o.failOn == "" {
+		o.failOn = w.FailOn()
 	}
-	forEach(len(inputs), o.jobs, func(i int) {
-		opts := opts
-		opts.Dockerfile = inputs[i].dockerfile
-		if eng == nil {
-			outcomes[i] = buildOne(inputs[i], s, opts, o.env)
-			return
-		}
-		outcomes[i] = buildApp(eng, shared, inputs[i], s, opts, o.env, g)
-	})
-	c := collect(outcomes, g)
-	all, files, badInput, tally := c.all, c.files, c.badInput, c.tally
-	var outs []built
-	for _, oc := range outcomes {
-		if oc.built != nil {
-			outs = append(outs, *oc.built)
+	o.rules, _ = w.Rules()
+	var outs []workspace.BuiltApp
+	for _, a := range r.Apps {
+		if a.Built {
+			outs = append(outs, a)
 		}
 	}
-	all = withWaived(all, tally.waived, o.showWaived)
-	if !o.stdout && o.explainOrigin == "" {
+	all := withWaived(r.Diagnostics, r.Waived, o.showWaived)
+	if !whole {
 		if clash := clashes(o, outs); len(clash) > 0 {
 			all = append(all, clash...)
-			badInput = true
+			r.Incomplete = true
 		}
 	}
 	// --stdout and --explain-origin own standard output (a YAML stream
 	// for kubectl, the origins); the findings go to standard error.
 	reportEnv := env
-	if o.stdout || o.explainOrigin != "" {
+	if whole {
 		e := *env
 		e.Stdout = env.Stderr
 		reportEnv = &e
 	}
-	o.waived, o.incomplete = orNone(tally.waived), badInput
-	if err := writeReport(reportEnv, &o.reportOptions, files, all); err != nil {
+	o.waived, o.incomplete = r.Waived, r.Incomplete
+	if err := writeReport(reportEnv, &o.reportOptions, r.Files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	failOn := failOnLevel(o.failOn)
-	code := exitCode(badInput, all, failOn)
+	r.Diagnostics = all
+	code := r.ExitCode(failOnLevel(o.failOn))
 	note := ""
 	switch {
 	case code != ExitBadInput && !all.HasErrors():
@@ -238,22 +199,21 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		if c := deliver(env, o, outs); c != ExitClean {
 			code = c
 		}
-	case !o.stdout && o.explainOrigin == "":
+	case !whole:
 		var c int
-		if c, note = deliverSome(env, o, outs, all, inputs); c != ExitClean {
+		if c, note = deliverSome(env, o, outs, all, r.Apps); c != ExitClean {
 			code = c
 		}
 	}
-	fmt.Fprintln(env.Stderr, report.BuildSummary(len(inputs), all)+note)
-	if eng != nil && !o.noCache {
-		hits, misses := eng.Stats()
-		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses\n", hits, misses)
+	fmt.Fprintln(env.Stderr, report.BuildSummary(len(r.Apps), all)+note)
+	if !whole && !o.noCache {
+		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses\n", r.Hits, r.Misses)
 	}
-	if g != nil {
-		fmt.Fprintln(env.Stderr, tally.line(g.bundle))
+	if !o.noPolicy {
+		fmt.Fprintln(env.Stderr, r.Evaluated)
 	}
-	if eng != nil {
-		if c := eng.Cache(); c != nil {
+	if !whole {
+		if c := wo.Cache.Cache(); c != nil {
 			c.Trim(false)
 		}
 	}
@@ -283,189 +243,20 @@ func parseEmit(list string) (build.Artifacts, error) {
 	return a, nil
 }
 
-// outcome is what building one input gave.
-type outcome struct {
-	diags     diag.List
-	file      report.File
-	built     *built // nil when there is nothing to write
-	badInput  bool
-	waived    diag.List // findings waivers exempted
-	documents int       // documents the guardrails evaluated
-	// Of plain manifests: documents judged without the fields the schema
-	// rejects, and documents not judged.
-	partial, unguarded int
-	// Of a build with guardrails: the app's name when they considered
-	// its waivers, the app's own waivers and the indexes of the
-	// repository's waivers that exempted a finding.
-	considered  string
-	appWaivers  bool
-	repoWaivers []int
-}
-
-// buildOne runs every stage on one input. It is safe to call concurrently.
-func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcome {
-	c := checkOne(in, s)
-	out := outcome{diags: c.diags, file: c.file}
-	if c.app == nil {
-		out.badInput = true
-		return out
-	}
-	res, ds := build.Build(c.doc, c.app, opts)
-	out.diags = append(out.diags, ds...)
-	if opts.Policy != nil {
-		out.considered, out.appWaivers = c.app.Metadata.Name, len(c.app.Spec.Waivers) > 0
-	}
-	if res != nil {
-		out.waived, out.documents, out.repoWaivers = res.Waived, res.Documents, res.RepoWaivers
-		out.file.Guarded = opts.Policy != nil
-	}
-	out.badInput = slices.ContainsFunc(ds, build.IsBadInput)
-	out.file.Valid = !ds.HasErrors()
-	if res == nil {
-		out.badInput = true
-		return out
-	}
-	fail := func(code string, err error) outcome {
-		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error()})
-		out.badInput = true
-		return out
-	}
-	if err := selectEnv(res, env); err != nil {
-		return fail("build/env", err)
-	}
-	b := built{in: in, name: res.App.Metadata.Name, pos: c.doc.Root.Pos, end: c.doc.Root.Pos, result: res}
-	if n := c.doc.Lookup([]string{"metadata", "name"}); n != nil {
-		b.pos, b.end = n.Pos, n.End
-	}
-	var err error
-	if b.files, err = emit.Files(res); err != nil {
-		return fail("internal", err)
-	}
-	out.built = &b
-	return out
-}
-
-// built1 is one app's build, as the cache stores it: the outcome, and
-// the files to write.
-type built1 struct {
-	File       report.File       `json:"file"`
-	Diags      []wireDiag        `json:"diags"`
-	Waived     []wireDiag        `json:"waived"`
-	Documents  int               `json:"documents"`
-	BadInput   bool              `json:"badInput"`
-	Considered string            `json:"considered,omitempty"` // the app whose waivers the guardrails considered
-	Waivers    []int             `json:"waivers"`              // repository waivers it used
-	Deps       map[string]string `json:"deps"`                 // imported file → sha256, checked on a hit
-	Day        string            `json:"day,omitempty"`        // the day the app's own waivers were judged on
-	Built      bool              `json:"built"`                // there is a tree to write:
-	Name       string            `json:"name,omitempty"`       // the app's name,
-	NameAt     wireDiag          `json:"nameAt"`               // where metadata.name is,
-	Files      map[string][]byte `json:"files,omitempty"`      // and the tree
-}
-
-// buildSharedKey is sharedKey, or with --no-policy (g nil) a key of the
-// Kubernetes version alone.
-func buildSharedKey(g *guardrails, kubeVersion string) []byte {
-	if g != nil {
-		return sharedKey(g, kubeVersion)
-	}
-	h := cache.NewHash("shared, no policy", nil)
-	h.AddString("kube", kubeVersion)
-	id := h.Sum()
-	return id[:]
-}
-
-// buildApp is buildOne through the cache: keyed like checkApp, with
-// --emit and --env, and the files the load read recorded and checked on
-// a hit. It is safe to call concurrently.
-func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, env string, g *guardrails) outcome {
-	k := appKey(eng, "build", 1, shared, in)
-	k.AddString("emit", fmt.Sprintf("%+v", opts.Emit))
-	k.AddString("env", env)
-	addDay(k, in, g)
-	run := func() ([]byte, error) {
-		return resultOf(computeBuild(in, s, opts, env))
-	}
-	today := time.Now().UTC().Format(time.DateOnly)
-	r, _, err := cachedApp(eng, k, run, func(r *built1) bool {
-		// An app's waivers may come from a file it imports, which the
-		// key's day does not see.
-		return depsHold(in, r.Deps) && (r.Day == "" || r.Day == today)
-	})
-	if err != nil {
-		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
-			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}}
-	}
-	return r.outcome(in, g)
-}
-
-// computeBuild runs buildOne, recording the files the load reads; cut
-// reports a load cut short (a Jsonnet time-out), which no cache may keep.
-func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r built1, cut bool) {
-	deps := recordReads(&in)
-	oc := buildOne(in, s, opts, env)
-	r = built1{File: oc.file, Diags: toWire(oc.diags), Waived: toWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
-		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps()}
-	if oc.appWaivers {
-		r.Day = time.Now().UTC().Format(time.DateOnly)
-	}
-	if b := oc.built; b != nil {
-		r.Built, r.Name, r.Files = true, b.name, b.files
-		r.NameAt = toWire(diag.List{{Pos: b.pos, End: b.end}})[0]
-	}
-	return r, interrupted(oc.diags)
-}
-
-// outcome turns a stored build back into in's outcome, and tells g's
-// waivers what the build did with them.
-func (r built1) outcome(in input, g *guardrails) outcome {
-	fs := newFiles([]input{in})
-	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
-	if g != nil {
-		if r.Considered != "" {
-			g.waivers.Consider(r.Considered, in.file.Name)
-		}
-		for _, i := range r.Waivers {
-			g.waivers.MarkUsed(i)
-		}
-	}
-	if r.Built {
-		at := fromWire([]wireDiag{r.NameAt}, fs)[0]
-		oc.built = &built{in: in, name: r.Name, pos: at.Pos, end: at.End, files: r.Files}
-	}
-	return oc
-}
-
-// selectEnv narrows res to the environment --env names.
-func selectEnv(res *build.Result, name string) error {
-	if name == "" {
-		return nil
-	}
-	var names []string
-	for _, e := range res.Envs {
-		if e.Name == name {
-			res.Envs = []build.Env{e}
-			return nil
-		}
-		names = append(names, e.Name)
-	}
-	return fmt.Errorf("app %s has no environment %q; it has %s", res.App.Metadata.Name, name, strings.Join(names, ", "))
-}
-
 // outDir is where an app's tree goes: DIR/<app>, DIR being -o or build/
 // next to the definition.
-func outDir(o *buildOptions, b built) string {
+func outDir(o *buildOptions, b workspace.BuiltApp) string {
 	dir := o.out
 	if dir == "" {
-		dir = filepath.Join(filepath.Dir(b.in.file.Name), "build")
+		dir = filepath.Join(filepath.Dir(b.Definition), "build")
 	}
-	return filepath.Join(dir, b.name)
+	return filepath.Join(dir, b.Name)
 }
 
 // clashes reports apps that would write the same directory: two apps
 // with one name under one -o. Writing both would keep only the last.
-func clashes(o *buildOptions, outs []built) diag.List {
-	first := map[string]built{}
+func clashes(o *buildOptions, outs []workspace.BuiltApp) diag.List {
+	first := map[string]workspace.BuiltApp{}
 	var ds diag.List
 	for _, b := range outs {
 		dir := outDir(o, b)
@@ -474,20 +265,20 @@ func clashes(o *buildOptions, outs []built) diag.List {
 			first[dir] = b
 			continue
 		}
-		ds = append(ds, diag.Diagnostic{Pos: b.pos, End: b.end, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
-			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.name, prev.in.file.Name, dir)})
+		ds = append(ds, diag.Diagnostic{Pos: b.NamePos, End: b.NameEnd, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
+			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.Name, prev.Definition, dir)})
 	}
 	return ds
 }
 
 // deliver writes the built trees, or prints what --stdout or
 // --explain-origin asked for.
-func deliver(env *Env, o *buildOptions, outs []built) int {
+func deliver(env *Env, o *buildOptions, outs []workspace.BuiltApp) int {
 	if o.explainOrigin != "" {
-		return explainOrigin(env, outs[0].result, o.explainOrigin)
+		return explainOrigin(env, outs[0].Result, o.explainOrigin)
 	}
 	if o.stdout {
-		r := outs[0].result
+		r := outs[0].Result
 		if len(r.Envs) != 1 {
 			var names []string
 			for _, e := range r.Envs {
@@ -510,11 +301,11 @@ func deliver(env *Env, o *buildOptions, outs []built) int {
 
 // writeTrees writes each app's tree, and returns how many it wrote. A
 // tree that cannot be written stops the others, unless --keep-going.
-func writeTrees(env *Env, o *buildOptions, outs []built) (code, written int) {
+func writeTrees(env *Env, o *buildOptions, outs []workspace.BuiltApp) (code, written int) {
 	code = ExitClean
 	for _, b := range outs {
 		dir := outDir(o, b)
-		if err := emit.WriteTree(dir, b.files); err != nil {
+		if err := emit.WriteTree(dir, b.Files); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
 			if code = ExitBadInput; !o.keepGoing {
 				return code, written
@@ -530,23 +321,23 @@ func writeTrees(env *Env, o *buildOptions, outs []built) (code, written int) {
 // deliverSome handles a build with errors: without --keep-going it writes
 // nothing, with it the apps that have no error of their own. It returns
 // the exit status a failed write calls for and what to add to the summary.
-func deliverSome(env *Env, o *buildOptions, outs []built, all diag.List, inputs []input) (int, string) {
+func deliverSome(env *Env, o *buildOptions, outs []workspace.BuiltApp, all diag.List, apps []workspace.BuiltApp) (int, string) {
 	ok := withoutErrors(o, outs, all)
 	switch {
-	case len(ok) == 0 || !o.keepGoing && len(inputs) == 1:
+	case len(ok) == 0 || !o.keepGoing && len(apps) == 1:
 		return ExitClean, "; nothing written"
-	case outsideApps(all, inputs):
+	case outsideApps(all, apps):
 		return ExitClean, "; nothing written (the configuration has errors)"
 	case !o.keepGoing:
-		return ExitClean, fmt.Sprintf("; nothing written (--keep-going writes the %s without errors)", count(len(ok), "app"))
+		return ExitClean, fmt.Sprintf("; nothing written (--keep-going writes the %s without errors)", report.Plural(len(ok), "app"))
 	}
 	code, written := writeTrees(env, o, ok)
-	return code, fmt.Sprintf("; wrote %d of %s, not the %d with errors", written, count(len(inputs), "app"), len(inputs)-written)
+	return code, fmt.Sprintf("; wrote %d of %s, not the %d with errors", written, report.Plural(len(apps), "app"), len(apps)-written)
 }
 
 // withoutErrors returns the built apps with no error in their own files
 // (the definition, the Dockerfile beside it) and no name clash.
-func withoutErrors(o *buildOptions, outs []built, all diag.List) []built {
+func withoutErrors(o *buildOptions, outs []workspace.BuiltApp, all diag.List) []workspace.BuiltApp {
 	bad := map[string]bool{}
 	for _, d := range all {
 		if d.Severity == diag.Error && d.Waived == "" && d.Pos.File != nil {
@@ -557,9 +348,9 @@ func withoutErrors(o *buildOptions, outs []built, all diag.List) []built {
 	for _, b := range outs {
 		apps[outDir(o, b)]++
 	}
-	var ok []built
+	var ok []workspace.BuiltApp
 	for _, b := range outs {
-		if bad[b.in.file.Name] || b.in.dockerfile != nil && bad[b.in.dockerfile.Name] || apps[outDir(o, b)] > 1 {
+		if bad[b.Definition] || b.Dockerfile != "" && bad[b.Dockerfile] || apps[outDir(o, b)] > 1 {
 			continue
 		}
 		ok = append(ok, b)
@@ -569,12 +360,12 @@ func withoutErrors(o *buildOptions, outs []built, all diag.List) []built {
 
 // outsideApps reports whether an error lies outside every app's own
 // files: in the repository's configuration, say.
-func outsideApps(all diag.List, inputs []input) bool {
+func outsideApps(all diag.List, apps []workspace.BuiltApp) bool {
 	own := map[string]bool{}
-	for _, in := range inputs {
-		own[in.file.Name] = true
-		if in.dockerfile != nil {
-			own[in.dockerfile.Name] = true
+	for _, a := range apps {
+		own[a.Definition] = true
+		if a.Dockerfile != "" {
+			own[a.Dockerfile] = true
 		}
 	}
 	for _, d := range all {
@@ -583,11 +374,4 @@ func outsideApps(all diag.List, inputs []input) bool {
 		}
 	}
 	return false
-}
-
-func count(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

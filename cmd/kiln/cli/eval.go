@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"cmp"
 	"flag"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/config"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/internal/sandbox"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 // evalOptions are the flags that bound the evaluation of code a
@@ -34,38 +32,8 @@ func (e *evalOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&e.policyTimeout, "policy-timeout", 0, "bound on one evaluation of the guardrails (default policyTimeout in "+config.Name+", else 10s)")
 }
 
-// evalLimits is how one run evaluates definitions: in the process's
-// sandbox, under these bounds. None of it is a cache input: a result cut
-// short by a bound is never stored (load.Interrupted).
-type evalLimits struct {
-	sandbox *sandbox.Pool
-	timeout time.Duration // 0: load's default
-	memory  int64         // 0: load's default
-}
-
-// limits resolves the bounds of a run: a flag, else the configuration,
-// else load's defaults.
-func (e evalOptions) limits(env *Env, cfg *config.Config) evalLimits {
-	return evalLimits{sandbox: env.Sandbox, timeout: e.evalTimeout, memory: e.evalMemory}.withConfig(cfg)
-}
-
-// withConfig fills the bounds l leaves at 0 from cfg's settings.
-func (l evalLimits) withConfig(cfg *config.Config) evalLimits {
-	if cfg != nil {
-		l.timeout = cmp.Or(l.timeout, cfg.EvalTimeout)
-		l.memory = cmp.Or(l.memory, cfg.EvalMemory)
-	}
-	return l
-}
-
-func (l evalLimits) loadOptions(o load.Options) load.Options {
-	o.Sandbox, o.EvalTimeout, o.Memory = l.sandbox, l.timeout, l.memory
-	return o
-}
-
-// setEval makes every input of a run evaluate under l.
-func setEval(inputs []input, l evalLimits) {
-	for i := range inputs {
-		inputs[i].eval = l
-	}
+// limits are the bounds the flags set; the workspace fills the others
+// from the configuration, else load's defaults.
+func (e evalOptions) limits() workspace.Limits {
+	return workspace.Limits{EvalTimeout: e.evalTimeout, EvalMemory: e.evalMemory, PolicyTimeout: e.policyTimeout, PolicyMemory: e.policyMemory}
 }

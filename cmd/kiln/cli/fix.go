@@ -6,16 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
 
-	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/discover"
-	"github.com/kilnhq/kiln/compiler/fix"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
 
@@ -55,57 +50,39 @@ so the fix can be reviewed and staged.`,
 	})
 }
 
-// fixRounds bounds the fixing of one file: a fix can reveal another (a
-// corrected field name lets its value be checked), but never forever.
-const fixRounds = 5
-
 func runFix(env *Env, o *fixOptions, args []string) int {
-	paths, err := discover.Find(args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln fix: %v\n", err)
+	wo := o.policyOptions.workspaceOptions(env, args)
+	wo.KubeVersion = o.kubeVersion
+	w, ok := open(env, "fix", wo)
+	if !ok {
 		return ExitBadInput
 	}
-	g, ds := loadGuardrails(args, &o.policyOptions)
-	if ds != nil {
-		return couldNotStart(env, &reportOptions{format: "text"}, ds)
-	}
-	s, err := schema.Load()
+	fixed, err := w.Fix(env.Ctx, args)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
-		return ExitBadInput
+		return failed(env, "fix", &reportOptions{format: "text"}, err)
 	}
-	v, err := validate.For(strings.TrimPrefix(o.kubeVersion, "v"))
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln fix: --kube-version %s: kiln validates against %s\n", o.kubeVersion, strings.Join(kube.Versions(), ", "))
-		return ExitBadInput
-	}
-	opts := build.Options{Validator: v}
-	g.apply(&opts)
-	fo := fix.NewOptions(s, g.bundle.Known, time.Now())
 	code, changed := ExitClean, 0
-	for _, p := range paths {
-		in, _ := appInput(p)
-		in.eval = o.evalOptions.limits(env, g.cfg)
-		fixed, titles, ok := fixFile(in, s, opts, fo)
-		if !ok {
-			fmt.Fprintf(env.Stderr, "kiln fix: %s does not load; kiln validate %s says why\n", display(p), display(p))
+	for _, f := range fixed {
+		p := repofile.Display(f.Path)
+		if !f.Loads {
+			fmt.Fprintf(env.Stderr, "kiln fix: %s does not load; kiln validate %s says why\n", p, p)
 			code = ExitBadInput
 			continue
 		}
-		if len(titles) == 0 {
+		if len(f.Titles) == 0 {
 			continue
 		}
 		changed++
-		fmt.Fprintf(env.Stderr, "kiln fix: %s: %s\n", display(p), strings.Join(titles, "; "))
+		fmt.Fprintf(env.Stderr, "kiln fix: %s: %s\n", p, strings.Join(f.Titles, "; "))
 		if o.dryRun {
-			env.Stdout.Write(diff.Diff(display(p), in.file.Content, display(p)+" (fixed)", fixed))
+			env.Stdout.Write(diff.Diff(p, f.Before, p+" (fixed)", f.After))
 			if code == ExitClean {
 				code = ExitFindings
 			}
 			continue
 		}
-		if err := writeKeepingMode(p, fixed); err != nil {
-			fmt.Fprintf(env.Stderr, "kiln fix: writing %s: %v\n", display(p), err)
+		if err := writeKeepingMode(f.Path, f.After); err != nil {
+			fmt.Fprintf(env.Stderr, "kiln fix: writing %s: %v\n", p, err)
 			code = ExitBadInput
 		}
 	}
@@ -113,51 +90,8 @@ func runFix(env *Env, o *fixOptions, args []string) int {
 	if o.dryRun {
 		verb = "would fix"
 	}
-	fmt.Fprintf(env.Stderr, "kiln fix: %s, %s %d\n", plural(len(paths), "app"), verb, changed)
+	fmt.Fprintf(env.Stderr, "kiln fix: %s, %s %d\n", report.Plural(len(fixed), "app"), verb, changed)
 	return code
-}
-
-// fixFile applies complete fixes to one definition until none is left,
-// re-checking after each round. ok is false when the definition does not
-// load, so that nothing can be fixed safely.
-func fixFile(in input, s *schema.Schema, opts build.Options, fo fix.Options) (fixed []byte, titles []string, ok bool) {
-	content := in.file.Content
-	for range fixRounds {
-		in.file = source.NewFile(in.file.Name, content)
-		c := checkOne(in, s)
-		if c.doc == nil {
-			return nil, nil, false
-		}
-		all := c.diags
-		if c.app != nil {
-			o := opts
-			o.Dockerfile = in.dockerfile
-			_, ds := build.Build(c.doc, c.app, o)
-			all = append(all, ds...)
-		}
-		var edits []fix.Edit
-		for _, d := range all.Sort() {
-			if d.Waived != "" {
-				continue
-			}
-			for _, f := range fix.For(c.doc, d, fo) {
-				if f.Complete && !fix.Overlaps(edits, f.Edits) {
-					edits = append(edits, f.Edits...)
-					titles = append(titles, f.Title)
-					break
-				}
-			}
-		}
-		if len(edits) == 0 {
-			break
-		}
-		next, err := fix.Apply(content, edits)
-		if err != nil {
-			break
-		}
-		content = next
-	}
-	return content, titles, true
 }
 
 // writeKeepingMode replaces the file name refers to atomically, keeping

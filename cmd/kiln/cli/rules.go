@@ -44,20 +44,24 @@ Examples:
 		},
 		run: func(env *Env, opts any, args []string) int {
 			o := opts.(*rulesOptions)
-			g, ds := loadGuardrails(nil, &o.policyOptions)
-			if ds != nil {
-				return couldNotStart(env, &reportOptions{format: "text"}, ds)
+			w, ok := open(env, "rules", o.policyOptions.workspaceOptions(env, nil))
+			if !ok {
+				return ExitBadInput
+			}
+			bundle, err := w.Policies()
+			if err != nil {
+				return failed(env, "rules", &reportOptions{format: "text"}, err)
 			}
 			if len(args) == 0 {
 				w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(w, "ID\tSEVERITY\tTITLE")
-				for _, r := range g.bundle.Rules() {
+				for _, r := range bundle.Rules() {
 					fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, r.Severity, r.Title)
 				}
 				w.Flush()
 				return ExitClean
 			}
-			r, ok := g.bundle.Rule(args[0])
+			r, ok := bundle.Rule(args[0])
 			if !ok {
 				fmt.Fprintf(env.Stderr, "kiln rules: no rule %q; kiln rules lists them\n", args[0])
 				return ExitBadInput

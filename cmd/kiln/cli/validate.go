@@ -3,8 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,20 +11,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/term"
 
-	"github.com/kilnhq/kiln/compiler/app"
-	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
-	"github.com/kilnhq/kiln/compiler/discover"
-	"github.com/kilnhq/kiln/compiler/load"
-	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
-	"github.com/kilnhq/kiln/compiler/schema"
-	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 type validateOptions struct {
@@ -75,77 +66,30 @@ Examples:
 }
 
 func runValidate(env *Env, o *validateOptions, args []string) int {
-	s, inputs, ok := start(env, "validate", &o.reportOptions, o.stdinFilename, args)
+	if !reportFlagsOK(env, "validate", &o.reportOptions) {
+		return ExitBadInput
+	}
+	w, ok := open(env, "validate", workspace.Options{Dir: firstPath(args), Limits: o.evalOptions.limits(), Sandbox: env.Sandbox, Jobs: o.jobs,
+		Stdin: env.Stdin, StdinName: o.stdinFilename})
 	if !ok {
 		return ExitBadInput
 	}
-	// validate reports no configuration mistake (check does); a valid
-	// configuration's bounds hold here too.
-	cfg, _ := loadConfig(args, "")
-	setEval(inputs, o.evalOptions.limits(env, cfg))
-	results := make([]checked, len(inputs))
-	forEach(len(inputs), o.jobs, func(i int) { results[i] = checkOne(inputs[i], s) })
-	var (
-		all   diag.List
-		files []report.File
-	)
-	for _, c := range results {
-		all = append(all, c.diags...)
-		files = append(files, c.file)
+	r, err := w.Validate(env.Ctx, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln validate: %v\n", err)
+		return ExitBadInput
 	}
-	o.incomplete = all.HasErrors()
-	if err := writeReport(env, &o.reportOptions, files, all); err != nil {
+	o.incomplete = r.Incomplete
+	if err := writeReport(env, &o.reportOptions, r.Files, r.Diagnostics); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln validate: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	fmt.Fprintln(env.Stderr, report.Summary(len(inputs), all))
-	resolveFailOn(&o.reportOptions, nil)
-	failOn := failOnLevel(o.failOn)
+	fmt.Fprintln(env.Stderr, report.Summary(len(r.Files), r.Diagnostics))
+	if o.failOn == "" {
+		o.failOn = "error"
+	}
 	// An invalid definition could not be checked further: exit 2.
-	return exitCode(all.HasErrors(), all, failOn)
-}
-
-// forEach calls f(i) for every i below n, on up to jobs goroutines, and
-// returns when all calls have. f stores its result by i, so that what the
-// caller reports never depends on scheduling.
-func forEach(n, jobs int, f func(i int)) {
-	jobs = max(1, min(jobs, n))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-}
-
-// start does what every command over definitions does first: it checks
-// --format and --fail-on, loads the app schema and gathers the inputs. When
-// it returns false it has said why on stderr.
-func start(env *Env, cmd string, r *reportOptions, stdinFilename string, args []string) (*schema.Schema, []input, bool) {
-	if !reportFlagsOK(env, cmd, r) {
-		return nil, nil, false
-	}
-	s, err := schema.Load()
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln: internal error loading the app schema: %v\n", err)
-		return nil, nil, false
-	}
-	inputs, err := gather(env, stdinFilename, args)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "kiln %s: %v\n", cmd, err)
-		return nil, nil, false
-	}
-	return s, inputs, true
+	return r.ExitCode(failOnLevel(o.failOn))
 }
 
 // reportFlagsOK checks --format and --fail-on, saying what is wrong.
@@ -238,7 +182,7 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 func unchecked(all diag.List) diag.List {
 	var out diag.List
 	for _, d := range all {
-		if unreadable(d) {
+		if workspace.Unreadable(d) {
 			out = append(out, d)
 		}
 	}
@@ -267,12 +211,12 @@ func sourceRoot(dir string, all diag.List) string {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
 		}
-		if root := repoRootOf(filepath.Dir(name)); root != "" {
+		if root := workspace.RepositoryRoot(filepath.Dir(name)); root != "" {
 			return root
 		}
 		break
 	}
-	if root := repoRootOf(dir); root != "" {
+	if root := workspace.RepositoryRoot(dir); root != "" {
 		return root
 	}
 	return dir
@@ -316,151 +260,6 @@ func failOnLevel(s string) diag.Severity {
 		return diag.Error + 1
 	}
 	return diag.Error
-}
-
-// exitCode applies the exit-code contract: 2 when kiln could not check
-// something, 1 when a finding is at least --fail-on, else 0.
-func exitCode(badInput bool, all diag.List, failOn diag.Severity) int {
-	if badInput {
-		return ExitBadInput
-	}
-	for _, d := range all {
-		if d.Severity >= failOn && d.Waived == "" {
-			return ExitFindings
-		}
-	}
-	return ExitClean
-}
-
-// input is one definition to check: its bytes, or why they could not be read.
-type input struct {
-	file       *source.File
-	dockerfile *source.File // a Dockerfile beside the definition, if any
-	root       string       // Jsonnet imports stay inside it
-	readErr    error
-	dockerErr  diag.List // the Dockerfile beside it could not be read
-	// readFile reads every other file checking the app reads (its
-	// imports, test files, snapshots, committed outputs); nil reads the
-	// disk. See input.read in check.go.
-	readFile func(name string) ([]byte, error)
-	// ctx, when set, cancels the check (the editor's newer version); a
-	// cancelled check is never stored in the cache.
-	ctx context.Context
-	// eval bounds the evaluation of a Jsonnet or CUE definition. A result
-	// cut short by it is never stored, so it is no input of any key.
-	eval evalLimits
-}
-
-// loadOptions are the options of every load of in's definition.
-func (in input) loadOptions() load.Options {
-	return in.eval.loadOptions(load.Options{Root: in.root, ReadFile: in.readFile, Context: in.ctx})
-}
-
-func gather(env *Env, stdinFilename string, args []string) ([]input, error) {
-	var inputs []input
-	var paths []string
-	if n := len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })); n > 1 {
-		return nil, errors.New("- (standard input) may be given only once")
-	}
-	for _, a := range args {
-		if a != "-" {
-			paths = append(paths, a)
-			continue
-		}
-		data, err := readBounded(env.Stdin)
-		in := input{file: source.NewFile(stdinFilename, data), root: ".", readErr: err}
-		inputs = append(inputs, in)
-	}
-	if len(paths) == 0 {
-		return inputs, nil
-	}
-	found, err := discover.Find(paths)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range found {
-		in, _ := appInput(p)
-		inputs = append(inputs, in)
-	}
-	return inputs, nil
-}
-
-// readBounded reads at most one byte more than the loader accepts, so that
-// a huge input is refused without being read into memory.
-func readBounded(r io.Reader) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r, load.DefaultMaxBytes+1))
-}
-
-// readFile reads a definition: a regular file inside root, of which at
-// most one byte more than the loader accepts is read (the loader names
-// the bound).
-func readFile(root, path string) ([]byte, error) {
-	f, info, err := repofile.Open(root, path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return repofile.ReadAtMost(f, info, load.DefaultMaxBytes+1)
-}
-
-// readDockerfile reads the Dockerfile beside the definition p, nil when
-// there is none. One that is there but cannot be read is an error, at it.
-func readDockerfile(root, p string) (*source.File, diag.List) {
-	df := filepath.Join(filepath.Dir(p), "Dockerfile")
-	if _, err := os.Lstat(df); err != nil {
-		return nil, nil
-	}
-	b, err := repofile.Read(root, df, repofile.MaxBytes)
-	f := source.NewFile(df, b)
-	if err != nil {
-		return nil, diag.List{readError(f, "load/read", err)}
-	}
-	return f, nil
-}
-
-// readError is the error of a file that could not be read, at its start.
-func readError(f *source.File, code string, err error) diag.Diagnostic {
-	msg := err.Error()
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		msg = pe.Err.Error()
-	}
-	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: code, Message: "cannot read the file: " + msg}
-}
-
-// checked is one input after the load and schema stages.
-type checked struct {
-	dockerfile *source.File // the Dockerfile beside it, as the check read it
-	doc        *load.Doc
-	app        *app.App // nil when diags has errors
-	diags      diag.List
-	file       report.File
-}
-
-func checkOne(in input, s *schema.Schema) checked {
-	c := checked{file: report.File{Name: in.file.Name, Format: string(load.FormatOf(in.file.Name))}, dockerfile: in.dockerfile}
-	if in.readErr != nil {
-		c.diags = diag.List{readError(in.file, "load/read", in.readErr)}
-		return c
-	}
-	if in.dockerErr != nil {
-		c.diags = in.dockerErr
-		return c
-	}
-	c.doc, c.diags = load.Load(in.file, in.loadOptions())
-	if c.doc == nil {
-		return c
-	}
-	if md := c.doc.Root.Field("metadata"); md != nil {
-		if n := md.Value.Field("name"); n != nil {
-			c.file.App, _ = n.Value.Scalar.(string)
-		}
-	}
-	a, more := check.Check(c.doc, s)
-	c.app = a
-	c.diags = append(c.diags, more...)
-	c.file.Valid = !c.diags.HasErrors()
-	return c
 }
 
 // useColor colours text only for a terminal, and never when NO_COLOR is

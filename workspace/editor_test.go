@@ -1,4 +1,4 @@
-package cli
+package workspace
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func TestAbandonedCheckIsNotStored(t *testing.T) {
 	def := filepath.Join(dir, "kiln.yaml")
 	os.WriteFile(def, []byte("apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: a, owner: team-a}\nspec:\n  image: ghcr.io/a/a:1.0.0\n  port: 8080\n  environments: {staging: {}, prod: {}}\n"), 0o644)
 	eng := engine.New(engine.Options{MemBytes: 1 << 20})
-	c := newLSPChecker(eng, kube.Default())
+	c := mustEditor(eng)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := c.Check(ctx, def, os.ReadFile); !errors.Is(err, context.Canceled) {
@@ -49,7 +49,7 @@ func TestTestFileEditReRunsOnlyTheTests(t *testing.T) {
 	test := filepath.Join(dir, "kiln_test.yaml")
 	os.WriteFile(test, []byte("suite: a\ntests:\n  - it: one replica\n    asserts:\n      - equal: {path: spec.replicas, value: 1}\n        kind: Deployment\n"), 0o644)
 	eng := engine.New(engine.Options{MemBytes: 1 << 20})
-	c := newLSPChecker(eng, kube.Default())
+	c := mustEditor(eng)
 	buffer := ""
 	read := func(name string) ([]byte, error) {
 		if name == test && buffer != "" {
@@ -76,4 +76,14 @@ func TestTestFileEditReRunsOnlyTheTests(t *testing.T) {
 	counts(1, 3) // the app from memory; the test file again
 	c.Check(context.Background(), def, read)
 	counts(3, 3)
+}
+
+// mustEditor is the language server's engine over eng, validating
+// against the default Kubernetes version.
+func mustEditor(eng *engine.Engine) *Editor {
+	e, err := NewEditor(EditorOptions{KubeVersion: kube.Default(), Cache: eng})
+	if err != nil {
+		panic(err)
+	}
+	return e
 }

@@ -1,4 +1,4 @@
-package cli
+package workspace
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func TestTimeOutIsNotStored(t *testing.T) {
 	def := slowRepo(t)
 	data, _ := os.ReadFile(def)
 	in := input{file: source.NewFile(def, data), root: filepath.Dir(filepath.Dir(def)), eval: evalLimits{timeout: time.Nanosecond}}
-	g, ds := loadGuardrailsLazily([]string{def}, &policyOptions{}, true)
+	g, ds := loadGuardrails([]string{def}, Options{}, true)
 	if ds != nil {
 		t.Fatal(ds)
 	}
@@ -113,7 +113,7 @@ func timedOutDiags(ds diag.List) bool {
 // lenses read.
 func TestTimeOutIsNotRemembered(t *testing.T) {
 	def := slowRepo(t)
-	c := newLSPChecker(engine.New(engine.Options{MemBytes: 1 << 20}), kube.Default())
+	c := mustEditor(engine.New(engine.Options{MemBytes: 1 << 20}))
 	c.eval.timeout = time.Nanosecond
 	ds, err := c.Check(context.Background(), def, os.ReadFile)
 	if err != nil || !timedOutDiags(ds) {

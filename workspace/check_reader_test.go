@@ -1,4 +1,4 @@
-package cli
+package workspace
 
 import (
 	"os"
@@ -58,7 +58,7 @@ func TestCheckAppReadsThroughTheInputsReader(t *testing.T) {
 		return os.ReadFile(name)
 	}
 
-	g, ds := loadGuardrailsLazily([]string{def}, &policyOptions{}, true)
+	g, ds := loadGuardrails([]string{def}, Options{}, true)
 	if ds != nil {
 		t.Fatal(ds)
 	}

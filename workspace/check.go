@@ -1,0 +1,737 @@
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/kilnhq/kiln/compiler/apptest"
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+)
+
+// checked1 is one app's result, as the cache stores it.
+type checked1 struct {
+	File      report.File       `json:"file"`
+	Diags     []wireDiag        `json:"diags"`
+	Waived    []wireDiag        `json:"waived"`
+	Tests     []wireTest        `json:"tests"`
+	Documents int               `json:"documents"`
+	Artifacts int               `json:"artifacts"`
+	BadInput  bool              `json:"badInput"`
+	Deps      map[string]string `json:"deps"`    // imported file → sha256, checked on a hit
+	Waivers   []int             `json:"waivers"` // repository waivers it used
+	// Considered is the app whose waivers the guardrails considered, so
+	// that a result read from the cache still tells the repository's
+	// waivers which app the run checked (an unused one is a warning).
+	Considered string `json:"considered,omitempty"`
+}
+
+type wireTest struct {
+	File     string     `json:"f"`
+	Name     string     `json:"n"`
+	Status   string     `json:"s"`
+	Failures []wireDiag `json:"x,omitempty"`
+}
+
+// wireDiag is a diagnostic with its position as file name and offsets;
+// the files are inputs of the key, so the offsets hold when it is read.
+type wireDiag struct {
+	File       string        `json:"f,omitempty"`
+	Off        int           `json:"o,omitempty"`
+	End        int           `json:"e,omitempty"`
+	Sev        diag.Severity `json:"s,omitempty"`
+	Code       string        `json:"c,omitempty"`
+	Message    string        `json:"m,omitempty"`
+	Path       string        `json:"p,omitempty"`
+	Suggestion string        `json:"g,omitempty"`
+	Waived     string        `json:"w,omitempty"`
+	InSource   bool          `json:"wi,omitempty"`
+	Object     string        `json:"ob,omitempty"`
+	Env        string        `json:"en,omitempty"`
+	ObjPath    string        `json:"op,omitempty"`
+}
+
+func toWire(ds diag.List) []wireDiag {
+	out := []wireDiag{}
+	for _, d := range ds {
+		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
+			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
+		if d.Pos.File != nil {
+			w.File = d.Pos.File.Name
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// files resolves file names back to files: the inputs already read, or
+// the file on disk inside one of the inputs' repositories. (A name comes
+// from a cache entry: it must not make kiln read, and print lines of, a
+// file anywhere else.)
+type files struct {
+	read  map[string]*source.File
+	roots map[string]bool
+}
+
+func newFiles(inputs []input) files {
+	fs := files{read: map[string]*source.File{}, roots: map[string]bool{}}
+	for _, in := range inputs {
+		fs.read[in.file.Name] = in.file
+		if in.dockerfile != nil {
+			fs.read[in.dockerfile.Name] = in.dockerfile
+		}
+		fs.roots[in.root] = true
+	}
+	return fs
+}
+
+func (fs files) get(name string) *source.File {
+	if f, ok := fs.read[name]; ok {
+		return f
+	}
+	for root := range fs.roots {
+		if b, err := repofile.Read(root, name, repofile.MaxBytes); err == nil {
+			fs.read[name] = source.NewFile(name, b)
+			return fs.read[name]
+		}
+	}
+	return nil
+}
+
+func fromWire(ws []wireDiag, fs files) diag.List {
+	var out diag.List
+	for _, w := range ws {
+		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
+			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
+		if w.File != "" {
+			f := fs.get(w.File)
+			if f == nil && w.Off == 0 && w.End == 0 {
+				// The start of a file that cannot be read (the finding
+				// says why): a position that needs none of its text.
+				f = source.NewFile(w.File, nil)
+			}
+			if f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
+				d.Pos, d.End = f.Pos(w.Off), f.Pos(w.End)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sharedKey hashes what every app's check reads besides its own files:
+// the repository's policies, data and configuration, and the Kubernetes
+// version. Every policy file of the bundle is hashed, kiln's built-in
+// ones too (a few tens of kilobytes): selecting the repository's files by
+// their directory's name would depend on how the directory was spelled
+// ("pol/", ".", "../pol").
+func sharedKey(g *guardrails, kubeVersion string) []byte {
+	h := cache.NewHash("shared", nil)
+	h.AddString("kube", kubeVersion)
+	h.AddString("namespaces", g.namespaces)
+	if g.cfg.File != nil {
+		h.Add("config "+g.cfg.File.Name, g.cfg.File.Content)
+	}
+	for _, name := range g.bundle.Files() {
+		h.Add("policy "+name, g.bundle.File(name).Content)
+	}
+	for _, name := range g.dataFiles {
+		b, _ := repofile.Read("", name, repofile.MaxBytes) // confined when loaded
+		h.Add("data "+name, b)
+	}
+	id := h.Sum()
+	return id[:]
+}
+
+// prepared is what computing a check needs beyond the app.
+type prepared struct {
+	schema *schema.Schema
+	opts   build.Options
+}
+
+// preparer returns, computed once on first use, what checking an app needs
+// beyond the app: the schema, the Kubernetes validator and the build
+// options of g. They are loaded when an app is not in the cache, so that a
+// warm run pays for neither.
+func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
+	return sync.OnceValues(func() (prepared, error) {
+		s, err := schema.Load()
+		if err != nil {
+			return prepared{}, err
+		}
+		validator, err := validate.For(kubeVersion)
+		if err != nil {
+			return prepared{}, err
+		}
+		// Every artifact is built only when committed outputs are
+		// compared with it; otherwise the objects are what is checked.
+		opts := build.Options{Validator: validator}
+		if g.cfg.Outputs.Value != "" {
+			opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+		}
+		g.apply(&opts)
+		return prepared{schema: s, opts: opts}, nil
+	})
+}
+
+// checkApp checks one app through the cache.
+//
+// checkApp and computeCheck read every file besides the definition and
+// its Dockerfile (which come read, in the input) through in.read: the
+// test files, the imports (also when asking whether a stored result's
+// recorded imports changed), the committed outputs, and the snapshots in
+// the key. A caller that layers unsaved editor buffers over the disk sets
+// in.readFile; the key then hashes what the caller's reader returns.
+// Still read from the disk: the list of committed output files (a walk),
+// and the snapshots when a test compares with them (compiler/apptest
+// opens them itself), so a snapshot held only in a buffer is hashed but
+// not what the test compares with.
+func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
+	k := appKey(eng, "check", 1, shared, in)
+	for _, t := range tests {
+		b, err := in.read(t)
+		k.AddString("test "+t, depSum(b, err))
+		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
+			snap, err := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
+			k.AddString("snapshot "+t, depSum(snap, err))
+		}
+	}
+	committed := committedOutputs(g, in)
+	for _, name := range committed.names {
+		k.AddString("committed "+name, depSum(committed.files[name], committed.errs[name]))
+	}
+	for _, name := range committed.leftovers {
+		k.AddString("leftover", name)
+	}
+	addDay(k, in, g)
+	run := func() ([]byte, error) {
+		p, err := prepare()
+		if err != nil {
+			return nil, err
+		}
+		opts := p.opts
+		opts.Context = in.ctx
+		r, cut := computeCheck(in, p.schema, opts, g, tests, committed)
+		if in.ctx != nil && in.ctx.Err() != nil {
+			return nil, in.ctx.Err() // abandoned: an error is never stored
+		}
+		return resultOf(r, cut || committed.cut)
+	}
+	return cachedApp(eng, k, run, func(r *checked1) bool { return depsHold(in, r.Deps) })
+}
+
+// appKey starts the key of one app's computation by stage: kiln's
+// identity (eng.Key), shared (what every app of the run reads besides its
+// own files), and the app's own inputs that come read: the definition's
+// name and bytes, or why it could not be read, the repository root its
+// imports may not leave (a .git created or removed moves it), and the
+// Dockerfile beside it, or why it could not be read.
+func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
+	k := eng.Key(stage, version)
+	k.Add("shared", shared)
+	k.Add("app "+in.file.Name, in.file.Content)
+	k.AddString("root", rootKey(in))
+	if in.readErr != nil {
+		k.AddString("read error", in.readErr.Error())
+	}
+	if in.dockerfile != nil {
+		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
+	}
+	for _, d := range in.dockerErr { // a Dockerfile there but refused is no missing one
+		k.AddString("dockerfile error", d.Message)
+	}
+	return k
+}
+
+// rootKey is in's repository root as a key hashes it: absolute, since the
+// refusal of an import names it so.
+func rootKey(in input) string {
+	if abs, err := filepath.Abs(in.root); err == nil {
+		return abs
+	}
+	return in.root
+}
+
+// addDay adds the day to k when waivers may be in play, the app's or the
+// repository's (g is nil when no guardrails run): they expire by the day.
+// A CUE or Jsonnet definition may import or compute its waivers, so it
+// counts as having some.
+func addDay(k *cache.Hash, in input, g *guardrails) {
+	computed := load.FormatOf(in.file.Name) == load.CUE || load.FormatOf(in.file.Name) == load.Jsonnet
+	if computed || bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
+		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
+	}
+}
+
+// resultOf is what a computation hands the engine: r encoded, and kept
+// only when nothing cut it short (cut: a load timed out), since such a
+// result tells of this run, not of the inputs its key hashes.
+func resultOf(r any, cut bool) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err == nil && cut {
+		return nil, engine.Transient(b)
+	}
+	return b, err
+}
+
+// cachedApp returns run's result for k through eng, decoded: stored
+// results are decoded once, and one holds only while holds says so (the
+// files its load read unchanged: see depsHold). hit reports whether run
+// was spared.
+func cachedApp[T any](eng *engine.Engine, k *cache.Hash, run func() ([]byte, error), holds func(*T) bool) (r T, hit bool, err error) {
+	var stored T
+	valid := func(b []byte) bool {
+		return json.Unmarshal(b, &stored) == nil && holds(&stored)
+	}
+	b, hit, err := eng.Do(k.Sum(), run, valid)
+	if err != nil {
+		return r, false, err
+	}
+	if hit {
+		return stored, true, nil
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, false, err
+	}
+	return r, false, nil
+}
+
+// recordReads makes in read every other file through a recorder, and
+// returns what the reads recorded so far: each file's depSum. Every file
+// the load reads is a dependency, also when the load fails: an error
+// caused by a broken or missing import must not outlive the import's
+// repair.
+func recordReads(in *input) (deps func() map[string]string) {
+	recorded := map[string]string{}
+	var mu sync.Mutex // an abandoned Jsonnet evaluation may still read
+	read := in.read
+	in.readFile = func(name string) ([]byte, error) {
+		b, err := read(name)
+		mu.Lock()
+		defer mu.Unlock()
+		recorded[name] = depSum(b, err)
+		return b, err
+	}
+	return func() map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(recorded)
+	}
+}
+
+// depsHold reports whether every file a stored result recorded (see
+// recordReads) still reads, through in.read, as it did.
+func depsHold(in input, deps map[string]string) bool {
+	for name, sum := range deps {
+		if depSum(in.read(name)) != sum {
+			return false
+		}
+	}
+	return true
+}
+
+// computeCheck runs every stage on one app; cut reports that its load
+// was cut short (a Jsonnet time-out), which no cache may keep.
+func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) (r checked1, cut bool) {
+	opts.Dockerfile = in.dockerfile
+	read := in.read // the tests' reads are keyed, not recorded
+	deps := recordReads(&in)
+	c := checkOne(in, s)
+	r = checked1{File: c.file, Deps: deps()}
+	if c.app == nil {
+		r.Diags, r.BadInput = toWire(c.diags), true
+		return r, load.Interrupted(c.diags)
+	}
+	res, ds := build.Build(c.doc, c.app, opts)
+	all := append(c.diags, ds...)
+	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
+	if res != nil {
+		r.Waived, r.Documents, r.Waivers = toWire(res.Waived), res.Documents, res.RepoWaivers
+		r.Considered = c.app.Metadata.Name
+		r.File.Guarded = true
+		r.Artifacts = artifactCount(res)
+		if committed.dir != "" {
+			if out, err := emit.Files(res); err == nil {
+				all = append(all, drift(committed, out)...)
+			}
+			r.BadInput = r.BadInput || len(committed.errs) > 0 // drift it could not check
+		}
+	}
+	r.File.Valid = !all.HasErrors()
+	r.Diags = toWire(all.Sort())
+	for _, t := range tests {
+		if in.ctx != nil && in.ctx.Err() != nil {
+			break // abandoned; checkApp keeps nothing of it
+		}
+		tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue")}
+		if b, err := read(t); err == nil {
+			tf.content = b // what the key hashed
+		}
+		runTestFileOf(&tf, s, opts, apptest.Options{Eval: in.loadOptions()}, &c)
+		if tf.diags != nil {
+			r.Diags = append(r.Diags, toWire(tf.diags)...)
+			r.BadInput = true
+			all = append(all, tf.diags...) // a test's guardrails may time out too
+		}
+		for _, cr := range tf.results {
+			status := "passed"
+			if !cr.Passed() {
+				status = "failed"
+			}
+			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+		}
+	}
+	return r, interrupted(all)
+}
+
+// artifactCount counts what the build produced: every object of every
+// environment, and the Dockerfile.
+func artifactCount(res *build.Result) int {
+	n := 0
+	for _, e := range res.Envs {
+		n += len(e.Objects)
+	}
+	if res.Dockerfile != nil || res.App.Spec.Build != nil {
+		n++
+	}
+	return n
+}
+
+// committedTree is the committed output of one app, when the repository
+// commits kiln build's output.
+type committedTree struct {
+	dir   string // "" when outputs are not committed
+	names []string
+	files map[string][]byte
+	errs  map[string]error // why a committed file could not be read
+	cut   bool             // the app's name could not be read in time: dir is unknown
+	// leftovers are the trees an interrupted kiln build -o left beside
+	// dir (.<app>.new-*), which the next commit would carry.
+	leftovers []string
+}
+
+func committedOutputs(g *guardrails, in input) committedTree {
+	if g.cfg.Outputs.Value == "" {
+		return committedTree{}
+	}
+	name, cut := appName(in)
+	if name == "" {
+		return committedTree{cut: cut}
+	}
+	t := committedTree{dir: filepath.Join(g.cfg.Path(g.cfg.Outputs), name), files: map[string][]byte{}}
+	filepath.WalkDir(t.dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(t.dir, p)
+		b, err := in.read(p)
+		t.files[filepath.ToSlash(rel)] = b
+		if err != nil {
+			if t.errs == nil {
+				t.errs = map[string]error{}
+			}
+			t.errs[filepath.ToSlash(rel)] = err
+		}
+		t.names = append(t.names, filepath.ToSlash(rel))
+		return nil
+	})
+	sort.Strings(t.names)
+	t.leftovers = g.leftovers()[name]
+	return t
+}
+
+// appName reads metadata.name without checking the definition; cut
+// reports a load cut short, which leaves the name unknown.
+func appName(in input) (name string, cut bool) {
+	if in.readErr != nil {
+		return "", false
+	}
+	doc, ds := load.Load(in.file, in.loadOptions())
+	if n := doc.Lookup([]string{"metadata", "name"}); doc != nil && n != nil {
+		s, _ := n.Scalar.(string)
+		return s, false
+	}
+	return "", load.Interrupted(ds)
+}
+
+func sha256sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// interrupted reports whether ds tells of a run cut short, a fact about
+// this run that no cache may keep: a Jsonnet evaluation or the guardrails
+// past their time, or abandoned.
+func interrupted(ds diag.List) bool {
+	return load.Interrupted(ds) || slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return guard.Interrupted(d.Code) })
+}
+
+// diskRead is the default reader: a regular file inside root, of at most
+// repofile.MaxBytes, refused whole rather than cut short.
+func diskRead(root, name string) ([]byte, error) {
+	return repofile.Read(root, name, repofile.MaxBytes)
+}
+
+// depSum is what a result records of a file it read: the hash of its
+// bytes, or that it could not be read (a missing import is an input too).
+func depSum(b []byte, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "missing"
+	case err != nil:
+		// Why it could not be read is part of the answer: a file refused
+		// for its size must not replay a refusal of a link.
+		return "unreadable: " + err.Error()
+	}
+	return fmt.Sprintf("%x", sha256sum(b))
+}
+
+// drift compares the committed output with a fresh build: one error per
+// file that differs, is missing or should not be there, with a diff.
+func drift(t committedTree, fresh map[string][]byte) diag.List {
+	if t.dir == "" {
+		return nil
+	}
+	var ds diag.List
+	names := map[string]bool{}
+	for n := range fresh {
+		names[n] = true
+	}
+	for _, n := range t.names {
+		names[n] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		got, have := t.files[n]
+		want, built := fresh[n]
+		path := filepath.Join(t.dir, filepath.FromSlash(n))
+		f := source.NewFile(repofile.Display(path), got)
+		if err := t.errs[n]; err != nil {
+			ds = append(ds, readError(f, "check/read", err))
+			continue
+		}
+		var msg string
+		switch {
+		case !have:
+			msg = fmt.Sprintf("%s is missing: kiln build writes it; run kiln build -o and commit the result", repofile.Display(path))
+		case !built:
+			msg = fmt.Sprintf("%s is not kiln's output any more; run kiln build -o and commit the result", repofile.Display(path))
+		case !bytes.Equal(got, want):
+			msg = fmt.Sprintf("%s differs from a fresh build; run kiln build -o and commit the result:\n%s", repofile.Display(path),
+				strings.TrimRight(string(diff.Diff("committed", got, "built", want)), "\n"))
+		default:
+			continue
+		}
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
+	}
+	for _, l := range t.leftovers {
+		f := source.NewFile(repofile.Display(l), nil)
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift",
+			Message: fmt.Sprintf("%s is what an interrupted kiln build -o left; the next kiln build -o removes it (or delete it), and do not commit it", repofile.Display(l))})
+	}
+	return ds
+}
+
+// checkInputs finds the app definitions under paths in one walk, reading
+// each with the Dockerfile beside it, and notes the test files of each
+// directory on the way, so that a warm run touches every directory once.
+func checkInputs(paths []string) ([]input, map[string][]string, error) {
+	var inputs []input
+	tests := map[string][]string{}
+	seen := map[string]bool{}
+	var roots discover.Roots
+	add := func(p, root string, dockerfile bool) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		data, err := readFile(root, p)
+		in := input{file: source.NewFile(p, data), root: root, readErr: err}
+		if dockerfile {
+			in.dockerfile, in.dockerErr = readDockerfile(root, p)
+		}
+		inputs = append(inputs, in)
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
+		}
+		if !info.IsDir() {
+			add(p, roots.RepoRoot(p), fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
+			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
+			continue
+		}
+		// One pass notes definitions, tests and Dockerfiles; the
+		// definitions are read after it, knowing which have a Dockerfile.
+		var defs []string
+		dockerfiles := map[string]bool{}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if discover.Skip(p, path, d.Name()) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			dir := filepath.Dir(path)
+			switch name := d.Name(); {
+			case name == "Dockerfile":
+				dockerfiles[dir] = true
+			case discover.IsTestFile(name):
+				tests[dir] = append(tests[dir], path)
+			case discover.IsDefinition(name):
+				defs = append(defs, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		// Each definition's own root: the directory holding .git above
+		// it, or its directory; never the directory above the one given,
+		// which would let a check of "." read outside the repository.
+		for _, d := range defs {
+			add(d, roots.RepoRoot(d), dockerfiles[filepath.Dir(d)])
+		}
+		found := len(defs)
+		if found == 0 {
+			return nil, nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, strings.Join(discover.Names, ", "))
+		}
+	}
+	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].file.Name < inputs[j].file.Name })
+	return inputs, tests, nil
+}
+
+// CheckOptions say how Check tells of its progress.
+type CheckOptions struct {
+	// Progress, when set, is told after each app how many of how many
+	// are done; calls are serialised.
+	Progress func(done, total int)
+}
+
+// CheckResult is what kiln check found.
+type CheckResult struct {
+	Result
+	Apps      int // the apps checked
+	Artifacts int // every object of every environment, and the Dockerfiles
+	// Tests are the config tests' cases; a failed case's failures are
+	// its diagnostics, not among Result.Diagnostics.
+	Tests []report.TestCase
+}
+
+// ExitCode is Result.ExitCode, and ExitFindings when a test failed.
+func (r *CheckResult) ExitCode(failOn diag.Severity) int {
+	code := r.Result.ExitCode(failOn)
+	if _, failed := CountTests(r.Tests); failed > 0 && code == ExitClean {
+		code = ExitFindings
+	}
+	return code
+}
+
+// Check runs everything on the apps under paths (definitions or
+// directories; see Affected for other files): the schema, the build of
+// every environment with strict Kubernetes validation, the guardrails,
+// the config tests beside each app, and, when the repository commits
+// kiln build's output, its drift. Each app's result is cached under a key
+// of everything it read.
+func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (*CheckResult, error) {
+	// Reading the apps and loading the policies overlap: a warm run is
+	// mostly these two.
+	type walked struct {
+		inputs []input
+		tests  map[string][]string
+		err    error
+	}
+	walk := make(chan walked, 1)
+	go func() {
+		inputs, tests, err := checkInputs(paths)
+		walk <- walked{inputs, tests, err}
+	}()
+	g, err := w.guardrails()
+	wk := <-walk
+	if err != nil {
+		return nil, err
+	}
+	if wk.err != nil {
+		return nil, wk.err
+	}
+	inputs := wk.inputs
+	setEval(inputs, w.eval())
+	eng := w.opts.Cache
+	hits0, misses0 := eng.Stats()
+	results := make([]checked1, len(inputs))
+	var mu sync.Mutex
+	done := 0
+	forEach(len(inputs), w.opts.Jobs, func(i int) {
+		in := inputs[i]
+		in.ctx = ctx
+		r, _, err := checkApp(eng, w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
+		if err != nil {
+			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
+				Diags: toWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
+		}
+		results[i] = r
+		if o.Progress != nil {
+			mu.Lock()
+			done++
+			o.Progress(done, len(inputs))
+			mu.Unlock()
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := finishCheck(g, inputs, results)
+	hits, misses := eng.Stats()
+	r.Hits, r.Misses = hits-hits0, misses-misses0
+	return r, nil
+}
+
+// finishCheck adds up the apps' results, and tells the repository's
+// waivers which apps considered them and which were used, so that an
+// unused one is a warning whether the results were computed or read.
+func finishCheck(g *guardrails, inputs []input, results []checked1) *CheckResult {
+	fs := newFiles(inputs)
+	var outcomes []outcome
+	r := &CheckResult{Apps: len(inputs)}
+	for _, c := range results {
+		outcomes = append(outcomes, outcome{diags: fromWire(c.Diags, fs), file: c.File, badInput: c.BadInput, waived: fromWire(c.Waived, fs), documents: c.Documents})
+		if c.Considered != "" {
+			g.waivers.Consider(c.Considered, c.File.Name)
+		}
+		for _, i := range c.Waivers {
+			g.waivers.MarkUsed(i)
+		}
+		for _, t := range c.Tests {
+			r.Tests = append(r.Tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: fromWire(t.Failures, fs)})
+		}
+		r.Artifacts += c.Artifacts
+	}
+	r.Result = collect(outcomes, g)
+	return r
+}

@@ -1,0 +1,417 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/config"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/lint"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/compiler/workload"
+	"github.com/kilnhq/kiln/schemas/kube"
+)
+
+// lintTarget is one input of kiln lint: an app definition or a file of
+// plain manifests.
+type lintTarget struct {
+	app      *input
+	manifest *source.File
+	readErr  error // the manifest file could not be read: an error at it
+}
+
+// skip reports whether t is YAML of another sort than Kubernetes objects
+// (a CI workflow, a compose file), which a directory walk or a hook
+// passes over. A file that could not be read, or that declares objects
+// but does not parse, is never skipped: it is an error at its position.
+func (t lintTarget) skip() bool {
+	return t.manifest != nil && t.readErr == nil && !lint.LooksLikeManifest(t.manifest)
+}
+
+// file is the target's source: the app definition or the manifests.
+func (t lintTarget) file() *source.File {
+	if t.app != nil {
+		return t.app.file
+	}
+	return t.manifest
+}
+
+// lintInventory parses and validates every manifest of the run, and
+// returns them with the run's inventory: their documents and those of the
+// --context manifests, in the order of the targets then of the context
+// files, so that it is the same on every run. A context file that is also
+// linted counts once.
+func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Options) ([]*lint.Parsed, *guard.Inventory, error) {
+	parsed := make([]*lint.Parsed, len(targets))
+	forEach(len(targets), jobs, func(i int) {
+		if f := targets[i].manifest; f != nil && targets[i].readErr == nil {
+			parsed[i] = lint.Read(f, opts)
+		}
+	})
+	var objs []map[string]any
+	seen := map[string]bool{}
+	for i, p := range parsed {
+		if p != nil {
+			objs = append(objs, p.Objects()...)
+			seen[filepath.Clean(targets[i].manifest.Name)] = true
+		}
+	}
+	var files []string
+	for _, c := range o.Context {
+		info, err := os.Stat(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--context %s: %v", c, errors.Unwrap(err))
+		}
+		if !info.IsDir() {
+			files = append(files, c)
+			continue
+		}
+		found, err := discover.Manifests(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--context %s: %v", c, err)
+		}
+		files = append(files, found...)
+	}
+	for _, name := range files {
+		if seen[filepath.Clean(name)] {
+			continue
+		}
+		seen[filepath.Clean(name)] = true
+		t, err := lintFile(name)
+		if err == nil && t.readErr != nil {
+			err = t.readErr
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("--context %s: %v", name, err)
+		}
+		if t.manifest == nil || !lint.LooksLikeManifest(t.manifest) {
+			continue // an app definition or YAML of another sort: nothing to refer to
+		}
+		// Context is read, not linted: its own mistakes are its
+		// owners' to see when they lint it.
+		objs = append(objs, lint.Read(t.manifest, opts).Objects()...)
+	}
+	return parsed, guard.NewInventory(objs, opts.Workloads), nil
+}
+
+// Unreadable reports whether d means a file could not be linted at all.
+func Unreadable(d diag.Diagnostic) bool {
+	return d.Severity == diag.Error && (strings.HasPrefix(d.Code, "load/") || strings.HasPrefix(d.Code, "lint/") || strings.HasPrefix(d.Code, "policy/"))
+}
+
+// lintValidator is the Kubernetes version's validator, knowing the CRDs
+// of --crd and the configuration. A CRD that cannot be read or is not
+// one is a diagnostic: at the configuration's entry naming it, or at the
+// line of the CRD file.
+func lintValidator(kubeVersion string, o LintOptions, g *guardrails) (*validate.Validator, diag.List) {
+	v, err := validate.For(kubeVersion)
+	if err != nil {
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/flag", Message: fmt.Sprintf("--kube-version: %v", err)}}
+	}
+	var paths []config.Named
+	for _, p := range o.CRDs {
+		paths = append(paths, config.Named{Path: p, Flag: "--crd"})
+	}
+	paths = append(paths, g.cfg.Paths("crds", g.cfg.CRDs)...)
+	if len(paths) == 0 {
+		return v, nil
+	}
+	crds := map[string][]byte{}
+	for _, p := range paths {
+		files := []string{p.Path}
+		info, err := os.Stat(p.Path)
+		switch {
+		case err != nil && os.IsNotExist(err):
+			return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file or directory %s: no such file or directory", repofile.Display(p.Path)))}
+		case err != nil:
+			return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file or directory %s: %v", repofile.Display(p.Path), err))}
+		case info.IsDir():
+			if files, err = discover.Manifests(p.Path); err != nil {
+				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD directory %s: %v", repofile.Display(p.Path), err))}
+			}
+		}
+		root := p.Root
+		if root == "" && info.IsDir() {
+			root = p.Path // a directory a flag named: its files stay in it
+		}
+		for _, name := range files {
+			b, err := repofile.Read(root, name, repofile.MaxBytes)
+			if err != nil {
+				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file %s: cannot read it: %v", repofile.Display(name), err))}
+			}
+			ds := crdDocs(source.NewFile(repofile.Display(name), b), crds)
+			if ds != nil {
+				return nil, ds
+			}
+		}
+	}
+	out, err := v.WithCRDs(crds)
+	if err != nil {
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/crd", Message: err.Error()}}
+	}
+	return out, nil
+}
+
+// crdDocs adds the CustomResourceDefinitions of f to crds, keyed by file
+// and document. A bundle (an operator's install.yaml) holds other objects
+// beside its CRDs: those are passed over, but a file with no CRD at all,
+// or a document of kind CustomResourceDefinition that is not one, is an
+// error at its line in f.
+func crdDocs(f *source.File, crds map[string][]byte) diag.List {
+	nodes, ds := load.Stream(f, load.Options{Format: load.YAML, MaxBytes: lint.MaxBytes})
+	if ds != nil {
+		return ds
+	}
+	var first diag.List
+	found := 0
+	for i, n := range nodes {
+		raw, err := json.Marshal(n.Value())
+		if err == nil {
+			err = kube.AddCRD(raw, map[string]any{}, map[string]string{})
+		}
+		if err != nil {
+			pos, end := n.Pos, n.End
+			crd := false
+			if k := n.Field("kind"); k != nil {
+				pos, end = k.Value.Pos, k.Value.End
+				crd = k.Value.Scalar == "CustomResourceDefinition"
+				if crd && strings.HasPrefix(err.Error(), "not a CustomResourceDefinition") {
+					err = errors.New("a CustomResourceDefinition needs spec.group and spec.names.kind")
+				}
+			}
+			d := diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd",
+				Message: fmt.Sprintf("document %d of a CRD file: %v", i+1, err)}}
+			if crd {
+				return d
+			}
+			if first == nil {
+				first = d
+			}
+			continue
+		}
+		crds[fmt.Sprintf("%s#%d", f.Name, i+1)] = raw
+		found++
+	}
+	if found == 0 {
+		return first
+	}
+	return nil
+}
+
+// lintTargets gathers what to lint: definitions (by name) and manifests.
+// Files named on the command line are linted whatever they hold; in a
+// directory, YAML that is not Kubernetes objects is passed over.
+func lintTargets(stdin io.Reader, stdinName string, o LintOptions, args []string) ([]lintTarget, error) {
+	var targets []lintTarget
+	if slices.Contains(args, "-") {
+		data, err := readBounded(stdin)
+		if err != nil {
+			return nil, err
+		}
+		f := source.NewFile(stdinName, data)
+		if discover.IsDefinition(stdinName) {
+			targets = append(targets, lintTarget{app: &input{file: f, root: "."}})
+		} else {
+			targets = append(targets, lintTarget{manifest: f})
+		}
+	}
+	for _, a := range args {
+		if a == "-" {
+			continue
+		}
+		info, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: no such file or directory", a)
+		}
+		if !info.IsDir() {
+			t, err := lintFile(a)
+			if err != nil {
+				return nil, err
+			}
+			if o.ManifestsOnly && t.skip() {
+				continue
+			}
+			targets = append(targets, t)
+			continue
+		}
+		found, err := lintDir(a)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no kiln app definitions or Kubernetes YAML under %s", a)
+		}
+		targets = append(targets, found...)
+	}
+	return targets, nil
+}
+
+func lintFile(path string) (lintTarget, error) {
+	if discover.IsDefinition(path) {
+		in, err := appInput(path)
+		return lintTarget{app: &in}, err
+	}
+	// A read error is kept, to be reported at the file: a manifest too
+	// large to read is never passed over as if it were not one.
+	data, err := repofile.Read(discover.RepoRoot(path), path, lint.MaxBytes)
+	return lintTarget{manifest: source.NewFile(path, data), readErr: err}, nil
+}
+
+func lintDir(dir string) ([]lintTarget, error) {
+	var out []lintTarget
+	if defs, err := discover.Find([]string{dir}); err == nil {
+		for _, p := range defs {
+			in, err := appInput(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lintTarget{app: &in})
+		}
+	}
+	manifests, err := discover.Manifests(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range manifests {
+		t, err := lintFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if !t.skip() {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// LintOptions say what kiln lint judges beside the paths.
+type LintOptions struct {
+	// Env is the environment plain manifests are judged as (production
+	// rules hold when the configuration counts it as production).
+	Env string
+	// Context are manifests (files or directories) whose objects the
+	// rules may refer to, without being linted themselves.
+	Context []string
+	// CRDs are CustomResourceDefinition files or directories, beside the
+	// configuration's, that custom resources are validated with.
+	CRDs []string
+	// ManifestsOnly passes over named files that are not Kubernetes
+	// objects (a hook's files), as a directory walk does.
+	ManifestsOnly bool
+}
+
+// LintResult is what kiln lint found.
+type LintResult struct {
+	Result
+	// Targets counts the inputs linted: apps and manifest files.
+	Targets int
+}
+
+// ErrNothingToLint is Lint's answer when, with ManifestsOnly, none of
+// the files is an app definition or a Kubernetes manifest.
+var ErrNothingToLint = errors.New("none of the files is an app definition or a Kubernetes manifest")
+
+// Lint runs the guardrails on apps (built, nothing written) and on plain
+// Kubernetes YAML, each document validated strictly first. Paths are
+// files, directories or "-" (Options.Stdin).
+func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*LintResult, error) {
+	g, err := w.guardrails()
+	if err != nil {
+		return nil, err
+	}
+	s, err := w.schema()
+	if err != nil {
+		return nil, err
+	}
+	validator, ds := lintValidator(w.kube, o, g)
+	if ds != nil {
+		return nil, &CRDError{Diagnostics: ds}
+	}
+	targets, err := lintTargets(w.opts.Stdin, w.opts.StdinName, o, paths)
+	if err != nil {
+		return nil, err
+	}
+	eval := w.eval()
+	for _, t := range targets {
+		if t.app != nil {
+			t.app.eval = eval
+			t.app.ctx = ctx
+		}
+	}
+	if len(targets) == 0 && o.ManifestsOnly {
+		return nil, ErrNothingToLint
+	}
+	production := g.cfg.Production
+	if production == nil {
+		production = build.DefaultProduction
+	}
+	opts := build.Options{Validator: validator, Context: ctx}
+	g.apply(&opts)
+	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.Env, Production: slices.Contains(production, o.Env),
+		CustomResources: g.cfg.CustomResources, Workloads: workload.Merge(g.cfg.Workloads)}
+	parsed, inv, err := lintInventory(w.opts.Jobs, o, targets, lopts)
+	if err != nil {
+		return nil, err
+	}
+	lopts.Inventory = inv
+	outcomes := make([]outcome, len(targets))
+	forEach(len(targets), w.opts.Jobs, func(i int) {
+		outcomes[i] = lintOne(targets[i], parsed[i], s, opts, lopts)
+	})
+	r := &LintResult{Result: collect(outcomes, g), Targets: len(targets)}
+	// Documents the schema rejected are not given to the guardrails; their
+	// errors fail the run already.
+	if r.Evaluated.Documents == 0 && !r.Incomplete && !r.Diagnostics.HasErrors() {
+		d := diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing", Message: "no document was evaluated, so nothing was checked"}
+		// At the first input, so that every report format has a place for it.
+		if f := targets[0].file(); f != nil {
+			d.Pos, d.End = f.Pos(0), f.Pos(0)
+		}
+		r.Diagnostics, r.Incomplete = append(r.Diagnostics, d), true
+	}
+	return r, nil
+}
+
+// lintOne judges one target: an app is built (its objects are what is
+// judged), a manifest file's documents are guarded.
+func lintOne(t lintTarget, parsed *lint.Parsed, s *schema.Schema, opts build.Options, lopts lint.Options) outcome {
+	if t.app != nil {
+		opts.Dockerfile = t.app.dockerfile
+		oc := buildOne(*t.app, s, opts, "")
+		oc.built = nil
+		return oc
+	}
+	if t.readErr != nil {
+		ds := diag.List{readError(t.manifest, "lint/read", t.readErr)}
+		return outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest"}, badInput: true}
+	}
+	res, ds := parsed.Guard(lopts)
+	return outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
+		waived: res.Waived, documents: res.Documents, partial: res.Partial, unguarded: res.Unguarded, badInput: slices.ContainsFunc(ds, Unreadable)}
+}
+
+// A CRDError is a CRD that could not be read or is not one: nothing could
+// be linted (exit 2). Its diagnostics are positioned at the configuration
+// entry or the CRD file's line.
+type CRDError struct {
+	Diagnostics diag.List
+}
+
+func (e *CRDError) Error() string {
+	return fmt.Sprintf("could not read the CRDs: %s", report.Plural(len(e.Diagnostics), "error"))
+}
