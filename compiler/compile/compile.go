@@ -69,6 +69,7 @@ type Result struct {
 	Objects  []Object // in a fixed order: ServiceAccount, Service (for an app with a port), the workload (Workload), then the optional kinds
 	Origins  *sourcemap.Map
 	Findings []Finding
+	kind     workload.Kind // of the object that runs the app's pods
 }
 
 // Options control Compile.
@@ -108,7 +109,7 @@ func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 	if ing := c.ingress(); ing != nil {
 		objs = append(objs, ing)
 	}
-	res := &Result{Origins: c.origins}
+	res := &Result{Origins: c.origins, kind: c.kind}
 	for _, o := range objs {
 		obj, err := toObject(o)
 		if err != nil {

@@ -84,7 +84,14 @@ func WorkloadIn(objs []Object) (Object, workload.Kind, bool) {
 }
 
 // Workload returns the object of r that runs the app's pods, and its kind.
-func (r *Result) Workload() (Object, workload.Kind, bool) { return WorkloadIn(r.Objects) }
+func (r *Result) Workload() (Object, workload.Kind, bool) {
+	for _, o := range r.Objects {
+		if o.Kind == r.kind.Kind && o.APIVersion == r.kind.APIVersion {
+			return o, r.kind, true
+		}
+	}
+	return Object{}, workload.Kind{}, false
+}
 
 // templatePath is where the workload's pod template is, as field paths
 // are written: spec.template.

@@ -46,8 +46,6 @@ func richApp() *app.App {
 // adding a kind is adding its producer.
 func TestWorkloadKindCarriesTheSamePodTemplate(t *testing.T) {
 	sts := producer{kind: builtinKind("apps/v1", "StatefulSet"), make: statefulSet}
-	producers()["StatefulSet"] = sts
-	t.Cleanup(func() { delete(producers(), "StatefulSet") })
 
 	dep, err := Compile(richApp(), Options{})
 	if err != nil {
