@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/distribution/reference"
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -22,6 +21,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
+	"github.com/kilnhq/kiln/compiler/workload"
 )
 
 // Labels and annotations kiln sets on every object.
@@ -66,9 +66,10 @@ type Finding struct {
 
 // Result is what Compile produces for one app in one environment.
 type Result struct {
-	Objects  []Object // in a fixed order: ServiceAccount, Service (for an app with a port), Deployment, then the optional kinds
+	Objects  []Object // in a fixed order: ServiceAccount, Service (for an app with a port), the workload (Workload), then the optional kinds
 	Origins  *sourcemap.Map
 	Findings []Finding
+	kind     workload.Kind // of the object that runs the app's pods
 }
 
 // Options control Compile.
@@ -86,13 +87,18 @@ type Options struct {
 // environment merged in (overlay.Apply). Compile is a pure function of a
 // and opts.
 func Compile(a *app.App, opts Options) (*Result, error) {
-	c := &compiler{app: a, origins: sourcemap.New()}
+	return compileAs(a, opts, producerFor(a))
+}
+
+// compileAs compiles a with its workload made by p.
+func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
+	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind}
 	c.replicas()
 	objs := []runtime.Object{c.serviceAccount()}
 	if c.listens() {
 		objs = append(objs, c.service())
 	}
-	objs = append(objs, c.deployment())
+	objs = append(objs, c.workload(p))
 	if pdb := c.pdb(); pdb != nil {
 		objs = append(objs, pdb)
 	}
@@ -103,7 +109,7 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 	if ing := c.ingress(); ing != nil {
 		objs = append(objs, ing)
 	}
-	res := &Result{Origins: c.origins}
+	res := &Result{Origins: c.origins, kind: c.kind}
 	for _, o := range objs {
 		obj, err := toObject(o)
 		if err != nil {
@@ -126,6 +132,7 @@ type compiler struct {
 	app      *app.App
 	origins  *sourcemap.Map
 	findings []Finding
+	kind     workload.Kind // of the object that runs the app's pods
 	// derived once
 	tier             Tier
 	minRepl, maxRepl int
@@ -263,37 +270,6 @@ func (c *compiler) service() runtime.Object {
 	}
 }
 
-func (c *compiler) deployment() runtime.Object {
-	meta := c.meta("Deployment")
-	d := &appsv1.Deployment{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: meta,
-		Spec: appsv1.DeploymentSpec{
-			Selector: c.selector(),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: meta.Labels, Annotations: meta.Annotations},
-				Spec:       c.podSpec(),
-			},
-		},
-	}
-	if c.maxRepl == c.minRepl { // with an autoscaler, it owns replicas
-		d.Spec.Replicas = ptr(int32(c.minRepl))
-		c.set("Deployment", "spec.replicas", c.replicaOrigin()...)
-	}
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelName), "metadata", "name")
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelInstance), "metadata", "name")
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelOwner), "metadata", "owner")
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelBackstageID), "metadata", "name")
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.labels", LabelVersion), "spec", "image")
-	c.set("Deployment", fieldpath.Join("spec.template.metadata.annotations", AnnotOwner), "metadata", "owner")
-	if c.app.Metadata.Contact != "" {
-		c.set("Deployment", fieldpath.Join("spec.template.metadata.annotations", AnnotContact), "metadata", "contact")
-	}
-	c.set("Deployment", "spec.selector", "metadata", "name")
-	c.set("Deployment", "spec.template.spec.topologySpreadConstraints", "spec", "sla", "availability")
-	return d
-}
-
 func (c *compiler) podSpec() corev1.PodSpec {
 	return corev1.PodSpec{
 		ServiceAccountName:           c.app.Metadata.Name,
@@ -311,10 +287,9 @@ func (c *compiler) podSpec() corev1.PodSpec {
 // as it cannot verify that the name is not root.
 func (c *compiler) podSecurity() *corev1.PodSecurityContext {
 	r := c.app.Spec.RunAs
-	const sc = "spec.template.spec.securityContext."
-	c.set("Deployment", sc+"runAsUser", "spec", "runAs", "user")
-	c.set("Deployment", sc+"runAsGroup", "spec", "runAs", "group")
-	c.set("Deployment", sc+"fsGroup", "spec", "runAs", "fsGroup")
+	c.setPod("securityContext.runAsUser", "spec", "runAs", "user")
+	c.setPod("securityContext.runAsGroup", "spec", "runAs", "group")
+	c.setPod("securityContext.fsGroup", "spec", "runAs", "fsGroup")
 	return &corev1.PodSecurityContext{
 		RunAsNonRoot:   ptr(true),
 		RunAsUser:      ptr(r.User),
@@ -326,13 +301,13 @@ func (c *compiler) podSecurity() *corev1.PodSecurityContext {
 
 func (c *compiler) container() corev1.Container {
 	s := c.app.Spec
-	const ctr = "spec.template.spec.containers[0]"
-	c.set("Deployment", ctr+".image", "spec", "image")
+	const ctr = "containers[0]"
+	c.setPod(ctr+".image", "spec", "image")
 	var ports []corev1.ContainerPort
 	if c.listens() {
 		ports = []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}}
-		c.set("Deployment", ctr+".ports[0].containerPort", "spec", "port")
-		c.set("Deployment", ctr+".ports[0].name", "spec", "protocol")
+		c.setPod(ctr+".ports[0].containerPort", "spec", "port")
+		c.setPod(ctr+".ports[0].name", "spec", "protocol")
 	}
 	return corev1.Container{
 		Name:           c.app.Metadata.Name,
@@ -367,24 +342,24 @@ func (c *compiler) env() []corev1.EnvVar {
 	slices.Sort(names)
 	var out []corev1.EnvVar
 	for i, n := range names {
-		field := "spec.template.spec.containers[0].env[" + strconv.Itoa(i) + "]"
+		field := "containers[0].env[" + strconv.Itoa(i) + "]"
 		if v, ok := s.Env[n]; ok {
 			out = append(out, corev1.EnvVar{Name: n, Value: v})
-			c.set("Deployment", field, "spec", "env", n)
+			c.setPod(field, "spec", "env", n)
 			continue
 		}
 		ref := s.Secrets[n]
 		out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
 			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
 		}})
-		c.set("Deployment", field, "spec", "secrets", n)
+		c.setPod(field, "spec", "secrets", n)
 	}
 	return out
 }
 
 func (c *compiler) resources() corev1.ResourceRequirements {
 	r := c.app.Spec.Resources
-	const res = "spec.template.spec.containers[0].resources"
+	const res = "containers[0].resources"
 	rr := corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse(r.CPU),
@@ -392,15 +367,15 @@ func (c *compiler) resources() corev1.ResourceRequirements {
 		},
 		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(or(r.MemoryLimit, r.Memory))},
 	}
-	c.set("Deployment", res+".requests.cpu", "spec", "resources", "cpu")
-	c.set("Deployment", res+".requests.memory", "spec", "resources", "memory")
-	c.set("Deployment", res+".limits.memory", "spec", "resources", "memory")
+	c.setPod(res+".requests.cpu", "spec", "resources", "cpu")
+	c.setPod(res+".requests.memory", "spec", "resources", "memory")
+	c.setPod(res+".limits.memory", "spec", "resources", "memory")
 	if r.MemoryLimit != "" {
-		c.set("Deployment", res+".limits.memory", "spec", "resources", "memoryLimit")
+		c.setPod(res+".limits.memory", "spec", "resources", "memoryLimit")
 	}
 	if r.CPULimit != "" {
 		rr.Limits[corev1.ResourceCPU] = resource.MustParse(r.CPULimit)
-		c.set("Deployment", res+".limits.cpu", "spec", "resources", "cpuLimit")
+		c.setPod(res+".limits.cpu", "spec", "resources", "cpuLimit")
 	}
 	// A limit below the request is the memory-limit-covers-request
 	// guardrail's to report.
@@ -412,35 +387,36 @@ func (c *compiler) resources() corev1.ResourceRequirements {
 // command has no probe: kiln knows of no check that would tell.
 func (c *compiler) probe(kind, path string) *corev1.Probe {
 	s := c.app.Spec
-	field := "spec.template.spec.containers[0]." + kind + "Probe"
+	field := "containers[0]." + kind + "Probe"
 	var h corev1.ProbeHandler
 	switch {
 	case len(s.Health.Command) > 0:
 		h.Exec = &corev1.ExecAction{Command: s.Health.Command}
-		c.set("Deployment", field, "spec", "health", "command")
+		c.setPod(field, "spec", "health", "command")
 		return &corev1.Probe{ProbeHandler: h}
 	case !c.listens():
-		c.set("Deployment", field, "spec", "protocol") // why there is none
+		c.setPod(field, "spec", "protocol") // why there is none
 		return nil
 	}
 	switch s.Protocol {
 	case "grpc":
 		h.GRPC = &corev1.GRPCAction{Port: int32(s.Port)}
-		c.set("Deployment", field+".grpc.port", "spec", "port")
+		c.setPod(field+".grpc.port", "spec", "port")
 	case "tcp":
 		h.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(int32(s.Port))}
-		c.set("Deployment", field+".tcpSocket.port", "spec", "port")
+		c.setPod(field+".tcpSocket.port", "spec", "port")
 	default:
 		h.HTTPGet = &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(int32(s.Port))}
-		c.set("Deployment", field+".httpGet.port", "spec", "port")
-		c.set("Deployment", field+".httpGet.path", "spec", "health", kind)
+		c.setPod(field+".httpGet.port", "spec", "port")
+		c.setPod(field+".httpGet.path", "spec", "health", kind)
 	}
-	c.set("Deployment", field, "spec", "protocol")
+	c.setPod(field, "spec", "protocol")
 	return &corev1.Probe{ProbeHandler: h}
 }
 
 // spread keeps replicas apart as the SLA tier asks: over nodes, then zones.
 func (c *compiler) spread() []corev1.TopologySpreadConstraint {
+	c.setPod("topologySpreadConstraints", "spec", "sla", "availability")
 	var out []corev1.TopologySpreadConstraint
 	for _, sp := range []struct{ key, when string }{
 		{"kubernetes.io/hostname", c.tier.HostSpread},
@@ -489,7 +465,7 @@ func (c *compiler) hpa() runtime.Object {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
 		ObjectMeta: c.meta("HorizontalPodAutoscaler"),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: c.app.Metadata.Name},
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: c.kind.APIVersion, Kind: c.kind.Kind, Name: c.app.Metadata.Name},
 			MinReplicas:    ptr(int32(c.minRepl)),
 			MaxReplicas:    int32(c.maxRepl),
 			Metrics: []autoscalingv2.MetricSpec{{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
+	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/slo"
 )
 
@@ -19,8 +20,9 @@ import (
 const (
 	monitoringAPI = "monitoring.coreos.com/v1"
 	// DefaultEnv is the environment an app without environments, and the
-	// base of one with them, is labelled with (kiln_env) in the SLO output.
-	DefaultEnv = "default"
+	// base of one with them, is labelled with (kiln_env) in the SLO output:
+	// the environment such an app is built as.
+	DefaultEnv = overlay.Default
 )
 
 // sloObjects returns the SLO output: a ServiceMonitor that scrapes the app

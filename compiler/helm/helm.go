@@ -60,31 +60,36 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	for _, o := range objs {
 		by[o.Kind] = o.Content
 	}
-	if _, ok := by["Deployment"]; !ok {
-		return nil, fmt.Errorf("no Deployment to read values from")
+	// The chart's templates/deployment.yaml renders the workload: a
+	// Deployment, the one kind compile produces today.
+	wl, wk, ok := compile.WorkloadIn(objs)
+	if !ok {
+		return nil, fmt.Errorf("no workload to read values from")
 	}
+	w := wl.Kind
 	get := func(kind, path string) any {
 		v, _ := fieldpath.Resolve(by[kind], fieldpath.Parse(path))
 		return v
 	}
-	const ctr = "spec.template.spec.containers[0]."
+	pod := wk.PodPath() + "."
+	ctr := pod + "containers[0]."
 	v := map[string]any{
-		"name":                      get("Deployment", "metadata.name"),
-		"labels":                    withoutKey(get("Deployment", "metadata.labels"), compile.LabelInstance),
-		"annotations":               get("Deployment", "metadata.annotations"),
-		"image":                     get("Deployment", ctr+"image"),
-		"containerPort":             get("Deployment", ctr+"ports[0].containerPort"),
-		"portName":                  get("Deployment", ctr+"ports[0].name"),
-		"env":                       orEmptyList(get("Deployment", ctr+"env")),
-		"resources":                 get("Deployment", ctr+"resources"),
-		"livenessProbe":             get("Deployment", ctr+"livenessProbe"),
-		"readinessProbe":            get("Deployment", ctr+"readinessProbe"),
-		"securityContext":           get("Deployment", ctr+"securityContext"),
-		"podSecurityContext":        get("Deployment", "spec.template.spec.securityContext"),
-		"topologySpreadConstraints": spreadValues(get("Deployment", "spec.template.spec.topologySpreadConstraints")),
+		"name":                      get(w, "metadata.name"),
+		"labels":                    withoutKey(get(w, "metadata.labels"), compile.LabelInstance),
+		"annotations":               get(w, "metadata.annotations"),
+		"image":                     get(w, ctr+"image"),
+		"containerPort":             get(w, ctr+"ports[0].containerPort"),
+		"portName":                  get(w, ctr+"ports[0].name"),
+		"env":                       orEmptyList(get(w, ctr+"env")),
+		"resources":                 get(w, ctr+"resources"),
+		"livenessProbe":             get(w, ctr+"livenessProbe"),
+		"readinessProbe":            get(w, ctr+"readinessProbe"),
+		"securityContext":           get(w, ctr+"securityContext"),
+		"podSecurityContext":        get(w, pod+"securityContext"),
+		"topologySpreadConstraints": spreadValues(get(w, pod+"topologySpreadConstraints")),
 		"podAnnotations":            map[string]any{},
 		"serviceAccount":            map[string]any{"automountServiceAccountToken": get("ServiceAccount", "automountServiceAccountToken")},
-		"replicas":                  get("Deployment", "spec.replicas"),
+		"replicas":                  get(w, "spec.replicas"),
 		"podDisruptionBudget":       nil,
 		"autoscaling":               nil,
 		"ingress":                   nil,
@@ -110,10 +115,10 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		v["ingress"] = ingressValues(get, v["annotations"])
 	}
 	if _, ok := by["PrometheusRule"]; ok {
-		v["prometheusRule"] = map[string]any{"labels": monitoringLabels(by, "PrometheusRule"), "groups": get("PrometheusRule", "spec.groups")}
+		v["prometheusRule"] = map[string]any{"labels": monitoringLabels(by, w, "PrometheusRule"), "groups": get("PrometheusRule", "spec.groups")}
 	}
 	if _, ok := by["ServiceMonitor"]; ok {
-		v["serviceMonitor"] = map[string]any{"labels": monitoringLabels(by, "ServiceMonitor"), "endpoints": get("ServiceMonitor", "spec.endpoints")}
+		v["serviceMonitor"] = map[string]any{"labels": monitoringLabels(by, w, "ServiceMonitor"), "endpoints": get("ServiceMonitor", "spec.endpoints")}
 	}
 	return v, nil
 }
@@ -172,9 +177,9 @@ func spreadValues(v any) any {
 // monitoringLabels are the labels of the SLO output's object kind beside
 // those every object carries: the ones the Prometheus operator selects it by
 // (sla.monitoring.labels).
-func monitoringLabels(by map[string]map[string]any, kind string) map[string]any {
+func monitoringLabels(by map[string]map[string]any, workload, kind string) map[string]any {
 	out := map[string]any{}
-	own, _ := fieldpath.Resolve(by["Deployment"], fieldpath.Parse("metadata.labels"))
+	own, _ := fieldpath.Resolve(by[workload], fieldpath.Parse("metadata.labels"))
 	ownm, _ := own.(map[string]any)
 	all, _ := fieldpath.Resolve(by[kind], fieldpath.Parse("metadata.labels"))
 	allm, _ := all.(map[string]any)

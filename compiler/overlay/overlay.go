@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/schema"
 )
 
 // Default names the one environment of an app that declares none.
@@ -26,7 +27,8 @@ func Environments(a *app.App) []string {
 // Apply returns a copy of a with env's overrides merged in, field by field:
 // a field an override sets replaces the base value, one it leaves out keeps
 // it; env, secrets, Ingress annotations and monitoring labels merge by
-// name.
+// name. An override of a struct the base leaves out (scaling, ingress,
+// sla) starts from the schema's defaults, read from schemas/app.cue.
 // The result declares no environments. a itself is not changed.
 func Apply(a *app.App, env string) *app.App {
 	out := *a
@@ -48,7 +50,8 @@ func Apply(a *app.App, env string) *app.App {
 		}
 	}
 	if sc := ov.Scaling; sc != nil {
-		merged := app.Scaling{CPUTarget: 70}
+		var merged app.Scaling
+		schema.Default("spec.scaling", &merged)
 		if s.Scaling != nil {
 			merged = *s.Scaling
 		}
@@ -66,7 +69,8 @@ func Apply(a *app.App, env string) *app.App {
 		s.Secrets = mergeMaps(s.Secrets, ov.Secrets)
 	}
 	if in := ov.Ingress; in != nil {
-		merged := app.Ingress{Path: "/"}
+		var merged app.Ingress
+		schema.Default("spec.ingress", &merged)
 		if s.Ingress != nil {
 			merged = *s.Ingress
 		}
@@ -133,8 +137,9 @@ func mergeSLA(base *app.SLA, ov *app.SLAOverrides) *app.SLA {
 // SLADefaults is an SLA with the schema's defaults (schemas/app.cue #SLA),
 // the base of an environment's SLA when the app declares none.
 func SLADefaults() app.SLA {
-	return app.SLA{Window: "30d", Monitoring: app.Monitoring{
-		Labels: map[string]string{"release": "kube-prometheus-stack"}, Path: "/metrics"}}
+	var sla app.SLA
+	schema.Default("spec.sla", &sla)
+	return sla
 }
 
 func or(v, base string) string {

@@ -140,3 +140,34 @@ func TestApplyMergesIngressAnnotations(t *testing.T) {
 		t.Error("Apply changed the base annotations")
 	}
 }
+
+// An environment that brings a struct the base leaves out gets the
+// defaults the schema gives that struct when the base writes it: the
+// overlay reads them from schemas/app.cue, so the two cannot drift.
+func TestOverrideWithoutBaseHasTheSchemasDefaults(t *testing.T) {
+	s, err := schema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := func(spec string) *app.App {
+		t.Helper()
+		src := "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: a, owner: t}\nspec: {image: \"nginx:1.27\", port: 80" + spec + "}\n"
+		doc, ds := load.Load(source.NewFile("kiln.yaml", []byte(src)), load.Options{})
+		a, more := check.Check(doc, s)
+		if ds = append(ds, more...); ds.HasErrors() {
+			t.Fatal(ds)
+		}
+		return a
+	}
+	inBase := checked(", scaling: {max: 4}, ingress: {host: a.example.com}, sla: {availability: 99}")
+	inEnv := Apply(checked(", environments: {prod: {scaling: {max: 4}, ingress: {host: a.example.com}, sla: {availability: 99}}}"), "prod")
+	if !reflect.DeepEqual(inEnv.Spec.Scaling, inBase.Spec.Scaling) {
+		t.Errorf("scaling from an environment %+v, from the base %+v", *inEnv.Spec.Scaling, *inBase.Spec.Scaling)
+	}
+	if !reflect.DeepEqual(inEnv.Spec.Ingress, inBase.Spec.Ingress) {
+		t.Errorf("ingress from an environment %+v, from the base %+v", *inEnv.Spec.Ingress, *inBase.Spec.Ingress)
+	}
+	if !reflect.DeepEqual(inEnv.Spec.SLA, inBase.Spec.SLA) {
+		t.Errorf("sla from an environment %+v, from the base %+v", *inEnv.Spec.SLA, *inBase.Spec.SLA)
+	}
+}
