@@ -121,7 +121,7 @@ Examples:
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
 			o.reportOptions.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
-			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
+			fs.StringVar(&o.emit, "emit", strings.Join(emit.DefaultNames(), ","), "outputs to write, comma-separated: "+strings.Join(emit.Names(), ", "))
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
 			fs.BoolVar(&o.keepGoing, "keep-going", false, "write the apps without errors even when others have some")
@@ -150,7 +150,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --kube-version: %v\n", err)
 		return ExitBadInput
 	}
-	artifacts, err := parseEmit(o.emit)
+	artifacts, err := emit.Parse(o.emit)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
@@ -258,29 +258,6 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	return code
-}
-
-// parseEmit reads --emit's comma-separated list of outputs.
-func parseEmit(list string) (build.Artifacts, error) {
-	var a build.Artifacts
-	for _, name := range strings.Split(list, ",") {
-		switch strings.TrimSpace(name) {
-		case "k8s":
-			a.K8s = true
-		case "dockerfile":
-			a.Dockerfile = true
-		case "catalog":
-			a.Catalog = true
-		case "slo":
-			a.SLO = true
-		case "helm":
-			a.Helm = true
-		case "":
-		default:
-			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog, helm, slo)", name)
-		}
-	}
-	return a, nil
 }
 
 // outcome is what building one input gave.
