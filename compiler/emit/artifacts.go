@@ -62,7 +62,7 @@ var registry = []Artifact{
 	},
 	{
 		Name: "dockerfile", Default: true,
-		Description: "the Dockerfile of spec.build and its .dockerignore",
+		Description: "the Dockerfile spec.build describes, and what its build context leaves out (docs/dockerfile.md)",
 		Paths:       []string{"Dockerfile", "Dockerfile.dockerignore"},
 		Show:        "Dockerfile", Title: "Dockerfile",
 		Select:   func(a *build.Artifacts) { a.Dockerfile = true },
@@ -105,7 +105,7 @@ var registry = []Artifact{
 	},
 	{
 		Name: "helm", Default: true, PerEnv: true,
-		Description: "values for kiln's generic Helm chart, and each environment's changes to them",
+		Description: "values for kiln's generic Helm chart (kiln chart DIR writes it), and each environment's changes to them",
 		Paths:       []string{"helm/values.yaml", "helm/values-<env>.yaml"},
 		Show:        "helm/values.yaml", Title: "helm/values.yaml",
 		Select:   func(a *build.Artifacts) { a.Helm = true },
@@ -120,7 +120,7 @@ var registry = []Artifact{
 	},
 	{
 		Name: "slo", PerEnv: true,
-		Description: "per environment, the ServiceMonitor and the PrometheusRule of the SLA's burn-rate alerts",
+		Description: "a ServiceMonitor and a PrometheusRule with the SLA's burn-rate alerts, also in the manifests (docs/slo.md)",
 		Paths:       []string{"slo/<env>.yaml"},
 		Show:        "slo/<env>.yaml", Title: "slo: <env>",
 		Select:   func(a *build.Artifacts) { a.SLO = true },
@@ -267,3 +267,31 @@ func contents(objs []compile.Object, keep func(compile.Object) bool) []any {
 }
 
 func isSLO(o compile.Object) bool { return o.Kind == "ServiceMonitor" || o.Kind == "PrometheusRule" }
+
+// Reference is docs/outputs.md: the registry as a table, for the people
+// who pick outputs with --emit and artifact:.
+func Reference() string {
+	var b strings.Builder
+	b.WriteString("# Outputs\n\n")
+	b.WriteString("<!-- Generated from compiler/emit's registry of outputs (emit.Registry) by `make docs`. Do not edit. -->\n\n")
+	b.WriteString("`kiln build` writes each app's outputs under `DIR/<app>/` (`-o DIR`, or `build/`\n")
+	b.WriteString("next to the definition). `--emit` picks them, comma-separated; by default\n")
+	fmt.Fprintf(&b, "`%s`. A config test's assertion selects one with `artifact:`\n", strings.Join(DefaultNames(), ","))
+	b.WriteString("([testing.md](testing.md)); the language server's code lenses open a default\n")
+	b.WriteString("output's first file ([editors.md](editors.md)). `<env>` stands for an environment's\n")
+	b.WriteString("name, `<kind>` for an object's kind in lower case.\n\n")
+	b.WriteString("| `--emit` | `artifact:` | default | per environment | files | what it is |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
+	yes := map[bool]string{true: "yes", false: "no"}
+	for _, a := range registry {
+		paths := []string{"`" + a.Show + "`"}
+		for _, p := range a.Paths {
+			if p != a.Show {
+				paths = append(paths, "`"+p+"`")
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n", a.Name, a.TestName(), yes[a.Default], yes[a.PerEnv],
+			strings.Join(paths, "<br>"), a.Description)
+	}
+	return b.String()
+}

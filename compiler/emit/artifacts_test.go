@@ -1,7 +1,9 @@
 package emit_test
 
 import (
+	"flag"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -167,5 +169,24 @@ func TestLens(t *testing.T) {
 	helm, _ := emit.Lookup("helm")
 	if _, ok := helm.Lens("helm/values-prod.yaml"); ok {
 		t.Error("an environment's Helm values have a lens")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/outputs.md")
+
+// TestOutputsDocUpToDate keeps docs/outputs.md equal to the registry;
+// make docs rewrites it.
+func TestOutputsDocUpToDate(t *testing.T) {
+	const name = "../../docs/outputs.md"
+	got := emit.Reference()
+	if *update {
+		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil || string(want) != got {
+		t.Fatal("docs/outputs.md is stale: it differs from what the registry of outputs generates; run: make docs")
 	}
 }
