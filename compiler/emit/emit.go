@@ -2,6 +2,14 @@
 // rendered manifests per environment and the kustomize base and overlays —
 // and writes them so that a reader never sees a half-written tree.
 //
+// It holds the registry of kiln's outputs (Registry, in artifacts.go):
+// each output's name, files and what it needs built, which --emit, kiln
+// check, the config tests and the language server range over. The
+// registry lives here, beside the code that writes the files, because
+// emit already depends on build: a package of its own would have to
+// import emit for the files, and emit.Files could then not range over it;
+// build cannot hold it, since it cannot import what writes its files.
+//
 // Output is deterministic: objects keep the compile order, keys are sorted,
 // and nothing depends on map iteration or scheduling.
 package emit
