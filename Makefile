@@ -60,6 +60,7 @@ golden: docs ## Rewrite golden files (testscripts, built examples, docs); review
 docs: ## Regenerate the generated docs: the rules reference, the SLA table, the parity table.
 	$(GO) test ./cmd/kiln -run TestRulesDocUpToDate -update
 	$(GO) test ./compiler/compile -run TestSLADoc -update
+	$(GO) test ./compiler/emit -run TestOutputsDocUpToDate -update
 	$(GO) test ./compiler/lint -run TestParity -update
 
 schema: ## Regenerate schemas/app.schema.json from app.cue, the chart's values.schema.json, and the Kubernetes schemas from k8s.io/kubernetes.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fix"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -121,21 +123,29 @@ func (s *Server) codeLens(ctx context.Context, p *protocol.CodeLensParams) ([]pr
 	lens := func(title, command string, args commandArgs) {
 		lenses = append(lenses, protocol.CodeLens{Command: &protocol.Command{Title: title, Command: command, Arguments: []any{args}}})
 	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		switch {
-		case strings.HasPrefix(name, "rendered/"):
-			lens("manifests: "+strings.TrimSuffix(strings.TrimPrefix(name, "rendered/"), ".yaml"), cmdShow, commandArgs{URI: p.TextDocument.URI, Artifact: name})
-		case name == "Dockerfile", name == "helm/values.yaml", name == "catalog-info.yaml":
-			lens(name, cmdShow, commandArgs{URI: p.TextDocument.URI, Artifact: name})
-		}
+	for _, v := range views(files) {
+		lens(v.title, cmdShow, commandArgs{URI: p.TextDocument.URI, Artifact: v.path})
 	}
 	lens("run tests", cmdRunTests, commandArgs{URI: p.TextDocument.URI})
 	return lenses, nil
+}
+
+// A view is a built file the code lenses offer to show, and its title.
+type view struct{ path, title string }
+
+// views are the files of an app's build that the outputs of kiln's
+// registry (emit.Registry) offer to show, in path order.
+func views(files map[string][]byte) []view {
+	var out []view
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		for _, a := range emit.Registry() {
+			if title, ok := a.Lens(name); ok {
+				out = append(out, view{path: name, title: title})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // shown is executeCommand's answer to kiln.show.

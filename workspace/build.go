@@ -180,7 +180,7 @@ func selectEnv(res *build.Result, name string) error {
 // BuildOptions say what Build builds.
 type BuildOptions struct {
 	Env  string          // only this environment; "" all
-	Emit build.Artifacts // the outputs to build; none: kiln build's default (all but slo)
+	Emit build.Artifacts // the outputs to build; none: emit.Default(), kiln build's default
 	// Results keeps each app's build.Result (for printing one
 	// environment's objects, or where a value came from); such a build
 	// is not cached.
@@ -230,7 +230,7 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 		return nil, err
 	}
 	if o.Emit == (build.Artifacts{}) {
-		o.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+		o.Emit = emit.Default()
 	}
 	opts := build.Options{Validator: validator, Emit: o.Emit}
 	if g != nil {

@@ -193,7 +193,7 @@ func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
 		// compared with it; otherwise the objects are what is checked.
 		opts := build.Options{Validator: validator}
 		if g.cfg.Outputs.Value != "" {
-			opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+			opts.Emit = emit.Default()
 		}
 		g.apply(&opts)
 		return prepared{schema: s, opts: opts}, nil

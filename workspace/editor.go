@@ -319,7 +319,7 @@ func (c *Editor) build(def string, in input) *builtApp {
 	opts := p.opts
 	opts.Context = in.ctx
 	opts.Dockerfile = in.dockerfile
-	opts.Emit = build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, Helm: true}
+	opts.Emit = emit.Default()
 	res, ds := build.Build(ch.doc, ch.app, opts)
 	if in.ctx != nil && in.ctx.Err() != nil {
 		return &builtApp{err: in.ctx.Err(), cut: true}

@@ -13,6 +13,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/schema"
@@ -214,13 +215,8 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	// same documents whatever it asserts.
 	opts.Emit = build.Artifacts{K8s: true, SLO: a.Spec.SLA != nil}
 	for _, as := range c.Asserts {
-		switch as.Artifact {
-		case "dockerfile":
-			opts.Emit.Dockerfile = true
-		case "helm":
-			opts.Emit.Helm = true
-		case "catalog":
-			opts.Emit.Catalog = true
+		if art, ok := emit.LookupTest(as.Artifact); ok {
+			art.Select(&opts.Emit)
 		}
 	}
 	res, ds := build.Build(doc, a, opts)
@@ -245,22 +241,14 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	if !ok {
 		return nil, fail(c.Pos, c.End, fmt.Sprintf("the app has no environment %s", c.Env))
 	}
-	for _, o := range env.Objects {
-		out.docs["manifests"] = append(out.docs["manifests"], o.Content)
-		if o.Kind == "PrometheusRule" || o.Kind == "ServiceMonitor" {
-			out.docs["slo"] = append(out.docs["slo"], o.Content)
+	for _, art := range emit.Registry() {
+		if docs := art.Documents(res, env); docs != nil {
+			out.docs[art.TestName()] = docs
 		}
 	}
-	if env.HelmValues != nil {
-		out.docs["helm"] = []any{env.HelmValues}
-	}
-	if res.Catalog != nil {
-		out.docs["catalog"] = []any{res.Catalog.Content}
-	}
-	switch {
-	case res.Dockerfile != nil:
-		out.docs["dockerfile"] = []any{string(res.Dockerfile)}
-	case t.Dockerfile != nil:
+	// A hand-written Dockerfile beside the definition is the app's
+	// Dockerfile when spec.build generates none.
+	if out.docs["dockerfile"] == nil && t.Dockerfile != nil {
 		out.docs["dockerfile"] = []any{string(t.Dockerfile.Content)}
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -38,8 +39,9 @@ type Setting struct {
 	Pos, End source.Pos
 }
 
-// Artifacts an assertion may select; manifests is the default.
-var Artifacts = []string{"manifests", "dockerfile", "helm", "slo", "catalog"}
+// Artifacts an assertion may select, from kiln's registry of outputs
+// (emit.Registry); manifests is the default.
+var Artifacts = emit.TestNames()
 
 // An Assert is one assertion of a case.
 type Assert struct {

@@ -98,7 +98,10 @@ type Options struct {
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
-// which are always built (the other outputs derive from them).
+// which are always built (the other outputs derive from them). The outputs
+// themselves, their names and files, are compiler/emit's registry
+// (emit.Registry), whose entries set these fields; emit.Parse reads them
+// from --emit's list.
 type Artifacts struct {
 	K8s        bool // rendered manifests and the kustomize base and overlays
 	Dockerfile bool // the Dockerfile of spec.build, or the check of a hand-written one

@@ -2,6 +2,14 @@
 // rendered manifests per environment and the kustomize base and overlays —
 // and writes them so that a reader never sees a half-written tree.
 //
+// It holds the registry of kiln's outputs (Registry, in artifacts.go):
+// each output's name, files and what it needs built, which --emit, kiln
+// check, the config tests and the language server range over. The
+// registry lives here, beside the code that writes the files, because
+// emit already depends on build: a package of its own would have to
+// import emit for the files, and emit.Files could then not range over it;
+// build cannot hold it, since it cannot import what writes its files.
+//
 // Output is deterministic: objects keep the compile order, keys are sorted,
 // and nothing depends on map iteration or scheduling.
 package emit
@@ -17,58 +25,42 @@ import (
 )
 
 // Files returns the output tree of one app, keyed by slash-separated path
-// relative to the app's output directory:
-//
-//	rendered/<env>.yaml             every object of the environment, ready for kubectl apply
-//	base/kustomization.yaml         the app without overrides, one file per object
-//	overlays/<env>/kustomization.yaml  the environment's differences from base, as patches
-//	Dockerfile                      from spec.build
-//	Dockerfile.dockerignore         what the Dockerfile's build context leaves out
-//	catalog-info.yaml               the Backstage catalog entry
-//	helm/values.yaml, helm/values-<env>.yaml  values for kiln's chart (kiln chart DIR writes it)
-//	slo/<env>.yaml                  the environment's ServiceMonitor and PrometheusRule (--emit slo)
+// relative to the app's output directory: the files of every output of
+// the registry (Registry) that r's build selected.
 func Files(r *build.Result) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	if r.Emit.SLO {
-		if err := sloFiles(files, r); err != nil {
-			return nil, err
+	for _, a := range registry {
+		if !a.Selected(r.Emit) {
+			continue
 		}
-	}
-	if r.Dockerfile != nil {
-		files["Dockerfile"] = r.Dockerfile
-		files["Dockerfile.dockerignore"] = r.DockerIgnore
-	}
-	if r.Catalog != nil {
-		b, err := compile.YAML([]compile.Object{*r.Catalog})
-		if err != nil {
-			return nil, err
-		}
-		files["catalog-info.yaml"] = b
-	}
-	if r.Emit.Helm {
-		if err := helmValues(files, r); err != nil {
-			return nil, err
-		}
-	}
-	if !r.Emit.K8s {
-		return files, nil
-	}
-	for _, env := range r.Envs {
-		b, err := compile.YAML(env.Objects)
-		if err != nil {
-			return nil, err
-		}
-		files["rendered/"+env.Name+".yaml"] = b
-	}
-	if err := kustomizeBase(files, r.Base.Objects); err != nil {
-		return nil, err
-	}
-	for _, env := range r.Envs {
-		if err := kustomizeOverlay(files, env.Name, r.Base.Objects, env.Objects); err != nil {
+		if err := a.Files(files, r); err != nil {
 			return nil, err
 		}
 	}
 	return files, nil
+}
+
+// manifestFiles writes rendered/<env>.yaml, every object of the
+// environment ready for kubectl apply, and the kustomize base (the app
+// without overrides, one file per object) and overlays (each
+// environment's differences from base, as patches).
+func manifestFiles(files map[string][]byte, r *build.Result) error {
+	for _, env := range r.Envs {
+		b, err := compile.YAML(env.Objects)
+		if err != nil {
+			return err
+		}
+		files["rendered/"+env.Name+".yaml"] = b
+	}
+	if err := kustomizeBase(files, r.Base.Objects); err != nil {
+		return err
+	}
+	for _, env := range r.Envs {
+		if err := kustomizeOverlay(files, env.Name, r.Base.Objects, env.Objects); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // helmValues writes helm/values.yaml (the app without overrides) and
@@ -98,7 +90,7 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 	for _, env := range r.Envs {
 		var objs []compile.Object
 		for _, o := range env.Objects {
-			if o.Kind == "ServiceMonitor" || o.Kind == "PrometheusRule" {
+			if isSLO(o) {
 				objs = append(objs, o)
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
@@ -115,7 +114,7 @@ Examples:
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
 			o.reportOptions.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
-			fs.StringVar(&o.emit, "emit", "k8s,dockerfile,catalog,helm", "outputs to write, comma-separated: k8s, dockerfile, catalog, helm, slo")
+			fs.StringVar(&o.emit, "emit", strings.Join(emit.DefaultNames(), ","), "outputs to write, comma-separated: "+strings.Join(emit.Names(), ", "))
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
 			fs.BoolVar(&o.keepGoing, "keep-going", false, "write the apps without errors even when others have some")
@@ -130,7 +129,7 @@ Examples:
 }
 
 func runBuild(env *Env, o *buildOptions, args []string) int {
-	artifacts, err := parseEmit(o.emit)
+	artifacts, err := emit.Parse(o.emit)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
@@ -218,29 +217,6 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	return code
-}
-
-// parseEmit reads --emit's comma-separated list of outputs.
-func parseEmit(list string) (build.Artifacts, error) {
-	var a build.Artifacts
-	for _, name := range strings.Split(list, ",") {
-		switch strings.TrimSpace(name) {
-		case "k8s":
-			a.K8s = true
-		case "dockerfile":
-			a.Dockerfile = true
-		case "catalog":
-			a.Catalog = true
-		case "slo":
-			a.SLO = true
-		case "helm":
-			a.Helm = true
-		case "":
-		default:
-			return a, fmt.Errorf("unknown output %q (valid: k8s, dockerfile, catalog, helm, slo)", name)
-		}
-	}
-	return a, nil
 }
 
 // outDir is where an app's tree goes: DIR/<app>, DIR being -o or build/
