@@ -54,10 +54,26 @@ func HashInput(h *cache.Hash, in any) error {
 		return nil
 	}
 	w := walker{h: h, seen: map[uintptr]bool{}}
-	if v.Kind() == reflect.Struct && !custom(v.Type()) {
-		return w.fields(v, "")
+	if s, ok := RootStruct(v); ok {
+		if v.Kind() == reflect.Pointer {
+			w.seen[v.Pointer()] = true
+		}
+		return w.fields(s, "")
 	}
 	return w.value(v, "in")
+}
+
+// RootStruct returns the struct whose fields an input's key paths name
+// without a prefix: in itself, or what a non-nil pointer in points to.
+// Any other input is written as "in".
+func RootStruct(in reflect.Value) (reflect.Value, bool) {
+	if in.Kind() == reflect.Pointer && !in.IsNil() && !in.Type().Implements(hasherType) {
+		in = in.Elem()
+	}
+	if in.Kind() == reflect.Struct && !custom(in.Type()) {
+		return in, true
+	}
+	return reflect.Value{}, false
 }
 
 // custom reports whether values of t are written as a whole rather than

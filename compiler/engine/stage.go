@@ -70,6 +70,8 @@ func (s Stage[In, Out]) Do(ctx context.Context, e *Engine, in In) (out Out, hit 
 		if !running {
 			f = &flight{done: make(chan struct{})}
 			e.flights[id] = f
+		} else {
+			f.waiters++
 		}
 		e.mu.Unlock()
 		if !running {
@@ -100,6 +102,7 @@ type flight struct {
 	done      chan struct{} // closed once res is set
 	res       result
 	abandoned bool // the leader's ctx ended: res answers nobody else
+	waiters   int  // calls that joined it, under Engine.mu (for tests)
 }
 
 // lead runs s for in through the engine and hands the result to f's
