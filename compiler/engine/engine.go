@@ -1,14 +1,30 @@
 // Package engine runs kiln's stages through the cache: a computation named
 // by the hash of everything it reads (an ActionID) runs once, and later
-// runs, in this process or another, read its result. An in-memory layer
-// answers repeated questions of a long-running process; the disk cache
-// (compiler/cache) answers across processes.
+// runs, in this process or another, read its result.
 //
-// A cache that cannot be written (read-only, full) degrades the run to
-// uncached with one warning; it never fails it. KILN_DEBUG=cacheverify=1
-// recomputes every hit and fails loudly when the result differs from the
-// stored one, which means a key left out an input;
-// KILN_DEBUG=cachehash=1 traces every input of every key to stderr.
+// A Stage is such a computation: a name, a version, and Run from an input
+// In to a result Out. Its key is computed by one function, HashInput,
+// from every exported field of In, so that no caller writes a key by hand
+// and no two callers key the same computation differently. A field that
+// is no input (a reader, a logger, a context) is tagged key:"-"; any
+// other field the walk cannot hash is an error, never skipped. Tests prove
+// an input fully keyed with enginetest.CheckKeyed. Stage.Do stores the
+// JSON-encoded result; errors, cancelled runs and results cut short
+// (ErrTransient) are never stored; concurrent calls with one key share one
+// run. Engine.Key and Engine.Do remain for computations keyed by hand.
+//
+// Results are kept in stores (cache.Store), asked in order: a bounded
+// in-memory layer that answers repeated questions of a long-running
+// process, the disk cache (compiler/cache) that answers across processes,
+// then any further store (Options.Stores, such as a remote cache). A hit
+// in a later store is copied into the earlier ones.
+//
+// A store that cannot be written (read-only, full) degrades the run to
+// running without it, with one warning; it never fails it.
+// KILN_DEBUG=cacheverify=1 recomputes every hit and fails loudly when the
+// result differs from the stored one, which means a key left out an input;
+// KILN_DEBUG=cachehash=1 traces every input of every key to stderr, each
+// field of a stage's input by its name.
 package engine
 
 import (

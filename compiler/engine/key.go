@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
-	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/engine/internal/keypath"
 )
 
 // A KeyHasher hashes itself into a key, for a type whose fields the walk
@@ -17,14 +17,15 @@ import (
 // cache). name is the value's path in the input, such as "Deps[2]"; each
 // input written should be labelled with it, name+".part", so that
 // KILN_DEBUG=cachehash=1 still tells which field an input came from.
-type KeyHasher interface {
-	HashKey(h *cache.Hash, name string)
-}
+//
+//	HashKey(h *cache.Hash, name string)
+type KeyHasher = keypath.Hasher
 
 var (
-	hasherType = reflect.TypeFor[KeyHasher]()
-	fileType   = reflect.TypeFor[source.File]()
-	timeType   = reflect.TypeFor[time.Time]()
+	hasherType = keypath.HasherType
+	fileType   = keypath.FileType
+	timeType   = keypath.TimeType
+	custom     = keypath.Custom
 )
 
 // HashInput writes in into h: the one way a stage's input becomes its key.
@@ -54,32 +55,13 @@ func HashInput(h *cache.Hash, in any) error {
 		return nil
 	}
 	w := walker{h: h, seen: map[uintptr]bool{}}
-	if s, ok := RootStruct(v); ok {
+	if s, ok := keypath.Root(v); ok {
 		if v.Kind() == reflect.Pointer {
 			w.seen[v.Pointer()] = true
 		}
 		return w.fields(s, "")
 	}
 	return w.value(v, "in")
-}
-
-// RootStruct returns the struct whose fields an input's key paths name
-// without a prefix: in itself, or what a non-nil pointer in points to.
-// Any other input is written as "in".
-func RootStruct(in reflect.Value) (reflect.Value, bool) {
-	if in.Kind() == reflect.Pointer && !in.IsNil() && !in.Type().Implements(hasherType) {
-		in = in.Elem()
-	}
-	if in.Kind() == reflect.Struct && !custom(in.Type()) {
-		return in, true
-	}
-	return reflect.Value{}, false
-}
-
-// custom reports whether values of t are written as a whole rather than
-// by their fields.
-func custom(t reflect.Type) bool {
-	return t == fileType || t == timeType || t.Implements(hasherType) || reflect.PointerTo(t).Implements(hasherType)
 }
 
 type walker struct {
@@ -206,9 +188,9 @@ func (w walker) dict(v reflect.Value, name string) error {
 	}
 	var entries []entry
 	for it := v.MapRange(); it.Next(); {
-		k, err := MapKey(it.Key())
-		if err != nil {
-			return fmt.Errorf("field %s: %v", name, err)
+		k, ok := keypath.MapKey(it.Key())
+		if !ok {
+			return fmt.Errorf("field %s: a map keyed by %s cannot be hashed into a key: key it by strings or numbers", name, it.Key().Type())
 		}
 		entries = append(entries, entry{k, it.Value()})
 	}
@@ -219,22 +201,4 @@ func (w walker) dict(v reflect.Value, name string) error {
 		}
 	}
 	return nil
-}
-
-// MapKey is how HashInput writes a map key in a path: a string quoted, a
-// bool or number as Go writes it. Other key types are an error.
-func MapKey(k reflect.Value) (string, error) {
-	switch k.Kind() {
-	case reflect.String:
-		return strconv.Quote(k.String()), nil
-	case reflect.Bool:
-		return strconv.FormatBool(k.Bool()), nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(k.Int(), 10), nil
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return strconv.FormatUint(k.Uint(), 10), nil
-	case reflect.Float32, reflect.Float64:
-		return strconv.FormatFloat(k.Float(), 'g', -1, 64), nil
-	}
-	return "", fmt.Errorf("a map keyed by %s cannot be hashed into a key: key it by strings or numbers", k.Type())
 }

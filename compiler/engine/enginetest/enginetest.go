@@ -14,6 +14,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/engine/internal/keypath"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -56,7 +57,7 @@ func CheckKeyFunc(t TB, sample any, key func(h *cache.Hash, in any) error) {
 		t.Errorf("the key of %T: %v", sample, err)
 		return
 	}
-	if s, ok := engine.RootStruct(root); ok {
+	if s, ok := keypath.Root(root); ok {
 		if root.Kind() == reflect.Pointer {
 			c.seen[root.Pointer()] = true
 		}
@@ -72,14 +73,10 @@ func CheckKeyFunc(t TB, sample any, key func(h *cache.Hash, in any) error) {
 }
 
 var (
-	hasherType = reflect.TypeFor[engine.KeyHasher]()
-	fileType   = reflect.TypeFor[source.File]()
-	timeType   = reflect.TypeFor[time.Time]()
+	fileType = keypath.FileType
+	timeType = keypath.TimeType
+	custom   = keypath.Custom
 )
-
-func custom(t reflect.Type) bool {
-	return t == fileType || t == timeType || t.Implements(hasherType) || reflect.PointerTo(t).Implements(hasherType)
-}
 
 type checker struct {
 	t     TB
@@ -272,8 +269,8 @@ func (c *checker) entries(m reflect.Value, name string, commit func()) {
 		c.empty(t.Elem(), name, "is empty")
 	}
 	for _, k := range m.MapKeys() {
-		ks, err := engine.MapKey(k)
-		if err != nil {
+		ks, ok := keypath.MapKey(k)
+		if !ok {
 			continue // the key function reported it
 		}
 		inner := reflect.New(t.Elem()).Elem()
