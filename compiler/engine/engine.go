@@ -135,7 +135,8 @@ func (e *Engine) degrade(err error) {
 // Cache is the disk cache, or nil.
 func (e *Engine) Cache() *cache.Cache { return e.disk.Load() }
 
-// Stats returns the hits and misses so far.
+// Stats returns the hits and misses so far. A Stage.Do call that took the
+// result of a concurrent call's run counts as a hit.
 func (e *Engine) Stats() (hits, misses int64) { return e.hits.Load(), e.misses.Load() }
 
 // Key starts the ActionID of a computation: its name and version, and
