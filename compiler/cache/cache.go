@@ -220,8 +220,9 @@ func readRegular(name string, max int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// Get returns the bytes recorded for id.
-func (c *Cache) Get(id ActionID) ([]byte, error) {
+// Read returns the bytes recorded for id, or why there are none (an
+// error wrapping ErrMiss).
+func (c *Cache) Read(id ActionID) ([]byte, error) {
 	name := c.entryName(id)
 	entry, err := readRegular(name, entryMax)
 	if err != nil {
@@ -269,8 +270,8 @@ func (c *Cache) Get(id ActionID) ([]byte, error) {
 	return data, nil
 }
 
-// Put records data as the output of id.
-func (c *Cache) Put(id ActionID, data []byte) error {
+// Write records data as the output of id.
+func (c *Cache) Write(id ActionID, data []byte) error {
 	out := OutputID(sha256.Sum256(data))
 	if len(data) > 0 && len(data) <= inlineMax {
 		entry := fmt.Appendf(nil, "%s %x %x %d\n", format, id, out, len(data))

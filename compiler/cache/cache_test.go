@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -23,26 +24,26 @@ func TestPutGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Get(id("a")); !errors.Is(err, ErrMiss) {
+	if _, err := c.Read(id("a")); !errors.Is(err, ErrMiss) {
 		t.Fatalf("empty cache: %v", err)
 	}
-	if err := c.Put(id("a"), []byte("hello")); err != nil {
+	if err := c.Write(id("a"), []byte("hello")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.Get(id("a"))
+	got, err := c.Read(id("a"))
 	if err != nil || string(got) != "hello" {
 		t.Fatalf("got %q, %v", got, err)
 	}
 	// Two actions with one large output share its bytes; small outputs
 	// live in their entries.
 	big := bytes.Repeat([]byte("x"), inlineMax+1)
-	c.Put(id("b"), big)
-	c.Put(id("c"), big)
+	c.Write(id("b"), big)
+	c.Write(id("c"), big)
 	s, _ := c.Stats()
 	if s.Entries != 3 || s.Outputs != 1 {
 		t.Errorf("stats %+v", s)
 	}
-	if got, err := c.Get(id("c")); err != nil || !bytes.Equal(got, big) {
+	if got, err := c.Read(id("c")); err != nil || !bytes.Equal(got, big) {
 		t.Errorf("large output: %d bytes, %v", len(got), err)
 	}
 }
@@ -80,14 +81,14 @@ func TestDamagedEntriesAreMisses(t *testing.T) {
 	} {
 		c, _ := Open(t.TempDir())
 		data := strings.Repeat("hello world ", inlineMax/10) // big enough for a file of its own
-		c.Put(id("k"), []byte(data))
+		c.Write(id("k"), []byte(data))
 		damage(c, data)
-		if got, err := c.Get(id("k")); !errors.Is(err, ErrMiss) {
+		if got, err := c.Read(id("k")); !errors.Is(err, ErrMiss) {
 			t.Errorf("%s: got %q, %v; want a miss", name, got, err)
 		}
 		// And a new Put repairs it.
-		c.Put(id("k"), []byte(data))
-		if got, err := c.Get(id("k")); err != nil || string(got) != data {
+		c.Write(id("k"), []byte(data))
+		if got, err := c.Read(id("k")); err != nil || string(got) != data {
 			t.Errorf("%s: after Put: %q, %v", name, got, err)
 		}
 	}
@@ -103,10 +104,10 @@ func TestDamagedInlineEntriesAreMisses(t *testing.T) {
 		"extra":     func(b []byte) []byte { return append(b, 'x') },
 	} {
 		c, _ := Open(t.TempDir())
-		c.Put(id("k"), []byte("small output"))
+		c.Write(id("k"), []byte("small output"))
 		b, _ := os.ReadFile(c.entryName(id("k")))
 		os.WriteFile(c.entryName(id("k")), damage(b), 0o644)
-		if got, err := c.Get(id("k")); !errors.Is(err, ErrMiss) {
+		if got, err := c.Read(id("k")); !errors.Is(err, ErrMiss) {
 			t.Errorf("%s: got %q, %v; want a miss", name, got, err)
 		}
 	}
@@ -116,18 +117,18 @@ func TestTrimByAge(t *testing.T) {
 	c, _ := Open(t.TempDir())
 	now := time.Now()
 	c.now = func() time.Time { return now }
-	c.Put(id("old"), []byte("old"))
-	c.Put(id("new"), []byte("new"))
+	c.Write(id("old"), []byte("old"))
+	c.Write(id("new"), []byte("new"))
 	past := now.Add(-MaxAge - time.Hour)
 	os.Chtimes(c.entryName(id("old")), past, past)
 	n, err := c.Trim(false)
 	if err != nil || n != 1 {
 		t.Fatalf("trimmed %d, %v", n, err)
 	}
-	if _, err := c.Get(id("old")); err == nil {
+	if _, err := c.Read(id("old")); err == nil {
 		t.Error("a stale entry survived")
 	}
-	if _, err := c.Get(id("new")); err != nil {
+	if _, err := c.Read(id("new")); err != nil {
 		t.Error("a fresh entry was trimmed")
 	}
 	// Within a day, trimming again does nothing; a day later it runs.
@@ -156,8 +157,8 @@ func TestConcurrentWriters(t *testing.T) {
 			}
 			for i := range 50 {
 				k := fmt.Sprint(i % 10)
-				c.Put(id(k), bytes.Repeat([]byte(k), 1000+i%10))
-				if got, err := c.Get(id(k)); err == nil && !bytes.Equal(got, bytes.Repeat([]byte(k), len(got))) {
+				c.Write(id(k), bytes.Repeat([]byte(k), 1000+i%10))
+				if got, err := c.Read(id(k)); err == nil && !bytes.Equal(got, bytes.Repeat([]byte(k), len(got))) {
 					t.Errorf("writer %d read a mixed entry", w)
 				}
 			}
@@ -172,14 +173,15 @@ func TestConcurrentWriters(t *testing.T) {
 
 func TestMemoryEvictsLeastRecentlyUsed(t *testing.T) {
 	m := NewMemory(10)
-	m.Put(id("a"), []byte("aaaa"))
-	m.Put(id("b"), []byte("bbbb"))
-	m.Get(id("a"))
-	m.Put(id("c"), []byte("cccc")) // 12 bytes: b goes
-	if _, ok := m.Get(id("b")); ok {
+	ctx := context.Background()
+	m.Put(ctx, id("a"), []byte("aaaa"))
+	m.Put(ctx, id("b"), []byte("bbbb"))
+	m.Get(ctx, id("a"))
+	m.Put(ctx, id("c"), []byte("cccc")) // 12 bytes: b goes
+	if _, ok := m.Get(ctx, id("b")); ok {
 		t.Error("b, the least recently used, stayed")
 	}
-	if _, ok := m.Get(id("a")); !ok {
+	if _, ok := m.Get(ctx, id("a")); !ok {
 		t.Error("a was evicted although used")
 	}
 }
@@ -193,7 +195,7 @@ func TestOutputDeletedBetweenEntryAndOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("y"), inlineMax+1) // an output in a file of its own
-	if err := c.Put(id("big"), big); err != nil {
+	if err := c.Write(id("big"), big); err != nil {
 		t.Fatal(err)
 	}
 	c.beforeData = func() {
@@ -201,14 +203,14 @@ func TestOutputDeletedBetweenEntryAndOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := c.Get(id("big")); !errors.Is(err, ErrMiss) || got != nil {
+	if got, err := c.Read(id("big")); !errors.Is(err, ErrMiss) || got != nil {
 		t.Fatalf("got %d bytes, %v; want a miss", len(got), err)
 	}
 	c.beforeData = nil
-	if err := c.Put(id("big"), big); err != nil {
+	if err := c.Write(id("big"), big); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.Get(id("big")); err != nil || !bytes.Equal(got, big) {
+	if got, err := c.Read(id("big")); err != nil || !bytes.Equal(got, big) {
 		t.Fatalf("after rewriting: %d bytes, %v", len(got), err)
 	}
 }
@@ -235,7 +237,7 @@ func TestForeignDirectoryIsNotACache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Put(id("a"), []byte("a"))
+	c.Write(id("a"), []byte("a"))
 	os.WriteFile(filepath.Join(c.Dir(), "README"), []byte("my notes\n"), 0o644)
 	if _, err := c.Trim(true); err == nil {
 		t.Error("Trim ran without kiln's README")
@@ -243,7 +245,7 @@ func TestForeignDirectoryIsNotACache(t *testing.T) {
 	if err := c.Clean(); err == nil {
 		t.Error("Clean ran without kiln's README")
 	}
-	if _, err := c.Get(id("a")); err != nil {
+	if _, err := c.Read(id("a")); err != nil {
 		t.Errorf("an entry was deleted: %v", err)
 	}
 }
@@ -252,8 +254,8 @@ func TestForeignDirectoryIsNotACache(t *testing.T) {
 // subdirectories.
 func TestTrimAndCleanTouchOnlyKilnFiles(t *testing.T) {
 	c, _ := Open(t.TempDir())
-	c.Put(id("a"), []byte("a"))
-	c.Put(id("b"), bytes.Repeat([]byte("b"), inlineMax+1))
+	c.Write(id("a"), []byte("a"))
+	c.Write(id("b"), bytes.Repeat([]byte("b"), inlineMax+1))
 	hexName := strings.Repeat("cd", 32)
 	foreign := []string{"notes-a", "ab/notes-d", "cd/" + strings.Repeat("ab", 32) + "-a", "other/" + hexName + "-a", "ab/sub/" + hexName + "-d", "cd/" + strings.ToUpper(hexName) + "-a"}
 	past := time.Now().Add(-MaxAge - 24*time.Hour)
@@ -291,10 +293,10 @@ func TestAnEntryIsBoundToItsAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, data := range []string{"failing app", strings.Repeat("x", inlineMax+1)} {
-		if err := c.Put(id("fails"), []byte(data)); err != nil {
+		if err := c.Write(id("fails"), []byte(data)); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Put(id("passes"), []byte("clean")); err != nil {
+		if err := c.Write(id("passes"), []byte("clean")); err != nil {
 			t.Fatal(err)
 		}
 		copied, err := os.ReadFile(c.entryName(id("passes")))
@@ -304,10 +306,10 @@ func TestAnEntryIsBoundToItsAction(t *testing.T) {
 		if err := os.WriteFile(c.entryName(id("fails")), copied, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := c.Get(id("fails")); !errors.Is(err, ErrMiss) {
+		if got, err := c.Read(id("fails")); !errors.Is(err, ErrMiss) {
 			t.Errorf("a copied entry answered %q, %v; want a miss", got, err)
 		}
-		if got, err := c.Get(id("passes")); err != nil || string(got) != "clean" {
+		if got, err := c.Read(id("passes")); err != nil || string(got) != "clean" {
 			t.Errorf("the original entry: %q, %v", got, err)
 		}
 	}

@@ -17,8 +17,8 @@ import (
 func TestHostileEntriesAreMisses(t *testing.T) {
 	c, _ := Open(t.TempDir())
 	big := bytes.Repeat([]byte("x"), inlineMax+1)
-	c.Put(id("small"), []byte("small"))
-	c.Put(id("big"), big)
+	c.Write(id("small"), []byte("small"))
+	c.Write(id("big"), big)
 	small, data := c.entryName(id("small")), c.dataName(OutputID(sha256.Sum256(big)))
 	for name, replace := range map[string]func(p string) error{
 		"link to /dev/zero": func(p string) error { return os.Symlink("/dev/zero", p) },
@@ -32,7 +32,7 @@ func TestHostileEntriesAreMisses(t *testing.T) {
 			}
 			start := time.Now()
 			for _, k := range []string{"small", "big"} {
-				if got, err := c.Get(id(k)); !errors.Is(err, ErrMiss) {
+				if got, err := c.Read(id(k)); !errors.Is(err, ErrMiss) {
 					if (p == small) == (k == "small") {
 						t.Errorf("%s as %s: got %d bytes, %v; want a miss", name, k, len(got), err)
 					}
@@ -43,8 +43,8 @@ func TestHostileEntriesAreMisses(t *testing.T) {
 			}
 			// A later Put replaces it.
 			os.RemoveAll(p)
-			c.Put(id("small"), []byte("small"))
-			c.Put(id("big"), big)
+			c.Write(id("small"), []byte("small"))
+			c.Write(id("big"), big)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"container/list"
+	"context"
 	"sync"
 )
 
@@ -28,7 +29,7 @@ func NewMemory(maxBytes int) *Memory {
 }
 
 // Get returns the bytes stored for id.
-func (m *Memory) Get(id ActionID) ([]byte, bool) {
+func (m *Memory) Get(_ context.Context, id ActionID) ([]byte, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.index[id]
@@ -39,10 +40,12 @@ func (m *Memory) Get(id ActionID) ([]byte, bool) {
 	return e.Value.(*memEntry).data, true
 }
 
-// Put stores data for id, evicting the least recently used entries.
-func (m *Memory) Put(id ActionID, data []byte) {
+// Put stores data for id, evicting the least recently used entries. Data
+// larger than the whole layer is not kept, which is no error: a layer may
+// forget anything.
+func (m *Memory) Put(_ context.Context, id ActionID, data []byte) error {
 	if len(data) > m.MaxBytes {
-		return
+		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -59,4 +62,5 @@ func (m *Memory) Put(id ActionID, data []byte) {
 		delete(m.index, le.id)
 		m.bytes -= len(le.data)
 	}
+	return nil
 }

@@ -1,18 +1,35 @@
 // Package engine runs kiln's stages through the cache: a computation named
 // by the hash of everything it reads (an ActionID) runs once, and later
-// runs, in this process or another, read its result. An in-memory layer
-// answers repeated questions of a long-running process; the disk cache
-// (compiler/cache) answers across processes.
+// runs, in this process or another, read its result.
 //
-// A cache that cannot be written (read-only, full) degrades the run to
-// uncached with one warning; it never fails it. KILN_DEBUG=cacheverify=1
-// recomputes every hit and fails loudly when the result differs from the
-// stored one, which means a key left out an input;
-// KILN_DEBUG=cachehash=1 traces every input of every key to stderr.
+// A Stage is such a computation: a name, a version, and Run from an input
+// In to a result Out. Its key is computed by one function, HashInput,
+// from every exported field of In, so that no caller writes a key by hand
+// and no two callers key the same computation differently. A field that
+// is no input (a reader, a logger, a context) is tagged key:"-"; any
+// other field the walk cannot hash is an error, never skipped. Tests prove
+// an input fully keyed with enginetest.CheckKeyed. Stage.Do stores the
+// JSON-encoded result; errors, cancelled runs and results cut short
+// (ErrTransient) are never stored; concurrent calls with one key share one
+// run. Engine.Key and Engine.Do remain for computations keyed by hand.
+//
+// Results are kept in stores (cache.Store), asked in order: a bounded
+// in-memory layer that answers repeated questions of a long-running
+// process, the disk cache (compiler/cache) that answers across processes,
+// then any further store (Options.Stores, such as a remote cache). A hit
+// in a later store is copied into the earlier ones.
+//
+// A store that cannot be written (read-only, full) degrades the run to
+// running without it, with one warning; it never fails it.
+// KILN_DEBUG=cacheverify=1 recomputes every hit and fails loudly when the
+// result differs from the stored one, which means a key left out an input;
+// KILN_DEBUG=cachehash=1 traces every input of every key to stderr, each
+// field of a stage's input by its name.
 package engine
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
@@ -37,6 +54,10 @@ type Options struct {
 	Debug    string // KILN_DEBUG: cacheverify=1, cachehash=1 (comma-separated)
 	Warn     func(msg string)
 	Trace    io.Writer // where cachehash traces go
+	// Stores are asked, in order, after the memory layer and the disk
+	// cache (a remote cache): a hit in one is copied into every store
+	// before it, and every result is put in all of them.
+	Stores []cache.Store
 }
 
 // An Engine memoises computations. It is safe for concurrent use.
@@ -44,20 +65,32 @@ type Engine struct {
 	// disk is read by every worker and cleared by the first whose write
 	// fails, so it is atomic.
 	disk     atomic.Pointer[cache.Cache]
-	mem      *cache.Memory
+	layers   []*layer // memory, disk, then Options.Stores
 	verify   bool
 	trace    io.Writer
 	warn     func(string)
-	warnOnce sync.Once
+	warnOnce sync.Once // the disk cache's one warning
 	tool     string
 
 	hits, misses atomic.Int64
+
+	mu      sync.Mutex
+	flights map[cache.ActionID]*flight // Stage.Do calls running, by key
+}
+
+// A layer is one store of the engine. One whose Put fails is not asked
+// again: a store that cannot keep results would only cost time.
+type layer struct {
+	store cache.Store
+	dead  atomic.Bool
+	once  sync.Once
+	fail  func(err error) // warns, once
 }
 
 // New returns an engine. A disk cache that cannot be opened is a warning,
 // and the engine runs without it.
 func New(o Options) *Engine {
-	e := &Engine{warn: o.Warn}
+	e := &Engine{warn: o.Warn, flights: map[cache.ActionID]*flight{}}
 	if e.warn == nil {
 		e.warn = func(string) {}
 	}
@@ -70,7 +103,7 @@ func New(o Options) *Engine {
 		}
 	}
 	if o.MemBytes > 0 {
-		e.mem = cache.NewMemory(o.MemBytes)
+		e.layers = append(e.layers, &layer{store: cache.NewMemory(o.MemBytes), fail: func(error) {}})
 	}
 	if o.Dir != "" {
 		c, err := cache.Open(o.Dir)
@@ -78,7 +111,16 @@ func New(o Options) *Engine {
 			e.degrade(err)
 		} else {
 			e.disk.Store(c)
+			e.layers = append(e.layers, &layer{store: c, fail: func(err error) {
+				e.degrade(err)
+				e.disk.CompareAndSwap(c, nil)
+			}})
 		}
+	}
+	for _, s := range o.Stores {
+		e.layers = append(e.layers, &layer{store: s, fail: func(err error) {
+			e.warn(fmt.Sprintf("the cache %v is not usable (%v); running without it", s, err))
+		}})
 	}
 	e.tool = toolID(e.disk.Load())
 	return e
@@ -93,7 +135,8 @@ func (e *Engine) degrade(err error) {
 // Cache is the disk cache, or nil.
 func (e *Engine) Cache() *cache.Cache { return e.disk.Load() }
 
-// Stats returns the hits and misses so far.
+// Stats returns the hits and misses so far. A Stage.Do call that took the
+// result of a concurrent call's run counts as a hit.
 func (e *Engine) Stats() (hits, misses int64) { return e.hits.Load(), e.misses.Load() }
 
 // Key starts the ActionID of a computation: its name and version, and
@@ -111,70 +154,89 @@ func (e *Engine) Key(stage string, version int) *cache.Hash {
 // whether run was spared. A result run returns through Transient is
 // returned and never stored (nor compared under cacheverify).
 func (e *Engine) Do(id cache.ActionID, run func() ([]byte, error), valid func([]byte) bool) (out []byte, hit bool, err error) {
-	stored, ok := e.lookup(id)
+	r := e.do(context.Background(), id, run, valid)
+	return r.out, r.hit, r.err
+}
+
+// A result is what one lookup or run answered.
+type result struct {
+	out       []byte
+	hit       bool
+	transient bool // out answers this run only: never stored
+	err       error
+}
+
+// do is Do for both APIs: the lookups, cacheverify, the stats, storing.
+func (e *Engine) do(ctx context.Context, id cache.ActionID, run func() ([]byte, error), valid func([]byte) bool) result {
+	stored, ok := e.lookup(ctx, id)
 	if ok && valid != nil && !valid(stored) {
 		ok = false
 	}
 	if ok && !e.verify {
 		e.hits.Add(1)
-		return stored, true, nil
+		return result{out: stored, hit: true}
 	}
 	e.misses.Add(1)
-	out, err = run()
+	out, err := run()
 	var t *transient
 	if errors.As(err, &t) {
-		return t.out, false, nil // this run's answer, and no other's
+		return result{out: t.out, transient: true} // this run's answer, and no other's
 	}
 	if err != nil {
-		return nil, false, err
+		return result{err: err}
 	}
 	if ok && e.verify && !bytes.Equal(stored, out) {
-		return nil, false, fmt.Errorf("%w: the cached result of %x differs from a fresh one: the cache key misses an input", ErrVerify, id[:8])
+		return result{err: fmt.Errorf("%w: the cached result of %x differs from a fresh one: the cache key misses an input", ErrVerify, id[:8])}
 	}
-	e.store(id, out)
-	return out, false, nil
+	e.store(ctx, id, out)
+	return result{out: out}
 }
 
 // Transient is what a computation returns, as its error, when its result
 // holds for this run only: a time-out or a cancellation cut it short, and
 // so it says nothing about the inputs its key hashes. Do hands out to its
 // caller as a miss and keeps nothing, so that one slow or abandoned run is
-// never the answer of the next.
+// never the answer of the next. The error is ErrTransient.
 func Transient(out []byte) error { return &transient{out} }
 
 type transient struct{ out []byte }
 
-func (*transient) Error() string { return "a result cut short, not to be stored" }
+func (*transient) Error() string        { return ErrTransient.Error() }
+func (*transient) Is(target error) bool { return target == ErrTransient }
 
-func (e *Engine) lookup(id cache.ActionID) ([]byte, bool) {
-	if e.mem != nil {
-		if b, ok := e.mem.Get(id); ok {
-			return b, true
+// lookup asks each store in turn, and copies a hit into the stores
+// before the one that had it, so that the next lookup stops sooner.
+func (e *Engine) lookup(ctx context.Context, id cache.ActionID) ([]byte, bool) {
+	for i, l := range e.layers {
+		if l.dead.Load() {
+			continue
 		}
+		b, ok := l.store.Get(ctx, id)
+		if !ok {
+			continue
+		}
+		for _, before := range e.layers[:i] {
+			before.put(ctx, id, b)
+		}
+		return b, true
 	}
-	disk := e.disk.Load()
-	if disk == nil {
-		return nil, false
-	}
-	b, err := disk.Get(id)
-	if err != nil {
-		return nil, false
-	}
-	if e.mem != nil {
-		e.mem.Put(id, b)
-	}
-	return b, true
+	return nil, false
 }
 
-func (e *Engine) store(id cache.ActionID, out []byte) {
-	if e.mem != nil {
-		e.mem.Put(id, out)
+func (e *Engine) store(ctx context.Context, id cache.ActionID, out []byte) {
+	for _, l := range e.layers {
+		l.put(ctx, id, out)
 	}
-	if disk := e.disk.Load(); disk != nil {
-		if err := disk.Put(id, out); err != nil {
-			e.degrade(err)
-			e.disk.CompareAndSwap(disk, nil)
-		}
+}
+
+// put stores out in l unless l has failed; its first failure is its last.
+func (l *layer) put(ctx context.Context, id cache.ActionID, out []byte) {
+	if l.dead.Load() {
+		return
+	}
+	if err := l.store.Put(ctx, id, out); err != nil {
+		l.dead.Store(true)
+		l.once.Do(func() { l.fail(err) })
 	}
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -164,7 +165,7 @@ func TestTransientResultsAreNeverStored(t *testing.T) {
 		t.Fatalf("got %q hit=%v err=%v", out, hit, err)
 	}
 	for _, eng := range []*Engine{e, New(Options{Dir: dir})} { // memory, disk
-		if b, ok := eng.lookup(id); ok {
+		if b, ok := eng.lookup(context.Background(), id); ok {
 			t.Errorf("the cut-short result was stored: %q", b)
 		}
 	}
