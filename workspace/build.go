@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
@@ -29,6 +28,7 @@ type built struct {
 
 // buildOne runs every stage on one input. It is safe to call concurrently.
 func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcome {
+	opts.Waivers = opts.Waivers.Fork() // what it uses is returned, and reduced by collect
 	c := checkOne(in, s)
 	out := outcome{diags: c.diags, file: c.file}
 	if c.app == nil {
@@ -88,40 +88,17 @@ type built1 struct {
 	Files      map[string][]byte `json:"files,omitempty"`      // and the tree
 }
 
-// buildSharedKey is sharedKey, or with --no-policy (g nil) a key of the
-// Kubernetes version alone.
-func buildSharedKey(g *guardrails, kubeVersion string) []byte {
-	if g != nil {
-		return sharedKey(g, kubeVersion)
-	}
-	h := cache.NewHash("shared, no policy", nil)
-	h.AddString("kube", kubeVersion)
-	id := h.Sum()
-	return id[:]
-}
-
 // buildApp is buildOne through the cache: keyed like checkApp, with
 // --emit and --env, and the files the load read recorded and checked on
 // a hit. It is safe to call concurrently.
 func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, env string, g *guardrails) outcome {
-	k := appKey(eng, "build", 1, shared, in)
-	k.AddString("emit", fmt.Sprintf("%+v", opts.Emit))
-	k.AddString("env", env)
-	addDay(k, in, g)
-	run := func() ([]byte, error) {
-		return resultOf(computeBuild(in, s, opts, env))
-	}
-	today := time.Now().UTC().Format(time.DateOnly)
-	r, _, err := cachedApp(eng, k, run, func(r *built1) bool {
-		// An app's waivers may come from a file it imports, which the
-		// key's day does not see.
-		return depsHold(in, r.Deps) && (r.Day == "" || r.Day == today)
-	})
+	k := buildIn{App: newAppIn(shared, in, g), Emit: opts.Emit, Env: env, Schema: s, Options: opts}
+	r, _, err := buildStage.Do(ctxOf(in), eng, k)
 	if err != nil {
 		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
 			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}}
 	}
-	return r.outcome(in, g)
+	return r.outcome(in)
 }
 
 // computeBuild runs buildOne, recording the files the load reads; cut
@@ -143,17 +120,10 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 
 // outcome turns a stored build back into in's outcome, and tells g's
 // waivers what the build did with them.
-func (r built1) outcome(in input, g *guardrails) outcome {
+func (r built1) outcome(in input) outcome {
 	fs := newFiles([]input{in})
-	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents}
-	if g != nil {
-		if r.Considered != "" {
-			g.waivers.Consider(r.Considered, in.file.Name)
-		}
-		for _, i := range r.Waivers {
-			g.waivers.MarkUsed(i)
-		}
-	}
+	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents,
+		considered: r.Considered, repoWaivers: r.Waivers}
 	if r.Built {
 		at := fromWire([]wireDiag{r.NameAt}, fs)[0]
 		oc.built = &built{in: in, name: r.Name, pos: at.Pos, end: at.End, files: r.Files}

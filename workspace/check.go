@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,17 +14,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
-	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
@@ -145,30 +141,6 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 	return out
 }
 
-// sharedKey hashes what every app's check reads besides its own files:
-// the repository's policies, data and configuration, and the Kubernetes
-// version. Every policy file of the bundle is hashed, kiln's built-in
-// ones too (a few tens of kilobytes): selecting the repository's files by
-// their directory's name would depend on how the directory was spelled
-// ("pol/", ".", "../pol").
-func sharedKey(g *guardrails, kubeVersion string) []byte {
-	h := cache.NewHash("shared", nil)
-	h.AddString("kube", kubeVersion)
-	h.AddString("namespaces", g.namespaces)
-	if g.cfg.File != nil {
-		h.Add("config "+g.cfg.File.Name, g.cfg.File.Content)
-	}
-	for _, name := range g.bundle.Files() {
-		h.Add("policy "+name, g.bundle.File(name).Content)
-	}
-	for _, name := range g.dataFiles {
-		b, _ := repofile.Read("", name, repofile.MaxBytes) // confined when loaded
-		h.Add("data "+name, b)
-	}
-	id := h.Sum()
-	return id[:]
-}
-
 // prepared is what computing a check needs beyond the app.
 type prepared struct {
 	schema *schema.Schema
@@ -198,128 +170,6 @@ func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
 		g.apply(&opts)
 		return prepared{schema: s, opts: opts}, nil
 	})
-}
-
-// checkApp checks one app through the cache.
-//
-// checkApp and computeCheck read every file besides the definition and
-// its Dockerfile (which come read, in the input) through in.read: the
-// test files, the imports (also when asking whether a stored result's
-// recorded imports changed), the committed outputs, and the snapshots in
-// the key. A caller that layers unsaved editor buffers over the disk sets
-// in.readFile; the key then hashes what the caller's reader returns.
-// Still read from the disk: the list of committed output files (a walk),
-// and the snapshots when a test compares with them (compiler/apptest
-// opens them itself), so a snapshot held only in a buffer is hashed but
-// not what the test compares with.
-func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
-	k := appKey(eng, "check", 1, shared, in)
-	for _, t := range tests {
-		b, err := in.read(t)
-		k.AddString("test "+t, depSum(b, err))
-		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
-			snap, err := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
-			k.AddString("snapshot "+t, depSum(snap, err))
-		}
-	}
-	committed := committedOutputs(g, in)
-	for _, name := range committed.names {
-		k.AddString("committed "+name, depSum(committed.files[name], committed.errs[name]))
-	}
-	for _, name := range committed.leftovers {
-		k.AddString("leftover", name)
-	}
-	addDay(k, in, g)
-	run := func() ([]byte, error) {
-		p, err := prepare()
-		if err != nil {
-			return nil, err
-		}
-		opts := p.opts
-		opts.Context = in.ctx
-		r, cut := computeCheck(in, p.schema, opts, g, tests, committed)
-		if in.ctx != nil && in.ctx.Err() != nil {
-			return nil, in.ctx.Err() // abandoned: an error is never stored
-		}
-		return resultOf(r, cut || committed.cut)
-	}
-	return cachedApp(eng, k, run, func(r *checked1) bool { return depsHold(in, r.Deps) })
-}
-
-// appKey starts the key of one app's computation by stage: kiln's
-// identity (eng.Key), shared (what every app of the run reads besides its
-// own files), and the app's own inputs that come read: the definition's
-// name and bytes, or why it could not be read, the repository root its
-// imports may not leave (a .git created or removed moves it), and the
-// Dockerfile beside it, or why it could not be read.
-func appKey(eng *engine.Engine, stage string, version int, shared []byte, in input) *cache.Hash {
-	k := eng.Key(stage, version)
-	k.Add("shared", shared)
-	k.Add("app "+in.file.Name, in.file.Content)
-	k.AddString("root", rootKey(in))
-	if in.readErr != nil {
-		k.AddString("read error", in.readErr.Error())
-	}
-	if in.dockerfile != nil {
-		k.Add("dockerfile "+in.dockerfile.Name, in.dockerfile.Content)
-	}
-	for _, d := range in.dockerErr { // a Dockerfile there but refused is no missing one
-		k.AddString("dockerfile error", d.Message)
-	}
-	return k
-}
-
-// rootKey is in's repository root as a key hashes it: absolute, since the
-// refusal of an import names it so.
-func rootKey(in input) string {
-	if abs, err := filepath.Abs(in.root); err == nil {
-		return abs
-	}
-	return in.root
-}
-
-// addDay adds the day to k when waivers may be in play, the app's or the
-// repository's (g is nil when no guardrails run): they expire by the day.
-// A CUE or Jsonnet definition may import or compute its waivers, so it
-// counts as having some.
-func addDay(k *cache.Hash, in input, g *guardrails) {
-	computed := load.FormatOf(in.file.Name) == load.CUE || load.FormatOf(in.file.Name) == load.Jsonnet
-	if computed || bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0) {
-		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
-	}
-}
-
-// resultOf is what a computation hands the engine: r encoded, and kept
-// only when nothing cut it short (cut: a load timed out), since such a
-// result tells of this run, not of the inputs its key hashes.
-func resultOf(r any, cut bool) ([]byte, error) {
-	b, err := json.Marshal(r)
-	if err == nil && cut {
-		return nil, engine.Transient(b)
-	}
-	return b, err
-}
-
-// cachedApp returns run's result for k through eng, decoded: stored
-// results are decoded once, and one holds only while holds says so (the
-// files its load read unchanged: see depsHold). hit reports whether run
-// was spared.
-func cachedApp[T any](eng *engine.Engine, k *cache.Hash, run func() ([]byte, error), holds func(*T) bool) (r T, hit bool, err error) {
-	var stored T
-	valid := func(b []byte) bool {
-		return json.Unmarshal(b, &stored) == nil && holds(&stored)
-	}
-	b, hit, err := eng.Do(k.Sum(), run, valid)
-	if err != nil {
-		return r, false, err
-	}
-	if hit {
-		return stored, true, nil
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, false, err
-	}
-	return r, false, nil
 }
 
 // recordReads makes in read every other file through a recorder, and
@@ -360,6 +210,7 @@ func depsHold(in input, deps map[string]string) bool {
 // was cut short (a Jsonnet time-out), which no cache may keep.
 func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) (r checked1, cut bool) {
 	opts.Dockerfile = in.dockerfile
+	opts.Waivers = opts.Waivers.Fork() // what it uses is returned, and reduced by collect
 	read := in.read // the tests' reads are keyed, not recorded
 	deps := recordReads(&in)
 	c := checkOne(in, s)
@@ -712,21 +563,14 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	return r, nil
 }
 
-// finishCheck adds up the apps' results, and tells the repository's
-// waivers which apps considered them and which were used, so that an
-// unused one is a warning whether the results were computed or read.
+// finishCheck adds up the apps' results.
 func finishCheck(g *guardrails, inputs []input, results []checked1) *CheckResult {
 	fs := newFiles(inputs)
 	var outcomes []outcome
 	r := &CheckResult{Apps: len(inputs)}
 	for _, c := range results {
-		outcomes = append(outcomes, outcome{diags: fromWire(c.Diags, fs), file: c.File, badInput: c.BadInput, waived: fromWire(c.Waived, fs), documents: c.Documents})
-		if c.Considered != "" {
-			g.waivers.Consider(c.Considered, c.File.Name)
-		}
-		for _, i := range c.Waivers {
-			g.waivers.MarkUsed(i)
-		}
+		outcomes = append(outcomes, outcome{diags: fromWire(c.Diags, fs), file: c.File, badInput: c.BadInput, waived: fromWire(c.Waived, fs), documents: c.Documents,
+			considered: c.Considered, repoWaivers: c.Waivers})
 		for _, t := range c.Tests {
 			r.Tests = append(r.Tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: fromWire(t.Failures, fs)})
 		}

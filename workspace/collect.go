@@ -75,7 +75,10 @@ func (e Evaluated) String() string {
 
 // collect adds up the outcomes, in input order, and, when guardrails ran,
 // what they say about the run as a whole: waivers that expired or waived
-// nothing, and a run with every rule disabled.
+// nothing, and a run with every rule disabled. Each app's computation
+// recorded the repository's waivers it used and the app it considered
+// into a fork of its own; they are reduced here, in one place, whether
+// the outcome was computed or read from the cache.
 func collect(outcomes []outcome, g *guardrails) Result {
 	r := Result{Waived: diag.List{}}
 	for _, oc := range outcomes {
@@ -84,6 +87,14 @@ func collect(outcomes []outcome, g *guardrails) Result {
 		r.Incomplete = r.Incomplete || oc.badInput
 		r.Waived = append(r.Waived, oc.waived...)
 		r.Evaluated.add(oc)
+		if g != nil {
+			if oc.considered != "" {
+				g.waivers.Consider(oc.considered, oc.file.Name)
+			}
+			for _, i := range oc.repoWaivers {
+				g.waivers.MarkUsed(i)
+			}
+		}
 	}
 	if g != nil {
 		r.Evaluated.Rules = len(g.bundle.Rules())

@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
@@ -39,9 +34,9 @@ type Editor struct {
 	eval evalLimits // the server's sandbox; the bounds of load's defaults
 
 	mu     sync.Mutex
-	repos  map[string]*repoGuardrails // by the directory whose configuration governs
-	builds map[[32]byte]*builtApp     // the latest builds, by their inputs
-	order  [][32]byte
+	repos  map[string]*repoGuardrails   // by the directory whose configuration governs
+	builds map[cache.ActionID]*builtApp // the latest builds, by their inputs
+	order  []cache.ActionID
 }
 
 // EditorOptions configure an Editor.
@@ -62,7 +57,7 @@ func NewEditor(o EditorOptions) (*Editor, error) {
 	if o.Cache == nil {
 		o.Cache = engine.New(engine.Options{MemBytes: 64 << 20})
 	}
-	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[[32]byte]*builtApp{}}, nil
+	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[cache.ActionID]*builtApp{}}, nil
 }
 
 // repoGuardrails are one repository's guardrails, loaded once per
@@ -115,7 +110,7 @@ func (c *Editor) Reload() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.repos = map[string]*repoGuardrails{}
-	c.builds, c.order = map[[32]byte]*builtApp{}, nil
+	c.builds, c.order = map[cache.ActionID]*builtApp{}, nil
 }
 
 // input is the input of one app, read through read.
@@ -181,53 +176,14 @@ type testRun struct {
 func (c *Editor) tests(ctx context.Context, r *repoGuardrails, in input, res checked1) ([]testRun, error) {
 	var out []testRun
 	for _, t := range testsBeside(filepath.Dir(in.file.Name)) {
-		k := c.opts.Cache.Key("lsp-test", 1)
-		k.Add("shared", r.shared)
-		k.Add("app "+in.file.Name, in.file.Content)
-		k.AddString("root", rootKey(in))
-		for _, name := range slices.Sorted(maps.Keys(res.Deps)) {
-			k.AddString("dep "+name, res.Deps[name])
-		}
-		if in.dockerfile != nil {
-			k.Add("dockerfile", in.dockerfile.Content)
-		}
 		content, _ := in.read(t)
-		k.Add("test "+t, content)
+		k := testFileIn{Shared: r.shared, Definition: in.file, Root: rootKey(in), Deps: res.Deps, Dockerfile: in.dockerfile,
+			Test: source.NewFile(t, content), Day: today(), App: in, Prepare: r.prepare}
 		if bytes.Contains(content, []byte("matchSnapshot")) {
-			snap, _ := in.read(filepath.Join(filepath.Dir(t), "__snapshot__", filepath.Base(t)+".snap"))
-			k.Add("snapshot", snap)
+			k.Snapshot = depSum(in.read(snapshotOf(t)))
 		}
-		k.AddString("day", time.Now().UTC().Format(time.DateOnly))
-		run := func() ([]byte, error) {
-			p, err := r.prepare()
-			if err != nil {
-				return nil, err
-			}
-			opts := p.opts
-			opts.Context = ctx
-			ch := checkOne(in, p.schema)
-			tf := testFile{path: t, app: in.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: content}
-			runTestFileOf(&tf, p.schema, opts, apptest.Options{Eval: in.loadOptions()}, &ch)
-			if ctx.Err() != nil {
-				return nil, ctx.Err() // abandoned: never stored
-			}
-			cut := interrupted(ch.diags) || interrupted(tf.diags)
-			tr := testRun{File: t, Diags: toWire(tf.diags)}
-			for _, cr := range tf.results {
-				status := "passed"
-				if !cr.Passed() {
-					status = "failed"
-				}
-				tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
-			}
-			return resultOf(tr, cut)
-		}
-		b, _, err := c.opts.Cache.Do(k.Sum(), run, nil)
+		tr, _, err := testFileStage.Do(ctx, c.opts.Cache, k)
 		if err != nil {
-			return nil, err
-		}
-		var tr testRun
-		if err := json.Unmarshal(b, &tr); err != nil {
 			return nil, err
 		}
 		out = append(out, tr)
@@ -244,14 +200,10 @@ func (c *Editor) Build(ctx context.Context, def string, read func(string) ([]byt
 	in := c.input(def, read)
 	in.ctx = ctx
 	r := c.repo(def)
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%x\x00%d\x00", def, rootKey(in), r.shared, len(in.file.Content))
-	h.Write(in.file.Content)
-	if in.dockerfile != nil {
-		h.Write(in.dockerfile.Content)
+	key, err := editorBuild.Key(c.opts.Cache, editorBuildIn{Shared: r.shared, Definition: in.file, Root: rootKey(in), Dockerfile: in.dockerfile})
+	if err != nil {
+		return nil, nil, err
 	}
-	var key [32]byte
-	h.Sum(key[:0])
 	c.mu.Lock()
 	b, ok := c.builds[key]
 	c.mu.Unlock()

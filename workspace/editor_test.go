@@ -28,7 +28,9 @@ func TestAbandonedCheckIsNotStored(t *testing.T) {
 	if _, err := c.Check(context.Background(), def, os.ReadFile); err != nil {
 		t.Fatal(err)
 	}
-	if hits, misses := eng.Stats(); hits != 0 || misses != 2 {
+	// The cancelled check never ran (Stage.Do answers an ended context
+	// at once); the next one computed.
+	if hits, misses := eng.Stats(); hits != 0 || misses != 1 {
 		t.Errorf("hits %d, misses %d: the abandoned check was stored", hits, misses)
 	}
 	if _, err := c.Check(context.Background(), def, os.ReadFile); err != nil {

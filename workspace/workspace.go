@@ -132,7 +132,7 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 	w.schema = sync.OnceValues(schema.Load)
 	w.sharedKey = sync.OnceValue(func() []byte {
 		g, _ := w.guard()
-		return buildSharedKey(g, kv)
+		return sharedKey(g, kv)
 	})
 	w.prepare = sync.OnceValues(func() (prepared, error) {
 		g, err := w.guard()

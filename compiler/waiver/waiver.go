@@ -82,6 +82,18 @@ func NewSet(now time.Time, ws []Waiver) *Set {
 	return &Set{now: now, waivers: ws, used: make([]bool, len(ws)), scope: make([]bool, len(ws))}
 }
 
+// Fork returns a Set of the same waivers with nothing recorded yet. One
+// app's computation records into its own fork and returns what it used
+// (build.Result.RepoWaivers) and which app it considered; the run reduces
+// those into its Set (MarkUsed, Consider), whether the result was computed
+// or read from a cache, so that no computation writes shared state.
+func (s *Set) Fork() *Set {
+	if s == nil {
+		return nil
+	}
+	return &Set{Root: s.Root, now: s.now, waivers: s.waivers, used: make([]bool, len(s.waivers)), scope: make([]bool, len(s.waivers))}
+}
+
 // Consider records that the run checks app (its name and definition
 // file), so that a waiver covering it that waives nothing is reported as
 // unused, while a waiver for apps the run did not check is not.

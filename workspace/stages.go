@@ -1,0 +1,287 @@
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kilnhq/kiln/compiler/apptest"
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/engine"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// The workspace's cached computations. Each is an engine.Stage whose key
+// is every exported field of its input, hashed by engine.HashInput: a
+// stage's inputs are named here, once, and a test (stages_test.go) fails
+// when a field of one does not change its key. Fields tagged key:"-" are
+// what reads the inputs (the app as read, with its reader and bounds; the
+// guardrails the shared key stands for), never inputs themselves.
+//
+// A result that records the files it read (checked1.Deps, built1.Deps)
+// holds only while they read the same: Holds asks, through the app's
+// reader, so an editor's unsaved buffer counts.
+
+// sharedIn is what every app's computation reads besides its own files:
+// the Kubernetes version, the conftest namespaces in force, the
+// repository's configuration, every policy file of the bundle (kiln's
+// built-in ones too: selecting the repository's by their directory's name
+// would depend on how the directory was spelled) and the policies' data.
+// A run without guardrails hashes the version alone.
+type sharedIn struct {
+	KubeVersion string
+	NoPolicy    bool
+	Namespaces  string
+	Config      *source.File
+	Policies    map[string][]byte
+	Data        map[string][]byte
+}
+
+// sharedKey is the hash of g's sharedIn, which every app's key holds.
+func sharedKey(g *guardrails, kubeVersion string) []byte {
+	in := sharedIn{KubeVersion: kubeVersion, NoPolicy: g == nil}
+	if g != nil {
+		in.Namespaces, in.Config = g.namespaces, g.cfg.File
+		in.Policies, in.Data = map[string][]byte{}, map[string][]byte{}
+		for _, name := range g.bundle.Files() {
+			in.Policies[name] = g.bundle.File(name).Content
+		}
+		for _, name := range g.dataFiles {
+			in.Data[name], _ = repofile.Read("", name, repofile.MaxBytes) // confined when loaded
+		}
+	}
+	h := cache.NewHash("shared", nil)
+	if err := engine.HashInput(h, in); err != nil {
+		panic(err) // sharedIn holds data only; stages_test.go proves it
+	}
+	id := h.Sum()
+	return id[:]
+}
+
+// appIn is what every computation of one app reads of the app itself:
+// the definition's name and bytes, or why it could not be read; the
+// repository root its imports may not leave (a .git created or removed
+// moves it); the Dockerfile beside it, or why it could not be read; and
+// the day, when waivers may be in play, since they expire by the day.
+type appIn struct {
+	Shared           []byte
+	Definition       *source.File
+	Root             string
+	ReadError        string
+	Dockerfile       *source.File
+	DockerfileErrors []string
+	Day              string
+	// App is the app as read, with its reader, context and bounds.
+	App input `key:"-"`
+}
+
+func newAppIn(shared []byte, in input, g *guardrails) appIn {
+	a := appIn{Shared: shared, Definition: in.file, Root: rootKey(in), Dockerfile: in.dockerfile, App: in}
+	if in.readErr != nil {
+		a.ReadError = in.readErr.Error()
+	}
+	for _, d := range in.dockerErr { // a Dockerfile there but refused is no missing one
+		a.DockerfileErrors = append(a.DockerfileErrors, d.Message)
+	}
+	if mayWaive(in, g) {
+		a.Day = today()
+	}
+	return a
+}
+
+// rootKey is in's repository root as a key hashes it: absolute, since the
+// refusal of an import names it so.
+func rootKey(in input) string {
+	if abs, err := filepath.Abs(in.root); err == nil {
+		return abs
+	}
+	return in.root
+}
+
+// mayWaive reports whether waivers may be in play, the app's or the
+// repository's (g is nil when no guardrails run). A CUE or Jsonnet
+// definition may import or compute its waivers, so it counts as having
+// some.
+func mayWaive(in input, g *guardrails) bool {
+	computed := load.FormatOf(in.file.Name) == load.CUE || load.FormatOf(in.file.Name) == load.Jsonnet
+	return computed || bytes.Contains(in.file.Content, []byte("waivers")) || (g != nil && len(g.cfg.Waivers) > 0)
+}
+
+func today() string { return time.Now().UTC().Format(time.DateOnly) }
+
+// ctxOf is the context an app's computation runs under.
+func ctxOf(in input) context.Context {
+	if in.ctx != nil {
+		return in.ctx
+	}
+	return context.Background()
+}
+
+// checkIn is kiln check's computation of one app: the app, its config
+// tests and the snapshots they compare with, and, when the repository
+// commits kiln build's output, that output and what interrupted builds
+// left beside it.
+type checkIn struct {
+	App       appIn
+	Tests     map[string]string // test file → depSum of its bytes
+	Snapshots map[string]string // test file → depSum of its snapshot, for a test that compares with one
+	Committed map[string]string // committed output file → depSum
+	Leftovers []string
+
+	Guardrails *guardrails              `key:"-"`
+	Prepare    func() (prepared, error) `key:"-"`
+	Tree       committedTree            `key:"-"`
+}
+
+var checkStage = engine.Stage[checkIn, checked1]{
+	Name: "check", Version: 2,
+	Run: func(ctx context.Context, in checkIn) (checked1, error) {
+		p, err := in.Prepare()
+		if err != nil {
+			return checked1{}, err
+		}
+		opts := p.opts
+		opts.Context = ctx
+		app := in.App.App
+		app.ctx = ctx
+		r, cut := computeCheck(app, p.schema, opts, in.Guardrails, slices.Sorted(maps.Keys(in.Tests)), in.Tree)
+		if cut || in.Tree.cut {
+			return r, engine.ErrTransient
+		}
+		return r, nil
+	},
+	Holds: func(in checkIn, r checked1) bool { return depsHold(in.App.App, r.Deps) },
+}
+
+// checkApp checks one app through the cache. Every file besides the
+// definition and its Dockerfile (which come read, in the input) is read
+// through in.read: the test files, the imports (also when asking whether
+// a stored result's recorded imports changed), the committed outputs, and
+// the snapshots in the key. A caller that layers unsaved editor buffers
+// over the disk sets in.readFile; the key then hashes what the caller's
+// reader returns. Still read from the disk: the list of committed output
+// files (a walk), and the snapshots when a test compares with them
+// (compiler/apptest opens them itself).
+func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
+	k := checkIn{App: newAppIn(shared, in, g), Tests: map[string]string{}, Snapshots: map[string]string{}, Committed: map[string]string{},
+		Guardrails: g, Prepare: prepare}
+	for _, t := range tests {
+		b, err := in.read(t)
+		k.Tests[t] = depSum(b, err)
+		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
+			k.Snapshots[t] = depSum(in.read(snapshotOf(t)))
+		}
+	}
+	k.Tree = committedOutputs(g, in)
+	for _, name := range k.Tree.names {
+		k.Committed[name] = depSum(k.Tree.files[name], k.Tree.errs[name])
+	}
+	k.Leftovers = k.Tree.leftovers
+	return checkStage.Do(ctxOf(in), eng, k)
+}
+
+// snapshotOf is where a test file's snapshot is.
+func snapshotOf(test string) string {
+	return filepath.Join(filepath.Dir(test), "__snapshot__", filepath.Base(test)+".snap")
+}
+
+// buildIn is kiln build's computation of one app: the app, the outputs
+// asked for and the environment (all when "").
+type buildIn struct {
+	App  appIn
+	Emit build.Artifacts
+	Env  string
+
+	Schema  *schema.Schema `key:"-"`
+	Options build.Options  `key:"-"` // the guardrails the shared key stands for, and Emit
+}
+
+var buildStage = engine.Stage[buildIn, built1]{
+	Name: "build", Version: 2,
+	Run: func(ctx context.Context, in buildIn) (built1, error) {
+		app := in.App.App
+		app.ctx = ctx
+		opts := in.Options
+		opts.Context = ctx
+		r, cut := computeBuild(app, in.Schema, opts, in.Env)
+		if cut {
+			return r, engine.ErrTransient
+		}
+		return r, nil
+	},
+	// An app's waivers may come from a file it imports, which the key's
+	// day does not see.
+	Holds: func(in buildIn, r built1) bool {
+		return depsHold(in.App.App, r.Deps) && (r.Day == "" || r.Day == today())
+	},
+}
+
+// testFileIn is the language server's run of one test file: the app, as
+// its check read it (its recorded reads), and the test file and its
+// snapshot as the editor holds them. The day is always in: the cases
+// build the app, whose waivers expire.
+type testFileIn struct {
+	Shared     []byte
+	Definition *source.File
+	Root       string
+	Deps       map[string]string
+	Dockerfile *source.File
+	Test       *source.File
+	Snapshot   string // depSum of the snapshot, for a test that compares with one
+	Day        string
+
+	App     input                    `key:"-"`
+	Prepare func() (prepared, error) `key:"-"`
+}
+
+var testFileStage = engine.Stage[testFileIn, testRun]{
+	Name: "editor-test", Version: 2,
+	Run: func(ctx context.Context, in testFileIn) (testRun, error) {
+		p, err := in.Prepare()
+		if err != nil {
+			return testRun{}, err
+		}
+		opts := p.opts
+		opts.Context = ctx
+		app := in.App
+		app.ctx = ctx
+		ch := checkOne(app, p.schema)
+		t := in.Test.Name
+		tf := testFile{path: t, app: app.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: in.Test.Content}
+		runTestFileOf(&tf, p.schema, opts, apptest.Options{Eval: app.loadOptions()}, &ch)
+		tr := testRun{File: t, Diags: toWire(tf.diags)}
+		for _, cr := range tf.results {
+			status := "passed"
+			if !cr.Passed() {
+				status = "failed"
+			}
+			tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+		}
+		if interrupted(ch.diags) || interrupted(tf.diags) {
+			return tr, engine.ErrTransient
+		}
+		return tr, nil
+	},
+}
+
+// editorBuildIn names the language server's latest builds, which it keeps
+// in memory (a build.Result holds compiled objects, not stored data):
+// the app, and the shared key. What the load read is compared when a kept
+// build is used (builtApp.readsHold).
+type editorBuildIn struct {
+	Shared     []byte
+	Definition *source.File
+	Root       string
+	Dockerfile *source.File
+}
+
+// editorBuild keys the kept builds; its results never reach a store.
+var editorBuild = engine.Stage[editorBuildIn, struct{}]{Name: "editor-build", Version: 1}
