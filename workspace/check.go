@@ -211,7 +211,7 @@ func depsHold(in input, deps map[string]string) bool {
 func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails, tests []string, committed committedTree) (r checked1, cut bool) {
 	opts.Dockerfile = in.dockerfile
 	opts.Waivers = opts.Waivers.Fork() // what it uses is returned, and reduced by collect
-	read := in.read // the tests' reads are keyed, not recorded
+	read := in.read                    // the tests' reads are keyed, not recorded
 	deps := recordReads(&in)
 	c := checkOne(in, s)
 	r = checked1{File: c.file, Deps: deps()}
