@@ -3,12 +3,12 @@ package discover
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kilnhq/kiln/compiler/repofile"
 )
 
 // Names are the file names that hold an app definition when kiln searches a
@@ -22,49 +22,14 @@ var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": tru
 // Find returns the definition files under paths, in a stable order. A file
 // path is returned as given; a directory is searched recursively. A path
 // that does not exist, or a directory with no definitions, is an error: a
-// run that checks nothing must never look like a clean run.
+// run that checks nothing must never look like a clean run. It is Scan's
+// Apps, on the disk.
 func Find(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, errors.Unwrap(err))
-		}
-		if !info.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		found, err := walk(p)
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, "kiln.yaml, kiln.yml, kiln.json, kiln.cue, kiln.jsonnet")
-		}
-		out = append(out, found...)
+	r, err := Scan(repofile.Disk(""), paths...)
+	if err != nil {
+		return nil, err
 	}
-	return slices.Compact(out), nil
-}
-
-func walk(dir string) ([]string, error) {
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if slices.Contains(Names, d.Name()) {
-			found = append(found, path)
-		}
-		return nil
-	})
-	slices.Sort(found)
-	return found, err
+	return r.Definitions(), nil
 }
 
 // RepoRoot returns the directory that contains path and holds a .git entry,
@@ -136,45 +101,11 @@ func IsTestFile(path string) bool {
 // until rendered; lint helm template's output), kustomize directories
 // (lint kustomize build's output), .kiln (the repository's
 // configuration) and build/ beside an app definition (kiln's own output).
+// It is Scan's Manifests, on the disk.
 func Manifests(dir string) ([]string, error) {
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && (skipDirs[d.Name()] || d.Name() == ".kiln" || notManifests(path)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		switch {
-		case IsDefinition(name), strings.HasSuffix(name, "kiln_test.yaml"):
-		case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"), strings.HasSuffix(name, ".json"):
-			found = append(found, path)
-		}
-		return nil
-	})
-	slices.Sort(found)
-	return found, err
-}
-
-// notManifests reports whether dir holds files that are not manifests as
-// they stand: a Helm chart, a kustomization, or kiln's output beside a
-// definition.
-func notManifests(dir string) bool {
-	for _, marker := range []string{"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-			return true
-		}
+	r, err := Scan(repofile.Disk(""), dir)
+	if err != nil && !errors.Is(err, ErrNoApps) {
+		return nil, err
 	}
-	if filepath.Base(dir) == "build" {
-		for _, n := range Names {
-			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), n)); err == nil {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Manifests, nil
 }
