@@ -132,7 +132,7 @@ func (r *Repository) Definitions() []string {
 // exist is an error; a directory with no definition is an error matching
 // ErrNoApps, returned with the Repository all the same.
 func Scan(src repofile.Source, paths ...string) (*Repository, error) {
-	s := &scan{src: src, dirs: map[string]*dirInfo{}, seen: map[string]bool{}, entries: map[string][]string{}, walked: map[string][]string{}}
+	s := &scan{src: src, dirs: map[string]*dirInfo{}, seen: map[string]bool{}, entries: map[string][]string{}, walked: map[string][]string{}, listed: map[string]string{}}
 	var noApps error
 	for _, p := range paths {
 		info, err := src.Stat(p)
@@ -178,6 +178,7 @@ type scan struct {
 	walked   map[string][]string // directory walked → the files its walk saw, for Manifests
 	order    []string            // the directories walked, in order
 	dirs     map[string]*dirInfo // absolute directory → root and configuration
+	listed   map[string]string   // absolute directory whose entries the scan saw → its name in entries
 	cwd      string
 }
 
@@ -207,14 +208,17 @@ func (s *scan) walk(p string) error {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() {
+			s.listed[s.abs(path)] = filepath.Clean(path)
+		}
 		if path == p {
 			return nil
 		}
 		if d.IsDir() {
+			s.add(path, d.Name(), true) // .git too: it marks the root
 			if Skip(p, path, d.Name()) {
 				return filepath.SkipDir
 			}
-			s.add(path, d.Name(), true)
 			return nil
 		}
 		s.add(path, d.Name(), false)
@@ -231,7 +235,10 @@ func (s *scan) walk(p string) error {
 // listed has none: the file itself is still checked, and says why it
 // cannot be read.
 func (s *scan) list(dir string) {
-	entries, _ := repofile.ReadDir(s.src, dir)
+	entries, err := repofile.ReadDir(s.src, dir)
+	if err == nil {
+		s.listed[s.abs(dir)] = filepath.Clean(dir)
+	}
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		if e.IsDir() {
@@ -425,11 +432,22 @@ func (s *scan) dir(dir string) *dirInfo {
 	}
 	info := &dirInfo{}
 	s.dirs[dir] = info
+	// A directory the scan listed answers from its entries; a stat is
+	// needed only where .kiln is (it may be a link to a directory, which
+	// a walk does not enter) and above the paths scanned.
+	name, listed := s.listed[dir]
 	cfg := filepath.Join(dir, ConfigName)
-	if _, err := s.src.Stat(cfg); err == nil {
-		info.config = cfg
+	if !listed || s.has(name, ".kiln") {
+		if _, err := s.src.Stat(cfg); err == nil {
+			info.config = cfg
+		}
 	}
-	if _, err := s.src.Stat(filepath.Join(dir, ".git")); err == nil {
+	git := listed && s.has(name, ".git")
+	if !listed {
+		_, err := s.src.Stat(filepath.Join(dir, ".git"))
+		git = err == nil
+	}
+	if git {
 		info.root = dir
 		return info
 	}
@@ -450,6 +468,6 @@ func (s *scan) dir(dir string) *dirInfo {
 // reads are confined to the app's own directory (App.Root, RepoRoot),
 // reports name files relative to the working directory.
 func RootOf(src repofile.Source, path string) string {
-	s := &scan{src: src, dirs: map[string]*dirInfo{}}
+	s := &scan{src: src, dirs: map[string]*dirInfo{}, listed: map[string]string{}}
 	return s.rootOf(path)
 }
