@@ -1,4 +1,8 @@
-// Package discover finds the app definitions a command should check.
+// Package discover finds what a command should check: Scan walks the
+// paths given once and returns the repository, its apps with the files
+// that go with each, the plain manifests and every file it saw by kind.
+// Find, Manifests and RepoRoot are the answers of older callers, on the
+// disk.
 package discover
 
 import (
@@ -34,7 +38,8 @@ func Find(paths []string) ([]string, error) {
 
 // RepoRoot returns the directory that contains path and holds a .git entry,
 // the boundary that Jsonnet imports may not cross. Without one it returns
-// the directory of path.
+// the directory of path: RootOf the file's directory, with the confining
+// policy of App.Root.
 func RepoRoot(path string) string { return new(Roots).RepoRoot(path) }
 
 // Roots answers RepoRoot for many paths, remembering each directory's

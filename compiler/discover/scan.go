@@ -57,8 +57,9 @@ type Repository struct {
 	// Files are every file the scan saw, sorted by name, each once.
 	Files []File
 
-	files map[string]int // clean name → index in Files
-	apps  map[string]int // clean definition name → index in Apps
+	files map[string]int // absolute name → index in Files
+	apps  map[string]int // absolute definition name → index in Apps
+	cwd   string         // the working directory, which relative names are relative to
 }
 
 // An App is one app definition and the files that go with it.
@@ -98,22 +99,49 @@ func SnapshotOf(test string) string {
 	return filepath.Join(filepath.Dir(test), "__snapshot__", filepath.Base(test)+".snap")
 }
 
-// App returns the app of a definition, by name as Scan found it.
+// App returns the app of a definition, by any spelling of its name.
 func (r *Repository) App(definition string) (*App, bool) {
-	i, ok := r.apps[filepath.Clean(definition)]
+	i, ok := r.apps[r.abs(definition)]
 	if !ok {
 		return nil, false
 	}
 	return &r.Apps[i], true
 }
 
-// File returns what the scan made of a file, by name as the scan saw it.
+// File returns what the scan made of a file, by any spelling of its name.
 func (r *Repository) File(name string) (File, bool) {
-	i, ok := r.files[filepath.Clean(name)]
+	i, ok := r.files[r.abs(name)]
 	if !ok {
 		return File{}, false
 	}
 	return r.Files[i], true
+}
+
+// Selects returns the apps whose result a change to the file name can
+// change, as far as its kind tells: a definition, itself; a test,
+// snapshot or Dockerfile, the app beside it; a policy, policy data or
+// the configuration, every app (every is true). Any other file selects
+// no app here: whether an app imports it, or it is a committed output,
+// only loading the apps and their configuration tells. A file the scan
+// did not see selects nothing.
+func (r *Repository) Selects(name string) (apps []string, every bool) {
+	f, ok := r.File(name)
+	switch {
+	case !ok:
+		return nil, false
+	case f.Kind.EveryApp():
+		return r.Definitions(), true
+	case f.App != "":
+		return []string{f.App}, false
+	}
+	return nil, false
+}
+
+func (r *Repository) abs(name string) string {
+	if filepath.IsAbs(name) || r.cwd == "" {
+		return filepath.Clean(name)
+	}
+	return filepath.Join(r.cwd, name)
 }
 
 // Definitions returns the apps' definitions, in the Apps' order.
@@ -171,7 +199,7 @@ func unwrap(err error) error {
 type scan struct {
 	src      repofile.Source
 	files    []string            // every file seen, in order
-	seen     map[string]bool     // clean name → seen
+	seen     map[string]bool     // absolute name → seen
 	entries  map[string][]string // clean directory → names of the entries seen in it
 	defs     []string            // definitions, in Find's order
 	explicit []string            // files given by name
@@ -194,7 +222,7 @@ func (s *scan) add(path, name string, isDir bool) {
 	if isDir {
 		return
 	}
-	if c := filepath.Clean(path); !s.seen[c] {
+	if c := s.abs(path); !s.seen[c] {
 		s.seen[c] = true
 		s.files = append(s.files, path)
 	}
@@ -255,7 +283,7 @@ func (s *scan) has(dir, name string) bool {
 }
 
 func (s *scan) repository(paths []string) *Repository {
-	r := &Repository{files: map[string]int{}, apps: map[string]int{}}
+	r := &Repository{files: map[string]int{}, apps: map[string]int{}, cwd: s.abs(".")}
 	if len(paths) > 0 {
 		r.Root = s.rootOf(paths[0])
 	}
@@ -281,14 +309,14 @@ func (s *scan) repository(paths []string) *Repository {
 		case Snapshot:
 			file.App = s.definitionIn(filepath.Dir(filepath.Dir(f)))
 		}
-		r.files[filepath.Clean(f)] = len(r.Files)
+		r.files[r.abs(f)] = len(r.Files)
 		r.Files = append(r.Files, file)
 	}
 	for _, d := range s.defs {
-		if _, ok := r.apps[filepath.Clean(d)]; ok {
+		if _, ok := r.apps[r.abs(d)]; ok {
 			continue
 		}
-		r.apps[filepath.Clean(d)] = len(r.Apps)
+		r.apps[r.abs(d)] = len(r.Apps)
 		r.Apps = append(r.Apps, s.app(d))
 	}
 	r.Manifests = s.manifests()
@@ -355,7 +383,7 @@ func (s *scan) app(def string) App {
 	for _, t := range slices.Compact(tests) {
 		at := AppTest{File: t}
 		snap := SnapshotOf(t)
-		if s.seen[filepath.Clean(snap)] {
+		if s.seen[s.abs(snap)] {
 			at.Snapshot = snap
 		} else if _, walked := s.entries[filepath.Clean(filepath.Dir(snap))]; !walked {
 			// The directory was listed, not walked: ask.
@@ -418,6 +446,9 @@ func (s *scan) abs(p string) string {
 	}
 	if s.cwd == "" {
 		s.cwd, _ = os.Getwd()
+	}
+	if s.cwd == "" {
+		return filepath.Clean(p)
 	}
 	return filepath.Join(s.cwd, p)
 }

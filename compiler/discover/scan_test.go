@@ -134,6 +134,36 @@ func TestScan(t *testing.T) {
 	if !Policy.EveryApp() || !PolicyData.EveryApp() || !Config.EveryApp() || Test.EveryApp() {
 		t.Error("EveryApp is wrong")
 	}
+
+	// What a changed file selects, by any spelling of its name (relative
+	// ones to the working directory of the scan).
+	t.Chdir(filepath.Join(dir, "apps"))
+	if r, err = Scan(repofile.Disk(dir), ".."); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"a/__snapshot__/kiln_test.yaml.snap":      "../apps/a/kiln.yaml",
+		"./a/Dockerfile":                          "../apps/a/kiln.yaml",
+		"b/kiln_test.cue":                         "../apps/b/kiln.jsonnet",
+		filepath.Join(dir, "team-b/svc/kiln.cue"): "../team-b/svc/kiln.cue",
+		"../policies/data.yaml":                   "every",
+		"../team-b/.kiln/config.yaml":             "every",
+		"b/lib.libsonnet":                         "",
+		"../deploy/service.yaml":                  "",
+		"../vendor/v/kiln.yaml":                   "",
+	} {
+		apps, every := r.Selects(name)
+		got := strings.Join(apps, " ") // as the scan spelt them
+		if every {
+			got = "every"
+			if len(apps) != 3 {
+				t.Errorf("%s selects every app, but names %v", name, apps)
+			}
+		}
+		if got != want {
+			t.Errorf("Selects(%s) = %q, want %q", name, got, want)
+		}
+	}
 }
 
 // Each app's configuration is the one config.Find finds from it, and its
