@@ -7,7 +7,6 @@ package discover
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,42 +46,22 @@ func RepoRoot(path string) string { return new(Roots).RepoRoot(path) }
 // stat per directory between them rather than several each. The zero
 // value is ready; it is not safe for concurrent use.
 type Roots struct {
-	cwd  string
-	dirs map[string]string // absolute directory → the one at or above it holding .git, or ""
+	s *scan // on the disk, listing nothing: its directories' roots
 }
 
 // RepoRoot is the package's RepoRoot, remembered.
 func (r *Roots) RepoRoot(path string) string {
-	if r.dirs == nil {
-		r.dirs = map[string]string{}
-		r.cwd, _ = os.Getwd()
+	if r.s == nil {
+		r.s = &scan{src: repofile.Disk(""), dirs: map[string]*dirInfo{}, listed: map[string]string{}}
 	}
-	abs := filepath.Clean(path)
+	abs := r.s.abs(path)
 	if !filepath.IsAbs(abs) {
-		if r.cwd == "" {
-			return filepath.Dir(path)
-		}
-		abs = filepath.Join(r.cwd, path)
+		return filepath.Dir(path) // no working directory
 	}
-	if root := r.holding(filepath.Dir(abs)); root != "" {
+	if root := r.s.dir(filepath.Dir(abs), false).root; root != "" {
 		return root
 	}
 	return filepath.Dir(abs)
-}
-
-// holding returns the directory at or above dir that holds .git, or "".
-func (r *Roots) holding(dir string) string {
-	if root, ok := r.dirs[dir]; ok {
-		return root
-	}
-	root := ""
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-		root = dir
-	} else if parent := filepath.Dir(dir); parent != dir {
-		root = r.holding(parent)
-	}
-	r.dirs[dir] = root
-	return root
 }
 
 // Skip reports whether a walk from root should pass over the directory at

@@ -212,7 +212,7 @@ type scan struct {
 
 type dirInfo struct {
 	root, config string
-	done         bool
+	done         bool // config is known
 }
 
 // add notes a file or directory entry seen in dir.
@@ -365,7 +365,7 @@ func (s *scan) app(def string) App {
 	dir := filepath.Dir(def)
 	a := App{Definition: def, Dir: dir}
 	abs := s.abs(dir)
-	info := s.dir(abs)
+	info := s.dir(abs, true)
 	a.Root, a.Config = info.root, info.config
 	if a.Root == "" {
 		a.Root = abs
@@ -453,40 +453,42 @@ func (s *scan) abs(p string) string {
 	return filepath.Join(s.cwd, p)
 }
 
-func (s *scan) rootOf(path string) string { return s.dir(s.abs(path)).root }
+func (s *scan) rootOf(path string) string { return s.dir(s.abs(path), false).root }
 
 // dir answers, once per directory, the repository root at or above the
-// absolute directory dir and the configuration governing it.
-func (s *scan) dir(dir string) *dirInfo {
-	if info, ok := s.dirs[dir]; ok {
-		return info
-	}
-	info := &dirInfo{}
-	s.dirs[dir] = info
-	// A directory the scan listed answers from its entries; a stat is
-	// needed only where .kiln is (it may be a link to a directory, which
-	// a walk does not enter) and above the paths scanned.
-	name, listed := s.listed[dir]
-	cfg := filepath.Join(dir, ConfigName)
-	if !listed || s.has(name, ".kiln") {
-		if _, err := s.src.Stat(cfg); err == nil {
-			info.config = cfg
+// absolute directory dir (one stat, for a directory the scan did not
+// list) and, when asked (config), the configuration governing it.
+func (s *scan) dir(dir string, config bool) *dirInfo {
+	info, ok := s.dirs[dir]
+	if !ok {
+		info = &dirInfo{}
+		s.dirs[dir] = info
+		name, listed := s.listed[dir]
+		// A directory the scan listed answers from its entries.
+		git := listed && s.has(name, ".git")
+		if !listed {
+			_, err := s.src.Stat(filepath.Join(dir, ".git"))
+			git = err == nil
+		}
+		if git {
+			info.root = dir
+		} else if parent := filepath.Dir(dir); parent != dir {
+			info.root = s.dir(parent, false).root
 		}
 	}
-	git := listed && s.has(name, ".git")
-	if !listed {
-		_, err := s.src.Stat(filepath.Join(dir, ".git"))
-		git = err == nil
-	}
-	if git {
-		info.root = dir
-		return info
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		up := s.dir(parent)
-		info.root = up.root
-		if info.config == "" {
-			info.config = up.config
+	if config && !info.done {
+		info.done = true
+		name, listed := s.listed[dir]
+		cfg := filepath.Join(dir, ConfigName)
+		// A stat only where .kiln is (it may be a link to a directory,
+		// which a walk does not enter) and in directories not listed.
+		if !listed || s.has(name, ".kiln") {
+			if _, err := s.src.Stat(cfg); err == nil {
+				info.config = cfg
+			}
+		}
+		if parent := filepath.Dir(dir); info.config == "" && info.root != dir && parent != dir {
+			info.config = s.dir(parent, true).config
 		}
 	}
 	return info
