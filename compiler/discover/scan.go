@@ -504,3 +504,22 @@ func RootOf(src repofile.Source, path string) string {
 	s := &scan{src: src, dirs: map[string]*dirInfo{}, listed: map[string]string{}}
 	return s.rootOf(path)
 }
+
+// AppBeside returns the definition that a file named on its own (a test,
+// a Dockerfile, a snapshot, a file of no kind) sits beside: the first of
+// Names in its directory, or, for a snapshot, in the directory above its
+// __snapshot__; "" when there is none. It stats through src, so that an
+// editor's unsaved definition counts.
+func AppBeside(src repofile.Source, name string) string {
+	dir := filepath.Dir(name)
+	if filepath.Base(dir) == "__snapshot__" && strings.HasSuffix(name, ".snap") {
+		dir = filepath.Dir(dir)
+	}
+	for _, n := range Names {
+		p := filepath.Join(dir, n)
+		if info, err := src.Stat(p); err == nil && !info.IsDir() {
+			return p
+		}
+	}
+	return ""
+}

@@ -239,6 +239,21 @@ func TestScanFile(t *testing.T) {
 	if f, _ := r.File("apps/b/lib.libsonnet"); f.Kind != Definition {
 		t.Errorf("a file given is a definition: %+v", f)
 	}
+	// A test or snapshot named on its own finds its app without a scan.
+	for name, want := range map[string]string{
+		"apps/a/smoke.kiln_test.yaml":             "apps/a/kiln.yaml",
+		"apps/a/__snapshot__/kiln_test.yaml.snap": "apps/a/kiln.yaml",
+		"apps/b/lib.libsonnet":                    "apps/b/kiln.jsonnet",
+		"deploy/service.yaml":                     "",
+	} {
+		if got := AppBeside(repofile.Disk(""), name); got != want {
+			t.Errorf("AppBeside(%s) = %q, want %q", name, got, want)
+		}
+	}
+	buffered := repofile.Overlay(repofile.Disk(""), map[string][]byte{filepath.Join(dir, "deploy/kiln.yaml"): nil})
+	if got := AppBeside(buffered, "deploy/Dockerfile"); got != "deploy/kiln.yaml" {
+		t.Errorf("AppBeside(an unsaved definition's Dockerfile) = %q", got)
+	}
 	if _, err := Scan(repofile.Disk(""), "apps/none"); err == nil || !strings.Contains(err.Error(), "apps/none: no such file or directory") {
 		t.Errorf("Scan(missing) = %v", err)
 	}
