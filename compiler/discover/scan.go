@@ -383,17 +383,28 @@ func (s *scan) app(def string) App {
 	for _, t := range slices.Compact(tests) {
 		at := AppTest{File: t}
 		snap := SnapshotOf(t)
-		if s.seen[s.abs(snap)] {
+		if s.seen[s.abs(snap)] || s.unlisted(snap) {
 			at.Snapshot = snap
-		} else if _, walked := s.entries[filepath.Clean(filepath.Dir(snap))]; !walked {
-			// The directory was listed, not walked: ask.
-			if info, err := s.src.Stat(snap); err == nil && !info.IsDir() {
-				at.Snapshot = snap
-			}
 		}
 		a.Tests = append(a.Tests, at)
 	}
 	return a
+}
+
+// unlisted reports whether a snapshot the scan did not see exists: the
+// scan saw every file of a directory it walked, and none of one its
+// parent lists without it; only a __snapshot__ beside a definition named
+// on its own, which is listed but not walked, is stat'ed.
+func (s *scan) unlisted(snap string) bool {
+	dir := filepath.Dir(snap)
+	if _, walked := s.listed[s.abs(dir)]; walked {
+		return false
+	}
+	if _, listed := s.listed[s.abs(filepath.Dir(dir))]; listed && !s.has(filepath.Dir(dir), filepath.Base(dir)) {
+		return false
+	}
+	info, err := s.src.Stat(snap)
+	return err == nil && !info.IsDir()
 }
 
 // manifests are the YAML and JSON files of the directories walked that

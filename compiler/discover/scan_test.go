@@ -230,7 +230,7 @@ func TestScanFile(t *testing.T) {
 		t.Errorf("apps = %v, want %v", got, want)
 	}
 	a := r.Apps[0]
-	if a.Dockerfile != "apps/a/Dockerfile" || len(a.Tests) != 2 || a.Tests[0].Snapshot != "apps/a/__snapshot__/kiln_test.yaml.snap" || a.Root != dir {
+	if a.Dockerfile != "apps/a/Dockerfile" || len(a.Tests) != 2 || a.Tests[0].Snapshot != "apps/a/__snapshot__/kiln_test.yaml.snap" || a.Tests[1].Snapshot != "" || a.Root != dir {
 		t.Errorf("app = %+v", a)
 	}
 	if len(r.Manifests) != 0 {
