@@ -236,10 +236,8 @@ func (s *scan) walk(p string) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			s.listed[s.abs(path)] = filepath.Clean(path)
-		}
 		if path == p {
+			s.listed[s.abs(path)] = filepath.Clean(path)
 			return nil
 		}
 		if d.IsDir() {
@@ -247,6 +245,7 @@ func (s *scan) walk(p string) error {
 			if Skip(p, path, d.Name()) {
 				return filepath.SkipDir
 			}
+			s.listed[s.abs(path)] = filepath.Clean(path)
 			return nil
 		}
 		s.add(path, d.Name(), false)
