@@ -237,7 +237,9 @@ func (s *scan) walk(p string) error {
 			return err
 		}
 		if path == p {
-			s.listed[s.abs(path)] = filepath.Clean(path)
+			if d.IsDir() { // not a link to one, which the walk does not enter
+				s.listed[s.abs(path)] = filepath.Clean(path)
+			}
 			return nil
 		}
 		if d.IsDir() {
