@@ -1,14 +1,17 @@
-// Package discover finds the app definitions a command should check.
+// Package discover finds what a command should check: Scan walks the
+// paths given once and returns the repository, its apps with the files
+// that go with each, the plain manifests and every file it saw by kind.
+// Find, Manifests and RepoRoot are the answers of older callers, on the
+// disk.
 package discover
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kilnhq/kiln/compiler/repofile"
 )
 
 // Names are the file names that hold an app definition when kiln searches a
@@ -22,54 +25,20 @@ var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": tru
 // Find returns the definition files under paths, in a stable order. A file
 // path is returned as given; a directory is searched recursively. A path
 // that does not exist, or a directory with no definitions, is an error: a
-// run that checks nothing must never look like a clean run.
+// run that checks nothing must never look like a clean run. It is Scan's
+// Apps, on the disk.
 func Find(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, errors.Unwrap(err))
-		}
-		if !info.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		found, err := walk(p)
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, "kiln.yaml, kiln.yml, kiln.json, kiln.cue, kiln.jsonnet")
-		}
-		out = append(out, found...)
+	r, err := Scan(repofile.Disk(""), paths...)
+	if err != nil {
+		return nil, err
 	}
-	return slices.Compact(out), nil
-}
-
-func walk(dir string) ([]string, error) {
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && skipDirs[d.Name()] {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if slices.Contains(Names, d.Name()) {
-			found = append(found, path)
-		}
-		return nil
-	})
-	slices.Sort(found)
-	return found, err
+	return r.Definitions(), nil
 }
 
 // RepoRoot returns the directory that contains path and holds a .git entry,
 // the boundary that Jsonnet imports may not cross. Without one it returns
-// the directory of path.
+// the directory of path: RootOf the file's directory, with the confining
+// policy of App.Root.
 func RepoRoot(path string) string { return new(Roots).RepoRoot(path) }
 
 // Roots answers RepoRoot for many paths, remembering each directory's
@@ -77,42 +46,22 @@ func RepoRoot(path string) string { return new(Roots).RepoRoot(path) }
 // stat per directory between them rather than several each. The zero
 // value is ready; it is not safe for concurrent use.
 type Roots struct {
-	cwd  string
-	dirs map[string]string // absolute directory → the one at or above it holding .git, or ""
+	s *scan // on the disk, listing nothing: its directories' roots
 }
 
 // RepoRoot is the package's RepoRoot, remembered.
 func (r *Roots) RepoRoot(path string) string {
-	if r.dirs == nil {
-		r.dirs = map[string]string{}
-		r.cwd, _ = os.Getwd()
+	if r.s == nil {
+		r.s = &scan{src: repofile.Disk(""), dirs: map[string]*dirInfo{}, listed: map[string]string{}}
 	}
-	abs := filepath.Clean(path)
+	abs := r.s.abs(path)
 	if !filepath.IsAbs(abs) {
-		if r.cwd == "" {
-			return filepath.Dir(path)
-		}
-		abs = filepath.Join(r.cwd, path)
+		return filepath.Dir(path) // no working directory
 	}
-	if root := r.holding(filepath.Dir(abs)); root != "" {
+	if root := r.s.dir(filepath.Dir(abs), false).root; root != "" {
 		return root
 	}
 	return filepath.Dir(abs)
-}
-
-// holding returns the directory at or above dir that holds .git, or "".
-func (r *Roots) holding(dir string) string {
-	if root, ok := r.dirs[dir]; ok {
-		return root
-	}
-	root := ""
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-		root = dir
-	} else if parent := filepath.Dir(dir); parent != dir {
-		root = r.holding(parent)
-	}
-	r.dirs[dir] = root
-	return root
 }
 
 // Skip reports whether a walk from root should pass over the directory at
@@ -136,45 +85,11 @@ func IsTestFile(path string) bool {
 // until rendered; lint helm template's output), kustomize directories
 // (lint kustomize build's output), .kiln (the repository's
 // configuration) and build/ beside an app definition (kiln's own output).
+// It is Scan's Manifests, on the disk.
 func Manifests(dir string) ([]string, error) {
-	var found []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && (skipDirs[d.Name()] || d.Name() == ".kiln" || notManifests(path)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		switch {
-		case IsDefinition(name), strings.HasSuffix(name, "kiln_test.yaml"):
-		case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"), strings.HasSuffix(name, ".json"):
-			found = append(found, path)
-		}
-		return nil
-	})
-	slices.Sort(found)
-	return found, err
-}
-
-// notManifests reports whether dir holds files that are not manifests as
-// they stand: a Helm chart, a kustomization, or kiln's output beside a
-// definition.
-func notManifests(dir string) bool {
-	for _, marker := range []string{"Chart.yaml", "kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-			return true
-		}
+	r, err := Scan(repofile.Disk(""), dir)
+	if err != nil && !errors.Is(err, ErrNoApps) {
+		return nil, err
 	}
-	if filepath.Base(dir) == "build" {
-		for _, n := range Names {
-			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), n)); err == nil {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Manifests, nil
 }
