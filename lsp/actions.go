@@ -115,7 +115,7 @@ func (s *Server) codeLens(ctx context.Context, p *protocol.CodeLensParams) ([]pr
 	if kindOf(path) != definitionFile {
 		return nil, nil
 	}
-	_, files, err := s.opts.Checker.Build(ctx, path, reader(s.docs.snapshot()))
+	_, files, err := s.opts.Checker.Build(ctx, path, buffered(s.docs.snapshot()))
 	if err != nil || files == nil {
 		return nil, nil
 	}
@@ -170,7 +170,7 @@ func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandP
 	case cmdShow:
 		return s.show(ctx, def, args.Artifact)
 	case cmdRunTests:
-		summary, err := s.opts.Checker.RunTests(ctx, def, reader(s.docs.snapshot()))
+		summary, err := s.opts.Checker.RunTests(ctx, def, buffered(s.docs.snapshot()))
 		if err != nil {
 			return nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "kiln test: %v", err)
 		}
@@ -185,7 +185,7 @@ func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandP
 // the editor to open it: a document to read, never to edit, since the
 // definition is the source.
 func (s *Server) show(ctx context.Context, def, artifact string) (*shown, error) {
-	_, files, err := s.opts.Checker.Build(ctx, def, reader(s.docs.snapshot()))
+	_, files, err := s.opts.Checker.Build(ctx, def, buffered(s.docs.snapshot()))
 	if err != nil {
 		return nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "kiln build: %v", err)
 	}

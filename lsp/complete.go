@@ -289,7 +289,7 @@ func (s *Server) testItems(ctx context.Context, def string, c cursor) []protocol
 	case "rule":
 		return s.ruleItems(def)
 	case "env":
-		res, _, err := s.opts.Checker.Build(ctx, def, reader(s.docs.snapshot()))
+		res, _, err := s.opts.Checker.Build(ctx, def, buffered(s.docs.snapshot()))
 		if err != nil || res == nil {
 			return nil
 		}

@@ -9,6 +9,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 )
 
@@ -144,11 +145,11 @@ func (s *Server) evaluate(ctx context.Context, def string, r *run) {
 	var err error
 	check := s.opts.Checker.Check
 	if kindOf(def) == configFile {
-		check = func(ctx context.Context, path string, read func(string) ([]byte, error)) (diag.List, error) {
-			return s.opts.Checker.CheckConfig(ctx, path, read), nil
+		check = func(ctx context.Context, path string, src repofile.Source) (diag.List, error) {
+			return s.opts.Checker.CheckConfig(ctx, path, src), nil
 		}
 	}
-	if perr := s.safely("evaluate", func() { ds, err = check(ctx, def, reader(snap)) }); perr != nil {
+	if perr := s.safely("evaluate", func() { ds, err = check(ctx, def, buffered(snap)) }); perr != nil {
 		err = perr
 	}
 	if ctx.Err() != nil {

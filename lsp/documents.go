@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -64,18 +65,27 @@ func (ds *documents) snapshot() map[string]*document {
 	return m
 }
 
-// reader reads a file from the snapshot's buffers, else from the disk.
-func reader(snap map[string]*document) func(string) ([]byte, error) {
-	return func(name string) ([]byte, error) {
-		abs, err := filepath.Abs(name)
-		if err == nil {
-			if d, ok := snap[abs]; ok {
-				return d.file.Content, nil
-			}
-		}
-		return repofile.Read(discover.RepoRoot(name), name, repofile.MaxBytes)
+// buffered is what the Checker reads: the open buffers of snap over the
+// disk, each file on disk read inside the repository that holds it.
+func buffered(snap map[string]*document) repofile.Source {
+	buffers := make(map[string][]byte, len(snap))
+	for abs, d := range snap {
+		buffers[abs] = d.file.Content
 	}
+	return repofile.Overlay(repoDisk{}, buffers)
 }
+
+// repoDisk reads files from the disk, each confined to the repository
+// holding it, as kiln check reads an app's files.
+type repoDisk struct{}
+
+func (repoDisk) ReadFile(name string) ([]byte, error) {
+	return repofile.Read(discover.RepoRoot(name), name, repofile.MaxBytes)
+}
+
+func (repoDisk) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+func (repoDisk) WalkDir(root string, fn fs.WalkDirFunc) error { return filepath.WalkDir(root, fn) }
 
 // pathOf returns the absolute file name of a file: URI, or "" for any
 // other URI (an untitled buffer, a virtual document), which kiln does not

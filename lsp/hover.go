@@ -27,7 +27,7 @@ func (s *Server) fileOf(u protocol.DocumentURI) (*source.File, error) {
 	if d := s.docs.get(path); d != nil {
 		return d.file, nil
 	}
-	b, err := reader(nil)(path)
+	b, err := repoDisk{}.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (s *Server) fileOf(u protocol.DocumentURI) (*source.File, error) {
 // importing ../lib has its hovers, outline and fixes. nil when it does
 // not load (the diagnostics say why).
 func (s *Server) loadDoc(ctx context.Context, f *source.File) *load.Doc {
-	doc, _ := load.Load(f, load.Options{Root: discover.RepoRoot(f.Name), ReadFile: reader(s.docs.snapshot()), Context: ctx, Sandbox: s.opts.Sandbox})
+	doc, _ := load.Load(f, load.Options{Root: discover.RepoRoot(f.Name), ReadFile: buffered(s.docs.snapshot()).ReadFile, Context: ctx, Sandbox: s.opts.Sandbox})
 	return doc
 }
 
@@ -136,7 +136,7 @@ func markdown(s string) protocol.MarkupContent {
 // produced lists, per environment, the emitted fields whose value came
 // from the app field at path (or from inside it): what the value decided.
 func (s *Server) produced(ctx context.Context, def string, path []string) string {
-	res, _, err := s.opts.Checker.Build(ctx, def, reader(s.docs.snapshot()))
+	res, _, err := s.opts.Checker.Build(ctx, def, buffered(s.docs.snapshot()))
 	if err != nil || res == nil {
 		return ""
 	}

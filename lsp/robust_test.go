@@ -18,6 +18,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/lsp"
 )
@@ -202,7 +203,7 @@ func TestBadDocuments(t *testing.T) {
 // panicky is the real checker with a Build that panics.
 type panicky struct{ lsp.Checker }
 
-func (panicky) Build(context.Context, string, func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
+func (panicky) Build(context.Context, string, repofile.Source) (*build.Result, map[string][]byte, error) {
 	panic("a bug in a stage")
 }
 

@@ -17,34 +17,35 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // A Checker is kiln's engine as the server uses it: the same stages, the
 // same cache and the same diagnostics as `kiln check`. Every file it
-// reads, it reads through read, which layers the open buffers over the
-// disk. Implementations are safe for concurrent use.
+// reads, it reads through src, the open buffers over the disk.
+// Implementations are safe for concurrent use.
 type Checker interface {
 	// Check runs every stage on the app whose definition is def: schema,
 	// build, strict validation, guardrails, the config tests beside it.
 	// Its diagnostics may be in the definition, its tests or its
 	// Dockerfile. Waived findings carry their waiver's reason.
-	Check(ctx context.Context, def string, read func(string) ([]byte, error)) (diag.List, error)
+	Check(ctx context.Context, def string, src repofile.Source) (diag.List, error)
 	// Build builds every artifact of the app, for hovers on the values
 	// that decide derived output and for the rendered documents. files
 	// are the artifacts as `kiln build` writes them, by relative path.
-	Build(ctx context.Context, def string, read func(string) ([]byte, error)) (res *build.Result, files map[string][]byte, err error)
+	Build(ctx context.Context, def string, src repofile.Source) (res *build.Result, files map[string][]byte, err error)
 	// Rules lists the guardrails in force for the app def.
 	Rules(def string) []guard.Rule
 	// RuleSource returns where a rule's Rego source is on disk.
 	RuleSource(def, id string) (file string, line int, ok bool)
 	// RunTests runs the app's config tests and says how they went, in
 	// one line; their failures come with Check's diagnostics.
-	RunTests(ctx context.Context, def string, read func(string) ([]byte, error)) (string, error)
+	RunTests(ctx context.Context, def string, src repofile.Source) (string, error)
 	// CheckConfig checks a repository configuration file (.kiln/config.yaml)
-	// as read through read: its settings, and the policies and data it names.
-	CheckConfig(ctx context.Context, path string, read func(string) ([]byte, error)) diag.List
+	// as read through src: its settings, and the policies and data it names.
+	CheckConfig(ctx context.Context, path string, src repofile.Source) diag.List
 	// Reload forgets what was loaded of the repositories' policies, data
 	// and configuration, after one of them was saved.
 	Reload()

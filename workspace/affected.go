@@ -191,27 +191,8 @@ func appsImporting(files []string, eval evalLimits) map[string][]string {
 	return out
 }
 
-// RepositoryRoot returns the directory holding .git at or above path,
-// or "" when there is none.
-func RepositoryRoot(path string) string { return repoRootOf(path) }
-
-// repoRootOf returns the directory holding .git above path, or "".
-func repoRootOf(path string) string {
-	dir, err := filepath.Abs(path)
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+// repoRootOf returns the directory holding .git at or above path, or "".
+func repoRootOf(path string) string { return discover.RootOf(repofile.Disk(""), path) }
 
 func isDefinitionPath(p string) bool { return discover.IsDefinition(p) }
 

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -172,38 +170,21 @@ func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
 	})
 }
 
-// recordReads makes in read every other file through a recorder, and
-// returns what the reads recorded so far: each file's depSum. Every file
-// the load reads is a dependency, also when the load fails: an error
-// caused by a broken or missing import must not outlive the import's
-// repair.
+// recordReads pins in's source for one evaluation (a name reads the same
+// bytes every time during it) and returns what it read so far: each
+// file's repofile.Sum. Every file the load reads is a dependency, also
+// when the load fails: an error caused by a broken or missing import must
+// not outlive the import's repair.
 func recordReads(in *input) (deps func() map[string]string) {
-	recorded := map[string]string{}
-	var mu sync.Mutex // an abandoned Jsonnet evaluation may still read
-	read := in.read
-	in.readFile = func(name string) ([]byte, error) {
-		b, err := read(name)
-		mu.Lock()
-		defer mu.Unlock()
-		recorded[name] = depSum(b, err)
-		return b, err
-	}
-	return func() map[string]string {
-		mu.Lock()
-		defer mu.Unlock()
-		return maps.Clone(recorded)
-	}
+	p := repofile.Pin(in.source())
+	in.src = p
+	return p.Reads
 }
 
 // depsHold reports whether every file a stored result recorded (see
-// recordReads) still reads, through in.read, as it did.
+// recordReads) still reads, through in's source, as it did.
 func depsHold(in input, deps map[string]string) bool {
-	for name, sum := range deps {
-		if depSum(in.read(name)) != sum {
-			return false
-		}
-	}
-	return true
+	return repofile.Holds(in.source(), deps)
 }
 
 // computeCheck runs every stage on one app; cut reports that its load
@@ -346,20 +327,6 @@ func diskRead(root, name string) ([]byte, error) {
 	return repofile.Read(root, name, repofile.MaxBytes)
 }
 
-// depSum is what a result records of a file it read: the hash of its
-// bytes, or that it could not be read (a missing import is an input too).
-func depSum(b []byte, err error) string {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "missing"
-	case err != nil:
-		// Why it could not be read is part of the answer: a file refused
-		// for its size must not replay a refusal of a link.
-		return "unreadable: " + err.Error()
-	}
-	return fmt.Sprintf("%x", sha256sum(b))
-}
-
 // drift compares the committed output with a fresh build: one error per
 // file that differs, is missing or should not be there, with a diff.
 func drift(t committedTree, fresh map[string][]byte) diag.List {
@@ -405,73 +372,30 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 	return ds
 }
 
-// checkInputs finds the app definitions under paths in one walk, reading
-// each with the Dockerfile beside it, and notes the test files of each
-// directory on the way, so that a warm run touches every directory once.
+// checkInputs finds the app definitions under paths in one scan
+// (discover.Scan), reading each with the Dockerfile beside it, with the
+// test files of each app's directory, so that a warm run touches every
+// directory once.
 func checkInputs(paths []string) ([]input, map[string][]string, error) {
+	repo, err := discover.Scan(repofile.Disk(""), paths...)
+	if err != nil {
+		return nil, nil, err
+	}
 	var inputs []input
 	tests := map[string][]string{}
-	seen := map[string]bool{}
-	var roots discover.Roots
-	add := func(p, root string, dockerfile bool) {
-		if seen[p] {
-			return
-		}
-		seen[p] = true
-		data, err := readFile(root, p)
-		in := input{file: source.NewFile(p, data), root: root, readErr: err}
-		if dockerfile {
-			in.dockerfile, in.dockerErr = readDockerfile(root, p)
-		}
-		inputs = append(inputs, in)
-	}
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: no such file or directory", p)
-		}
-		if !info.IsDir() {
-			add(p, roots.RepoRoot(p), fileExists(filepath.Join(filepath.Dir(p), "Dockerfile")))
-			tests[filepath.Dir(p)] = testsBeside(filepath.Dir(p))
-			continue
-		}
-		// One pass notes definitions, tests and Dockerfiles; the
-		// definitions are read after it, knowing which have a Dockerfile.
-		var defs []string
-		dockerfiles := map[string]bool{}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if discover.Skip(p, path, d.Name()) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			dir := filepath.Dir(path)
-			switch name := d.Name(); {
-			case name == "Dockerfile":
-				dockerfiles[dir] = true
-			case discover.IsTestFile(name):
-				tests[dir] = append(tests[dir], path)
-			case discover.IsDefinition(name):
-				defs = append(defs, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, nil, err
-		}
+	for _, a := range repo.Apps {
 		// Each definition's own root: the directory holding .git above
 		// it, or its directory; never the directory above the one given,
 		// which would let a check of "." read outside the repository.
-		for _, d := range defs {
-			add(d, roots.RepoRoot(d), dockerfiles[filepath.Dir(d)])
+		data, err := readFile(a.Root, a.Definition)
+		in := input{file: source.NewFile(a.Definition, data), root: a.Root, readErr: err}
+		if a.Dockerfile != "" {
+			in.dockerfile, in.dockerErr = readDockerfile(a.Root, a.Definition)
 		}
-		found := len(defs)
-		if found == 0 {
-			return nil, nil, fmt.Errorf("no kiln app definitions under %s (looked for %s)", p, strings.Join(discover.Names, ", "))
+		inputs = append(inputs, in)
+		dir := filepath.Dir(a.Definition)
+		for _, t := range a.Tests {
+			tests[dir] = append(tests[dir], t.File)
 		}
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].file.Name < inputs[j].file.Name })

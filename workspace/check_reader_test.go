@@ -78,7 +78,7 @@ func TestCheckAppReadsThroughTheInputsReader(t *testing.T) {
 	eng := engine.New(engine.Options{Dir: filepath.Join(dir, "cache")})
 	shared := sharedKey(g, kube.Default())
 	data, _ := os.ReadFile(def)
-	in := input{file: source.NewFile(def, data), root: dir, readFile: read}
+	in := input{file: source.NewFile(def, data), root: dir, src: readerSource(read)}
 	check := func() (checked1, bool) {
 		t.Helper()
 		r, hit, err := checkApp(eng, shared, in, []string{test}, prepare, g)

@@ -3,7 +3,6 @@ package workspace
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/internal/sandbox"
@@ -73,7 +73,7 @@ type builtApp struct {
 	res   *build.Result
 	files map[string][]byte
 	err   error
-	reads map[string][32]byte // what the load read, and its hash
+	reads map[string]string // what the load read: repofile.Sum of each file
 	// cut: a time-out or a cancellation cut the build short; it answers
 	// this request and is never remembered.
 	cut bool
@@ -114,14 +114,14 @@ func (c *Editor) Reload() {
 }
 
 // input is the input of one app, read through read.
-func (c *Editor) input(def string, read func(string) ([]byte, error)) input {
-	data, err := read(def)
-	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, readFile: read, eval: c.eval}
+func (c *Editor) input(def string, src repofile.Source) input {
+	data, err := src.ReadFile(def)
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, src: src, eval: c.eval}
 	if r := c.repo(def); r.g != nil { // the repository's bounds, as kiln check's
 		in.eval = in.eval.withConfig(r.g.cfg)
 	}
 	df := filepath.Join(filepath.Dir(def), "Dockerfile")
-	if b, err := read(df); err == nil {
+	if b, err := src.ReadFile(df); err == nil {
 		in.dockerfile = source.NewFile(df, b)
 	}
 	return in
@@ -131,12 +131,12 @@ func (c *Editor) input(def string, read func(string) ([]byte, error)) input {
 // own stages and one test file at a time, each memoised: a keystroke in a
 // test file re-runs that file's cases, not the build; a keystroke in the
 // definition re-runs both. The diagnostics are the ones kiln check reports.
-func (c *Editor) Check(ctx context.Context, def string, read func(string) ([]byte, error)) (diag.List, error) {
+func (c *Editor) Check(ctx context.Context, def string, src repofile.Source) (diag.List, error) {
 	r := c.repo(def)
 	if r.g == nil {
 		return r.ds, nil
 	}
-	in := c.input(def, read)
+	in := c.input(def, src)
 	in.ctx = ctx
 	res, _, err := checkApp(c.opts.Cache, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
@@ -149,7 +149,7 @@ func (c *Editor) Check(ctx context.Context, def string, read func(string) ([]byt
 		return nil, err
 	}
 	for _, t := range tests {
-		if b, err := read(t.File); err == nil {
+		if b, err := src.ReadFile(t.File); err == nil {
 			fs.read[t.File] = source.NewFile(t.File, b)
 		}
 		out = append(out, fromWire(t.Diags, fs)...)
@@ -180,7 +180,7 @@ func (c *Editor) tests(ctx context.Context, r *repoGuardrails, in input, res che
 		k := testFileIn{Shared: r.shared, Definition: in.file, Root: rootKey(in), Deps: res.Deps, Dockerfile: in.dockerfile,
 			Test: source.NewFile(t, content), Day: today(), App: in, Prepare: r.prepare}
 		if bytes.Contains(content, []byte("matchSnapshot")) {
-			k.Snapshot = depSum(in.read(snapshotOf(t)))
+			k.Snapshot = repofile.Sum(in.read(snapshotOf(t)))
 		}
 		tr, _, err := testFileStage.Do(ctx, c.opts.Cache, k)
 		if err != nil {
@@ -196,8 +196,8 @@ func (c *Editor) tests(ctx context.Context, r *repoGuardrails, in input, res che
 // repository's shared key, and the files its load read (an open library's
 // buffer included), which are read again and compared before a remembered
 // build is used.
-func (c *Editor) Build(ctx context.Context, def string, read func(string) ([]byte, error)) (*build.Result, map[string][]byte, error) {
-	in := c.input(def, read)
+func (c *Editor) Build(ctx context.Context, def string, src repofile.Source) (*build.Result, map[string][]byte, error) {
+	in := c.input(def, src)
 	in.ctx = ctx
 	r := c.repo(def)
 	key, err := editorBuild.Key(c.opts.Cache, editorBuildIn{Shared: r.shared, Definition: in.file, Root: rootKey(in), Dockerfile: in.dockerfile})
@@ -207,21 +207,14 @@ func (c *Editor) Build(ctx context.Context, def string, read func(string) ([]byt
 	c.mu.Lock()
 	b, ok := c.builds[key]
 	c.mu.Unlock()
-	if ok && b.readsHold(read) {
+	if ok && repofile.Holds(src, b.reads) {
 		return b.res, b.files, b.err
 	}
 	// Record what the load reads, to know when the build is stale.
-	reads := map[string][32]byte{}
-	var mu sync.Mutex
-	in.readFile = func(name string) ([]byte, error) {
-		data, err := read(name)
-		mu.Lock()
-		reads[name] = sha256.Sum256(data)
-		mu.Unlock()
-		return data, err
-	}
+	pinned := repofile.Pin(src)
+	in.src = pinned
 	b = c.build(def, in)
-	b.reads = reads
+	b.reads = pinned.Reads()
 	if b.cut {
 		return b.res, b.files, b.err
 	}
@@ -236,17 +229,6 @@ func (c *Editor) Build(ctx context.Context, def string, read func(string) ([]byt
 		c.order = c.order[1:]
 	}
 	return b.res, b.files, b.err
-}
-
-// readsHold reports whether the files a build read still read the same.
-func (b *builtApp) readsHold(read func(string) ([]byte, error)) bool {
-	for name, sum := range b.reads {
-		data, _ := read(name)
-		if sha256.Sum256(data) != sum {
-			return false
-		}
-	}
-	return true
 }
 
 func (c *Editor) build(def string, in input) *builtApp {
@@ -324,12 +306,12 @@ func (c *Editor) RuleSource(def, id string) (string, int, bool) {
 	return "", 0, false
 }
 
-func (c *Editor) RunTests(ctx context.Context, def string, read func(string) ([]byte, error)) (string, error) {
+func (c *Editor) RunTests(ctx context.Context, def string, src repofile.Source) (string, error) {
 	r := c.repo(def)
 	if r.g == nil {
 		return "", errors.New("the guardrails could not be loaded")
 	}
-	in := c.input(def, read)
+	in := c.input(def, src)
 	res, _, err := checkApp(c.opts.Cache, r.shared, in, nil, r.prepare, r.g)
 	if err != nil {
 		return "", err
@@ -361,8 +343,8 @@ func (c *Editor) RunTests(ctx context.Context, def string, read func(string) ([]
 	return summary, nil
 }
 
-func (c *Editor) CheckConfig(ctx context.Context, path string, read func(string) ([]byte, error)) diag.List {
-	data, err := read(path)
+func (c *Editor) CheckConfig(ctx context.Context, path string, src repofile.Source) diag.List {
+	data, err := src.ReadFile(path)
 	f := source.NewFile(path, data)
 	if err != nil {
 		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}

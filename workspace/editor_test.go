@@ -22,10 +22,10 @@ func TestAbandonedCheckIsNotStored(t *testing.T) {
 	c := mustEditor(eng)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := c.Check(ctx, def, os.ReadFile); !errors.Is(err, context.Canceled) {
+	if _, err := c.Check(ctx, def, readerSource(os.ReadFile)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("a cancelled check answered %v", err)
 	}
-	if _, err := c.Check(context.Background(), def, os.ReadFile); err != nil {
+	if _, err := c.Check(context.Background(), def, readerSource(os.ReadFile)); err != nil {
 		t.Fatal(err)
 	}
 	// The cancelled check never ran (Stage.Do answers an ended context
@@ -33,7 +33,7 @@ func TestAbandonedCheckIsNotStored(t *testing.T) {
 	if hits, misses := eng.Stats(); hits != 0 || misses != 1 {
 		t.Errorf("hits %d, misses %d: the abandoned check was stored", hits, misses)
 	}
-	if _, err := c.Check(context.Background(), def, os.ReadFile); err != nil {
+	if _, err := c.Check(context.Background(), def, readerSource(os.ReadFile)); err != nil {
 		t.Fatal(err)
 	}
 	if hits, _ := eng.Stats(); hits != 1 {
@@ -65,18 +65,18 @@ func TestTestFileEditReRunsOnlyTheTests(t *testing.T) {
 			t.Errorf("hits %d, misses %d; want %d, %d", hits, misses, wantHits, wantMisses)
 		}
 	}
-	ds, err := c.Check(context.Background(), def, read)
+	ds, err := c.Check(context.Background(), def, readerSource(read))
 	if err != nil || ds.HasErrors() {
 		t.Fatalf("%v %v", ds, err)
 	}
 	counts(0, 2) // the app, its test file
 	buffer = "suite: a\ntests:\n  - it: two replicas\n    asserts:\n      - equal: {path: spec.replicas, value: 2}\n        kind: Deployment\n"
-	ds, err = c.Check(context.Background(), def, read)
+	ds, err = c.Check(context.Background(), def, readerSource(read))
 	if err != nil || !ds.HasErrors() {
 		t.Fatalf("the edited, failing test buffer was not run: %v %v", ds, err)
 	}
 	counts(1, 3) // the app from memory; the test file again
-	c.Check(context.Background(), def, read)
+	c.Check(context.Background(), def, readerSource(read))
 	counts(3, 3)
 }
 

@@ -26,8 +26,8 @@ import (
 // read reads a file that checking in's app needs: through in.readFile
 // when the caller gave one, else from the disk.
 func (in input) read(name string) ([]byte, error) {
-	if in.readFile != nil {
-		return in.readFile(name)
+	if in.src != nil {
+		return in.src.ReadFile(name)
 	}
 	return diskRead(in.root, name)
 }
@@ -52,7 +52,7 @@ type input struct {
 	// readFile reads every other file checking the app reads (its
 	// imports, test files, snapshots, committed outputs); nil reads the
 	// disk. See input.read in check.go.
-	readFile func(name string) ([]byte, error)
+	src repofile.Source
 	// ctx, when set, cancels the check (the editor's newer version); a
 	// cancelled check is never stored in the cache.
 	ctx context.Context
@@ -63,7 +63,11 @@ type input struct {
 
 // loadOptions are the options of every load of in's definition.
 func (in input) loadOptions() load.Options {
-	return in.eval.loadOptions(load.Options{Root: in.root, ReadFile: in.readFile, Context: in.ctx})
+	o := load.Options{Root: in.root, Context: in.ctx}
+	if in.src != nil {
+		o.ReadFile = in.src.ReadFile
+	}
+	return in.eval.loadOptions(o)
 }
 
 func gather(stdin io.Reader, stdinFilename string, args []string) ([]input, error) {
@@ -231,4 +235,13 @@ func (w *Workspace) Validate(ctx context.Context, paths []string) (*Result, erro
 	}
 	r.Incomplete = r.Diagnostics.HasErrors()
 	return r, nil
+}
+
+// source is where in's app reads its files: the caller's Source (an
+// editor's buffers over the disk), else the disk inside its repository.
+func (in input) source() repofile.Source {
+	if in.src != nil {
+		return in.src
+	}
+	return repofile.Disk(in.root)
 }

@@ -175,14 +175,14 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		Guardrails: g, Prepare: prepare}
 	for _, t := range tests {
 		b, err := in.read(t)
-		k.Tests[t] = depSum(b, err)
+		k.Tests[t] = repofile.Sum(b, err)
 		if bytes.Contains(b, []byte("matchSnapshot")) { // only then is the snapshot read
-			k.Snapshots[t] = depSum(in.read(snapshotOf(t)))
+			k.Snapshots[t] = repofile.Sum(in.read(snapshotOf(t)))
 		}
 	}
 	k.Tree = committedOutputs(g, in)
 	for _, name := range k.Tree.names {
-		k.Committed[name] = depSum(k.Tree.files[name], k.Tree.errs[name])
+		k.Committed[name] = repofile.Sum(k.Tree.files[name], k.Tree.errs[name])
 	}
 	k.Leftovers = k.Tree.leftovers
 	return checkStage.Do(ctxOf(in), eng, k)

@@ -115,29 +115,29 @@ func TestTimeOutIsNotRemembered(t *testing.T) {
 	def := slowRepo(t)
 	c := mustEditor(engine.New(engine.Options{MemBytes: 1 << 20}))
 	c.eval.timeout = time.Nanosecond
-	ds, err := c.Check(context.Background(), def, os.ReadFile)
+	ds, err := c.Check(context.Background(), def, readerSource(os.ReadFile))
 	if err != nil || !timedOutDiags(ds) {
 		t.Fatalf("a check out of time: %v, %v", ds, err)
 	}
-	if _, _, err := c.Build(context.Background(), def, os.ReadFile); err == nil || !strings.Contains(err.Error(), "did not finish") {
+	if _, _, err := c.Build(context.Background(), def, readerSource(os.ReadFile)); err == nil || !strings.Contains(err.Error(), "did not finish") {
 		t.Fatalf("a build out of time: %v", err)
 	}
 	c.eval.timeout = 0
-	ds, err = c.Check(context.Background(), def, os.ReadFile)
+	ds, err = c.Check(context.Background(), def, readerSource(os.ReadFile))
 	if err != nil || ds.HasErrors() {
 		t.Errorf("the check after a time-out: %v, %v", ds, err)
 	}
-	if res, files, err := c.Build(context.Background(), def, os.ReadFile); err != nil || res == nil || files == nil {
+	if res, files, err := c.Build(context.Background(), def, readerSource(os.ReadFile)); err != nil || res == nil || files == nil {
 		t.Errorf("the build after a time-out: %v", err)
 	}
 	// A cancelled request's build is not remembered either.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c.Reload()
-	if _, _, err := c.Build(ctx, def, os.ReadFile); err == nil {
+	if _, _, err := c.Build(ctx, def, readerSource(os.ReadFile)); err == nil {
 		t.Fatal("a cancelled build succeeded")
 	}
-	if _, _, err := c.Build(context.Background(), def, os.ReadFile); err != nil {
+	if _, _, err := c.Build(context.Background(), def, readerSource(os.ReadFile)); err != nil {
 		t.Errorf("the build after a cancelled one: %v", err)
 	}
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/workspace"
 )
@@ -211,12 +213,12 @@ func sourceRoot(dir string, all diag.List) string {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
 		}
-		if root := workspace.RepositoryRoot(filepath.Dir(name)); root != "" {
+		if root := discover.RootOf(repofile.Disk(""), filepath.Dir(name)); root != "" {
 			return root
 		}
 		break
 	}
-	if root := workspace.RepositoryRoot(dir); root != "" {
+	if root := discover.RootOf(repofile.Disk(""), dir); root != "" {
 		return root
 	}
 	return dir
