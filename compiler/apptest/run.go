@@ -266,38 +266,14 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	return out, nil
 }
 
-// inEnv reports whether a finding of the build concerns environment env.
-// The build reports a finding that only some environments have once,
-// naming them at the end of the message: " (environment prod)" or
-// " (environments prod, staging)"; a finding without them concerns every
-// environment.
+// inEnv reports whether a finding of the build concerns environment env:
+// the build names the environments of a finding that only some of them
+// have; one that names none concerns every environment.
 func inEnv(d diag.Diagnostic, env string, envs []string) bool {
-	if env == "" || len(envs) < 2 {
+	if env == "" || len(envs) < 2 || len(d.Environments) == 0 {
 		return true
 	}
-	named := findingEnvs(d.Message, envs)
-	return named == nil || slices.Contains(named, env)
-}
-
-// findingEnvs returns the environments a message ends by naming, or nil.
-func findingEnvs(msg string, envs []string) []string {
-	if !strings.HasSuffix(msg, ")") {
-		return nil
-	}
-	for _, lead := range []string{" (environment ", " (environments "} {
-		i := strings.LastIndex(msg, lead)
-		if i < 0 {
-			continue
-		}
-		names := strings.Split(strings.TrimSuffix(msg[i+len(lead):], ")"), ", ")
-		for _, n := range names {
-			if !slices.Contains(envs, n) {
-				return nil
-			}
-		}
-		return names
-	}
-	return nil
+	return slices.Contains(d.Environments, env)
 }
 
 func errorsOf(ds diag.List) diag.List {

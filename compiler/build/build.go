@@ -160,8 +160,8 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	return res, ds.Sort()
 }
 
-// merge reports a finding several environments share once, naming the
-// environments when not all of them have it.
+// merge reports a finding several environments share once, with the
+// environments that have it when not all of them do.
 func merge(perEnv []diag.List, envs []string) diag.List {
 	type group struct {
 		d    diag.Diagnostic
@@ -184,16 +184,11 @@ func merge(perEnv []diag.List, envs []string) diag.List {
 	var out diag.List
 	for _, k := range order {
 		g := groups[k]
-		if len(g.envs) != 1 {
-			g.d.Environment = "" // reported once for several environments
-		}
-		switch {
-		case len(g.envs) == len(perEnv):
-			// every environment has it (or there is only one)
-		case len(g.envs) == 1:
-			g.d.Message += " (environment " + g.envs[0] + ")"
-		default:
-			g.d.Message += " (environments " + strings.Join(g.envs, ", ") + ")"
+		// Reported once: for the environments that have it when not all
+		// of them do.
+		g.d.Environments = nil
+		if len(g.envs) != len(perEnv) {
+			g.d.Environments = slices.Sorted(slices.Values(g.envs))
 		}
 		out = append(out, g.d)
 	}
@@ -358,10 +353,11 @@ func nearest(origins *sourcemap.Map, obj, field string) []string {
 	return nil
 }
 
-// IsBadInput reports whether d means the definition itself is unusable (a
-// patch that cannot apply), rather than a finding about valid output.
+// IsBadInput reports whether d means the app could not be checked (a
+// patch that cannot apply, a policy that fails), rather than a finding
+// about valid output: an unchecked error (diag.Diagnostic.Unchecked).
 func IsBadInput(d diag.Diagnostic) bool {
-	return d.Severity == diag.Error && (d.Code == "build/patch" || strings.HasPrefix(d.Code, "policy/"))
+	return d.Unchecked()
 }
 
 func internal(doc *load.Doc, err error) diag.Diagnostic {

@@ -462,6 +462,17 @@ func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
 	return out
 }
 
+// SeverityOrigins are the lines that set a rule's severity (rule id →
+// the line), for guard.Options.SeverityAt: a finding points at the line
+// that made it an error or a warning.
+func (c *Config) SeverityOrigins() map[string]diag.Related {
+	out := map[string]diag.Related{}
+	for id, e := range c.SeverityAt {
+		out[id] = diag.Related{Pos: e.Pos, End: e.End, Message: "the configuration sets the severity of " + id}
+	}
+	return out
+}
+
 // CheckRules reports disabled rules and severity overrides that name no
 // rule, at the line that names them.
 func (c *Config) CheckRules(known func(string) bool) diag.List {

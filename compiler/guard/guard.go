@@ -66,6 +66,9 @@ type Options struct {
 	Data     map[string]any
 	Disabled map[string]bool          // rule ids that do not run
 	Severity map[string]diag.Severity // rule id → the severity it reports at
+	// SeverityAt is where the repository's configuration sets a rule's
+	// severity (rule id → the line), for the findings to point at.
+	SeverityAt map[string]diag.Related
 	// Namespaces are the packages whose conftest rules run, as conftest's
 	// --namespace takes them: names or path.Match patterns ("k8s.*");
 	// nil means main, conftest's default. AllNamespaces runs every package
@@ -104,6 +107,7 @@ type Bundle struct {
 	kiln     rego.PreparedEvalQuery
 	conftest []conftestQuery // one per namespace with rules to run
 	timeout  time.Duration   // the bound on one Eval
+	override map[string]diag.Related // where the configuration sets a rule's severity
 	memory   int64           // the bound on the heap the evaluations grow (memory.go)
 }
 
@@ -183,6 +187,7 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	if len(ds) == 0 {
 		ds = append(ds, b.notRun(modules, ns)...)
 	}
+	b.override = opts.SeverityAt
 	for id, sev := range opts.Severity {
 		for name, r := range b.rules {
 			if r.ID == id {
@@ -487,6 +492,24 @@ func (b *Bundle) Rule(id string) (Rule, bool) { return b.ruleByID(id) }
 
 // Files names the bundle's policy files, sorted.
 func (b *Bundle) Files() []string { return slices.Sorted(maps.Keys(b.files)) }
+
+// Related are the places that explain a finding of rule r: the rule in
+// the repository's policy (a built-in rule has its documentation
+// instead) and the configuration line that sets its severity.
+func (b *Bundle) Related(r Rule) []diag.Related {
+	if b == nil {
+		return nil
+	}
+	var out []diag.Related
+	if f := b.files[r.File]; f != nil && !r.Builtin && r.Line > 0 && r.Line <= f.Lines() {
+		pos := f.PosAt(r.Line, 1)
+		out = append(out, diag.Related{Pos: pos, End: f.Pos(pos.Offset + len(f.Line(r.Line))), Message: "the rule " + r.ID})
+	}
+	if o, ok := b.override[r.ID]; ok {
+		out = append(out, o)
+	}
+	return out
+}
 
 // File returns the source of a policy file, as Rule.File names it.
 func (b *Bundle) File(name string) *source.File { return b.files[name] }

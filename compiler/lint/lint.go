@@ -414,7 +414,7 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 	var ds diag.List
 	for _, fd := range found {
 		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path,
-			Object: fd.ObjectName(), ObjectPath: fd.Path, Environment: opts.Environment}
+			Object: fd.ObjectName(), ObjectPath: fd.Path, Kind: diag.Finding, Related: opts.Policy.Related(fd.Rule)}
 		if fd.Object >= 0 && under(fd.Path, docs[fd.Object].faulty) {
 			continue // the schema's error at that place says more
 		}

@@ -186,7 +186,8 @@ type wireDiag struct {
 	Waived     string        `json:"w,omitempty"`
 	InSource   bool          `json:"wi,omitempty"`
 	Object     string        `json:"ob,omitempty"`
-	Env        string        `json:"en,omitempty"`
+	Envs       []string      `json:"es,omitempty"`
+	Kind       diag.Kind     `json:"k,omitempty"`
 	ObjPath    string        `json:"op,omitempty"`
 }
 
@@ -194,7 +195,7 @@ func toWire(ds diag.List) []wireDiag {
 	out := []wireDiag{}
 	for _, d := range ds {
 		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
-			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
+			Object: d.Object, Envs: d.Environments, Kind: d.Kind, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
 		}
@@ -241,7 +242,7 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 	var out diag.List
 	for _, w := range ws {
 		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
-			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
+			Object: w.Object, Environments: w.Envs, Kind: w.Kind, ObjectPath: w.ObjPath}
 		if w.File != "" {
 			f := fs.get(w.File)
 			if f == nil && w.Off == 0 && w.End == 0 {

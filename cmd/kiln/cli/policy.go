@@ -102,7 +102,7 @@ func loadGuardrailsLazily(args []string, p *policyOptions, lazy bool) (*guardrai
 	}
 	// The time bound is no cache input: a result cut short by it is never
 	// stored (guard.Interrupted).
-	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS,
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, SeverityAt: cfg.SeverityOrigins(), Lazy: lazy, Namespaces: p.namespaces, AllNamespaces: p.allNS,
 		Timeout: cmp.Or(p.policyTimeout, cfg.PolicyTimeout), Memory: cmp.Or(p.policyMemory, cfg.PolicyMemory)}
 	for _, e := range cfg.Namespaces {
 		opts.Namespaces = append(opts.Namespaces, e.Value)
