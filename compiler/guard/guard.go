@@ -105,10 +105,10 @@ type Bundle struct {
 	known    map[string]bool  // every rule id declared, disabled or not
 	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
-	conftest []conftestQuery // one per namespace with rules to run
-	timeout  time.Duration   // the bound on one Eval
+	conftest []conftestQuery         // one per namespace with rules to run
+	timeout  time.Duration           // the bound on one Eval
 	override map[string]diag.Related // where the configuration sets a rule's severity
-	memory   int64           // the bound on the heap the evaluations grow (memory.go)
+	memory   int64                   // the bound on the heap the evaluations grow (memory.go)
 }
 
 // RulesDoc is the reference of the built-in rules (docs/rules.md, made

@@ -468,9 +468,9 @@ func TestFingerprintsAreStable(t *testing.T) {
 	moved := source.NewFile("apps/shop/kiln.yaml", []byte("# moved\nspec:\n  replicas: 3\n"))
 	base := fingerprintOf(sarifResults(t, diag.List{finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "")})[0])
 	for name, d := range map[string]diag.Diagnostic{
-		"count":        finding(f, "Deployment/shop runs 5 replicas without a PodDisruptionBudget", ""),
-		"waived":       finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "tracked in OPS-1"),
-		"moved":        finding(moved, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", ""),
+		"count":  finding(f, "Deployment/shop runs 5 replicas without a PodDisruptionBudget", ""),
+		"waived": finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "tracked in OPS-1"),
+		"moved":  finding(moved, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", ""),
 	} {
 		if got := fingerprintOf(sarifResults(t, diag.List{d})[0]); got != base {
 			t.Errorf("%s: the fingerprint changed", name)
