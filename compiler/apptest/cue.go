@@ -93,7 +93,7 @@ func cueTargets(t Target) ([]cueEnv, string) {
 func (s *CUESuite) run(envs []cueEnv, buildErr string, run *regexp.Regexp) []CaseResult {
 	if buildErr != "" {
 		c := &Case{Name: "kiln_test.cue", Pos: s.File.Pos(0), End: s.File.Pos(0)}
-		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: buildErr}}}}
+		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: buildErr}}}}
 	}
 	var out []CaseResult
 	common := s.value
@@ -127,7 +127,7 @@ func (s *CUESuite) run(envs []cueEnv, buildErr string, run *regexp.Regexp) []Cas
 				out = append(out, CaseResult{Case: c, Skipped: true})
 				continue
 			}
-			out = append(out, CaseResult{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run",
+			out = append(out, CaseResult{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input,
 				Message: fmt.Sprintf("environments.%s: the app has no environment %s; it has %s", name, name, strings.Join(names, ", "))}}})
 		}
 	}
@@ -172,7 +172,7 @@ func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env st
 		objs := objects[kind]
 		if len(objs) == 0 {
 			pos := s.posOf(cv, env, []string{kind})
-			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue", Kind: diag.Input,
 				Message: fmt.Sprintf("environment %s emits no %s (it emits %s)", env, kind, strings.Join(have, ", "))})
 			continue
 		}
@@ -186,7 +186,7 @@ func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env st
 			s.missing(cv, data, []string{kind}, func(v cue.Value, path []string) {
 				pos := s.posOf(v, env, path)
 				missing = append(missing, strings.Join(path, "."))
-				ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+				ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue", Kind: diag.Input,
 					Message: fmt.Sprintf("%s%s: the output has no such field, and the constraint requires one", prefix, strings.Join(path, "."))})
 			})
 			u := s.ctx.CompileString("{}").FillPath(cue.MakePath(cue.Str(kind)), cv.Unify(data))
@@ -316,7 +316,7 @@ func cueDiags(f *source.File, err error, fallback source.Pos, code string) diag.
 		if path := strings.Join(e.Path(), "."); path != "" {
 			msg = path + ": " + msg
 		}
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg, Kind: diag.Input})
 	}
 	return ds
 }

@@ -77,7 +77,7 @@ func Run(s *Suite, t Target, o Options) []CaseResult {
 	}
 	if err := snaps.save(); err != nil {
 		out[len(out)-1].Failures = append(out[len(out)-1].Failures, diag.Diagnostic{Pos: s.File.Pos(0), End: s.File.Pos(0),
-			Severity: diag.Error, Code: "test/snapshot", Message: "writing the snapshots: " + err.Error()})
+			Severity: diag.Error, Code: "test/snapshot", Kind: diag.Internal, Message: "writing the snapshots: " + err.Error()})
 	}
 	return out
 }
@@ -124,7 +124,7 @@ func runCase(c *Case, t Target, snaps *snapshots) CaseResult {
 			msg = check1(a, out, snaps, c.Name, i)
 		}
 		if msg != "" {
-			r.Failures = append(r.Failures, diag.Diagnostic{Pos: a.Pos, End: a.End, Severity: diag.Error, Code: "test/" + a.Type, Message: msg})
+			r.Failures = append(r.Failures, diag.Diagnostic{Pos: a.Pos, End: a.End, Severity: diag.Error, Code: "test/" + a.Type, Message: msg, Kind: diag.Finding})
 		}
 	}
 	return r
@@ -139,7 +139,7 @@ func buildErrors(c *Case, errs diag.List) diag.List {
 	file := c.Pos.File
 	for _, d := range errs {
 		if file != nil && d.Pos.File == file {
-			out = append(out, diag.Diagnostic{Pos: d.Pos, End: d.End, Severity: diag.Error, Code: "test/set",
+			out = append(out, diag.Diagnostic{Pos: d.Pos, End: d.End, Severity: diag.Error, Code: "test/set", Kind: diag.Input,
 				Message: fmt.Sprintf("the case's set makes the app invalid: %s [%s]", d.Message, d.Code)})
 			continue
 		}
@@ -150,7 +150,7 @@ func buildErrors(c *Case, errs diag.List) diag.List {
 		if len(other) > 1 {
 			msg = "the app does not build, so no assertion can run:\n" + strings.Join(other, "\n")
 		}
-		out = append(out, diag.Diagnostic{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: msg})
+		out = append(out, diag.Diagnostic{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: msg})
 	}
 	return out
 }
@@ -185,7 +185,7 @@ func unknownRule(id string, t Target) string {
 // does not apply) is an error at the case, never a pass.
 func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	fail := func(pos, end source.Pos, msg string) diag.List {
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Message: msg}}
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: msg}}
 	}
 	doc, bad := withSettings(t.Doc, c.Set)
 	if bad != nil {
@@ -319,7 +319,7 @@ func withSettings(doc *load.Doc, set []Setting) (*load.Doc, diag.List) {
 	var ds diag.List
 	for _, s := range set {
 		if why := apply(root, s); why != "" {
-			ds = append(ds, diag.Diagnostic{Pos: s.Pos, End: s.End, Severity: diag.Error, Code: "test/set",
+			ds = append(ds, diag.Diagnostic{Pos: s.Pos, End: s.End, Severity: diag.Error, Code: "test/set", Kind: diag.Input,
 				Message: fmt.Sprintf("set %s: %s, so the case cannot run", s.Path, why)})
 		}
 	}

@@ -212,7 +212,7 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	}
 	if opts.Emit.Helm && len(a.Spec.Patches) > 0 {
 		pos, end, _ := doc.Locate([]string{"spec", "patches"})
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches",
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.patches, which Helm values cannot express; apply the rendered manifests or kustomize overlays to get them"})
 	}
 	if opts.Emit.Catalog {
@@ -270,7 +270,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			}
 		}
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
-			Message: f.Message, Path: fieldpath.String(loc.Path)})
+			Message: f.Message, Path: fieldpath.String(loc.Path), Kind: f.Kind})
 	}
 	if g != nil {
 		gds, err := g.run(merged, env, objs, c.Origins, r, explained, res)
@@ -289,7 +289,7 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 	if v.Warning {
 		sev = diag.Warning
 	}
-	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code,
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding,
 		Message: fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)}
 }
 
@@ -365,6 +365,6 @@ func internal(doc *load.Doc, err error) diag.Diagnostic {
 	if errors.As(err, &policy) {
 		return policy.Diagnostic()
 	}
-	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
+	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal", Kind: diag.Internal,
 		Message: "kiln could not build this app (please report this): " + err.Error()}
 }

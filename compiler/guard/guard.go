@@ -213,7 +213,7 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 			return b.astErrors(compiler.Errors)
 		}
 		if err := b.prepare(context.Background(), compiler, modules, opts.Data); err != nil {
-			return diag.List{{Severity: diag.Error, Code: "policy/compile", Message: err.Error()}}
+			return diag.List{{Severity: diag.Error, Code: "policy/compile", Kind: diag.Input, Message: err.Error()}}
 		}
 		return nil
 	})
@@ -267,7 +267,7 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 		return err
 	})
 	if err != nil {
-		return diag.List{{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)}}
+		return diag.List{{Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)}}
 	}
 	// Parsing is most of the start-up of a run answered from the cache;
 	// the files parse independently, so in parallel.
@@ -309,11 +309,11 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 			if errors.As(r.readErr, &pe) {
 				msg = pe.Err.Error()
 			}
-			ds = append(ds, diag.Diagnostic{Pos: r.file.Pos(0), End: r.file.Pos(0), Severity: diag.Error, Code: "policy/read", Message: "cannot read the policy: " + msg})
+			ds = append(ds, diag.Diagnostic{Pos: r.file.Pos(0), End: r.file.Pos(0), Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: "cannot read the policy: " + msg})
 		case errors.As(r.err, &errs):
 			ds = append(ds, b.astErrors(errs)...)
 		case r.err != nil:
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, r.err)})
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: fmt.Sprintf("reading policies in %s: %v", d.Name, r.err)})
 		default:
 			if builtin {
 				b.builtin[r.file.Name] = true
@@ -359,7 +359,7 @@ func (b *Bundle) astErrors(errs ast.Errors) diag.List {
 		if refused := refusedCall(msg); refused != msg {
 			code, msg = "policy/sandbox", refused
 		}
-		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error, Code: code, Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error, Code: code, Message: msg, Kind: diag.Input})
 	}
 	return ds
 }
@@ -386,12 +386,12 @@ func (b *Bundle) declare(file string, m *ast.Module, namespaces map[string]bool)
 		r, err := ruleOf(file, m)
 		if err != nil {
 			p := b.pos(m.Package.Location)
-			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Message: err.Error()}}
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Kind: diag.Input, Message: err.Error()}}
 		}
 		r.Builtin, r.Line = builtin, line
 		if other, dup := b.ruleByID(r.ID); dup {
 			p := b.pos(m.Package.Location)
-			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata",
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Kind: diag.Input,
 				Message: fmt.Sprintf("rule id %s is already declared by %s", r.ID, other.File)}}
 		}
 		b.rules[name] = r

@@ -326,7 +326,7 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 		return out
 	}
 	fail := func(code string, err error) outcome {
-		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error()})
+		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error(), Kind: diag.Input})
 		out.badInput = true
 		return out
 	}
@@ -394,7 +394,7 @@ func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 	})
 	if err != nil {
 		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
-			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}}
+			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}}}
 	}
 	return r.outcome(in, g)
 }
@@ -474,7 +474,7 @@ func clashes(o *buildOptions, outs []built) diag.List {
 			first[dir] = b
 			continue
 		}
-		ds = append(ds, diag.Diagnostic{Pos: b.pos, End: b.end, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
+		ds = append(ds, diag.Diagnostic{Pos: b.pos, End: b.end, Severity: diag.Error, Code: "build/name-clash", Kind: diag.Input, Path: "metadata.name",
 			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.name, prev.in.file.Name, dir)})
 	}
 	return ds

@@ -315,7 +315,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		r, hit, err := checkApp(eng, shared, inputs[i], tests[filepath.Dir(inputs[i].file.Name)], prepare, g)
 		if err != nil {
 			r = checked1{File: report.File{Name: inputs[i].file.Name}, BadInput: true,
-				Diags: toWire(diag.List{{Pos: inputs[i].file.Pos(0), End: inputs[i].file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
+				Diags: toWire(diag.List{{Pos: inputs[i].file.Pos(0), End: inputs[i].file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
 		}
 		if hit {
 			hits.Add(1)
@@ -996,11 +996,11 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 		default:
 			continue
 		}
-		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Kind: diag.Finding, Message: msg})
 	}
 	for _, l := range t.leftovers {
 		f := source.NewFile(display(l), nil)
-		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift",
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Kind: diag.Finding,
 			Message: fmt.Sprintf("%s is what an interrupted kiln build -o left; the next kiln build -o removes it (or delete it), and do not commit it", display(l))})
 	}
 	return ds

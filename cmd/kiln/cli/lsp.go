@@ -514,7 +514,7 @@ func (c *lspChecker) CheckConfig(ctx context.Context, path string, read func(str
 	data, err := read(path)
 	f := source.NewFile(path, data)
 	if err != nil {
-		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
+		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Kind: diag.Input, Message: "cannot read the configuration: " + err.Error()}}
 	}
 	cfg, ds := config.Parse(f, filepath.Dir(filepath.Dir(path)))
 	if ds != nil {
