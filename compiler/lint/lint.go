@@ -441,7 +441,7 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 // under reports whether path is one of paths or inside one of them.
 func under(path string, paths []string) bool {
 	for _, p := range paths {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+		if fieldpath.Within(path, p) {
 			return true
 		}
 	}
