@@ -227,14 +227,23 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	// Findings and errors of the other environments are no concern of
 	// this case's policy and failedBuild assertions.
 	ds = slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return !inEnv(d, c.Env, envs) })
+	// A rule's verdict is what policy assertions judge; any other error
+	// (a patch that cannot apply, an invalid object) fails the build.
+	isRule := func(d diag.Diagnostic) bool {
+		if t.Build.Policy == nil || d.Kind != diag.Finding {
+			return false
+		}
+		_, ok := t.Build.Policy.Rule(d.Code)
+		return ok
+	}
 	for _, d := range ds {
-		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && !strings.Contains(d.Code, "/") {
+		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && isRule(d) {
 			out.fired = append(out.fired, d.Code)
 		}
 	}
 	out.failed = errorsOf(ds)
 	for _, d := range out.failed {
-		if strings.Contains(d.Code, "/") { // a stage's code; rule ids have none
+		if !isRule(d) {
 			out.errors = append(out.errors, d)
 		}
 	}
