@@ -175,20 +175,21 @@ type wireTest struct {
 // wireDiag is a diagnostic with its position as file name and offsets;
 // the files are inputs of the key, so the offsets hold when it is read.
 type wireDiag struct {
-	File       string        `json:"f,omitempty"`
-	Off        int           `json:"o,omitempty"`
-	End        int           `json:"e,omitempty"`
-	Sev        diag.Severity `json:"s,omitempty"`
-	Code       string        `json:"c,omitempty"`
-	Message    string        `json:"m,omitempty"`
-	Path       string        `json:"p,omitempty"`
-	Suggestion string        `json:"g,omitempty"`
-	Waived     string        `json:"w,omitempty"`
-	InSource   bool          `json:"wi,omitempty"`
-	Object     string        `json:"ob,omitempty"`
-	Envs       []string      `json:"es,omitempty"`
-	Kind       diag.Kind     `json:"k,omitempty"`
-	ObjPath    string        `json:"op,omitempty"`
+	File       string             `json:"f,omitempty"`
+	Off        int                `json:"o,omitempty"`
+	End        int                `json:"e,omitempty"`
+	Sev        diag.Severity      `json:"s,omitempty"`
+	Code       string             `json:"c,omitempty"`
+	Message    string             `json:"m,omitempty"`
+	Path       string             `json:"p,omitempty"`
+	Suggestion string             `json:"g,omitempty"`
+	Waived     string             `json:"w,omitempty"`
+	InSource   bool               `json:"wi,omitempty"`
+	Object     string             `json:"ob,omitempty"`
+	Envs       []string           `json:"es,omitempty"`
+	Kind       diag.Kind          `json:"k,omitempty"`
+	Related    []diag.WireRelated `json:"r,omitempty"`
+	ObjPath    string             `json:"op,omitempty"`
 }
 
 func toWire(ds diag.List) []wireDiag {
@@ -198,6 +199,9 @@ func toWire(ds diag.List) []wireDiag {
 			Object: d.Object, Envs: d.Environments, Kind: d.Kind, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
+		}
+		if d.Related != nil {
+			w.Related = diag.ToWire(diag.List{d})[0].Related
 		}
 		out = append(out, w)
 	}
@@ -243,6 +247,9 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 	for _, w := range ws {
 		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
 			Object: w.Object, Environments: w.Envs, Kind: w.Kind, ObjectPath: w.ObjPath}
+		if w.Related != nil {
+			d.Related = diag.Resolve([]diag.Wire{{Pos: -1, End: -1, Related: w.Related}}, fs.get)[0].Related
+		}
 		if w.File != "" {
 			f := fs.get(w.File)
 			if f == nil && w.Off == 0 && w.End == 0 {
