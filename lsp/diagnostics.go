@@ -287,7 +287,8 @@ func (s *Server) ruleLinks(def string) map[string]string {
 func toProtocol(rules map[string]string, ds diag.List) []protocol.Diagnostic {
 	out := []protocol.Diagnostic{}
 	for _, d := range ds {
-		pd := protocol.Diagnostic{Range: rangeOf(d.Pos, d.End), Severity: severityOf(d.Severity), Source: "kiln", Message: d.Message}
+		pd := protocol.Diagnostic{Range: rangeOf(d.Pos, d.End), Severity: severityOf(d.Severity), Source: "kiln", Message: d.Message + d.EnvironmentsSuffix()}
+		pd.RelatedInformation = related(d)
 		if d.Code != "" {
 			pd.Code = d.Code
 		}
@@ -299,6 +300,21 @@ func toProtocol(rules map[string]string, ds diag.List) []protocol.Diagnostic {
 			pd.Message += " (waived: " + d.Waived + ")"
 		}
 		out = append(out, pd)
+	}
+	return out
+}
+
+// related are the places that explain d (its rule, the configuration
+// line that set its severity) that an editor can open: in a file named by
+// an absolute path.
+func related(d diag.Diagnostic) []protocol.DiagnosticRelatedInformation {
+	var out []protocol.DiagnosticRelatedInformation
+	for _, r := range d.Related {
+		if !r.Pos.Valid() || !filepath.IsAbs(r.Pos.File.Name) {
+			continue
+		}
+		out = append(out, protocol.DiagnosticRelatedInformation{
+			Location: protocol.Location{URI: uriOf(r.Pos.File.Name), Range: rangeOf(r.Pos, r.End)}, Message: r.Message})
 	}
 	return out
 }

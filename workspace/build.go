@@ -51,7 +51,7 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 		return out
 	}
 	fail := func(code string, err error) outcome {
-		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error()})
+		out.diags = append(out.diags, diag.Diagnostic{Pos: c.doc.Root.Pos, End: c.doc.Root.Pos, Severity: diag.Error, Code: code, Message: err.Error(), Kind: diag.Input})
 		out.badInput = true
 		return out
 	}
@@ -96,7 +96,7 @@ func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 	r, _, err := buildStage.Do(ctxOf(in), eng, k)
 	if err != nil {
 		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
-			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}}
+			diags: diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}}}
 	}
 	return r.outcome(in)
 }

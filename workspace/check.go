@@ -56,28 +56,33 @@ type wireTest struct {
 // wireDiag is a diagnostic with its position as file name and offsets;
 // the files are inputs of the key, so the offsets hold when it is read.
 type wireDiag struct {
-	File       string        `json:"f,omitempty"`
-	Off        int           `json:"o,omitempty"`
-	End        int           `json:"e,omitempty"`
-	Sev        diag.Severity `json:"s,omitempty"`
-	Code       string        `json:"c,omitempty"`
-	Message    string        `json:"m,omitempty"`
-	Path       string        `json:"p,omitempty"`
-	Suggestion string        `json:"g,omitempty"`
-	Waived     string        `json:"w,omitempty"`
-	InSource   bool          `json:"wi,omitempty"`
-	Object     string        `json:"ob,omitempty"`
-	Env        string        `json:"en,omitempty"`
-	ObjPath    string        `json:"op,omitempty"`
+	File       string             `json:"f,omitempty"`
+	Off        int                `json:"o,omitempty"`
+	End        int                `json:"e,omitempty"`
+	Sev        diag.Severity      `json:"s,omitempty"`
+	Code       string             `json:"c,omitempty"`
+	Message    string             `json:"m,omitempty"`
+	Path       string             `json:"p,omitempty"`
+	Suggestion string             `json:"g,omitempty"`
+	Waived     string             `json:"w,omitempty"`
+	InSource   bool               `json:"wi,omitempty"`
+	Object     string             `json:"ob,omitempty"`
+	Envs       []string           `json:"es,omitempty"`
+	Kind       diag.Kind          `json:"k,omitempty"`
+	Related    []diag.WireRelated `json:"r,omitempty"`
+	ObjPath    string             `json:"op,omitempty"`
 }
 
 func toWire(ds diag.List) []wireDiag {
 	out := []wireDiag{}
 	for _, d := range ds {
 		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
-			Object: d.Object, Env: d.Environment, ObjPath: d.ObjectPath}
+			Object: d.Object, Envs: d.Environments, Kind: d.Kind, ObjPath: d.ObjectPath}
 		if d.Pos.File != nil {
 			w.File = d.Pos.File.Name
+		}
+		if d.Related != nil {
+			w.Related = diag.ToWire(diag.List{d})[0].Related
 		}
 		out = append(out, w)
 	}
@@ -122,7 +127,10 @@ func fromWire(ws []wireDiag, fs files) diag.List {
 	var out diag.List
 	for _, w := range ws {
 		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
-			Object: w.Object, Environment: w.Env, ObjectPath: w.ObjPath}
+			Object: w.Object, Environments: w.Envs, Kind: w.Kind, ObjectPath: w.ObjPath}
+		if w.Related != nil {
+			d.Related = diag.Resolve([]diag.Wire{{Pos: -1, End: -1, Related: w.Related}}, fs.get)[0].Related
+		}
 		if w.File != "" {
 			f := fs.get(w.File)
 			if f == nil && w.Off == 0 && w.End == 0 {
@@ -362,11 +370,11 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 		default:
 			continue
 		}
-		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Kind: diag.Finding, Message: msg})
 	}
 	for _, l := range t.leftovers {
 		f := source.NewFile(repofile.Display(l), nil)
-		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift",
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Kind: diag.Finding,
 			Message: fmt.Sprintf("%s is what an interrupted kiln build -o left; the next kiln build -o removes it (or delete it), and do not commit it", repofile.Display(l))})
 	}
 	return ds
@@ -468,7 +476,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 		r, _, err := checkApp(eng, w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
 		if err != nil {
 			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
-				Diags: toWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}})}
+				Diags: toWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
 		}
 		results[i] = r
 		if o.Progress != nil {

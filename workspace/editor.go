@@ -96,7 +96,7 @@ func (c *Editor) repo(def string) *repoGuardrails {
 	case errors.As(err, &le):
 		r.ds = le.Diagnostics
 	case err != nil:
-		r.ds = diag.List{{Severity: diag.Error, Code: "internal", Message: err.Error()}}
+		r.ds = diag.List{{Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}}
 	default:
 		r.shared, r.prepare = w.sharedKey(), w.prepare
 	}
@@ -347,7 +347,7 @@ func (c *Editor) CheckConfig(ctx context.Context, path string, src repofile.Sour
 	data, err := src.ReadFile(path)
 	f := source.NewFile(path, data)
 	if err != nil {
-		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
+		return diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Kind: diag.Input, Message: "cannot read the configuration: " + err.Error()}}
 	}
 	cfg, ds := config.Parse(f, filepath.Dir(filepath.Dir(path)))
 	if ds != nil {

@@ -72,7 +72,7 @@ func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List
 	}
 	// The time bound is no cache input: a result cut short by it is never
 	// stored (guard.Interrupted).
-	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, Lazy: lazy, Namespaces: slices.Clone(p.Namespaces), AllNamespaces: p.AllNamespaces,
+	opts := guard.Options{Disabled: map[string]bool{}, Severity: cfg.Severity, SeverityAt: cfg.SeverityOrigins(), Lazy: lazy, Namespaces: slices.Clone(p.Namespaces), AllNamespaces: p.AllNamespaces,
 		Timeout: cmp.Or(p.Limits.PolicyTimeout, cfg.PolicyTimeout), Memory: cmp.Or(p.Limits.PolicyMemory, cfg.PolicyMemory)}
 	for _, e := range cfg.Namespaces {
 		opts.Namespaces = append(opts.Namespaces, e.Value)
@@ -186,7 +186,7 @@ func loadData(files []config.Named) (map[string]any, diag.List) {
 			return nil, ds
 		}
 		if doc.Root.Kind != load.Map {
-			return nil, diag.List{{Pos: doc.Root.Pos, End: doc.Root.End, Severity: diag.Error, Code: "policy/data", Message: "a data file holds a map; its keys become data.KEY"}}
+			return nil, diag.List{{Pos: doc.Root.Pos, End: doc.Root.End, Severity: diag.Error, Code: "policy/data", Kind: diag.Input, Message: "a data file holds a map; its keys become data.KEY"}}
 		}
 		for _, fl := range doc.Root.Fields {
 			if prev, dup := from[fl.Name]; dup || fl.Name == "kiln" {
@@ -194,7 +194,7 @@ func loadData(files []config.Named) (map[string]any, diag.List) {
 				if dup {
 					msg = fmt.Sprintf("data.%s is already set by %s", fl.Name, prev)
 				}
-				return nil, diag.List{{Pos: fl.KeyPos, End: fl.KeyEnd, Severity: diag.Error, Code: "policy/data", Message: msg}}
+				return nil, diag.List{{Pos: fl.KeyPos, End: fl.KeyEnd, Severity: diag.Error, Code: "policy/data", Kind: diag.Input, Message: msg}}
 			}
 			out[fl.Name], from[fl.Name] = fl.Value.Value(), f.Name
 		}
@@ -205,7 +205,7 @@ func loadData(files []config.Named) (map[string]any, diag.List) {
 // noRules is the finding of a run whose guardrails were all disabled: a
 // run that checked nothing must not pass.
 func noRules(cfg *config.Config) diag.Diagnostic {
-	d := diag.Diagnostic{Severity: diag.Error, Code: "policy/no-rules",
+	d := diag.Diagnostic{Severity: diag.Error, Code: "policy/no-rules", Kind: diag.Input,
 		Message: "no guardrail is enabled (every rule is disabled), so nothing was checked; enable a rule or pass --no-policy"}
 	// At the disable list that turned them all off, so that every report
 	// format has a place to show it.

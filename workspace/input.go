@@ -139,7 +139,7 @@ func readError(f *source.File, code string, err error) diag.Diagnostic {
 	if errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: code, Message: "cannot read the file: " + msg}
+	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: code, Message: "cannot read the file: " + msg, Kind: diag.Input}
 }
 
 // checked is one input after the load and schema stages.

@@ -111,7 +111,7 @@ func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Opti
 
 // Unreadable reports whether d means a file could not be linted at all.
 func Unreadable(d diag.Diagnostic) bool {
-	return d.Severity == diag.Error && (strings.HasPrefix(d.Code, "load/") || strings.HasPrefix(d.Code, "lint/") || strings.HasPrefix(d.Code, "policy/"))
+	return d.Unchecked()
 }
 
 // lintValidator is the Kubernetes version's validator, knowing the CRDs
@@ -121,7 +121,7 @@ func Unreadable(d diag.Diagnostic) bool {
 func lintValidator(kubeVersion string, o LintOptions, g *guardrails) (*validate.Validator, diag.List) {
 	v, err := validate.For(kubeVersion)
 	if err != nil {
-		return nil, diag.List{{Severity: diag.Error, Code: "lint/flag", Message: fmt.Sprintf("--kube-version: %v", err)}}
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/flag", Kind: diag.Input, Message: fmt.Sprintf("--kube-version: %v", err)}}
 	}
 	var paths []config.Named
 	for _, p := range o.CRDs {
@@ -162,7 +162,7 @@ func lintValidator(kubeVersion string, o LintOptions, g *guardrails) (*validate.
 	}
 	out, err := v.WithCRDs(crds)
 	if err != nil {
-		return nil, diag.List{{Severity: diag.Error, Code: "lint/crd", Message: err.Error()}}
+		return nil, diag.List{{Severity: diag.Error, Code: "lint/crd", Kind: diag.Input, Message: err.Error()}}
 	}
 	return out, nil
 }
@@ -194,7 +194,7 @@ func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 					err = errors.New("a CustomResourceDefinition needs spec.group and spec.names.kind")
 				}
 			}
-			d := diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd",
+			d := diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "lint/crd", Kind: diag.Input,
 				Message: fmt.Sprintf("document %d of a CRD file: %v", i+1, err)}}
 			if crd {
 				return d
@@ -377,7 +377,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	// Documents the schema rejected are not given to the guardrails; their
 	// errors fail the run already.
 	if r.Evaluated.Documents == 0 && !r.Incomplete && !r.Diagnostics.HasErrors() {
-		d := diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing", Message: "no document was evaluated, so nothing was checked"}
+		d := diag.Diagnostic{Severity: diag.Error, Code: "lint/nothing", Kind: diag.Input, Message: "no document was evaluated, so nothing was checked"}
 		// At the first input, so that every report format has a place for it.
 		if f := targets[0].file(); f != nil {
 			d.Pos, d.End = f.Pos(0), f.Pos(0)

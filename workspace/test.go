@@ -128,11 +128,11 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 	}
 	f := source.NewFile(t.path, data)
 	if err != nil {
-		t.diags = diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "test/read", Message: "cannot read the test file: " + err.Error()}}
+		t.diags = diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "test/read", Kind: diag.Input, Message: "cannot read the test file: " + err.Error()}}
 		return
 	}
 	if t.app == "" {
-		t.diags = diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "test/no-app",
+		t.diags = diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "test/no-app", Kind: diag.Input,
 			Message: "no app definition beside this test file (kiln.yaml, kiln.yml, kiln.json, kiln.cue or kiln.jsonnet)"}}
 		return
 	}
@@ -185,7 +185,7 @@ func testCases(files []testFile, rego []guard.TestResult, match *regexp.Regexp) 
 			c.Status = "skipped"
 		case !r.Passed:
 			c.Status = "failed"
-			c.Failures = diag.List{{Pos: r.Pos, End: r.Pos, Severity: diag.Error, Code: "test/rego", Message: r.Message}}
+			c.Failures = diag.List{{Pos: r.Pos, End: r.Pos, Severity: diag.Error, Code: "test/rego", Kind: diag.Finding, Message: r.Message}}
 		}
 		out = append(out, c)
 	}

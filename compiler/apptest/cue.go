@@ -15,6 +15,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -42,7 +43,8 @@ func ParseCUE(f *source.File) (*CUESuite, diag.List) {
 	ctx := cuecontext.New()
 	v := ctx.CompileBytes(f.LF(), cue.Filename(f.Name))
 	if err := v.Err(); err != nil {
-		return nil, cueDiags(f, err, f.Pos(0), "test/invalid")
+		ds, _ := cueDiags(f, err, f.Pos(0), "test/invalid", diag.Input)
+		return nil, ds
 	}
 	return &CUESuite{File: f, value: v, ctx: ctx}, nil
 }
@@ -93,7 +95,7 @@ func cueTargets(t Target) ([]cueEnv, string) {
 func (s *CUESuite) run(envs []cueEnv, buildErr string, run *regexp.Regexp) []CaseResult {
 	if buildErr != "" {
 		c := &Case{Name: "kiln_test.cue", Pos: s.File.Pos(0), End: s.File.Pos(0)}
-		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: buildErr}}}}
+		return []CaseResult{{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: buildErr}}}}
 	}
 	var out []CaseResult
 	common := s.value
@@ -127,7 +129,7 @@ func (s *CUESuite) run(envs []cueEnv, buildErr string, run *regexp.Regexp) []Cas
 				out = append(out, CaseResult{Case: c, Skipped: true})
 				continue
 			}
-			out = append(out, CaseResult{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run",
+			out = append(out, CaseResult{Case: c, Failures: diag.List{{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input,
 				Message: fmt.Sprintf("environments.%s: the app has no environment %s; it has %s", name, name, strings.Join(names, ", "))}}})
 		}
 	}
@@ -162,7 +164,8 @@ func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env st
 	var ds diag.List
 	it, err := constraints.Fields()
 	if err != nil {
-		return cueDiags(s.File, err, s.File.Pos(0), "test/cue")
+		ds, _ := cueDiags(s.File, err, s.File.Pos(0), "test/cue", diag.Input)
+		return ds
 	}
 	for it.Next() {
 		kind, cv := it.Selector().String(), it.Value()
@@ -172,7 +175,7 @@ func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env st
 		objs := objects[kind]
 		if len(objs) == 0 {
 			pos := s.posOf(cv, env, []string{kind})
-			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue", Kind: diag.Finding,
 				Message: fmt.Sprintf("environment %s emits no %s (it emits %s)", env, kind, strings.Join(have, ", "))})
 			continue
 		}
@@ -185,14 +188,15 @@ func (s *CUESuite) check(constraints cue.Value, objects map[string][]any, env st
 			var missing []string
 			s.missing(cv, data, []string{kind}, func(v cue.Value, path []string) {
 				pos := s.posOf(v, env, path)
-				missing = append(missing, strings.Join(path, "."))
-				ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue",
-					Message: fmt.Sprintf("%s%s: the output has no such field, and the constraint requires one", prefix, strings.Join(path, "."))})
+				missing = append(missing, fieldpath.FromSelectors(path))
+				ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: "test/cue", Kind: diag.Finding,
+					Message: fmt.Sprintf("%s%s: the output has no such field, and the constraint requires one", prefix, fieldpath.FromSelectors(path))})
 			})
 			u := s.ctx.CompileString("{}").FillPath(cue.MakePath(cue.Str(kind)), cv.Unify(data))
 			if err := u.Validate(cue.Concrete(true)); err != nil {
-				for _, d := range cueDiags(s.File, err, s.File.Pos(0), "test/cue") {
-					if !underAny(d.Message, missing) {
+				failed, paths := cueDiags(s.File, err, s.File.Pos(0), "test/cue", diag.Finding)
+				for i, d := range failed {
+					if !underAny(paths[i], missing) {
 						d.Message = prefix + d.Message
 						ds = append(ds, d)
 					}
@@ -245,15 +249,9 @@ func (s *CUESuite) missing(c, d cue.Value, path []string, report func(cue.Value,
 	}
 }
 
-// underAny reports whether a CUE message is about one of paths or a field
-// under it.
-func underAny(msg string, paths []string) bool {
-	for _, p := range paths {
-		if strings.HasPrefix(msg, p+": ") || strings.HasPrefix(msg, p+".") {
-			return true
-		}
-	}
-	return false
+// underAny reports whether path is one of paths or a field inside one.
+func underAny(path string, paths []string) bool {
+	return path != "" && slices.ContainsFunc(paths, func(p string) bool { return fieldpath.Within(path, p) })
 }
 
 // pos positions a constraint in the test file.
@@ -300,9 +298,9 @@ func lowerFirst(s string) string {
 	return string(r)
 }
 
-// cueDiags positions CUE's errors in the test file, with CUE's path.
-func cueDiags(f *source.File, err error, fallback source.Pos, code string) diag.List {
-	var ds diag.List
+// cueDiags positions CUE's errors in the test file, each led by the path
+// of the field it is about, in kiln's grammar, which paths returns too.
+func cueDiags(f *source.File, err error, fallback source.Pos, code string, kind diag.Kind) (ds diag.List, paths []string) {
 	for _, e := range cueerrors.Errors(err) {
 		pos := fallback
 		for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
@@ -313,10 +311,12 @@ func cueDiags(f *source.File, err error, fallback source.Pos, code string) diag.
 		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		if path := strings.Join(e.Path(), "."); path != "" {
+		path := fieldpath.FromSelectors(e.Path())
+		if path != "" {
 			msg = path + ": " + msg
 		}
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg, Kind: kind})
+		paths = append(paths, path)
 	}
-	return ds
+	return ds, paths
 }

@@ -118,3 +118,32 @@ service: metadata: name: !="☃", configMap: data: x: "1"
 		t.Errorf("a syntax error at the end: %v at %d:%d, want 1:11", ds, line, ds[0].Pos.RuneCol())
 	}
 }
+
+// A CUE test's messages spell paths in kiln's one grammar: a quoted key
+// in brackets, a list element by its index; and a field the output lacks
+// is reported once, not again by CUE's own error under it.
+func TestCUEPathsInTheOneGrammar(t *testing.T) {
+	s, ds := ParseCUE(source.NewFile("kiln_test.cue", []byte(`deployment: metadata: annotations: "a.b/c": {x: 1}
+deployment: spec: template: spec: containers: [{image: "nginx:1.27"}]
+`)))
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	d := map[string]any{"kind": "Deployment", "metadata": map[string]any{"name": "web", "annotations": map[string]any{"other": "1"}},
+		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": "nginx:latest"}}}}}}
+	got := s.check(s.value, map[string][]any{"deployment": {d}}, "default")
+	var msgs []string
+	for _, d := range got {
+		msgs = append(msgs, d.Message)
+		if d.Kind != diag.Finding {
+			t.Errorf("%s: kind %v, want finding", d.Message, d.Kind)
+		}
+	}
+	want := []string{
+		`deployment.metadata.annotations["a.b/c"]: the output has no such field, and the constraint requires one`,
+		`deployment.spec.template.spec.containers[0].image: conflicting values "nginx:latest" and "nginx:1.27"`,
+	}
+	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -78,7 +78,7 @@ func Run(s *Suite, t Target, o Options) []CaseResult {
 	}
 	if err := snaps.save(); err != nil {
 		out[len(out)-1].Failures = append(out[len(out)-1].Failures, diag.Diagnostic{Pos: s.File.Pos(0), End: s.File.Pos(0),
-			Severity: diag.Error, Code: "test/snapshot", Message: "writing the snapshots: " + err.Error()})
+			Severity: diag.Error, Code: "test/snapshot", Kind: diag.Internal, Message: "writing the snapshots: " + err.Error()})
 	}
 	return out
 }
@@ -125,7 +125,7 @@ func runCase(c *Case, t Target, snaps *snapshots) CaseResult {
 			msg = check1(a, out, snaps, c.Name, i)
 		}
 		if msg != "" {
-			r.Failures = append(r.Failures, diag.Diagnostic{Pos: a.Pos, End: a.End, Severity: diag.Error, Code: "test/" + a.Type, Message: msg})
+			r.Failures = append(r.Failures, diag.Diagnostic{Pos: a.Pos, End: a.End, Severity: diag.Error, Code: "test/" + a.Type, Message: msg, Kind: diag.Finding})
 		}
 	}
 	return r
@@ -140,7 +140,7 @@ func buildErrors(c *Case, errs diag.List) diag.List {
 	file := c.Pos.File
 	for _, d := range errs {
 		if file != nil && d.Pos.File == file {
-			out = append(out, diag.Diagnostic{Pos: d.Pos, End: d.End, Severity: diag.Error, Code: "test/set",
+			out = append(out, diag.Diagnostic{Pos: d.Pos, End: d.End, Severity: diag.Error, Code: "test/set", Kind: diag.Input,
 				Message: fmt.Sprintf("the case's set makes the app invalid: %s [%s]", d.Message, d.Code)})
 			continue
 		}
@@ -151,7 +151,7 @@ func buildErrors(c *Case, errs diag.List) diag.List {
 		if len(other) > 1 {
 			msg = "the app does not build, so no assertion can run:\n" + strings.Join(other, "\n")
 		}
-		out = append(out, diag.Diagnostic{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Message: msg})
+		out = append(out, diag.Diagnostic{Pos: c.Pos, End: c.End, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: msg})
 	}
 	return out
 }
@@ -186,7 +186,7 @@ func unknownRule(id string, t Target) string {
 // does not apply) is an error at the case, never a pass.
 func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	fail := func(pos, end source.Pos, msg string) diag.List {
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Message: msg}}
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: msg}}
 	}
 	doc, bad := withSettings(t.Doc, c.Set)
 	if bad != nil {
@@ -223,14 +223,23 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	// Findings and errors of the other environments are no concern of
 	// this case's policy and failedBuild assertions.
 	ds = slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return !inEnv(d, c.Env, envs) })
+	// A rule's verdict is what policy assertions judge; any other error
+	// (a patch that cannot apply, an invalid object) fails the build.
+	isRule := func(d diag.Diagnostic) bool {
+		if t.Build.Policy == nil || d.Kind != diag.Finding {
+			return false
+		}
+		_, ok := t.Build.Policy.Rule(d.Code)
+		return ok
+	}
 	for _, d := range ds {
-		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && !strings.Contains(d.Code, "/") {
+		if d.Waived == "" && !slices.Contains(out.fired, d.Code) && isRule(d) {
 			out.fired = append(out.fired, d.Code)
 		}
 	}
 	out.failed = errorsOf(ds)
 	for _, d := range out.failed {
-		if strings.Contains(d.Code, "/") { // a stage's code; rule ids have none
+		if !isRule(d) {
 			out.errors = append(out.errors, d)
 		}
 	}
@@ -254,38 +263,14 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 	return out, nil
 }
 
-// inEnv reports whether a finding of the build concerns environment env.
-// The build reports a finding that only some environments have once,
-// naming them at the end of the message: " (environment prod)" or
-// " (environments prod, staging)"; a finding without them concerns every
-// environment.
+// inEnv reports whether a finding of the build concerns environment env:
+// the build names the environments of a finding that only some of them
+// have; one that names none concerns every environment.
 func inEnv(d diag.Diagnostic, env string, envs []string) bool {
-	if env == "" || len(envs) < 2 {
+	if env == "" || len(envs) < 2 || len(d.Environments) == 0 {
 		return true
 	}
-	named := findingEnvs(d.Message, envs)
-	return named == nil || slices.Contains(named, env)
-}
-
-// findingEnvs returns the environments a message ends by naming, or nil.
-func findingEnvs(msg string, envs []string) []string {
-	if !strings.HasSuffix(msg, ")") {
-		return nil
-	}
-	for _, lead := range []string{" (environment ", " (environments "} {
-		i := strings.LastIndex(msg, lead)
-		if i < 0 {
-			continue
-		}
-		names := strings.Split(strings.TrimSuffix(msg[i+len(lead):], ")"), ", ")
-		for _, n := range names {
-			if !slices.Contains(envs, n) {
-				return nil
-			}
-		}
-		return names
-	}
-	return nil
+	return slices.Contains(d.Environments, env)
 }
 
 func errorsOf(ds diag.List) diag.List {
@@ -331,7 +316,7 @@ func withSettings(doc *load.Doc, set []Setting) (*load.Doc, diag.List) {
 	var ds diag.List
 	for _, s := range set {
 		if why := apply(root, s); why != "" {
-			ds = append(ds, diag.Diagnostic{Pos: s.Pos, End: s.End, Severity: diag.Error, Code: "test/set",
+			ds = append(ds, diag.Diagnostic{Pos: s.Pos, End: s.End, Severity: diag.Error, Code: "test/set", Kind: diag.Input,
 				Message: fmt.Sprintf("set %s: %s, so the case cannot run", s.Path, why)})
 		}
 	}

@@ -1,10 +1,12 @@
 package apptest
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/guard"
@@ -231,5 +233,41 @@ func TestParseErrors(t *testing.T) {
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%q:\n got %q\nwant %q", src, got, want)
 		}
+	}
+}
+
+// A rule's verdict is told from a build error by the rule being loaded,
+// not by how its id is spelled: a repository rule whose id holds a slash
+// fires for a policy assertion, rather than counting as a build error.
+func TestPolicyOfARuleWhoseIDHoldsASlash(t *testing.T) {
+	src := `# METADATA
+# title: No services
+# description: A test rule.
+# custom:
+#   id: acme/no-services
+#   severity: error
+#   remediation: Remove it.
+package kiln.rules.no_services
+
+import rego.v1
+
+deny contains {"kind": "Service", "name": o.metadata.name, "path": "spec", "msg": "no services"} if {
+	some o in input.objects
+	o.kind == "Service"
+}
+`
+	b, ds := guard.Load(context.Background(), guard.Options{Dirs: []guard.Dir{{Name: "policy", FS: fstest.MapFS{"no_services.rego": {Data: []byte(src)}}}}})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	tg := target(t, webApp)
+	tg.Build.Policy = b
+	got := run(t, tg, `tests:
+  - it: fires
+    asserts:
+      - policy: {rule: acme/no-services}
+`)
+	if len(got["fires"]) != 0 {
+		t.Errorf("fires: %v", got["fires"])
 	}
 }

@@ -150,11 +150,11 @@ func Parse(f *source.File) (*Suite, diag.List) {
 type parser struct{ ds diag.List }
 
 func (p *parser) fail(n *load.Node, msg string) {
-	p.ds = append(p.ds, diag.Diagnostic{Pos: n.Pos, End: n.End, Severity: diag.Error, Code: "test/invalid", Message: msg})
+	p.ds = append(p.ds, diag.Diagnostic{Pos: n.Pos, End: n.End, Severity: diag.Error, Code: "test/invalid", Kind: diag.Input, Message: msg})
 }
 
 func (p *parser) failKey(fl load.Field, msg string) {
-	p.ds = append(p.ds, diag.Diagnostic{Pos: fl.KeyPos, End: fl.KeyEnd, Severity: diag.Error, Code: "test/invalid", Message: msg})
+	p.ds = append(p.ds, diag.Diagnostic{Pos: fl.KeyPos, End: fl.KeyEnd, Severity: diag.Error, Code: "test/invalid", Kind: diag.Input, Message: msg})
 }
 
 func (p *parser) str(n *load.Node, what string) string {

@@ -163,8 +163,8 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	return res, ds.Sort()
 }
 
-// merge reports a finding several environments share once, naming the
-// environments when not all of them have it.
+// merge reports a finding several environments share once, with the
+// environments that have it when not all of them do.
 func merge(perEnv []diag.List, envs []string) diag.List {
 	type group struct {
 		d    diag.Diagnostic
@@ -187,16 +187,11 @@ func merge(perEnv []diag.List, envs []string) diag.List {
 	var out diag.List
 	for _, k := range order {
 		g := groups[k]
-		if len(g.envs) != 1 {
-			g.d.Environment = "" // reported once for several environments
-		}
-		switch {
-		case len(g.envs) == len(perEnv):
-			// every environment has it (or there is only one)
-		case len(g.envs) == 1:
-			g.d.Message += " (environment " + g.envs[0] + ")"
-		default:
-			g.d.Message += " (environments " + strings.Join(g.envs, ", ") + ")"
+		// Reported once: for the environments that have it when not all
+		// of them do.
+		g.d.Environments = nil
+		if len(g.envs) != len(perEnv) {
+			g.d.Environments = slices.Sorted(slices.Values(g.envs))
 		}
 		out = append(out, g.d)
 	}
@@ -220,7 +215,7 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	}
 	if opts.Emit.Helm && len(a.Spec.Patches) > 0 {
 		pos, end, _ := doc.Locate([]string{"spec", "patches"})
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches",
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.patches, which Helm values cannot express; apply the rendered manifests or kustomize overlays to get them"})
 	}
 	if opts.Emit.Catalog {
@@ -278,7 +273,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			}
 		}
 		ds = append(ds, diag.Diagnostic{Pos: loc.Pos, End: loc.End, Severity: f.Severity, Code: f.Code,
-			Message: f.Message, Path: fieldpath.String(loc.Path)})
+			Message: f.Message, Path: fieldpath.String(loc.Path), Kind: f.Kind})
 	}
 	if g != nil {
 		gds, err := g.run(merged, env, objs, c.Origins, r, explained, res)
@@ -297,7 +292,7 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 	if v.Warning {
 		sev = diag.Warning
 	}
-	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code,
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding,
 		Message: fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)}
 }
 
@@ -361,10 +356,11 @@ func nearest(origins *sourcemap.Map, obj, field string) []string {
 	return nil
 }
 
-// IsBadInput reports whether d means the definition itself is unusable (a
-// patch that cannot apply), rather than a finding about valid output.
+// IsBadInput reports whether d means the app could not be checked (a
+// patch that cannot apply, a policy that fails), rather than a finding
+// about valid output: an unchecked error (diag.Diagnostic.Unchecked).
 func IsBadInput(d diag.Diagnostic) bool {
-	return d.Severity == diag.Error && (d.Code == "build/patch" || strings.HasPrefix(d.Code, "policy/"))
+	return d.Unchecked()
 }
 
 func internal(doc *load.Doc, err error) diag.Diagnostic {
@@ -372,6 +368,6 @@ func internal(doc *load.Doc, err error) diag.Diagnostic {
 	if errors.As(err, &policy) {
 		return policy.Diagnostic()
 	}
-	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
+	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal", Kind: diag.Internal,
 		Message: "kiln could not build this app (please report this): " + err.Error()}
 }

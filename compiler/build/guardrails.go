@@ -91,6 +91,7 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 	if err != nil {
 		return nil, err
 	}
+	named := env
 	if env == "" {
 		env = overlay.Default
 	}
@@ -118,7 +119,6 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 		if !ok {
 			continue
 		}
-		d.Environment = env // merge clears it for a finding several share
 		if f.Exception != "" {
 			// A conftest exception is written in a policy, outside the
 			// file judged: an external suppression for SARIF.
@@ -131,6 +131,11 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 			res.Waived = append(res.Waived, d)
 			continue
 		}
+		if named != "" {
+			// merge keeps it when only some of the environments have the
+			// finding. (A waived finding is not merged, and names none.)
+			d.Environments = []string{named}
+		}
 		ds = append(ds, d)
 	}
 	return ds, nil
@@ -140,7 +145,8 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 // names, or at the app field the object's field came from. A finding on a
 // field an earlier stage already reported an error at is dropped.
 func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool) (diag.Diagnostic, bool) {
-	d := diag.Diagnostic{Severity: f.Severity, Code: f.Rule.ID, Message: f.About(), Object: f.ObjectName(), ObjectPath: f.Path}
+	d := diag.Diagnostic{Severity: f.Severity, Code: f.Rule.ID, Message: f.About(), Object: f.ObjectName(), ObjectPath: f.Path,
+		Kind: diag.Finding, Related: g.bundle.Related(f.Rule)}
 	if f.DockerfileLine > 0 && g.docker != nil {
 		d.Pos, d.End = lineSpan(g.docker, f.DockerfileLine)
 		return d, true

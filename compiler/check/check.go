@@ -107,7 +107,7 @@ func envSLAs(doc *load.Doc, a *app.App) diag.List {
 		if o := a.Spec.Environments[env].SLA; o != nil && o.Availability == nil {
 			path := []string{"spec", "environments", env, "sla"}
 			pos, end, _ := doc.Locate(path)
-			ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "schema/required", Path: fieldpath.String(path),
+			ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "schema/required", Kind: diag.Input, Path: fieldpath.String(path),
 				Message: fmt.Sprintf("%s is missing the required field \"availability\": the app declares no spec.sla, so this environment's sla is its whole SLA",
 					fieldpath.String(path))})
 		}
@@ -121,7 +121,7 @@ func envSLAs(doc *load.Doc, a *app.App) diag.List {
 func checkShape(doc *load.Doc) (diag.Diagnostic, bool) {
 	root := doc.Root
 	if root.Kind != load.Map {
-		return diag.Diagnostic{Pos: root.Pos, End: root.End, Severity: diag.Error, Code: "schema/not-an-app",
+		return diag.Diagnostic{Pos: root.Pos, End: root.End, Severity: diag.Error, Code: "schema/not-an-app", Kind: diag.Input,
 			Message: fmt.Sprintf("an app definition is a mapping with apiVersion, kind, metadata and spec, not a %s", root.Kind)}, false
 	}
 	kind := root.Field("kind")
@@ -132,7 +132,7 @@ func checkShape(doc *load.Doc) (diag.Diagnostic, bool) {
 	if av := root.Field("apiVersion"); av != nil && av.Value.Kind == load.String {
 		what += fmt.Sprintf(" (%s)", av.Value.Scalar)
 	}
-	return diag.Diagnostic{Pos: kind.Value.Pos, End: kind.Value.End, Severity: diag.Error, Code: "schema/not-an-app", Path: "kind",
+	return diag.Diagnostic{Pos: kind.Value.Pos, End: kind.Value.End, Severity: diag.Error, Code: "schema/not-an-app", Kind: diag.Input, Path: "kind",
 		Message: fmt.Sprintf("this is a %s, not a kiln app: kiln reads app definitions with apiVersion: %s and kind: %s",
 			what, schema.APIVersion, schema.Kind)}, false
 }
@@ -182,7 +182,7 @@ func cueDiagnostics(doc *load.Doc, err error, skip func(path []string) bool) dia
 		}
 		format, args := e.Msg()
 		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "error in call to error: ")
-		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Path: fieldpath.String(path), Message: msg}
+		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Kind: diag.Input, Path: fieldpath.String(path), Message: msg}
 		if n := doc.Lookup(path); n != nil {
 			d.Pos, d.End = n.Pos, n.End
 		} else {
@@ -196,6 +196,6 @@ func cueDiagnostics(doc *load.Doc, err error, skip func(path []string) bool) dia
 // internal reports a failure that valid input cannot cause, still with a
 // position, so that the user has a place to start and a message to report.
 func internal(doc *load.Doc, err error) diag.Diagnostic {
-	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal",
+	return diag.Diagnostic{Pos: doc.Root.Pos, End: doc.Root.Pos, Severity: diag.Error, Code: "internal", Kind: diag.Internal,
 		Message: "kiln could not check this file (please report this): " + err.Error()}
 }

@@ -105,7 +105,7 @@ func toViolation(e *jsonschema.ValidationError, s *schema.Schema) violation {
 func pointer(path []string) string { return "/" + strings.Join(path, "/") }
 
 func at(doc *load.Doc, path []string, code, msg string) diag.Diagnostic {
-	d := diag.Diagnostic{Severity: diag.Error, Code: code, Path: fieldpath.String(path), Message: msg}
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Kind: diag.Input, Path: fieldpath.String(path), Message: msg}
 	if n := doc.Lookup(path); n != nil && len(path) > 0 {
 		d.Pos, d.End = n.Pos, n.End
 	} else {
@@ -175,7 +175,7 @@ func unknownFields(doc *load.Doc, v violation) diag.List {
 		if _, ok := props[f.Name]; ok {
 			continue
 		}
-		d := diag.Diagnostic{Pos: f.KeyPos, End: f.KeyEnd, Severity: diag.Error, Code: "schema/unknown-field",
+		d := diag.Diagnostic{Pos: f.KeyPos, End: f.KeyEnd, Severity: diag.Error, Code: "schema/unknown-field", Kind: diag.Input,
 			Path: fieldpath.String(append(v.path[:len(v.path):len(v.path)], f.Name))}
 		where := "at the top level"
 		if len(v.path) > 0 {
@@ -227,7 +227,7 @@ func badKey(doc *load.Doc, v violation) diag.List {
 	if check == nil || check(key) == nil {
 		return nil
 	}
-	d := diag.Diagnostic{Severity: diag.Error, Code: "schema/format", Path: fieldpath.String(v.path),
+	d := diag.Diagnostic{Severity: diag.Error, Code: "schema/format", Kind: diag.Input, Path: fieldpath.String(v.path),
 		Message: fmt.Sprintf("key %q in %s %v (expected %s)", key, name(v.path[:len(v.path)-1]), check(key), schema.FormatHints[format])}
 	d.Pos, d.End, _ = doc.Locate(v.path)
 	return diag.List{d}

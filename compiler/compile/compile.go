@@ -62,6 +62,8 @@ type Finding struct {
 	// Line, when not 0, is the line (from 1) at fault in the text of the
 	// string at Path, such as one operation of a patch.
 	Line int
+	// Kind is what the finding means for the run (see diag.Kind).
+	Kind diag.Kind
 }
 
 // Result is what Compile produces for one app in one environment.
@@ -144,7 +146,7 @@ func (c *compiler) set(kind, field string, path ...string) {
 }
 
 func (c *compiler) finding(sev diag.Severity, code, msg string, path ...string) {
-	c.findings = append(c.findings, Finding{Path: path, Severity: sev, Code: code, Message: msg})
+	c.findings = append(c.findings, Finding{Path: path, Severity: sev, Code: code, Message: msg, Kind: diag.Finding})
 }
 
 // replicas derives the replica range from the SLA and spec.scaling. A

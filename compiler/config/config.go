@@ -136,7 +136,7 @@ func (c *Config) Paths(setting string, entries []Entry) []Named {
 // Diagnostic is an error about n: at its entry in the configuration, or
 // naming the flag that gave it.
 func (n Named) Diagnostic(code, msg string) diag.Diagnostic {
-	d := diag.Diagnostic{Severity: diag.Error, Code: code, Message: msg}
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Message: msg, Kind: diag.Input}
 	if n.Entry != nil {
 		d.Pos, d.End = n.Entry.Pos, n.Entry.End
 	} else if n.Flag != "" {
@@ -180,7 +180,7 @@ func Load(name, display string) (*Config, diag.List) {
 	data, err := repofile.Read(root, name, repofile.MaxBytes)
 	f := source.NewFile(display, data)
 	if err != nil {
-		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Message: "cannot read the configuration: " + err.Error()}}
+		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "config/read", Kind: diag.Input, Message: "cannot read the configuration: " + err.Error()}}
 	}
 	return Parse(f, root)
 }
@@ -264,7 +264,7 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 type decoder struct{ ds diag.List }
 
 func (d *decoder) fail(pos, end source.Pos, path []string, msg string) {
-	d.ds = append(d.ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "config/invalid", Path: fieldpath.String(path), Message: msg})
+	d.ds = append(d.ds, diag.Diagnostic{Pos: pos, End: end, Severity: diag.Error, Code: "config/invalid", Kind: diag.Input, Path: fieldpath.String(path), Message: msg})
 }
 
 func (d *decoder) string(n *load.Node, path []string) (Entry, bool) {
@@ -462,19 +462,30 @@ func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
 	return out
 }
 
+// SeverityOrigins are the lines that set a rule's severity (rule id →
+// the line), for guard.Options.SeverityAt: a finding points at the line
+// that made it an error or a warning.
+func (c *Config) SeverityOrigins() map[string]diag.Related {
+	out := map[string]diag.Related{}
+	for id, e := range c.SeverityAt {
+		out[id] = diag.Related{Pos: e.Pos, End: e.End, Message: "the configuration sets the severity of " + id}
+	}
+	return out
+}
+
 // CheckRules reports disabled rules and severity overrides that name no
 // rule, at the line that names them.
 func (c *Config) CheckRules(known func(string) bool) diag.List {
 	var ds diag.List
 	for _, e := range c.Disable {
 		if !known(e.Value) {
-			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule",
+			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule", Kind: diag.Input,
 				Message: fmt.Sprintf("disable names rule %s, which does not exist; kiln rules lists them", e.Value)})
 		}
 	}
 	for id, e := range c.SeverityAt {
 		if !known(id) {
-			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule",
+			ds = append(ds, diag.Diagnostic{Pos: e.Pos, End: e.End, Severity: diag.Error, Code: "config/unknown-rule", Kind: diag.Input,
 				Message: fmt.Sprintf("severity names rule %s, which does not exist; kiln rules lists them", id)})
 		}
 	}

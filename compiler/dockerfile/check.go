@@ -41,7 +41,7 @@ func Parse(f *source.File) ([]Instruction, diag.List) {
 		if loc, ok := err.(interface{ Location() []parser.Range }); ok && len(loc.Location()) > 0 {
 			pos = f.PosIn(source.Dockerfile, loc.Location()[0].Start.Line, 1)
 		}
-		return nil, diag.List{{Pos: pos, End: pos, Severity: diag.Error, Code: "dockerfile/syntax",
+		return nil, diag.List{{Pos: pos, End: pos, Severity: diag.Error, Code: "dockerfile/syntax", Kind: diag.Input,
 			Message: "invalid Dockerfile: " + err.Error()}}
 	}
 	var out []Instruction

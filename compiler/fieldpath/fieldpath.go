@@ -389,3 +389,45 @@ func Resolve(v any, elems []string) (any, bool) {
 // pointerUnescaper undoes a JSON pointer's escapes; built once, as a
 // Replacer's first use builds its tables.
 var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+
+// Within reports whether path is parent or a field inside it:
+// metadata.labels["app.kubernetes.io/name"] is within metadata.labels,
+// spec.envs is not within spec.env. Paths are compared step by step, so
+// a quoted field's dots and brackets are never taken for separators; a
+// path outside the grammar is within only itself. Every path is within
+// the empty one, the whole document.
+func Within(path, parent string) bool {
+	if path == parent || parent == "" {
+		return true
+	}
+	p, err := ParsePath(path)
+	if err != nil {
+		return false
+	}
+	q, err := ParsePath(parent)
+	if err != nil || len(q) > len(p) {
+		return false
+	}
+	for i, s := range q {
+		if s != p[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// FromSelectors renders a path as CUE spells its selectors (spec,
+// "app.kubernetes.io/name", 0) in this package's grammar: CUE's quoted
+// labels are fields, its integers list indexes.
+func FromSelectors(sels []string) string {
+	elems := make([]string, 0, len(sels))
+	for _, s := range sels {
+		if strings.HasPrefix(s, `"`) {
+			if u, err := strconv.Unquote(s); err == nil {
+				s = u
+			}
+		}
+		elems = append(elems, s)
+	}
+	return String(elems)
+}

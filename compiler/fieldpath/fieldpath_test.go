@@ -142,3 +142,36 @@ func TestRequote(t *testing.T) {
 		}
 	}
 }
+
+func TestWithin(t *testing.T) {
+	for _, c := range []struct {
+		path, parent string
+		want         bool
+	}{
+		{`metadata.labels["app.kubernetes.io/name"]`, "metadata.labels", true},
+		{`metadata.annotations["a.b/c"]`, `metadata.annotations["a.b/c"]`, true},
+		{`metadata.annotations["a.b/c"].x`, `metadata.annotations["a.b/c"]`, true},
+		{`metadata.annotations["a.b/c"]`, `metadata.annotations["a"]`, false},
+		{`metadata.annotations["a.b"]`, `metadata.annotations.a`, false},
+		{"spec.envs", "spec.env", false},
+		{"spec.template.spec.containers[0].image", "spec.template.spec.containers", true},
+		{"spec.template.spec.containers[0].image", "spec.template.spec.containers[0]", true},
+		{"spec.template.spec.containers[1].image", "spec.template.spec.containers[0]", false},
+		{"spec", "spec.env", false},
+		{"anything", "", true},
+	} {
+		if got := Within(c.path, c.parent); got != c.want {
+			t.Errorf("Within(%s, %s) = %v, want %v", c.path, c.parent, got, c.want)
+		}
+	}
+}
+
+func TestFromSelectors(t *testing.T) {
+	got := FromSelectors([]string{"deployment", "metadata", "annotations", `"a.b/c"`, "x"})
+	if want := `deployment.metadata.annotations["a.b/c"].x`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got, want := FromSelectors([]string{"deployment", "spec", "template", "spec", "containers", "0", "image"}), "deployment.spec.template.spec.containers[0].image"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -78,14 +78,14 @@ func selectNamespaces(modules map[string]*ast.Module, builtin map[string]bool, o
 		for _, p := range pkgs {
 			ok, err := path.Match(pat, p)
 			if err != nil {
-				return nil, diag.List{{Severity: diag.Error, Code: "policy/namespace", Message: fmt.Sprintf("--namespace %s: %v", pat, err)}}
+				return nil, diag.List{{Severity: diag.Error, Code: "policy/namespace", Kind: diag.Input, Message: fmt.Sprintf("--namespace %s: %v", pat, err)}}
 			}
 			if ok {
 				out[p], matched = true, true
 			}
 		}
 		if !matched && len(opts.Namespaces) > 0 {
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/namespace",
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/namespace", Kind: diag.Input,
 				Message: fmt.Sprintf("--namespace %s matches no package of the policies (%s), so its rules would not run", pat, listOr(pkgs))})
 		}
 	}
@@ -116,7 +116,7 @@ func (b *Bundle) notRun(modules map[string]*ast.Module, namespaces map[string]bo
 			continue
 		}
 		p := b.pos(m.Package.Location)
-		ds = append(ds, diag.Diagnostic{Pos: p, End: p, Severity: diag.Error, Code: "policy/not-run", Message: notRunReason(m, pkg, namespaces)})
+		ds = append(ds, diag.Diagnostic{Pos: p, End: p, Severity: diag.Error, Code: "policy/not-run", Kind: diag.Input, Message: notRunReason(m, pkg, namespaces)})
 	}
 	return ds
 }

@@ -84,7 +84,7 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 	if code == "" {
 		code = "policy/error"
 	}
-	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: code, Message: e.Message}
+	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: code, Message: e.Message, Kind: diag.Input}
 }
 
 // inventory is the inventory in is judged with, and its index: its own,

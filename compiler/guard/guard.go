@@ -66,6 +66,9 @@ type Options struct {
 	Data     map[string]any
 	Disabled map[string]bool          // rule ids that do not run
 	Severity map[string]diag.Severity // rule id → the severity it reports at
+	// SeverityAt is where the repository's configuration sets a rule's
+	// severity (rule id → the line), for the findings to point at.
+	SeverityAt map[string]diag.Related
 	// Namespaces are the packages whose conftest rules run, as conftest's
 	// --namespace takes them: names or path.Match patterns ("k8s.*");
 	// nil means main, conftest's default. AllNamespaces runs every package
@@ -102,9 +105,10 @@ type Bundle struct {
 	known    map[string]bool  // every rule id declared, disabled or not
 	compile  func() diag.List // compiles and prepares once; nil diagnostics when it worked
 	kiln     rego.PreparedEvalQuery
-	conftest []conftestQuery // one per namespace with rules to run
-	timeout  time.Duration   // the bound on one Eval
-	memory   int64           // the bound on the heap the evaluations grow (memory.go)
+	conftest []conftestQuery         // one per namespace with rules to run
+	timeout  time.Duration           // the bound on one Eval
+	override map[string]diag.Related // where the configuration sets a rule's severity
+	memory   int64                   // the bound on the heap the evaluations grow (memory.go)
 }
 
 // RulesDoc is the reference of the built-in rules (docs/rules.md, made
@@ -183,6 +187,7 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 	if len(ds) == 0 {
 		ds = append(ds, b.notRun(modules, ns)...)
 	}
+	b.override = opts.SeverityAt
 	for id, sev := range opts.Severity {
 		for name, r := range b.rules {
 			if r.ID == id {
@@ -208,7 +213,7 @@ func Load(ctx context.Context, opts Options) (*Bundle, diag.List) {
 			return b.astErrors(compiler.Errors)
 		}
 		if err := b.prepare(context.Background(), compiler, modules, opts.Data); err != nil {
-			return diag.List{{Severity: diag.Error, Code: "policy/compile", Message: err.Error()}}
+			return diag.List{{Severity: diag.Error, Code: "policy/compile", Kind: diag.Input, Message: err.Error()}}
 		}
 		return nil
 	})
@@ -262,7 +267,7 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 		return err
 	})
 	if err != nil {
-		return diag.List{{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)}}
+		return diag.List{{Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: fmt.Sprintf("reading policies in %s: %v", d.Name, err)}}
 	}
 	// Parsing is most of the start-up of a run answered from the cache;
 	// the files parse independently, so in parallel.
@@ -304,11 +309,11 @@ func (b *Bundle) parse(d Dir, builtin bool, modules map[string]*ast.Module) diag
 			if errors.As(r.readErr, &pe) {
 				msg = pe.Err.Error()
 			}
-			ds = append(ds, diag.Diagnostic{Pos: r.file.Pos(0), End: r.file.Pos(0), Severity: diag.Error, Code: "policy/read", Message: "cannot read the policy: " + msg})
+			ds = append(ds, diag.Diagnostic{Pos: r.file.Pos(0), End: r.file.Pos(0), Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: "cannot read the policy: " + msg})
 		case errors.As(r.err, &errs):
 			ds = append(ds, b.astErrors(errs)...)
 		case r.err != nil:
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Message: fmt.Sprintf("reading policies in %s: %v", d.Name, r.err)})
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "policy/read", Kind: diag.Input, Message: fmt.Sprintf("reading policies in %s: %v", d.Name, r.err)})
 		default:
 			if builtin {
 				b.builtin[r.file.Name] = true
@@ -354,7 +359,7 @@ func (b *Bundle) astErrors(errs ast.Errors) diag.List {
 		if refused := refusedCall(msg); refused != msg {
 			code, msg = "policy/sandbox", refused
 		}
-		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error, Code: code, Message: msg})
+		ds = append(ds, diag.Diagnostic{Pos: b.pos(e.Location), End: b.pos(e.Location), Severity: diag.Error, Code: code, Message: msg, Kind: diag.Input})
 	}
 	return ds
 }
@@ -381,12 +386,12 @@ func (b *Bundle) declare(file string, m *ast.Module, namespaces map[string]bool)
 		r, err := ruleOf(file, m)
 		if err != nil {
 			p := b.pos(m.Package.Location)
-			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Message: err.Error()}}
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Kind: diag.Input, Message: err.Error()}}
 		}
 		r.Builtin, r.Line = builtin, line
 		if other, dup := b.ruleByID(r.ID); dup {
 			p := b.pos(m.Package.Location)
-			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata",
+			return diag.List{{Pos: p, End: p, Severity: diag.Error, Code: "policy/metadata", Kind: diag.Input,
 				Message: fmt.Sprintf("rule id %s is already declared by %s", r.ID, other.File)}}
 		}
 		b.rules[name] = r
@@ -487,6 +492,24 @@ func (b *Bundle) Rule(id string) (Rule, bool) { return b.ruleByID(id) }
 
 // Files names the bundle's policy files, sorted.
 func (b *Bundle) Files() []string { return slices.Sorted(maps.Keys(b.files)) }
+
+// Related are the places that explain a finding of rule r: the rule in
+// the repository's policy (a built-in rule has its documentation
+// instead) and the configuration line that sets its severity.
+func (b *Bundle) Related(r Rule) []diag.Related {
+	if b == nil {
+		return nil
+	}
+	var out []diag.Related
+	if f := b.files[r.File]; f != nil && !r.Builtin && r.Line > 0 && r.Line <= f.Lines() {
+		pos := f.PosAt(r.Line, 1)
+		out = append(out, diag.Related{Pos: pos, End: f.Pos(pos.Offset + len(f.Line(r.Line))), Message: "the rule " + r.ID})
+	}
+	if o, ok := b.override[r.ID]; ok {
+		out = append(out, o)
+	}
+	return out
+}
 
 // File returns the source of a policy file, as Rule.File names it.
 func (b *Bundle) File(name string) *source.File { return b.files[name] }

@@ -75,7 +75,7 @@ func RunTests(ctx context.Context, dirs []Dir) ([]TestResult, diag.List) {
 		if len(errs) > 0 {
 			return nil, b.astErrors(errs)
 		}
-		return nil, diag.List{{Severity: diag.Error, Code: "policy/test", Message: err.Error()}}
+		return nil, diag.List{{Severity: diag.Error, Code: "policy/test", Kind: diag.Input, Message: err.Error()}}
 	}
 	var out []TestResult
 	for r := range ch {

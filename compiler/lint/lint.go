@@ -212,7 +212,7 @@ func onlyClean(docs []document, err error, res *Result) ([]document, diag.List) 
 		if d.checked {
 			why = "the schema rejects part of it"
 		}
-		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded",
+		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded", Kind: diag.Finding,
 			Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
 	}
 	return clean, ds
@@ -225,7 +225,7 @@ func parse(f *source.File) ([]document, diag.List) {
 	var nodes []*load.Node
 	var ds diag.List
 	if len(bytes.TrimSpace(f.Content)) == 0 {
-		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty",
+		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty", Kind: diag.Input,
 			Message: "the file is empty; kiln lint reads Kubernetes objects, each a YAML document with apiVersion and kind"}}
 	}
 	if load.FormatOf(f.Name) == load.JSON {
@@ -241,7 +241,7 @@ func parse(f *source.File) ([]document, diag.List) {
 	for i, n := range nodes {
 		obj, ok := object(n)
 		if !ok {
-			ds = append(ds, diag.Diagnostic{Pos: n.Pos, End: n.Pos, Severity: diag.Error, Code: "lint/not-an-object",
+			ds = append(ds, diag.Diagnostic{Pos: n.Pos, End: n.Pos, Severity: diag.Error, Code: "lint/not-an-object", Kind: diag.Input,
 				Message: fmt.Sprintf("document %d is not a Kubernetes object: it needs apiVersion and kind", i+1)})
 			continue
 		}
@@ -258,7 +258,7 @@ func parse(f *source.File) ([]document, diag.List) {
 		out = append(out, document{node: n, obj: obj})
 	}
 	if len(out) == 0 && len(ds) == 0 {
-		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty",
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty", Kind: diag.Input,
 			Message: "the file holds no Kubernetes objects"})
 	}
 	return out, ds
@@ -356,7 +356,7 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 	key := d.obj.Kind + "/" + d.obj.Name
 	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		pos, end := locate(f, d.node, "apiVersion")
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Path: "apiVersion",
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Kind: diag.Finding, Path: "apiVersion",
 			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
 	}
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
@@ -370,7 +370,7 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 			}
 		}
 		pos, end := locate(f, d.node, "kind")
-		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Path: "kind",
+		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Kind: diag.Finding, Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
 				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}, nil
 	}
@@ -380,7 +380,7 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 		if viol.Warning {
 			sev = diag.Warning
 		}
-		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: sev, Code: viol.Code, Path: viol.Path,
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Severity: sev, Code: viol.Code, Kind: diag.Finding, Path: viol.Path,
 			Message: fmt.Sprintf("%s %s: %s: %s", key, viol.Verdict(v.Version()), viol.Path, viol.Message)})
 		if viol.Code == "kube/schema" && !viol.Missing {
 			faulty = append(faulty, viol.Path)
@@ -414,7 +414,7 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 	var ds diag.List
 	for _, fd := range found {
 		d := diag.Diagnostic{Severity: fd.Severity, Code: fd.Rule.ID, Message: fd.About(), Path: fd.Path,
-			Object: fd.ObjectName(), ObjectPath: fd.Path, Environment: opts.Environment}
+			Object: fd.ObjectName(), ObjectPath: fd.Path, Kind: diag.Finding, Related: opts.Policy.Related(fd.Rule)}
 		if fd.Object >= 0 && under(fd.Path, docs[fd.Object].faulty) {
 			continue // the schema's error at that place says more
 		}
@@ -441,7 +441,7 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 // under reports whether path is one of paths or inside one of them.
 func under(path string, paths []string) bool {
 	for _, p := range paths {
-		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+		if fieldpath.Within(path, p) {
 			return true
 		}
 	}
@@ -524,5 +524,5 @@ func policyError(f *source.File, err error) diag.Diagnostic {
 	if e, ok := err.(*guard.EvalError); ok {
 		return e.Diagnostic()
 	}
-	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "policy/error", Message: err.Error()}
+	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "policy/error", Kind: diag.Input, Message: err.Error()}
 }

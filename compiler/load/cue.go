@@ -189,7 +189,7 @@ func externalImports(f *source.File, file *ast.File) diag.List {
 		first, _, _ := strings.Cut(path, "/")
 		if strings.Contains(first, ".") {
 			ds = append(ds, diag.Diagnostic{Pos: cuePos(f, spec.Path.Pos()), End: cuePos(f, spec.Path.End()),
-				Severity: diag.Error, Code: "load/cue-import",
+				Severity: diag.Error, Code: "load/cue-import", Kind: diag.Input,
 				Message: fmt.Sprintf("import %q: a kiln.cue may import only CUE's standard library; put shared values in the file, or use Jsonnet for shared libraries", path)})
 		}
 	}

@@ -63,7 +63,7 @@ func Evaluate(f *source.File, opts Options, task string, req, resp any, read san
 		lang = "Jsonnet"
 	}
 	prefix := "load/" + strings.ToLower(lang)
-	d := diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error}
+	d := diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Kind: diag.Input}
 	var le *sandbox.LimitError
 	switch {
 	case errors.As(err, &le) && le.Memory:

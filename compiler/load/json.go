@@ -59,7 +59,7 @@ func (c *jsonConverter) convert(e ast.Expr) *Node {
 			kp, ke := c.keySpan(field.Label)
 			if first, dup := seen[name]; dup {
 				line, col := first.LineCol()
-				c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: ke, Severity: diag.Error,
+				c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: ke, Severity: diag.Error, Kind: diag.Input,
 					Code: "load/duplicate-key", Message: fmt.Sprintf("duplicate key %q (first set at line %d, column %d)", name, line, col)})
 				continue
 			}

@@ -163,5 +163,5 @@ func firstInvalidUTF8(b []byte) int {
 }
 
 func errorAt(pos source.Pos, code, msg string) diag.Diagnostic {
-	return diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg}
+	return diag.Diagnostic{Pos: pos, End: pos, Severity: diag.Error, Code: code, Message: msg, Kind: diag.Input}
 }

@@ -133,7 +133,7 @@ func (c *yamlConverter) mapping(n *yaml.Node) *Node {
 		kp := c.pos(k)
 		if first, dup := seen[k.Value]; dup {
 			line, col := first.LineCol()
-			c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: c.scalarEnd(k), Severity: diag.Error,
+			c.diags = append(c.diags, diag.Diagnostic{Pos: kp, End: c.scalarEnd(k), Severity: diag.Error, Kind: diag.Input,
 				Code: "load/duplicate-key", Message: fmt.Sprintf("duplicate key %q (first set at line %d, column %d)", k.Value, line, col)})
 			continue
 		}

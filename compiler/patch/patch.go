@@ -42,7 +42,7 @@ func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) (
 	for i, p := range patches {
 		next, errs := applyOne(rf, helpers, objs, p)
 		for _, err := range errs {
-			findings = append(findings, compile.Finding{
+			findings = append(findings, compile.Finding{Kind: diag.Input, // the patch cannot apply: the app cannot be built
 				Path: patchPath(i, err.field), Line: err.line, Severity: diag.Error, Code: "build/patch", Message: err.msg,
 			})
 		}

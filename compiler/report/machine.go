@@ -105,7 +105,7 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 		}
 		r := map[string]any{
 			"ruleId": code, "ruleIndex": ruleIndex[code], "level": sarifLevel(d.Severity),
-			"message": map[string]any{"text": d.Message},
+			"message": map[string]any{"text": d.Message + d.EnvironmentsSuffix()},
 		}
 		if d.Pos.Valid() {
 			line := d.Pos.File.Name
@@ -122,6 +122,9 @@ func SARIF(w io.Writer, ds diag.List, opts Options) error {
 				loc["logicalLocations"] = []any{ll}
 			}
 			r["locations"] = []any{loc}
+		}
+		if rel := opts.relatedLocations(d); rel != nil {
+			r["relatedLocations"] = rel
 		}
 		if props := sarifProperties(d); props != nil {
 			r["properties"] = props
@@ -180,7 +183,7 @@ func withAllWaived(ds, waived diag.List) diag.List {
 func (o Options) invocation(dropped int) map[string]any {
 	var notes []any
 	for _, d := range o.Unchecked {
-		n := map[string]any{"level": "error", "message": map[string]any{"text": d.Message}}
+		n := map[string]any{"level": "error", "message": map[string]any{"text": d.Message + d.EnvironmentsSuffix()}}
 		if d.Code != "" {
 			n["descriptor"] = map[string]any{"id": d.Code}
 		}
@@ -253,14 +256,38 @@ func logicalLocation(d diag.Diagnostic) map[string]any {
 	return ll
 }
 
+// relatedLocations are the places that explain d (its rule, the
+// configuration line that set its severity), as SARIF's related
+// locations; nil when it has none with a position.
+func (o Options) relatedLocations(d diag.Diagnostic) []any {
+	var out []any
+	for i, r := range d.Related {
+		if !r.Pos.Valid() {
+			continue
+		}
+		line, _ := r.Pos.LineCol()
+		out = append(out, map[string]any{"id": i, "message": map[string]any{"text": r.Message},
+			"physicalLocation": map[string]any{"artifactLocation": o.artifact(r.Pos.File.Name),
+				"region": map[string]any{"startLine": line, "startColumn": r.Pos.RuneCol()}}})
+	}
+	return out
+}
+
 // sarifProperties are the document a finding is about, as a property bag
-// (object, environment, objectPath), as the JSON report has them.
+// (object, environment, environments, objectPath), as the JSON report has
+// them.
 func sarifProperties(d diag.Diagnostic) map[string]any {
 	props := map[string]any{}
-	for k, v := range map[string]string{"object": d.Object, "environment": d.Environment, "objectPath": d.ObjectPath} {
+	for k, v := range map[string]string{"object": d.Object, "objectPath": d.ObjectPath} {
 		if v != "" {
 			props[k] = v
 		}
+	}
+	if len(d.Environments) == 1 {
+		props["environment"] = d.Environments[0]
+	}
+	if len(d.Environments) > 0 {
+		props["environments"] = d.Environments
 	}
 	if len(props) == 0 {
 		return nil
@@ -340,7 +367,11 @@ func stableKey(d diag.Diagnostic) string {
 	if path == "" {
 		path = d.Path
 	}
-	return strings.Join([]string{d.Code, file, d.Object, path, d.Environment}, "\x00")
+	env := "" // as it was keyed before findings named several
+	if len(d.Environments) == 1 {
+		env = d.Environments[0]
+	}
+	return strings.Join([]string{d.Code, file, d.Object, path, env}, "\x00")
 }
 
 // fingerprint is the hash of a finding's stable key and its rank among
@@ -371,7 +402,7 @@ func GitHub(w io.Writer, ds diag.List) error {
 		if d.Code != "" {
 			props = append(props, "title="+ghProp("kiln "+d.Code))
 		}
-		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(d.Message)); err != nil {
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", cmd, strings.Join(props, ","), ghData(d.Message+d.EnvironmentsSuffix())); err != nil {
 			return err
 		}
 	}
@@ -459,11 +490,11 @@ func JUnit(w io.Writer, files []File, ds diag.List, rules []Rule) error {
 			failed := false
 			for _, d := range codes[code] {
 				line, col := d.Pos.LineCol()
-				lines = append(lines, fmt.Sprintf("%s:%d:%d: %s: %s", f.Name, line, col, d.Severity, d.Message))
+				lines = append(lines, fmt.Sprintf("%s:%d:%d: %s: %s", f.Name, line, col, d.Severity, d.Message+d.EnvironmentsSuffix()))
 				failed = failed || d.Severity == diag.Error
 			}
 			if failed {
-				c.Failure = &junitFailure{Message: codes[code][0].Message, Type: code, Text: strings.Join(lines, "\n")}
+				c.Failure = &junitFailure{Message: codes[code][0].Message + codes[code][0].EnvironmentsSuffix(), Type: code, Text: strings.Join(lines, "\n")}
 				suite.Fails++
 			} else if len(lines) > 0 {
 				c.Output = strings.Join(lines, "\n")

@@ -66,7 +66,7 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 		if d.Waived != "" {
 			code += " (waived: " + d.Waived + ")"
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s: %s%s\n", paint(bold, location(d)), sev, d.Message, code); err != nil {
+		if _, err := fmt.Fprintf(w, "%s: %s: %s%s\n", paint(bold, location(d)), sev, d.Message+d.EnvironmentsSuffix(), code); err != nil {
 			return err
 		}
 		if d.Pos.Valid() && line > 0 {
@@ -174,9 +174,24 @@ type jsonDiagnostic struct {
 	Rule       string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
 	// The document a guardrail finding is about: its kind/name, the
 	// environment it was built for and the field path in it.
-	Object      string `json:"object,omitempty"`
-	Environment string `json:"environment,omitempty"`
-	ObjectPath  string `json:"objectPath,omitempty"`
+	Object string `json:"object,omitempty"`
+	// Environment is the one environment a finding holds in, when it
+	// holds in one of several only; Environments every one it holds in,
+	// when not all.
+	Environment  string        `json:"environment,omitempty"`
+	Environments []string      `json:"environments,omitempty"`
+	ObjectPath   string        `json:"objectPath,omitempty"`
+	Kind         string        `json:"kind,omitempty"`
+	Related      []jsonRelated `json:"related,omitempty"`
+}
+
+// jsonRelated is a place that explains a finding: the rule that made
+// it, the configuration line that set its severity.
+type jsonRelated struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
 }
 
 type jsonSummary struct {
@@ -189,7 +204,18 @@ type jsonSummary struct {
 
 func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
 	jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
-		Waived: d.Waived, Rule: help[d.Code], Object: d.Object, Environment: d.Environment, ObjectPath: d.ObjectPath}
+		Waived: d.Waived, Rule: help[d.Code], Object: d.Object, Environments: d.Environments, ObjectPath: d.ObjectPath, Kind: d.Kind.String()}
+	if len(d.Environments) == 1 {
+		jd.Environment = d.Environments[0]
+	}
+	for _, r := range d.Related {
+		jr := jsonRelated{Message: r.Message}
+		if r.Pos.Valid() {
+			jr.File = r.Pos.File.Name
+			jr.Line, jr.Column = r.Pos.LineCol()
+		}
+		jd.Related = append(jd.Related, jr)
+	}
 	if d.Pos.Valid() {
 		jd.File = d.Pos.File.Name
 		jd.Line, jd.Column = d.Pos.LineCol()

@@ -437,7 +437,7 @@ func sarifSchema(t *testing.T) string { return sariftest.Schema(t) }
 // finding is a guardrail finding about a field of a Deployment.
 func finding(f *source.File, msg, waived string) diag.Diagnostic {
 	return diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(1), Severity: diag.Error, Code: "pdb-when-replicated", Path: "spec.replicas",
-		Message: msg, Waived: waived, Object: "Deployment/shop", Environment: "prod", ObjectPath: "spec.replicas"}
+		Message: msg, Waived: waived, Object: "Deployment/shop", ObjectPath: "spec.replicas"}
 }
 
 func sarifResults(t *testing.T, ds diag.List) []map[string]any {
@@ -461,24 +461,23 @@ func fingerprintOf(r map[string]any) string {
 
 // TestFingerprintsAreStable: a finding keeps its fingerprint when its
 // message's counts change, when it moves, when it is waived and when the
-// environments that share it change; two findings with the same place
+// message names other environments; two findings with the same place
 // get two.
 func TestFingerprintsAreStable(t *testing.T) {
 	f := source.NewFile("apps/shop/kiln.yaml", []byte("spec:\n  replicas: 3\n"))
 	moved := source.NewFile("apps/shop/kiln.yaml", []byte("# moved\nspec:\n  replicas: 3\n"))
 	base := fingerprintOf(sarifResults(t, diag.List{finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "")})[0])
 	for name, d := range map[string]diag.Diagnostic{
-		"count":        finding(f, "Deployment/shop runs 5 replicas without a PodDisruptionBudget", ""),
-		"waived":       finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "tracked in OPS-1"),
-		"environments": finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget (environments prod, staging)", ""),
-		"moved":        finding(moved, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", ""),
+		"count":  finding(f, "Deployment/shop runs 5 replicas without a PodDisruptionBudget", ""),
+		"waived": finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "tracked in OPS-1"),
+		"moved":  finding(moved, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", ""),
 	} {
 		if got := fingerprintOf(sarifResults(t, diag.List{d})[0]); got != base {
 			t.Errorf("%s: the fingerprint changed", name)
 		}
 	}
 	other := finding(f, "x", "")
-	other.Environment = "staging"
+	other.Environments = []string{"staging"}
 	rs := sarifResults(t, diag.List{finding(f, "a", ""), finding(f, "b", ""), other})
 	if a, b, c := fingerprintOf(rs[0]), fingerprintOf(rs[1]), fingerprintOf(rs[2]); a == b || a == c || b == c || a != base {
 		t.Errorf("fingerprints %s %s %s (base %s)", a, b, c, base)
@@ -491,6 +490,7 @@ func TestTheDocumentIsInTheReports(t *testing.T) {
 	f := source.NewFile("apps/shop/kiln.yaml", []byte("spec:\n  replicas: 3\n"))
 	d := finding(f, "m", "")
 	d.ObjectPath = "spec.template.spec.containers[0].image"
+	d.Environments = []string{"prod"} // of several
 	var buf bytes.Buffer
 	if err := JSON(&buf, nil, diag.List{d}, nil); err != nil {
 		t.Fatal(err)
@@ -516,5 +516,40 @@ func TestTheDocumentIsInTheReports(t *testing.T) {
 	plain := diag.Diagnostic{Pos: f.Pos(0), Severity: diag.Error, Code: "schema/x", Message: "m"}
 	if r := sarifResults(t, diag.List{plain})[0]; r["properties"] != nil || r["locations"].([]any)[0].(map[string]any)["logicalLocations"] != nil {
 		t.Errorf("a finding about no object has them: %v", r)
+	}
+}
+
+// TestEnvironmentsAreAField: the environments a finding holds in are a
+// field; the text report names them after the message as it always has,
+// JSON lists them beside a message that does not, SARIF in properties.
+func TestEnvironmentsAreAField(t *testing.T) {
+	f := source.NewFile("apps/shop/kiln.yaml", []byte("spec:\n  replicas: 3\n"))
+	d := finding(f, "Deployment/shop runs 3 replicas without a PodDisruptionBudget", "")
+	d.Environments = []string{"prod", "staging"}
+	var text bytes.Buffer
+	if err := Text(&text, diag.List{d}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "apps/shop/kiln.yaml:1:1: error: Deployment/shop runs 3 replicas without a PodDisruptionBudget (environments prod, staging) [pdb-when-replicated]\n"; !strings.HasPrefix(text.String(), want) {
+		t.Errorf("text:\n%s\nwant it to start with\n%s", text.String(), want)
+	}
+	var buf bytes.Buffer
+	if err := JSON(&buf, nil, diag.List{d}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Diagnostics []map[string]any }
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	jd := got.Diagnostics[0]
+	if fmt.Sprint(jd["environments"]) != "[prod staging]" || jd["environment"] != nil || strings.Contains(jd["message"].(string), "environments") {
+		t.Errorf("JSON: %v", jd)
+	}
+	r := sarifResults(t, diag.List{d})[0]
+	if props := r["properties"].(map[string]any); fmt.Sprint(props["environments"]) != "[prod staging]" {
+		t.Errorf("SARIF properties: %v", props)
+	}
+	if msg := r["message"].(map[string]any)["text"]; msg != d.Message+" (environments prod, staging)" {
+		t.Errorf("SARIF message: %v", msg)
 	}
 }

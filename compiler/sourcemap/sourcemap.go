@@ -16,7 +16,6 @@ package sourcemap
 import (
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
@@ -78,7 +77,7 @@ func (m *Map) Below(obj, field string) [][]string {
 func (m *Map) Inside(obj, field string) []string {
 	var out []string
 	for _, f := range slices.Sorted(maps.Keys(m.objects[obj])) {
-		if f != "" && (field == "" || strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[")) {
+		if f != "" && fieldpath.Within(f, field) && !fieldpath.Within(field, f) { // strictly inside
 			out = append(out, f)
 		}
 	}

@@ -173,7 +173,7 @@ func (s *Set) Check(known func(rule string) bool, over bool) diag.List {
 	var ds diag.List
 	for i, w := range s.waivers {
 		at := func(sev diag.Severity, code, msg string) {
-			ds = append(ds, diag.Diagnostic{Pos: w.Pos, End: w.End, Severity: sev, Code: code, Path: w.Where, Message: msg})
+			ds = append(ds, diag.Diagnostic{Pos: w.Pos, End: w.End, Severity: sev, Code: code, Path: w.Where, Message: msg, Kind: diag.Finding})
 		}
 		switch {
 		case !known(w.Rule):

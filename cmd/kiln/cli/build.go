@@ -241,7 +241,7 @@ func clashes(o *buildOptions, outs []workspace.BuiltApp) diag.List {
 			first[dir] = b
 			continue
 		}
-		ds = append(ds, diag.Diagnostic{Pos: b.NamePos, End: b.NameEnd, Severity: diag.Error, Code: "build/name-clash", Path: "metadata.name",
+		ds = append(ds, diag.Diagnostic{Pos: b.NamePos, End: b.NameEnd, Severity: diag.Error, Code: "build/name-clash", Kind: diag.Input, Path: "metadata.name",
 			Message: fmt.Sprintf("app %s is also defined in %s; both would be written to %s", b.Name, prev.Definition, dir)})
 	}
 	return ds
