@@ -10,7 +10,7 @@
 //
 //	source    File and Pos: bytes, and byte offsets turned into line:col.
 //	diag      Diagnostic and List: the one finding type of every stage.
-//	discover  which files to check: directories searched for kiln.{yaml,yml,json,cue,jsonnet}.
+//	discover  one scan of a repository: its root, apps, tests, snapshots, Dockerfiles, manifests.
 //	load      YAML, JSON, CUE or Jsonnet → load.Doc, a tree with a position on every value.
 //	schema    the app schema: CUE source, generated JSON Schema, Kubernetes formats, explain.
 //	check     load.Doc → app.App with defaults, or every schema violation, positioned.
@@ -34,16 +34,18 @@
 //	          artifacts, written atomically.
 //	report    diagnostics as text (with source line and caret), JSON, SARIF, GitHub commands, JUnit.
 //	apptest   config tests (kiln_test.yaml, kiln_test.cue) run against the built artifacts.
-//	cache     the content-addressed store on disk, and its bounded memory layer.
-//	engine    memoised computations over the cache, keyed by all they read.
+//	cache     the stores (cache.Store): the content-addressed store on disk, and its bounded memory layer.
+//	engine    stages (engine.Stage): computations keyed by every field of their input, shared while in flight.
+//	repofile  reads confined to the repository, and Source: the disk, or an editor's buffers over it.
 //	fix       edits of the definition that resolve a diagnostic, for kiln fix and the editor.
 //	explain   the documentation of a field, for kiln explain and the editor's hover.
 //	suggest   did-you-mean: the known name nearest a misspelled one.
 //	yamlsyntax the line of a YAML syntax error, for load and patch.
 //
-// The language server (package lsp, beside compiler/) runs the same stages
-// through the engine's memory layer, with the editor's buffers layered over
-// the disk.
+// Package workspace (beside compiler/) ties the stages into what every
+// client runs: the kiln command, the pre-commit hook, CI and the language
+// server (package lsp), which gets the same computations over the
+// editor's buffers through the engine's memory layer.
 //
 // A stage returns an error value only when kiln itself failed; anything
 // wrong with the user's input is a Diagnostic with a position.
