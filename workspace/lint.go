@@ -273,21 +273,20 @@ func lintFile(path string) (lintTarget, error) {
 }
 
 func lintDir(dir string) ([]lintTarget, error) {
-	var out []lintTarget
-	if defs, err := discover.Find([]string{dir}); err == nil {
-		for _, p := range defs {
-			in, err := appInput(p)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, lintTarget{app: &in})
-		}
-	}
-	manifests, err := discover.Manifests(dir)
-	if err != nil {
+	// One scan finds both; a directory of manifests alone holds no app.
+	repo, err := discover.Scan(repofile.Disk(""), dir)
+	if err != nil && !errors.Is(err, discover.ErrNoApps) {
 		return nil, err
 	}
-	for _, p := range manifests {
+	var out []lintTarget
+	for _, a := range repo.Apps {
+		in, err := appInput(a.Definition)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lintTarget{app: &in})
+	}
+	for _, p := range repo.Manifests {
 		t, err := lintFile(p)
 		if err != nil {
 			return nil, err

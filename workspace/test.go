@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,26 +74,15 @@ func findTests(paths []string) ([]testFile, []string, error) {
 			addTest(p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if discover.Skip(p, path, d.Name()) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch {
-			case discover.IsDefinition(path):
-				apps = append(apps, path)
-			case discover.IsTestFile(d.Name()):
-				addTest(path)
-			}
-			return nil
-		})
-		if err != nil {
+		repo, err := discover.Scan(repofile.Disk(""), p)
+		if err != nil && !errors.Is(err, discover.ErrNoApps) {
 			return nil, nil, err
+		}
+		apps = append(apps, repo.Definitions()...)
+		for _, f := range repo.Files {
+			if f.Kind == discover.Test {
+				addTest(f.Name)
+			}
 		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
