@@ -74,8 +74,8 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 // the files to write.
 type built1 struct {
 	File       report.File       `json:"file"`
-	Diags      []wireDiag        `json:"diags"`
-	Waived     []wireDiag        `json:"waived"`
+	Diags      []diag.Wire       `json:"diags"`
+	Waived     []diag.Wire       `json:"waived"`
 	Documents  int               `json:"documents"`
 	BadInput   bool              `json:"badInput"`
 	Considered string            `json:"considered,omitempty"` // the app whose waivers the guardrails considered
@@ -84,7 +84,7 @@ type built1 struct {
 	Day        string            `json:"day,omitempty"`        // the day the app's own waivers were judged on
 	Built      bool              `json:"built"`                // there is a tree to write:
 	Name       string            `json:"name,omitempty"`       // the app's name,
-	NameAt     wireDiag          `json:"nameAt"`               // where metadata.name is,
+	NameAt     diag.Wire         `json:"nameAt"`               // where metadata.name is,
 	Files      map[string][]byte `json:"files,omitempty"`      // and the tree
 }
 
@@ -106,14 +106,14 @@ func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opt
 func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r built1, cut bool) {
 	deps := recordReads(&in)
 	oc := buildOne(in, s, opts, env)
-	r = built1{File: oc.file, Diags: toWire(oc.diags), Waived: toWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
+	r = built1{File: oc.file, Diags: diag.ToWire(oc.diags), Waived: diag.ToWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
 		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps()}
 	if oc.appWaivers {
 		r.Day = time.Now().UTC().Format(time.DateOnly)
 	}
 	if b := oc.built; b != nil {
 		r.Built, r.Name, r.Files = true, b.name, b.files
-		r.NameAt = toWire(diag.List{{Pos: b.pos, End: b.end}})[0]
+		r.NameAt = diag.ToWire(diag.List{{Pos: b.pos, End: b.end}})[0]
 	}
 	return r, interrupted(oc.diags)
 }
@@ -122,10 +122,10 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 // waivers what the build did with them.
 func (r built1) outcome(in input) outcome {
 	fs := newFiles([]input{in})
-	oc := outcome{diags: fromWire(r.Diags, fs), file: r.File, badInput: r.BadInput, waived: fromWire(r.Waived, fs), documents: r.Documents,
+	oc := outcome{diags: diag.Resolve(r.Diags, fs.get), file: r.File, badInput: r.BadInput, waived: diag.Resolve(r.Waived, fs.get), documents: r.Documents,
 		considered: r.Considered, repoWaivers: r.Waivers}
 	if r.Built {
-		at := fromWire([]wireDiag{r.NameAt}, fs)[0]
+		at := diag.Resolve([]diag.Wire{r.NameAt}, fs.get)[0]
 		oc.built = &built{in: in, name: r.Name, pos: at.Pos, end: at.End, files: r.Files}
 	}
 	return oc

@@ -32,8 +32,8 @@ import (
 // checked1 is one app's result, as the cache stores it.
 type checked1 struct {
 	File      report.File       `json:"file"`
-	Diags     []wireDiag        `json:"diags"`
-	Waived    []wireDiag        `json:"waived"`
+	Diags     []diag.Wire       `json:"diags"`
+	Waived    []diag.Wire       `json:"waived"`
 	Tests     []wireTest        `json:"tests"`
 	Documents int               `json:"documents"`
 	Artifacts int               `json:"artifacts"`
@@ -47,46 +47,10 @@ type checked1 struct {
 }
 
 type wireTest struct {
-	File     string     `json:"f"`
-	Name     string     `json:"n"`
-	Status   string     `json:"s"`
-	Failures []wireDiag `json:"x,omitempty"`
-}
-
-// wireDiag is a diagnostic with its position as file name and offsets;
-// the files are inputs of the key, so the offsets hold when it is read.
-type wireDiag struct {
-	File       string             `json:"f,omitempty"`
-	Off        int                `json:"o,omitempty"`
-	End        int                `json:"e,omitempty"`
-	Sev        diag.Severity      `json:"s,omitempty"`
-	Code       string             `json:"c,omitempty"`
-	Message    string             `json:"m,omitempty"`
-	Path       string             `json:"p,omitempty"`
-	Suggestion string             `json:"g,omitempty"`
-	Waived     string             `json:"w,omitempty"`
-	InSource   bool               `json:"wi,omitempty"`
-	Object     string             `json:"ob,omitempty"`
-	Envs       []string           `json:"es,omitempty"`
-	Kind       diag.Kind          `json:"k,omitempty"`
-	Related    []diag.WireRelated `json:"r,omitempty"`
-	ObjPath    string             `json:"op,omitempty"`
-}
-
-func toWire(ds diag.List) []wireDiag {
-	out := []wireDiag{}
-	for _, d := range ds {
-		w := wireDiag{Off: d.Pos.Offset, End: d.End.Offset, Sev: d.Severity, Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion, Waived: d.Waived, InSource: d.WaivedInSource,
-			Object: d.Object, Envs: d.Environments, Kind: d.Kind, ObjPath: d.ObjectPath}
-		if d.Pos.File != nil {
-			w.File = d.Pos.File.Name
-		}
-		if d.Related != nil {
-			w.Related = diag.ToWire(diag.List{d})[0].Related
-		}
-		out = append(out, w)
-	}
-	return out
+	File     string      `json:"f"`
+	Name     string      `json:"n"`
+	Status   string      `json:"s"`
+	Failures []diag.Wire `json:"x,omitempty"`
 }
 
 // files resolves file names back to files: the inputs already read, or
@@ -121,30 +85,6 @@ func (fs files) get(name string) *source.File {
 		}
 	}
 	return nil
-}
-
-func fromWire(ws []wireDiag, fs files) diag.List {
-	var out diag.List
-	for _, w := range ws {
-		d := diag.Diagnostic{Severity: w.Sev, Code: w.Code, Message: w.Message, Path: w.Path, Suggestion: w.Suggestion, Waived: w.Waived, WaivedInSource: w.InSource,
-			Object: w.Object, Environments: w.Envs, Kind: w.Kind, ObjectPath: w.ObjPath}
-		if w.Related != nil {
-			d.Related = diag.Resolve([]diag.Wire{{Pos: -1, End: -1, Related: w.Related}}, fs.get)[0].Related
-		}
-		if w.File != "" {
-			f := fs.get(w.File)
-			if f == nil && w.Off == 0 && w.End == 0 {
-				// The start of a file that cannot be read (the finding
-				// says why): a position that needs none of its text.
-				f = source.NewFile(w.File, nil)
-			}
-			if f != nil && w.Off <= len(f.Content) && w.End <= len(f.Content) {
-				d.Pos, d.End = f.Pos(w.Off), f.Pos(w.End)
-			}
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 // prepared is what computing a check needs beyond the app.
@@ -205,14 +145,14 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	c := checkOne(in, s)
 	r = checked1{File: c.file, Deps: deps()}
 	if c.app == nil {
-		r.Diags, r.BadInput = toWire(c.diags), true
+		r.Diags, r.BadInput = diag.ToWire(c.diags), true
 		return r, load.Interrupted(c.diags)
 	}
 	res, ds := build.Build(c.doc, c.app, opts)
 	all := append(c.diags, ds...)
 	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
 	if res != nil {
-		r.Waived, r.Documents, r.Waivers = toWire(res.Waived), res.Documents, res.RepoWaivers
+		r.Waived, r.Documents, r.Waivers = diag.ToWire(res.Waived), res.Documents, res.RepoWaivers
 		r.Considered = c.app.Metadata.Name
 		r.File.Guarded = true
 		r.Artifacts = artifactCount(res)
@@ -224,7 +164,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		}
 	}
 	r.File.Valid = !all.HasErrors()
-	r.Diags = toWire(all.Sort())
+	r.Diags = diag.ToWire(all.Sort())
 	for _, t := range tests {
 		if in.ctx != nil && in.ctx.Err() != nil {
 			break // abandoned; checkApp keeps nothing of it
@@ -235,7 +175,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		}
 		runTestFileOf(&tf, s, opts, apptest.Options{Eval: in.loadOptions()}, &c)
 		if tf.diags != nil {
-			r.Diags = append(r.Diags, toWire(tf.diags)...)
+			r.Diags = append(r.Diags, diag.ToWire(tf.diags)...)
 			r.BadInput = true
 			all = append(all, tf.diags...) // a test's guardrails may time out too
 		}
@@ -244,7 +184,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			if !cr.Passed() {
 				status = "failed"
 			}
-			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
 	}
 	return r, interrupted(all)
@@ -476,7 +416,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 		r, _, err := checkApp(eng, w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
 		if err != nil {
 			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
-				Diags: toWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
+				Diags: diag.ToWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
 		}
 		results[i] = r
 		if o.Progress != nil {
@@ -501,10 +441,10 @@ func finishCheck(g *guardrails, inputs []input, results []checked1) *CheckResult
 	var outcomes []outcome
 	r := &CheckResult{Apps: len(inputs)}
 	for _, c := range results {
-		outcomes = append(outcomes, outcome{diags: fromWire(c.Diags, fs), file: c.File, badInput: c.BadInput, waived: fromWire(c.Waived, fs), documents: c.Documents,
+		outcomes = append(outcomes, outcome{diags: diag.Resolve(c.Diags, fs.get), file: c.File, badInput: c.BadInput, waived: diag.Resolve(c.Waived, fs.get), documents: c.Documents,
 			considered: c.Considered, repoWaivers: c.Waivers})
 		for _, t := range c.Tests {
-			r.Tests = append(r.Tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: fromWire(t.Failures, fs)})
+			r.Tests = append(r.Tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: diag.Resolve(t.Failures, fs.get)})
 		}
 		r.Artifacts += c.Artifacts
 	}

@@ -131,9 +131,9 @@ func TestCheckAppReadsThroughTheInputsReader(t *testing.T) {
 
 }
 
-func hasError(ws []wireDiag) bool {
+func hasError(ws []diag.Wire) bool {
 	for _, w := range ws {
-		if w.Sev == diag.Error {
+		if w.Severity == diag.Error {
 			return true
 		}
 	}

@@ -34,9 +34,11 @@ type Editor struct {
 	eval evalLimits // the server's sandbox; the bounds of load's defaults
 
 	mu     sync.Mutex
-	repos  map[string]*repoGuardrails   // by the directory whose configuration governs
+	repos  map[string]*repoGuardrails   // by the configuration file that governs (or the repository without one)
 	builds map[cache.ActionID]*builtApp // the latest builds, by their inputs
 	order  []cache.ActionID
+	// building are the builds running now, each closed when it ends.
+	building map[cache.ActionID]chan struct{}
 }
 
 // EditorOptions configure an Editor.
@@ -57,7 +59,7 @@ func NewEditor(o EditorOptions) (*Editor, error) {
 	if o.Cache == nil {
 		o.Cache = engine.New(engine.Options{MemBytes: 64 << 20})
 	}
-	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[cache.ActionID]*builtApp{}}, nil
+	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[cache.ActionID]*builtApp{}, building: map[cache.ActionID]chan struct{}{}}, nil
 }
 
 // repoGuardrails are one repository's guardrails, loaded once per
@@ -80,10 +82,15 @@ type builtApp struct {
 }
 
 func (c *Editor) repo(def string) *repoGuardrails {
-	root := discover.RepoRoot(def)
+	// Guardrails are loaded per configuration file: two apps of one
+	// repository governed by different ones are judged by their own.
+	governs := discover.RepoRoot(def)
+	if name, ok := config.Find(filepath.Dir(def)); ok {
+		governs = name
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r, ok := c.repos[root]; ok {
+	if r, ok := c.repos[governs]; ok {
 		return r
 	}
 	r := &repoGuardrails{}
@@ -100,7 +107,7 @@ func (c *Editor) repo(def string) *repoGuardrails {
 	default:
 		r.shared, r.prepare = w.sharedKey(), w.prepare
 	}
-	c.repos[root] = r
+	c.repos[governs] = r
 	return r
 }
 
@@ -143,7 +150,7 @@ func (c *Editor) Check(ctx context.Context, def string, src repofile.Source) (di
 		return nil, err
 	}
 	fs := newFiles([]input{in})
-	out := append(fromWire(res.Diags, fs), fromWire(res.Waived, fs)...)
+	out := append(diag.Resolve(res.Diags, fs.get), diag.Resolve(res.Waived, fs.get)...)
 	tests, err := c.tests(ctx, r, in, res)
 	if err != nil {
 		return nil, err
@@ -152,10 +159,10 @@ func (c *Editor) Check(ctx context.Context, def string, src repofile.Source) (di
 		if b, err := src.ReadFile(t.File); err == nil {
 			fs.read[t.File] = source.NewFile(t.File, b)
 		}
-		out = append(out, fromWire(t.Diags, fs)...)
+		out = append(out, diag.Resolve(t.Diags, fs.get)...)
 		for _, tc := range t.Tests {
 			if tc.Status == "failed" {
-				out = append(out, fromWire(tc.Failures, fs)...)
+				out = append(out, diag.Resolve(tc.Failures, fs.get)...)
 			}
 		}
 	}
@@ -164,9 +171,9 @@ func (c *Editor) Check(ctx context.Context, def string, src repofile.Source) (di
 
 // testRun is one test file's outcome, as the memory layer keeps it.
 type testRun struct {
-	File  string     `json:"file"`
-	Diags []wireDiag `json:"diags"` // a malformed test file
-	Tests []wireTest `json:"tests"`
+	File  string      `json:"file"`
+	Diags []diag.Wire `json:"diags"` // a malformed test file
+	Tests []wireTest  `json:"tests"`
 }
 
 // tests runs the test files beside the app, each under a key of its own:
@@ -175,7 +182,7 @@ type testRun struct {
 // (waivers expire).
 func (c *Editor) tests(ctx context.Context, r *repoGuardrails, in input, res checked1) ([]testRun, error) {
 	var out []testRun
-	for _, t := range testsBeside(filepath.Dir(in.file.Name)) {
+	for _, t := range testsOf(in) {
 		content, _ := in.read(t)
 		k := testFileIn{Shared: r.shared, Definition: in.file, Root: rootKey(in), Deps: res.Deps, Dockerfile: in.dockerfile,
 			Test: source.NewFile(t, content), Day: today(), App: in, Prepare: r.prepare}
@@ -204,16 +211,38 @@ func (c *Editor) Build(ctx context.Context, def string, src repofile.Source) (*b
 	if err != nil {
 		return nil, nil, err
 	}
-	c.mu.Lock()
-	b, ok := c.builds[key]
-	c.mu.Unlock()
-	if ok && repofile.Holds(src, b.reads) {
-		return b.res, b.files, b.err
+	for {
+		c.mu.Lock()
+		b, kept := c.builds[key]
+		running, busy := c.building[key]
+		c.mu.Unlock()
+		if kept && repofile.Holds(src, b.reads) {
+			return b.res, b.files, b.err
+		}
+		if !busy {
+			break
+		}
+		// A hover and the code lenses ask at once: the app is built once.
+		select {
+		case <-running:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
 	}
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.building[key] = done
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.building, key)
+		c.mu.Unlock()
+		close(done)
+	}()
 	// Record what the load reads, to know when the build is stale.
 	pinned := repofile.Pin(src)
 	in.src = pinned
-	b = c.build(def, in)
+	b := c.build(def, in)
 	b.reads = pinned.Reads()
 	if b.cut {
 		return b.res, b.files, b.err
@@ -359,4 +388,18 @@ func (c *Editor) CheckConfig(ctx context.Context, path string, src repofile.Sour
 		return r.ds
 	}
 	return cfg.CheckRules(r.g.bundle.Known)
+}
+
+// testsOf lists the test files beside in's definition as its source sees
+// them: a test file open in the editor and not yet saved counts.
+func testsOf(in input) []string {
+	repo, err := discover.Scan(in.source(), in.file.Name)
+	if err != nil || len(repo.Apps) == 0 {
+		return nil
+	}
+	var out []string
+	for _, t := range repo.Apps[0].Tests {
+		out = append(out, t.File)
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
@@ -142,7 +143,7 @@ type checkIn struct {
 }
 
 var checkStage = engine.Stage[checkIn, checked1]{
-	Name: "check", Version: 2,
+	Name: "check", Version: 3,
 	Run: func(ctx context.Context, in checkIn) (checked1, error) {
 		p, err := in.Prepare()
 		if err != nil {
@@ -205,7 +206,7 @@ type buildIn struct {
 }
 
 var buildStage = engine.Stage[buildIn, built1]{
-	Name: "build", Version: 2,
+	Name: "build", Version: 3,
 	Run: func(ctx context.Context, in buildIn) (built1, error) {
 		app := in.App.App
 		app.ctx = ctx
@@ -243,7 +244,7 @@ type testFileIn struct {
 }
 
 var testFileStage = engine.Stage[testFileIn, testRun]{
-	Name: "editor-test", Version: 2,
+	Name: "editor-test", Version: 3,
 	Run: func(ctx context.Context, in testFileIn) (testRun, error) {
 		p, err := in.Prepare()
 		if err != nil {
@@ -257,13 +258,13 @@ var testFileStage = engine.Stage[testFileIn, testRun]{
 		t := in.Test.Name
 		tf := testFile{path: t, app: app.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: in.Test.Content}
 		runTestFileOf(&tf, p.schema, opts, apptest.Options{Eval: app.loadOptions()}, &ch)
-		tr := testRun{File: t, Diags: toWire(tf.diags)}
+		tr := testRun{File: t, Diags: diag.ToWire(tf.diags)}
 		for _, cr := range tf.results {
 			status := "passed"
 			if !cr.Passed() {
 				status = "failed"
 			}
-			tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: toWire(cr.Failures)})
+			tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
 		if interrupted(ch.diags) || interrupted(tf.diags) {
 			return tr, engine.ErrTransient

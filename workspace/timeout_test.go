@@ -42,7 +42,7 @@ func slowRepo(t *testing.T) string {
 	return def
 }
 
-func timedOut(ds []wireDiag) bool {
+func timedOut(ds []diag.Wire) bool {
 	for _, d := range ds {
 		if d.Code == "load/jsonnet-timeout" {
 			return true
