@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/lint"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -58,12 +59,16 @@ func TestEveryStageSaysWhatItsDiagnosticsMean(t *testing.T) {
 	_, ds = apptest.Parse(source.NewFile("kiln_test.yaml", []byte("cases: 3\n")))
 	want("apptest", ds, diag.Input)
 
+	// kiln lint: a file that holds no object is input it cannot use; a
+	// schema violation of an object and a guardrail's verdict are findings.
+	_, ds = lint.File(source.NewFile("deploy.yaml", []byte("- 1\n")), lint.Options{Validator: validator(t)})
+	want("lint (not an object)", ds, diag.Input)
+	_, ds = lint.File(source.NewFile("deploy.yaml", []byte(deployment)), lint.Options{Validator: validator(t), Policy: builtin(t)})
+	want("lint (findings)", ds, diag.Finding)
+
 	// The build: a patch that cannot apply is input kiln cannot use; a
 	// guardrail's verdict and a validation finding are findings.
-	bundle, ds := guard.Load(context.Background(), guard.Options{})
-	if ds != nil {
-		t.Fatal(ds)
-	}
+	bundle := builtin(t)
 	built := func(src string) diag.List {
 		doc, ds := load.Load(source.NewFile("kiln.yaml", []byte(src)), load.Options{})
 		a, more := check.Check(doc, s)
@@ -116,5 +121,25 @@ func TestEnvironmentsOfAFinding(t *testing.T) {
 		t.Errorf("sla-declared for dev and staging %d times, %d findings of every environment: %v", some, all, ds)
 	}
 }
+
+func builtin(t *testing.T) *guard.Bundle {
+	b, ds := guard.Load(context.Background(), guard.Options{})
+	if ds != nil {
+		t.Fatal(ds)
+	}
+	return b
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: "two"
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+`
 
 const app = "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: shop, owner: team-a}\nspec:\n  image: ghcr.io/a/shop:1.0.0\n  port: 8080\n  env: {API_TOKEN: abc123}\n"

@@ -159,7 +159,7 @@ spec:
 	line, _ := d.Pos.LineCol()
 	if !strings.Contains(d.Message, "Ingress/differ would be rejected by Kubernetes") ||
 		!strings.Contains(d.Message, `metadata.labels: "host": must be no more than 63`) || !slices.Equal(d.Environments, []string{"prod"}) || line != 16 {
-		t.Errorf("got %s (line %d), want prod's label at the patch's copy, line 16, in prod alone", d.Message, line)
+		t.Errorf("got %s (line %d, environments %v), want prod's label at the patch's copy, line 16, in prod alone", d.Message, line, d.Environments)
 	}
 	all, distinct := built(t, res)
 	if got := v.Stats(); got.Validated != uint64(distinct) || got.Reused != uint64(all-distinct) {
