@@ -14,7 +14,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // built is one app's build, ready to write.
@@ -183,19 +182,12 @@ type BuiltApp struct {
 // for Options.Stdin) into their outputs, with strict validation and,
 // unless the workspace has NoPolicy, the guardrails. It writes nothing.
 func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (*BuildResult, error) {
-	validator, err := validate.For(w.kube)
+	t, err := w.tools(false)
 	if err != nil {
 		return nil, err
 	}
-	s, err := w.schema()
-	if err != nil {
-		return nil, err
-	}
+	s, validator, g := t.schema, t.validator, t.g
 	inputs, err := gather(w.opts.Stdin, w.opts.StdinName, paths)
-	if err != nil {
-		return nil, err
-	}
-	g, err := w.guard()
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/fix"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // fixRounds bounds the fixing of one file: a fix can reveal another (a
@@ -77,18 +76,11 @@ func (w *Workspace) Fix(ctx context.Context, paths []string) ([]Fixed, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := w.guardrails()
+	t, err := w.tools(true)
 	if err != nil {
 		return nil, err
 	}
-	s, err := w.schema()
-	if err != nil {
-		return nil, err
-	}
-	v, err := validate.For(w.kube)
-	if err != nil {
-		return nil, err
-	}
+	s, v, g := t.schema, t.validator, t.g
 	opts := build.Options{Validator: v, Context: ctx}
 	g.apply(&opts)
 	fo := fix.NewOptions(s, g.bundle.Known, time.Now())

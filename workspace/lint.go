@@ -329,14 +329,11 @@ var ErrNothingToLint = errors.New("none of the files is an app definition or a K
 // Kubernetes YAML, each document validated strictly first. Paths are
 // files, directories or "-" (Options.Stdin).
 func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*LintResult, error) {
-	g, err := w.guardrails()
+	t, err := w.tools(true)
 	if err != nil {
 		return nil, err
 	}
-	s, err := w.schema()
-	if err != nil {
-		return nil, err
-	}
+	s, g := t.schema, t.g
 	validator, ds := lintValidator(w.kube, o, g)
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}

@@ -21,7 +21,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // testFile is one test file with the app it tests.
@@ -283,18 +282,11 @@ var ErrNoTests = errors.New("no tests (looked for kiln_test.yaml, *.kiln_test.ya
 // Test runs the config tests under paths (test files, definitions or
 // directories) and the policies' Rego tests.
 func (w *Workspace) Test(ctx context.Context, paths []string, o TestOptions) (*TestResult, error) {
-	s, err := w.schema()
+	t, err := w.tools(true)
 	if err != nil {
 		return nil, err
 	}
-	g, err := w.guardrails()
-	if err != nil {
-		return nil, err
-	}
-	validator, err := validate.For(w.kube)
-	if err != nil {
-		return nil, err
-	}
+	s, validator, g := t.schema, t.validator, t.g
 	files, apps, err := findTests(paths)
 	if err != nil {
 		return nil, err

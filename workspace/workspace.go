@@ -17,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/internal/sandbox"
 	"github.com/kilnhq/kiln/schemas/kube"
 )
@@ -266,6 +267,32 @@ func (w *Workspace) FailOn() string {
 var ErrKubeVersion = errors.New("unknown Kubernetes version")
 
 var errNoGuardrails = errors.New("the workspace was opened without guardrails (NoPolicy)")
+
+// tools are what a run that builds apps needs, each loaded once per
+// workspace: the app schema, the Kubernetes validator and the guardrails
+// (nil with NoPolicy unless guarded, which makes them required).
+type tools struct {
+	schema    *schema.Schema
+	validator *validate.Validator
+	g         *guardrails
+}
+
+func (w *Workspace) tools(guarded bool) (tools, error) {
+	var t tools
+	var err error
+	if t.schema, err = w.schema(); err != nil {
+		return t, err
+	}
+	if t.validator, err = validate.For(w.kube); err != nil {
+		return t, err
+	}
+	if guarded {
+		t.g, err = w.guardrails()
+	} else {
+		t.g, err = w.guard()
+	}
+	return t, err
+}
 
 // guardrails are the workspace's guardrails, which every method but
 // Build needs.
