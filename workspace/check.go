@@ -5,8 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -225,7 +225,7 @@ func committedOutputs(g *guardrails, in input) committedTree {
 		return committedTree{cut: cut}
 	}
 	t := committedTree{dir: filepath.Join(g.cfg.Path(g.cfg.Outputs), name), files: map[string][]byte{}}
-	filepath.WalkDir(t.dir, func(p string, d os.DirEntry, err error) error {
+	in.source().WalkDir(t.dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}

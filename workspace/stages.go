@@ -167,10 +167,9 @@ var checkStage = engine.Stage[checkIn, checked1]{
 // through in.read: the test files, the imports (also when asking whether
 // a stored result's recorded imports changed), the committed outputs, and
 // the snapshots in the key. A caller that layers unsaved editor buffers
-// over the disk sets in.readFile; the key then hashes what the caller's
-// reader returns. Still read from the disk: the list of committed output
-// files (a walk), and the snapshots when a test compares with them
-// (compiler/apptest opens them itself).
+// over the disk sets in.src; the key then hashes what the caller's
+// reader returns. Still read from the disk: the snapshots when a test
+// compares with them (compiler/apptest opens them itself).
 func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
 	k := checkIn{App: newAppIn(shared, in, g), Tests: map[string]string{}, Snapshots: map[string]string{}, Committed: map[string]string{},
 		Guardrails: g, Prepare: prepare}
