@@ -169,7 +169,7 @@ func appsImporting(files []string, eval evalLimits) map[string][]string {
 					seen[abs] = true
 					mu.Unlock()
 				}
-				return diskRead(inputs[i].root, name)
+				return inputs[i].read(name)
 			}
 			load.Load(inputs[i].file, opts)
 			mu.Lock()

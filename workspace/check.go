@@ -269,12 +269,6 @@ func interrupted(ds diag.List) bool {
 	return load.Interrupted(ds) || slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return guard.Interrupted(d.Code) })
 }
 
-// diskRead is the default reader: a regular file inside root, of at most
-// repofile.MaxBytes, refused whole rather than cut short.
-func diskRead(root, name string) ([]byte, error) {
-	return repofile.Read(root, name, repofile.MaxBytes)
-}
-
 // drift compares the committed output with a fresh build: one error per
 // file that differs, is missing or should not be there, with a diff.
 func drift(t committedTree, fresh map[string][]byte) diag.List {

@@ -23,14 +23,8 @@ import (
 	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
-// read reads a file that checking in's app needs: through in.readFile
-// when the caller gave one, else from the disk.
-func (in input) read(name string) ([]byte, error) {
-	if in.src != nil {
-		return in.src.ReadFile(name)
-	}
-	return diskRead(in.root, name)
-}
+// read reads a file that checking in's app needs, through its source.
+func (in input) read(name string) ([]byte, error) { return in.source().ReadFile(name) }
 
 // appInput reads an app definition and the Dockerfile beside it.
 func appInput(p string) (input, error) {
@@ -49,9 +43,9 @@ type input struct {
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
 	dockerErr  diag.List // the Dockerfile beside it could not be read
-	// readFile reads every other file checking the app reads (its
-	// imports, test files, snapshots, committed outputs); nil reads the
-	// disk. See input.read in check.go.
+	// src is where every other file checking the app reads comes from
+	// (its imports, test files, snapshots, committed outputs): an
+	// editor's buffers over the disk, or, when nil, the disk inside root.
 	src repofile.Source
 	// ctx, when set, cancels the check (the editor's newer version); a
 	// cancelled check is never stored in the cache.
