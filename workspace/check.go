@@ -26,7 +26,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // checked1 is one app's result, as the cache stores it.
@@ -93,29 +92,23 @@ type prepared struct {
 	opts   build.Options
 }
 
-// preparer returns, computed once on first use, what checking an app needs
-// beyond the app: the schema, the Kubernetes validator and the build
-// options of g. They are loaded when an app is not in the cache, so that a
-// warm run pays for neither.
-func preparer(g *guardrails, kubeVersion string) func() (prepared, error) {
-	return sync.OnceValues(func() (prepared, error) {
-		s, err := schema.Load()
-		if err != nil {
-			return prepared{}, err
-		}
-		validator, err := validate.For(kubeVersion)
-		if err != nil {
-			return prepared{}, err
-		}
-		// Every artifact is built only when committed outputs are
-		// compared with it; otherwise the objects are what is checked.
-		opts := build.Options{Validator: validator}
-		if g.cfg.Outputs.Value != "" {
-			opts.Emit = emit.Default()
-		}
-		g.apply(&opts)
-		return prepared{schema: s, opts: opts}, nil
-	})
+// loadPrepared loads what checking an app needs beyond the app: the schema,
+// the Kubernetes validator and the build options of the guardrails. It
+// runs once, when an app is not in the cache, so that a warm run pays for
+// none of it.
+func (w *Workspace) loadPrepared() (prepared, error) {
+	t, err := w.tools(true)
+	if err != nil {
+		return prepared{}, err
+	}
+	// Every artifact is built only when committed outputs are compared
+	// with it; otherwise the objects are what is checked.
+	opts := build.Options{Validator: t.validator}
+	if t.g.cfg.Outputs.Value != "" {
+		opts.Emit = emit.Default()
+	}
+	t.g.apply(&opts)
+	return prepared{schema: t.schema, opts: opts}, nil
 }
 
 // recordReads pins in's source for one evaluation (a name reads the same

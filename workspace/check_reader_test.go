@@ -7,13 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/engine"
-	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/compiler/validate"
-	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 // checkApp reads the files of an app through the input's reader, so that
@@ -58,25 +54,9 @@ func TestCheckAppReadsThroughTheInputsReader(t *testing.T) {
 		return os.ReadFile(name)
 	}
 
-	g, ds := loadGuardrails([]string{def}, Options{}, true)
-	if ds != nil {
-		t.Fatal(ds)
-	}
-	prepare := sync.OnceValues(func() (prepared, error) {
-		s, err := schema.Load()
-		if err != nil {
-			return prepared{}, err
-		}
-		v, err := validate.For(kube.Default())
-		if err != nil {
-			return prepared{}, err
-		}
-		opts := build.Options{Validator: v}
-		g.apply(&opts)
-		return prepared{schema: s, opts: opts}, nil
-	})
+	w, g, shared := openForTest(t, def)
+	prepare := w.prepare
 	eng := engine.New(engine.Options{Dir: filepath.Join(dir, "cache")})
-	shared := sharedKey(g, kube.Default())
 	data, _ := os.ReadFile(def)
 	in := input{file: source.NewFile(def, data), root: dir, src: readerSource(read)}
 	check := func() (checked1, bool) {

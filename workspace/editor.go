@@ -53,7 +53,7 @@ type EditorOptions struct {
 
 // NewEditor returns the language server's engine.
 func NewEditor(o EditorOptions) (*Editor, error) {
-	if _, err := Open(context.Background(), Options{KubeVersion: o.KubeVersion}); err != nil {
+	if _, err := kubeVersion(o.KubeVersion); err != nil {
 		return nil, err
 	}
 	if o.Cache == nil {

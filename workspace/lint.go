@@ -109,11 +109,6 @@ func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Opti
 	return parsed, guard.NewInventory(objs, opts.Workloads), nil
 }
 
-// Unreadable reports whether d means a file could not be linted at all.
-func Unreadable(d diag.Diagnostic) bool {
-	return d.Unchecked()
-}
-
 // lintValidator is the Kubernetes version's validator, knowing the CRDs
 // of --crd and the configuration. A CRD that cannot be read or is not
 // one is a diagnostic: at the configuration's entry naming it, or at the
@@ -398,7 +393,7 @@ func lintOne(t lintTarget, parsed *lint.Parsed, s *schema.Schema, opts build.Opt
 	}
 	res, ds := parsed.Guard(lopts)
 	return outcome{diags: ds, file: report.File{Name: t.manifest.Name, Format: "manifest", Valid: !ds.HasErrors(), Guarded: res.Documents > 0},
-		waived: res.Waived, documents: res.Documents, partial: res.Partial, unguarded: res.Unguarded, badInput: slices.ContainsFunc(ds, Unreadable)}
+		waived: res.Waived, documents: res.Documents, partial: res.Partial, unguarded: res.Unguarded, badInput: slices.ContainsFunc(ds, diag.Diagnostic.Unchecked)}
 }
 
 // A CRDError is a CRD that could not be read or is not one: nothing could

@@ -11,7 +11,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/source"
-	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 // slowApp is a Jsonnet app that takes a moment to evaluate: far longer
@@ -58,13 +57,9 @@ func TestTimeOutIsNotStored(t *testing.T) {
 	def := slowRepo(t)
 	data, _ := os.ReadFile(def)
 	in := input{file: source.NewFile(def, data), root: filepath.Dir(filepath.Dir(def)), eval: evalLimits{timeout: time.Nanosecond}}
-	g, ds := loadGuardrails([]string{def}, Options{}, true)
-	if ds != nil {
-		t.Fatal(ds)
-	}
+	w, g, shared := openForTest(t, def)
+	prepare := w.prepare
 	eng := engine.New(engine.Options{Dir: t.TempDir()})
-	shared := sharedKey(g, kube.Default())
-	prepare := preparer(g, kube.Default())
 	tests := testsBeside(filepath.Dir(def))
 
 	r, _, err := checkApp(eng, shared, in, tests, prepare, g)

@@ -98,12 +98,9 @@ type Workspace struct {
 // on the repository's account: a configuration or policy that does not
 // load is reported, as a *LoadError, by the first method that needs it.
 func Open(ctx context.Context, o Options) (*Workspace, error) {
-	kv := strings.TrimPrefix(o.KubeVersion, "v")
-	if kv == "" {
-		kv = kube.Default()
-	}
-	if !slices.Contains(kube.Versions(), kv) {
-		return nil, fmt.Errorf("%w: kiln validates against %s", ErrKubeVersion, strings.Join(kube.Versions(), ", "))
+	kv, err := kubeVersion(o.KubeVersion)
+	if err != nil {
+		return nil, err
 	}
 	if o.Jobs <= 0 {
 		o.Jobs = 2 * runtime.GOMAXPROCS(0)
@@ -135,17 +132,21 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 		g, _ := w.guard()
 		return sharedKey(g, kv)
 	})
-	w.prepare = sync.OnceValues(func() (prepared, error) {
-		g, err := w.guard()
-		if err != nil {
-			return prepared{}, err
-		}
-		if g == nil {
-			return prepared{}, errNoGuardrails
-		}
-		return preparer(g, kv)()
-	})
+	w.prepare = sync.OnceValues(w.loadPrepared)
 	return w, nil
+}
+
+// kubeVersion is v as kiln names it ("1.37"), kube.Default() for "", or
+// ErrKubeVersion.
+func kubeVersion(v string) (string, error) {
+	kv := strings.TrimPrefix(v, "v")
+	if kv == "" {
+		kv = kube.Default()
+	}
+	if !slices.Contains(kube.Versions(), kv) {
+		return "", fmt.Errorf("%w: kiln validates against %s", ErrKubeVersion, strings.Join(kube.Versions(), ", "))
+	}
+	return kv, nil
 }
 
 // KubeVersion is the Kubernetes version the workspace validates against.
@@ -225,8 +226,8 @@ type Result struct {
 	// and guarded.
 	Files []report.File
 	// Diagnostics are the findings of every input and of the run as a
-	// whole (unused or expired waivers, every rule disabled), waived ones
-	// included only when asked to show them.
+	// whole (unused or expired waivers, every rule disabled); the ones
+	// waivers exempted are in Waived instead.
 	Diagnostics diag.List
 	// Waived are the findings waivers exempted.
 	Waived diag.List

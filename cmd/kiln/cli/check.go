@@ -135,6 +135,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	}
 	wo := o.policyOptions.workspaceOptions(env, args)
 	wo.KubeVersion, wo.Jobs, wo.LazyPolicies = o.kubeVersion, o.jobs, true
+	wo.Cache = o.cacheOptions.engine(env)
 	w, ok := open(env, "check", wo)
 	if !ok {
 		return ExitBadInput
@@ -153,7 +154,6 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	// The workspace is the repository of the first app, as the paths
 	// the files mapped to name it.
 	wo.Dir = affected.Paths[0]
-	wo.Cache = o.cacheOptions.engine(env)
 	if w, ok = open(env, "check", wo); !ok {
 		return ExitBadInput
 	}

@@ -15,14 +15,15 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/internal/sandbox"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 // Exit codes are a contract with scripts and CI: 0 clean, 1 findings about
 // what was built, 2 kiln could not check (bad input or usage).
 const (
-	ExitClean    = 0
-	ExitFindings = 1
-	ExitBadInput = 2
+	ExitClean    = workspace.ExitClean
+	ExitFindings = workspace.ExitFindings
+	ExitBadInput = workspace.ExitBadInput
 )
 
 // Env is what a command may touch of the outside world.

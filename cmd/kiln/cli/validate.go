@@ -184,7 +184,7 @@ func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List)
 func unchecked(all diag.List) diag.List {
 	var out diag.List
 	for _, d := range all {
-		if workspace.Unreadable(d) {
+		if d.Unchecked() {
 			out = append(out, d)
 		}
 	}
