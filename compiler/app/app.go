@@ -19,24 +19,148 @@ type Metadata struct {
 	Description string `json:"description,omitempty"`
 	System      string `json:"system,omitempty"`
 	Lifecycle   string `json:"lifecycle"`
+	Namespace   string `json:"namespace,omitempty"` // "" lets the deploy tool place the objects
 }
 
 type Spec struct {
-	Image        string               `json:"image"`
-	Build        *Build               `json:"build,omitempty"`
-	Port         int                  `json:"port,omitempty"` // 0 when Protocol is none
-	Protocol     string               `json:"protocol"`
-	RunAs        RunAs                `json:"runAs"`
-	Health       Health               `json:"health"`
-	Resources    Resources            `json:"resources"`
-	Scaling      *Scaling             `json:"scaling,omitempty"`
-	SLA          *SLA                 `json:"sla,omitempty"`
-	Env          map[string]string    `json:"env,omitempty"`
-	Secrets      map[string]SecretRef `json:"secrets,omitempty"`
-	Ingress      *Ingress             `json:"ingress,omitempty"`
-	Environments map[string]Overrides `json:"environments,omitempty"`
-	Patches      []Patch              `json:"patches,omitempty"`
-	Waivers      []Waiver             `json:"waivers,omitempty"`
+	Workload         Workload                  `json:"workload"`
+	Image            string                    `json:"image"`
+	Build            *Build                    `json:"build,omitempty"`
+	Port             int                       `json:"port,omitempty"` // 0 when Protocol is none
+	Protocol         string                    `json:"protocol"`
+	Ports            map[string]Port           `json:"ports,omitempty"`
+	Volumes          map[string]Volume         `json:"volumes,omitempty"`
+	RunAs            RunAs                     `json:"runAs"`
+	Health           Health                    `json:"health"`
+	Resources        Resources                 `json:"resources"`
+	Scaling          *Scaling                  `json:"scaling,omitempty"`
+	SLA              *SLA                      `json:"sla,omitempty"`
+	Shutdown         *Shutdown                 `json:"shutdown,omitempty"`
+	Sidecars         []Container               `json:"sidecars,omitempty"`
+	InitContainers   []Container               `json:"initContainers,omitempty"`
+	Files            map[string]File           `json:"files,omitempty"`
+	ImagePullSecrets []string                  `json:"imagePullSecrets,omitempty"`
+	ExternalSecrets  map[string]ExternalSecret `json:"externalSecrets,omitempty"`
+	SOPSSecrets      []string                  `json:"sopsSecrets,omitempty"`
+	DependsOn        []Dependency              `json:"dependsOn,omitempty"`
+	Env              map[string]string         `json:"env,omitempty"`
+	Secrets          map[string]SecretRef      `json:"secrets,omitempty"`
+	Ingress          *Ingress                  `json:"ingress,omitempty"`
+	Environments     map[string]Overrides      `json:"environments,omitempty"`
+	Patches          []Patch                   `json:"patches,omitempty"`
+	Waivers          []Waiver                  `json:"waivers,omitempty"`
+}
+
+// Workload kinds.
+const (
+	Deployment  = "Deployment"
+	StatefulSet = "StatefulSet"
+	DaemonSet   = "DaemonSet"
+	Job         = "Job"
+	CronJob     = "CronJob"
+)
+
+// Workload is the kind of object that runs the app's pods, with the
+// settings of that kind; the schema refuses a setting of another kind.
+type Workload struct {
+	Kind                       string `json:"kind"`
+	Schedule                   string `json:"schedule,omitempty"`
+	TimeZone                   string `json:"timeZone,omitempty"`
+	ConcurrencyPolicy          string `json:"concurrencyPolicy,omitempty"`
+	StartingDeadlineSeconds    *int64 `json:"startingDeadlineSeconds,omitempty"`
+	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit,omitempty"`
+	FailedJobsHistoryLimit     *int32 `json:"failedJobsHistoryLimit,omitempty"`
+	ActiveDeadlineSeconds      *int64 `json:"activeDeadlineSeconds,omitempty"`
+	BackoffLimit               *int32 `json:"backoffLimit,omitempty"`
+	Completions                *int32 `json:"completions,omitempty"`
+	Parallelism                *int32 `json:"parallelism,omitempty"`
+	TTLSecondsAfterFinished    *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+	PodManagementPolicy        string `json:"podManagementPolicy,omitempty"`
+}
+
+// Batch reports whether the workload runs to completion (a Job or a
+// CronJob): it serves no traffic, so it has no Service, no autoscaler and
+// no disruption budget.
+func (w Workload) Batch() bool { return w.Kind == Job || w.Kind == CronJob }
+
+// Replicated reports whether the workload runs a number of replicas the
+// SLA and scaling decide (a Deployment or a StatefulSet).
+func (w Workload) Replicated() bool { return w.Kind == Deployment || w.Kind == StatefulSet }
+
+type WorkloadOverrides struct {
+	Schedule                string `json:"schedule,omitempty"`
+	TimeZone                string `json:"timeZone,omitempty"`
+	ConcurrencyPolicy       string `json:"concurrencyPolicy,omitempty"`
+	StartingDeadlineSeconds *int64 `json:"startingDeadlineSeconds,omitempty"`
+	ActiveDeadlineSeconds   *int64 `json:"activeDeadlineSeconds,omitempty"`
+	BackoffLimit            *int32 `json:"backoffLimit,omitempty"`
+	Parallelism             *int32 `json:"parallelism,omitempty"`
+}
+
+// Port is one of the app's (or a sidecar's) named ports.
+type Port struct {
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"` // TCP or UDP
+}
+
+// Volume is a per-replica persistent disk of a StatefulSet.
+type Volume struct {
+	MountPath    string `json:"mountPath"`
+	Size         string `json:"size"`
+	StorageClass string `json:"storageClass,omitempty"`
+	AccessMode   string `json:"accessMode"`
+}
+
+type VolumeOverrides struct {
+	Size         string `json:"size,omitempty"`
+	StorageClass string `json:"storageClass,omitempty"`
+}
+
+// Shutdown says how the app stops.
+type Shutdown struct {
+	DrainSeconds       *int64 `json:"drainSeconds,omitempty"`
+	GracePeriodSeconds *int64 `json:"gracePeriodSeconds,omitempty"`
+}
+
+// Container is a sidecar or an init container.
+type Container struct {
+	Name      string               `json:"name"`
+	Image     string               `json:"image"`
+	Command   []string             `json:"command,omitempty"`
+	Args      []string             `json:"args,omitempty"`
+	Resources Resources            `json:"resources"`
+	Env       map[string]string    `json:"env,omitempty"`
+	Secrets   map[string]SecretRef `json:"secrets,omitempty"`
+	Ports     map[string]Port      `json:"ports,omitempty"`
+}
+
+// File is a configuration file mounted into the app's container: from a
+// file of the repository, or its content written inline.
+type File struct {
+	From    string  `json:"from,omitempty"`
+	Content *string `json:"content,omitempty"` // nil when From is set; may be ""
+}
+
+// ExternalSecret is a Secret the External Secrets Operator fills from a
+// secret manager.
+type ExternalSecret struct {
+	Store           string               `json:"store"`
+	StoreKind       string               `json:"storeKind"`
+	RefreshInterval string               `json:"refreshInterval"`
+	Data            map[string]RemoteRef `json:"data"`
+}
+
+type RemoteRef struct {
+	Key      string `json:"key"`
+	Property string `json:"property,omitempty"`
+	Version  string `json:"version,omitempty"`
+}
+
+// Dependency is an app of the repository this app calls.
+type Dependency struct {
+	App  string `json:"app"`
+	Port string `json:"port,omitempty"` // a port name; "" is the callee's primary port
+	Env  string `json:"env,omitempty"`  // "" is <APP>_URL
 }
 
 type Build struct {
@@ -53,9 +177,13 @@ type RunAs struct {
 }
 
 type Health struct {
-	Liveness  string   `json:"liveness"`
-	Readiness string   `json:"readiness"`
-	Command   []string `json:"command,omitempty"`
+	Liveness         string   `json:"liveness"`
+	Readiness        string   `json:"readiness"`
+	Command          []string `json:"command,omitempty"`
+	StartupSeconds   int32    `json:"startupSeconds,omitempty"`
+	PeriodSeconds    int32    `json:"periodSeconds,omitempty"`
+	TimeoutSeconds   int32    `json:"timeoutSeconds,omitempty"`
+	FailureThreshold int32    `json:"failureThreshold,omitempty"`
 }
 
 type Resources struct {
@@ -117,13 +245,21 @@ type TLS struct {
 // Overrides are the fields an environment may replace. A nil or empty field
 // keeps the base value.
 type Overrides struct {
-	Image     string               `json:"image,omitempty"`
-	Resources *ResourceOverrides   `json:"resources,omitempty"`
-	Scaling   *ScalingOverrides    `json:"scaling,omitempty"`
-	Env       map[string]string    `json:"env,omitempty"`
-	Secrets   map[string]SecretRef `json:"secrets,omitempty"`
-	Ingress   *IngressOverrides    `json:"ingress,omitempty"`
-	SLA       *SLAOverrides        `json:"sla,omitempty"`
+	Namespace        string                     `json:"namespace,omitempty"`
+	Workload         *WorkloadOverrides         `json:"workload,omitempty"`
+	Image            string                     `json:"image,omitempty"`
+	Resources        *ResourceOverrides         `json:"resources,omitempty"`
+	Scaling          *ScalingOverrides          `json:"scaling,omitempty"`
+	Env              map[string]string          `json:"env,omitempty"`
+	Secrets          map[string]SecretRef       `json:"secrets,omitempty"`
+	Ingress          *IngressOverrides          `json:"ingress,omitempty"`
+	Volumes          map[string]VolumeOverrides `json:"volumes,omitempty"`
+	Sidecars         []Container                `json:"sidecars,omitempty"`
+	InitContainers   []Container                `json:"initContainers,omitempty"`
+	Files            map[string]File            `json:"files,omitempty"`
+	ImagePullSecrets []string                   `json:"imagePullSecrets,omitempty"`
+	ExternalSecrets  map[string]ExternalSecret  `json:"externalSecrets,omitempty"`
+	SLA              *SLAOverrides              `json:"sla,omitempty"`
 }
 
 type SLAOverrides struct {

@@ -174,7 +174,7 @@ func cueDiagnostics(doc *load.Doc, err error, skip func(path []string) bool) dia
 	var ds diag.List
 	for _, e := range errors.Errors(err) {
 		path := e.Path()
-		if len(path) > 0 && path[0] == "#App" { // the definition, not a field of the app
+		if len(path) > 0 && (path[0] == "#App" || path[0] == "#Checked") { // the definition, not a field of the app
 			path = path[1:]
 		}
 		if skip != nil && skip(path) {

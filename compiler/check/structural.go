@@ -195,7 +195,7 @@ func unknownFields(doc *load.Doc, v violation) diag.List {
 func missingFields(doc *load.Doc, v violation, byPath map[string][]violation) diag.List {
 	obj := doc.Lookup(v.path)
 	unless, conditional := v.node["x-kiln-unless"].(string) // see schema.requiredUnless
-	if on, _, _ := strings.Cut(unless, ":"); conditional && len(byPath[pointer(append(v.path[:len(v.path):len(v.path)], on))]) > 0 {
+	if on, _, _ := strings.Cut(unless, ":"); conditional && len(byPath[pointer(append(v.path[:len(v.path):len(v.path)], strings.Split(on, ".")...))]) > 0 {
 		return nil // the field the requirement depends on is wrong itself: that is the one mistake
 	}
 	var ds diag.List

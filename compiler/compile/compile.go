@@ -2,16 +2,11 @@ package compile
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strconv"
 
 	"github.com/distribution/reference"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -239,200 +234,12 @@ func (c *compiler) selectorLabels() map[string]string {
 	return map[string]string{LabelName: c.app.Metadata.Name, LabelInstance: c.app.Metadata.Name}
 }
 
-// portName names the app's port by its protocol, as Istio and Linkerd read it.
-func (c *compiler) portName() string { return c.app.Spec.Protocol }
-
-// listens reports whether the app has a port. One with protocol none (a
-// queue worker) has none, so it gets no Service, no containerPort, no
-// probes on a port, no ingress rule in its NetworkPolicy and no Ingress.
-func (c *compiler) listens() bool { return c.app.Spec.Protocol != "none" }
-
 func (c *compiler) serviceAccount() runtime.Object {
 	return &corev1.ServiceAccount{
 		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta:                   c.meta("ServiceAccount"),
 		AutomountServiceAccountToken: ptr(false),
 	}
-}
-
-func (c *compiler) service() runtime.Object {
-	port := int32(c.app.Spec.Port)
-	c.set("Service", "spec.ports[0].port", "spec", "port")
-	c.set("Service", "spec.ports[0].targetPort", "spec", "port")
-	c.set("Service", "spec.ports[0].name", "spec", "protocol")
-	return &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: c.meta("Service"),
-		Spec: corev1.ServiceSpec{
-			Selector: c.selectorLabels(),
-			Ports: []corev1.ServicePort{{
-				Name: c.portName(), Port: port, TargetPort: intstr.FromInt32(port), Protocol: corev1.ProtocolTCP,
-			}},
-		},
-	}
-}
-
-func (c *compiler) podSpec() corev1.PodSpec {
-	return corev1.PodSpec{
-		ServiceAccountName:           c.app.Metadata.Name,
-		AutomountServiceAccountToken: ptr(false),
-		SecurityContext:              c.podSecurity(),
-		Containers:                   []corev1.Container{c.container()},
-		Volumes:                      []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
-		TopologySpreadConstraints:    c.spread(),
-	}
-}
-
-// podSecurity runs the pod as spec.runAs's numeric user. runAsNonRoot
-// alone is not enough: the kubelet refuses to start a container whose
-// image names its user (USER node) when no runAsUser says the number,
-// as it cannot verify that the name is not root.
-func (c *compiler) podSecurity() *corev1.PodSecurityContext {
-	r := c.app.Spec.RunAs
-	c.setPod("securityContext.runAsUser", "spec", "runAs", "user")
-	c.setPod("securityContext.runAsGroup", "spec", "runAs", "group")
-	c.setPod("securityContext.fsGroup", "spec", "runAs", "fsGroup")
-	return &corev1.PodSecurityContext{
-		RunAsNonRoot:   ptr(true),
-		RunAsUser:      ptr(r.User),
-		RunAsGroup:     ptr(r.Group),
-		FSGroup:        ptr(r.FSGroup),
-		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-	}
-}
-
-func (c *compiler) container() corev1.Container {
-	s := c.app.Spec
-	const ctr = "containers[0]"
-	c.setPod(ctr+".image", "spec", "image")
-	var ports []corev1.ContainerPort
-	if c.listens() {
-		ports = []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}}
-		c.setPod(ctr+".ports[0].containerPort", "spec", "port")
-		c.setPod(ctr+".ports[0].name", "spec", "protocol")
-	}
-	return corev1.Container{
-		Name:           c.app.Metadata.Name,
-		Image:          s.Image,
-		Ports:          ports,
-		Env:            c.env(),
-		Resources:      c.resources(),
-		LivenessProbe:  c.probe("liveness", s.Health.Liveness),
-		ReadinessProbe: c.probe("readiness", s.Health.Readiness),
-		SecurityContext: &corev1.SecurityContext{
-			RunAsNonRoot:             ptr(true),
-			AllowPrivilegeEscalation: ptr(false),
-			ReadOnlyRootFilesystem:   ptr(true),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		},
-		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
-	}
-}
-
-// env lists plain and secret variables together, sorted by name, so the
-// output does not depend on map order.
-func (c *compiler) env() []corev1.EnvVar {
-	s := c.app.Spec
-	names := slices.Sorted(maps.Keys(s.Env))
-	for n := range s.Secrets {
-		if _, dup := s.Env[n]; dup {
-			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf("%s is set in both env and secrets; keep one", n), "spec", "secrets", n)
-			continue
-		}
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	var out []corev1.EnvVar
-	for i, n := range names {
-		field := "containers[0].env[" + strconv.Itoa(i) + "]"
-		if v, ok := s.Env[n]; ok {
-			out = append(out, corev1.EnvVar{Name: n, Value: v})
-			c.setPod(field, "spec", "env", n)
-			continue
-		}
-		ref := s.Secrets[n]
-		out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
-			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
-		}})
-		c.setPod(field, "spec", "secrets", n)
-	}
-	return out
-}
-
-func (c *compiler) resources() corev1.ResourceRequirements {
-	r := c.app.Spec.Resources
-	const res = "containers[0].resources"
-	rr := corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse(r.CPU),
-			corev1.ResourceMemory: resource.MustParse(r.Memory),
-		},
-		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(or(r.MemoryLimit, r.Memory))},
-	}
-	c.setPod(res+".requests.cpu", "spec", "resources", "cpu")
-	c.setPod(res+".requests.memory", "spec", "resources", "memory")
-	c.setPod(res+".limits.memory", "spec", "resources", "memory")
-	if r.MemoryLimit != "" {
-		c.setPod(res+".limits.memory", "spec", "resources", "memoryLimit")
-	}
-	if r.CPULimit != "" {
-		rr.Limits[corev1.ResourceCPU] = resource.MustParse(r.CPULimit)
-		c.setPod(res+".limits.cpu", "spec", "resources", "cpuLimit")
-	}
-	// A limit below the request is the memory-limit-covers-request
-	// guardrail's to report.
-	return rr
-}
-
-// probe checks the app with health.command when it is set, else on its one
-// port, the way its protocol allows. An app without a port and without a
-// command has no probe: kiln knows of no check that would tell.
-func (c *compiler) probe(kind, path string) *corev1.Probe {
-	s := c.app.Spec
-	field := "containers[0]." + kind + "Probe"
-	var h corev1.ProbeHandler
-	switch {
-	case len(s.Health.Command) > 0:
-		h.Exec = &corev1.ExecAction{Command: s.Health.Command}
-		c.setPod(field, "spec", "health", "command")
-		return &corev1.Probe{ProbeHandler: h}
-	case !c.listens():
-		c.setPod(field, "spec", "protocol") // why there is none
-		return nil
-	}
-	switch s.Protocol {
-	case "grpc":
-		h.GRPC = &corev1.GRPCAction{Port: int32(s.Port)}
-		c.setPod(field+".grpc.port", "spec", "port")
-	case "tcp":
-		h.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(int32(s.Port))}
-		c.setPod(field+".tcpSocket.port", "spec", "port")
-	default:
-		h.HTTPGet = &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(int32(s.Port))}
-		c.setPod(field+".httpGet.port", "spec", "port")
-		c.setPod(field+".httpGet.path", "spec", "health", kind)
-	}
-	c.setPod(field, "spec", "protocol")
-	return &corev1.Probe{ProbeHandler: h}
-}
-
-// spread keeps replicas apart as the SLA tier asks: over nodes, then zones.
-func (c *compiler) spread() []corev1.TopologySpreadConstraint {
-	c.setPod("topologySpreadConstraints", "spec", "sla", "availability")
-	var out []corev1.TopologySpreadConstraint
-	for _, sp := range []struct{ key, when string }{
-		{"kubernetes.io/hostname", c.tier.HostSpread},
-		{"topology.kubernetes.io/zone", c.tier.ZoneSpread},
-	} {
-		if sp.when == "" || c.minRepl < 2 {
-			continue
-		}
-		out = append(out, corev1.TopologySpreadConstraint{
-			MaxSkew: 1, TopologyKey: sp.key, WhenUnsatisfiable: corev1.UnsatisfiableConstraintAction(sp.when),
-			LabelSelector: c.selector(),
-		})
-	}
-	return out
 }
 
 func (c *compiler) pdb() runtime.Object {
@@ -478,82 +285,6 @@ func (c *compiler) hpa() runtime.Object {
 				},
 			}},
 		},
-	}
-}
-
-// networkPolicy admits traffic to the app's port only; an app without a
-// port gets a policy with no ingress rule, which admits none.
-func (c *compiler) networkPolicy() runtime.Object {
-	np := &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-		ObjectMeta: c.meta("NetworkPolicy"),
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: *c.selector(),
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		},
-	}
-	if !c.listens() {
-		c.set("NetworkPolicy", "spec.policyTypes", "spec", "protocol")
-		return np
-	}
-	port := intstr.FromInt32(int32(c.app.Spec.Port))
-	c.set("NetworkPolicy", "spec.ingress[0].ports[0].port", "spec", "port")
-	np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-		Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: &port}},
-	}}
-	return np
-}
-
-func (c *compiler) ingress() runtime.Object {
-	in := c.app.Spec.Ingress
-	if in == nil || !c.listens() { // the schema refuses an ingress without a port
-		return nil
-	}
-	if in.Host == "" {
-		c.finding(diag.Error, "build/ingress-host", "ingress has no host: this environment sets ingress fields but neither it nor the app names a host", "spec", "ingress")
-	}
-	const rule = "spec.rules[0]"
-	c.set("Ingress", rule+".host", "spec", "ingress", "host")
-	c.set("Ingress", rule+".http.paths[0].path", "spec", "ingress", "path")
-	c.set("Ingress", rule+".http.paths[0].backend.service.port.number", "spec", "port")
-	var tls []networkingv1.IngressTLS
-	if in.TLS != nil {
-		tls = []networkingv1.IngressTLS{{Hosts: []string{in.Host}, SecretName: in.TLS.SecretName}}
-		c.set("Ingress", "spec.tls", "spec", "ingress", "tls")
-		c.set("Ingress", "spec.tls[0].hosts[0]", "spec", "ingress", "host")
-		c.set("Ingress", "spec.tls[0].secretName", "spec", "ingress", "tls", "secretName")
-	}
-	meta := c.meta("Ingress")
-	// The app's annotations are for the controller and cert-manager; kiln's
-	// own (the owner, the contact) are set on every object and win.
-	for _, k := range slices.Sorted(maps.Keys(in.Annotations)) {
-		if _, kilns := meta.Annotations[k]; kilns {
-			c.finding(diag.Warning, "build/ingress-annotation", fmt.Sprintf(
-				"%s is an annotation kiln sets on every object; this value is ignored", k), "spec", "ingress", "annotations", k)
-			continue
-		}
-		meta.Annotations[k] = in.Annotations[k]
-		c.set("Ingress", fieldpath.Join("metadata.annotations", k), "spec", "ingress", "annotations", k)
-	}
-	var class *string
-	if in.ClassName != "" {
-		class = ptr(in.ClassName)
-		c.set("Ingress", "spec.ingressClassName", "spec", "ingress", "className")
-	}
-	return &networkingv1.Ingress{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-		ObjectMeta: meta,
-		Spec: networkingv1.IngressSpec{IngressClassName: class, TLS: tls, Rules: []networkingv1.IngressRule{{
-			Host: in.Host,
-			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
-				Paths: []networkingv1.HTTPIngressPath{{
-					Path: in.Path, PathType: ptr(networkingv1.PathTypePrefix),
-					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-						Name: c.app.Metadata.Name, Port: networkingv1.ServiceBackendPort{Number: int32(c.app.Spec.Port)},
-					}},
-				}},
-			}},
-		}}},
 	}
 }
 

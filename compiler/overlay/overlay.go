@@ -88,7 +88,61 @@ func Apply(a *app.App, env string) *app.App {
 	if ov.SLA != nil {
 		s.SLA = mergeSLA(s.SLA, ov.SLA)
 	}
+	out.Metadata.Namespace = or(ov.Namespace, out.Metadata.Namespace)
+	if w := ov.Workload; w != nil {
+		s.Workload = mergeWorkload(s.Workload, w)
+	}
+	if len(ov.Volumes) > 0 {
+		s.Volumes = mergeVolumes(s.Volumes, ov.Volumes)
+	}
+	// Lists replace: an environment's sidecars or init containers are
+	// the whole list, in its order.
+	if ov.Sidecars != nil {
+		s.Sidecars = ov.Sidecars
+	}
+	if ov.InitContainers != nil {
+		s.InitContainers = ov.InitContainers
+	}
+	if ov.ImagePullSecrets != nil {
+		s.ImagePullSecrets = ov.ImagePullSecrets
+	}
+	if len(ov.Files) > 0 {
+		s.Files = mergeMaps(s.Files, ov.Files)
+	}
+	if len(ov.ExternalSecrets) > 0 {
+		s.ExternalSecrets = mergeMaps(s.ExternalSecrets, ov.ExternalSecrets)
+	}
 	return &out
+}
+
+// mergeWorkload sets the workload settings an environment gives; the kind
+// is the app's in every environment.
+func mergeWorkload(w app.Workload, ov *app.WorkloadOverrides) app.Workload {
+	w.Schedule = or(ov.Schedule, w.Schedule)
+	w.TimeZone = or(ov.TimeZone, w.TimeZone)
+	w.ConcurrencyPolicy = or(ov.ConcurrencyPolicy, w.ConcurrencyPolicy)
+	w.StartingDeadlineSeconds = orPtr(ov.StartingDeadlineSeconds, w.StartingDeadlineSeconds)
+	w.ActiveDeadlineSeconds = orPtr(ov.ActiveDeadlineSeconds, w.ActiveDeadlineSeconds)
+	w.BackoffLimit = orPtr(ov.BackoffLimit, w.BackoffLimit)
+	w.Parallelism = orPtr(ov.Parallelism, w.Parallelism)
+	return w
+}
+
+// mergeVolumes sets the sizes and classes an environment gives, by
+// volume name; a volume the base does not declare is the check's to
+// refuse (build/unknown-volume), so it is left out here.
+func mergeVolumes(base map[string]app.Volume, ov map[string]app.VolumeOverrides) map[string]app.Volume {
+	out := maps.Clone(base)
+	for name, o := range ov {
+		v, ok := out[name]
+		if !ok {
+			continue
+		}
+		v.Size = or(o.Size, v.Size)
+		v.StorageClass = or(o.StorageClass, v.StorageClass)
+		out[name] = v
+	}
+	return out
 }
 
 // mergeSLA merges an environment's SLA fields into the base SLA one by
@@ -149,7 +203,7 @@ func or(v, base string) string {
 	return base
 }
 
-func orPtr(v, base *int) *int {
+func orPtr[T any](v, base *T) *T {
 	if v != nil {
 		return v
 	}

@@ -53,7 +53,9 @@ var defaults = sync.OnceValue(func() map[string]any {
 		panic(err)
 	}
 	var tree map[string]any
-	s.CUE(func(app cue.Value) { tree = defaultsOf(app) })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tree = defaultsOf(s.shape)
 	return tree
 })
 

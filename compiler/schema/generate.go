@@ -125,7 +125,7 @@ func annotateField(p map[string]any, v cue.Value) error {
 		if Formats[f] == nil {
 			return fmt.Errorf("unknown value format %q", f)
 		}
-		elems := []any{p["additionalProperties"]}
+		elems := []any{p["additionalProperties"], p["items"]}
 		if pp, ok := p["patternProperties"].(map[string]any); ok {
 			elems = append(elems, pp[""])
 		}
@@ -137,7 +137,7 @@ func annotateField(p map[string]any, v cue.Value) error {
 			}
 		}
 		if n == 0 {
-			return fmt.Errorf("values=%s on a field that is not a map of strings", f)
+			return fmt.Errorf("values=%s on a field that is not a map or list of strings", f)
 		}
 	}
 	if d, ok := v.Default(); ok && d.IsConcrete() && d.Kind() != cue.StructKind && d.Kind() != cue.ListKind {
@@ -155,38 +155,62 @@ func annotateField(p map[string]any, v cue.Value) error {
 }
 
 // requiredUnless rewrites the struct schema obj for a field marked
-// @kiln(required-unless=FIELD:VALUE): CUE's generator evaluates the
-// comprehension that requires the field with FIELD's default, so it lists
-// the field as always required. The field is required instead only when
-// FIELD is not VALUE, an absent FIELD taking its default:
+// @kiln(required-unless=FIELD:VALUE|FIELD:VALUE…): CUE's generator
+// evaluates the comprehension that requires the field with the defaults,
+// so it lists the field as always required. The field is required instead
+// only when no FIELD is its VALUE, an absent FIELD taking its default. A
+// FIELD may be a dotted path into a sibling (workload.kind):
 //
-//	"if": {"properties": {FIELD: {"const": VALUE}}, "required": [FIELD]},
-//	"else": {"required": [name], "x-kiln-unless": "FIELD: VALUE"}
+//	"if": {"anyOf": [{"properties": {FIELD: {"const": VALUE}}, "required": [FIELD]}, …]},
+//	"else": {"required": [name], "x-kiln-unless": "FIELD: VALUE or …"}
 //
 // x-kiln-unless lets the message about the missing field say what the
-// alternative is.
+// alternative is; its first FIELD is the one the check looks at first.
 func requiredUnless(obj map[string]any, name string, v cue.Value) error {
 	attr := v.Attribute("kiln")
 	rule, ok, _ := attr.Lookup(0, "required-unless")
 	if !ok {
 		return nil
 	}
-	field, value, ok := strings.Cut(rule, ":")
-	if !ok || field == "" || value == "" {
-		return fmt.Errorf("required-unless=%q is not FIELD:VALUE", rule)
-	}
 	if _, taken := obj["if"]; taken {
 		return fmt.Errorf("a second required-unless in one struct")
 	}
-	if props, _ := obj["properties"].(map[string]any); props[field] == nil {
-		return fmt.Errorf("required-unless names %q, which is no sibling", field)
+	var alts, says []any
+	for _, alt := range strings.Split(rule, "|") {
+		field, value, ok := strings.Cut(alt, ":")
+		if !ok || field == "" || value == "" {
+			return fmt.Errorf("required-unless=%q is not FIELD:VALUE|…", rule)
+		}
+		path := strings.Split(field, ".")
+		if props, _ := obj["properties"].(map[string]any); props[path[0]] == nil {
+			return fmt.Errorf("required-unless names %q, which is no sibling", path[0])
+		}
+		alts = append(alts, hasConst(path, value))
+		says = append(says, field+": "+value)
 	}
 	req, _ := obj["required"].([]any)
 	obj["required"] = slices.DeleteFunc(slices.Clone(req), func(r any) bool { return r == name })
 	if len(obj["required"].([]any)) == 0 {
 		delete(obj, "required")
 	}
-	obj["if"] = map[string]any{"properties": map[string]any{field: map[string]any{"const": value}}, "required": []any{field}}
-	obj["else"] = map[string]any{"required": []any{name}, "x-kiln-unless": field + ": " + value}
+	cond := alts[0].(map[string]any)
+	if len(alts) > 1 {
+		cond = map[string]any{"anyOf": alts}
+	}
+	obj["if"] = cond
+	words := make([]string, len(says))
+	for i, s := range says {
+		words[i] = s.(string)
+	}
+	obj["else"] = map[string]any{"required": []any{name}, "x-kiln-unless": strings.Join(words, " or ")}
 	return nil
+}
+
+// hasConst is the schema of an object whose field at path is value.
+func hasConst(path []string, value string) map[string]any {
+	inner := map[string]any{"const": value}
+	for i := len(path) - 1; i >= 0; i-- {
+		inner = map[string]any{"properties": map[string]any{path[i]: inner}, "required": []any{path[i]}}
+	}
+	return inner
 }

@@ -32,7 +32,8 @@ const jsonSchemaURL = "kiln:app.schema.json"
 // guarded by mu because a CUE context is not safe for concurrent use.
 type Schema struct {
 	mu        sync.Mutex
-	app       cue.Value // #App
+	app       cue.Value // #Checked: what definitions are checked against
+	shape     cue.Value // #App: its fields and defaults
 	doc       any       // the JSON Schema document, decoded
 	validator *jsonschema.Schema
 }
@@ -47,7 +48,7 @@ func load() (*Schema, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("schemas/app.cue: %v", err)
 	}
-	s := &Schema{app: v.LookupPath(cue.ParsePath("#App"))}
+	s := &Schema{app: v.LookupPath(cue.ParsePath("#Checked")), shape: v.LookupPath(cue.ParsePath("#App"))}
 	if err := json.Unmarshal(schemas.AppJSONSchema, &s.doc); err != nil {
 		return nil, fmt.Errorf("schemas/app.schema.json: %v", err)
 	}
