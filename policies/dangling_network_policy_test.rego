@@ -22,3 +22,8 @@ test_selecting_nothing_fails if {
 test_empty_selector_passes if {
 	count(dangling_network_policy.deny) == 0 with input as {"objects": [np({})]}
 }
+
+test_policy_admitting_a_caller_at_another_app_passes if {
+	admits := json.patch(np({"matchLabels": {"app": "api"}}), [{"op": "add", "path": "/metadata/annotations", "value": {"kiln.dev/admits-caller": "web"}}])
+	count(dangling_network_policy.deny) == 0 with input as {"objects": [admits, deployment]}
+}

@@ -34,7 +34,8 @@ type Affected struct {
 // selects every app of its repository; a test file, a snapshot or a
 // Dockerfile selects the app beside it; any other file selects every app
 // that imports it (its Jsonnet imports, transitively), and the app beside
-// it. No files is the repository holding the working directory. A file
+// it. A definition selects itself and the apps that name its app in
+// their dependsOn. No files is the repository holding the working directory. A file
 // that does not exist is an error.
 func (w *Workspace) Affected(files []string) (Affected, error) {
 	if len(files) == 0 {
@@ -45,14 +46,17 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 		return Affected{Paths: []string{root}}, nil
 	}
 	p := w.opts
-	var out, imported, unmapped []string
+	var out, imported, unmapped, defs []string
 	for _, a := range files {
 		info, err := os.Stat(a)
 		switch {
 		case err != nil:
 			return Affected{}, fmt.Errorf("%s: no such file or directory", a)
-		case info.IsDir(), isDefinitionPath(a):
+		case info.IsDir():
 			out = append(out, a)
+		case isDefinitionPath(a):
+			out = append(out, a)
+			defs = append(defs, a)
 		case selectsEveryApp(a, p):
 			root := "."
 			if r := repoRootOf(a); r != "" {
@@ -87,6 +91,9 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 				unmapped = append(unmapped, a)
 			}
 		}
+	}
+	if len(defs) > 0 { // the apps that call them read them too (spec.dependsOn)
+		out = append(out, callersOf(defs, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})...)
 	}
 	slices.Sort(out)
 	return Affected{Paths: slices.Compact(out), Unmapped: unmapped}, nil

@@ -141,6 +141,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		r.Diags, r.BadInput = diag.ToWire(c.diags), true
 		return r, load.Interrupted(c.diags)
 	}
+	opts.Apps = in.apps(s)
 	res, ds := build.Build(c.doc, c.app, opts)
 	all := append(c.diags, ds...)
 	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
@@ -180,6 +181,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
 	}
+	r.Deps = deps() // the build's reads too: the apps it depends on
 	return r, interrupted(all)
 }
 

@@ -30,6 +30,7 @@ func fixFile(in input, s *schema.Schema, opts build.Options, fo fix.Options) (fi
 		if c.app != nil {
 			o := opts
 			o.Dockerfile = in.dockerfile
+			o.Apps = in.apps(s)
 			_, ds := build.Build(c.doc, c.app, o)
 			all = append(all, ds...)
 		}

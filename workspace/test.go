@@ -134,6 +134,11 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 		return
 	}
 	opts.Dockerfile = c.dockerfile
+	if opts.Apps == nil { // the app's dependencies, found beside it on disk
+		in, _ := appInput(t.app)
+		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
+		opts.Apps = in.apps(s)
+	}
 	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: c.dockerfile, App: c.app}
 	if t.isCUE {
 		t.results, t.diags = apptest.RunCUEFile(f, target, o)

@@ -90,6 +90,9 @@ type Options struct {
 	Waivers *waiver.Set
 	// Now is the day waivers are judged on; zero means today.
 	Now time.Time
+	// Apps finds the other apps of the repository, which spec.dependsOn
+	// names; nil finds none, and every dependency is a finding.
+	Apps AppFinder
 	// Context, when set, abandons the build between environments once it
 	// is done: an editor's newer keystroke makes this build's answer
 	// useless. An abandoned build returns Context's error as an internal
@@ -228,10 +231,12 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	merged := overlay.Apply(a, env)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env})
+	deps, depFindings := callees(merged, env, opts.Apps)
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps})
 	if err != nil {
 		return Env{}, nil, err
 	}
+	c.Findings = append(c.Findings, depFindings...)
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {

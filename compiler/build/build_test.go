@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	kiln "github.com/kilnhq/kiln/compiler/app"
+
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -51,19 +53,45 @@ func buildFile(t testing.TB, name string, src []byte) (*build.Result, diag.List)
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}
-	res, ds := build.Build(doc, a, build.Options{Validator: validator(t), Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}})
+	res, ds := build.Build(doc, a, build.Options{Validator: validator(t), Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true},
+		Apps: exampleApps(t)})
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}
 	return res, ds
 }
 
-func examples(t *testing.T) []string {
-	paths, err := filepath.Glob("../../examples/*/kiln.*")
-	if err != nil || len(paths) < 5 {
-		t.Fatalf("examples: %v %v", paths, err)
+// exampleApps finds the examples' apps by name, as a repository's are
+// found for spec.dependsOn.
+func exampleApps(t testing.TB) build.AppFinder {
+	return func(name string) (*kiln.App, error) {
+		for _, p := range examples(t) {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
+			if doc == nil {
+				continue
+			}
+			s, _ := schema.Load()
+			if a, _ := check.Check(doc, s); a != nil && a.Metadata.Name == name {
+				return a, nil
+			}
+		}
+		return nil, nil
 	}
-	return paths
+}
+
+// examples are the shipped examples' definitions: one per directory of
+// examples/, or one per app of a directory that holds several (shop/).
+func examples(t testing.TB) []string {
+	paths, err := filepath.Glob("../../examples/*/kiln.*")
+	more, err2 := filepath.Glob("../../examples/*/*/kiln.*")
+	if err != nil || err2 != nil || len(paths) < 5 {
+		t.Fatalf("examples: %v %v %v", paths, err, err2)
+	}
+	return append(paths, more...)
 }
 
 // TestGolden builds every example and compares every output file, for
@@ -71,7 +99,8 @@ func examples(t *testing.T) []string {
 // rewrite them, then review the diff.
 func TestGolden(t *testing.T) {
 	for _, p := range examples(t) {
-		example := filepath.Base(filepath.Dir(p))
+		example, _ := filepath.Rel("../../examples", filepath.Dir(p))
+		example = filepath.ToSlash(example)
 		t.Run(example, func(t *testing.T) {
 			src, err := os.ReadFile(p)
 			if err != nil {
@@ -248,6 +277,7 @@ func TestConcurrentBuildsAgree(t *testing.T) {
 	}
 	s, _ := schema.Load()
 	v := validator(t)
+	apps := exampleApps(t)
 	got := make([]map[string][]byte, len(paths)*4)
 	failed := make([]error, len(got))
 	var wg sync.WaitGroup
@@ -258,7 +288,7 @@ func TestConcurrentBuildsAgree(t *testing.T) {
 			p := paths[i%len(paths)]
 			doc, _ := load.Load(source.NewFile(p, srcs[i%len(paths)]), load.Options{Root: filepath.Dir(p)})
 			a, _ := check.Check(doc, s)
-			res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}})
+			res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, Dockerfile: true, Catalog: true, SLO: true, Helm: true}, Apps: apps})
 			if ds.HasErrors() {
 				failed[i] = fmt.Errorf("%s: %v", p, ds)
 				return

@@ -19,6 +19,9 @@ const (
 	// AnnotKubernetesID names the label value Backstage's Kubernetes plugin
 	// selects the app's objects by; compile puts that label on every one.
 	AnnotKubernetesID = compile.LabelBackstageID
+	// AnnotKubernetesNamespace narrows the plugin's search to the app's
+	// namespace, when the app names one.
+	AnnotKubernetesNamespace = "backstage.io/kubernetes-namespace"
 )
 
 // Entry returns a's catalog entry: a Backstage Component of the type
@@ -28,6 +31,9 @@ func Entry(a *app.App) compile.Object {
 	ann := map[string]any{AnnotKubernetesID: m.Name}
 	if m.Contact != "" {
 		ann[AnnotContact] = m.Contact
+	}
+	if m.Namespace != "" {
+		ann[AnnotKubernetesNamespace] = m.Namespace
 	}
 	if sla := a.Spec.SLA; sla != nil {
 		ann[AnnotAvailability] = strconv.FormatFloat(sla.Availability, 'f', -1, 64)
@@ -51,6 +57,9 @@ func Entry(a *app.App) compile.Object {
 	if m.System != "" {
 		spec["system"] = m.System
 	}
+	if deps := dependsOn(a); len(deps) > 0 {
+		spec["dependsOn"] = deps
+	}
 	return compile.Object{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Name: m.Name, Content: map[string]any{
 		"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": meta, "spec": spec,
 	}}
@@ -64,4 +73,21 @@ func componentType(a *app.App) string {
 		return "website"
 	}
 	return "service"
+}
+
+// dependsOn are the entity references of the components a calls, once
+// each. Backstage relates both entries from the caller's alone: its
+// catalog processor emits dependsOn on the caller and dependencyOf on the
+// callee for every reference, so the callee's entry needs no list of its
+// callers (which no one definition holds).
+func dependsOn(a *app.App) []any {
+	var out []any
+	seen := map[string]bool{}
+	for _, d := range a.Spec.DependsOn {
+		if ref := "component:" + d.App; !seen[ref] {
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	}
+	return out
 }

@@ -78,6 +78,9 @@ type Options struct {
 	// Env names the environment compiled ("" for the base), for the SLO
 	// output's series and alerts (kiln_env).
 	Env string
+	// Callees are the apps spec.dependsOn names, in its order, as build
+	// resolved them in the repository for this environment.
+	Callees []Callee
 }
 
 // Compile turns a into Kubernetes objects. a must be checked and have one
@@ -89,7 +92,7 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 
 // compileAs compiles a with its workload made by p.
 func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
-	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind}
+	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, callees: opts.Callees}
 	c.replicas()
 	objs := []runtime.Object{c.serviceAccount()}
 	if c.listens() {
@@ -106,6 +109,7 @@ func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 	if ing := c.ingress(); ing != nil {
 		objs = append(objs, ing)
 	}
+	objs = append(objs, c.admissions()...)
 	res := &Result{Origins: c.origins, kind: c.kind}
 	for _, o := range objs {
 		obj, err := toObject(o)
@@ -130,6 +134,7 @@ type compiler struct {
 	origins  *sourcemap.Map
 	findings []Finding
 	kind     workload.Kind // of the object that runs the app's pods
+	callees  []Callee
 	// derived once
 	tier             Tier
 	minRepl, maxRepl int
@@ -206,7 +211,10 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	c.set(kind, fieldpath.Join("metadata.labels", LabelVersion), "spec", "image")
 	c.set(kind, fieldpath.Join("metadata.annotations", AnnotOwner), "metadata", "owner")
 	c.set(kind, "spec", "spec")
-	return metav1.ObjectMeta{Name: m.Name, Labels: labels, Annotations: annotations}
+	if m.Namespace != "" {
+		c.set(kind, "metadata.namespace", "metadata", "namespace")
+	}
+	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, Labels: labels, Annotations: annotations}
 }
 
 // imageTag returns the image's tag when it is a valid label value.

@@ -51,6 +51,9 @@ func (c *compiler) networkPolicy() runtime.Object {
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 		},
 	}
+	if np.Spec.Egress = c.egress(); np.Spec.Egress != nil {
+		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+	}
 	if !c.listens() {
 		c.set("NetworkPolicy", "spec.policyTypes", "spec", "protocol")
 		return np

@@ -74,10 +74,19 @@ func (c *compiler) container() corev1.Container {
 // output does not depend on map order.
 func (c *compiler) env() []corev1.EnvVar {
 	s := c.app.Spec
+	deps := c.dependencyEnv()
 	names := slices.Sorted(maps.Keys(s.Env))
 	for n := range s.Secrets {
 		if _, dup := s.Env[n]; dup {
 			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf("%s is set in both env and secrets; keep one", n), "spec", "secrets", n)
+			continue
+		}
+		names = append(names, n)
+	}
+	for n, d := range deps {
+		if slices.Contains(names, n) {
+			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf(
+				"%s holds the URL of %s (dependsOn) and is set in env or secrets too; keep one, or name another variable with env", n, d.Name), dependencyPath(d.Index, "env")...)
 			continue
 		}
 		names = append(names, n)
@@ -91,11 +100,15 @@ func (c *compiler) env() []corev1.EnvVar {
 			c.setPod(field, "spec", "env", n)
 			continue
 		}
-		ref := s.Secrets[n]
-		out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
-			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
-		}})
-		c.setPod(field, "spec", "secrets", n)
+		if ref, ok := s.Secrets[n]; ok {
+			out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
+				SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
+			}})
+			c.setPod(field, "spec", "secrets", n)
+			continue
+		}
+		out = append(out, corev1.EnvVar{Name: n, Value: deps[n].URL()})
+		c.setDependencyEnv(field, deps[n])
 	}
 	return out
 }

@@ -52,11 +52,11 @@ func manifestFiles(files map[string][]byte, r *build.Result) error {
 		}
 		files["rendered/"+env.Name+".yaml"] = b
 	}
-	if err := kustomizeBase(files, r.Base.Objects); err != nil {
+	if err := kustomizeBase(files, r.App.Metadata.Name, r.Base.Objects); err != nil {
 		return err
 	}
 	for _, env := range r.Envs {
-		if err := kustomizeOverlay(files, env.Name, r.Base.Objects, env.Objects); err != nil {
+		if err := kustomizeOverlay(files, r.App.Metadata.Name, env.Name, r.Base.Objects, env.Objects); err != nil {
 			return err
 		}
 	}
@@ -106,5 +106,12 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 	return nil
 }
 
-// objectFile names the file of one object in base/: deployment.yaml.
-func objectFile(o compile.Object) string { return strings.ToLower(o.Kind) + ".yaml" }
+// objectFile names the file of one object of app in base/:
+// deployment.yaml for the app's own, networkpolicy-<name>.yaml for one of
+// another name (a policy admitting the app at a callee, a ConfigMap).
+func objectFile(o compile.Object, app string) string {
+	if o.Name == app {
+		return strings.ToLower(o.Kind) + ".yaml"
+	}
+	return strings.ToLower(o.Kind) + "-" + o.Name + ".yaml"
+}

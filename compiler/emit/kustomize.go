@@ -34,15 +34,15 @@ func newKustomization() kustomization {
 	return kustomization{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization"}
 }
 
-func kustomizeBase(files map[string][]byte, objs []compile.Object) error {
+func kustomizeBase(files map[string][]byte, app string, objs []compile.Object) error {
 	k := newKustomization()
 	for _, o := range objs {
 		b, err := compile.YAML([]compile.Object{o})
 		if err != nil {
 			return err
 		}
-		files["base/"+objectFile(o)] = b
-		k.Resources = append(k.Resources, objectFile(o))
+		files["base/"+objectFile(o, app)] = b
+		k.Resources = append(k.Resources, objectFile(o, app))
 	}
 	return writeKustomization(files, "base/kustomization.yaml", k)
 }
@@ -50,7 +50,7 @@ func kustomizeBase(files map[string][]byte, objs []compile.Object) error {
 // kustomizeOverlay writes env's differences from base: JSON patches for
 // changed objects, new files for objects only env has, and delete patches
 // for objects only base has.
-func kustomizeOverlay(files map[string][]byte, env string, base, objs []compile.Object) error {
+func kustomizeOverlay(files map[string][]byte, app, env string, base, objs []compile.Object) error {
 	dir := "overlays/" + env + "/"
 	k := newKustomization()
 	k.Resources = []string{"../../base"}
@@ -66,8 +66,8 @@ func kustomizeOverlay(files map[string][]byte, env string, base, objs []compile.
 			if err != nil {
 				return err
 			}
-			files[dir+objectFile(o)] = y
-			k.Resources = append(k.Resources, objectFile(o))
+			files[dir+objectFile(o, app)] = y
+			k.Resources = append(k.Resources, objectFile(o, app))
 			continue
 		}
 		ops := diff("", b.Content, o.Content)

@@ -297,6 +297,10 @@ func (p *Pinned) WalkDir(root string, fn fs.WalkDirFunc) error { return p.src.Wa
 func (p *Pinned) ReadDir(name string) ([]fs.DirEntry, error)   { return ReadDir(p.src, name) }
 func (p *Pinned) Lstat(name string) (fs.FileInfo, error)       { return lstat(p.src, name) }
 
+// Underlying is the Source p reads through, for a read that must not be
+// recorded.
+func (p *Pinned) Underlying() Source { return p.src }
+
 // Reads returns every name read so far with its Sum: a copy, which later
 // reads do not change.
 func (p *Pinned) Reads() map[string]string {

@@ -99,6 +99,10 @@ type Location struct {
 	Default bool // the field was not written; Pos is the closest field above it that was
 }
 
+// namespacePath is the one metadata field an environment overrides, as
+// spec.environments.<env>.namespace.
+var namespacePath = []string{"metadata", "namespace"}
+
 // A Resolver locates app fields in the document of one environment.
 type Resolver struct {
 	Doc *load.Doc
@@ -108,7 +112,7 @@ type Resolver struct {
 // Locate returns where the app field at path was written for r's
 // environment.
 func (r Resolver) Locate(path []string) Location {
-	if r.Env != "" && len(path) > 1 && path[0] == "spec" {
+	if r.Env != "" && len(path) > 1 && (path[0] == "spec" || slices.Equal(path, namespacePath)) {
 		over := append([]string{"spec", "environments", r.Env}, path[1:]...)
 		if pos, end, found := r.Doc.Locate(over); found {
 			return Location{Path: over, Pos: pos, End: end}

@@ -1,0 +1,172 @@
+package workspace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// An app's dependencies (spec.dependsOn) name other apps of its
+// repository. They are found by name: first where a repository usually
+// keeps them, a directory of that name beside the app's own or at the
+// repository's root; then among every definition of the repository that
+// mentions the name. Each definition kiln loads to read its name is read
+// through in's source, recorded (see recordReads), so that the cached
+// result of the caller is used again only while the callee's definition,
+// and the absence of one where it was looked for first, hold.
+
+// apps returns what finds the other apps of in's repository for
+// build.Options.Apps. When in's source records reads, the search of
+// every definition reads beneath it, as it would otherwise make each one
+// a dependency.
+func (in input) apps(s *schema.Schema) build.AppFinder {
+	unrecorded := in.source()
+	if p, ok := unrecorded.(*repofile.Pinned); ok {
+		unrecorded = p.Underlying()
+	}
+	return func(name string) (*app.App, error) {
+		for _, def := range in.conventionalPlaces(name) {
+			if a, err, ok := in.appAt(s, def, name); ok {
+				return a, err
+			}
+		}
+		for _, def := range in.mentioning(unrecorded, name) {
+			if a, err, ok := in.appAt(s, def, name); ok {
+				return a, err
+			}
+		}
+		return nil, nil
+	}
+}
+
+// conventionalPlaces are where the definition of app name usually is:
+// <dir>/<name>/kiln.* beside the caller's directory, and under the
+// repository's root.
+func (in input) conventionalPlaces(name string) []string {
+	dirs := []string{filepath.Join(filepath.Dir(filepath.Dir(in.file.Name)), name)}
+	if in.root != "" {
+		if d := filepath.Join(in.root, name); d != dirs[0] {
+			dirs = append(dirs, d)
+		}
+	}
+	var out []string
+	for _, d := range dirs {
+		for _, n := range discover.Names {
+			out = append(out, filepath.Join(d, n))
+		}
+	}
+	return out
+}
+
+// mentioning lists the repository's definitions, other than in's, whose
+// text holds one of names: a definition that names an app must. CUE and Jsonnet
+// definitions may compute their name, so they are always listed.
+func (in input) mentioning(src repofile.Source, names ...string) []string {
+	root := in.root
+	if root == "" {
+		root = filepath.Dir(in.file.Name)
+	}
+	repo, err := discover.Scan(src, root)
+	if repo == nil || (err != nil && !errors.Is(err, discover.ErrNoApps)) {
+		return nil
+	}
+	self, _ := filepath.Abs(in.file.Name)
+	return slices.DeleteFunc(repo.Definitions(), func(def string) bool {
+		if abs, _ := filepath.Abs(def); abs == self {
+			return true
+		}
+		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" {
+			return false
+		}
+		b, err := src.ReadFile(def)
+		return err != nil || !slices.ContainsFunc(names, func(n string) bool { return bytes.Contains(b, []byte(n)) })
+	})
+}
+
+// appAt loads the definition at def through in's source; ok reports that
+// it is app name's: its app, or why it cannot be used.
+func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error, ok bool) {
+	data, rerr := in.source().ReadFile(def)
+	if errors.Is(rerr, fs.ErrNotExist) {
+		return nil, nil, false
+	}
+	other := input{file: source.NewFile(def, data), root: in.root, readErr: rerr, src: in.src, ctx: in.ctx, eval: in.eval}
+	c := checkOne(other, s)
+	if c.file.App != name {
+		return nil, nil, false
+	}
+	if c.app == nil {
+		return nil, fmt.Errorf("its definition %s does not check; kiln check it", repofile.Display(def)), true
+	}
+	return c.app, nil, true
+}
+
+// callersOf lists the definitions of the repositories of defs whose
+// dependsOn names the app of one of defs: a change to it can change their
+// results. Each repository is scanned once, and only the definitions
+// whose text mentions a name (or that may compute it: CUE, Jsonnet) are
+// loaded. A definition that mentions a name but does not check is listed
+// too, as what it would depend on cannot be told.
+func callersOf(defs []string, eval evalLimits) []string {
+	s, err := schema.Load()
+	if err != nil {
+		return nil
+	}
+	names := map[string][]string{} // repository root → the apps' names
+	changed := map[string]bool{}
+	for _, def := range defs {
+		in, _ := appInput(def)
+		in.eval = eval
+		if name := nameOf(in); name != "" {
+			names[in.root] = append(names[in.root], name)
+		}
+		abs, _ := filepath.Abs(def)
+		changed[abs] = true
+	}
+	var out []string
+	for root, ns := range names {
+		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root}
+		for _, other := range in.mentioning(in.source(), ns...) {
+			if abs, _ := filepath.Abs(other); changed[abs] {
+				continue
+			}
+			oin, _ := appInput(other)
+			oin.eval = eval
+			c := checkOne(oin, s)
+			if c.app == nil || slices.ContainsFunc(c.app.Spec.DependsOn, func(d app.Dependency) bool { return slices.Contains(ns, d.App) }) {
+				out = append(out, repofile.Display(other))
+			}
+		}
+	}
+	return out
+}
+
+// nameOf is the name in's definition gives its app, read without the
+// schema's check; "" when it cannot be loaded.
+func nameOf(in input) string {
+	if in.readErr != nil {
+		return ""
+	}
+	doc, _ := load.Load(in.file, in.loadOptions())
+	if doc == nil {
+		return ""
+	}
+	if md := doc.Root.Field("metadata"); md != nil {
+		if n := md.Value.Field("name"); n != nil {
+			name, _ := n.Value.Scalar.(string)
+			return name
+		}
+	}
+	return ""
+}
