@@ -320,12 +320,13 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 	}
 	var inputs []input
 	tests := map[string][]string{}
+	peers := newPeerIndex()
 	for _, a := range repo.Apps {
 		// Each definition's own root: the directory holding .git above
 		// it, or its directory; never the directory above the one given,
 		// which would let a check of "." read outside the repository.
 		data, err := readFile(a.Root, a.Definition)
-		in := input{file: source.NewFile(a.Definition, data), root: a.Root, readErr: err}
+		in := input{file: source.NewFile(a.Definition, data), root: a.Root, readErr: err, peers: peers}
 		if a.Dockerfile != "" {
 			in.dockerfile, in.dockerErr = readDockerfile(a.Root, a.Definition)
 		}

@@ -53,6 +53,9 @@ type input struct {
 	// eval bounds the evaluation of a Jsonnet or CUE definition. A result
 	// cut short by it is never stored, so it is no input of any key.
 	eval evalLimits
+	// peers is the run's index of the definitions its apps' dependencies
+	// are searched in (peers.go); nil searches afresh.
+	peers *peerIndex
 }
 
 // loadOptions are the options of every load of in's definition.
@@ -86,8 +89,10 @@ func gather(stdin io.Reader, stdinFilename string, args []string) ([]input, erro
 	if err != nil {
 		return nil, err
 	}
+	peers := newPeerIndex()
 	for _, p := range found {
 		in, _ := appInput(p)
+		in.peers = peers
 		inputs = append(inputs, in)
 	}
 	return inputs, nil

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
@@ -69,29 +70,90 @@ func (in input) conventionalPlaces(name string) []string {
 	return out
 }
 
-// mentioning lists the repository's definitions, other than in's, whose
-// text holds one of names: a definition that names an app must. CUE and Jsonnet
-// definitions may compute their name, so they are always listed.
+// mentioning lists the repository's definitions, other than in's, that
+// may name their app one of names: YAML and JSON ones whose text has a
+// name field of that value, and every CUE and Jsonnet one, as those may
+// compute their name.
 func (in input) mentioning(src repofile.Source, names ...string) []string {
 	root := in.root
 	if root == "" {
 		root = filepath.Dir(in.file.Name)
 	}
-	repo, err := discover.Scan(src, root)
-	if repo == nil || (err != nil && !errors.Is(err, discover.ErrNoApps)) {
-		return nil
-	}
+	texts := in.peers.texts(src, root)
 	self, _ := filepath.Abs(in.file.Name)
-	return slices.DeleteFunc(repo.Definitions(), func(def string) bool {
+	var out []string
+	for _, def := range texts.defs {
 		if abs, _ := filepath.Abs(def); abs == self {
-			return true
+			continue
 		}
-		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" {
+		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return namesApp(texts.text[def], n) }) {
+			out = append(out, def)
+		}
+	}
+	return out
+}
+
+// namesApp reports whether text has a field name (YAML or JSON, quoted or
+// not) whose value is name: a cheap test that every definition of the app
+// passes, before one is loaded.
+func namesApp(text []byte, name string) bool {
+	for i := 0; ; {
+		j := bytes.Index(text[i:], []byte(name))
+		if j < 0 {
 			return false
 		}
-		b, err := src.ReadFile(def)
-		return err != nil || !slices.ContainsFunc(names, func(n string) bool { return bytes.Contains(b, []byte(n)) })
+		at := i + j
+		before := bytes.TrimRight(text[:at], "\"' \t")
+		after := bytes.TrimLeft(text[at+len(name):], "\"' \t")
+		if bytes.HasSuffix(before, []byte(":")) && bytes.HasSuffix(bytes.TrimRight(before[:len(before)-1], "\"' \t"), []byte("name")) &&
+			(len(after) == 0 || bytes.ContainsAny(after[:1], ",}\r\n#")) {
+			return true
+		}
+		i = at + len(name)
+	}
+}
+
+// A peerIndex holds, for one run, the definitions of each repository and
+// their text, so that the apps of a run that name dependencies search
+// their repository once between them. The zero value (nil) keeps nothing.
+type peerIndex struct {
+	mu    sync.Mutex
+	repos map[string]*repoTexts
+}
+
+type repoTexts struct {
+	once sync.Once
+	defs []string
+	text map[string][]byte
+}
+
+func newPeerIndex() *peerIndex { return &peerIndex{repos: map[string]*repoTexts{}} }
+
+// texts are the definitions under root and their text, read through src.
+func (x *peerIndex) texts(src repofile.Source, root string) *repoTexts {
+	var t *repoTexts
+	if x == nil {
+		t = &repoTexts{}
+	} else {
+		x.mu.Lock()
+		if t = x.repos[root]; t == nil {
+			t = &repoTexts{}
+			x.repos[root] = t
+		}
+		x.mu.Unlock()
+	}
+	t.once.Do(func() {
+		t.text = map[string][]byte{}
+		repo, err := discover.Scan(src, root)
+		if repo == nil || (err != nil && !errors.Is(err, discover.ErrNoApps)) {
+			return
+		}
+		t.defs = repo.Definitions()
+		for _, def := range t.defs {
+			t.text[def], _ = src.ReadFile(def)
+		}
 	})
+	return t
 }
 
 // appAt loads the definition at def through in's source; ok reports that
@@ -101,7 +163,7 @@ func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error
 	if errors.Is(rerr, fs.ErrNotExist) {
 		return nil, nil, false
 	}
-	other := input{file: source.NewFile(def, data), root: in.root, readErr: rerr, src: in.src, ctx: in.ctx, eval: in.eval}
+	other := input{file: source.NewFile(def, data), root: in.root, readErr: rerr, src: in.src, ctx: in.ctx, eval: in.eval, peers: in.peers}
 	c := checkOne(other, s)
 	if c.file.App != name {
 		return nil, nil, false
@@ -135,8 +197,9 @@ func callersOf(defs []string, eval evalLimits) []string {
 		changed[abs] = true
 	}
 	var out []string
+	peers := newPeerIndex()
 	for root, ns := range names {
-		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root}
+		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root, peers: peers}
 		for _, other := range in.mentioning(in.source(), ns...) {
 			if abs, _ := filepath.Abs(other); changed[abs] {
 				continue
