@@ -42,7 +42,7 @@ func (in input) apps(s *schema.Schema) build.AppFinder {
 				return a, err
 			}
 		}
-		for _, def := range in.mentioning(unrecorded, name) {
+		for _, def := range in.mentioning(unrecorded, "name", name) {
 			if a, err, ok := in.appAt(s, def, name); ok {
 				return a, err
 			}
@@ -71,10 +71,10 @@ func (in input) conventionalPlaces(name string) []string {
 }
 
 // mentioning lists the repository's definitions, other than in's, that
-// may name their app one of names: YAML and JSON ones whose text has a
-// name field of that value, and every CUE and Jsonnet one, as those may
-// compute their name.
-func (in input) mentioning(src repofile.Source, names ...string) []string {
+// may hold one of names in a field: YAML and JSON ones whose text has the
+// field with that value, and every CUE and Jsonnet one, as those may
+// compute it.
+func (in input) mentioning(src repofile.Source, field string, names ...string) []string {
 	root := in.root
 	if root == "" {
 		root = filepath.Dir(in.file.Name)
@@ -86,17 +86,17 @@ func (in input) mentioning(src repofile.Source, names ...string) []string {
 		if abs, _ := filepath.Abs(def); abs == self {
 			continue
 		}
-		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return namesApp(texts.text[def], n) }) {
+		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return hasField(texts.text[def], field, n) }) {
 			out = append(out, def)
 		}
 	}
 	return out
 }
 
-// namesApp reports whether text has a field name (YAML or JSON, quoted or
-// not) whose value is name: a cheap test that every definition of the app
-// passes, before one is loaded.
-func namesApp(text []byte, name string) bool {
+// hasField reports whether text has a field (YAML or JSON, quoted or
+// not) whose value is name: a cheap test that every definition holding
+// it passes, before one is loaded.
+func hasField(text []byte, field, name string) bool {
 	for i := 0; ; {
 		j := bytes.Index(text[i:], []byte(name))
 		if j < 0 {
@@ -105,7 +105,7 @@ func namesApp(text []byte, name string) bool {
 		at := i + j
 		before := bytes.TrimRight(text[:at], "\"' \t")
 		after := bytes.TrimLeft(text[at+len(name):], "\"' \t")
-		if bytes.HasSuffix(before, []byte(":")) && bytes.HasSuffix(bytes.TrimRight(before[:len(before)-1], "\"' \t"), []byte("name")) &&
+		if bytes.HasSuffix(before, []byte(":")) && bytes.HasSuffix(bytes.TrimRight(before[:len(before)-1], "\"' \t"), []byte(field)) &&
 			(len(after) == 0 || bytes.ContainsAny(after[:1], ",}\r\n#")) {
 			return true
 		}
@@ -200,7 +200,7 @@ func callersOf(defs []string, eval evalLimits) []string {
 	peers := newPeerIndex()
 	for root, ns := range names {
 		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root, peers: peers}
-		for _, other := range in.mentioning(in.source(), ns...) {
+		for _, other := range in.mentioning(in.source(), "app", ns...) {
 			if abs, _ := filepath.Abs(other); changed[abs] {
 				continue
 			}

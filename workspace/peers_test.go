@@ -2,7 +2,7 @@ package workspace
 
 import "testing"
 
-func TestNamesAppFindsTheNameFieldOnly(t *testing.T) {
+func TestHasFieldFindsTheFieldOnly(t *testing.T) {
 	for _, c := range []struct {
 		text string
 		want bool
@@ -16,8 +16,20 @@ func TestNamesAppFindsTheNameFieldOnly(t *testing.T) {
 		{"spec:\n  image: r/app-12:1.0\n", false},
 		{"spec:\n  dependsOn: [{app: app-12}]\n", false},
 	} {
-		if got := namesApp([]byte(c.text), "app-12"); got != c.want {
-			t.Errorf("namesApp(%q) = %v, want %v", c.text, got, c.want)
+		if got := hasField([]byte(c.text), "name", "app-12"); got != c.want {
+			t.Errorf("hasField(%q, name) = %v, want %v", c.text, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"spec:\n  dependsOn: [{app: app-12, port: admin}]\n", true},
+		{"spec:\n  dependsOn:\n    - app: app-12\n", true},
+		{"metadata:\n  name: app-12\n", false},
+	} {
+		if got := hasField([]byte(c.text), "app", "app-12"); got != c.want {
+			t.Errorf("hasField(%q, app) = %v, want %v", c.text, got, c.want)
 		}
 	}
 }
