@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,9 @@ type cluster struct {
 	base   string // https://127.0.0.1:PORT
 	token  string
 	client *http.Client
+
+	mu         sync.Mutex
+	namespaces map[string]bool // created by ensureNamespace
 }
 
 var theCluster *cluster
@@ -315,15 +319,53 @@ var resources = map[string]string{
 	"monitoring.coreos.com/v1/ServiceMonitor": "/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors",
 }
 
-// create POSTs obj; with dryRun, strictly and without storing it, as
-// kubectl apply --dry-run=server --validate=strict would. A refusal is
-// returned as an error carrying the server's message.
-func (c *cluster) create(obj map[string]any, dryRun bool) (int, error) {
+// pathOf is where obj is created: in the namespace it names, which is
+// created first (for real: a dry run cannot create in a namespace that
+// does not exist), or in default.
+func (c *cluster) pathOf(obj map[string]any) (string, error) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	path, ok := resources[apiVersion+"/"+kind]
 	if !ok {
-		return 0, fmt.Errorf("the e2e lane does not know where %s/%s goes", apiVersion, kind)
+		return "", fmt.Errorf("the e2e lane does not know where %s/%s goes", apiVersion, kind)
+	}
+	md, _ := obj["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	if ns == "" || kind == "Namespace" {
+		return path, nil
+	}
+	if err := c.ensureNamespace(ns); err != nil {
+		return "", err
+	}
+	return strings.Replace(path, "/namespaces/default/", "/namespaces/"+ns+"/", 1), nil
+}
+
+// ensureNamespace creates namespace ns once.
+func (c *cluster) ensureNamespace(ns string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.namespaces[ns] {
+		return nil
+	}
+	body, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}})
+	status, _, err := c.createWarned(resources["v1/Namespace"], body)
+	if err != nil && status != http.StatusConflict {
+		return fmt.Errorf("creating namespace %s: %w", ns, err)
+	}
+	if c.namespaces == nil {
+		c.namespaces = map[string]bool{}
+	}
+	c.namespaces[ns] = true
+	return nil
+}
+
+// create POSTs obj; with dryRun, strictly and without storing it, as
+// kubectl apply --dry-run=server --validate=strict would. A refusal is
+// returned as an error carrying the server's message.
+func (c *cluster) create(obj map[string]any, dryRun bool) (int, error) {
+	path, err := c.pathOf(obj)
+	if err != nil {
+		return 0, err
 	}
 	if dryRun {
 		path += "?dryRun=All&fieldValidation=Strict"
@@ -339,11 +381,9 @@ func (c *cluster) create(obj map[string]any, dryRun bool) (int, error) {
 // dryRunWarned asks the server to create obj strictly without storing
 // it, and returns its refusal and its warnings.
 func (c *cluster) dryRunWarned(obj map[string]any) ([]string, error) {
-	apiVersion, _ := obj["apiVersion"].(string)
-	kind, _ := obj["kind"].(string)
-	path, ok := resources[apiVersion+"/"+kind]
-	if !ok {
-		return nil, fmt.Errorf("the e2e lane does not know where %s/%s goes", apiVersion, kind)
+	path, err := c.pathOf(obj)
+	if err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(obj)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	kiln "github.com/kilnhq/kiln/compiler/app"
+
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -38,7 +40,41 @@ func kilnBuild(t *testing.T, name string, src []byte) (*build.Result, diag.List)
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}
-	return build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true}})
+	return build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true}, Apps: exampleApps(t)})
+}
+
+// examplePaths are the shipped examples' definitions, those of a
+// directory holding several apps (examples/shop) included.
+func examplePaths(t *testing.T) []string {
+	paths, _ := filepath.Glob("../examples/*/kiln.*")
+	more, _ := filepath.Glob("../examples/*/*/kiln.*")
+	if len(paths) < 5 || len(more) < 2 {
+		t.Fatalf("examples: %v %v", paths, more)
+	}
+	return append(paths, more...)
+}
+
+// exampleApps finds the examples' apps by name, for spec.dependsOn, as a
+// repository's are found.
+func exampleApps(t *testing.T) build.AppFinder {
+	return func(name string) (*kiln.App, error) {
+		s, err := schema.Load()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range examplePaths(t) {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			if doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)}); doc != nil {
+				if a, _ := check.Check(doc, s); a != nil && a.Metadata.Name == name {
+					return a, nil
+				}
+			}
+		}
+		return nil, nil
+	}
 }
 
 // A refusal is the API server's answer to one object it would not create.
@@ -67,10 +103,7 @@ func dryRun(t *testing.T, res *build.Result) []refusal {
 // TestExamplesAreAccepted: every object kiln emits for every example and
 // environment passes the API server's strict server-side dry run.
 func TestExamplesAreAccepted(t *testing.T) {
-	paths, _ := filepath.Glob("../examples/*/kiln.*")
-	if len(paths) < 5 {
-		t.Fatalf("examples: %v", paths)
-	}
+	paths := examplePaths(t)
 	objects := 0
 	for _, p := range paths {
 		src, err := os.ReadFile(p)

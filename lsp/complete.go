@@ -252,6 +252,9 @@ func (s *Server) valueItems(def string, c cursor) []protocol.CompletionItem {
 	if strings.HasSuffix(sp, "waivers.rule") {
 		return s.ruleItems(def)
 	}
+	if sp == "spec.dependsOn.app" {
+		return s.appItems(def)
+	}
 	fd, err := s.opts.Schema.Explain(sp)
 	if err != nil {
 		return nil
@@ -266,6 +269,15 @@ func (s *Server) valueItems(def string, c cursor) []protocol.CompletionItem {
 	var items []protocol.CompletionItem
 	for _, v := range values {
 		items = append(items, protocol.CompletionItem{Label: v, Kind: protocol.CompletionItemKindValue, Detail: fd.Path, InsertText: v})
+	}
+	return items
+}
+
+// appItems are the other apps of def's repository, for dependsOn.
+func (s *Server) appItems(def string) []protocol.CompletionItem {
+	var items []protocol.CompletionItem
+	for _, name := range s.opts.Checker.Apps(def, buffered(s.docs.snapshot())) {
+		items = append(items, protocol.CompletionItem{Label: name, Kind: protocol.CompletionItemKindReference, Detail: "app of this repository", InsertText: name})
 	}
 	return items
 }

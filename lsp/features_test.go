@@ -499,3 +499,24 @@ func TestCompletionLineEndings(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionOfDependencies: dependsOn's app completes with the names
+// the repository's other definitions give their apps, not their
+// directories.
+func TestCompletionOfDependencies(t *testing.T) {
+	other := "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: NAME, owner: team-a}\nspec:\n  image: ghcr.io/a/x:1.0.0\n  port: 8080\n"
+	c, u, _ := openApp(t, app, map[string]string{
+		"backend/api/kiln.yaml":  strings.Replace(other, "NAME", "payments-api", 1),
+		"jobs/nightly/kiln.yaml": strings.Replace(other, "NAME", "ledger", 1),
+	})
+	text := app + "  dependsOn:\n    - app: \n"
+	c.change(u, 9, text)
+	var l protocol.CompletionList
+	if err := c.call("textDocument/completion", &protocol.CompletionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: td(u), Position: pos(t, text, "- app: ", 7)}}, &l); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(labels(l), ","); got != "ledger,payments-api" {
+		t.Errorf("dependsOn app completion: %s, want ledger,payments-api", got)
+	}
+}

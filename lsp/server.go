@@ -49,6 +49,9 @@ type Checker interface {
 	// Reload forgets what was loaded of the repositories' policies, data
 	// and configuration, after one of them was saved.
 	Reload()
+	// Apps lists the names of the other apps of def's repository, which
+	// its spec.dependsOn may name.
+	Apps(def string, src repofile.Source) []string
 }
 
 // Options configure a Server.

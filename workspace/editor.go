@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/kilnhq/kiln/compiler/build"
@@ -132,6 +133,21 @@ func (c *Editor) input(def string, src repofile.Source) input {
 		in.dockerfile = source.NewFile(df, b)
 	}
 	return in
+}
+
+// Apps lists the names the other definitions of def's repository give
+// their apps, sorted, for the completion of spec.dependsOn.
+func (c *Editor) Apps(def string, src repofile.Source) []string {
+	in := c.input(def, src)
+	var names []string
+	for _, other := range in.mentioning(src, "") {
+		oin := c.input(other, src)
+		if n := nameOf(oin); n != "" {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // Check is kiln check's computation, split for the editor into the app's

@@ -73,7 +73,7 @@ func (in input) conventionalPlaces(name string) []string {
 // mentioning lists the repository's definitions, other than in's, that
 // may hold one of names in a field: YAML and JSON ones whose text has the
 // field with that value, and every CUE and Jsonnet one, as those may
-// compute it.
+// compute it. No names lists every definition.
 func (in input) mentioning(src repofile.Source, field string, names ...string) []string {
 	root := in.root
 	if root == "" {
@@ -86,7 +86,7 @@ func (in input) mentioning(src repofile.Source, field string, names ...string) [
 		if abs, _ := filepath.Abs(def); abs == self {
 			continue
 		}
-		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return hasField(texts.text[def], field, n) }) {
+		if ext := filepath.Ext(def); len(names) == 0 || ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return hasField(texts.text[def], field, n) }) {
 			out = append(out, def)
 		}
 	}
