@@ -228,7 +228,7 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	merged := overlay.Apply(a, env)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env})
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, KubeVersion: opts.Validator.Version()})
 	if err != nil {
 		return Env{}, nil, err
 	}
