@@ -55,6 +55,15 @@ var valuesKeys = []valuesKey{
 			"secretName": str("The Secret holding the host's certificate and key.", "minLength", 1),
 		})),
 	}))},
+	{"extraPorts", nullableList("The app container's ports beside containerPort (Kubernetes ContainerPorts): spec.ports.")},
+	{"extraServicePorts", nullableList("The Service's ports beside containerPort's (Kubernetes ServicePorts): spec.ports and the sidecars' ports.")},
+	{"startupProbe", nullableObj("The container's startup probe (a Kubernetes Probe); null for none.")},
+	{"lifecycle", nullableObj("The container's lifecycle: the preStop sleep that drains it (spec.shutdown.drainSeconds); null for none.")},
+	{"terminationGracePeriodSeconds", typed([]string{"integer", "null"}, "How long a pod may take to stop (spec.shutdown.gracePeriodSeconds); null for Kubernetes' default.", "minimum", 0)},
+	{"imagePullSecrets", nullableList("The pod's imagePullSecrets (Kubernetes LocalObjectReferences).")},
+	{"initContainers", nullableList("The pod's init containers (Kubernetes Containers): the native sidecars, then the init containers.")},
+	{"sidecars", nullableList("Containers beside the app's (Kubernetes Containers): the sidecars, where Kubernetes runs no native ones.")},
+	{"networkPolicyIngress", nullableList("The NetworkPolicy's ingress rules, when they are more than one rule that opens containerPort to every source.")},
 	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
 		"labels": strMap("Labels the Prometheus operator selects rules by (sla.monitoring.labels), beside kiln's own."),
 		"groups": list("The rule groups."),
@@ -111,6 +120,11 @@ func nullableObj(desc string) map[string]any { return typed([]string{"object", "
 
 func list(desc string) map[string]any {
 	return typed([]string{"array"}, desc, "items", map[string]any{"type": "object"})
+}
+
+// nullableList is a list of objects that values-<env>.yaml can remove.
+func nullableList(desc string) map[string]any {
+	return typed([]string{"array", "null"}, desc, "items", map[string]any{"type": "object"})
 }
 
 // strMap is a mapping of strings; a null value removes a key in
