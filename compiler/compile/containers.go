@@ -100,19 +100,19 @@ func (c *compiler) extra(ctr string, k app.Container, owner int, at []string) co
 func (c *compiler) checkNames() {
 	s := c.app.Spec
 	seen := map[string]string{c.app.Metadata.Name: "the app's own container's (metadata.name names it)"}
-	check := func(list []app.Container, field string) {
+	check := func(list []app.Container, field, what string) {
 		for i, k := range list {
 			if first, dup := seen[k.Name]; dup {
 				c.finding(diag.Error, "build/container-name", fmt.Sprintf(
-					"container name %s is already %s: names are unique in a pod; call this %s something else", k.Name, first, strings.TrimSuffix(field, "s")),
+					"container name %s is already %s: names are unique in a pod; call this %s something else", k.Name, first, what),
 					"spec", field, strconv.Itoa(i), "name")
 				continue
 			}
 			seen[k.Name] = fmt.Sprintf("%s[%d]'s", field, i)
 		}
 	}
-	check(s.Sidecars, "sidecars")
-	check(s.InitContainers, "initContainers")
+	check(s.Sidecars, "sidecars", "sidecar")
+	check(s.InitContainers, "initContainers", "init container")
 }
 
 // pullSecrets are spec.imagePullSecrets, in the order written.
