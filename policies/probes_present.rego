@@ -40,4 +40,13 @@ said_once(c, "readinessProbe") if {
 serving(c) if {
 	not c.object.kind in {"Job", "CronJob"}
 	regex.match(`\.containers\[[0-9]+\]$`, c.path)
+	not kiln_sidecar(c)
+}
+
+# A kiln app's probes check the app: spec.health says how. A sidecar
+# (a plain container beside the app's before Kubernetes 1.29) has no
+# health of the app definition's to probe it by.
+kiln_sidecar(c) if {
+	input.app.metadata.name
+	c.container.name != input.app.metadata.name
 }

@@ -31,3 +31,19 @@ test_init_containers_and_batch_passes if {
 	count(probes_present.deny) == 0 with input as {"objects": [{"kind": "Job", "metadata": {"name": "j"}, "spec": {"template": {"spec": {"containers": [{"name": "j"}]}}}}]}
 	count(probes_present.deny) == 0 with input as {"objects": [{"kind": "CronJob", "metadata": {"name": "j"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "j"}]}}}}}}]}
 }
+
+# A kiln app's sidecar, a plain container before Kubernetes 1.29, has no
+# health of the app's to be probed by: the app's container alone is judged.
+test_kiln_sidecar_container_passes if {
+	count(probes_present.deny) == 0 with input as {"app": {"metadata": {"name": "a"}}, "objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"containers": [
+		{"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": 80}}},
+		{"name": "shipper"},
+	]}}}}]}
+}
+
+test_plain_manifest_second_container_fails if {
+	count(probes_present.deny) == 2 with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {"containers": [
+		{"name": "a", "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": 80}}},
+		{"name": "shipper"},
+	]}}}}]}
+}

@@ -1,10 +1,10 @@
 # METADATA
 # title: Containers request CPU and memory and limit memory
-# description: Without requests the scheduler packs pods blindly; without a memory limit one leaking pod can take a node's memory from its neighbours.
+# description: Every container is judged, init containers and sidecars included. Without requests the scheduler packs pods blindly; without a memory limit one leaking pod can take a node's memory from its neighbours.
 # custom:
 #   id: resources-set
 #   severity: error
-#   remediation: Set spec.resources.cpu and spec.resources.memory; kiln sets the memory limit from them.
+#   remediation: Set spec.resources.cpu and spec.resources.memory (and each sidecar's and init container's resources); kiln sets the memory limit from them.
 package kiln.rules.resources_set
 
 import data.kiln.lib

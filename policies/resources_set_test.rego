@@ -21,3 +21,12 @@ test_numeric_quantities_passes if {
 test_complete_passes if {
 	count(resources_set.deny) == 0 with input as container({"requests": {"cpu": "100m", "memory": "512Mi"}, "limits": {"memory": "512Mi"}})
 }
+
+# Init containers and sidecars (native ones are init containers) are
+# judged like the app's container.
+test_init_container_without_resources_fails if {
+	[f.path | some f in resources_set.deny] == ["spec.template.spec.initContainers[0].resources.limits.memory"] with input as {"objects": [{"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"spec": {
+		"initContainers": [{"name": "shipper", "restartPolicy": "Always", "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}}],
+		"containers": [{"name": "a", "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "32Mi"}}}],
+	}}}}]}
+}

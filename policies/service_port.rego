@@ -47,13 +47,21 @@ target_port(p) := ["targetPort", p.targetPort]
 target_port(p) := ["port", p.port] if not "targetPort" in object.keys(p)
 
 exposed(pod, port) if {
-	some c in pod.containers
+	some c in serving(pod)
 	some cp in c.ports
 	cp.containerPort == port
 }
 
 exposed(pod, port) if {
-	some c in pod.containers
+	some c in serving(pod)
 	some cp in c.ports
 	cp.name == port
 }
+
+# serving are the containers of a pod that run while it serves: its
+# containers and its native sidecars (init containers with restartPolicy
+# Always, which keep running beside the others).
+serving(pod) := array.concat(
+	object.get(pod, "containers", []),
+	[c | some c in object.get(pod, "initContainers", []); object.get(c, "restartPolicy", "") == "Always"],
+)

@@ -72,3 +72,19 @@ test_service_to_portless_worker_fails if {
 test_portless_worker_passes if {
 	count(service_port.deny) == 0 with input as {"objects": [worker]}
 }
+
+# A native sidecar (an init container with restartPolicy Always) serves
+# beside the app: a Service may send to its port. A plain init container
+# has finished before the pod serves.
+sidecar(restart) := {"kind": "Deployment", "metadata": {"name": "a"}, "spec": {"template": {"metadata": {"labels": {"app": "a"}}, "spec": {
+	"initContainers": [object.union({"name": "shipper", "ports": [{"name": "fb-http", "containerPort": 2020}]}, restart)],
+	"containers": [{"name": "a", "ports": [{"name": "http", "containerPort": 8080}]}],
+}}}}
+
+test_native_sidecar_port_passes if {
+	count(service_port.deny) == 0 with input as {"app": {}, "objects": [sidecar({"restartPolicy": "Always"}), {"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 8080, "targetPort": 8080}, {"port": 2020, "targetPort": 2020}]}}]}
+}
+
+test_init_container_port_fails if {
+	[f.path | some f in service_port.deny] == ["spec.ports[1].targetPort"] with input as {"app": {}, "objects": [sidecar({}), {"kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 8080, "targetPort": 8080}, {"port": 2020, "targetPort": 2020}]}}]}
+}

@@ -232,7 +232,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps})
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version()})
 	if err != nil {
 		return Env{}, nil, err
 	}

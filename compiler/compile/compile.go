@@ -63,7 +63,7 @@ type Finding struct {
 
 // Result is what Compile produces for one app in one environment.
 type Result struct {
-	Objects  []Object // in a fixed order: ServiceAccount, Service (for an app with a port), the workload (Workload), then the optional kinds
+	Objects  []Object // in a fixed order: ServiceAccount, Service (for a pod with a port), the workload (Workload), then the optional kinds
 	Origins  *sourcemap.Map
 	Findings []Finding
 	kind     workload.Kind // of the object that runs the app's pods
@@ -81,6 +81,10 @@ type Options struct {
 	// Callees are the apps spec.dependsOn names, in its order, as build
 	// resolved them in the repository for this environment.
 	Callees []Callee
+	// KubeVersion is the Kubernetes minor version the objects are for
+	// ("1.37"; "" the newest kiln ships): below 1.29 sidecars are plain
+	// containers rather than native sidecars.
+	KubeVersion string
 }
 
 // Compile turns a into Kubernetes objects. a must be checked and have one
@@ -92,10 +96,10 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 
 // compileAs compiles a with its workload made by p.
 func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
-	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, callees: opts.Callees}
+	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, callees: opts.Callees, kubeVersion: opts.KubeVersion}
 	c.replicas()
 	objs := []runtime.Object{c.serviceAccount()}
-	if c.listens() {
+	if c.serves() {
 		objs = append(objs, c.service())
 	}
 	objs = append(objs, c.workload(p))
@@ -135,6 +139,8 @@ type compiler struct {
 	findings []Finding
 	kind     workload.Kind // of the object that runs the app's pods
 	callees  []Callee
+	// kubeVersion is Options.KubeVersion
+	kubeVersion string
 	// derived once
 	tier             Tier
 	minRepl, maxRepl int

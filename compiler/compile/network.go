@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -23,25 +24,28 @@ func (c *compiler) portName() string { return c.app.Spec.Protocol }
 // probes on a port, no ingress rule in its NetworkPolicy and no Ingress.
 func (c *compiler) listens() bool { return c.app.Spec.Protocol != "none" }
 
+// service lists every port of the pod (ports), by name, each sent to the
+// same number on the pod.
 func (c *compiler) service() runtime.Object {
-	port := int32(c.app.Spec.Port)
-	c.set("Service", "spec.ports[0].port", "spec", "port")
-	c.set("Service", "spec.ports[0].targetPort", "spec", "port")
-	c.set("Service", "spec.ports[0].name", "spec", "protocol")
+	var ports []corev1.ServicePort
+	for i, p := range c.ports(false) {
+		f := "spec.ports[" + strconv.Itoa(i) + "]"
+		c.set("Service", f+".port", p.at...)
+		c.set("Service", f+".targetPort", p.at...)
+		c.set("Service", f+".name", p.nameAt...)
+		c.set("Service", f+".protocol", p.at...)
+		ports = append(ports, corev1.ServicePort{Name: p.name, Port: p.port, TargetPort: intstr.FromInt32(p.port), Protocol: p.protocol})
+	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: c.meta("Service"),
-		Spec: corev1.ServiceSpec{
-			Selector: c.selectorLabels(),
-			Ports: []corev1.ServicePort{{
-				Name: c.portName(), Port: port, TargetPort: intstr.FromInt32(port), Protocol: corev1.ProtocolTCP,
-			}},
-		},
+		Spec:       corev1.ServiceSpec{Selector: c.selectorLabels(), Ports: ports},
 	}
 }
 
-// networkPolicy admits traffic to the app's port only; an app without a
-// port gets a policy with no ingress rule, which admits none.
+// networkPolicy admits traffic to the pod's ports as ingressRules says; a
+// pod without a port that admits anyone gets a policy with no ingress
+// rule, which admits none.
 func (c *compiler) networkPolicy() runtime.Object {
 	np := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
@@ -49,21 +53,37 @@ func (c *compiler) networkPolicy() runtime.Object {
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: *c.selector(),
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress:     c.ingressRules(),
 		},
 	}
 	if np.Spec.Egress = c.egress(); np.Spec.Egress != nil {
 		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 	}
-	if !c.listens() {
+	if len(np.Spec.Ingress) == 0 {
 		c.set("NetworkPolicy", "spec.policyTypes", "spec", "protocol")
-		return np
 	}
-	port := intstr.FromInt32(int32(c.app.Spec.Port))
-	c.set("NetworkPolicy", "spec.ingress[0].ports[0].port", "spec", "port")
-	np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
-		Ports: []networkingv1.NetworkPolicyPort{{Protocol: ptr(corev1.ProtocolTCP), Port: &port}},
-	}}
 	return np
+}
+
+// ingressRules are the NetworkPolicy's ingress rules, recorded at their
+// fields. The primary port and the port named metrics admit every source,
+// in one rule: the app's clients and Prometheus. Any other port admits no
+// one unless a rule here names who may call it: the rules for the apps
+// that name the port in their dependsOn belong here, after the first.
+func (c *compiler) ingressRules() []networkingv1.NetworkPolicyIngressRule {
+	var open []networkingv1.NetworkPolicyPort
+	for _, p := range c.ports(false) {
+		if !c.open(p) {
+			continue
+		}
+		c.set("NetworkPolicy", "spec.ingress[0].ports["+strconv.Itoa(len(open))+"].port", p.at...)
+		port := intstr.FromInt32(p.port)
+		open = append(open, networkingv1.NetworkPolicyPort{Protocol: ptr(p.protocol), Port: &port})
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	return []networkingv1.NetworkPolicyIngressRule{{Ports: open}}
 }
 
 func (c *compiler) ingress() runtime.Object {

@@ -8,20 +8,26 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/diag"
 )
 
 func (c *compiler) podSpec() corev1.PodSpec {
-	return corev1.PodSpec{
-		ServiceAccountName:           c.app.Metadata.Name,
-		AutomountServiceAccountToken: ptr(false),
-		SecurityContext:              c.podSecurity(),
-		Containers:                   []corev1.Container{c.container()},
-		Volumes:                      []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
-		TopologySpreadConstraints:    c.spread(),
+	c.ports(true) // its findings, once
+	c.checkNames()
+	spec := corev1.PodSpec{
+		ServiceAccountName:            c.app.Metadata.Name,
+		AutomountServiceAccountToken:  ptr(false),
+		SecurityContext:               c.podSecurity(),
+		Containers:                    []corev1.Container{c.container()},
+		Volumes:                       []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		TopologySpreadConstraints:     c.spread(),
+		ImagePullSecrets:              c.pullSecrets(),
+		TerminationGracePeriodSeconds: c.gracePeriod(),
 	}
+	c.addContainers(&spec)
+	return spec
 }
 
 // podSecurity runs the pod as spec.runAs's numeric user. runAsNonRoot
@@ -42,51 +48,59 @@ func (c *compiler) podSecurity() *corev1.PodSecurityContext {
 	}
 }
 
+// containerSecurity is every container's securityContext, the app's and
+// its sidecars' and init containers' alike.
+func containerSecurity() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		RunAsNonRoot:             ptr(true),
+		AllowPrivilegeEscalation: ptr(false),
+		ReadOnlyRootFilesystem:   ptr(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// tmpMount is the writable /tmp a read-only root filesystem leaves a
+// container without; the pod's containers share the one emptyDir.
+func tmpMount() []corev1.VolumeMount {
+	return []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}
+}
+
 func (c *compiler) container() corev1.Container {
 	s := c.app.Spec
 	const ctr = "containers[0]"
 	c.setPod(ctr+".image", "spec", "image")
-	var ports []corev1.ContainerPort
-	if c.listens() {
-		ports = []corev1.ContainerPort{{Name: c.portName(), ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}}
-		c.setPod(ctr+".ports[0].containerPort", "spec", "port")
-		c.setPod(ctr+".ports[0].name", "spec", "protocol")
-	}
 	return corev1.Container{
-		Name:           c.app.Metadata.Name,
-		Image:          s.Image,
-		Ports:          ports,
-		Env:            c.env(),
-		Resources:      c.resources(),
-		LivenessProbe:  c.probe("liveness", s.Health.Liveness),
-		ReadinessProbe: c.probe("readiness", s.Health.Readiness),
-		SecurityContext: &corev1.SecurityContext{
-			RunAsNonRoot:             ptr(true),
-			AllowPrivilegeEscalation: ptr(false),
-			ReadOnlyRootFilesystem:   ptr(true),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		},
-		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+		Name:            c.app.Metadata.Name,
+		Image:           s.Image,
+		Ports:           c.containerPorts(ctr, -1),
+		Env:             c.env(ctr, s.Env, s.Secrets, c.dependencyEnv(), "spec"),
+		Resources:       c.resources(ctr, s.Resources, "spec"),
+		LivenessProbe:   c.probe("liveness", s.Health.Liveness),
+		ReadinessProbe:  c.probe("readiness", s.Health.Readiness),
+		StartupProbe:    c.startupProbe(),
+		Lifecycle:       c.lifecycle(),
+		SecurityContext: containerSecurity(),
+		VolumeMounts:    tmpMount(),
 	}
 }
 
 // env lists plain and secret variables together, sorted by name, so the
-// output does not depend on map order.
-func (c *compiler) env() []corev1.EnvVar {
-	s := c.app.Spec
-	deps := c.dependencyEnv()
-	names := slices.Sorted(maps.Keys(s.Env))
-	for n := range s.Secrets {
-		if _, dup := s.Env[n]; dup {
-			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf("%s is set in both env and secrets; keep one", n), "spec", "secrets", n)
+// output does not depend on map order. ctr is the container's field, at
+// the app field that holds env and secrets (spec, or a sidecar's). The
+// app's own container also holds its dependencies' URLs (deps).
+func (c *compiler) env(ctr string, env map[string]string, secrets map[string]app.SecretRef, deps map[string]Callee, at ...string) []corev1.EnvVar {
+	names := slices.Sorted(maps.Keys(env))
+	for _, n := range slices.Sorted(maps.Keys(secrets)) {
+		if _, dup := env[n]; dup {
+			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf("%s is set in both env and secrets; keep one", n), under(at, "secrets", n)...)
 			continue
 		}
 		names = append(names, n)
 	}
-	for n, d := range deps {
+	for _, n := range slices.Sorted(maps.Keys(deps)) {
 		if slices.Contains(names, n) {
 			c.finding(diag.Error, "build/env-conflict", fmt.Sprintf(
-				"%s holds the URL of %s (dependsOn) and is set in env or secrets too; keep one, or name another variable with env", n, d.Name), dependencyPath(d.Index, "env")...)
+				"%s holds the URL of %s (dependsOn) and is set in env or secrets too; keep one, or name another variable with env", n, deps[n].Name), dependencyPath(deps[n].Index, "env")...)
 			continue
 		}
 		names = append(names, n)
@@ -94,17 +108,17 @@ func (c *compiler) env() []corev1.EnvVar {
 	slices.Sort(names)
 	var out []corev1.EnvVar
 	for i, n := range names {
-		field := "containers[0].env[" + strconv.Itoa(i) + "]"
-		if v, ok := s.Env[n]; ok {
+		field := ctr + ".env[" + strconv.Itoa(i) + "]"
+		if v, ok := env[n]; ok {
 			out = append(out, corev1.EnvVar{Name: n, Value: v})
-			c.setPod(field, "spec", "env", n)
+			c.setPod(field, under(at, "env", n)...)
 			continue
 		}
-		if ref, ok := s.Secrets[n]; ok {
+		if ref, ok := secrets[n]; ok {
 			out = append(out, corev1.EnvVar{Name: n, ValueFrom: &corev1.EnvVarSource{
 				SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret}, Key: ref.Key},
 			}})
-			c.setPod(field, "spec", "secrets", n)
+			c.setPod(field, under(at, "secrets", n)...)
 			continue
 		}
 		out = append(out, corev1.EnvVar{Name: n, Value: deps[n].URL()})
@@ -113,9 +127,16 @@ func (c *compiler) env() []corev1.EnvVar {
 	return out
 }
 
-func (c *compiler) resources() corev1.ResourceRequirements {
-	r := c.app.Spec.Resources
-	const res = "containers[0].resources"
+// under is the app path at followed by more.
+func under(at []string, more ...string) []string {
+	return append(slices.Clone(at), more...)
+}
+
+// resources are a container's requests and limits: the memory limit is
+// the request unless memoryLimit says otherwise, and there is no CPU limit
+// unless cpuLimit says one.
+func (c *compiler) resources(ctr string, r app.Resources, at ...string) corev1.ResourceRequirements {
+	res := ctr + ".resources"
 	rr := corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse(r.CPU),
@@ -123,51 +144,19 @@ func (c *compiler) resources() corev1.ResourceRequirements {
 		},
 		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse(or(r.MemoryLimit, r.Memory))},
 	}
-	c.setPod(res+".requests.cpu", "spec", "resources", "cpu")
-	c.setPod(res+".requests.memory", "spec", "resources", "memory")
-	c.setPod(res+".limits.memory", "spec", "resources", "memory")
+	c.setPod(res+".requests.cpu", under(at, "resources", "cpu")...)
+	c.setPod(res+".requests.memory", under(at, "resources", "memory")...)
+	c.setPod(res+".limits.memory", under(at, "resources", "memory")...)
 	if r.MemoryLimit != "" {
-		c.setPod(res+".limits.memory", "spec", "resources", "memoryLimit")
+		c.setPod(res+".limits.memory", under(at, "resources", "memoryLimit")...)
 	}
 	if r.CPULimit != "" {
 		rr.Limits[corev1.ResourceCPU] = resource.MustParse(r.CPULimit)
-		c.setPod(res+".limits.cpu", "spec", "resources", "cpuLimit")
+		c.setPod(res+".limits.cpu", under(at, "resources", "cpuLimit")...)
 	}
 	// A limit below the request is the memory-limit-covers-request
 	// guardrail's to report.
 	return rr
-}
-
-// probe checks the app with health.command when it is set, else on its one
-// port, the way its protocol allows. An app without a port and without a
-// command has no probe: kiln knows of no check that would tell.
-func (c *compiler) probe(kind, path string) *corev1.Probe {
-	s := c.app.Spec
-	field := "containers[0]." + kind + "Probe"
-	var h corev1.ProbeHandler
-	switch {
-	case len(s.Health.Command) > 0:
-		h.Exec = &corev1.ExecAction{Command: s.Health.Command}
-		c.setPod(field, "spec", "health", "command")
-		return &corev1.Probe{ProbeHandler: h}
-	case !c.listens():
-		c.setPod(field, "spec", "protocol") // why there is none
-		return nil
-	}
-	switch s.Protocol {
-	case "grpc":
-		h.GRPC = &corev1.GRPCAction{Port: int32(s.Port)}
-		c.setPod(field+".grpc.port", "spec", "port")
-	case "tcp":
-		h.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromInt32(int32(s.Port))}
-		c.setPod(field+".tcpSocket.port", "spec", "port")
-	default:
-		h.HTTPGet = &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(int32(s.Port))}
-		c.setPod(field+".httpGet.port", "spec", "port")
-		c.setPod(field+".httpGet.path", "spec", "health", kind)
-	}
-	c.setPod(field, "spec", "protocol")
-	return &corev1.Probe{ProbeHandler: h}
 }
 
 // spread keeps replicas apart as the SLA tier asks: over nodes, then zones.

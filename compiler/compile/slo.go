@@ -102,16 +102,21 @@ func (c *compiler) checkWindow() {
 		c.app.Spec.SLA.Window, model.Duration(slo.MinWindow)), "spec", "sla", "window")
 }
 
-// scraped reports whether kiln's ServiceMonitor scrapes the app: one that
-// speaks HTTP or gRPC on its port. A tcp app's port speaks its own
-// protocol and an app with protocol none has no port: their series come
-// from elsewhere (sla.metrics).
+// scraped reports whether kiln's ServiceMonitor scrapes the app: one with
+// a port named metrics, or one that speaks HTTP or gRPC on its primary
+// port. A tcp app's port speaks its own protocol and an app with protocol
+// none has no port: without a metrics port their series come from
+// elsewhere (sla.metrics).
 func (c *compiler) scraped() bool {
+	if p, ok := c.metricsPort(); ok && p.name == MetricsPort {
+		return true
+	}
 	p := c.app.Spec.Protocol
 	return p == "http" || p == "grpc"
 }
 
-// serviceMonitor scrapes the app's port at sla.monitoring.path, so that the
+// serviceMonitor scrapes the app's metrics port (metricsPort) at
+// sla.monitoring.path, so that the
 // job="<app>" the rules select exists: the job is the Service's
 // app.kubernetes.io/name label (jobLabel), the app's name whatever the
 // Service is called (a Helm release names it after the release), and labels every scraped series with the app and the
@@ -119,14 +124,15 @@ func (c *compiler) scraped() bool {
 // several environments in one Prometheus, each environment's alerts read
 // that environment's series only.
 func (c *compiler) serviceMonitor(env string) (Object, error) {
-	c.set("ServiceMonitor", "spec.endpoints[0].port", "spec", "protocol")
+	port, _ := c.metricsPort()
+	c.set("ServiceMonitor", "spec.endpoints[0].port", port.nameAt...)
 	c.set("ServiceMonitor", "spec.endpoints[0].path", "spec", "sla", "monitoring", "path")
 	c.set("ServiceMonitor", "spec.selector", "metadata", "name")
 	return c.monitoringObject("ServiceMonitor", map[string]any{
 		"jobLabel": "app.kubernetes.io/name",
 		"selector": c.selector(),
 		"endpoints": []any{map[string]any{
-			"port": c.portName(),
+			"port": port.name,
 			"path": c.app.Spec.SLA.Monitoring.Path,
 			"relabelings": []any{
 				map[string]any{"action": "replace", "targetLabel": slo.LabelApp, "replacement": c.app.Metadata.Name},

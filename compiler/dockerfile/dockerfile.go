@@ -7,7 +7,10 @@ package dockerfile
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -55,8 +58,8 @@ const distroless = "gcr.io/distroless/static-debian12:nonroot"
 // whose dependencies are cached (a layer before the source is copied, or
 // for Maven a cache mount), whose runtime image is minimal and runs as
 // spec.runAs's numeric user (which the kubelet can check against
-// runAsNonRoot, unlike a name), and whose EXPOSE is spec.port (none for an
-// app without a port). Base images are pinned to build.version, or to the
+// runAsNonRoot, unlike a name), and whose EXPOSE is spec.port and
+// spec.ports (Expose; none for an app without a port). Base images are pinned to build.version, or to the
 // language's default when the app was not checked (it always is).
 func Generate(a *app.App) ([]byte, error) {
 	b := a.Spec.Build
@@ -74,7 +77,7 @@ func Generate(a *app.App) ([]byte, error) {
 	images := Images(b.Language, version)
 	var buf bytes.Buffer
 	err := t.Execute(&buf, map[string]any{
-		"Name": a.Metadata.Name, "Main": b.Main, "Port": a.Spec.Port,
+		"Name": a.Metadata.Name, "Main": b.Main, "Port": a.Spec.Port, "Expose": Expose(a),
 		"Build": images[0], "Runtime": images[len(images)-1],
 		"User": fmt.Sprintf("%d:%d", a.Spec.RunAs.User, a.Spec.RunAs.Group),
 		// A module directory other than the root is built with the
@@ -85,6 +88,27 @@ func Generate(a *app.App) ([]byte, error) {
 		"Evaluate": "org.apache.maven.plugins:maven-help-plugin:3.4.0:evaluate",
 	})
 	return buf.Bytes(), err
+}
+
+// Expose is what the Dockerfile's EXPOSE says: spec.port, then spec.ports
+// by name, each with /udp when it is a UDP port (EXPOSE's default is TCP);
+// "" for an app without a port. A sidecar's ports are its own image's.
+func Expose(a *app.App) string {
+	var words []string
+	if a.Spec.Port > 0 {
+		words = append(words, strconv.Itoa(a.Spec.Port))
+	}
+	for _, n := range slices.Sorted(maps.Keys(a.Spec.Ports)) {
+		p := a.Spec.Ports[n]
+		w := strconv.Itoa(p.Port)
+		if p.Protocol == "UDP" {
+			w += "/udp"
+		}
+		if !slices.Contains(words, w) { // a repeated port is compile's finding
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // Ignore returns the Dockerfile.dockerignore written beside the generated
@@ -124,8 +148,8 @@ const header = `# syntax=docker/dockerfile:1
 `
 
 const tail = `USER {{.User}}
-{{- if .Port}}
-EXPOSE {{.Port}}
+{{- with .Expose}}
+EXPOSE {{.}}
 {{- end}}
 `
 

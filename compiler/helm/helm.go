@@ -99,6 +99,7 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	if v["replicas"] == nil {
 		v["replicas"] = get("HorizontalPodAutoscaler", "spec.minReplicas")
 	}
+	podValues(v, get, w, pod)
 	if pdb, ok := by["PodDisruptionBudget"]; ok {
 		spec := maps.Clone(pdb["spec"].(map[string]any))
 		delete(spec, "selector")

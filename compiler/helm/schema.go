@@ -24,8 +24,8 @@ var valuesKeys = []valuesKey{
 	{"annotations", strMap("Annotations of every object and pod, as kiln sets them.")},
 	{"podAnnotations", strMap("Further annotations of the pods.")},
 	{"image", str("The container image, with a pinned tag or digest.", "minLength", 1)},
-	{"containerPort", typed([]string{"integer", "null"}, "The one port the app listens on; null for an app that listens on none (protocol none), which then has no Service and no NetworkPolicy ingress rule.", "minimum", 1, "maximum", 65535)},
-	{"portName", typed([]string{"string", "null"}, "The port's name: the app's protocol (http, grpc, tcp).")},
+	{"containerPort", typed([]string{"integer", "null"}, "The first port of the app's container: spec.port, or the first of spec.ports for an app with protocol none; null for a container without a port, which then has no Service (unless a sidecar has a port) and no NetworkPolicy ingress rule.", "minimum", 1, "maximum", 65535)},
+	{"portName", typed([]string{"string", "null"}, "containerPort's name: the app's protocol (http, grpc, tcp), or the name in spec.ports.")},
 	{"env", list("The container's environment variables (Kubernetes EnvVar objects).")},
 	{"resources", obj("The container's resource requests and limits (a Kubernetes ResourceRequirements).")},
 	{"livenessProbe", nullableObj("The container's liveness probe (a Kubernetes Probe); null for none.")},
@@ -55,6 +55,15 @@ var valuesKeys = []valuesKey{
 			"secretName": str("The Secret holding the host's certificate and key.", "minLength", 1),
 		})),
 	}))},
+	{"extraPorts", nullableList("The app container's ports beside containerPort (Kubernetes ContainerPorts): spec.ports.")},
+	{"extraServicePorts", nullableList("The Service's ports beside containerPort's (Kubernetes ServicePorts): spec.ports and the sidecars' ports.")},
+	{"startupProbe", nullableObj("The container's startup probe (a Kubernetes Probe); null for none.")},
+	{"lifecycle", nullableObj("The container's lifecycle: the preStop sleep that drains it (spec.shutdown.drainSeconds); null for none.")},
+	{"terminationGracePeriodSeconds", typed([]string{"integer", "null"}, "How long a pod may take to stop (spec.shutdown.gracePeriodSeconds); null for Kubernetes' default.", "minimum", 0)},
+	{"imagePullSecrets", nullableList("The pod's imagePullSecrets (Kubernetes LocalObjectReferences).")},
+	{"initContainers", nullableList("The pod's init containers (Kubernetes Containers): the native sidecars, then the init containers.")},
+	{"sidecars", nullableList("Containers beside the app's (Kubernetes Containers): the sidecars, where Kubernetes runs no native ones.")},
+	{"networkPolicyIngress", nullableList("The NetworkPolicy's ingress rules, when they are more than one rule that opens containerPort to every source.")},
 	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
 		"labels": strMap("Labels the Prometheus operator selects rules by (sla.monitoring.labels), beside kiln's own."),
 		"groups": list("The rule groups."),
@@ -111,6 +120,11 @@ func nullableObj(desc string) map[string]any { return typed([]string{"object", "
 
 func list(desc string) map[string]any {
 	return typed([]string{"array"}, desc, "items", map[string]any{"type": "object"})
+}
+
+// nullableList is a list of objects that values-<env>.yaml can remove.
+func nullableList(desc string) map[string]any {
+	return typed([]string{"array", "null"}, desc, "items", map[string]any{"type": "object"})
 }
 
 // strMap is a mapping of strings; a null value removes a key in
