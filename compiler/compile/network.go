@@ -28,7 +28,7 @@ func (c *compiler) service() runtime.Object {
 	c.set("Service", "spec.ports[0].port", "spec", "port")
 	c.set("Service", "spec.ports[0].targetPort", "spec", "port")
 	c.set("Service", "spec.ports[0].name", "spec", "protocol")
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: c.meta("Service"),
 		Spec: corev1.ServiceSpec{
@@ -38,6 +38,10 @@ func (c *compiler) service() runtime.Object {
 			}},
 		},
 	}
+	if c.gets.service == "headless" {
+		c.headless(svc)
+	}
+	return svc
 }
 
 // networkPolicy admits traffic to the app's port only; an app without a
