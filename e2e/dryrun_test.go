@@ -195,3 +195,27 @@ func TestGeneratedAppsAreAccepted(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryWorkloadKindIsAccepted: an app of each workload kind, beside
+// the examples (a StatefulSet and a CronJob), with the settings of its
+// kind, passes the strict dry run.
+func TestEveryWorkloadKindIsAccepted(t *testing.T) {
+	const head = "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: kinds, owner: team-k}\nspec:\n  image: nginx:1.27\n"
+	for _, tc := range []struct{ name, src string }{
+		{"DaemonSet", head + "  workload: {kind: DaemonSet}\n  port: 9100\n  sla: {availability: 99.9}\n"},
+		{"Job", head + "  workload: {kind: Job, activeDeadlineSeconds: 600, backoffLimit: 1, completions: 4, parallelism: 2, ttlSecondsAfterFinished: 60}\n  health: {command: [/check]}\n"},
+		{"CronJob", head + "  workload: {kind: CronJob, schedule: \"*/5 * * * *\", timeZone: Europe/Berlin, concurrencyPolicy: Replace, startingDeadlineSeconds: 60, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0, ttlSecondsAfterFinished: 60}\n"},
+		{"StatefulSet without a port", head + "  workload: {kind: StatefulSet, podManagementPolicy: Parallel}\n  protocol: none\n  volumes:\n    data: {mountPath: /data, size: 1Gi, accessMode: ReadWriteOncePod}\n"},
+		{"StatefulSet autoscaled", head + "  workload: {kind: StatefulSet}\n  port: 8080\n  scaling: {min: 2, max: 5}\n  volumes:\n    data: {mountPath: /data, size: 1Gi, storageClass: fast}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, ds := kilnBuild(t, "kiln.yaml", []byte(tc.src))
+			if res == nil || ds.HasErrors() {
+				t.Fatalf("kiln: %v", ds)
+			}
+			for _, r := range dryRun(t, res) {
+				t.Errorf("the API server refuses %s", r)
+			}
+		})
+	}
+}

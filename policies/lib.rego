@@ -432,3 +432,20 @@ replicas(o) := 1 if {
 	not is_number(object.get(o, ["spec", "replicas"], null))
 	count(scalers(o)) == 0
 }
+
+# cronjob, job and statefulset hold for an object of that built-in kind
+# (batch/v1, apps/v1), not a custom resource of the same name.
+cronjob(o) if {
+	o.kind == "CronJob"
+	o.apiVersion == "batch/v1"
+}
+
+job(o) if {
+	o.kind == "Job"
+	o.apiVersion == "batch/v1"
+}
+
+statefulset(o) if {
+	o.kind == "StatefulSet"
+	o.apiVersion == "apps/v1"
+}

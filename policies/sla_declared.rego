@@ -13,6 +13,7 @@ import rego.v1
 deny contains lib.app_finding("spec", sprintf("production environment %s runs without an SLA (spec.sla)", [input.environment])) if {
 	lib.production
 	input.app
+	serves
 	not input.app.spec.sla
 }
 
@@ -21,5 +22,11 @@ deny contains lib.app_finding("spec", sprintf("production environment %s runs wi
 deny contains object.union(lib.app_finding("spec", "the app declares no SLA (spec.sla); production environments require one"), {"severity": "warning"}) if {
 	not lib.production
 	input.app
+	serves
 	not input.app.spec.sla
 }
+
+# serves holds for an app that serves requests: a Job or a CronJob runs to
+# completion, so an availability promise has nothing to measure (the
+# schema refuses its sla).
+serves if not object.get(input.app, ["spec", "workload", "kind"], "Deployment") in {"Job", "CronJob"}

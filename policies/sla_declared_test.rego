@@ -30,3 +30,11 @@ test_staging_with_sla_passes if {
 test_plain_yaml_passes if {
 	count(sla_declared.deny) == 0 with input as {"environment": "prod", "objects": []} with data.kiln.context as prod
 }
+
+test_prod_cronjob_without_sla_passes if {
+	count(sla_declared.deny) == 0 with input as {"environment": "prod", "app": {"spec": {"workload": {"kind": "CronJob"}}}} with data.kiln.context as prod
+}
+
+test_prod_deployment_without_sla_fails if {
+	count(sla_declared.deny) == 1 with input as {"environment": "prod", "app": {"spec": {"workload": {"kind": "Deployment"}}}} with data.kiln.context as prod
+}

@@ -106,13 +106,19 @@ func TestBackstageFindsEveryObject(t *testing.T) {
 				if !sel.Matches(labelsAt(o, "metadata.labels")) {
 					t.Errorf("%s %s: %s has labels %v, which Backstage's selector %q does not match", b.name, env.Name, o.Key(), labelsAt(o, "metadata.labels"), sel)
 				}
-				if tmpl, _ := fieldpath.Resolve(o.Content, fieldpath.Parse("spec.template")); tmpl != nil {
-					if l := labelsAt(o, "spec.template.metadata.labels"); !sel.Matches(l) {
-						t.Errorf("%s %s: the pods of %s have labels %v, which Backstage's selector %q does not match", b.name, env.Name, o.Key(), l, sel)
-					}
-				}
 			}
-			if kinds < 4 {
+			// The pods, of whatever kind runs them, and a CronJob's Jobs.
+			w, k, ok := compile.WorkloadIn(env.Objects)
+			if !ok {
+				t.Fatalf("%s %s: no workload", b.name, env.Name)
+			}
+			if l := labelsAt(w, k.LabelsPath()); !sel.Matches(l) {
+				t.Errorf("%s %s: the pods of %s have labels %v, which Backstage's selector %q does not match", b.name, env.Name, w.Key(), l, sel)
+			}
+			if w.Kind == "CronJob" && !sel.Matches(labelsAt(w, "spec.jobTemplate.metadata.labels")) {
+				t.Errorf("%s %s: the Jobs of %s do not match Backstage's selector %q", b.name, env.Name, w.Key(), sel)
+			}
+			if kinds < 3 { // a ServiceAccount, the workload and a NetworkPolicy at least
 				t.Fatalf("%s %s: only %d objects", b.name, env.Name, kinds)
 			}
 		}

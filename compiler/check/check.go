@@ -183,6 +183,12 @@ func cueDiagnostics(doc *load.Doc, err error, skip func(path []string) bool) dia
 		format, args := e.Msg()
 		msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "error in call to error: ")
 		d := diag.Diagnostic{Severity: diag.Error, Code: "schema/constraint", Kind: diag.Input, Path: fieldpath.String(path), Message: msg}
+		if msg == "field is required but not present" && len(path) > 0 {
+			// A field one setting requires (a CronJob's schedule): said as
+			// the JSON Schema's required fields are.
+			d.Code = "schema/required"
+			d.Message = fmt.Sprintf("%s is missing the required field %q", name(path[:len(path)-1]), path[len(path)-1])
+		}
 		if n := doc.Lookup(path); n != nil {
 			d.Pos, d.End = n.Pos, n.End
 		} else {

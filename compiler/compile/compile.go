@@ -96,17 +96,17 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 
 // compileAs compiles a with its workload made by p.
 func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
-	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, callees: opts.Callees, kubeVersion: opts.KubeVersion}
+	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, gets: p.gets, callees: opts.Callees, kubeVersion: opts.KubeVersion}
 	c.replicas()
 	objs := []runtime.Object{c.serviceAccount()}
-	if c.serves() {
+	if c.serves() && p.gets.service != "" {
 		objs = append(objs, c.service())
 	}
 	objs = append(objs, c.workload(p))
-	if pdb := c.pdb(); pdb != nil {
+	if pdb := c.pdb(); pdb != nil && p.gets.replicated {
 		objs = append(objs, pdb)
 	}
-	if hpa := c.hpa(); hpa != nil {
+	if hpa := c.hpa(); hpa != nil && p.gets.replicated {
 		objs = append(objs, hpa)
 	}
 	objs = append(objs, c.networkPolicy())
@@ -122,7 +122,7 @@ func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 		}
 		res.Objects = append(res.Objects, obj)
 	}
-	if opts.SLO {
+	if opts.SLO && p.gets.slo {
 		objs, err := c.sloObjects(opts.Env)
 		if err != nil {
 			return nil, err
@@ -138,6 +138,7 @@ type compiler struct {
 	origins  *sourcemap.Map
 	findings []Finding
 	kind     workload.Kind // of the object that runs the app's pods
+	gets     gets          // what that kind comes with
 	callees  []Callee
 	// kubeVersion is Options.KubeVersion
 	kubeVersion string
@@ -170,6 +171,13 @@ func (c *compiler) replicas() {
 		c.minRepl = *s.Scaling.Min
 	}
 	c.maxRepl = c.minRepl
+	if !c.gets.replicated {
+		// One pod per node, or per run: the SLA table sizes no replicas,
+		// and with one there is no autoscaler, budget or spread (pdb,
+		// hpa and spread read these). The schema refuses scaling here.
+		c.minRepl, c.maxRepl = 1, 1
+		return
+	}
 	if s.Scaling != nil && s.Scaling.Max != nil {
 		c.maxRepl = *s.Scaling.Max
 		if c.maxRepl < c.minRepl {

@@ -148,7 +148,13 @@ func TestSLADoc(t *testing.T) {
 		"The table holds for an app without a port (`protocol: none`, a queue\n" +
 		"worker) too: its replicas, disruption budget and spread are sized the same\n" +
 		"way. Its SLO alerts need `sla.metrics` (see [slo.md](slo.md)): there are no\n" +
-		"request metrics to default to, and nothing can scrape an app without a port.\n"
+		"request metrics to default to, and nothing can scrape an app without a port.\n\n" +
+		"## By workload kind\n\n" +
+		"The table applies to the kinds that run a number of replicas\n" +
+		"(`spec.workload.kind`, see [workloads.md](workloads.md)). What each kind gets:\n\n" +
+		KindTable() + "\n" +
+		"A DaemonSet runs one pod per node, so the scheduler, not the SLA, decides\n" +
+		"how many; a Job or a CronJob runs to completion and can have no `sla`.\n"
 	if *update {
 		if err := os.WriteFile("../../docs/sla.md", []byte(want), 0o644); err != nil {
 			t.Fatal(err)

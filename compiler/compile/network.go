@@ -36,11 +36,15 @@ func (c *compiler) service() runtime.Object {
 		c.set("Service", f+".protocol", p.at...)
 		ports = append(ports, corev1.ServicePort{Name: p.name, Port: p.port, TargetPort: intstr.FromInt32(p.port), Protocol: p.protocol})
 	}
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: c.meta("Service"),
 		Spec:       corev1.ServiceSpec{Selector: c.selectorLabels(), Ports: ports},
 	}
+	if c.gets.service == "headless" {
+		c.headless(svc)
+	}
+	return svc
 }
 
 // networkPolicy admits traffic to the pod's ports as ingressRules says; a

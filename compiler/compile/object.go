@@ -20,6 +20,11 @@ func toObject(o runtime.Object) (Object, error) {
 	}
 	delete(m, "status")
 	prune(m)
+	// A StatefulSet without a Service (an app without a port) names none;
+	// its typed form writes serviceName: "" all the same.
+	if spec, _ := m["spec"].(map[string]any); spec["serviceName"] == "" {
+		delete(spec, "serviceName")
+	}
 	meta, _ := m["metadata"].(map[string]any)
 	name, _ := meta["name"].(string)
 	kind, _ := m["kind"].(string)

@@ -87,3 +87,32 @@ func or(s, alt string) string {
 	}
 	return s
 }
+
+// KindTable renders what each workload kind gets beside its pods, from
+// the producers compile runs, for docs/workloads.md and docs/sla.md.
+func KindTable() string {
+	var b strings.Builder
+	b.WriteString("| kind | Service | replicas, HorizontalPodAutoscaler, PodDisruptionBudget, spread | SLO rules |\n")
+	b.WriteString("| --- | --- | --- | --- |\n")
+	p := producers()
+	for _, k := range Kinds() {
+		g := p[k.Kind].gets
+		svc := "none"
+		switch g.service {
+		case "headless":
+			svc = "headless (`clusterIP: None`), for an app with a port"
+		case "ClusterIP":
+			svc = "for an app with a port"
+		}
+		repl := "none"
+		if g.replicated {
+			repl = "from the SLA table and `scaling`"
+		}
+		slo := "none: it serves no requests"
+		if g.slo {
+			slo = "with an `sla`"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", k.Kind, svc, repl, slo)
+	}
+	return b.String()
+}

@@ -27,6 +27,7 @@ import (
 // template.
 type producer struct {
 	kind workload.Kind
+	gets gets
 	// make returns the object, with meta as its metadata and pod as its
 	// pod template; it records the origins of the fields it sets itself
 	// (replicas, selector), as those of meta and pod were recorded when
@@ -39,8 +40,13 @@ type producer struct {
 // list the guardrails read, so that compile and the rules cannot disagree
 // on where the pod spec is.
 var producers = sync.OnceValue(func() map[string]producer {
+	replicated := gets{replicated: true, service: "ClusterIP", slo: true}
 	return map[string]producer{
-		"Deployment": {kind: builtinKind("apps/v1", "Deployment"), make: (*compiler).deployment},
+		app.Deployment:  {kind: builtinKind("apps/v1", app.Deployment), gets: replicated, make: (*compiler).deployment},
+		app.StatefulSet: {kind: builtinKind("apps/v1", app.StatefulSet), gets: gets{replicated: true, service: "headless", slo: true}, make: (*compiler).statefulSet},
+		app.DaemonSet:   {kind: builtinKind("apps/v1", app.DaemonSet), gets: gets{service: "ClusterIP", slo: true}, make: (*compiler).daemonSet},
+		app.Job:         {kind: builtinKind("batch/v1", app.Job), make: (*compiler).job},
+		app.CronJob:     {kind: builtinKind("batch/v1", app.CronJob), make: (*compiler).cronJob},
 	}
 })
 
@@ -56,9 +62,16 @@ func builtinKind(apiVersion, kind string) workload.Kind {
 	return k
 }
 
-// producerFor is the producer of a's workload kind. Every app runs as a
-// Deployment today; the kind will be the app's to choose.
-func producerFor(*app.App) producer { return producers()["Deployment"] }
+// producerFor is the producer of a's workload kind (spec.workload.kind),
+// a Deployment when it names none. The schema allows only the kinds of
+// producers.
+func producerFor(a *app.App) producer {
+	p, ok := producers()[a.Spec.Workload.Kind]
+	if !ok {
+		return producers()[app.Deployment]
+	}
+	return p
+}
 
 // Kinds returns the workload kinds compile can produce, by kind.
 func Kinds() []workload.Kind {
@@ -137,15 +150,10 @@ func (c *compiler) podTemplate(meta metav1.ObjectMeta) corev1.PodTemplateSpec {
 // deployment runs the pods as a Deployment, with the replicas the SLA or
 // scaling asks for unless an autoscaler owns them.
 func (c *compiler) deployment(meta metav1.ObjectMeta, pod corev1.PodTemplateSpec) runtime.Object {
-	d := &appsv1.Deployment{
+	c.set(c.kind.Kind, "spec.selector", "metadata", "name")
+	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: c.kind.APIVersion, Kind: c.kind.Kind},
 		ObjectMeta: meta,
-		Spec:       appsv1.DeploymentSpec{Selector: c.selector(), Template: pod},
+		Spec:       appsv1.DeploymentSpec{Replicas: c.fixedReplicas(), Selector: c.selector(), Template: pod},
 	}
-	if c.maxRepl == c.minRepl { // with an autoscaler, it owns replicas
-		d.Spec.Replicas = ptr(int32(c.minRepl))
-		c.set(c.kind.Kind, "spec.replicas", c.replicaOrigin()...)
-	}
-	c.set(c.kind.Kind, "spec.selector", "metadata", "name")
-	return d
 }

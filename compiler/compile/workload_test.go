@@ -5,27 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/workload"
 )
-
-// statefulSet is a producer as a new workload kind would add one: it
-// wraps the same pod template in a StatefulSet.
-func statefulSet(c *compiler, meta metav1.ObjectMeta, pod corev1.PodTemplateSpec) runtime.Object {
-	s := &appsv1.StatefulSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: c.kind.APIVersion, Kind: c.kind.Kind},
-		ObjectMeta: meta,
-		Spec:       appsv1.StatefulSetSpec{Selector: c.selector(), Template: pod, ServiceName: c.app.Metadata.Name},
-	}
-	c.set(c.kind.Kind, "spec.selector", "metadata", "name")
-	return s
-}
 
 // richApp exercises every part of the pod template: env and secrets, a
 // contact, limits, spread constraints and an autoscaler.
@@ -41,17 +24,17 @@ func richApp() *app.App {
 	return a
 }
 
-// A second kind gets the very pod template the Deployment gets, with the
+// A StatefulSet gets the very pod template the Deployment gets, with the
 // origins of its fields at the same paths, and the autoscaler scales it:
 // adding a kind is adding its producer.
 func TestWorkloadKindCarriesTheSamePodTemplate(t *testing.T) {
-	sts := producer{kind: builtinKind("apps/v1", "StatefulSet"), make: statefulSet}
-
 	dep, err := Compile(richApp(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := compileAs(richApp(), Options{}, sts)
+	sts := richApp()
+	sts.Spec.Workload.Kind = app.StatefulSet
+	res, err := Compile(sts, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +58,7 @@ func TestWorkloadKindCarriesTheSamePodTemplate(t *testing.T) {
 		t.Errorf("the pod templates differ:\n%v\n%v", dPod, sPod)
 	}
 	if got := field(&sObj, "spec.serviceName"); got != "a" {
-		t.Errorf("the producer's own field is %v", got)
+		t.Errorf("serviceName is %v", got)
 	}
 
 	// Every origin under the pod template is recorded for the new kind too.
@@ -107,8 +90,12 @@ func TestWorkloadKindCarriesTheSamePodTemplate(t *testing.T) {
 // compile's kinds put the pod template where the guardrails look for it.
 func TestKindsAreTheRulesKinds(t *testing.T) {
 	kinds := Kinds()
-	if len(kinds) != 1 || kinds[0].Kind != "Deployment" || kinds[0].APIVersion != "apps/v1" {
-		t.Fatalf("compile produces %+v; Deployment is the one kind today", kinds)
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.APIVersion+" "+k.Kind)
+	}
+	if want := []string{"batch/v1 CronJob", "apps/v1 DaemonSet", "apps/v1 Deployment", "batch/v1 Job", "apps/v1 StatefulSet"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("compile produces %v, want %v", names, want)
 	}
 	for _, k := range kinds {
 		rule, ok := workload.Find(workload.Builtin(), k.APIVersion, k.Kind)

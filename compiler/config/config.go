@@ -22,6 +22,7 @@
 //	  allowedCapabilities: [NET_BIND_SERVICE, NET_RAW]  # capabilities a container may add
 //	  secretNames: ['(?i)_CREDENTIALS$']   # more environment names (regular expressions) that hold secrets
 //	  cpuLimits: true                      # every container must set a CPU limit (default false)
+//	  maxVolumeSize: 500Gi                 # the largest disk a StatefulSet's replica may ask for (default 1Ti)
 //	waivers:                           # repository-wide waivers
 //	  - rule: no-host-path
 //	    reason: the node exporter reads /proc of its node
@@ -385,7 +386,7 @@ func (d *decoder) waivers(n *load.Node, path []string) []waiver.Waiver {
 // reported here rather than as a policy error.
 func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
 	if n.Kind != load.Map {
-		d.fail(n.Pos, n.End, path, "conventions must be a map of ownerLabel, allowedCapabilities, secretNames, cpuLimits")
+		d.fail(n.Pos, n.End, path, "conventions must be a map of ownerLabel, allowedCapabilities, secretNames, cpuLimits, maxVolumeSize")
 		return nil
 	}
 	out := map[string]any{}
@@ -410,6 +411,16 @@ func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
 				list = []any{}
 			}
 			out[fl.Name] = list
+		case "maxVolumeSize":
+			// A quantity with a binary or decimal suffix, which the
+			// statefulset-pvc-size rule compares disks with.
+			if e, ok := d.string(fl.Value, fp); ok {
+				if !volumeSize.MatchString(e.Value) {
+					d.fail(e.Pos, e.End, fp, fmt.Sprintf("maxVolumeSize %q is not a size such as 500Gi or 2Ti", e.Value))
+					continue
+				}
+				out[fl.Name] = e.Value
+			}
 		case "cpuLimits":
 			b, ok := fl.Value.Scalar.(bool)
 			if fl.Value.Kind != load.Bool || !ok {
@@ -417,11 +428,14 @@ func (d *decoder) conventions(n *load.Node, path []string) map[string]any {
 			}
 			out[fl.Name] = b
 		default:
-			d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown convention %s (known: ownerLabel, allowedCapabilities, secretNames, cpuLimits)", fl.Name))
+			d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown convention %s (known: ownerLabel, allowedCapabilities, secretNames, cpuLimits, maxVolumeSize)", fl.Name))
 		}
 	}
 	return out
 }
+
+// volumeSize is a storage quantity as policies/lib.rego's bytes reads it.
+var volumeSize = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPE]i?|k)?$`)
 
 // workloads reads the kinds that run pods: kind, podTemplate (a path of
 // field names, such as spec.template) and an optional apiVersion.

@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/internal/buildtest"
 )
@@ -120,28 +121,25 @@ func TestKubeletStartsEveryApp(t *testing.T) {
 		if res.Dockerfile != nil {
 			imageUser = frontend(t, res.Dockerfile).Image.Config.User
 		}
-		deployments := 0
 		for _, env := range res.Envs {
-			for _, o := range env.Objects {
-				if o.Kind != "Deployment" {
-					continue
-				}
-				deployments++
-				var d appsv1.Deployment
-				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &d); err != nil {
-					t.Fatal(err)
-				}
-				for i := range d.Spec.Template.Spec.Containers {
-					c := &d.Spec.Template.Spec.Containers[i]
-					if why := kubeletRefuses(&d.Spec.Template.Spec, c, imageUser); why != "" {
-						t.Errorf("%s, environment %s: the kubelet would not start container %s (image USER %q): %s",
-							p, env.Name, c.Name, imageUser, why)
-					}
+			// The pod spec of the workload, whatever its kind.
+			w, k, ok := compile.WorkloadIn(env.Objects)
+			if !ok {
+				t.Fatalf("%s: no workload", p)
+			}
+			raw, _ := fieldpath.Resolve(w.Content, fieldpath.Parse(k.PodPath()))
+			m, _ := raw.(map[string]any)
+			var pod corev1.PodSpec
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &pod); err != nil {
+				t.Fatal(err)
+			}
+			for i := range pod.Containers {
+				c := &pod.Containers[i]
+				if why := kubeletRefuses(&pod, c, imageUser); why != "" {
+					t.Errorf("%s, environment %s: the kubelet would not start container %s (image USER %q): %s",
+						p, env.Name, c.Name, imageUser, why)
 				}
 			}
-		}
-		if deployments == 0 {
-			t.Errorf("%s: no Deployment", p)
 		}
 	}
 }

@@ -60,8 +60,8 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	for _, o := range objs {
 		by[o.Kind] = o.Content
 	}
-	// The chart's templates/deployment.yaml renders the workload: a
-	// Deployment, the one kind compile produces today.
+	// The chart's templates/workload.yaml renders the workload, of the
+	// kind compile produced.
 	wl, wk, ok := compile.WorkloadIn(objs)
 	if !ok {
 		return nil, fmt.Errorf("no workload to read values from")
@@ -86,6 +86,10 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"readinessProbe":            get(w, ctr+"readinessProbe"),
 		"securityContext":           get(w, ctr+"securityContext"),
 		"podSecurityContext":        get(w, pod+"securityContext"),
+		"restartPolicy":             get(w, pod+"restartPolicy"),
+		"volumeMounts":              orEmptyList(get(w, ctr+"volumeMounts")),
+		"workload":                  workloadValues(wl),
+		"serviceClusterIP":          get("Service", "spec.clusterIP"),
 		"topologySpreadConstraints": spreadValues(get(w, pod+"topologySpreadConstraints")),
 		"podAnnotations":            map[string]any{},
 		"serviceAccount":            map[string]any{"automountServiceAccountToken": get("ServiceAccount", "automountServiceAccountToken")},
@@ -122,6 +126,26 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		v["serviceMonitor"] = map[string]any{"labels": monitoringLabels(by, w, "ServiceMonitor"), "endpoints": get("ServiceMonitor", "spec.endpoints")}
 	}
 	return v, nil
+}
+
+// workloadValues are the workload's kind and its own settings: its spec
+// without what the chart writes itself (the pod template, the selector,
+// the replicas, a StatefulSet's serviceName, a CronJob's Job), and a
+// CronJob's Job spec without its pod template.
+func workloadValues(w compile.Object) map[string]any {
+	spec, _ := w.Content["spec"].(map[string]any)
+	own := maps.Clone(spec)
+	for _, k := range []string{"template", "selector", "replicas", "serviceName", "jobTemplate"} {
+		delete(own, k)
+	}
+	v := map[string]any{"kind": w.Kind, "spec": own, "jobSpec": nil}
+	if jt, ok := spec["jobTemplate"].(map[string]any); ok {
+		js, _ := jt["spec"].(map[string]any)
+		js = maps.Clone(js)
+		delete(js, "template")
+		v["jobSpec"] = js
+	}
+	return v
 }
 
 // ingressValues are the Ingress's host, path and, when set, its class, its

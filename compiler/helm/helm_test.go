@@ -138,7 +138,7 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 			stream, _ := helmTemplate(t, chrt, dir, env.Name, res.App.Metadata.Name)
 			got := objectsByKey(t, stream)
 			want := objectsByKey(t, string(files["rendered/"+env.Name+".yaml"]))
-			if len(want) < 4 {
+			if len(want) < 3 { // a ServiceAccount, the workload and a NetworkPolicy at least
 				t.Fatalf("%s %s: kiln rendered too little to compare: %v", ex, env.Name, slices.Sorted(maps.Keys(want)))
 			}
 			for _, key := range slices.Sorted(maps.Keys(want)) {
@@ -164,7 +164,8 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 		}
 	}
 	// What the comparison must have covered.
-	for _, k := range []string{"Ingress", "Ingress tls", "Ingress ingressClassName", "Ingress annotations", "PodDisruptionBudget minAvailable", "PodDisruptionBudget maxUnavailable", "HorizontalPodAutoscaler", "PrometheusRule"} {
+	for _, k := range []string{"Ingress", "Ingress tls", "Ingress ingressClassName", "Ingress annotations", "PodDisruptionBudget minAvailable", "PodDisruptionBudget maxUnavailable", "HorizontalPodAutoscaler", "PrometheusRule",
+		"Deployment", "StatefulSet", "StatefulSet volumeClaimTemplates", "DaemonSet", "Job", "CronJob", "CronJob timeZone"} {
 		if !kinds[k] {
 			t.Errorf("no input renders %s", k)
 		}
@@ -175,7 +176,7 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 func forms(o compile.Object) []string {
 	spec, _ := o.Content["spec"].(map[string]any)
 	out := []string{o.Kind}
-	for _, f := range []string{"tls", "ingressClassName", "minAvailable", "maxUnavailable"} {
+	for _, f := range []string{"tls", "ingressClassName", "minAvailable", "maxUnavailable", "volumeClaimTemplates", "timeZone"} {
 		if _, ok := spec[f]; ok {
 			out = append(out, o.Kind+" "+f)
 		}
@@ -399,13 +400,17 @@ func TestReleasesBesideEachOther(t *testing.T) {
 }
 
 // TestNotesSayHowTheAppIsReached: over HTTPS with TLS, by port-forward
-// without an Ingress, and not at all without a port.
+// without an Ingress, and not at all without a port; and how to watch it,
+// as its kind rolls out or runs.
 func TestNotesSayHowTheAppIsReached(t *testing.T) {
 	chrt := loadChart(t)
 	for _, tc := range []struct{ input, env, want string }{
 		{"testdata/shop/kiln.yaml", "prod", "https://shop.example.org/shop"},
 		{"../../examples/minimal/kiln.yaml", "default", "port-forward service/hello 8080"},
 		{"../../examples/worker/kiln.yaml", "prod", "listens on no port"},
+		{"../../examples/minimal/kiln.yaml", "default", "\n\nWatch it roll out:\n  kubectl --namespace default rollout status deployment/hello"},
+		{"../../examples/stateful/kiln.yaml", "prod", "rollout status statefulset/ledger-store"},
+		{"../../examples/nightly/kiln.yaml", "prod", "\n\nWatch its runs:\n  kubectl --namespace default get jobs -l app.kubernetes.io/instance=nightly-report"},
 	} {
 		res, files := buildExample(t, tc.input)
 		_, notes := helmTemplate(t, chrt, writeValues(t, files), tc.env, res.App.Metadata.Name)

@@ -32,6 +32,14 @@ var valuesKeys = []valuesKey{
 	{"readinessProbe", nullableObj("The container's readiness probe (a Kubernetes Probe); null for none.")},
 	{"securityContext", obj("The container's securityContext.")},
 	{"podSecurityContext", obj("The pod's securityContext.")},
+	{"restartPolicy", typed([]string{"string", "null"}, "The pods' restartPolicy: Never for a Job's or a CronJob's; null for the kind's default.", "enum", []any{"Always", "OnFailure", "Never", nil})},
+	{"volumeMounts", list("The container's volume mounts (Kubernetes VolumeMount objects): /tmp, and a StatefulSet's disks.")},
+	{"workload", closed("The object that runs the pods: its kind and its own settings.", []string{"kind"}, map[string]any{
+		"kind":    str("The workload's kind.", "enum", []string{"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}),
+		"spec":    obj("The workload's own spec fields beside its pod template, selector, replicas and serviceName (a StatefulSet's podManagementPolicy and volumeClaimTemplates, a Job's backoffLimit, a CronJob's schedule...)."),
+		"jobSpec": nullableObj("A CronJob's Job spec fields beside its pod template (backoffLimit, activeDeadlineSeconds...); null for other kinds."),
+	})},
+	{"serviceClusterIP", typed([]string{"string", "null"}, "None for a headless Service (a StatefulSet's); null for a virtual IP.")},
 	{"serviceAccount", closed("The app's ServiceAccount.", nil, map[string]any{
 		"automountServiceAccountToken": typed([]string{"boolean"}, "Whether pods mount the ServiceAccount's API token."),
 	})},
