@@ -135,6 +135,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	opts.Waivers = opts.Waivers.Fork() // what it uses is returned, and reduced by collect
 	read := in.read                    // the tests' reads are keyed, not recorded
 	deps := recordReads(&in)
+	opts = in.buildOptions(opts) // its files are read through the pinned source
 	c := checkOne(in, s)
 	r = checked1{File: c.file, Deps: deps()}
 	if c.app == nil {

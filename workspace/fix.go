@@ -28,7 +28,7 @@ func fixFile(in input, s *schema.Schema, opts build.Options, fo fix.Options) (fi
 		}
 		all := c.diags
 		if c.app != nil {
-			o := opts
+			o := in.buildOptions(opts)
 			o.Dockerfile = in.dockerfile
 			_, ds := build.Build(c.doc, c.app, o)
 			all = append(all, ds...)

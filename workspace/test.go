@@ -128,6 +128,7 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
 		cc := checkOne(in, s)
 		c = &cc
+		opts = in.buildOptions(opts)
 	}
 	if c.doc == nil {
 		t.diags = c.diags

@@ -23,6 +23,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
@@ -90,6 +91,13 @@ type Options struct {
 	Waivers *waiver.Set
 	// Now is the day waivers are judged on; zero means today.
 	Now time.Time
+	// Files is where the files the app names beside its definition
+	// (spec.files' from, spec.sopsSecrets) are read, relative to Dir, the
+	// definition's directory: the repository's source, so that an editor's
+	// buffers count and a cache records the reads. Nil reads the disk,
+	// inside Dir only; an empty Dir is the definition's directory.
+	Files repofile.Source
+	Dir   string
 	// Context, when set, abandons the build between environments once it
 	// is done: an editor's newer keystroke makes this build's answer
 	// useless. An abandoned build returns Context's error as an internal
@@ -113,6 +121,7 @@ type Artifacts struct {
 // Build compiles a, checked from doc, for each of its environments.
 func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	res := &Result{App: a, Emit: opts.Emit}
+	files := newRepoFiles(doc, opts)
 	g, ds := newGuard(doc, a, opts)
 	// With environments declared, the base is no environment of its own:
 	// the guardrails judge each environment, not the base.
@@ -120,7 +129,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	if len(a.Spec.Environments) > 0 {
 		baseGuard = nil
 	}
-	base, more, err := one(doc, a, "", opts, baseGuard, res)
+	base, more, err := one(doc, a, "", opts, baseGuard, res, files)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -143,7 +152,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		if opts.Context != nil && opts.Context.Err() != nil {
 			return nil, diag.List{internal(doc, opts.Context.Err())}
 		}
-		env, more, err := one(doc, a, name, opts, g, res)
+		env, more, err := one(doc, a, name, opts, g, res, files)
 		if err != nil {
 			return nil, diag.List{internal(doc, err)}
 		}
@@ -225,13 +234,15 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	return ds, nil
 }
 
-func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result) (Env, diag.List, error) {
+func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result, files *repoFiles) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	merged := overlay.Apply(a, env)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env})
+	contents, unread := files.configFiles(merged)
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}
+	c.Findings = append(unread, c.Findings...)
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {

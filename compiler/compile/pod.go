@@ -19,7 +19,7 @@ func (c *compiler) podSpec() corev1.PodSpec {
 		AutomountServiceAccountToken: ptr(false),
 		SecurityContext:              c.podSecurity(),
 		Containers:                   []corev1.Container{c.container()},
-		Volumes:                      []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		Volumes:                      append([]corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}, c.filesVolumes(1)...),
 		TopologySpreadConstraints:    c.spread(),
 	}
 }
@@ -66,7 +66,7 @@ func (c *compiler) container() corev1.Container {
 			ReadOnlyRootFilesystem:   ptr(true),
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
-		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+		VolumeMounts: append([]corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}}, c.filesMounts(ctr, 1)...),
 	}
 }
 
