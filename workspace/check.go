@@ -181,6 +181,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
 	}
+	r.Deps = deps() // with the files the build read (spec.files)
 	return r, interrupted(all)
 }
 
