@@ -106,5 +106,11 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 	return nil
 }
 
-// objectFile names the file of one object in base/: deployment.yaml.
-func objectFile(o compile.Object) string { return strings.ToLower(o.Kind) + ".yaml" }
+// objectFile names the file of one object in base/: deployment.yaml, or,
+// for a kind an app may have several of, externalsecret-<name>.yaml.
+func objectFile(o compile.Object) string {
+	if o.Kind == "ExternalSecret" {
+		return "externalsecret-" + o.Name + ".yaml"
+	}
+	return strings.ToLower(o.Kind) + ".yaml"
+}

@@ -55,6 +55,16 @@ var valuesKeys = []valuesKey{
 			"secretName": str("The Secret holding the host's certificate and key.", "minLength", 1),
 		})),
 	}))},
+	{"files", nullable(closed("The ConfigMap of the app's files (spec.files) and where they are mounted; null for none.", []string{"hash", "mounts"}, map[string]any{
+		"hash":       str("The content hash that ends the ConfigMap's name (<fullname>-<hash>), as kustomize's configMapGenerator computes it.", "minLength", 1),
+		"data":       strMap("The text files, by key."),
+		"binaryData": strMap("The binary files, base64-encoded, by key."),
+		"mounts": typed([]string{"array"}, "Where each key is mounted, read-only, in the container.", "items", closed("A file's mount.", []string{"mountPath", "subPath"}, map[string]any{
+			"mountPath": str("The file's absolute path in the container.", "minLength", 1),
+			"subPath":   str("The file's key in the ConfigMap.", "minLength", 1),
+		})),
+	}))},
+	{"externalSecrets", typed([]string{"object"}, "The ExternalSecrets (external-secrets.io/v1), by the name of the Secret each creates: their specs.", "additionalProperties", map[string]any{"type": []string{"object", "null"}})},
 	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
 		"labels": strMap("Labels the Prometheus operator selects rules by (sla.monitoring.labels), beside kiln's own."),
 		"groups": list("The rule groups."),
