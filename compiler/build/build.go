@@ -73,6 +73,9 @@ type Result struct {
 	// RepoWaivers are the indexes of the repository's waivers that
 	// exempted a finding of this app.
 	RepoWaivers []int
+	// SOPS are the Secrets of spec.sopsSecrets, encrypted, as they are
+	// in the repository: in every environment, outside Objects.
+	SOPS []SOPSSecret
 }
 
 // Options control Build.
@@ -160,6 +163,9 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		perEnv = append(perEnv, slices.DeleteFunc(more, func(d diag.Diagnostic) bool { return seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] }))
 	}
 	ds = append(ds, merge(perEnv, envs)...)
+	var sops diag.List
+	res.SOPS, sops = files.sopsSecrets(doc, a)
+	ds = append(ds, sops...)
 	more, err = artifacts(doc, res, opts)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
@@ -226,6 +232,11 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		pos, end, _ := doc.Locate([]string{"spec", "patches"})
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.patches, which Helm values cannot express; apply the rendered manifests or kustomize overlays to get them"})
+	}
+	if opts.Emit.Helm && len(res.SOPS) > 0 {
+		pos, end, _ := doc.Locate([]string{"spec", "sopsSecrets"})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.sopsSecrets", Severity: diag.Warning, Code: "build/helm-sops", Kind: diag.Finding,
+			Message: "the Helm values leave out spec.sopsSecrets, which Helm cannot decrypt; apply them with the rendered manifests or kustomize (Flux, ksops), or use externalSecrets"})
 	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)

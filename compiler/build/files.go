@@ -75,7 +75,7 @@ func (r *repoFiles) load(name string, max int) readFile {
 		}
 		return readFile{err: fmt.Sprintf("cannot read %s: %v", name, err)}
 	case len(b) > max:
-		return readFile{err: fmt.Sprintf("%s is %d bytes; a file of spec.files is at most %d (256 KiB): mount a volume for larger data", name, len(b), max)}
+		return readFile{err: fmt.Sprintf("%s is %d bytes; kiln reads at most %d here", name, len(b), max)}
 	}
 	return readFile{data: b}
 }
@@ -88,7 +88,7 @@ func (r *repoFiles) configFiles(a *app.App) (map[string][]byte, []compile.Findin
 	var fs []compile.Finding
 	for _, p := range slices.Sorted(maps.Keys(a.Spec.Files)) {
 		f := a.Spec.Files[p]
-		if f.Content != nil {
+		if f.Content != nil || f.From == "" { // compile reports a file with neither
 			continue
 		}
 		got := r.get(f.From, compile.MaxFileBytes)

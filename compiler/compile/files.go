@@ -51,11 +51,15 @@ func (c *compiler) configFiles(contents map[string][]byte) {
 	for _, p := range paths {
 		f := files[p]
 		cf := configFile{path: p, key: keys[p], origin: []string{"spec", "files", p, "from"}}
-		if f.Content != nil {
+		switch b, read := contents[f.From]; {
+		case f.Content != nil:
 			cf.content, cf.origin = []byte(*f.Content), []string{"spec", "files", p, "content"}
-		} else if b, ok := contents[f.From]; ok {
+		case f.From == "":
+			c.finding(diag.Error, "build/file", "a file needs from (a file of the repository, relative to this definition) or content (the text itself)", "spec", "files", p)
+			continue
+		case read:
 			cf.content = b
-		} else {
+		default:
 			continue
 		}
 		if len(cf.content) > MaxFileBytes {

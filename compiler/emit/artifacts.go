@@ -50,7 +50,7 @@ var registry = []Artifact{
 	{
 		Name: "k8s", Test: "manifests", Default: true, PerEnv: true,
 		Description: "rendered manifests per environment, and the kustomize base and overlays",
-		Paths: []string{"rendered/<env>.yaml", "base/kustomization.yaml", "base/<kind>.yaml",
+		Paths: []string{"rendered/<env>.yaml", "rendered/secrets/<name>.yaml", "base/kustomization.yaml", "base/<kind>.yaml",
 			"overlays/<env>/kustomization.yaml", "overlays/<env>/<kind>.yaml"},
 		Show: "rendered/<env>.yaml", Title: "manifests: <env>",
 		Select:   func(a *build.Artifacts) { a.K8s = true },
@@ -252,6 +252,7 @@ func pathPattern(p string) *regexp.Regexp {
 	q := regexp.QuoteMeta(p)
 	q = strings.ReplaceAll(q, "<env>", "([^/]+)")
 	q = strings.ReplaceAll(q, "<kind>", "[^/]+")
+	q = strings.ReplaceAll(q, "<name>", "[^/]+")
 	return regexp.MustCompile("^" + q + "$")
 }
 

@@ -41,7 +41,8 @@ func Files(r *build.Result) (map[string][]byte, error) {
 }
 
 // manifestFiles writes rendered/<env>.yaml, every object of the
-// environment ready for kubectl apply, and the kustomize base (the app
+// environment ready for kubectl apply (and rendered/secrets/<name>.yaml,
+// each SOPS Secret, to apply with it once decrypted), and the kustomize base (the app
 // without overrides, one file per object) and overlays (each
 // environment's differences from base, as patches).
 func manifestFiles(files map[string][]byte, r *build.Result) error {
@@ -52,7 +53,13 @@ func manifestFiles(files map[string][]byte, r *build.Result) error {
 		}
 		files["rendered/"+env.Name+".yaml"] = b
 	}
-	if err := kustomizeBase(files, r.Base.Objects); err != nil {
+	// The SOPS Secrets are kept byte for byte (re-encoding would break
+	// their MAC): a file each, beside the rendered manifests and among the
+	// base's resources.
+	for _, s := range r.SOPS {
+		files["rendered/secrets/"+s.Name+".yaml"] = s.Data
+	}
+	if err := kustomizeBase(files, r.Base.Objects, r.SOPS); err != nil {
 		return err
 	}
 	for _, env := range r.Envs {
