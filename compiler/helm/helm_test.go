@@ -164,7 +164,7 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 		}
 	}
 	// What the comparison must have covered.
-	for _, k := range []string{"Ingress", "Ingress tls", "Ingress ingressClassName", "Ingress annotations", "PodDisruptionBudget minAvailable", "PodDisruptionBudget maxUnavailable", "HorizontalPodAutoscaler", "PrometheusRule"} {
+	for _, k := range []string{"Ingress", "Ingress tls", "Ingress ingressClassName", "Ingress annotations", "PodDisruptionBudget minAvailable", "PodDisruptionBudget maxUnavailable", "HorizontalPodAutoscaler", "PrometheusRule", "ConfigMap", "ExternalSecret"} {
 		if !kinds[k] {
 			t.Errorf("no input renders %s", k)
 		}
