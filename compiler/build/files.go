@@ -75,7 +75,7 @@ func (r *repoFiles) load(name string, max int) readFile {
 		}
 		return readFile{err: fmt.Sprintf("cannot read %s: %v", name, err)}
 	case len(b) > max:
-		return readFile{err: fmt.Sprintf("%s is %d bytes; kiln reads at most %d here", name, len(b), max)}
+		return readFile{err: fmt.Sprintf("%s is %d bytes; a file here is at most %d bytes (%d KiB)", name, len(b), max, max>>10)}
 	}
 	return readFile{data: b}
 }
