@@ -317,6 +317,7 @@ var resources = map[string]string{
 	"networking.k8s.io/v1/Ingress":            "/apis/networking.k8s.io/v1/namespaces/default/ingresses",
 	"monitoring.coreos.com/v1/PrometheusRule": "/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules",
 	"monitoring.coreos.com/v1/ServiceMonitor": "/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors",
+	"external-secrets.io/v1/ExternalSecret":   "/apis/external-secrets.io/v1/namespaces/default/externalsecrets",
 }
 
 // pathOf is where obj is created: in the namespace it names, which is

@@ -34,8 +34,7 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 		out.badInput = true
 		return out
 	}
-	opts.Apps = in.apps(s)
-	res, ds := build.Build(c.doc, c.app, opts)
+	res, ds := build.Build(c.doc, c.app, in.buildOptions(opts, s))
 	out.diags = append(out.diags, ds...)
 	if opts.Policy != nil {
 		out.considered, out.appWaivers = c.app.Metadata.Name, len(c.app.Spec.Waivers) > 0

@@ -135,13 +135,13 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 	opts.Waivers = opts.Waivers.Fork() // what it uses is returned, and reduced by collect
 	read := in.read                    // the tests' reads are keyed, not recorded
 	deps := recordReads(&in)
+	opts = in.buildOptions(opts, s) // its files and the apps it calls are read through the pinned source
 	c := checkOne(in, s)
 	r = checked1{File: c.file, Deps: deps()}
 	if c.app == nil {
 		r.Diags, r.BadInput = diag.ToWire(c.diags), true
 		return r, load.Interrupted(c.diags)
 	}
-	opts.Apps = in.apps(s)
 	res, ds := build.Build(c.doc, c.app, opts)
 	all := append(c.diags, ds...)
 	r.BadInput = slices.ContainsFunc(ds, build.IsBadInput) || res == nil
@@ -181,7 +181,7 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 			r.Tests = append(r.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
 	}
-	r.Deps = deps() // the build's reads too: the apps it depends on
+	r.Deps = deps() // with what the build read: the files of spec.files, the apps it depends on
 	return r, interrupted(all)
 }
 

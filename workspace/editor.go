@@ -299,8 +299,7 @@ func (c *Editor) build(def string, in input) *builtApp {
 	opts.Context = in.ctx
 	opts.Dockerfile = in.dockerfile
 	opts.Emit = emit.Default()
-	opts.Apps = in.apps(p.schema)
-	res, ds := build.Build(ch.doc, ch.app, opts)
+	res, ds := build.Build(ch.doc, ch.app, in.buildOptions(opts, p.schema))
 	if in.ctx != nil && in.ctx.Err() != nil {
 		return &builtApp{err: in.ctx.Err(), cut: true}
 	}

@@ -28,9 +28,8 @@ func fixFile(in input, s *schema.Schema, opts build.Options, fo fix.Options) (fi
 		}
 		all := c.diags
 		if c.app != nil {
-			o := opts
+			o := in.buildOptions(opts, s)
 			o.Dockerfile = in.dockerfile
-			o.Apps = in.apps(s)
 			_, ds := build.Build(c.doc, c.app, o)
 			all = append(all, ds...)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -22,6 +23,15 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/internal/sandbox"
 )
+
+// buildOptions are opts with where the app's files beside its
+// definition (spec.files, spec.sopsSecrets) are read: through in's
+// source, so that a cached result records them.
+func (in input) buildOptions(opts build.Options, s *schema.Schema) build.Options {
+	opts.Files, opts.Dir = in.source(), filepath.Dir(in.file.Name)
+	opts.Apps = in.apps(s)
+	return opts
+}
 
 // read reads a file that checking in's app needs, through its source.
 func (in input) read(name string) ([]byte, error) { return in.source().ReadFile(name) }

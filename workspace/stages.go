@@ -143,7 +143,7 @@ type checkIn struct {
 }
 
 var checkStage = engine.Stage[checkIn, checked1]{
-	Name: "check", Version: 3,
+	Name: "check", Version: 4,
 	Run: func(ctx context.Context, in checkIn) (checked1, error) {
 		p, err := in.Prepare()
 		if err != nil {
@@ -205,7 +205,7 @@ type buildIn struct {
 }
 
 var buildStage = engine.Stage[buildIn, built1]{
-	Name: "build", Version: 3,
+	Name: "build", Version: 4,
 	Run: func(ctx context.Context, in buildIn) (built1, error) {
 		app := in.App.App
 		app.ctx = ctx
@@ -243,7 +243,7 @@ type testFileIn struct {
 }
 
 var testFileStage = engine.Stage[testFileIn, testRun]{
-	Name: "editor-test", Version: 3,
+	Name: "editor-test", Version: 4,
 	Run: func(ctx context.Context, in testFileIn) (testRun, error) {
 		p, err := in.Prepare()
 		if err != nil {

@@ -128,16 +128,17 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
 		cc := checkOne(in, s)
 		c = &cc
+		opts = in.buildOptions(opts, s)
 	}
 	if c.doc == nil {
 		t.diags = c.diags
 		return
 	}
 	opts.Dockerfile = c.dockerfile
-	if opts.Apps == nil { // the app's dependencies, found beside it on disk
+	if opts.Files == nil { // what the app reads beside it, on disk
 		in, _ := appInput(t.app)
 		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
-		opts.Apps = in.apps(s)
+		opts = in.buildOptions(opts, s)
 	}
 	target := apptest.Target{Doc: c.doc, Schema: s, Build: opts, Dockerfile: c.dockerfile, App: c.app}
 	if t.isCUE {

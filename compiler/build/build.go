@@ -23,6 +23,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/patch"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 	"github.com/kilnhq/kiln/compiler/validate"
@@ -72,6 +73,9 @@ type Result struct {
 	// RepoWaivers are the indexes of the repository's waivers that
 	// exempted a finding of this app.
 	RepoWaivers []int
+	// SOPS are the Secrets of spec.sopsSecrets, encrypted, as they are
+	// in the repository: in every environment, outside Objects.
+	SOPS []SOPSSecret
 }
 
 // Options control Build.
@@ -93,6 +97,13 @@ type Options struct {
 	// Apps finds the other apps of the repository, which spec.dependsOn
 	// names; nil finds none, and every dependency is a finding.
 	Apps AppFinder
+	// Files is where the files the app names beside its definition
+	// (spec.files' from, spec.sopsSecrets) are read, relative to Dir, the
+	// definition's directory: the repository's source, so that an editor's
+	// buffers count and a cache records the reads. Nil reads the disk,
+	// inside Dir only; an empty Dir is the definition's directory.
+	Files repofile.Source
+	Dir   string
 	// Context, when set, abandons the build between environments once it
 	// is done: an editor's newer keystroke makes this build's answer
 	// useless. An abandoned build returns Context's error as an internal
@@ -116,6 +127,7 @@ type Artifacts struct {
 // Build compiles a, checked from doc, for each of its environments.
 func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	res := &Result{App: a, Emit: opts.Emit}
+	files := newRepoFiles(doc, opts)
 	g, ds := newGuard(doc, a, opts)
 	// With environments declared, the base is no environment of its own:
 	// the guardrails judge each environment, not the base.
@@ -123,7 +135,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	if len(a.Spec.Environments) > 0 {
 		baseGuard = nil
 	}
-	base, more, err := one(doc, a, "", opts, baseGuard, res)
+	base, more, err := one(doc, a, "", opts, baseGuard, res, files)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
 	}
@@ -146,7 +158,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		if opts.Context != nil && opts.Context.Err() != nil {
 			return nil, diag.List{internal(doc, opts.Context.Err())}
 		}
-		env, more, err := one(doc, a, name, opts, g, res)
+		env, more, err := one(doc, a, name, opts, g, res, files)
 		if err != nil {
 			return nil, diag.List{internal(doc, err)}
 		}
@@ -154,6 +166,9 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		perEnv = append(perEnv, slices.DeleteFunc(more, func(d diag.Diagnostic) bool { return seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] }))
 	}
 	ds = append(ds, merge(perEnv, envs)...)
+	var sops diag.List
+	res.SOPS, sops = files.sopsSecrets(doc, a)
+	ds = append(ds, sops...)
 	more, err = artifacts(doc, res, opts)
 	if err != nil {
 		return nil, diag.List{internal(doc, err)}
@@ -221,6 +236,11 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.patches", Severity: diag.Warning, Code: "build/helm-patches", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.patches, which Helm values cannot express; apply the rendered manifests or kustomize overlays to get them"})
 	}
+	if opts.Emit.Helm && len(res.SOPS) > 0 {
+		pos, end, _ := doc.Locate([]string{"spec", "sopsSecrets"})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.sopsSecrets", Severity: diag.Warning, Code: "build/helm-sops", Kind: diag.Finding,
+			Message: "the Helm values leave out spec.sopsSecrets, which Helm cannot decrypt; apply them with the rendered manifests or kustomize (Flux, ksops), or use externalSecrets"})
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
@@ -228,15 +248,16 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 	return ds, nil
 }
 
-func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result) (Env, diag.List, error) {
+func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *Result, files *repoFiles) (Env, diag.List, error) {
 	r := sourcemap.Resolver{Doc: doc, Env: env}
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version()})
+	contents, unread := files.configFiles(merged)
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}
-	c.Findings = append(c.Findings, depFindings...)
+	c.Findings = append(append(unread, c.Findings...), depFindings...)
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {

@@ -173,7 +173,13 @@ func TestKustomizeOverlaysBuildTheRenderedObjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, w := canonical(t, got), canonical(t, files["rendered/"+env.Name+".yaml"]); g != w {
+			// The SOPS Secrets, rendered beside the objects, are among
+			// the base's resources.
+			rendered := files["rendered/"+env.Name+".yaml"]
+			for _, s := range res.SOPS {
+				rendered = append(append(rendered, "\n---\n"...), files["rendered/secrets/"+s.Name+".yaml"]...)
+			}
+			if g, w := canonical(t, got), canonical(t, rendered); g != w {
 				t.Errorf("%s %s: kustomize build of the overlay differs from rendered/%s.yaml\n--- kustomize\n%s\n--- rendered\n%s", p, env.Name, env.Name, g, w)
 			}
 		}

@@ -63,7 +63,7 @@ type Finding struct {
 
 // Result is what Compile produces for one app in one environment.
 type Result struct {
-	Objects  []Object // in a fixed order: ServiceAccount, Service (for a pod with a port), the workload (Workload), then the optional kinds
+	Objects  []Object // in a fixed order: ServiceAccount, the ConfigMap of spec.files, ExternalSecrets, Service (for a pod with a port), the workload (Workload), then the optional kinds
 	Origins  *sourcemap.Map
 	Findings []Finding
 	kind     workload.Kind // of the object that runs the app's pods
@@ -85,6 +85,11 @@ type Options struct {
 	// ("1.37"; "" the newest kiln ships): below 1.29 sidecars are plain
 	// containers rather than native sidecars.
 	KubeVersion string
+	// Files holds the content of each spec.files entry read from the
+	// repository, by its from as written: the caller reads them, so that
+	// Compile reads nothing. One left out was not read, and the caller
+	// reported why.
+	Files map[string][]byte
 }
 
 // Compile turns a into Kubernetes objects. a must be checked and have one
@@ -98,7 +103,13 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, gets: p.gets, callees: opts.Callees, kubeVersion: opts.KubeVersion}
 	c.replicas()
+	c.configFiles(opts.Files)
+	c.secretsFromExternal()
 	objs := []runtime.Object{c.serviceAccount()}
+	if cm := c.configMap(); cm != nil {
+		objs = append(objs, cm)
+	}
+	objs = append(objs, c.externalSecrets()...)
 	if c.serves() && p.gets.service != "" {
 		objs = append(objs, c.service())
 	}
@@ -145,11 +156,18 @@ type compiler struct {
 	// derived once
 	tier             Tier
 	minRepl, maxRepl int
+	files            []configFile // spec.files, by path
+	filesName        string       // of their ConfigMap
 }
 
 // set records that field of object kind/name came from the app field path.
 func (c *compiler) set(kind, field string, path ...string) {
-	c.origins.Set(sourcemap.ObjectKey(kind, c.app.Metadata.Name), field, path...)
+	c.setIn(kind, c.app.Metadata.Name, field, path...)
+}
+
+// setIn is set for an object whose name is not the app's.
+func (c *compiler) setIn(kind, name, field string, path ...string) {
+	c.origins.Set(sourcemap.ObjectKey(kind, name), field, path...)
 }
 
 func (c *compiler) finding(sev diag.Severity, code, msg string, path ...string) {
@@ -199,7 +217,13 @@ func (c *compiler) replicaOrigin() []string {
 }
 
 func (c *compiler) meta(kind string) metav1.ObjectMeta {
+	return c.metaNamed(kind, c.app.Metadata.Name)
+}
+
+// metaNamed is the metadata of the app's object of kind called name.
+func (c *compiler) metaNamed(kind, name string) metav1.ObjectMeta {
 	m := c.app.Metadata
+	set := func(field string, path ...string) { c.setIn(kind, name, field, path...) }
 	labels := map[string]string{
 		LabelName:      m.Name,
 		LabelInstance:  m.Name,
@@ -214,21 +238,21 @@ func (c *compiler) meta(kind string) metav1.ObjectMeta {
 	annotations := map[string]string{AnnotOwner: m.Owner}
 	if m.Contact != "" {
 		annotations[AnnotContact] = m.Contact
-		c.set(kind, fieldpath.Join("metadata.annotations", AnnotContact), "metadata", "contact")
+		set(fieldpath.Join("metadata.annotations", AnnotContact), "metadata", "contact")
 	}
-	c.set(kind, "metadata", "metadata")
-	c.set(kind, "metadata.name", "metadata", "name")
-	c.set(kind, fieldpath.Join("metadata.labels", LabelName), "metadata", "name")
-	c.set(kind, fieldpath.Join("metadata.labels", LabelInstance), "metadata", "name")
-	c.set(kind, fieldpath.Join("metadata.labels", LabelOwner), "metadata", "owner")
-	c.set(kind, fieldpath.Join("metadata.labels", LabelBackstageID), "metadata", "name")
-	c.set(kind, fieldpath.Join("metadata.labels", LabelVersion), "spec", "image")
-	c.set(kind, fieldpath.Join("metadata.annotations", AnnotOwner), "metadata", "owner")
-	c.set(kind, "spec", "spec")
+	set("metadata", "metadata")
+	set("metadata.name", "metadata", "name")
+	set(fieldpath.Join("metadata.labels", LabelName), "metadata", "name")
+	set(fieldpath.Join("metadata.labels", LabelInstance), "metadata", "name")
+	set(fieldpath.Join("metadata.labels", LabelOwner), "metadata", "owner")
+	set(fieldpath.Join("metadata.labels", LabelBackstageID), "metadata", "name")
+	set(fieldpath.Join("metadata.labels", LabelVersion), "spec", "image")
+	set(fieldpath.Join("metadata.annotations", AnnotOwner), "metadata", "owner")
+	set("spec", "spec")
 	if m.Namespace != "" {
-		c.set(kind, "metadata.namespace", "metadata", "namespace")
+		set("metadata.namespace", "metadata", "namespace")
 	}
-	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, Labels: labels, Annotations: annotations}
+	return metav1.ObjectMeta{Name: name, Namespace: m.Namespace, Labels: labels, Annotations: annotations}
 }
 
 // imageTag returns the image's tag when it is a valid label value.

@@ -21,7 +21,7 @@ func (c *compiler) podSpec() corev1.PodSpec {
 		AutomountServiceAccountToken:  ptr(false),
 		SecurityContext:               c.podSecurity(),
 		Containers:                    []corev1.Container{c.container()},
-		Volumes:                       []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		Volumes:                       append([]corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}, c.filesVolumes(1)...),
 		TopologySpreadConstraints:     c.spread(),
 		ImagePullSecrets:              c.pullSecrets(),
 		TerminationGracePeriodSeconds: c.gracePeriod(),
@@ -80,7 +80,7 @@ func (c *compiler) container() corev1.Container {
 		StartupProbe:    c.startupProbe(),
 		Lifecycle:       c.lifecycle(),
 		SecurityContext: containerSecurity(),
-		VolumeMounts:    tmpMount(),
+		VolumeMounts:    append(tmpMount(), c.filesMounts(ctr, 1)...),
 	}
 }
 

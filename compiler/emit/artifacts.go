@@ -28,8 +28,9 @@ type Artifact struct {
 	// with committed outputs by kiln check and shown by the language server.
 	Default bool
 	// Paths are the files the output contributes, relative to the app's
-	// output directory; <env> stands for an environment's name and <kind>
-	// for an object's kind in lower case.
+	// output directory; <env> stands for an environment's name, <kind>
+	// for an object's kind in lower case (with its name, for a kind an app
+	// has several of) and <name> for an object's name.
 	Paths []string
 	// Show is the path (one of Paths) the language server offers to open,
 	// and Title the title of its code lens; <env> is replaced in both.
@@ -49,8 +50,8 @@ type Artifact struct {
 var registry = []Artifact{
 	{
 		Name: "k8s", Test: "manifests", Default: true, PerEnv: true,
-		Description: "rendered manifests per environment, and the kustomize base and overlays",
-		Paths: []string{"rendered/<env>.yaml", "base/kustomization.yaml", "base/<kind>.yaml",
+		Description: "rendered manifests per environment, the Secrets of spec.sopsSecrets as they are, and the kustomize base and overlays",
+		Paths: []string{"rendered/<env>.yaml", "rendered/secrets/<name>.yaml", "base/kustomization.yaml", "base/<kind>.yaml",
 			"overlays/<env>/kustomization.yaml", "overlays/<env>/<kind>.yaml"},
 		Show: "rendered/<env>.yaml", Title: "manifests: <env>",
 		Select:   func(a *build.Artifacts) { a.K8s = true },
@@ -252,6 +253,7 @@ func pathPattern(p string) *regexp.Regexp {
 	q := regexp.QuoteMeta(p)
 	q = strings.ReplaceAll(q, "<env>", "([^/]+)")
 	q = strings.ReplaceAll(q, "<kind>", "[^/]+")
+	q = strings.ReplaceAll(q, "<name>", "[^/]+")
 	return regexp.MustCompile("^" + q + "$")
 }
 
@@ -279,7 +281,8 @@ func Reference() string {
 	fmt.Fprintf(&b, "`%s`. A config test's assertion selects one with `artifact:`\n", strings.Join(DefaultNames(), ","))
 	b.WriteString("([testing.md](testing.md)); the language server's code lenses open a default\n")
 	b.WriteString("output's first file ([editors.md](editors.md)). `<env>` stands for an environment's\n")
-	b.WriteString("name, `<kind>` for an object's kind in lower case.\n\n")
+	b.WriteString("name, `<kind>` for an object's kind in lower case (`externalsecret-<name>` for a kind\n")
+	b.WriteString("an app may have several of, `secret-<name>` for a SOPS Secret), `<name>` for an object's name.\n\n")
 	b.WriteString("| `--emit` | `artifact:` | default | per environment | files | what it is |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- |\n")
 	yes := map[bool]string{true: "yes", false: "no"}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/internal/buildtest"
@@ -16,6 +17,14 @@ import (
 // The reference example has every output: spec.build, an SLA with
 // metrics, environments.
 const reference = "../../examples/reference/kiln.yaml"
+
+// buildReference builds the reference example with the SOPS Secret of
+// the configured one, so that every path of every output is written.
+func buildReference(t *testing.T, sel build.Artifacts) *build.Result {
+	return buildtest.Build(t, reference, nil, build.Options{Emit: sel, Dir: "../../examples/configured"}, func(a *app.App) {
+		a.Spec.SOPSSecrets = []string{"secrets/pricing-api.sops.yaml"}
+	})
+}
 
 func TestRegistryEntriesAreComplete(t *testing.T) {
 	names, tests := map[string]bool{}, map[string]bool{}
@@ -59,7 +68,7 @@ func TestEmitEachName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := emit.Files(buildtest.Build(t, reference, nil, build.Options{Emit: all}, nil))
+	want, err := emit.Files(buildReference(t, all))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +78,7 @@ func TestEmitEachName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := emit.Files(buildtest.Build(t, reference, nil, build.Options{Emit: sel}, nil))
+		files, err := emit.Files(buildReference(t, sel))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,8 @@ func Files(r *build.Result) (map[string][]byte, error) {
 }
 
 // manifestFiles writes rendered/<env>.yaml, every object of the
-// environment ready for kubectl apply, and the kustomize base (the app
+// environment ready for kubectl apply (and rendered/secrets/<name>.yaml,
+// each SOPS Secret, to apply with it once decrypted), and the kustomize base (the app
 // without overrides, one file per object) and overlays (each
 // environment's differences from base, as patches).
 func manifestFiles(files map[string][]byte, r *build.Result) error {
@@ -52,7 +53,13 @@ func manifestFiles(files map[string][]byte, r *build.Result) error {
 		}
 		files["rendered/"+env.Name+".yaml"] = b
 	}
-	if err := kustomizeBase(files, r.App.Metadata.Name, r.Base.Objects); err != nil {
+	// The SOPS Secrets are kept byte for byte (re-encoding would break
+	// their MAC): a file each, beside the rendered manifests and among the
+	// base's resources.
+	for _, s := range r.SOPS {
+		files["rendered/secrets/"+s.Name+".yaml"] = s.Data
+	}
+	if err := kustomizeBase(files, r.App.Metadata.Name, r.Base.Objects, r.SOPS); err != nil {
 		return err
 	}
 	for _, env := range r.Envs {
@@ -107,11 +114,13 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 }
 
 // objectFile names the file of one object of app in base/:
-// deployment.yaml for the app's own, networkpolicy-<name>.yaml for one of
-// another name (a policy admitting the app at a callee, a ConfigMap).
+// deployment.yaml for the app's own, <kind>-<name>.yaml for one of another
+// name (an ExternalSecret, a policy admitting the app at a callee). The
+// one ConfigMap is configmap.yaml, as its name carries its content's hash.
 func objectFile(o compile.Object, app string) string {
-	if o.Name == app {
-		return strings.ToLower(o.Kind) + ".yaml"
+	kind := strings.ToLower(o.Kind)
+	if o.Name == app || o.Kind == "ConfigMap" {
+		return kind + ".yaml"
 	}
-	return strings.ToLower(o.Kind) + "-" + o.Name + ".yaml"
+	return kind + "-" + o.Name + ".yaml"
 }

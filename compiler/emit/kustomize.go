@@ -7,6 +7,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/compile"
 )
 
@@ -34,7 +35,7 @@ func newKustomization() kustomization {
 	return kustomization{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization"}
 }
 
-func kustomizeBase(files map[string][]byte, app string, objs []compile.Object) error {
+func kustomizeBase(files map[string][]byte, app string, objs []compile.Object, sops []build.SOPSSecret) error {
 	k := newKustomization()
 	for _, o := range objs {
 		b, err := compile.YAML([]compile.Object{o})
@@ -43,6 +44,11 @@ func kustomizeBase(files map[string][]byte, app string, objs []compile.Object) e
 		}
 		files["base/"+objectFile(o, app)] = b
 		k.Resources = append(k.Resources, objectFile(o, app))
+	}
+	for _, s := range sops {
+		name := "secret-" + s.Name + ".yaml"
+		files["base/"+name] = s.Data
+		k.Resources = append(k.Resources, name)
 	}
 	return writeKustomization(files, "base/kustomization.yaml", k)
 }

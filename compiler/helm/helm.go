@@ -99,6 +99,8 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"ingress":                   nil,
 		"prometheusRule":            nil,
 		"serviceMonitor":            nil,
+		"files":                     nil,
+		"externalSecrets":           map[string]any{},
 	}
 	if v["replicas"] == nil {
 		v["replicas"] = get("HorizontalPodAutoscaler", "spec.minReplicas")
@@ -119,6 +121,8 @@ func Values(objs []compile.Object) (map[string]any, error) {
 	if _, ok := by["Ingress"]; ok {
 		v["ingress"] = ingressValues(get, v["annotations"])
 	}
+	v["files"] = filesValues(by["ConfigMap"], get(w, ctr+"volumeMounts"))
+	v["externalSecrets"] = externalSecretsValues(objs)
 	if _, ok := by["PrometheusRule"]; ok {
 		v["prometheusRule"] = map[string]any{"labels": monitoringLabels(by, w, "PrometheusRule"), "groups": get("PrometheusRule", "spec.groups")}
 	}
@@ -173,6 +177,42 @@ func ingressValues(get func(kind, path string) any, common any) map[string]any {
 		in["annotations"] = own
 	}
 	return in
+}
+
+// filesValues are the ConfigMap of spec.files, nil without one: the hash
+// that ends its name (the chart names it <fullname>-<hash>), its data, and
+// where each key is mounted in the container.
+func filesValues(cm map[string]any, mounts any) any {
+	if cm == nil {
+		return nil
+	}
+	meta, _ := cm["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	out := map[string]any{"hash": name[strings.LastIndex(name, "-")+1:], "mounts": []any{}}
+	for _, k := range []string{"data", "binaryData"} {
+		if d, ok := cm[k]; ok {
+			out[k] = d
+		}
+	}
+	list, _ := mounts.([]any)
+	for _, m := range list {
+		if m, ok := m.(map[string]any); ok && m["name"] == "files" {
+			out["mounts"] = append(out["mounts"].([]any), map[string]any{"mountPath": m["mountPath"], "subPath": m["subPath"]})
+		}
+	}
+	return out
+}
+
+// externalSecretsValues are the specs of the ExternalSecrets, by name (the
+// Secret's, which the chart keeps as it is: the env refers to it).
+func externalSecretsValues(objs []compile.Object) map[string]any {
+	out := map[string]any{}
+	for _, o := range objs {
+		if o.Kind == "ExternalSecret" {
+			out[o.Name] = o.Content["spec"]
+		}
+	}
+	return out
 }
 
 // withoutKey returns the mapping m without key; the chart sets that key

@@ -165,7 +165,7 @@ func TestChartRendersKilnsObjects(t *testing.T) {
 	}
 	// What the comparison must have covered.
 	for _, k := range []string{"Ingress", "Ingress tls", "Ingress ingressClassName", "Ingress annotations", "PodDisruptionBudget minAvailable", "PodDisruptionBudget maxUnavailable", "HorizontalPodAutoscaler", "PrometheusRule",
-		"Deployment", "StatefulSet", "StatefulSet volumeClaimTemplates", "DaemonSet", "Job", "CronJob", "CronJob timeZone"} {
+		"Deployment", "StatefulSet", "StatefulSet volumeClaimTemplates", "DaemonSet", "Job", "CronJob", "CronJob timeZone", "ConfigMap", "ExternalSecret"} {
 		if !kinds[k] {
 			t.Errorf("no input renders %s", k)
 		}

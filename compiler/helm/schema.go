@@ -72,6 +72,16 @@ var valuesKeys = []valuesKey{
 	{"initContainers", nullableList("The pod's init containers (Kubernetes Containers): the native sidecars, then the init containers.")},
 	{"sidecars", nullableList("Containers beside the app's (Kubernetes Containers): the sidecars, where Kubernetes runs no native ones.")},
 	{"networkPolicyIngress", nullableList("The NetworkPolicy's ingress rules, when they are more than one rule that opens containerPort to every source.")},
+	{"files", nullable(closed("The ConfigMap of the app's files (spec.files) and where they are mounted; null for none.", []string{"hash", "mounts"}, map[string]any{
+		"hash":       str("The content hash that ends the ConfigMap's name (<fullname>-<hash>), as kustomize's configMapGenerator computes it.", "minLength", 1),
+		"data":       strMap("The text files, by key."),
+		"binaryData": strMap("The binary files, base64-encoded, by key."),
+		"mounts": typed([]string{"array"}, "Where each key is mounted, read-only, in the container.", "items", closed("A file's mount.", []string{"mountPath", "subPath"}, map[string]any{
+			"mountPath": str("The file's absolute path in the container.", "minLength", 1),
+			"subPath":   str("The file's key in the ConfigMap.", "minLength", 1),
+		})),
+	}))},
+	{"externalSecrets", typed([]string{"object"}, "The ExternalSecrets (external-secrets.io/v1), by the name of the Secret each creates: their specs.", "additionalProperties", map[string]any{"type": []string{"object", "null"}})},
 	{"prometheusRule", nullable(closed("The PrometheusRule with the SLO rules; null for none.", []string{"groups"}, map[string]any{
 		"labels": strMap("Labels the Prometheus operator selects rules by (sla.monitoring.labels), beside kiln's own."),
 		"groups": list("The rule groups."),

@@ -127,10 +127,11 @@ func asList(v any) []any {
 }
 
 // CRDs are the custom resources kiln emits, and the module release whose
-// CRD manifest defines them.
+// CRD manifest defines them; CRDS.md beside this file lists their licences.
 var CRDs = []struct{ Module, Path string }{
 	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"},
 	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"},
+	{"github.com/external-secrets/external-secrets@v1.3.2", "config/crds/bases/external-secrets.io_externalsecrets.yaml"},
 }
 
 // addCRDs adds the schema of each version of each CRD, closed like the
@@ -163,6 +164,7 @@ func AddCRD(raw []byte, defs map[string]any, kinds map[string]string) error {
 			Names    struct{ Kind string }
 			Versions []struct {
 				Name   string
+				Served *bool
 				Schema struct {
 					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
 				}
@@ -176,6 +178,9 @@ func AddCRD(raw []byte, defs map[string]any, kinds map[string]string) error {
 		return fmt.Errorf("not a CustomResourceDefinition (kind %q)", crd.Kind)
 	}
 	for _, v := range crd.Spec.Versions {
+		if v.Served != nil && !*v.Served {
+			continue // the API server refuses objects of a version it does not serve
+		}
 		if v.Schema.OpenAPIV3Schema == nil {
 			return fmt.Errorf("version %s of %s has no openAPIV3Schema", v.Name, crd.Spec.Names.Kind)
 		}

@@ -80,6 +80,12 @@ spec:
   volumes:
     - name: tmp
       emptyDir: {}
+    {{- /* The files' mounts are among volumeMounts, as kiln's container has them. */}}
+    {{- with .Values.files }}
+    - name: files
+      configMap:
+        name: {{ include "kiln.fullname" $ }}-{{ .hash }}
+    {{- end }}
   {{- /* Each constraint counts the release's own pods. */}}
   {{- with .Values.topologySpreadConstraints }}
   topologySpreadConstraints:
