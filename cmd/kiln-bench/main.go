@@ -5,7 +5,9 @@
 //
 //	go run ./cmd/kiln-bench -n 1,100,1000 -runs 3
 //
-// For each N it generates N apps (internal/appgen; a few percent with an
+// For each N it generates N apps (internal/appgen, with every shape of the
+// app model in the shares its doc says, and every tenth app calling the one
+// before it; a few percent with an
 // unpinned image, a third with config tests), then times kiln check cold
 // (empty cache), warm with nothing changed, and warm with one app
 // changed; one app alone in a fresh cache; the floors: sha256sum over the
@@ -120,7 +122,7 @@ func generate(repo string, n int) []string {
 	for i := range n {
 		dir := filepath.Join(repo, "apps", fmt.Sprintf("app%04d", i))
 		check(os.MkdirAll(dir, 0o755))
-		app := appgen.Random(r, i)
+		app := appgen.RandomWith(r, i, appgen.Options{DependsOn: true})
 		if i%25 == 24 { // a few percent trip a guardrail: an unpinned image
 			lines := strings.Split(app, "\n")
 			for j, l := range lines {
@@ -135,9 +137,9 @@ func generate(repo string, n int) []string {
 		inputs = append(inputs, name)
 		if i%3 == 0 {
 			test := filepath.Join(dir, "kiln_test.yaml")
-			check(os.WriteFile(test, []byte("tests:\n  - it: has one Deployment\n    env: prod\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: Deployment\n"), 0o644))
+			check(os.WriteFile(test, []byte("tests:\n  - it: has one ServiceAccount\n    env: prod\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: ServiceAccount\n"), 0o644))
 			if !strings.Contains(app, "environments:") {
-				check(os.WriteFile(test, []byte("tests:\n  - it: has one Deployment\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: Deployment\n"), 0o644))
+				check(os.WriteFile(test, []byte("tests:\n  - it: has one ServiceAccount\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: ServiceAccount\n"), 0o644))
 			}
 			inputs = append(inputs, test)
 		}

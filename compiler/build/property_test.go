@@ -47,13 +47,15 @@ func TestPropertiesOfGeneratedApps(t *testing.T) {
 	}
 }
 
-// exposes returns the port of a Dockerfile's one EXPOSE, or "<nil>".
+// exposes returns the first port of a Dockerfile's one EXPOSE, the
+// app's primary port (its named ports follow), or "<nil>".
 func exposes(dockerfile string) string {
 	_, after, ok := strings.Cut(dockerfile, "\nEXPOSE ")
 	if !ok {
 		return "<nil>"
 	}
-	port, _, _ := strings.Cut(after, "\n")
+	line, _, _ := strings.Cut(after, "\n")
+	port, _, _ := strings.Cut(line, " ")
 	return port
 }
 
