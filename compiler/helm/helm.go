@@ -57,7 +57,12 @@ func SetAppVersion(files map[string][]byte, version string) error {
 // objects kiln compiled for one environment (before spec.patches).
 func Values(objs []compile.Object) (map[string]any, error) {
 	by := map[string]map[string]any{}
+	var admissions []compile.Object
 	for _, o := range objs {
+		if isAdmission(o) { // a policy at a callee, not the app's own
+			admissions = append(admissions, o)
+			continue
+		}
 		by[o.Kind] = o.Content
 	}
 	// The chart's templates/workload.yaml renders the workload, of the
@@ -101,6 +106,9 @@ func Values(objs []compile.Object) (map[string]any, error) {
 		"serviceMonitor":            nil,
 		"files":                     nil,
 		"externalSecrets":           map[string]any{},
+		"namespace":                 get(w, "metadata.namespace"),
+		"networkPolicyEgress":       get("NetworkPolicy", "spec.egress"),
+		"admissions":                admissionValues(admissions),
 	}
 	if v["replicas"] == nil {
 		v["replicas"] = get("HorizontalPodAutoscaler", "spec.minReplicas")
@@ -287,6 +295,42 @@ func Overrides(base, env map[string]any) map[string]any {
 		if _, kept := env[k]; !kept {
 			out[k] = nil
 		}
+	}
+	return out
+}
+
+// isAdmission reports whether o is a NetworkPolicy that admits the app at
+// a callee (spec.dependsOn), which compile marks.
+func isAdmission(o compile.Object) bool {
+	if o.Kind != "NetworkPolicy" {
+		return false
+	}
+	md, _ := o.Content["metadata"].(map[string]any)
+	ann, _ := md["annotations"].(map[string]any)
+	_, ok := ann[compile.AnnotAdmits]
+	return ok
+}
+
+// admissionValues are the policies that admit the app at its callees: for
+// each, the callee, its namespace, the ports, and how the app's pods are
+// found from there (the namespaces part; the chart selects the release's
+// own pods).
+func admissionValues(objs []compile.Object) []any {
+	out := []any{}
+	for _, o := range objs {
+		get := func(path string) any {
+			v, _ := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+			return v
+		}
+		a := map[string]any{
+			"callee":    get(`spec.podSelector.matchLabels["` + compile.LabelName + `"]`),
+			"namespace": get("metadata.namespace"),
+			"ports":     get("spec.ingress[0].ports"),
+		}
+		if ns := get("spec.ingress[0].from[0].namespaceSelector"); ns != nil {
+			a["namespaceSelector"] = ns
+		}
+		out = append(out, a)
 	}
 	return out
 }

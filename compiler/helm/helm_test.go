@@ -60,9 +60,11 @@ func chartFiles(t *testing.T) map[string][]byte {
 func inputs(t *testing.T) []string {
 	t.Helper()
 	examples, _ := filepath.Glob("../../examples/*/kiln.*")
-	if len(examples) < 5 {
-		t.Fatalf("examples: %v", examples)
+	more, _ := filepath.Glob("../../examples/*/*/kiln.*") // a directory of apps (shop)
+	if len(examples) < 5 || len(more) < 2 {
+		t.Fatalf("examples: %v %v", examples, more)
 	}
+	examples = append(examples, more...)
 	fixtures, _ := filepath.Glob("testdata/*/kiln.*")
 	return append(examples, fixtures...)
 }
@@ -106,7 +108,11 @@ func helmTemplate(t *testing.T, chrt *chartv2.Chart, dir, env, release string) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: release, Namespace: "default", IsInstall: true}, common.DefaultCapabilities, false)
+	ns := "default" // as helm install --namespace <the app's> would
+	if n, ok := vals["namespace"].(string); ok {
+		ns = n
+	}
+	rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: release, Namespace: ns, IsInstall: true}, common.DefaultCapabilities, false)
 	if err != nil {
 		t.Fatalf("%s %s: values: %v", dir, env, err)
 	}
@@ -330,6 +336,27 @@ func TestValuesSchemaRejectsMistakes(t *testing.T) {
 		_, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: "checkout", Namespace: "default"}, common.DefaultCapabilities, false)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error about %s", tc.set, err, tc.want)
+		}
+	}
+}
+
+// TestChartRefusesAReleaseInAnotherNamespace: an app that names its
+// namespace renders only into a release of that namespace, and says so.
+func TestChartRefusesAReleaseInAnotherNamespace(t *testing.T) {
+	chrt := loadChart(t)
+	_, files := buildExample(t, "../../examples/shop/payments/kiln.yaml")
+	var vals map[string]any
+	if err := yaml.Unmarshal(files["helm/values.yaml"], &vals); err != nil {
+		t.Fatal(err)
+	}
+	for ns, want := range map[string]string{"payments": "", "default": "this app lives in namespace payments (metadata.namespace): install it with --namespace payments"} {
+		rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: "payments", Namespace: ns, IsInstall: true}, common.DefaultCapabilities, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = engine.Render(chrt, rv)
+		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("release in %s: got %v, want %q", ns, err, want)
 		}
 	}
 }

@@ -71,6 +71,14 @@ var valuesKeys = []valuesKey{
 	{"imagePullSecrets", nullableList("The pod's imagePullSecrets (Kubernetes LocalObjectReferences).")},
 	{"initContainers", nullableList("The pod's init containers (Kubernetes Containers): the native sidecars, then the init containers.")},
 	{"sidecars", nullableList("Containers beside the app's (Kubernetes Containers): the sidecars, where Kubernetes runs no native ones.")},
+	{"namespace", typed([]string{"string", "null"}, "The app's namespace (metadata.namespace); the chart refuses a release in another one. null: the release's.")},
+	{"networkPolicyEgress", nullableList("The NetworkPolicy's egress rules (spec.dependsOn): the callees, DNS and the internet; null leaves egress open.")},
+	{"admissions", typed([]string{"array"}, "The NetworkPolicies that admit the app at the apps it calls (spec.dependsOn), one per callee.", "items", closed("One callee.", []string{"callee", "ports"}, map[string]any{
+		"callee":            str("The callee's name, which its pods are labelled with.", "minLength", 1),
+		"namespace":         typed([]string{"string", "null"}, "The callee's namespace; null: the release's."),
+		"ports":             list("The ports called (NetworkPolicyPorts)."),
+		"namespaceSelector": nullableObj("Which namespaces the app's pods are admitted from; absent: the callee's own."),
+	}))},
 	{"networkPolicyIngress", nullableList("The NetworkPolicy's ingress rules, when they are more than one rule that opens containerPort to every source.")},
 	{"files", nullable(closed("The ConfigMap of the app's files (spec.files) and where they are mounted; null for none.", []string{"hash", "mounts"}, map[string]any{
 		"hash":       str("The content hash that ends the ConfigMap's name (<fullname>-<hash>), as kustomize's configMapGenerator computes it.", "minLength", 1),

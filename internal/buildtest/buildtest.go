@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -50,9 +51,39 @@ func Build(t testing.TB, path string, src []byte, opts build.Options, edit func(
 	if edit != nil {
 		edit(a)
 	}
+	if opts.Apps == nil { // the apps it calls, beside it
+		opts.Apps = Finder(filepath.Dir(filepath.Dir(path)))
+	}
 	res, ds := build.Build(doc, a, opts)
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", path, ds)
 	}
 	return res
+}
+
+// Finder finds the apps defined under root by name, for spec.dependsOn, as
+// kiln finds a repository's: the tests' stand-in for the workspace.
+func Finder(root string) build.AppFinder {
+	return func(name string) (*app.App, error) {
+		s, err := schema.Load()
+		if err != nil {
+			return nil, err
+		}
+		defs, err := discover.Find([]string{root})
+		if err != nil {
+			return nil, nil
+		}
+		for _, def := range defs {
+			src, err := os.ReadFile(def)
+			if err != nil {
+				return nil, err
+			}
+			if doc, _ := load.Load(source.NewFile(def, src), load.Options{Root: filepath.Dir(def)}); doc != nil {
+				if a, _ := check.Check(doc, s); a != nil && a.Metadata.Name == name {
+					return a, nil
+				}
+			}
+		}
+		return nil, nil
+	}
 }

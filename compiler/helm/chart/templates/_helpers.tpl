@@ -32,6 +32,7 @@ app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{/* metadata is the name, labels and annotations every object carries. */}}
 {{- define "kiln.metadata" -}}
 name: {{ include "kiln.fullname" . }}
+{{- include "kiln.namespace" . }}
 labels:
   {{- include "kiln.labels" . | nindent 2 }}
 annotations:
@@ -68,4 +69,18 @@ would render minAvailable: null, which strict validators reject.
 {{- $out := dict -}}
 {{- include "kiln.prune" (list . $out) -}}
 {{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+namespace is the app's namespace (metadata.namespace), which must be the
+release's: objects of one release in a namespace other than the one
+helm install --namespace names would not be where helm looks for them.
+*/}}
+{{- define "kiln.namespace" -}}
+{{- with .Values.namespace }}
+{{- if ne . $.Release.Namespace }}
+{{- fail (printf "this app lives in namespace %s (metadata.namespace): install it with --namespace %s" . .) }}
+{{- end }}
+namespace: {{ . }}
+{{- end }}
 {{- end -}}
