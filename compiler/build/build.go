@@ -127,6 +127,7 @@ type Artifacts struct {
 // Build compiles a, checked from doc, for each of its environments.
 func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	res := &Result{App: a, Emit: opts.Emit}
+	opts.Apps = opts.Apps.once() // each environment asks again
 	files := newRepoFiles(doc, opts)
 	g, ds := newGuard(doc, a, opts)
 	// With environments declared, the base is no environment of its own:

@@ -18,6 +18,27 @@ import (
 // and an error when the app was found but cannot be read or checked.
 type AppFinder func(name string) (*app.App, error)
 
+// once is f answering each name once: the same app for every
+// environment of a build.
+func (f AppFinder) once() AppFinder {
+	if f == nil {
+		return nil
+	}
+	type answer struct {
+		app *app.App
+		err error
+	}
+	seen := map[string]answer{}
+	return func(name string) (*app.App, error) {
+		a, ok := seen[name]
+		if !ok {
+			a.app, a.err = f(name)
+			seen[name] = a
+		}
+		return a.app, a.err
+	}
+}
+
 // callees resolves a's dependencies for environment env: each callee as
 // env sees it (its own overrides for an environment of the same name, its
 // base otherwise), or a finding at the dependsOn entry that cannot be.
