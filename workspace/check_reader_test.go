@@ -19,14 +19,7 @@ import (
 // recorded imports are compared with the buffers, not the disk.
 func TestCheckAppReadsThroughTheInputsReader(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writeIn(t, dir)
 	write(".git/HEAD", "ref: refs/heads/main\n")
 	def := write("apps/api/kiln.jsonnet", `local common = import '../../lib/common.libsonnet';
 {

@@ -18,14 +18,7 @@ import (
 // outside the repository is refused at its from line.
 func TestFilesAreDependenciesOfTheCheck(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writeIn(t, dir)
 	write(".git/HEAD", "ref: refs/heads/main\n")
 	def := write("apps/api/kiln.yaml", `apiVersion: kiln.dev/v1alpha1
 kind: App

@@ -1,6 +1,23 @@
 package workspace
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// writeIn returns what writes a file under dir, its directories first,
+// and returns its path.
+func writeIn(t *testing.T, dir string) func(name, content string) string {
+	return func(name, content string) string {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
 
 func TestHasFieldFindsTheFieldOnly(t *testing.T) {
 	for _, c := range []struct {
