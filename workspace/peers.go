@@ -178,8 +178,9 @@ func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error
 // dependsOn names the app of one of defs: a change to it can change their
 // results. Each repository is scanned once, and only the definitions
 // whose text mentions a name (or that may compute it: CUE, Jsonnet) are
-// loaded. A definition that mentions a name but does not check is listed
-// too, as what it would depend on cannot be told.
+// loaded. A definition that does not check is left out: its errors are
+// its own, whatever the changed definitions say, and the hook must not
+// fail a commit for an app it does not touch.
 func callersOf(defs []string, eval evalLimits) []string {
 	s, err := schema.Load()
 	if err != nil {
@@ -207,7 +208,7 @@ func callersOf(defs []string, eval evalLimits) []string {
 			oin, _ := appInput(other)
 			oin.eval = eval
 			c := checkOne(oin, s)
-			if c.app == nil || slices.ContainsFunc(c.app.Spec.DependsOn, func(d app.Dependency) bool { return slices.Contains(ns, d.App) }) {
+			if c.app != nil && slices.ContainsFunc(c.app.Spec.DependsOn, func(d app.Dependency) bool { return slices.Contains(ns, d.App) }) {
 				out = append(out, repofile.Display(other))
 			}
 		}
