@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,6 +31,9 @@ func TestBudgetsHoldForHostileInputs(t *testing.T) {
 		want  string
 		bound int64 // MiB of peak RSS: the budget, kiln's own and a worker's start
 	}{
+		// Each memory case's time bound is generous (--eval-timeout is
+		// added below), so that on a loaded machine, which allocates
+		// slowly, the memory bound still ends it first.
 		{"jsonnet array", map[string]string{"a/kiln.jsonnet": "std.length(std.makeArray(200000000, function(i) i))\n"},
 			[]string{"check", "--eval-memory", "128MiB", "a"}, `a/kiln.jsonnet:1:1: error: Jsonnet evaluation used more than its memory budget of 128MiB`, 128 + 256},
 		{"jsonnet string doubled 34 times", map[string]string{"a/kiln.jsonnet": "local s(n) = if n == 0 then 'x' else local t = s(n-1); t + t;\nstd.length(s(34))\n"},
@@ -41,7 +45,7 @@ func TestBudgetsHoldForHostileInputs(t *testing.T) {
 		{"cue test file", map[string]string{"a/kiln.yaml": app, "a/kiln_test.cue": "import \"list\"\n\nx: [for i in list.Range(0, 100000000, 1) {i}]\n"},
 			[]string{"test", "--eval-memory", "128MiB", "a"}, `a/kiln_test.cue:3:1: error: CUE evaluation used more than its memory budget`, 128 + 256},
 		{"rego comprehension", map[string]string{"m.yaml": configMap, "p/x.rego": rego},
-			[]string{"lint", "--policy", "p", "--policy-memory", "128MiB", "m.yaml"}, `the guardrails grew kiln's memory past their budget`, 128 + 256},
+			[]string{"lint", "--policy", "p", "--policy-memory", "128MiB", "--policy-timeout", "2m", "m.yaml"}, `the guardrails grew kiln's memory past their budget`, 128 + 256},
 		{"quantity exponent", map[string]string{"a/kiln.yaml": strings.Replace(app, "port: 8080}", "port: 8080, resources: {cpu: \"1e-999999999\"}}", 1)},
 			[]string{"validate", "a/kiln.yaml"}, `a/kiln.yaml:4:`, 256},
 	} {
@@ -56,7 +60,11 @@ func TestBudgetsHoldForHostileInputs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			code, out, peak, took := runKiln(t, dir, c.args...)
+			args := c.args
+			if slices.Contains(args, "--eval-memory") {
+				args = append(slices.Clone(args[:1]), append([]string{"--eval-timeout", "2m"}, args[1:]...)...)
+			}
+			code, out, peak, took := runKiln(t, dir, args...)
 			if code != 2 || !strings.Contains(out, c.want) {
 				t.Fatalf("exit %d, want 2 and %q in:\n%s", code, c.want, out)
 			}
