@@ -114,7 +114,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 		r.Built, r.Name, r.Files = true, b.name, b.files
 		r.NameAt = diag.ToWire(diag.List{{Pos: b.pos, End: b.end}})[0]
 	}
-	return r, interrupted(oc.diags)
+	return r, interrupted(oc.diags) || slices.ContainsFunc(oc.diags, build.NamesUnknownApp)
 }
 
 // outcome turns a stored build back into in's outcome, and tells g's

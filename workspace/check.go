@@ -182,7 +182,9 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		}
 	}
 	r.Deps = deps() // with what the build read: the files of spec.files, the apps it depends on
-	return r, interrupted(all)
+	// A dependency on an app not found is no result to keep: the app may
+	// be created where no recorded read would tell.
+	return r, interrupted(all) || slices.ContainsFunc(all, build.NamesUnknownApp)
 }
 
 // artifactCount counts what the build produced: every object of every

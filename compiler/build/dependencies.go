@@ -18,6 +18,14 @@ import (
 // and an error when the app was found but cannot be read or checked.
 type AppFinder func(name string) (*app.App, error)
 
+// CodeUnknownApp is the code of a dependency on an app the repository
+// does not have. A result with it must not be cached: the app may be
+// created anywhere in the repository, which no recorded read would see.
+const CodeUnknownApp = "build/unknown-app"
+
+// NamesUnknownApp reports whether d is such a finding.
+func NamesUnknownApp(d diag.Diagnostic) bool { return d.Code == CodeUnknownApp }
+
 // once is f answering each name once: the same app for every
 // environment of a build.
 func (f AppFinder) once() AppFinder {
@@ -81,7 +89,9 @@ func callee(a *app.App, i int, d app.Dependency, env string, find AppFinder) (co
 	case err != nil:
 		return compile.Callee{}, ptrTo(depFinding(i, "app", fmt.Sprintf("%s cannot be resolved: %v", d.App, err)))
 	case other == nil:
-		return compile.Callee{}, ptrTo(depFinding(i, "app", fmt.Sprintf("no app named %s in this repository", d.App)))
+		f := depFinding(i, "app", fmt.Sprintf("no app named %s in this repository", d.App))
+		f.Code = CodeUnknownApp
+		return compile.Callee{}, &f
 	}
 	seen := overlay.Apply(other, env)
 	if seen.Spec.Workload.Batch() {
