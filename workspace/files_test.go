@@ -110,12 +110,12 @@ spec:
 	}
 }
 
-// A from that leaves the definition's directory by .., or a symbolic
+// A from that leaves the repository by .., an absolute one, or a symbolic
 // link that leads out of the repository, is refused at its line.
 func TestFilesStayInTheRepository(t *testing.T) {
 	for _, tc := range []struct{ name, from, want string }{
-		{"dotdot", "../../secret.txt", "without .."},
-		{"absolute", "/etc/passwd", "without .."},
+		{"dotdot", "OUTSIDE", "outside the repository"},
+		{"absolute", "/etc/passwd", "must be a path relative to the definition's directory"},
 		{"symlink", "link.txt", "outside the repository"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,6 +127,13 @@ func TestFilesStayInTheRepository(t *testing.T) {
 			os.MkdirAll(filepath.Join(dir, "apps/api"), 0o755)
 			if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "apps/api/link.txt")); err != nil {
 				t.Fatal(err)
+			}
+			if tc.from == "OUTSIDE" { // by .., from the definition's directory
+				rel, err := filepath.Rel(filepath.Join(dir, "apps/api"), filepath.Join(outside, "secret.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.from = filepath.ToSlash(rel)
 			}
 			def := filepath.Join(dir, "apps/api/kiln.yaml")
 			os.WriteFile(def, []byte("apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: api, owner: team-api}\nspec:\n  image: ghcr.io/acme/api:1.0.0\n  port: 9000\n  files:\n    /etc/api/x: {from: "+tc.from+"}\n"), 0o644)

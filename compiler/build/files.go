@@ -44,8 +44,9 @@ func newRepoFiles(doc *load.Doc, opts Options) *repoFiles {
 	return &repoFiles{src: src, dir: dir, read: map[string]readFile{}}
 }
 
-// get reads name, relative to the definition's directory: a relative
-// path without "..", of at most max bytes. The source refuses a symbolic
+// get reads name, relative to the definition's directory, of at most max
+// bytes: a file of the repository, a shared one in a sibling directory
+// (../shared/x.yaml) included. The source refuses a path or a symbolic
 // link that leads out of the repository.
 func (r *repoFiles) get(name string, max int) readFile {
 	if f, ok := r.read[name]; ok {
@@ -58,8 +59,8 @@ func (r *repoFiles) get(name string, max int) readFile {
 
 func (r *repoFiles) load(name string, max int) readFile {
 	slashed := filepath.ToSlash(name)
-	if name == "" || filepath.IsAbs(name) || strings.HasPrefix(slashed, "/") || slices.Contains(strings.Split(slashed, "/"), "..") {
-		return readFile{err: fmt.Sprintf("%q must be a path relative to the definition's directory, without ..: kiln reads files of the repository only, below the definition", name)}
+	if name == "" || filepath.IsAbs(name) || strings.HasPrefix(slashed, "/") {
+		return readFile{err: fmt.Sprintf("%q must be a path relative to the definition's directory: kiln reads files of the repository only", name)}
 	}
 	b, err := r.src.ReadFile(filepath.Join(r.dir, filepath.FromSlash(slashed)))
 	var refused *repofile.Error
