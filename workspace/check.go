@@ -250,7 +250,10 @@ func appName(in input) (name string, cut bool) {
 		return "", false
 	}
 	doc, ds := load.Load(in.file, in.loadOptions())
-	if n := doc.Lookup([]string{"metadata", "name"}); doc != nil && n != nil {
+	if doc == nil {
+		return "", load.Interrupted(ds)
+	}
+	if n := doc.Lookup([]string{"metadata", "name"}); n != nil {
 		s, _ := n.Scalar.(string)
 		return s, false
 	}

@@ -142,7 +142,7 @@ func (c *Editor) Apps(def string, src repofile.Source) []string {
 	var names []string
 	for _, other := range in.mentioning(src, "") {
 		oin := c.input(other, src)
-		if n := nameOf(oin); n != "" {
+		if n, _ := appName(oin); n != "" {
 			names = append(names, n)
 		}
 	}

@@ -174,10 +174,8 @@ func checkOne(in input, s *schema.Schema) checked {
 	if c.doc == nil {
 		return c
 	}
-	if md := c.doc.Root.Field("metadata"); md != nil {
-		if n := md.Value.Field("name"); n != nil {
-			c.file.App, _ = n.Value.Scalar.(string)
-		}
+	if n := c.doc.Lookup([]string{"metadata", "name"}); n != nil {
+		c.file.App, _ = n.Scalar.(string)
 	}
 	a, more := check.Check(c.doc, s)
 	c.app = a

@@ -12,7 +12,6 @@ import (
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/discover"
-	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
@@ -191,7 +190,7 @@ func callersOf(defs []string, eval evalLimits) []string {
 	for _, def := range defs {
 		in, _ := appInput(def)
 		in.eval = eval
-		if name := nameOf(in); name != "" {
+		if name, _ := appName(in); name != "" {
 			names[in.root] = append(names[in.root], name)
 		}
 		abs, _ := filepath.Abs(def)
@@ -214,23 +213,4 @@ func callersOf(defs []string, eval evalLimits) []string {
 		}
 	}
 	return out
-}
-
-// nameOf is the name in's definition gives its app, read without the
-// schema's check; "" when it cannot be loaded.
-func nameOf(in input) string {
-	if in.readErr != nil {
-		return ""
-	}
-	doc, _ := load.Load(in.file, in.loadOptions())
-	if doc == nil {
-		return ""
-	}
-	if md := doc.Root.Field("metadata"); md != nil {
-		if n := md.Value.Field("name"); n != nil {
-			name, _ := n.Value.Scalar.(string)
-			return name
-		}
-	}
-	return ""
 }

@@ -49,11 +49,12 @@ func newRepoFiles(doc *load.Doc, opts Options) *repoFiles {
 // (../shared/x.yaml) included. The source refuses a path or a symbolic
 // link that leads out of the repository.
 func (r *repoFiles) get(name string, max int) readFile {
-	if f, ok := r.read[name]; ok {
+	key := fmt.Sprint(max, "\x00", name) // one name, read for two uses, has two bounds
+	if f, ok := r.read[key]; ok {
 		return f
 	}
 	f := r.load(name, max)
-	r.read[name] = f
+	r.read[key] = f
 	return f
 }
 

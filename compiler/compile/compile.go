@@ -103,6 +103,7 @@ func Compile(a *app.App, opts Options) (*Result, error) {
 func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 	c := &compiler{app: a, origins: sourcemap.New(), kind: p.kind, gets: p.gets, callees: opts.Callees, kubeVersion: opts.KubeVersion}
 	c.replicas()
+	c.collectPorts()
 	c.configFiles(opts.Files)
 	c.secretsFromExternal()
 	objs := []runtime.Object{c.serviceAccount()}
@@ -114,10 +115,12 @@ func compileAs(a *app.App, opts Options, p producer) (*Result, error) {
 		objs = append(objs, c.service())
 	}
 	objs = append(objs, c.workload(p))
-	if pdb := c.pdb(); pdb != nil && p.gets.replicated {
+	// A kind without replicas has one (replicas), so neither a budget
+	// nor an autoscaler.
+	if pdb := c.pdb(); pdb != nil {
 		objs = append(objs, pdb)
 	}
-	if hpa := c.hpa(); hpa != nil && p.gets.replicated {
+	if hpa := c.hpa(); hpa != nil {
 		objs = append(objs, hpa)
 	}
 	objs = append(objs, c.networkPolicy())
@@ -151,6 +154,7 @@ type compiler struct {
 	kind     workload.Kind // of the object that runs the app's pods
 	gets     gets          // what that kind comes with
 	callees  []Callee
+	podPorts []podPort // the pod's ports, once (collectPorts)
 	// kubeVersion is Options.KubeVersion
 	kubeVersion string
 	// derived once
@@ -276,8 +280,12 @@ func (c *compiler) selector() *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: c.selectorLabels()}
 }
 
-func (c *compiler) selectorLabels() map[string]string {
-	return map[string]string{LabelName: c.app.Metadata.Name, LabelInstance: c.app.Metadata.Name}
+func (c *compiler) selectorLabels() map[string]string { return podsOf(c.app.Metadata.Name) }
+
+// podsOf are the labels that select the pods of the app called name, as
+// kiln labels them: this app's, or another's it calls.
+func podsOf(name string) map[string]string {
+	return map[string]string{LabelName: name, LabelInstance: name}
 }
 
 func (c *compiler) serviceAccount() runtime.Object {

@@ -3,7 +3,8 @@ package compile
 import (
 	"fmt"
 	"strconv"
-	"strings"
+
+	"k8s.io/apimachinery/pkg/util/version"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -13,7 +14,7 @@ import (
 
 // nativeSidecarsSince is the first Kubernetes minor version whose pods run
 // native sidecars (init containers with restartPolicy Always) by default.
-const nativeSidecarsSince = 29
+var nativeSidecarsSince = version.MajorMinor(1, 29)
 
 // native reports whether the sidecars are native sidecars: init containers
 // with restartPolicy Always, which start before the init containers and
@@ -21,21 +22,14 @@ const nativeSidecarsSince = 29
 // the app's whole life (and a Job's pod completes when its app does).
 // Before Kubernetes 1.29 they are plain containers beside the app's.
 func (c *compiler) native() bool {
-	v := c.kubeVersion
-	if v == "" {
+	if c.kubeVersion == "" {
 		return true // the newest kiln ships
 	}
-	major, minor, ok := strings.Cut(strings.TrimPrefix(v, "v"), ".")
-	if !ok {
-		return true
-	}
-	minor, _, _ = strings.Cut(minor, ".")
-	ma, err1 := strconv.Atoi(major)
-	mi, err2 := strconv.Atoi(minor)
-	if err1 != nil || err2 != nil {
+	v, err := version.ParseGeneric(c.kubeVersion)
+	if err != nil {
 		return true // the version is validated where it is read
 	}
-	return ma > 1 || (ma == 1 && mi >= nativeSidecarsSince)
+	return v.AtLeast(nativeSidecarsSince)
 }
 
 // addContainers adds the sidecars and the init containers to spec. Native

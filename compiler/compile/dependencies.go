@@ -110,7 +110,7 @@ func (c *compiler) egress() []networkingv1.NetworkPolicyEgressRule {
 // peer selects the pods of app name in namespace ns: any namespace's when
 // ns is unknown (""), which the app's own labels still narrow to its pods.
 func (c *compiler) peer(name, ns string) networkingv1.NetworkPolicyPeer {
-	p := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelName: name, LabelInstance: name}}}
+	p := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: podsOf(name)}}
 	switch {
 	case ns != "":
 		p.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
@@ -176,7 +176,7 @@ func (c *compiler) admission(ds []Callee) runtime.Object {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: meta,
 		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{LabelName: callee.Name, LabelInstance: callee.Name}},
+			PodSelector: metav1.LabelSelector{MatchLabels: podsOf(callee.Name)},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{from}, Ports: ports}},
 		},

@@ -38,6 +38,7 @@ type configFile struct {
 	key     string
 	content []byte
 	origin  []string // spec.files.<path>.from or .content
+	binary  bool     // not UTF-8 text: binaryData, as kustomize's generator has it
 }
 
 // configFiles lists spec.files by path with their contents: inline, or
@@ -67,6 +68,7 @@ func (c *compiler) configFiles(contents map[string][]byte) {
 				"the file is %d bytes; a file of spec.files is at most %d (256 KiB): mount a volume for larger data", len(cf.content), MaxFileBytes), cf.origin...)
 			continue
 		}
+		cf.binary = !utf8.Valid(cf.content)
 		total += len(cf.key) + len(cf.content)
 		c.files = append(c.files, cf)
 	}
@@ -124,7 +126,7 @@ func configKey(s string) string {
 // binaryData (anything else), as kustomize's generator does.
 func (c *compiler) data() (data map[string]string, binary map[string][]byte) {
 	for _, f := range c.files {
-		if utf8.Valid(f.content) {
+		if !f.binary {
 			if data == nil {
 				data = map[string]string{}
 			}
@@ -179,7 +181,7 @@ func (c *compiler) configMap() runtime.Object {
 	c.setIn("ConfigMap", c.filesName, "metadata.name", "spec", "files")
 	for _, f := range c.files {
 		field := "data"
-		if !utf8.Valid(f.content) {
+		if f.binary {
 			field = "binaryData"
 		}
 		c.setIn("ConfigMap", c.filesName, fieldpath.Join(field, f.key), f.origin...)

@@ -90,7 +90,7 @@ func (c *compiler) volumeClaims(pod *corev1.PodSpec) []corev1.PersistentVolumeCl
 	vols := c.app.Spec.Volumes
 	ctr := &pod.Containers[0]
 	var out []corev1.PersistentVolumeClaim
-	for i, name := range slices.Sorted(maps.Keys(vols)) {
+	for _, name := range slices.Sorted(maps.Keys(vols)) {
 		v := vols[name]
 		at := []string{"spec", "volumes", name}
 		if c.mountClash(ctr.VolumeMounts, name, v.MountPath, at) {
@@ -105,7 +105,7 @@ func (c *compiler) volumeClaims(pod *corev1.PodSpec) []corev1.PersistentVolumeCl
 				}},
 			},
 		}
-		field := "spec.volumeClaimTemplates[" + strconv.Itoa(i) + "]"
+		field := "spec.volumeClaimTemplates[" + strconv.Itoa(len(out)) + "]" // after any left out
 		c.set(c.kind.Kind, field, at...)
 		c.set(c.kind.Kind, field+".metadata.name", at...)
 		c.set(c.kind.Kind, field+".spec.accessModes", append(at, "accessMode")...)

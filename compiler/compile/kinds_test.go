@@ -184,6 +184,13 @@ func TestVolumeClashes(t *testing.T) {
 	if got := field(find(t, res, app.StatefulSet), "spec.volumeClaimTemplates"); got != nil {
 		t.Errorf("claims %v", got)
 	}
+	// A volume after one left out is the first claim, and its fields'
+	// origins say so.
+	a.Spec.Volumes["zdata"] = app.Volume{MountPath: "/data2", Size: "2Gi", AccessMode: "ReadWriteOnce"} // sorted after both clashes
+	res = compileKind(t, a, app.StatefulSet)
+	if got := kindOrigin(t, res, "StatefulSet/a", "spec.volumeClaimTemplates[0].spec.resources.requests.storage"); got != "[spec volumes zdata size]" {
+		t.Errorf("the first claim's size comes from %s", got)
+	}
 }
 
 func TestJob(t *testing.T) {

@@ -28,7 +28,7 @@ func (c *compiler) listens() bool { return c.app.Spec.Protocol != "none" }
 // same number on the pod.
 func (c *compiler) service() runtime.Object {
 	var ports []corev1.ServicePort
-	for i, p := range c.ports(false) {
+	for i, p := range c.ports() {
 		f := "spec.ports[" + strconv.Itoa(i) + "]"
 		c.set("Service", f+".port", p.at...)
 		c.set("Service", f+".targetPort", p.at...)
@@ -76,7 +76,7 @@ func (c *compiler) networkPolicy() runtime.Object {
 // that name the port in their dependsOn belong here, after the first.
 func (c *compiler) ingressRules() []networkingv1.NetworkPolicyIngressRule {
 	var open []networkingv1.NetworkPolicyPort
-	for _, p := range c.ports(false) {
+	for _, p := range c.ports() {
 		if !c.open(p) {
 			continue
 		}

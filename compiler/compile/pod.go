@@ -14,7 +14,6 @@ import (
 )
 
 func (c *compiler) podSpec() corev1.PodSpec {
-	c.ports(true) // its findings, once
 	c.checkNames()
 	spec := corev1.PodSpec{
 		ServiceAccountName:            c.app.Metadata.Name,

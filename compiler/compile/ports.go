@@ -32,12 +32,14 @@ type podPort struct {
 }
 
 // ports are the pod's ports in a fixed order: the primary port, the app's
-// named ports by name, then each sidecar's by name. Port names and port
+// named ports by name, then each sidecar's by name (collectPorts).
+func (c *compiler) ports() []podPort { return c.podPorts }
+
+// collectPorts lists the pod's ports once, for ports. Port names and port
 // numbers (per protocol) are unique in a pod, as the Service that lists
-// them all requires: with report, a port that repeats one before it is a
-// finding at the line that repeats it. Either way it is left out, so that
-// the objects stay valid and the finding is said once.
-func (c *compiler) ports(report bool) []podPort {
+// them all requires: a port that repeats one before it is a finding at the
+// line that repeats it, and is left out, so that the objects stay valid.
+func (c *compiler) collectPorts() {
 	var all []podPort
 	s := c.app.Spec
 	if c.listens() {
@@ -48,28 +50,22 @@ func (c *compiler) ports(report bool) []podPort {
 	for i, sc := range s.Sidecars {
 		all = append(all, named(sc.Ports, i, "spec", "sidecars", strconv.Itoa(i), "ports")...)
 	}
-	var kept []podPort
 	names := map[string]podPort{}
 	numbers := map[string]podPort{}
 	for _, p := range all {
 		num := fmt.Sprintf("%d/%s", p.port, p.protocol)
 		if first, dup := names[p.name]; dup {
-			if report {
-				c.finding(diag.Error, "build/port-name", c.sameName(p, first), p.nameAt...)
-			}
+			c.finding(diag.Error, "build/port-name", c.sameName(p, first), p.nameAt...)
 			continue
 		}
 		if first, dup := numbers[num]; dup {
-			if report {
-				c.finding(diag.Error, "build/port-number", fmt.Sprintf(
-					"port %s is already %s's: a pod listens on a port once; give this one another number", num, c.describe(first)), p.at...)
-			}
+			c.finding(diag.Error, "build/port-number", fmt.Sprintf(
+				"port %s is already %s's: a pod listens on a port once; give this one another number", num, c.describe(first)), p.at...)
 			continue
 		}
 		names[p.name], numbers[num] = p, p
-		kept = append(kept, p)
+		c.podPorts = append(c.podPorts, p)
 	}
-	return kept
 }
 
 func (c *compiler) sameName(p, first podPort) string {
@@ -111,7 +107,7 @@ func protocolOf(p string) corev1.Protocol {
 // recorded as the fields of the container at ctr.
 func (c *compiler) containerPorts(ctr string, owner int) []corev1.ContainerPort {
 	var out []corev1.ContainerPort
-	for _, p := range c.ports(false) {
+	for _, p := range c.ports() {
 		if p.owner != owner {
 			continue
 		}
@@ -125,12 +121,12 @@ func (c *compiler) containerPorts(ctr string, owner int) []corev1.ContainerPort 
 }
 
 // serves reports whether the pod has a port, so the app a Service.
-func (c *compiler) serves() bool { return len(c.ports(false)) > 0 }
+func (c *compiler) serves() bool { return len(c.ports()) > 0 }
 
 // metricsPort is the port the ServiceMonitor scrapes: the one named
 // metrics when there is one, else the primary port.
 func (c *compiler) metricsPort() (podPort, bool) {
-	ps := c.ports(false)
+	ps := c.ports()
 	for _, p := range ps {
 		if p.name == MetricsPort {
 			return p, true
