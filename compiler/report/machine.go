@@ -39,6 +39,24 @@ type Options struct {
 	// files relative to the root whatever the working directory. Empty
 	// Root: file names are used as they are.
 	Root, Dir string
+	// Scope, when set, is what the run covered of the repository (kiln
+	// check): the JSON report carries it, and kiln report merge joins
+	// the shards' scopes.
+	Scope *Scope
+}
+
+// A Scope is what a check covered: the apps it checked and, under
+// --base, the ones it left out as unaffected, of all the repository's;
+// under --shard, which shard it was.
+type Scope struct {
+	Shard      string   `json:"shard,omitempty"` // "i/n"
+	Base       string   `json:"base,omitempty"`  // the git ref of --base
+	Checked    []string `json:"checked"`         // the definitions checked, sorted
+	Unaffected []string `json:"unaffected"`      // the definitions --base found unaffected, sorted
+	Total      int      `json:"total"`           // the apps of the repository (or of the paths given)
+	// Everything says why --base checked every app: the change set could
+	// not be mapped (a deleted file, a changed policy, an unreadable ref).
+	Everything string `json:"everything,omitempty"`
 }
 
 // A Rule is a guardrail as reports describe it.
