@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -85,9 +86,11 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 		// The options' bounds, else the defaults: the configuration
 		// governing each file may be another.
 		importers := appsImporting(imported, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})
+		readers := appsNaming(imported)
 		for _, a := range imported {
 			out = append(out, importers[a]...)
-			if len(importers[a]) == 0 && definitionIn(filepath.Dir(a)) == "" {
+			out = append(out, readers[a]...)
+			if len(importers[a]) == 0 && len(readers[a]) == 0 && definitionIn(filepath.Dir(a)) == "" {
 				unmapped = append(unmapped, a)
 			}
 		}
@@ -99,10 +102,36 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 	return Affected{Paths: slices.Compact(out), Unmapped: unmapped}, nil
 }
 
+// appsNaming maps each file to the definitions of its repository whose
+// text names it (its base name): the apps whose spec.files may read it
+// from another directory than their own. The test is textual, so it
+// may select an app that does not read the file, never miss one that
+// does by a literal path; a CUE or Jsonnet app that computes the path
+// is found by appsImporting only when it imports it.
+func appsNaming(files []string) map[string][]string {
+	out := map[string][]string{}
+	peers := newPeerIndex()
+	for _, f := range files {
+		root := repoRootOf(f)
+		if root == "" {
+			continue
+		}
+		texts := peers.texts(repofile.Disk(""), repofile.Display(root))
+		base := []byte(filepath.Base(f))
+		for _, def := range texts.defs {
+			if bytes.Contains(texts.text[def], base) {
+				out[f] = append(out[f], def)
+			}
+		}
+	}
+	return out
+}
+
 // selectsEveryApp reports whether a change to file a can change every
 // app's result: a policy, the configuration, a data file (beside
-// policies, named by the configuration or by --data), or a file of the
-// committed outputs.
+// policies, named by the configuration or by --data), a file of the
+// policies, data or CRDs the configuration names (a file or in a
+// directory it names), or a file of the committed outputs.
 func selectsEveryApp(a string, p Options) bool {
 	if strings.HasSuffix(a, ".rego") || filepath.Base(filepath.Dir(a)) == ".kiln" || isDataFile(a) {
 		return true
@@ -129,8 +158,8 @@ func selectsEveryApp(a string, p Options) bool {
 	if cfg == nil {
 		return false
 	}
-	for _, e := range cfg.Data {
-		if same(cfg.Path(e)) {
+	for _, e := range slices.Concat(cfg.Data, cfg.CRDs, cfg.Policies) {
+		if p, err := filepath.Abs(cfg.Path(e)); err == nil && (p == abs || strings.HasPrefix(abs, p+string(filepath.Separator))) {
 			return true
 		}
 	}

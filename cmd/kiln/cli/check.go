@@ -3,12 +3,14 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -24,6 +26,7 @@ type checkOptions struct {
 	progress    string
 	// failIfNone makes a run whose files belong to no app exit 2, for CI.
 	failIfNone bool
+	base       string // --base: check only the apps a change since this git ref affects
 }
 
 func init() {
@@ -64,7 +67,17 @@ Examples:
 
 	kiln check
 	kiln check apps/ --format sarif --report junit=kiln.xml
-	kiln check apps/checkout/kiln.yaml policy/team.rego`,
+	kiln check apps/checkout/kiln.yaml policy/team.rego
+	kiln check --base origin/main --format sarif > kiln.sarif
+
+--base REF checks only the apps whose inputs changed between the git ref
+and the working tree (from where the branch left REF: their merge base),
+mapping each changed file as the hook's files are mapped; the paths, if
+given, are the directories or definitions it chooses among. It never
+narrows on a guess: when a file was deleted or renamed, a policy, data
+or configuration file changed, or the ref shares no history with HEAD,
+it checks every app and says why. The summary reads "N of M apps
+checked, K unaffected", and --format json lists both sets (scope).`,
 		minArgs: 0, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
 			o := &checkOptions{}
@@ -76,6 +89,7 @@ Examples:
 			fs.IntVar(&o.jobs, "j", 2*runtime.GOMAXPROCS(0), "how many apps to check at once")
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
+			fs.StringVar(&o.base, "base", "", "check only the apps whose inputs changed since this git ref (a branch, tag or commit)")
 			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when none of the given files belongs to an app (for CI)")
 			return o
 		},
@@ -140,6 +154,9 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	if !ok {
 		return ExitBadInput
 	}
+	if o.base != "" {
+		return runCheckSince(env, o, w, wo, args, began)
+	}
 	affected, err := w.Affected(args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
@@ -151,14 +168,21 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	if len(affected.Paths) == 0 {
 		return nothingChecked(env, "kiln check: none of the files belongs to an app; nothing was checked", o.failIfNone)
 	}
+	return checkPaths(env, o, wo, affected.Paths, nil, began)
+}
+
+// checkPaths checks the apps under paths (at least one) and reports
+// them; scope, when set, says what the run covered of the repository.
+func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string, scope *report.Scope, began time.Time) int {
 	// The workspace is the repository of the first app, as the paths
 	// the files mapped to name it.
-	wo.Dir = affected.Paths[0]
-	if w, ok = open(env, "check", wo); !ok {
+	wo.Dir = paths[0]
+	w, ok := open(env, "check", wo)
+	if !ok {
 		return ExitBadInput
 	}
 	var prog *progress
-	r, err := w.Check(env.Ctx, affected.Paths, workspace.CheckOptions{Progress: func(done, total int) {
+	r, err := w.Check(env.Ctx, paths, workspace.CheckOptions{Progress: func(done, total int) {
 		if prog == nil {
 			prog = newProgress(env, o.progress, total)
 		}
@@ -180,10 +204,13 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 			all = append(all, t.Failures...)
 		}
 	}
-	o.waived, o.incomplete = r.Waived, r.Incomplete
+	o.waived, o.incomplete, o.scope = r.Waived, r.Incomplete, scope
 	if err := writeReport(env, &o.reportOptions, r.Files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
+	}
+	if scope != nil && scope.Base != "" {
+		fmt.Fprintf(env.Stderr, "kiln check: %s\n", sinceSummary(scope))
 	}
 	passed, failed := workspace.CountTests(r.Tests)
 	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses; %s\n",
@@ -194,4 +221,41 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		c.Trim(false)
 	}
 	return r.ExitCode(failOnLevel(o.failOn))
+}
+
+// runCheckSince is kiln check --base: the apps under args (directories
+// or definitions) that a change since the ref affects, and a summary of
+// the ones left out. None affected is a clean run that says so, with a
+// report all the same: a CI job uploads it whatever was checked.
+func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspace.Options, args []string, began time.Time) int {
+	for _, a := range args {
+		if info, err := os.Stat(a); err == nil && !info.IsDir() && !discover.IsDefinition(a) {
+			fmt.Fprintf(env.Stderr, "kiln check: with --base, a path is a directory or an app definition to choose among; %s is neither\n", a)
+			return ExitBadInput
+		}
+	}
+	since, err := w.Since(env.Ctx, o.base, args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
+		return ExitBadInput
+	}
+	if since.Everything != "" {
+		fmt.Fprintf(env.Stderr, "kiln check: checking every app: %s\n", since.Everything)
+	}
+	scope := &report.Scope{Base: o.base, Checked: since.Paths, Unaffected: since.Unaffected, Total: since.Total, Everything: since.Everything}
+	if len(since.Paths) > 0 {
+		return checkPaths(env, o, wo, since.Paths, scope, began)
+	}
+	o.scope = scope
+	if err := writeReport(env, &o.reportOptions, nil, nil); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
+		return ExitBadInput
+	}
+	fmt.Fprintf(env.Stderr, "kiln check: %s; nothing to check; %s\n", sinceSummary(scope), time.Since(began).Round(time.Millisecond))
+	return ExitClean
+}
+
+// sinceSummary is the line that says what --base left out.
+func sinceSummary(s *report.Scope) string {
+	return fmt.Sprintf("%d of %d apps checked, %d unaffected since %s", len(s.Checked), s.Total, len(s.Unaffected), s.Base)
 }

@@ -119,6 +119,8 @@ type reportOptions struct {
 	waived diag.List
 	// incomplete says kiln could not check everything (exit 2).
 	incomplete bool
+	// scope is what a check covered of the repository, or nil.
+	scope *report.Scope
 }
 
 func (r *reportOptions) register(fs *flag.FlagSet) {
@@ -146,7 +148,7 @@ func (r *reportFiles) Set(v string) error {
 // and each --report to its file, written whole or not at all.
 func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
 	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules,
-		Waived: r.waived, Incomplete: r.incomplete}
+		Waived: r.waived, Incomplete: r.incomplete, Scope: r.scope}
 	if r.incomplete {
 		opts.Unchecked = unchecked(all)
 	}

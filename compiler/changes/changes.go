@@ -1,0 +1,122 @@
+// Package changes lists the files of a git repository that differ
+// between a ref and the working tree, for kiln check --base.
+//
+// It runs the git command rather than a Go implementation of git: a CI
+// runner that checked the repository out has git, and only git itself
+// reads every repository it can make (worktrees, sparse and partial
+// clones, split indexes, packfiles of any version, filters), where a
+// library that misses one answers wrongly instead of failing.
+//
+// The comparison is with the merge base of the ref and HEAD (what git
+// diff REF...HEAD compares), so that what the base branch gained since
+// the branch left it is not counted as this change; staged, unstaged and
+// untracked (not ignored) files are all changes.
+package changes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// A Set is what changed since a ref.
+type Set struct {
+	Root string // the repository's top directory, absolute
+	Ref  string // the ref as given
+	Base string // the commit compared with: the merge base of Ref and HEAD
+	// Changed are the files added, modified or untracked, and Deleted the
+	// files removed (renames are both), each absolute, sorted.
+	Changed, Deleted []string
+}
+
+// ErrNoBase is matched by errors.Is when the ref has no common ancestor
+// with HEAD (a shallow clone that did not fetch it, unrelated histories):
+// the change set cannot be told, and the caller checks everything.
+var ErrNoBase = errors.New("no merge base")
+
+// Since lists what changed between ref and the working tree of the
+// repository holding dir. A ref that names no commit, a directory in no
+// repository or a missing git command is an error that says so.
+func Since(ctx context.Context, dir, ref string) (*Set, error) {
+	if strings.HasPrefix(ref, "-") || ref == "" {
+		return nil, fmt.Errorf("%q is not a git ref", ref)
+	}
+	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("%s is in no git repository (%v)", dir, err)
+	}
+	s := &Set{Root: filepath.Clean(strings.TrimSpace(string(top))), Ref: ref}
+	if _, err := git(ctx, s.Root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return nil, fmt.Errorf("%s names no commit of the repository at %s (fetch it first, e.g. git fetch origin main; a shallow clone needs the base's history)", ref, s.Root)
+	}
+	base, err := git(ctx, s.Root, "merge-base", ref, "HEAD")
+	if err != nil {
+		return s, fmt.Errorf("%w: %s and HEAD have no common ancestor here (a shallow clone without the base's history?)", ErrNoBase, ref)
+	}
+	s.Base = strings.TrimSpace(string(base))
+	if err := s.diff(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// diff fills Changed and Deleted: the tracked files that differ from
+// Base (staged or not) and the untracked ones .gitignore does not hide.
+func (s *Set) diff(ctx context.Context) error {
+	out, err := git(ctx, s.Root, "diff", "--name-status", "--no-renames", "-z", s.Base, "--")
+	if err != nil {
+		return err
+	}
+	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
+	for i := 0; i+1 < len(fields); i += 2 {
+		name := filepath.Join(s.Root, filepath.FromSlash(string(fields[i+1])))
+		if string(fields[i]) == "D" {
+			s.Deleted = append(s.Deleted, name)
+		} else {
+			s.Changed = append(s.Changed, name)
+		}
+	}
+	untracked, err := git(ctx, s.Root, "ls-files", "--others", "--exclude-standard", "--full-name", "-z")
+	if err != nil {
+		return err
+	}
+	for _, f := range bytes.Split(bytes.TrimSuffix(untracked, []byte{0}), []byte{0}) {
+		if len(f) > 0 {
+			s.Changed = append(s.Changed, filepath.Join(s.Root, filepath.FromSlash(string(f))))
+		}
+	}
+	sortUnique(&s.Changed)
+	sortUnique(&s.Deleted)
+	return nil
+}
+
+// git runs git in dir and returns its standard output; its error is
+// git's own message.
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, errors.New("the git command is not installed; --base reads the repository through it")
+	}
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, errors.New(msg)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// sortUnique sorts s and drops repeated names (a file both staged and
+// untracked is listed by both commands).
+func sortUnique(s *[]string) {
+	slices.Sort(*s)
+	*s = slices.Compact(*s)
+}

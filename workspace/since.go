@@ -1,0 +1,171 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/changes"
+	"github.com/kilnhq/kiln/compiler/discover"
+	"github.com/kilnhq/kiln/compiler/repofile"
+)
+
+// Since is what a check limited to a change (kiln check --base) covers:
+// of the apps under the paths, the ones whose inputs changed since a git
+// ref, and the ones it leaves out.
+type Since struct {
+	Ref     string
+	Changes *changes.Set // nil when the ref could not be compared
+	// Paths are the definitions to check, and Unaffected the other apps
+	// under the paths, each sorted; Total counts both.
+	Paths, Unaffected []string
+	Total             int
+	// Everything says why every app is checked, when the change set
+	// could not tell which ("" when it could).
+	Everything string
+}
+
+// Since maps what changed between ref and the working tree to the apps
+// under paths (the repository holding the working directory when none)
+// with Affected, the function the pre-commit hook's files go through.
+// It never narrows on a guess: when the change cannot be mapped — a file
+// was deleted or renamed (what read it cannot be told from the working
+// tree), the ref has no common ancestor with HEAD, a file that pins the
+// kiln that runs changed — every app is checked, and Everything says
+// why. A ref that names no commit is an error.
+func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Since, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+		if r := repoRootOf("."); r != "" {
+			paths = []string{repofile.Display(r)}
+		}
+	}
+	repo, err := discover.Scan(repofile.Disk(""), paths...)
+	if err != nil && !errors.Is(err, discover.ErrNoApps) {
+		return nil, err
+	}
+	defs := repo.Definitions()
+	s := &Since{Ref: ref, Total: len(defs)}
+	set, err := changes.Since(ctx, dirOf(paths[0]), ref)
+	switch {
+	case errors.Is(err, changes.ErrNoBase):
+		return s.all(defs, err.Error()), nil
+	case err != nil:
+		return nil, fmt.Errorf("--base %s: %w", ref, err)
+	}
+	s.Changes = set
+	if why := w.everything(set); why != "" {
+		return s.all(defs, why), nil
+	}
+	if len(set.Changed) == 0 {
+		s.Unaffected = sortedCopy(defs)
+		return s, nil
+	}
+	a, err := w.Affected(displayAll(set.Changed))
+	if err != nil {
+		return nil, err
+	}
+	s.split(defs, a.Paths)
+	return s, nil
+}
+
+// all makes s check every app, saying why.
+func (s *Since) all(defs []string, why string) *Since {
+	s.Paths, s.Unaffected, s.Everything = sortedCopy(defs), nil, why
+	return s
+}
+
+// split divides defs between the ones an affected path covers (the
+// definition itself, or a directory holding it) and the rest.
+func (s *Since) split(defs, affected []string) {
+	var files, dirs []string
+	for _, p := range affected {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		if info, err := os.Stat(abs); err == nil && info.IsDir() {
+			dirs = append(dirs, abs+string(filepath.Separator))
+		} else {
+			files = append(files, abs)
+		}
+	}
+	for _, d := range defs {
+		abs, _ := filepath.Abs(d)
+		if slices.Contains(files, abs) || slices.ContainsFunc(dirs, func(dir string) bool { return strings.HasPrefix(abs, dir) }) {
+			s.Paths = append(s.Paths, d)
+		} else {
+			s.Unaffected = append(s.Unaffected, d)
+		}
+	}
+	slices.Sort(s.Paths)
+	slices.Sort(s.Unaffected)
+}
+
+// everything says why set selects every app, or "": a deleted file, a
+// policy, data or configuration file, or a file that pins the kiln that
+// runs.
+func (w *Workspace) everything(set *changes.Set) string {
+	if len(set.Deleted) > 0 {
+		return fmt.Sprintf("%s was deleted or renamed since %s, and what read it cannot be told from the working tree", more(displayAll(set.Deleted)), set.Ref)
+	}
+	for _, f := range displayAll(set.Changed) {
+		if selectsEveryApp(f, w.opts) {
+			return fmt.Sprintf("%s changed, and a policy, a data file, the configuration or a committed output is read by every app", f)
+		}
+		if pinsKiln(f) {
+			return fmt.Sprintf("%s changed, and it may run another kiln, whose findings may differ", f)
+		}
+	}
+	return ""
+}
+
+// pinsKiln reports whether f is a CI or hook configuration that names
+// kiln: a change to it may change the kiln that checks the repository.
+func pinsKiln(f string) bool {
+	slash := filepath.ToSlash(f)
+	base := filepath.Base(f)
+	ci := base == ".pre-commit-config.yaml" || base == ".gitlab-ci.yml" || base == "action.yml" ||
+		strings.Contains(slash, ".github/workflows/")
+	if !ci {
+		return false
+	}
+	b, err := os.ReadFile(f)
+	return err == nil && strings.Contains(string(b), "kiln")
+}
+
+// more names the first of names, and how many others there are.
+func more(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return fmt.Sprintf("%s (and %d more)", names[0], len(names)-1)
+}
+
+// displayAll names absolute files as the rest of kiln's messages do,
+// relative to the working directory where they are below it.
+func displayAll(abs []string) []string {
+	out := make([]string, len(abs))
+	for i, a := range abs {
+		out[i] = repofile.Display(a)
+	}
+	return out
+}
+
+// dirOf is the directory a path names or is in.
+func dirOf(p string) string {
+	if info, err := os.Stat(p); err == nil && !info.IsDir() {
+		return filepath.Dir(p)
+	}
+	return p
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
