@@ -16,6 +16,10 @@
 // kubeconform -strict on them. Then the editor benchmark (lsp.go): kiln
 // lsp's latency from a didChange to its diagnostics, beside
 // yaml-language-server's on the same file and edits.
+//
+// With -scale N,... it runs the scale benchmark (scale.go) instead:
+// --base, --shard and --remote-cache over git repositories of N apps,
+// and peak RSS beside conftest's.
 package main
 
 import (
@@ -39,6 +43,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per measurement; the median is reported")
 	kiln := flag.String("kiln", "", "kiln binary (default: built from this module)")
 	edits := flag.Int("edits", 200, "edits for the editor benchmark (kiln lsp beside yaml-language-server); 0 skips it")
+	scale := flag.String("scale", "", "corpus sizes for the scale benchmark (--base, --shard, --remote-cache, peak RSS), e.g. 5000,10000; it alone runs")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "kiln-bench-")
 	check(err)
@@ -46,6 +51,16 @@ func main() {
 	if *kiln == "" {
 		*kiln = filepath.Join(tmp, "kiln")
 		run("go", "build", "-o", *kiln, "./cmd/kiln")
+	}
+	if *scale != "" {
+		var ns []int
+		for _, s := range strings.Split(*scale, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			check(err)
+			ns = append(ns, n)
+		}
+		benchScale(tmp, *kiln, ns)
+		return
 	}
 	noop := buildNoop(tmp)
 	w := newTable()
