@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -148,8 +149,10 @@ func (x *peerIndex) texts(src repofile.Source, root string) *repoTexts {
 			return
 		}
 		t.defs = repo.Definitions()
-		for _, def := range t.defs {
-			t.text[def], _ = src.ReadFile(def)
+		texts := make([][]byte, len(t.defs))
+		forEach(len(t.defs), 4*runtime.GOMAXPROCS(0), func(i int) { texts[i], _ = src.ReadFile(t.defs[i]) })
+		for i, def := range t.defs {
+			t.text[def] = texts[i]
 		}
 	})
 	return t

@@ -12,6 +12,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/changes"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/schema"
 )
 
 // Since is what a check limited to a change (kiln check --base) covers:
@@ -44,13 +45,27 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 			paths = []string{repofile.Display(r)}
 		}
 	}
+	// Asking git, listing the apps and loading the schema (which mapping
+	// a changed definition to its callers needs) overlap: each waits on
+	// something else than the CPU for much of its time.
+	type asked struct {
+		set *changes.Set
+		err error
+	}
+	git := make(chan asked, 1)
+	go func() {
+		set, err := changes.Since(ctx, dirOf(paths[0]), ref)
+		git <- asked{set, err}
+	}()
+	go schema.Load()
 	repo, err := discover.Scan(repofile.Disk(""), paths...)
+	answer := <-git
 	if err != nil && !errors.Is(err, discover.ErrNoApps) {
 		return nil, err
 	}
 	defs := repo.Definitions()
 	s := &Since{Ref: ref, Total: len(defs)}
-	set, err := changes.Since(ctx, dirOf(paths[0]), ref)
+	set, err := answer.set, answer.err
 	switch {
 	case errors.Is(err, changes.ErrNoBase):
 		return s.all(defs, err.Error()), nil

@@ -44,7 +44,14 @@ func main() {
 	kiln := flag.String("kiln", "", "kiln binary (default: built from this module)")
 	edits := flag.Int("edits", 200, "edits for the editor benchmark (kiln lsp beside yaml-language-server); 0 skips it")
 	scale := flag.String("scale", "", "corpus sizes for the scale benchmark (--base, --shard, --remote-cache, peak RSS), e.g. 5000,10000; it alone runs")
+	corpus := flag.String("corpus", "", "only write a repository of the first -n size to this directory, for profiling")
 	flag.Parse()
+	if *corpus != "" {
+		n, err := strconv.Atoi(strings.Split(*sizes, ",")[0])
+		check(err)
+		generate(*corpus, n)
+		return
+	}
 	tmp, err := os.MkdirTemp("", "kiln-bench-")
 	check(err)
 	defer os.RemoveAll(tmp)
