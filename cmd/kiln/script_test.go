@@ -47,6 +47,9 @@ func TestScripts(t *testing.T) {
 			"lineends": lineends,
 			"sparse":   sparse,
 			"mkfifo":   mkfifo,
+			// action.yml's and docs/ci/gitlab-ci.yml's scripts, run for real
+			"actionstep": actionstep,
+			"gitlabjob":  gitlabjob,
 		},
 	})
 }
