@@ -19,8 +19,11 @@ import (
 var Names = []string{"kiln.yaml", "kiln.yml", "kiln.json", "kiln.cue", "kiln.jsonnet"}
 
 // skipDirs are never searched: version control, vendored code and packages
-// hold copies of other people's files, not the repository's apps.
-var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true}
+// hold copies of other people's files, not the repository's apps; and
+// .kiln-cache is where CI systems that cache only paths inside the
+// checkout (GitLab) keep kiln's cache, thousands of directories of
+// results with no app among them.
+var skipDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true, ".kiln-cache": true}
 
 // Find returns the definition files under paths, in a stable order. A file
 // path is returned as given; a directory is searched recursively. A path
