@@ -35,8 +35,8 @@ type Since struct {
 // with Affected, the function the pre-commit hook's files go through.
 // It never narrows on a guess: when the change cannot be mapped — a file
 // was deleted or renamed (what read it cannot be told from the working
-// tree), the ref has no common ancestor with HEAD, a file that pins the
-// kiln that runs changed — every app is checked, and Everything says
+// tree), a policy, data or configuration file changed, a file that pins
+// the kiln that runs changed — every app is checked, and Everything says
 // why. A ref that names no commit is an error.
 func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Since, error) {
 	if len(paths) == 0 {
@@ -66,10 +66,7 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 	defs := repo.Definitions()
 	s := &Since{Ref: ref, Total: len(defs)}
 	set, err := answer.set, answer.err
-	switch {
-	case errors.Is(err, changes.ErrNoBase):
-		return s.all(defs, err.Error()), nil
-	case err != nil:
+	if err != nil {
 		return nil, fmt.Errorf("--base %s: %w", ref, err)
 	}
 	s.Changes = set

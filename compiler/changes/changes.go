@@ -9,7 +9,8 @@
 //
 // The comparison is with the merge base of the ref and HEAD (what git
 // diff REF...HEAD compares), so that what the base branch gained since
-// the branch left it is not counted as this change; staged, unstaged and
+// the branch left it is not counted as this change, or with the ref
+// itself where there is none (a shallow clone); staged, unstaged and
 // untracked (not ignored) files are all changes.
 package changes
 
@@ -29,15 +30,12 @@ type Set struct {
 	Root string // the repository's top directory, absolute
 	Ref  string // the ref as given
 	Base string // the commit compared with: the merge base of Ref and HEAD
+	// Direct says Base is Ref's own commit: there was no merge base.
+	Direct bool
 	// Changed are the files added, modified or untracked, and Deleted the
 	// files removed (renames are both), each absolute, sorted.
 	Changed, Deleted []string
 }
-
-// ErrNoBase is matched by errors.Is when the ref has no common ancestor
-// with HEAD (a shallow clone that did not fetch it, unrelated histories):
-// the change set cannot be told, and the caller checks everything.
-var ErrNoBase = errors.New("no merge base")
 
 // Since lists what changed between ref and the working tree of the
 // repository holding dir. A ref that names no commit, a directory in no
@@ -56,7 +54,15 @@ func Since(ctx context.Context, dir, ref string) (*Set, error) {
 	}
 	base, err := git(ctx, s.Root, "merge-base", ref, "HEAD")
 	if err != nil {
-		return s, fmt.Errorf("%w: %s and HEAD have no common ancestor here (a shallow clone without the base's history?)", ErrNoBase, ref)
+		// A shallow clone (what CI checks out by default) holds no
+		// common ancestor. The ref's own tree is then the base: what the
+		// ref gained since the branch left it counts as changed too,
+		// which checks more, never less — and for a pull request's
+		// merge commit, whose first parent is the ref, it is exact.
+		if base, err = git(ctx, s.Root, "rev-parse", "--verify", ref+"^{commit}"); err != nil {
+			return nil, err
+		}
+		s.Direct = true
 	}
 	s.Base = strings.TrimSpace(string(base))
 	if err := s.diff(ctx); err != nil {

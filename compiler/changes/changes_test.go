@@ -2,7 +2,6 @@ package changes
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,13 +102,18 @@ func TestSinceRefusesWhatIsNoCommit(t *testing.T) {
 			t.Errorf("Since(%q) = nil error", ref)
 		}
 	}
-	// Unrelated history: no merge base, which the caller answers by
-	// checking everything.
+	// Unrelated history (as a shallow clone looks): no merge base, and
+	// the ref's own tree is the base.
 	git("checkout", "-q", "--orphan", "other")
+	write(t, dir, "y", "y")
+	git("add", "-A")
 	git("commit", "-qm", "orphan")
-	_, err := Since(context.Background(), dir, "main")
-	if !errors.Is(err, ErrNoBase) {
-		t.Errorf("unrelated history: err = %v, want ErrNoBase", err)
+	s, err := Since(context.Background(), dir, "main")
+	if err != nil || !s.Direct {
+		t.Fatalf("unrelated history: %+v, %v; want a direct comparison", s, err)
+	}
+	if got, want := rel(dir, s.Changed), []string{"y"}; !slices.Equal(got, want) {
+		t.Errorf("changed = %v, want %v", got, want)
 	}
 	if _, err := Since(context.Background(), t.TempDir(), "main"); err == nil || !strings.Contains(err.Error(), "no git repository") {
 		t.Errorf("outside a repository: err = %v", err)

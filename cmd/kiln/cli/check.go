@@ -73,10 +73,12 @@ Examples:
 --base REF checks only the apps whose inputs changed between the git ref
 and the working tree (from where the branch left REF: their merge base),
 mapping each changed file as the hook's files are mapped; the paths, if
-given, are the directories or definitions it chooses among. It never
-narrows on a guess: when a file was deleted or renamed, a policy, data
-or configuration file changed, or the ref shares no history with HEAD,
-it checks every app and says why. The summary reads "N of M apps
+given, are the directories or definitions it chooses among. In a
+shallow clone, where the two share no history, the ref's own tree is
+compared with (which counts what the ref gained as changed too). It
+never narrows on a guess: when a file was deleted or renamed, or a
+policy, data or configuration file changed, it checks every app and
+says why. The summary reads "N of M apps
 checked, K unaffected", and --format json lists both sets (scope).`,
 		minArgs: 0, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
@@ -238,6 +240,9 @@ func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspa
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
 		return ExitBadInput
+	}
+	if since.Changes != nil && since.Changes.Direct {
+		fmt.Fprintf(env.Stderr, "kiln check: %s and HEAD share no history here (a shallow clone?); comparing with %s itself\n", o.base, o.base)
 	}
 	if since.Everything != "" {
 		fmt.Fprintf(env.Stderr, "kiln check: checking every app: %s\n", since.Everything)
