@@ -41,7 +41,11 @@ from the stored one; KILN_DEBUG=cachehash=1 prints every input of every key.`,
 		},
 		run: func(env *Env, opts any, args []string) int {
 			o := opts.(*cacheCmdOptions)
-			eng := o.engine(env)
+			eng, err := o.engine(env) // no remote: cache manages the directory only
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "kiln cache: %v\n", err)
+				return ExitBadInput
+			}
 			c := eng.Cache()
 			if c == nil {
 				return ExitBadInput // the engine has said why
