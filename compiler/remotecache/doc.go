@@ -40,5 +40,7 @@
 // rest of the process, says so once through Options.Warn, and cuts short
 // every request still in flight; from then on Get misses and Put does
 // nothing, at once. A server that refuses writes (a 4xx to a PUT) leaves
-// the store reading, with one warning.
+// the store reading, with one warning; bazel-remote refuses kiln's
+// records unless started with --disable_http_ac_validation, as it checks
+// that an action entry is Bazel's ActionResult.
 package remotecache

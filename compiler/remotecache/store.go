@@ -216,8 +216,14 @@ func (s *Store) send(ctx, parent context.Context, path string, body []byte) bool
 	}
 	s.errs.Add(1)
 	s.writesOff.Store(true)
+	hint := ""
+	if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(path, "ac/") {
+		// bazel-remote checks that an action entry is Bazel's
+		// ActionResult, unless told not to; kiln's are not.
+		hint = "; a bazel-remote server needs --disable_http_ac_validation to keep kiln's records"
+	}
 	s.refuseOnce.Do(func() {
-		s.opts.Warn(fmt.Sprintf("the remote cache %s refuses writes (PUT %s: %s); reading only", s, path, resp.Status))
+		s.opts.Warn(fmt.Sprintf("the remote cache %s refuses writes (PUT %s: %s)%s; reading only", s, path, resp.Status, hint))
 	})
 	return false
 }

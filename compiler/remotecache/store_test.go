@@ -312,6 +312,24 @@ func TestARefusedWriteLeavesTheStoreReading(t *testing.T) {
 	}
 }
 
+func TestARejectedRecordNamesBazelRemotesFlag(t *testing.T) {
+	// What bazel-remote answers by default to an action entry that is not
+	// a Bazel ActionResult.
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/ac/") {
+			http.Error(w, "proto: cannot parse invalid wire-format data", http.StatusBadRequest)
+			return true
+		}
+		return false
+	})
+	var w warnings
+	s := newStore(t, srv.url, true, &w)
+	s.Put(ctx, id("a"), []byte("x"))
+	if ws := w.list(); len(ws) != 1 || !strings.Contains(ws[0], "400 Bad Request); a bazel-remote server needs --disable_http_ac_validation") {
+		t.Errorf("warnings %q", ws)
+	}
+}
+
 func TestUntrustedBodiesAreMisses(t *testing.T) {
 	data := []byte("the output of a")
 	other := []byte("the output of b")

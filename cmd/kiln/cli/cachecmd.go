@@ -30,6 +30,13 @@ limit, a check the editor abandoned) is reported and never stored.
 	trim   remove entries unused for 5 days (check and build do this once a day)
 	clean  remove every entry
 
+kiln check, kiln build and kiln lsp also share results between machines
+through a Bazel HTTP remote cache: --remote-cache URL (or
+$KILN_REMOTE_CACHE) reads from it, --remote-cache-write (for trusted
+branches only) writes to it, and a server that fails is a warning, never
+a slower run by more than --remote-cache-timeout. Credentials come from
+$KILN_REMOTE_CACHE_HEADER or a netrc file; see docs/remote-cache.md.
+
 --no-cache on those commands neither reads nor writes the cache;
 KILN_DEBUG=cacheverify=1 recomputes every hit and fails if a result differs
 from the stored one; KILN_DEBUG=cachehash=1 prints every input of every key.`,
