@@ -84,7 +84,9 @@ func New(o Options) (*Store, error) {
 		o.Warn = func(string) {}
 	}
 	if o.Transport == nil {
-		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32 // one per worker, not the default 2: a kept connection spares a handshake per lookup
+		o.Transport = t
 	}
 	s := &Store{base: strings.TrimSuffix(u.String(), "/"), opts: o, client: &http.Client{Transport: o.Transport}}
 	s.off, s.switchOff = context.WithCancel(context.Background())
@@ -164,6 +166,7 @@ func (s *Store) fetch(ctx, parent context.Context, path string, max int64) ([]by
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
+		discard(resp)
 		return nil, false
 	case resp.StatusCode != http.StatusOK:
 		s.fail(ctx, parent, fmt.Errorf("GET %s: %s", path, resp.Status))
@@ -210,7 +213,7 @@ func (s *Store) send(ctx, parent context.Context, path string, body []byte) bool
 		s.fail(ctx, parent, err)
 		return false
 	}
-	resp.Body.Close()
+	discard(resp)
 	if resp.StatusCode/100 == 2 {
 		return true
 	}
@@ -256,7 +259,7 @@ func (s *Store) do(ctx context.Context, method, path string, body []byte) (*http
 			return resp, nil
 		}
 		if err == nil {
-			resp.Body.Close()
+			discard(resp)
 			err = fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
 		if attempt > 0 || ctx.Err() != nil {
@@ -284,4 +287,12 @@ func (s *Store) fail(ctx, parent context.Context, err error) {
 		s.switchOff()
 		s.opts.Warn(fmt.Sprintf("the remote cache %s is not usable (%v); running without it", s, err))
 	})
+}
+
+// discard reads the short body of an answer that is not an entry (a 404
+// page, a PUT's reply) and closes it: a body read to its end lets the
+// connection serve the next request. A longer one closes the connection.
+func discard(resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(resp.Body, recordMax))
+	resp.Body.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -454,5 +455,24 @@ func TestNewRefusesABadURL(t *testing.T) {
 func TestString(t *testing.T) {
 	if s := newStore(t, "https://cache.example/kiln/", false, nil).String(); s != "https://cache.example/kiln" {
 		t.Errorf("String() = %q", s)
+	}
+}
+
+func TestMissesKeepTheirConnection(t *testing.T) {
+	var conns atomic.Int64
+	h := httptest.NewUnstartedServer(remotetest.New())
+	h.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	h.Start()
+	t.Cleanup(h.Close)
+	s := newStore(t, h.URL, false, nil)
+	for i := range 20 {
+		s.Get(ctx, id(fmt.Sprint(i)))
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("20 misses opened %d connections", n)
 	}
 }
