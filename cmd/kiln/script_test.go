@@ -40,13 +40,14 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": exitcode,
-			"unhex":    unhex,
-			"bigfile":  bigfile,
-			"corrupt":  corrupt,
-			"lineends": lineends,
-			"sparse":   sparse,
-			"mkfifo":   mkfifo,
+			"exitcode":    exitcode,
+			"unhex":       unhex,
+			"bigfile":     bigfile,
+			"corrupt":     corrupt,
+			"lineends":    lineends,
+			"sparse":      sparse,
+			"mkfifo":      mkfifo,
+			"cacheserver": cacheserver,
 			// action.yml's and docs/ci/gitlab-ci.yml's scripts, run for real
 			"actionstep": actionstep,
 			"gitlabjob":  gitlabjob,

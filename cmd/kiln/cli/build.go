@@ -143,7 +143,11 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	// --stdout and --explain-origin need the whole build result.
 	whole := o.stdout || o.explainOrigin != ""
 	if !whole {
-		wo.Cache = o.cacheOptions.engine(env)
+		var err error
+		if wo.Cache, err = o.cacheOptions.engine(env); err != nil {
+			fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+			return ExitBadInput
+		}
 	}
 	w, ok := open(env, "build", wo)
 	if !ok {
@@ -206,7 +210,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	}
 	fmt.Fprintln(env.Stderr, report.BuildSummary(len(r.Apps), all)+note)
 	if !whole && !o.noCache {
-		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses\n", r.Hits, r.Misses)
+		fmt.Fprintf(env.Stderr, "kiln: cache %d hits, %d misses%s\n", r.Hits, r.Misses, o.remote.summary())
 	}
 	if !o.noPolicy {
 		fmt.Fprintln(env.Stderr, r.Evaluated)

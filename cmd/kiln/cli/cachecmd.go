@@ -30,6 +30,13 @@ limit, a check the editor abandoned) is reported and never stored.
 	trim   remove entries unused for 5 days (check and build do this once a day)
 	clean  remove every entry
 
+kiln check, kiln build and kiln lsp also share results between machines
+through a Bazel HTTP remote cache: --remote-cache URL (or
+$KILN_REMOTE_CACHE) reads from it, --remote-cache-write (for trusted
+branches only) writes to it, and a server that fails is a warning, never
+a slower run by more than --remote-cache-timeout. Credentials come from
+$KILN_REMOTE_CACHE_HEADER or a netrc file; see docs/remote-cache.md.
+
 --no-cache on those commands neither reads nor writes the cache;
 KILN_DEBUG=cacheverify=1 recomputes every hit and fails if a result differs
 from the stored one; KILN_DEBUG=cachehash=1 prints every input of every key.`,
@@ -41,7 +48,11 @@ from the stored one; KILN_DEBUG=cachehash=1 prints every input of every key.`,
 		},
 		run: func(env *Env, opts any, args []string) int {
 			o := opts.(*cacheCmdOptions)
-			eng := o.engine(env)
+			eng, err := o.engine(env) // no remote: cache manages the directory only
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "kiln cache: %v\n", err)
+				return ExitBadInput
+			}
 			c := eng.Cache()
 			if c == nil {
 				return ExitBadInput // the engine has said why

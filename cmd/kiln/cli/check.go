@@ -116,17 +116,25 @@ func nothingChecked(env *Env, msg string, fail bool) int {
 type cacheOptions struct {
 	dir     string
 	noCache bool
+	remote  *remoteOptions // nil on commands without the remote cache's flags
 }
 
 func (c *cacheOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "cache-dir", "", "the cache directory (default: $KILN_CACHE, or kiln under the user cache directory)")
-	fs.BoolVar(&c.noCache, "no-cache", false, "neither read nor write the cache")
+	fs.BoolVar(&c.noCache, "no-cache", false, "neither read nor write the cache, local or remote")
+	c.remote = &remoteOptions{}
+	c.remote.register(fs)
 }
 
-// engine opens the cache as the flags say.
-func (c *cacheOptions) engine(env *Env) *engine.Engine {
+// engine opens the cache as the flags say. The error is a malformed
+// remote cache flag; an unusable cache is a warning.
+func (c *cacheOptions) engine(env *Env) (*engine.Engine, error) {
 	o := engine.Options{Debug: env.Getenv("KILN_DEBUG"), Trace: env.Stderr,
 		Warn: func(msg string) { fmt.Fprintf(env.Stderr, "kiln: warning: %s\n", msg) }}
+	var err error
+	if o.Stores, err = c.stores(env, o.Warn); err != nil {
+		return nil, err
+	}
 	if !c.noCache {
 		dir := c.dir
 		if dir == "" {
@@ -137,7 +145,7 @@ func (c *cacheOptions) engine(env *Env) *engine.Engine {
 		}
 		o.Dir = dir
 	}
-	return engine.New(o)
+	return engine.New(o), nil
 }
 
 func runCheck(env *Env, o *checkOptions, args []string) int {
@@ -151,7 +159,11 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 	}
 	wo := o.policyOptions.workspaceOptions(env, args)
 	wo.KubeVersion, wo.Jobs, wo.LazyPolicies = o.kubeVersion, o.jobs, true
-	wo.Cache = o.cacheOptions.engine(env)
+	var err error
+	if wo.Cache, err = o.cacheOptions.engine(env); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
+		return ExitBadInput
+	}
 	w, ok := open(env, "check", wo)
 	if !ok {
 		return ExitBadInput
@@ -215,9 +227,9 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 		fmt.Fprintf(env.Stderr, "kiln check: %s\n", sinceSummary(scope))
 	}
 	passed, failed := workspace.CountTests(r.Tests)
-	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses; %s\n",
+	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses%s; %s\n",
 		report.Plural(r.Apps, "app"), report.Plural(r.Artifacts, "artifact"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"),
-		report.Plural(all.Count(diag.Info), "note"), passed, failed, r.Hits, r.Misses, time.Since(began).Round(time.Millisecond))
+		report.Plural(all.Count(diag.Info), "note"), passed, failed, r.Hits, r.Misses, o.remote.summary(), time.Since(began).Round(time.Millisecond))
 	fmt.Fprintln(env.Stderr, r.Evaluated)
 	if c := wo.Cache.Cache(); c != nil {
 		c.Trim(false)

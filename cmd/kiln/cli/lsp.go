@@ -92,7 +92,12 @@ func runLSP(env *Env, o *lspOptions) int {
 		views = tmp
 		defer os.RemoveAll(tmp)
 	}
-	c, err := workspace.NewEditor(workspace.EditorOptions{KubeVersion: kubeVersion, Cache: o.cacheOptions.lspEngine(env, logger),
+	eng, err := o.cacheOptions.lspEngine(env, logger)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "kiln lsp: %v\n", err)
+		return ExitBadInput
+	}
+	c, err := workspace.NewEditor(workspace.EditorOptions{KubeVersion: kubeVersion, Cache: eng,
 		Sandbox: env.Sandbox, // a Jsonnet bomb in a buffer ends a worker, not the server
 		Views:   views, Version: version()})
 	if err != nil {
@@ -109,9 +114,13 @@ func runLSP(env *Env, o *lspOptions) int {
 
 // lspEngine is the engine with a memory layer in front of the disk, for a
 // long-running process; the layer's bound keeps a session's memory flat.
-func (c *cacheOptions) lspEngine(env *Env, l *log.Logger) *engine.Engine {
+func (c *cacheOptions) lspEngine(env *Env, l *log.Logger) (*engine.Engine, error) {
 	o := engine.Options{MemBytes: 64 << 20, Dir: c.resolved(env), Debug: env.Getenv("KILN_DEBUG"), Warn: func(msg string) { l.Print(msg) }}
-	return engine.New(o)
+	var err error
+	if o.Stores, err = c.stores(env, o.Warn); err != nil {
+		return nil, err
+	}
+	return engine.New(o), nil
 }
 
 // resolved is the cache directory the flags and environment name, or ""
