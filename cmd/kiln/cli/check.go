@@ -24,6 +24,7 @@ type checkOptions struct {
 	progress    string
 	// failIfNone makes a run whose files belong to no app exit 2, for CI.
 	failIfNone bool
+	shard      shardFlag
 }
 
 func init() {
@@ -77,6 +78,7 @@ Examples:
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
 			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when none of the given files belongs to an app (for CI)")
+			fs.StringVar(&o.shard.spec, "shard", "", "check only shard i of n (such as 2/4), split by a hash of each app's path; see docs/sharding.md")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runCheck(env, opts.(*checkOptions), args) },
@@ -126,7 +128,7 @@ func (c *cacheOptions) engine(env *Env) *engine.Engine {
 
 func runCheck(env *Env, o *checkOptions, args []string) int {
 	began := time.Now()
-	if !reportFlagsOK(env, "check", &o.reportOptions) {
+	if !reportFlagsOK(env, "check", &o.reportOptions) || !o.shard.parse(env) {
 		return ExitBadInput
 	}
 	if o.progress != "auto" && o.progress != "always" && o.progress != "never" {
@@ -158,7 +160,7 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		return ExitBadInput
 	}
 	var prog *progress
-	r, err := w.Check(env.Ctx, affected.Paths, workspace.CheckOptions{Progress: func(done, total int) {
+	r, err := w.Check(env.Ctx, affected.Paths, workspace.CheckOptions{Shard: o.shard.shard, Progress: func(done, total int) {
 		if prog == nil {
 			prog = newProgress(env, o.progress, total)
 		}
@@ -181,17 +183,22 @@ func runCheck(env *Env, o *checkOptions, args []string) int {
 		}
 	}
 	o.waived, o.incomplete = r.Waived, r.Incomplete
+	exit := r.ExitCode(failOnLevel(o.failOn))
+	o.scope, o.tests, o.exitCode = o.shard.scope(r), r.Tests, &exit
 	if err := writeReport(env, &o.reportOptions, r.Files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
 	}
+	if o.shard.empty(env, r) {
+		return exit
+	}
 	passed, failed := workspace.CountTests(r.Tests)
 	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses; %s\n",
-		report.Plural(r.Apps, "app"), report.Plural(r.Artifacts, "artifact"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"),
+		o.shard.apps(r), report.Plural(r.Artifacts, "artifact"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"),
 		report.Plural(all.Count(diag.Info), "note"), passed, failed, r.Hits, r.Misses, time.Since(began).Round(time.Millisecond))
 	fmt.Fprintln(env.Stderr, r.Evaluated)
 	if c := wo.Cache.Cache(); c != nil {
 		c.Trim(false)
 	}
-	return r.ExitCode(failOnLevel(o.failOn))
+	return exit
 }
