@@ -50,10 +50,6 @@ type Options struct {
 	FailOn   string
 	ExitCode *int
 	Tests    []TestCase
-	// WaivedCount is the number of waived findings when neither Waived
-	// nor the findings list them all (a report joined from others that
-	// did not show theirs); the JSON summary counts at least that many.
-	WaivedCount int
 }
 
 // A Scope is what a check covered: the apps it checked and, under

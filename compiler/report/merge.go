@@ -92,7 +92,7 @@ func Merge(parts []*Part, read func(name string) []byte) (*Merged, error) {
 		return nil, err
 	}
 	files := positions(parts, read)
-	m := &Merged{Options: Options{Version: parts[0].r.Kiln, FailOn: parts[0].r.FailOn}}
+	m := &Merged{Options: Options{Version: parts[0].r.Kiln, FailOn: parts[0].r.FailOn, Waived: diag.List{}}}
 	scope := &Scope{Base: parts[0].r.Scope.Base, Total: parts[0].r.Scope.Total, Checked: []string{}, Unaffected: []string{}}
 	if len(parts) == 1 {
 		scope.Shard = parts[0].Shard()
@@ -125,7 +125,9 @@ func Merge(parts []*Part, read func(name string) []byte) (*Merged, error) {
 			m.exit = max(m.exit, *p.r.ExitCode)
 		}
 		m.Options.Incomplete = m.Options.Incomplete || p.r.Incomplete
-		m.Options.WaivedCount += p.r.Summary.Waived
+		for _, jd := range p.r.Waived {
+			m.Options.Waived = append(m.Options.Waived, fromJSON(jd, files))
+		}
 		scope.Checked = append(scope.Checked, p.r.Scope.Checked...)
 		scope.Unaffected = append(scope.Unaffected, p.r.Scope.Unaffected...)
 		scope.Everything = cmp.Or(scope.Everything, p.r.Scope.Everything)
@@ -133,6 +135,7 @@ func Merge(parts []*Part, read func(name string) []byte) (*Merged, error) {
 	slices.SortStableFunc(m.Files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortStableFunc(m.Tests, func(a, b TestCase) int { return strings.Compare(a.File, b.File) })
 	m.Diagnostics = m.Diagnostics.Sort() // the repository's own findings (a waiver expired) come from every shard
+	m.Options.Waived = m.Options.Waived.Sort()
 	slices.Sort(scope.Checked)
 	slices.Sort(scope.Unaffected)
 	scope.Unaffected = slices.Compact(scope.Unaffected)
@@ -233,6 +236,9 @@ func positions(parts []*Part, read func(name string) []byte) map[string]*source.
 	}
 	for _, p := range parts {
 		for _, jd := range p.r.Diagnostics {
+			visit(jd)
+		}
+		for _, jd := range p.r.Waived {
 			visit(jd)
 		}
 		for _, c := range p.r.Tests {

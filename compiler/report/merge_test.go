@@ -159,3 +159,35 @@ func TestMergeRefuses(t *testing.T) {
 		}
 	}
 }
+
+// The findings waivers exempted travel in the report whether it shows
+// them or not, so that the merged SARIF lists them as suppressed and the
+// merged summary counts them.
+func TestMergeKeepsWaivedFindings(t *testing.T) {
+	f := source.NewFile("a.yaml", []byte("a: 1\n"))
+	waived := diag.List{{Pos: f.Pos(3), Severity: diag.Error, Kind: diag.Finding, Code: "image-pinned", Message: "m", Waived: "until the next release"}}
+	var buf bytes.Buffer
+	scope := &Scope{Shard: "1/1", Checked: []string{"a.yaml"}, Unaffected: []string{}, Total: 1}
+	if err := JSONWith(&buf, []File{{Name: "a.yaml"}}, nil, Options{Version: "v1", Waived: waived, Scope: scope}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadPart("a.json", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Merge([]*Part{p}, func(string) []byte { return f.Content })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Options.Waived) != 1 || m.Options.Waived[0].Waived != "until the next release" || len(m.Diagnostics) != 0 {
+		t.Fatalf("waived %v, findings %v", m.Options.Waived, m.Diagnostics)
+	}
+	if m.ExitCode(diag.Info) != 0 {
+		t.Error("a waived finding failed the merged run")
+	}
+	buf.Reset()
+	SARIF(&buf, m.Diagnostics, m.Options)
+	if !strings.Contains(buf.String(), `"justification": "until the next release"`) {
+		t.Errorf("the merged SARIF lacks the suppressed result:\n%s", buf.String())
+	}
+}

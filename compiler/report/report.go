@@ -165,6 +165,10 @@ type jsonReport struct {
 	FailOn   string         `json:"failOn,omitempty"`
 	ExitCode *int           `json:"exitCode,omitempty"`
 	Rules    []jsonRule     `json:"rules,omitempty"`
+	// Waived are the findings waivers exempted, whether or not
+	// diagnostics shows them, so that a merged SARIF report still lists
+	// them as suppressed.
+	Waived []jsonDiagnostic `json:"waived,omitempty"`
 	Tests    []jsonTestCase `json:"tests,omitempty"`
 	Scope    *Scope         `json:"scope,omitempty"`
 }
@@ -265,7 +269,7 @@ func JSONWith(w io.Writer, files []File, ds diag.List, opts Options) error {
 	}
 	r := jsonReport{Version: JSONVersion, Kiln: opts.Version, Files: files, Diagnostics: []jsonDiagnostic{},
 		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning),
-			Infos: ds.Count(diag.Info), Waived: max(waived, opts.WaivedCount)},
+			Infos: ds.Count(diag.Info), Waived: waived},
 		Incomplete: opts.Incomplete, FailOn: opts.FailOn, ExitCode: opts.ExitCode, Scope: opts.Scope}
 	if r.Files == nil {
 		r.Files = []File{}
@@ -276,6 +280,9 @@ func JSONWith(w io.Writer, files []File, ds diag.List, opts Options) error {
 	for _, rule := range opts.Rules {
 		r.Rules = append(r.Rules, jsonRule{ID: rule.ID, Title: rule.Title, Description: rule.Description,
 			Remediation: rule.Remediation, Severity: rule.Severity.String(), HelpURI: rule.HelpURI})
+	}
+	for _, d := range opts.Waived {
+		r.Waived = append(r.Waived, toJSON(d, help))
 	}
 	r.Tests = testCases(opts.Tests)
 	enc := json.NewEncoder(w)
