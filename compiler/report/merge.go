@@ -276,7 +276,7 @@ func fromJSON(jd jsonDiagnostic, files map[string]*source.File) diag.Diagnostic 
 	}
 	kind, _ := diag.ParseKind(jd.Kind)
 	d := diag.Diagnostic{Severity: sev, Code: jd.Code, Message: jd.Message, Path: jd.Path, Suggestion: jd.Suggestion,
-		Waived: jd.Waived, Object: jd.Object, ObjectPath: jd.ObjectPath, Environments: jd.Environments, Kind: kind}
+		Waived: jd.Waived, WaivedInSource: jd.WaivedInSource, Object: jd.Object, ObjectPath: jd.ObjectPath, Environments: jd.Environments, Kind: kind}
 	if f := files[jd.File]; f != nil {
 		d.Pos, d.End = posIn(f, jd.Line, jd.Column), posIn(f, jd.EndLine, jd.EndColumn)
 	}

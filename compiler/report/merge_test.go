@@ -165,7 +165,7 @@ func TestMergeRefuses(t *testing.T) {
 // merged summary counts them.
 func TestMergeKeepsWaivedFindings(t *testing.T) {
 	f := source.NewFile("a.yaml", []byte("a: 1\n"))
-	waived := diag.List{{Pos: f.Pos(3), Severity: diag.Error, Kind: diag.Finding, Code: "image-pinned", Message: "m", Waived: "until the next release"}}
+	waived := diag.List{{Pos: f.Pos(3), Severity: diag.Error, Kind: diag.Finding, Code: "image-pinned", Message: "m", Waived: "until the next release", WaivedInSource: true}}
 	var buf bytes.Buffer
 	scope := &Scope{Shard: "1/1", Checked: []string{"a.yaml"}, Unaffected: []string{}, Total: 1}
 	if err := JSONWith(&buf, []File{{Name: "a.yaml"}}, nil, Options{Version: "v1", Waived: waived, Scope: scope}); err != nil {
@@ -187,7 +187,7 @@ func TestMergeKeepsWaivedFindings(t *testing.T) {
 	}
 	buf.Reset()
 	SARIF(&buf, m.Diagnostics, m.Options)
-	if !strings.Contains(buf.String(), `"justification": "until the next release"`) {
+	if !strings.Contains(buf.String(), `"justification": "until the next release"`) || !strings.Contains(buf.String(), `"kind": "inSource"`) {
 		t.Errorf("the merged SARIF lacks the suppressed result:\n%s", buf.String())
 	}
 }

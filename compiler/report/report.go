@@ -162,15 +162,15 @@ type jsonReport struct {
 	// What kiln report merge needs to join the reports of shards, when
 	// the command that wrote the report knows it: its --fail-on and exit
 	// code, the rules it evaluated, its config tests, its scope.
-	FailOn   string         `json:"failOn,omitempty"`
-	ExitCode *int           `json:"exitCode,omitempty"`
-	Rules    []jsonRule     `json:"rules,omitempty"`
+	FailOn   string     `json:"failOn,omitempty"`
+	ExitCode *int       `json:"exitCode,omitempty"`
+	Rules    []jsonRule `json:"rules,omitempty"`
 	// Waived are the findings waivers exempted, whether or not
 	// diagnostics shows them, so that a merged SARIF report still lists
 	// them as suppressed.
 	Waived []jsonDiagnostic `json:"waived,omitempty"`
-	Tests    []jsonTestCase `json:"tests,omitempty"`
-	Scope    *Scope         `json:"scope,omitempty"`
+	Tests  []jsonTestCase   `json:"tests,omitempty"`
+	Scope  *Scope           `json:"scope,omitempty"`
 }
 
 // jsonRule is a Rule as the JSON report lists it: what SARIF's rule
@@ -196,7 +196,10 @@ type jsonDiagnostic struct {
 	Path       string `json:"path,omitempty"`
 	Suggestion string `json:"suggestion,omitempty"`
 	Waived     string `json:"waived,omitempty"`
-	Rule       string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
+	// WaivedInSource says the waiver is the app's own (spec.waivers),
+	// not the repository's.
+	WaivedInSource bool   `json:"waivedInSource,omitempty"`
+	Rule           string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
 	// The document a guardrail finding is about: its kind/name, the
 	// environment it was built for and the field path in it.
 	Object string `json:"object,omitempty"`
@@ -229,7 +232,7 @@ type jsonSummary struct {
 
 func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
 	jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
-		Waived: d.Waived, Rule: help[d.Code], Object: d.Object, Environments: d.Environments, ObjectPath: d.ObjectPath, Kind: d.Kind.String()}
+		Waived: d.Waived, WaivedInSource: d.WaivedInSource, Rule: help[d.Code], Object: d.Object, Environments: d.Environments, ObjectPath: d.ObjectPath, Kind: d.Kind.String()}
 	if len(d.Environments) == 1 {
 		jd.Environment = d.Environments[0]
 	}
