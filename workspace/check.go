@@ -345,17 +345,21 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 	return inputs, tests, nil
 }
 
-// CheckOptions say how Check tells of its progress.
+// CheckOptions say which apps Check checks and how it tells of its
+// progress.
 type CheckOptions struct {
 	// Progress, when set, is told after each app how many of how many
 	// are done; calls are serialised.
 	Progress func(done, total int)
+	// Shard, when set, checks only the apps of that shard (see Shard).
+	Shard Shard
 }
 
 // CheckResult is what kiln check found.
 type CheckResult struct {
 	Result
 	Apps      int // the apps checked
+	Total     int // the apps found under the paths, of every shard
 	Artifacts int // every object of every environment, and the Dockerfiles
 	// Tests are the config tests' cases; a failed case's failures are
 	// its diagnostics, not among Result.Diagnostics.
@@ -398,7 +402,8 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	if wk.err != nil {
 		return nil, wk.err
 	}
-	inputs := wk.inputs
+	total := len(wk.inputs)
+	inputs := o.Shard.keep(wk.inputs)
 	setEval(inputs, w.eval())
 	eng := w.opts.Cache
 	hits0, misses0 := eng.Stats()
@@ -425,6 +430,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 		return nil, err
 	}
 	r := finishCheck(g, inputs, results)
+	r.Total = total
 	hits, misses := eng.Stats()
 	r.Hits, r.Misses = hits-hits0, misses-misses0
 	return r, nil

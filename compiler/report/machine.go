@@ -17,7 +17,7 @@ import (
 )
 
 // Formats lists the report formats, for usage messages.
-var Formats = []string{"text", "json", "sarif", "github", "junit"}
+var Formats = []string{"text", "json", "sarif", "github", "junit", "gitlab"}
 
 // Options are what a report may say beyond the findings.
 type Options struct {
@@ -43,6 +43,13 @@ type Options struct {
 	// check): the JSON report carries it, and kiln report merge joins
 	// the shards' scopes.
 	Scope *Scope
+	// FailOn and ExitCode are the run's --fail-on and exit code, and
+	// Tests its config tests' cases, which the JSON report carries so
+	// that kiln report merge can join shards; a nil ExitCode is not
+	// known.
+	FailOn   string
+	ExitCode *int
+	Tests    []TestCase
 }
 
 // A Scope is what a check covered: the apps it checked and, under
@@ -79,6 +86,8 @@ func Write(w io.Writer, format string, files []File, ds diag.List, opts Options)
 		return GitHub(w, ds)
 	case "junit":
 		return JUnit(w, files, ds, opts.Rules)
+	case "gitlab":
+		return GitLab(w, ds, opts)
 	}
 	return fmt.Errorf("unknown format %q (valid: %s)", format, strings.Join(Formats, ", "))
 }

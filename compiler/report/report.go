@@ -154,9 +154,34 @@ const JSONVersion = 1
 
 type jsonReport struct {
 	Version     int              `json:"version"`
+	Kiln        string           `json:"kiln"` // kiln's version
 	Files       []File           `json:"files"`
 	Diagnostics []jsonDiagnostic `json:"diagnostics"`
 	Summary     jsonSummary      `json:"summary"`
+	Incomplete  bool             `json:"incomplete"`
+	// What kiln report merge needs to join the reports of shards, when
+	// the command that wrote the report knows it: its --fail-on and exit
+	// code, the rules it evaluated, its config tests, its scope.
+	FailOn   string     `json:"failOn,omitempty"`
+	ExitCode *int       `json:"exitCode,omitempty"`
+	Rules    []jsonRule `json:"rules,omitempty"`
+	// Waived are the findings waivers exempted, whether or not
+	// diagnostics shows them, so that a merged SARIF report still lists
+	// them as suppressed.
+	Waived []jsonDiagnostic `json:"waived,omitempty"`
+	Tests  []jsonTestCase   `json:"tests,omitempty"`
+	Scope  *Scope           `json:"scope,omitempty"`
+}
+
+// jsonRule is a Rule as the JSON report lists it: what SARIF's rule
+// descriptors and JUnit's cases are made of.
+type jsonRule struct {
+	ID          string `json:"id"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Remediation string `json:"remediation,omitempty"`
+	Severity    string `json:"severity"`
+	HelpURI     string `json:"helpUri,omitempty"`
 }
 
 type jsonDiagnostic struct {
@@ -171,7 +196,10 @@ type jsonDiagnostic struct {
 	Path       string `json:"path,omitempty"`
 	Suggestion string `json:"suggestion,omitempty"`
 	Waived     string `json:"waived,omitempty"`
-	Rule       string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
+	// WaivedInSource says the waiver is the app's own (spec.waivers),
+	// not the repository's.
+	WaivedInSource bool   `json:"waivedInSource,omitempty"`
+	Rule           string `json:"rule,omitempty"` // the rule's documentation, for guardrail findings
 	// The document a guardrail finding is about: its kind/name, the
 	// environment it was built for and the field path in it.
 	Object string `json:"object,omitempty"`
@@ -204,7 +232,7 @@ type jsonSummary struct {
 
 func toJSON(d diag.Diagnostic, help map[string]string) jsonDiagnostic {
 	jd := jsonDiagnostic{Severity: d.Severity.String(), Code: d.Code, Message: d.Message, Path: d.Path, Suggestion: d.Suggestion,
-		Waived: d.Waived, Rule: help[d.Code], Object: d.Object, Environments: d.Environments, ObjectPath: d.ObjectPath, Kind: d.Kind.String()}
+		Waived: d.Waived, WaivedInSource: d.WaivedInSource, Rule: help[d.Code], Object: d.Object, Environments: d.Environments, ObjectPath: d.ObjectPath, Kind: d.Kind.String()}
 	if len(d.Environments) == 1 {
 		jd.Environment = d.Environments[0]
 	}
@@ -242,15 +270,24 @@ func JSONWith(w io.Writer, files []File, ds diag.List, opts Options) error {
 	if opts.Waived == nil {
 		waived = len(slices.DeleteFunc(slices.Clone(ds), func(d diag.Diagnostic) bool { return d.Waived == "" }))
 	}
-	r := jsonReport{Version: JSONVersion, Files: files, Diagnostics: []jsonDiagnostic{},
+	r := jsonReport{Version: JSONVersion, Kiln: opts.Version, Files: files, Diagnostics: []jsonDiagnostic{},
 		Summary: jsonSummary{Files: len(files), Errors: ds.Count(diag.Error), Warnings: ds.Count(diag.Warning),
-			Infos: ds.Count(diag.Info), Waived: waived}}
+			Infos: ds.Count(diag.Info), Waived: waived},
+		Incomplete: opts.Incomplete, FailOn: opts.FailOn, ExitCode: opts.ExitCode, Scope: opts.Scope}
 	if r.Files == nil {
 		r.Files = []File{}
 	}
 	for _, d := range ds {
 		r.Diagnostics = append(r.Diagnostics, toJSON(d, help))
 	}
+	for _, rule := range opts.Rules {
+		r.Rules = append(r.Rules, jsonRule{ID: rule.ID, Title: rule.Title, Description: rule.Description,
+			Remediation: rule.Remediation, Severity: rule.Severity.String(), HelpURI: rule.HelpURI})
+	}
+	for _, d := range opts.Waived {
+		r.Waived = append(r.Waived, toJSON(d, help))
+	}
+	r.Tests = testCases(opts.Tests)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

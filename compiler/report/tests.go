@@ -52,18 +52,26 @@ type jsonTestCase struct {
 
 // TestJSON writes the run as one JSON document (docs/json-report.md).
 func TestJSON(w io.Writer, cases []TestCase) error {
-	r := jsonTestReport{Version: JSONVersion, Cases: []jsonTestCase{}, Summary: map[string]int{"passed": 0, "failed": 0, "skipped": 0}}
+	r := jsonTestReport{Version: JSONVersion, Cases: orEmpty(testCases(cases)), Summary: map[string]int{"passed": 0, "failed": 0, "skipped": 0}}
 	for _, c := range cases {
-		jc := jsonTestCase{File: c.File, Name: c.Name, Status: c.Status, Failures: []jsonDiagnostic{}}
-		for _, d := range c.Failures {
-			jc.Failures = append(jc.Failures, toJSON(d, nil))
-		}
-		r.Cases = append(r.Cases, jc)
 		r.Summary[c.Status]++
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// testCases are cases as the JSON reports list them.
+func testCases(cases []TestCase) []jsonTestCase {
+	var out []jsonTestCase
+	for _, c := range cases {
+		jc := jsonTestCase{File: c.File, Name: c.Name, Status: c.Status, Failures: []jsonDiagnostic{}}
+		for _, d := range c.Failures {
+			jc.Failures = append(jc.Failures, toJSON(d, nil))
+		}
+		out = append(out, jc)
+	}
+	return out
 }
 
 // TestJUnit writes one test suite per test file and one test case per

@@ -27,6 +27,7 @@ type checkOptions struct {
 	// failIfNone makes a run whose files belong to no app exit 2, for CI.
 	failIfNone bool
 	base       string // --base: check only the apps a change since this git ref affects
+	shard      shardFlag
 }
 
 func init() {
@@ -93,6 +94,7 @@ checked, K unaffected", and --format json lists both sets (scope).`,
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
 			fs.StringVar(&o.base, "base", "", "check only the apps whose inputs changed since this git ref (a branch, tag or commit)")
 			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when none of the given files belongs to an app (for CI)")
+			fs.StringVar(&o.shard.spec, "shard", "", "check only shard i of n (such as 2/4), split by a hash of each app's path; see docs/sharding.md")
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runCheck(env, opts.(*checkOptions), args) },
@@ -150,7 +152,7 @@ func (c *cacheOptions) engine(env *Env) (*engine.Engine, error) {
 
 func runCheck(env *Env, o *checkOptions, args []string) int {
 	began := time.Now()
-	if !reportFlagsOK(env, "check", &o.reportOptions) {
+	if !reportFlagsOK(env, "check", &o.reportOptions) || !o.shard.parse(env) {
 		return ExitBadInput
 	}
 	if o.progress != "auto" && o.progress != "always" && o.progress != "never" {
@@ -196,7 +198,7 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 		return ExitBadInput
 	}
 	var prog *progress
-	r, err := w.Check(env.Ctx, paths, workspace.CheckOptions{Progress: func(done, total int) {
+	r, err := w.Check(env.Ctx, paths, workspace.CheckOptions{Shard: o.shard.shard, Progress: func(done, total int) {
 		if prog == nil {
 			prog = newProgress(env, o.progress, total)
 		}
@@ -218,23 +220,31 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 			all = append(all, t.Failures...)
 		}
 	}
-	o.waived, o.incomplete, o.scope = r.Waived, r.Incomplete, scope
+	o.waived, o.incomplete = r.Waived, r.Incomplete
+	exit := r.ExitCode(failOnLevel(o.failOn))
+	o.scope, o.tests, o.exitCode = o.shard.scope(r), r.Tests, &exit
+	if scope != nil { // --base: what it left out of the repository's apps
+		o.scope.Base, o.scope.Unaffected, o.scope.Total, o.scope.Everything = scope.Base, scope.Unaffected, scope.Total, scope.Everything
+	}
 	if err := writeReport(env, &o.reportOptions, r.Files, all); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
 	}
-	if scope != nil && scope.Base != "" {
-		fmt.Fprintf(env.Stderr, "kiln check: %s\n", sinceSummary(scope))
+	if o.scope.Base != "" {
+		fmt.Fprintf(env.Stderr, "kiln check: %s\n", sinceSummary(o.scope))
+	}
+	if o.shard.empty(env, r) {
+		return exit
 	}
 	passed, failed := workspace.CountTests(r.Tests)
 	fmt.Fprintf(env.Stderr, "kiln check: %s, %s: %s, %s, %s; tests %d passed, %d failed; cache %d hits, %d misses%s; %s\n",
-		report.Plural(r.Apps, "app"), report.Plural(r.Artifacts, "artifact"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"),
+		o.shard.apps(r), report.Plural(r.Artifacts, "artifact"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"),
 		report.Plural(all.Count(diag.Info), "note"), passed, failed, r.Hits, r.Misses, o.remote.summary(), time.Since(began).Round(time.Millisecond))
 	fmt.Fprintln(env.Stderr, r.Evaluated)
 	if c := wo.Cache.Cache(); c != nil {
 		c.Trim(false)
 	}
-	return r.ExitCode(failOnLevel(o.failOn))
+	return exit
 }
 
 // runCheckSince is kiln check --base: the apps under args (directories
@@ -263,13 +273,15 @@ func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspa
 	if len(since.Paths) > 0 {
 		return checkPaths(env, o, wo, since.Paths, scope, began)
 	}
-	o.scope = scope
+	scope.Shard, scope.Checked = o.shard.shard.String(), []string{}
+	exit := ExitClean
+	o.scope, o.exitCode = scope, &exit
 	if err := writeReport(env, &o.reportOptions, nil, nil); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
 	}
 	fmt.Fprintf(env.Stderr, "kiln check: %s; nothing to check; %s\n", sinceSummary(scope), time.Since(began).Round(time.Millisecond))
-	return ExitClean
+	return exit
 }
 
 // sinceSummary is the line that says what --base left out.

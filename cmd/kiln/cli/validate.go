@@ -119,8 +119,11 @@ type reportOptions struct {
 	waived diag.List
 	// incomplete says kiln could not check everything (exit 2).
 	incomplete bool
-	// scope is what a check covered of the repository, or nil.
-	scope *report.Scope
+	// What kiln check's JSON report carries for kiln report merge: its
+	// scope, config tests and exit code (nil: not known).
+	scope    *report.Scope
+	tests    []report.TestCase
+	exitCode *int
 }
 
 func (r *reportOptions) register(fs *flag.FlagSet) {
@@ -148,11 +151,16 @@ func (r *reportFiles) Set(v string) error {
 // and each --report to its file, written whole or not at all.
 func writeReport(env *Env, r *reportOptions, files []report.File, all diag.List) error {
 	opts := report.Options{Color: useColor(env, r.noColor), Version: version(), Rules: r.rules,
-		Waived: r.waived, Incomplete: r.incomplete, Scope: r.scope}
+		Waived: r.waived, Incomplete: r.incomplete, Scope: r.scope, Tests: r.tests, FailOn: r.failOn, ExitCode: r.exitCode}
+	return writeReportWith(env, r, files, all, opts)
+}
+
+// writeReportWith is writeReport with the report's options made.
+func writeReportWith(env *Env, r *reportOptions, files []report.File, all diag.List, opts report.Options) error {
 	if r.incomplete {
 		opts.Unchecked = unchecked(all)
 	}
-	if r.format == "sarif" || strings.Contains(r.reports.String(), "sarif=") {
+	if slices.Contains([]string{"sarif", "gitlab"}, r.format) || strings.Contains(r.reports.String(), "sarif=") || strings.Contains(r.reports.String(), "gitlab=") {
 		opts.Dir, _ = os.Getwd()
 		opts.Root = sourceRoot(opts.Dir, all)
 	}
