@@ -6,17 +6,22 @@
 //
 // # Records
 //
-// kiln stores its own records there, not Bazel's ActionResult messages.
-// The action key of a kiln result is sha256("kiln-remote-v1\x00" + its
-// ActionID): a namespace of kiln's own, so that a Bazel entry and a kiln
-// entry never share a key (kiln's version is already in the ActionID, see
-// engine.Engine.Key). The action entry is a short text record:
+// kiln's records are its own, written in Bazel's message so that caches
+// that check action entries keep them. The action key of a kiln result is
+// sha256("kiln-remote-v2\x00" + its ActionID): a namespace of kiln's own,
+// so that a Bazel entry and a kiln entry never share a key (kiln's
+// version is already in the ActionID, see engine.Engine.Key). The action
+// entry is a build.bazel.remote.execution.v2.ActionResult with one output
+// file, encoded with protowire, not generated code:
 //
-//	kiln-remote-v1
-//	action <ActionID, hex>
-//	output <SHA-256 of the output, hex> <size>
+//	output_files { path: "kiln-remote-v2/<ActionID, hex>"
+//	               digest { hash: "<SHA-256 of the output, hex>" size_bytes: <size> } }
 //
-// and the output's bytes are the content entry under their SHA-256.
+// and the output's bytes are the content entry under their SHA-256. The
+// path binds the record to kiln's format and to the action; a record of
+// another format (v1 was a text record) or action is a miss. A read
+// allows one addition, execution_metadata, which bazel-remote adds to
+// every action entry naming who wrote it; any other field is a miss.
 //
 // # Trust
 //
@@ -40,7 +45,7 @@
 // rest of the process, says so once through Options.Warn, and cuts short
 // every request still in flight; from then on Get misses and Put does
 // nothing, at once. A server that refuses writes (a 4xx to a PUT) leaves
-// the store reading, with one warning; bazel-remote refuses kiln's
-// records unless started with --disable_http_ac_validation, as it checks
-// that an action entry is Bazel's ActionResult.
+// the store reading, with one warning; for an action entry refused as
+// bad (400), the warning says the server checks them and that its log
+// says why.
 package remotecache

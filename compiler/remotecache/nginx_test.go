@@ -31,7 +31,7 @@ func TestNginx(t *testing.T) {
 		t.Fatalf("nginx refused the writes: %q, %+v", ws, wr.Stats())
 	}
 	rec, err := os.ReadFile(filepath.Join(data, "kiln", "ac", actionKey(id("a"))))
-	if err != nil || !bytes.HasPrefix(rec, []byte("kiln-remote-v1\n")) {
+	if _, perr := parseRecord(rec, id("a")); err != nil || perr != nil {
 		t.Fatalf("the record on nginx's disk: %q %v", rec, err)
 	}
 	r := newStore(t, url, false, &w)

@@ -39,7 +39,8 @@ const DefaultTimeout = 5 * time.Second
 // this is a server's mistake or an attack, not a result.
 const DefaultMaxBytes = 64 << 20
 
-// recordMax bounds an action record, which is under 200 bytes.
+// recordMax bounds an action record: kiln's is under 200 bytes, and the
+// metadata a server adds (bazel-remote: the writer's address) is short.
 const recordMax = 4 << 10
 
 // retryDelay is the pause before the one retry: enough for a server
@@ -198,7 +199,7 @@ func (s *Store) Put(parent context.Context, id cache.ActionID, data []byte) erro
 	ctx, done := s.opContext(parent)
 	defer done()
 	sum := fmt.Sprintf("%x", sha256.Sum256(data))
-	if !s.send(ctx, parent, "cas/"+sum, data) || !s.send(ctx, parent, "ac/"+actionKey(id), formatRecord(id, sum, len(data))) {
+	if !s.send(ctx, parent, "cas/"+sum, data) || !s.send(ctx, parent, "ac/"+actionKey(id), formatRecord(id, sum, int64(len(data)))) {
 		return nil
 	}
 	s.puts.Add(1)
@@ -221,9 +222,10 @@ func (s *Store) send(ctx, parent context.Context, path string, body []byte) bool
 	s.writesOff.Store(true)
 	hint := ""
 	if resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(path, "ac/") {
-		// bazel-remote checks that an action entry is Bazel's
-		// ActionResult, unless told not to; kiln's are not.
-		hint = "; a bazel-remote server needs --disable_http_ac_validation to keep kiln's records"
+		// kiln's record is an ActionResult that bazel-remote keeps; a
+		// server that checks more of it than bazel-remote does says
+		// what in its log, which the user can read and kiln cannot.
+		hint = "; the server checks action entries and refused kiln's record, a Bazel ActionResult naming the content written before it: its log says why"
 	}
 	s.refuseOnce.Do(func() {
 		s.opts.Warn(fmt.Sprintf("the remote cache %s refuses writes (PUT %s: %s)%s; reading only", s, path, resp.Status, hint))

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/remotecache/remotetest"
 )
@@ -83,8 +85,9 @@ var ctx = context.Background()
 // keys of its record and content.
 func seed(t *testing.T, srv *server, a string, data []byte) (ac, cas string) {
 	t.Helper()
-	if err := newStore(t, srv.url, true, nil).Put(ctx, id(a), data); err != nil {
-		t.Fatal(err)
+	s := newStore(t, srv.url, true, nil)
+	if err := s.Put(ctx, id(a), data); err != nil || s.Stats().Puts != 1 {
+		t.Fatalf("seeding: %v, %+v", err, s.Stats())
 	}
 	return "ac/" + actionKey(id(a)), fmt.Sprintf("cas/%x", sha256.Sum256(data))
 }
@@ -101,9 +104,8 @@ func TestWriteThenReadFromAnotherStore(t *testing.T) {
 		t.Fatalf("entries %s, want the record and the content", got)
 	}
 	rec, _ := srv.Entry(ac)
-	want := fmt.Sprintf("kiln-remote-v1\naction %x\noutput %s %d\n", id("a"), cas[4:], len(data))
-	if string(rec) != want {
-		t.Errorf("record:\n%s\nwant:\n%s", rec, want)
+	if r, err := parseRecord(rec, id("a")); err != nil || r.output != cas[4:] || r.size != int64(len(data)) {
+		t.Errorf("the record the server keeps: %+v, %v", r, err)
 	}
 	r := newStore(t, srv.url, false, nil)
 	if b, ok := r.Get(ctx, id("a")); !ok || !bytes.Equal(b, data) {
@@ -313,12 +315,11 @@ func TestARefusedWriteLeavesTheStoreReading(t *testing.T) {
 	}
 }
 
-func TestARejectedRecordNamesBazelRemotesFlag(t *testing.T) {
-	// What bazel-remote answers by default to an action entry that is not
-	// a Bazel ActionResult.
+func TestARejectedRecordSaysWhereToLook(t *testing.T) {
+	// A server that checks action entries more strictly than bazel-remote.
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/ac/") {
-			http.Error(w, "proto: cannot parse invalid wire-format data", http.StatusBadRequest)
+			http.Error(w, "unsupported digest function", http.StatusBadRequest)
 			return true
 		}
 		return false
@@ -326,7 +327,8 @@ func TestARejectedRecordNamesBazelRemotesFlag(t *testing.T) {
 	var w warnings
 	s := newStore(t, srv.url, true, &w)
 	s.Put(ctx, id("a"), []byte("x"))
-	if ws := w.list(); len(ws) != 1 || !strings.Contains(ws[0], "400 Bad Request); a bazel-remote server needs --disable_http_ac_validation") {
+	want := "400 Bad Request); the server checks action entries and refused kiln's record, a Bazel ActionResult naming the content written before it: its log says why; reading only"
+	if ws := w.list(); len(ws) != 1 || !strings.Contains(ws[0], want) {
 		t.Errorf("warnings %q", ws)
 	}
 }
@@ -347,18 +349,32 @@ func TestUntrustedBodiesAreMisses(t *testing.T) {
 		{"empty record", func(srv *server, ac, cas string) { srv.Set(ac, nil) }},
 		{"a Bazel ActionResult", func(srv *server, ac, cas string) { srv.Set(ac, []byte{0x0a, 0x22, 0x0a, 0x20}) }},
 		{"record of another action", func(srv *server, ac, cas string) {
-			srv.Set(ac, formatRecord(id("b"), fmt.Sprintf("%x", sha256.Sum256(other)), len(other)))
+			srv.Set(ac, formatRecord(id("b"), fmt.Sprintf("%x", sha256.Sum256(other)), int64(len(other))))
 			srv.Set(fmt.Sprintf("cas/%x", sha256.Sum256(other)), other)
 		}},
 		{"record with a wrong size", func(srv *server, ac, cas string) {
-			srv.Set(ac, formatRecord(id("a"), cas[4:], len(data)+1))
+			srv.Set(ac, formatRecord(id("a"), cas[4:], int64(len(data))+1))
 		}},
 		{"record naming content past the bound", func(srv *server, ac, cas string) {
 			srv.Set(ac, formatRecord(id("a"), cas[4:], DefaultMaxBytes+1))
 		}},
 		{"record of another version", func(srv *server, ac, cas string) {
 			rec, _ := srv.Entry(ac)
-			srv.Set(ac, bytes.Replace(rec, []byte("kiln-remote-v1"), []byte("kiln-remote-v2"), 1))
+			srv.Set(ac, bytes.Replace(rec, []byte(format+"/"), []byte("kiln-remote-v9/"), 1))
+		}},
+		{"text record of kiln-remote-v1", func(srv *server, ac, cas string) {
+			srv.Set(ac, fmt.Appendf(nil, "kiln-remote-v1\naction %x\noutput %s %d\n", id("a"), cas[4:], len(data)))
+		}},
+		{"record with an exit code", func(srv *server, ac, cas string) {
+			srv.Set(ac, protowire.AppendVarint(protowire.AppendTag(formatRecord(id("a"), cas[4:], int64(len(data))), 4, protowire.VarintType), 1))
+		}},
+		{"record with a second output file", func(srv *server, ac, cas string) {
+			rec := formatRecord(id("a"), cas[4:], int64(len(data)))
+			srv.Set(ac, append(rec, rec...))
+		}},
+		{"record with metadata that is not a message", func(srv *server, ac, cas string) {
+			rec := formatRecord(id("a"), cas[4:], int64(len(data)))
+			srv.Set(ac, protowire.AppendVarint(protowire.AppendTag(rec, 9, protowire.VarintType), 1))
 		}},
 	}
 	for _, c := range cases {
@@ -383,7 +399,7 @@ func TestUntrustedBodiesAreMisses(t *testing.T) {
 
 func TestATruncatedBodyIsAMiss(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.Contains(r.URL.Path, "/cas/") {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/cas/") {
 			w.Header().Set("Content-Length", "15")
 			w.Write([]byte("the out")) // and the connection closes
 			return true

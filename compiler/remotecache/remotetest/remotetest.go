@@ -1,13 +1,19 @@
 // Package remotetest is a remote cache server in memory that speaks the
 // HTTP protocol of Bazel's remote caches, for tests of the remote store
 // and of the kiln command: GET and PUT of /ac/<sha256> and /cas/<sha256>
-// under any path prefix. Like bazel-remote, it refuses content whose
-// SHA-256 is not its key, so a client that writes a wrong key fails.
+// under any path prefix. It checks what it is sent as bazel-remote does
+// by default, so that a client that bazel-remote would refuse fails:
+// content must hash to its key, and an action entry must be a Bazel
+// ActionResult whose output files are in the cache already (bazel-remote
+// answers an action entry only while they are). Like bazel-remote, it
+// adds execution_metadata naming the writer to each action entry it
+// keeps.
 package remotetest
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -61,11 +67,35 @@ func (c *Cache) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "content does not hash to its key", http.StatusBadRequest)
 			return
 		}
+		if m[1][:3] == "ac/" {
+			if b, err = c.checkAction(b, r.RemoteAddr); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
 		c.Set(m[1], b)
 		w.WriteHeader(http.StatusCreated)
 	default:
 		http.Error(w, "GET or PUT", http.StatusMethodNotAllowed)
 	}
+}
+
+// checkAction checks an action entry written by worker, and returns what
+// to keep.
+func (c *Cache) checkAction(b []byte, worker string) ([]byte, error) {
+	ds, hasMetadata, err := checkActionResult(b)
+	if err != nil {
+		return nil, fmt.Errorf("not an ActionResult: %v", err)
+	}
+	for _, d := range ds {
+		if content, ok := c.Entry("cas/" + d.hash); !ok || int64(len(content)) != d.size {
+			return nil, fmt.Errorf("the ActionResult names content the cache lacks: %s/%d", d.hash, d.size)
+		}
+	}
+	if hasMetadata {
+		return b, nil
+	}
+	return withWorker(b, worker), nil
 }
 
 // Entry returns the entry at key ("ac/<hex>" or "cas/<hex>").
