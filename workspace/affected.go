@@ -11,10 +11,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
+	"github.com/kilnhq/kiln/compiler/schema"
 )
 
 // Affected is what a set of changed files asks to check.
@@ -31,13 +34,15 @@ type Affected struct {
 // Affected maps changed files (as a pre-commit hook passes them) to the
 // apps whose results they can change. A directory or definition is
 // itself; a policy, a data file (beside policies, or named by the
-// configuration or Options.Data), the configuration or a committed output
-// selects every app of its repository; a test file, a snapshot or a
-// Dockerfile selects the app beside it; any other file selects every app
-// that imports it (its Jsonnet imports, transitively), and the app beside
-// it. A definition selects itself and the apps that name its app in
-// their dependsOn. No files is the repository holding the working directory. A file
-// that does not exist is an error.
+// configuration or Options.Data), the configuration, a file of the
+// policies, data or CRDs it names, or a committed output selects every
+// app of its repository; a test file, a snapshot or a Dockerfile
+// selects the app beside it; any other file selects every app that
+// imports it (its Jsonnet imports, transitively), every app whose text
+// names it or that may compute its path (appsNaming), and the app beside
+// it. Every app selected selects the apps that name it in their
+// dependsOn, which read its definition. No files is the repository
+// holding the working directory. A file that does not exist is an error.
 func (w *Workspace) Affected(files []string) (Affected, error) {
 	if len(files) == 0 {
 		root := "."
@@ -47,7 +52,7 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 		return Affected{Paths: []string{root}}, nil
 	}
 	p := w.opts
-	var out, imported, unmapped, defs []string
+	var out, imported, unmapped []string
 	for _, a := range files {
 		info, err := os.Stat(a)
 		switch {
@@ -57,7 +62,6 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 			out = append(out, a)
 		case isDefinitionPath(a):
 			out = append(out, a)
-			defs = append(defs, a)
 		case selectsEveryApp(a, p):
 			root := "."
 			if r := repoRootOf(a); r != "" {
@@ -95,8 +99,11 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 			}
 		}
 	}
-	if len(defs) > 0 { // the apps that call them read them too (spec.dependsOn)
-		out = append(out, callersOf(defs, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})...)
+	// The apps that call a selected app read its definition as it loads
+	// (spec.dependsOn): a change to the definition, or to a file it
+	// imports, is theirs too.
+	if selected := slices.DeleteFunc(slices.Clone(out), func(a string) bool { return !isDefinitionPath(a) }); len(selected) > 0 {
+		out = append(out, callersOf(selected, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})...)
 	}
 	slices.Sort(out)
 	return Affected{Paths: slices.Compact(out), Unmapped: unmapped}, nil
@@ -104,10 +111,10 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 
 // appsNaming maps each file to the definitions of its repository whose
 // text names it (its base name): the apps whose spec.files may read it
-// from another directory than their own. The test is textual, so it
-// may select an app that does not read the file, never miss one that
-// does by a literal path; a CUE or Jsonnet app that computes the path
-// is found by appsImporting only when it imports it.
+// from another directory than their own. The test is textual, so it may
+// select an app that does not read the file, never miss one that names
+// it; a CUE or Jsonnet app that computes the path is found by
+// appsImporting, which loads it.
 func appsNaming(files []string) map[string][]string {
 	out := map[string][]string{}
 	peers := newPeerIndex()
@@ -123,6 +130,34 @@ func appsNaming(files []string) map[string][]string {
 				out[f] = append(out[f], def)
 			}
 		}
+	}
+	return out
+}
+
+// computedFiles are the files, absolute, that a loaded definition's
+// spec.files (and its environments') read from: resolved against its
+// directory, as the build resolves them.
+func computedFiles(def string, doc *load.Doc, s *schema.Schema) []string {
+	if doc == nil || s == nil {
+		return nil
+	}
+	a, _ := check.Check(doc, s)
+	if a == nil {
+		return nil
+	}
+	var out []string
+	add := func(files map[string]app.File) {
+		for _, f := range files {
+			if f.From != "" {
+				if abs, err := filepath.Abs(filepath.Join(filepath.Dir(def), filepath.FromSlash(f.From))); err == nil {
+					out = append(out, abs)
+				}
+			}
+		}
+	}
+	add(a.Spec.Files)
+	for _, e := range a.Spec.Environments {
+		add(e.Files)
 	}
 	return out
 }
@@ -172,9 +207,11 @@ func selectsEveryApp(a string, p Options) bool {
 }
 
 // appsImporting maps each file to the definitions of its repository that
-// read it when they load: the Jsonnet apps (the only format that imports
-// files), each loaded with its reads recorded. The file's own name is
-// the key; the definitions are named as the walk found them.
+// read it: the Jsonnet and CUE apps (the formats that import files or
+// compute their values), each loaded with its reads recorded, and with
+// the files its spec.files reads from, as loading computed them. The
+// file's own name is the key; the definitions are named as the walk
+// found them.
 func appsImporting(files []string, eval evalLimits) map[string][]string {
 	out := map[string][]string{}
 	byRoot := map[string][]string{}
@@ -191,8 +228,10 @@ func appsImporting(files []string, eval evalLimits) map[string][]string {
 			continue
 		}
 		inputs = slices.DeleteFunc(inputs, func(in input) bool {
-			return in.readErr != nil || load.FormatOf(in.file.Name) != load.Jsonnet
+			f := load.FormatOf(in.file.Name)
+			return in.readErr != nil || (f != load.Jsonnet && f != load.CUE)
 		})
+		s, _ := schema.Load()
 		setEval(inputs, eval)
 		read := make([]map[string]bool, len(inputs))
 		forEach(len(inputs), 2*runtime.GOMAXPROCS(0), func(i int) {
@@ -207,10 +246,13 @@ func appsImporting(files []string, eval evalLimits) map[string][]string {
 				}
 				return inputs[i].read(name)
 			}
-			load.Load(inputs[i].file, opts)
+			doc, _ := load.Load(inputs[i].file, opts)
 			mu.Lock()
 			read[i] = maps.Clone(seen)
 			mu.Unlock()
+			for _, f := range computedFiles(inputs[i].file.Name, doc, s) {
+				read[i][f] = true
+			}
 		})
 		for _, f := range fs {
 			abs, err := filepath.Abs(f)

@@ -184,27 +184,35 @@ func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error
 // its own, whatever the changed definitions say, and the hook must not
 // fail a commit for an app it does not touch.
 func callersOf(defs []string, eval evalLimits) []string {
-	s, err := schema.Load()
-	if err != nil {
-		return nil
-	}
 	names := map[string][]string{} // repository root → the apps' names
-	changed := map[string]bool{}
 	for _, def := range defs {
 		in, _ := appInput(def)
 		in.eval = eval
 		if name, _ := appName(in); name != "" {
 			names[in.root] = append(names[in.root], name)
 		}
+	}
+	return callersNamed(names, defs, eval)
+}
+
+// callersNamed lists the definitions of each repository (by its root)
+// whose spec.dependsOn names one of its names, other than skip's.
+func callersNamed(names map[string][]string, skip []string, eval evalLimits) []string {
+	s, err := schema.Load()
+	if err != nil {
+		return nil
+	}
+	skipped := map[string]bool{}
+	for _, def := range skip {
 		abs, _ := filepath.Abs(def)
-		changed[abs] = true
+		skipped[abs] = true
 	}
 	var out []string
 	peers := newPeerIndex()
 	for root, ns := range names {
 		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root, peers: peers}
 		for _, other := range in.mentioning(in.source(), "app", ns...) {
-			if abs, _ := filepath.Abs(other); changed[abs] {
+			if abs, _ := filepath.Abs(other); skipped[abs] {
 				continue
 			}
 			oin, _ := appInput(other)

@@ -13,6 +13,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
 )
 
 // Since is what a check limited to a change (kiln check --base) covers:
@@ -28,6 +29,8 @@ type Since struct {
 	// Everything says why every app is checked, when the change set
 	// could not tell which ("" when it could).
 	Everything string
+	// Unmapped are the changed files that belong to no app (Affected).
+	Unmapped []string
 }
 
 // Since maps what changed between ref and the working tree to the apps
@@ -70,6 +73,7 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 		return nil, fmt.Errorf("--base %s: %w", ref, err)
 	}
 	s.Changes = set
+	set.Changed = w.withoutCache(set.Changed)
 	if why := w.everything(set); why != "" {
 		return s.all(defs, why), nil
 	}
@@ -77,17 +81,61 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 		s.Unaffected = sortedCopy(defs)
 		return s, nil
 	}
-	a, err := w.Affected(displayAll(set.Changed))
+	changed := displayAll(set.Changed)
+	a, err := w.Affected(changed)
 	if err != nil {
 		return nil, err
 	}
-	s.split(defs, a.Paths)
+	s.Unmapped = a.Unmapped
+	s.split(defs, append(a.Paths, w.callersOfOldNames(ctx, set, changed)...))
 	return s, nil
+}
+
+// callersOfOldNames lists the apps that name, in their dependsOn, the
+// name a changed definition had at the base: renaming an app changes
+// the result of the apps still calling it by its old name.
+func (w *Workspace) callersOfOldNames(ctx context.Context, set *changes.Set, changed []string) []string {
+	names := map[string][]string{}
+	var defs []string
+	for i, f := range changed {
+		if !isDefinitionPath(f) {
+			continue
+		}
+		defs = append(defs, f)
+		old, err := set.Old(ctx, set.Changed[i])
+		if err != nil {
+			continue // new since the base: no old name
+		}
+		in := input{file: source.NewFile(f, old), root: discover.RepoRoot(f), eval: w.eval()}
+		if name, _ := appName(in); name != "" {
+			names[in.root] = append(names[in.root], name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return callersNamed(names, defs, w.eval())
+}
+
+// withoutCache drops the files of kiln's own cache from a change set:
+// a CI job that keeps the cache inside the checkout (GitLab can cache
+// nothing else) sees thousands of them as untracked files.
+func (w *Workspace) withoutCache(files []string) []string {
+	var dir string
+	if w.opts.Cache != nil {
+		if c := w.opts.Cache.Cache(); c != nil {
+			dir, _ = filepath.Abs(c.Dir())
+		}
+	}
+	return slices.DeleteFunc(files, func(f string) bool {
+		return (dir != "" && strings.HasPrefix(f, dir+string(filepath.Separator))) ||
+			slices.Contains(strings.Split(filepath.ToSlash(f), "/"), ".kiln-cache")
+	})
 }
 
 // all makes s check every app, saying why.
 func (s *Since) all(defs []string, why string) *Since {
-	s.Paths, s.Unaffected, s.Everything = sortedCopy(defs), nil, why
+	s.Paths, s.Unaffected, s.Everything = sortedCopy(defs), []string{}, why
 	return s
 }
 
@@ -106,6 +154,7 @@ func (s *Since) split(defs, affected []string) {
 			files = append(files, abs)
 		}
 	}
+	s.Paths, s.Unaffected = []string{}, []string{}
 	for _, d := range defs {
 		abs, _ := filepath.Abs(d)
 		if slices.Contains(files, abs) || slices.ContainsFunc(dirs, func(dir string) bool { return strings.HasPrefix(abs, dir) }) {
@@ -177,7 +226,7 @@ func dirOf(p string) string {
 }
 
 func sortedCopy(s []string) []string {
-	out := slices.Clone(s)
+	out := append([]string{}, s...) // never nil: the JSON report lists it
 	slices.Sort(out)
 	return out
 }

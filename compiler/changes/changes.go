@@ -48,7 +48,7 @@ func Since(ctx context.Context, dir, ref string) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is in no git repository (%v)", dir, err)
 	}
-	s := &Set{Root: filepath.Clean(strings.TrimSpace(string(top))), Ref: ref}
+	s := &Set{Root: spelledAs(dir, filepath.Clean(strings.TrimSpace(string(top)))), Ref: ref}
 	if _, err := git(ctx, s.Root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("%s names no commit of the repository at %s (fetch it first, e.g. git fetch origin main; a shallow clone needs the base's history)", ref, s.Root)
 	}
@@ -99,6 +99,42 @@ func (s *Set) diff(ctx context.Context) error {
 	sortUnique(&s.Changed)
 	sortUnique(&s.Deleted)
 	return nil
+}
+
+// Old returns the content name (a file of Changed) had at Base; an error
+// when it had none there (it is new) or git cannot tell.
+func (s *Set) Old(ctx context.Context, name string) ([]byte, error) {
+	rel, err := filepath.Rel(s.Root, name)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("%s is outside the repository at %s", name, s.Root)
+	}
+	return git(ctx, s.Root, "show", s.Base+":"+filepath.ToSlash(rel))
+}
+
+// spelledAs returns top as the caller spells it: git resolves symbolic
+// links in the top directory's name, and a file named under the resolved
+// name would never match the same file named under the caller's (a
+// checkout reached through a link, macOS's /var). It is the directory at
+// or above dir that resolves to top; top itself when none does.
+func spelledAs(dir, top string) string {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return top
+	}
+	real, err := filepath.EvalSymlinks(top)
+	if err != nil {
+		return top
+	}
+	for {
+		if r, err := filepath.EvalSymlinks(d); err == nil && r == real {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return top
+		}
+		d = parent
+	}
 }
 
 // git runs git in dir and returns its standard output; its error is

@@ -119,3 +119,25 @@ func TestSinceRefusesWhatIsNoCommit(t *testing.T) {
 		t.Errorf("outside a repository: err = %v", err)
 	}
 }
+
+// TestSinceSpellsTheRootAsTheCallerDoes: reached through a symbolic
+// link, the changed files are named under the link, as every other name
+// of the caller's is.
+func TestSinceSpellsTheRootAsTheCallerDoes(t *testing.T) {
+	dir, git := repo(t)
+	write(t, dir, "a/kiln.yaml", "a\n")
+	git("add", "-A")
+	git("commit", "-qm", "a")
+	write(t, dir, "a/kiln.yaml", "a v2\n")
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	s, err := Since(context.Background(), filepath.Join(link, "a"), "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(link, "a", "kiln.yaml")}; s.Root != link || !slices.Equal(s.Changed, want) {
+		t.Errorf("root %s, changed %v; want %s, %v", s.Root, s.Changed, link, want)
+	}
+}

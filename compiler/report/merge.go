@@ -153,6 +153,11 @@ func checkParts(parts []*Part) error {
 		}
 	}
 	if len(parts) == 1 {
+		// Alone, a report is merged to change its format: unless it is
+		// one shard of several, whose others would go missing.
+		if _, n, err := parseShard(first.Shard()); err == nil && n > 1 {
+			return fmt.Errorf("%s is shard %s alone: the other shards' apps would go unchecked; give the report of every shard", first.Name, first.Shard())
+		}
 		return nil
 	}
 	n := 0

@@ -263,6 +263,13 @@ func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspa
 		fmt.Fprintf(env.Stderr, "kiln check: %v\n", err)
 		return ExitBadInput
 	}
+	if since.Total == 0 { // as without --base: a run over no app is no clean run
+		fmt.Fprintf(env.Stderr, "kiln check: no kiln app definitions under %s (looked for %s)\n", strings.Join(orDot(args), ", "), strings.Join(discover.Names, ", "))
+		return ExitBadInput
+	}
+	for _, f := range since.Unmapped {
+		fmt.Fprintf(env.Stderr, "kiln check: %s changed and belongs to no app (no app's definition, test, snapshot or Dockerfile, none beside or above it, none that names or imports it)\n", f)
+	}
 	if since.Changes != nil && since.Changes.Direct {
 		fmt.Fprintf(env.Stderr, "kiln check: %s and HEAD share no history here (a shallow clone?); comparing with %s itself\n", o.base, o.base)
 	}
@@ -276,6 +283,9 @@ func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspa
 	scope.Shard, scope.Checked = o.shard.shard.String(), []string{}
 	exit := ExitClean
 	o.scope, o.exitCode = scope, &exit
+	if o.failOn == "" {
+		o.failOn = w.FailOn() // merged with the shards that checked something, it must agree with theirs
+	}
 	if err := writeReport(env, &o.reportOptions, nil, nil); err != nil {
 		fmt.Fprintf(env.Stderr, "kiln check: writing the report: %v\n", err)
 		return ExitBadInput
@@ -284,7 +294,20 @@ func runCheckSince(env *Env, o *checkOptions, w *workspace.Workspace, wo workspa
 	return exit
 }
 
-// sinceSummary is the line that says what --base left out.
+// sinceSummary is the line that says what --base left out; in a shard,
+// of the apps affected, how many the shard checked.
 func sinceSummary(s *report.Scope) string {
+	if s.Shard != "" {
+		return fmt.Sprintf("%d of %d apps affected since %s, %d unaffected; shard %s checked %d of them",
+			s.Total-len(s.Unaffected), s.Total, s.Base, len(s.Unaffected), s.Shard, len(s.Checked))
+	}
 	return fmt.Sprintf("%d of %d apps checked, %d unaffected since %s", len(s.Checked), s.Total, len(s.Unaffected), s.Base)
+}
+
+// orDot is the paths given, or "." for none.
+func orDot(paths []string) []string {
+	if len(paths) == 0 {
+		return []string{"."}
+	}
+	return paths
 }
