@@ -63,7 +63,7 @@ func parseHeader(v string) (name, value string, err error) {
 	}
 	for _, r := range name {
 		if !isTokenChar(r) {
-			return "", "", fmt.Errorf("the header name %q is not an HTTP token", name)
+			return "", "", errors.New(`the header name is not an HTTP token (want "Name: value")`) // the "name" may be part of the secret
 		}
 	}
 	if strings.ContainsAny(value, "\r\n\x00") {

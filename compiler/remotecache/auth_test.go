@@ -27,6 +27,8 @@ func TestParseURL(t *testing.T) {
 		"http://%zz":                       "is not a URL",
 		"https://me:hunter2@cache.example": "https://me:xxxxx@cache.example holds credentials",
 		"https://token@cache.example":      "holds credentials",
+		// unparsable, and the reason is in the password: never echoed
+		"https://bob:s3cret@cache:80a/": `"https://xxxxx@cache:80a/" is not a URL`,
 	} {
 		_, err := ParseURL(raw)
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "hunter2") {

@@ -89,7 +89,10 @@ func New(o Options) (*Store, error) {
 		t.MaxIdleConnsPerHost = 32 // one per worker, not the default 2: a kept connection spares a handshake per lookup
 		o.Transport = t
 	}
-	s := &Store{base: strings.TrimSuffix(u.String(), "/"), opts: o, client: &http.Client{Transport: o.Transport}}
+	s := &Store{base: strings.TrimSuffix(u.String(), "/"), opts: o, client: &http.Client{Transport: o.Transport,
+		// A redirect is refused, not followed: Go would resend a custom
+		// credential header (and PUT bodies) to whatever host it names.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.off, s.switchOff = context.WithCancel(context.Background())
 	return s, nil
 }

@@ -492,3 +492,28 @@ func TestMissesKeepTheirConnection(t *testing.T) {
 		t.Errorf("20 misses opened %d connections", n)
 	}
 }
+
+// TestRedirectsAreNotFollowed: a server that redirects would have Go
+// resend the credential header and the bodies to another host; the
+// store takes a redirect as a refusal, and the other host hears nothing.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer h.Close()
+	var w warnings
+	s, err := New(Options{URL: h.URL, Write: true, Timeout: testTimeout, Warn: w.warn, Header: http.Header{"X-Api-Key": {"k"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Put(context.Background(), id("a"), []byte("x"))
+	if _, ok := s.Get(context.Background(), id("a")); ok {
+		t.Error("a redirect answered a hit")
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect's target got %d requests", n)
+	}
+}

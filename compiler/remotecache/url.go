@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // ParseURL checks a remote cache URL: http or https, a host, and an
@@ -16,7 +17,9 @@ func ParseURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL", raw)
+		// raw may hold credentials that made it unparsable (a password
+		// with a character a URL may not hold): never echo it.
+		return nil, fmt.Errorf("%q is not a URL", redact(raw))
 	}
 	switch {
 	case u.User != nil:
@@ -29,4 +32,24 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q has a query or fragment; a cache URL is a host and a path", raw)
 	}
 	return u, nil
+}
+
+// redact hides what may be credentials in a URL that did not parse:
+// everything between the scheme and the last @ of its authority.
+func redact(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		if strings.Contains(raw, "@") {
+			return "xxxxx@" + raw[strings.LastIndex(raw, "@")+1:]
+		}
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://xxxxx@" + rest[at+1:]
+	}
+	return raw
 }
