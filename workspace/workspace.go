@@ -16,6 +16,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/internal/sandbox"
@@ -237,6 +238,9 @@ type Result struct {
 	Evaluated Evaluated
 	// Hits and Misses count the cache's answers.
 	Hits, Misses int64
+	// WaiversUsed are where the repository's waivers this run used are
+	// written (see waiver.Set.UsedAt).
+	WaiversUsed []source.Pos
 }
 
 // ExitCode applies the exit-code contract: ExitBadInput when something

@@ -64,6 +64,10 @@ type Scope struct {
 	// Everything says why --base checked every app: the change set could
 	// not be mapped (a deleted file, a changed policy, an unreadable ref).
 	Everything string `json:"everything,omitempty"`
+	// WaiversUsed are the repository's waivers the run used, each as
+	// file:line:column: a waiver one shard found unused may be another's,
+	// which merge tells by them.
+	WaiversUsed []string `json:"waiversUsed,omitempty"`
 }
 
 // A Rule is a guardrail as reports describe it.

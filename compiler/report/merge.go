@@ -131,7 +131,9 @@ func Merge(parts []*Part, read func(name string) []byte) (*Merged, error) {
 		scope.Checked = append(scope.Checked, p.r.Scope.Checked...)
 		scope.Unaffected = append(scope.Unaffected, p.r.Scope.Unaffected...)
 		scope.Everything = cmp.Or(scope.Everything, p.r.Scope.Everything)
+		scope.WaiversUsed = append(scope.WaiversUsed, p.r.Scope.WaiversUsed...)
 	}
+	m.Diagnostics = usedElsewhere(m.Diagnostics, scope.WaiversUsed)
 	slices.SortStableFunc(m.Files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortStableFunc(m.Tests, func(a, b TestCase) int { return strings.Compare(a.File, b.File) })
 	m.Diagnostics = m.Diagnostics.Sort() // the repository's own findings (a waiver expired) come from every shard
@@ -139,8 +141,28 @@ func Merge(parts []*Part, read func(name string) []byte) (*Merged, error) {
 	slices.Sort(scope.Checked)
 	slices.Sort(scope.Unaffected)
 	scope.Unaffected = slices.Compact(scope.Unaffected)
+	slices.Sort(scope.WaiversUsed)
+	scope.WaiversUsed = slices.Compact(scope.WaiversUsed)
 	m.Options.Scope, m.Options.Tests = scope, m.Tests
 	return m, nil
+}
+
+// usedElsewhere drops the waiver/unused warnings of waivers another
+// shard used: each shard judges the waivers by its own apps only.
+func usedElsewhere(ds diag.List, used []string) diag.List {
+	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool {
+		return d.Code == "waiver/unused" && slices.Contains(used, PosString(d.Pos))
+	})
+}
+
+// PosString names a position as file:line:column, as the JSON report
+// counts them, or "" for none.
+func PosString(p source.Pos) string {
+	if !p.Valid() {
+		return ""
+	}
+	line, col := p.LineCol()
+	return fmt.Sprintf("%s:%d:%d", p.File.Name, line, col)
 }
 
 // checkParts refuses reports that do not join into one check of every

@@ -191,3 +191,27 @@ func TestMergeKeepsWaivedFindings(t *testing.T) {
 		t.Errorf("the merged SARIF lacks the suppressed result:\n%s", buf.String())
 	}
 }
+
+// TestMergeDropsWaiversAnotherShardUsed: a repository waiver that shard
+// 1 found unused but shard 2 used is no finding of the whole check; one
+// no shard used still is.
+func TestMergeDropsWaiversAnotherShardUsed(t *testing.T) {
+	cfg := source.NewFile(".kiln/config.yaml", []byte("waivers:\n  - rule: a\n  - rule: b\n"))
+	unusedA := diag.Diagnostic{Pos: cfg.Pos(13), End: cfg.Pos(20), Severity: diag.Warning, Kind: diag.Finding, Code: "waiver/unused", Message: "the waiver of a matched no finding"}
+	unusedB := diag.Diagnostic{Pos: cfg.Pos(26), End: cfg.Pos(33), Severity: diag.Warning, Kind: diag.Finding, Code: "waiver/unused", Message: "the waiver of b matched no finding"}
+	p1 := shardReport(t, "1/2", 2, []string{"apps/a/kiln.yaml"}, diag.List{unusedA, unusedB}, nil)
+	p2 := shardReport(t, "2/2", 2, []string{"apps/b/kiln.yaml"}, diag.List{unusedB}, nil)
+	p2.r.Scope.WaiversUsed = []string{PosString(unusedA.Pos)}
+	m, err := Merge([]*Part{p1, p2}, func(name string) []byte {
+		if name == cfg.Name {
+			return cfg.Content
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Diagnostics) != 1 || !strings.Contains(m.Diagnostics[0].Message, "waiver of b") {
+		t.Errorf("findings %v, want the unused waiver of b alone", m.Diagnostics)
+	}
+}

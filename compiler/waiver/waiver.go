@@ -137,6 +137,24 @@ func (s *Set) WaiveIndex(app, file, env string, d diag.Diagnostic) (string, int,
 	return "", -1, false
 }
 
+// UsedAt returns where the waivers the run used are written: a run that
+// checked part of the repository (a shard) hands them on, so that the
+// waivers no part used can be told apart from ones another part did.
+func (s *Set) UsedAt() []source.Pos {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []source.Pos
+	for i, w := range s.waivers {
+		if s.used[i] {
+			out = append(out, w.Pos)
+		}
+	}
+	return out
+}
+
 // MarkUsed records that waiver i was used, by a result read from the
 // cache rather than computed in this run.
 func (s *Set) MarkUsed(i int) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,6 +214,11 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 	if o.failOn == "" {
 		o.failOn = w.FailOn()
 	}
+	if scope != nil && scope.Base != "" {
+		// A waiver no affected app used may be used by an unaffected
+		// one: whether it is unused is a question for a whole check.
+		r.Diagnostics = slices.DeleteFunc(r.Diagnostics, func(d diag.Diagnostic) bool { return d.Code == "waiver/unused" })
+	}
 	o.rules, _ = w.Rules()
 	all := withWaived(r.Diagnostics, r.Waived, o.showWaived)
 	for _, t := range r.Tests {
@@ -223,6 +229,9 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 	o.waived, o.incomplete = r.Waived, r.Incomplete
 	exit := r.ExitCode(failOnLevel(o.failOn))
 	o.scope, o.tests, o.exitCode = o.shard.scope(r), r.Tests, &exit
+	for _, p := range r.WaiversUsed {
+		o.scope.WaiversUsed = append(o.scope.WaiversUsed, report.PosString(p))
+	}
 	if scope != nil { // --base: what it left out of the repository's apps
 		o.scope.Base, o.scope.Unaffected, o.scope.Total, o.scope.Everything = scope.Base, scope.Unaffected, scope.Total, scope.Everything
 	}
