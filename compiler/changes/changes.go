@@ -111,6 +111,16 @@ func (s *Set) Old(ctx context.Context, name string) ([]byte, error) {
 	return git(ctx, s.Root, "show", s.Base+":"+filepath.ToSlash(rel))
 }
 
+// Head returns the commit checked out in the repository holding dir, or
+// "" outside one (or without git).
+func Head(ctx context.Context, dir string) string {
+	out, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // spelledAs returns top as the caller spells it: git resolves symbolic
 // links in the top directory's name, and a file named under the resolved
 // name would never match the same file named under the caller's (a

@@ -57,6 +57,7 @@ type Options struct {
 // under --shard, which shard it was.
 type Scope struct {
 	Shard      string   `json:"shard,omitempty"` // "i/n"
+	Commit     string   `json:"commit,omitempty"` // under --shard, the git commit checked out: the shards of one run share it
 	Base       string   `json:"base,omitempty"`  // the git ref of --base
 	Checked    []string `json:"checked"`         // the definitions checked, sorted
 	Unaffected []string `json:"unaffected"`      // the definitions --base found unaffected, sorted

@@ -197,6 +197,9 @@ func checkParts(parts []*Part) error {
 			return fmt.Errorf("%s and %s are both shard %s: each shard's report must be given once", q.Name, p.Name, p.Shard())
 		}
 		byShard[i] = p
+		if c, d := first.r.Scope.Commit, p.r.Scope.Commit; c != "" && d != "" && c != d {
+			return fmt.Errorf("%s checked commit %.12s and %s commit %.12s: merge the shards of one commit", first.Name, c, p.Name, d)
+		}
 		if p.r.Scope.Total != first.r.Scope.Total || p.r.Scope.Base != first.r.Scope.Base {
 			return fmt.Errorf("%s found %s and %s %d (base %q and %q): the shards checked different checkouts or paths", first.Name, Plural(first.r.Scope.Total, "app"), p.Name, p.r.Scope.Total, first.r.Scope.Base, p.r.Scope.Base)
 		}
@@ -218,6 +221,9 @@ func checkParts(parts []*Part) error {
 			}
 			checkedBy[c] = p.Name
 		}
+	}
+	if first.r.Scope.Base == "" && len(checkedBy) != first.r.Scope.Total {
+		return fmt.Errorf("the shards checked %d of the %s they found: they saw different checkouts or paths", len(checkedBy), Plural(first.r.Scope.Total, "app"))
 	}
 	return nil
 }

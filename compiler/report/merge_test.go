@@ -128,6 +128,7 @@ func TestMergeRefuses(t *testing.T) {
 	}
 	other := s("2/4", 4, "b")
 	other.r.Kiln = "v9"
+	at := func(p *Part, commit string) *Part { p.r.Scope.Commit = commit; return p }
 	for name, c := range map[string]struct {
 		parts []*Part
 		msg   string
@@ -140,6 +141,9 @@ func TestMergeRefuses(t *testing.T) {
 		"versions":  {[]*Part{s("1/4", 4, "a"), other}, "written by kiln v1.2.3 and shard-2-4.json by kiln v9"},
 		"checkouts": {[]*Part{s("1/2", 2, "a"), s("2/2", 3, "b")}, "the shards checked different checkouts or paths"},
 		"whole":     {[]*Part{s("", 2, "a"), s("2/2", 2, "b")}, "not of a shard"},
+		"alone":     {[]*Part{s("2/4", 4, "b")}, "shard-2-4.json is shard 2/4 alone"},
+		"commits":   {[]*Part{at(s("1/2", 2, "a"), "aaaaaaaaaaaaaaaa"), at(s("2/2", 2, "b"), "bbbbbbbbbbbbbbbb")}, "checked commit aaaaaaaaaaaa and shard-2-2.json commit bbbbbbbbbbbb"},
+		"short":     {[]*Part{s("1/2", 3, "a"), s("2/2", 3, "b")}, "the shards checked 2 of the 3 apps they found"},
 	} {
 		_, err := Merge(c.parts, func(string) []byte { return nil })
 		if err == nil || !strings.Contains(err.Error(), c.msg) {

@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
+	"github.com/kilnhq/kiln/compiler/changes"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/engine"
@@ -229,6 +231,9 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 	o.waived, o.incomplete = r.Waived, r.Incomplete
 	exit := r.ExitCode(failOnLevel(o.failOn))
 	o.scope, o.tests, o.exitCode = o.shard.scope(r), r.Tests, &exit
+	if o.shard.spec != "" {
+		o.scope.Commit = changes.Head(env.Ctx, dirOfPath(paths[0]))
+	}
 	for _, p := range r.WaiversUsed {
 		o.scope.WaiversUsed = append(o.scope.WaiversUsed, report.PosString(p))
 	}
@@ -319,4 +324,12 @@ func orDot(paths []string) []string {
 		return []string{"."}
 	}
 	return paths
+}
+
+// dirOfPath is the directory a path names, or the one holding the file.
+func dirOfPath(p string) string {
+	if info, err := os.Stat(p); err == nil && !info.IsDir() {
+		return filepath.Dir(p)
+	}
+	return p
 }
