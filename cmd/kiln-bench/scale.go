@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kilnhq/kiln/internal/davcache"
 )
 
 // The scale benchmark (-scale N,...): kiln check past one machine, over a
@@ -43,9 +44,12 @@ type scaleResult struct {
 }
 
 func benchScale(tmp, kiln string, sizes []int) {
-	nginx := startNginx(tmp)
-	if nginx != nil {
-		defer nginx.stop()
+	nginx, err := davcache.Start(filepath.Join(tmp, "nginx"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kiln-bench: %v: the remote-cache figures are left out\n", err)
+		nginx = nil
+	} else {
+		defer nginx.Stop()
 	}
 	var rs []scaleResult
 	for _, n := range sizes {
@@ -80,7 +84,7 @@ func benchScale(tmp, kiln string, sizes []int) {
 	w.Flush()
 }
 
-func measureScale(tmp, kiln string, n int, nginx *nginxServer) scaleResult {
+func measureScale(tmp, kiln string, n int, nginx *davcache.Server) scaleResult {
 	r := scaleResult{n: n}
 	repo := filepath.Join(tmp, fmt.Sprintf("scale-%d", n))
 	generate(repo, n)
@@ -94,17 +98,17 @@ func measureScale(tmp, kiln string, n int, nginx *nginxServer) scaleResult {
 		os.WriteFile(file, append(append([]byte{}, orig...), fmt.Sprintf("# edit %d\n", i)...), 0o644)
 		return func() { os.WriteFile(file, orig, 0o644) }
 	}
-	check := func(cache string, args ...string) (time.Duration, int64) {
+	cold := func(cache string, args ...string) (time.Duration, int64) {
 		os.RemoveAll(cache)
 		return timed(kiln, append([]string{"check", "--cache-dir", cache, "--progress", "never"}, args...)...)
 	}
 
 	undo := edit(first, 1)
-	r.base, _ = check(filepath.Join(tmp, "c-base"), "--base", "main", repo)
-	r.alone, _ = check(filepath.Join(tmp, "c-alone"), filepath.Dir(first))
+	r.base, _ = cold(filepath.Join(tmp, "c-base"), "--base", "main", repo)
+	r.alone, _ = cold(filepath.Join(tmp, "c-alone"), filepath.Dir(first))
 	undo()
 
-	r.single, r.kilnRSS = check(filepath.Join(tmp, "c-single"), repo)
+	r.single, r.kilnRSS = cold(filepath.Join(tmp, "c-single"), repo)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	began := time.Now()
@@ -112,7 +116,7 @@ func measureScale(tmp, kiln string, n int, nginx *nginxServer) scaleResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			check(filepath.Join(tmp, fmt.Sprintf("c-shard%d", i)), "--shard", fmt.Sprintf("%d/4", i), repo)
+			cold(filepath.Join(tmp, fmt.Sprintf("c-shard%d", i)), "--shard", fmt.Sprintf("%d/4", i), repo)
 			mu.Lock()
 			r.slowestShard = max(r.slowestShard, time.Since(began))
 			mu.Unlock()
@@ -124,11 +128,11 @@ func measureScale(tmp, kiln string, n int, nginx *nginxServer) scaleResult {
 	warm := filepath.Join(tmp, "c-single")
 	r.floor, _ = timed(kiln, "check", "--cache-dir", warm, "--progress", "never", repo)
 	if nginx != nil {
-		nginx.clear()
-		r.runners[0], _ = check(filepath.Join(tmp, "c-runner1"), "--remote-cache", nginx.url, "--remote-cache-write", repo)
+		check(nginx.Clear())
+		r.runners[0], _ = cold(filepath.Join(tmp, "c-runner1"), "--remote-cache", nginx.URL, "--remote-cache-write", repo)
 		for i := 1; i < 4; i++ {
 			undo := edit(filepath.Join(repo, "apps", fmt.Sprintf("app%04d", i*7), "kiln.yaml"), i)
-			r.runners[i], _ = check(filepath.Join(tmp, fmt.Sprintf("c-runner%d", i+1)), "--remote-cache", nginx.url, repo)
+			r.runners[i], _ = cold(filepath.Join(tmp, fmt.Sprintf("c-runner%d", i+1)), "--remote-cache", nginx.URL, repo)
 			undo()
 		}
 	}
@@ -166,74 +170,6 @@ func gitIn(dir string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		check(fmt.Errorf("git %s: %v\n%s", strings.Join(args, " "), err, out))
 	}
-}
-
-// nginxServer is nginx with WebDAV PUT on loopback, configured as Bazel's
-// documentation configures an HTTP cache.
-type nginxServer struct {
-	url, root string
-	cmd       *exec.Cmd
-}
-
-func startNginx(tmp string) *nginxServer {
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		if bin, err = exec.LookPath("/usr/sbin/nginx"); err != nil {
-			fmt.Fprintln(os.Stderr, "kiln-bench: nginx is not installed (apt-get install nginx-core): the remote-cache figures are left out")
-			return nil
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := filepath.Join(tmp, "nginx")
-	root := filepath.Join(dir, "cache")
-	check(os.MkdirAll(filepath.Join(dir, "logs"), 0o755))
-	check(os.MkdirAll(root, 0o755))
-	conf := fmt.Sprintf(`error_log %[1]s/logs/error.log;
-pid %[1]s/nginx.pid;
-events {}
-http {
-	access_log off;
-	client_body_temp_path %[1]s/body;
-	server {
-		listen 127.0.0.1:%[2]d;
-		location / {
-			root %[3]s;
-			dav_methods PUT;
-			create_full_put_path on;
-			client_max_body_size 1G;
-			allow all;
-		}
-	}
-}
-`, dir, port, root)
-	check(os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644))
-	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
-	cmd.Stderr = os.Stderr
-	check(cmd.Start())
-	s := &nginxServer{url: "http://127.0.0.1:" + strconv.Itoa(port), root: root, cmd: cmd}
-	for range 100 {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return s
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	s.stop()
-	check(fmt.Errorf("nginx did not start on port %d", port))
-	return nil
-}
-
-func (s *nginxServer) clear() {
-	os.RemoveAll(s.root)
-	os.MkdirAll(s.root, 0o755)
-}
-
-func (s *nginxServer) stop() {
-	s.cmd.Process.Signal(syscall.SIGQUIT)
-	s.cmd.Wait()
 }
 
 func mb(kib int64) string {
