@@ -44,6 +44,12 @@ type Affected struct {
 // dependsOn, which read its definition. No files is the repository
 // holding the working directory. A file that does not exist is an error.
 func (w *Workspace) Affected(files []string) (Affected, error) {
+	return w.affected(files, newPeerIndex())
+}
+
+// affected is Affected with the repositories' definitions and their
+// text read once, into peers, for every question it asks of them.
+func (w *Workspace) affected(files []string, peers *peerIndex) (Affected, error) {
 	if len(files) == 0 {
 		root := "."
 		if r := repoRootOf("."); r != "" {
@@ -90,7 +96,7 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 		// The options' bounds, else the defaults: the configuration
 		// governing each file may be another.
 		importers := appsImporting(imported, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})
-		readers := appsNaming(imported)
+		readers := appsNaming(imported, peers)
 		for _, a := range imported {
 			out = append(out, importers[a]...)
 			out = append(out, readers[a]...)
@@ -103,7 +109,7 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 	// (spec.dependsOn): a change to the definition, or to a file it
 	// imports, is theirs too.
 	if selected := slices.DeleteFunc(slices.Clone(out), func(a string) bool { return !isDefinitionPath(a) }); len(selected) > 0 {
-		out = append(out, callersOf(selected, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory})...)
+		out = append(out, callersOf(selected, evalLimits{sandbox: p.Sandbox, timeout: p.Limits.EvalTimeout, memory: p.Limits.EvalMemory}, peers)...)
 	}
 	slices.Sort(out)
 	return Affected{Paths: slices.Compact(out), Unmapped: unmapped}, nil
@@ -115,19 +121,21 @@ func (w *Workspace) Affected(files []string) (Affected, error) {
 // select an app that does not read the file, never miss one that names
 // it; a CUE or Jsonnet app that computes the path is found by
 // appsImporting, which loads it.
-func appsNaming(files []string) map[string][]string {
+func appsNaming(files []string, peers *peerIndex) map[string][]string {
 	out := map[string][]string{}
-	peers := newPeerIndex()
 	for _, f := range files {
 		root := repoRootOf(f)
 		if root == "" {
 			continue
 		}
-		texts := peers.texts(repofile.Disk(""), repofile.Display(root))
-		base := []byte(filepath.Base(f))
-		for _, def := range texts.defs {
-			if bytes.Contains(texts.text[def], base) {
-				out[f] = append(out[f], def)
+		src := repofile.Disk("")
+		texts := peers.texts(src, repofile.Display(root))
+		base := filepath.Base(f)
+		candidates := texts.candidates([]string{base})
+		text := texts.read(src, candidates)
+		for _, def := range candidates {
+			if bytes.Contains(text[def], []byte(base)) {
+				out[f] = append(out[f], repofile.Display(def))
 			}
 		}
 	}

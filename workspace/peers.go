@@ -81,12 +81,17 @@ func (in input) mentioning(src repofile.Source, field string, names ...string) [
 	}
 	texts := in.peers.texts(src, root)
 	self, _ := filepath.Abs(in.file.Name)
+	if len(names) == 0 {
+		return slices.DeleteFunc(slices.Clone(texts.defs), func(def string) bool { abs, _ := filepath.Abs(def); return abs == self })
+	}
+	candidates := texts.candidates(names)
+	text := texts.read(src, candidates)
 	var out []string
-	for _, def := range texts.defs {
+	for _, def := range candidates {
 		if abs, _ := filepath.Abs(def); abs == self {
 			continue
 		}
-		if ext := filepath.Ext(def); len(names) == 0 || ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return hasField(texts.text[def], field, n) }) {
+		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || slices.ContainsFunc(names, func(n string) bool { return hasField(text[def], field, n) }) {
 			out = append(out, def)
 		}
 	}
@@ -124,37 +129,121 @@ type peerIndex struct {
 type repoTexts struct {
 	once sync.Once
 	defs []string
-	text map[string][]byte
+	// grep, when set, narrows a search for fixed strings to the
+	// definitions that may hold one (kiln check --base asks git grep),
+	// so that only those are read; ok false: it could not tell.
+	grep func(needles []string) (defs []string, ok bool)
+
+	mu   sync.Mutex
+	text map[string][]byte // read so far
+}
+
+// candidates are the definitions whose text may hold one of needles: the
+// ones grep names, with every CUE and Jsonnet one (which may compute
+// the value); every definition without grep.
+func (t *repoTexts) candidates(needles []string) []string {
+	if t.grep == nil {
+		return t.defs
+	}
+	hits, ok := t.grep(needles)
+	if !ok {
+		return t.defs
+	}
+	hit := make(map[string]bool, len(hits))
+	for _, h := range hits {
+		hit[h] = true
+	}
+	var out []string
+	for _, def := range t.defs {
+		if ext := filepath.Ext(def); ext == ".cue" || ext == ".jsonnet" || hit[def] {
+			out = append(out, def)
+		}
+	}
+	return out
+}
+
+// read returns the text of defs, reading through src, in parallel, the
+// ones not read before.
+func (t *repoTexts) read(src repofile.Source, defs []string) map[string][]byte {
+	t.mu.Lock()
+	if t.text == nil {
+		t.text = map[string][]byte{}
+	}
+	var todo []string
+	for _, d := range defs {
+		if _, ok := t.text[d]; !ok {
+			todo = append(todo, d)
+		}
+	}
+	t.mu.Unlock()
+	texts := make([][]byte, len(todo))
+	forEach(len(todo), 4*runtime.GOMAXPROCS(0), func(i int) { texts[i], _ = src.ReadFile(todo[i]) })
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, d := range todo {
+		t.text[d] = texts[i]
+	}
+	out := make(map[string][]byte, len(defs))
+	for _, d := range defs {
+		out[d] = t.text[d]
+	}
+	return out
 }
 
 func newPeerIndex() *peerIndex { return &peerIndex{repos: map[string]*repoTexts{}} }
 
-// texts are the definitions under root and their text, read through src.
+// texts are the definitions under root, named absolute, whose text is
+// read through src as searches need it.
 func (x *peerIndex) texts(src repofile.Source, root string) *repoTexts {
-	var t *repoTexts
-	if x == nil {
-		t = &repoTexts{}
-	} else {
-		x.mu.Lock()
-		if t = x.repos[root]; t == nil {
-			t = &repoTexts{}
-			x.repos[root] = t
-		}
-		x.mu.Unlock()
-	}
+	t := x.entry(root)
 	t.once.Do(func() {
-		t.text = map[string][]byte{}
-		repo, err := discover.Scan(src, root)
-		if repo == nil || (err != nil && !errors.Is(err, discover.ErrNoApps)) {
-			return
-		}
-		t.defs = repo.Definitions()
-		texts := make([][]byte, len(t.defs))
-		forEach(len(t.defs), 4*runtime.GOMAXPROCS(0), func(i int) { texts[i], _ = src.ReadFile(t.defs[i]) })
-		for i, def := range t.defs {
-			t.text[def] = texts[i]
+		if t.defs == nil {
+			abs, err := filepath.Abs(root)
+			if err != nil {
+				return
+			}
+			repo, err := discover.Scan(src, abs)
+			if repo == nil || (err != nil && !errors.Is(err, discover.ErrNoApps)) {
+				return
+			}
+			t.defs = repo.Definitions()
 		}
 	})
+	return t
+}
+
+// seed gives the index the definitions of the repository at root, found
+// otherwise (kiln check --base lists them from git), sparing it a walk,
+// and a grep that narrows searches of their text.
+func (x *peerIndex) seed(root string, defs []string, grep func(needles []string) ([]string, bool)) {
+	t := x.entry(root)
+	t.grep = grep
+	for _, d := range defs {
+		if abs, err := filepath.Abs(d); err == nil {
+			t.defs = append(t.defs, abs)
+		}
+	}
+	if t.defs == nil {
+		t.defs = []string{}
+	}
+}
+
+// entry is root's entry, made on first use; a nil index keeps none.
+func (x *peerIndex) entry(root string) *repoTexts {
+	if x == nil {
+		return &repoTexts{}
+	}
+	key, err := filepath.Abs(root)
+	if err != nil {
+		key = root
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	t := x.repos[key]
+	if t == nil {
+		t = &repoTexts{}
+		x.repos[key] = t
+	}
 	return t
 }
 
@@ -183,7 +272,7 @@ func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error
 // loaded. A definition that does not check is left out: its errors are
 // its own, whatever the changed definitions say, and the hook must not
 // fail a commit for an app it does not touch.
-func callersOf(defs []string, eval evalLimits) []string {
+func callersOf(defs []string, eval evalLimits, peers *peerIndex) []string {
 	names := map[string][]string{} // repository root → the apps' names
 	for _, def := range defs {
 		in, _ := appInput(def)
@@ -192,12 +281,12 @@ func callersOf(defs []string, eval evalLimits) []string {
 			names[in.root] = append(names[in.root], name)
 		}
 	}
-	return callersNamed(names, defs, eval)
+	return callersNamed(names, defs, eval, peers)
 }
 
 // callersNamed lists the definitions of each repository (by its root)
 // whose spec.dependsOn names one of its names, other than skip's.
-func callersNamed(names map[string][]string, skip []string, eval evalLimits) []string {
+func callersNamed(names map[string][]string, skip []string, eval evalLimits, peers *peerIndex) []string {
 	s, err := schema.Load()
 	if err != nil {
 		return nil
@@ -208,7 +297,6 @@ func callersNamed(names map[string][]string, skip []string, eval evalLimits) []s
 		skipped[abs] = true
 	}
 	var out []string
-	peers := newPeerIndex()
 	for root, ns := range names {
 		in := input{file: source.NewFile(filepath.Join(root, "."), nil), root: root, peers: peers}
 		for _, other := range in.mentioning(in.source(), "app", ns...) {

@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,31 +47,27 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 			paths = []string{repofile.Display(r)}
 		}
 	}
-	// Asking git, listing the apps and loading the schema (which mapping
-	// a changed definition to its callers needs) overlap: each waits on
-	// something else than the CPU for much of its time.
-	type asked struct {
-		set *changes.Set
-		err error
-	}
-	git := make(chan asked, 1)
-	go func() {
-		set, err := changes.Since(ctx, dirOf(paths[0]), ref)
-		git <- asked{set, err}
-	}()
+	// Loading the schema (which mapping a changed definition to its
+	// callers needs), and what checking an affected app needs (the
+	// Kubernetes schemas, the policies), overlap with asking git: a
+	// change almost always affects an app, and git works on the other
+	// core.
 	go schema.Load()
-	repo, err := discover.Scan(repofile.Disk(""), paths...)
-	answer := <-git
-	if err != nil && !errors.Is(err, discover.ErrNoApps) {
-		return nil, err
+	go w.prepare()
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("%s: no such file or directory", p)
+		}
 	}
-	defs := repo.Definitions()
-	s := &Since{Ref: ref, Total: len(defs)}
-	set, err := answer.set, answer.err
+	set, err := changes.Since(ctx, dirOf(paths[0]), ref)
 	if err != nil {
 		return nil, fmt.Errorf("--base %s: %w", ref, err)
 	}
-	s.Changes = set
+	// The apps are the definitions among the files git knows: its index
+	// and its untracked files answer what a walk of the tree would, at a
+	// fraction of the cost in a repository of thousands of apps.
+	defs := definitionsAmong(set.Files, paths)
+	s := &Since{Ref: ref, Total: len(defs), Changes: set}
 	set.Changed = w.withoutCache(set.Changed)
 	if why := w.everything(set); why != "" {
 		return s.all(defs, why), nil
@@ -81,20 +76,23 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 		s.Unaffected = sortedCopy(defs)
 		return s, nil
 	}
+	peers := newPeerIndex()
+	all := definitionsAmong(set.Files, []string{set.Root})
+	peers.seed(set.Root, all, grepper(ctx, set, all))
 	changed := displayAll(set.Changed)
-	a, err := w.Affected(changed)
+	a, err := w.affected(changed, peers)
 	if err != nil {
 		return nil, err
 	}
 	s.Unmapped = a.Unmapped
-	s.split(defs, append(a.Paths, w.callersOfOldNames(ctx, set, changed)...))
+	s.split(defs, append(a.Paths, w.callersOfOldNames(ctx, set, changed, peers)...))
 	return s, nil
 }
 
 // callersOfOldNames lists the apps that name, in their dependsOn, the
 // name a changed definition had at the base: renaming an app changes
 // the result of the apps still calling it by its old name.
-func (w *Workspace) callersOfOldNames(ctx context.Context, set *changes.Set, changed []string) []string {
+func (w *Workspace) callersOfOldNames(ctx context.Context, set *changes.Set, changed []string, peers *peerIndex) []string {
 	names := map[string][]string{}
 	var defs []string
 	for i, f := range changed {
@@ -107,14 +105,17 @@ func (w *Workspace) callersOfOldNames(ctx context.Context, set *changes.Set, cha
 			continue // new since the base: no old name
 		}
 		in := input{file: source.NewFile(f, old), root: discover.RepoRoot(f), eval: w.eval()}
-		if name, _ := appName(in); name != "" {
+		now, _ := appInput(f)
+		now.eval = w.eval()
+		name, _ := appName(in)
+		if current, _ := appName(now); name != "" && name != current { // the current name's callers are Affected's
 			names[in.root] = append(names[in.root], name)
 		}
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	return callersNamed(names, defs, w.eval())
+	return callersNamed(names, defs, w.eval(), peers)
 }
 
 // withoutCache drops the files of kiln's own cache from a change set:
@@ -131,6 +132,64 @@ func (w *Workspace) withoutCache(files []string) []string {
 		return (dir != "" && strings.HasPrefix(f, dir+string(filepath.Separator))) ||
 			slices.Contains(strings.Split(filepath.ToSlash(f), "/"), ".kiln-cache")
 	})
+}
+
+// grepper searches the text of a repository's definitions with git
+// grep, which reads only the tracked ones: every untracked definition is
+// a candidate too.
+func grepper(ctx context.Context, set *changes.Set, defs []string) func([]string) ([]string, bool) {
+	var untracked []string
+	for _, d := range defs {
+		if _, ok := slices.BinarySearch(set.Changed, d); ok {
+			untracked = append(untracked, d) // changed or untracked: read, not grepped
+		}
+	}
+	return func(needles []string) ([]string, bool) {
+		hits, err := set.Grep(ctx, needles, discover.Names)
+		if err != nil {
+			return nil, false
+		}
+		return append(hits, untracked...), true
+	}
+}
+
+// definitionsAmong are the app definitions among files (absolute) under
+// paths, named as a walk of each path names them (the path joined with
+// the rest), passing over the directories a walk passes over; a path
+// that names a file is a definition whatever its name.
+func definitionsAmong(files, paths []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		if info, err := os.Stat(abs); err == nil && !info.IsDir() {
+			if !seen[abs] {
+				seen[abs] = true
+				out = append(out, p)
+			}
+			continue
+		}
+		prefix := abs + string(filepath.Separator)
+		i, _ := slices.BinarySearch(files, prefix)
+		for ; i < len(files) && strings.HasPrefix(files[i], prefix); i++ {
+			rel := files[i][len(prefix):]
+			if !discover.IsDefinition(rel) || skipped(rel) || seen[files[i]] {
+				continue
+			}
+			seen[files[i]] = true
+			out = append(out, filepath.Join(p, rel))
+		}
+	}
+	return out
+}
+
+// skipped reports whether a walk passes over a directory of rel.
+func skipped(rel string) bool {
+	dirs := strings.Split(filepath.ToSlash(filepath.Dir(rel)), "/")
+	return slices.ContainsFunc(dirs, func(d string) bool { return discover.Skip("", ".", d) })
 }
 
 // all makes s check every app, saying why.

@@ -141,3 +141,26 @@ func TestSinceSpellsTheRootAsTheCallerDoes(t *testing.T) {
 		t.Errorf("root %s, changed %v; want %s, %v", s.Root, s.Changed, link, want)
 	}
 }
+
+// TestGrep finds, among the tracked files of the names given, those
+// holding a needle as the working tree has them; none is no error.
+func TestGrep(t *testing.T) {
+	dir, git := repo(t)
+	write(t, dir, "a/kiln.yaml", "dependsOn: [{app: pay}]\n")
+	write(t, dir, "b/kiln.yaml", "name: b\n")
+	write(t, dir, "c/other.yaml", "app: pay\n")
+	git("add", "-A")
+	git("commit", "-qm", "x")
+	write(t, dir, "b/kiln.yaml", "app: pay\n") // modified, not committed
+	s, err := Since(context.Background(), dir, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Grep(context.Background(), []string{"pay"}, []string{"kiln.yaml"})
+	if want := []string{"a/kiln.yaml", "b/kiln.yaml"}; err != nil || !slices.Equal(rel(dir, got), want) {
+		t.Errorf("Grep = %v, %v; want %v", rel(dir, got), err, want)
+	}
+	if got, err := s.Grep(context.Background(), []string{"nowhere"}, []string{"kiln.yaml"}); err != nil || got != nil {
+		t.Errorf("Grep of nothing = %v, %v", got, err)
+	}
+}
