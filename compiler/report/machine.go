@@ -56,12 +56,12 @@ type Options struct {
 // --base, the ones it left out as unaffected, of all the repository's;
 // under --shard, which shard it was.
 type Scope struct {
-	Shard      string   `json:"shard,omitempty"` // "i/n"
+	Shard      string   `json:"shard,omitempty"`  // "i/n"
 	Commit     string   `json:"commit,omitempty"` // under --shard, the git commit checked out: the shards of one run share it
-	Base       string   `json:"base,omitempty"`  // the git ref of --base
-	Checked    []string `json:"checked"`         // the definitions checked, sorted
-	Unaffected []string `json:"unaffected"`      // the definitions --base found unaffected, sorted
-	Total      int      `json:"total"`           // the apps of the repository (or of the paths given)
+	Base       string   `json:"base,omitempty"`   // the git ref of --base
+	Checked    []string `json:"checked"`          // the definitions checked, sorted
+	Unaffected []string `json:"unaffected"`       // the definitions --base found unaffected, sorted
+	Total      int      `json:"total"`            // the apps of the repository (or of the paths given)
 	// Everything says why --base checked every app: the change set could
 	// not be mapped (a deleted file, a changed policy, an unreadable ref).
 	Everything string `json:"everything,omitempty"`
