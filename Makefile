@@ -5,7 +5,7 @@ FUZZTIME ?= 10s
 .PHONY: help build demo test testdeps e2e lint fuzz golden docs schema bench bench-scale
 
 help: ## List the targets.
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 build: ## Build the kiln binary into bin/kiln.
 	$(GO) build -o bin/kiln ./cmd/kiln
