@@ -41,7 +41,7 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 	cd e2e && $(GO) vet ./...
 
-fuzz: ## Fuzz each loader, check, lint, the test parser, the fixes and the language server for FUZZTIME (default 10s).
+fuzz: ## Fuzz each loader, check, lint, the test parser, the fixes, the language server, report merge, the remote cache's records and --shard for FUZZTIME (default 10s).
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadYAML$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/load -run '^$$' -fuzz '^FuzzLoadCUE$$' -fuzztime $(FUZZTIME)
@@ -52,6 +52,9 @@ fuzz: ## Fuzz each loader, check, lint, the test parser, the fixes and the langu
 	$(GO) test ./compiler/fix -run '^$$' -fuzz '^FuzzFixesKeepTheFileLoading$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lsp -run '^$$' -fuzz '^FuzzStream$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./lsp -run '^$$' -fuzz '^FuzzCompletionContext$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/report -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/remotecache -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./workspace -run '^$$' -fuzz '^FuzzParseShard$$' -fuzztime $(FUZZTIME)
 
 golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update

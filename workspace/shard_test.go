@@ -157,3 +157,27 @@ func TestCheckShard(t *testing.T) {
 		t.Errorf("the 4 shards checked %v, want every app once: %v", union, all)
 	}
 }
+
+// FuzzParseShard: --shard takes only i/n with 1 ≤ i ≤ n, and what it
+// takes it prints back as given (leading zeros and signs aside).
+func FuzzParseShard(f *testing.F) {
+	for _, s := range []string{"1/4", "5/4", "0/0", "a/b", "1/", "-1/3", "+1/2", "01/2", "1/2/3", " 1/2", "9999999999999999999/1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		s, err := workspace.ParseShard(spec)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an empty message")
+			}
+			return
+		}
+		if s.I < 1 || s.I > s.N {
+			t.Fatalf("ParseShard(%q) = %+v", spec, s)
+		}
+		again, err := workspace.ParseShard(s.String())
+		if err != nil || again != s {
+			t.Fatalf("%q → %v → %+v, %v", spec, s, again, err)
+		}
+	})
+}
