@@ -3,7 +3,9 @@ package workspace
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -98,13 +100,55 @@ func newAppIn(shared []byte, in input, g *guardrails) appIn {
 	return a
 }
 
-// rootKey is in's repository root as a key hashes it: absolute, since the
-// refusal of an import names it so.
+// rootKey is in's repository root as a key hashes it: relative to the
+// working directory, as the definition's name is, so that two checkouts
+// of one repository at different paths (two CI runners, a laptop) share
+// results through a remote cache. A result that names the absolute root
+// (an import refused for leaving it) holds on this machine only, and is
+// never stored (machineBound).
 func rootKey(in input) string {
-	if abs, err := filepath.Abs(in.root); err == nil {
+	abs, err := filepath.Abs(in.root)
+	if err != nil {
+		return in.root
+	}
+	wd, err := os.Getwd()
+	if err != nil {
 		return abs
 	}
-	return in.root
+	if rel, err := filepath.Rel(wd, abs); err == nil {
+		return rel
+	}
+	return abs
+}
+
+// shared is what of r another checkout reads as it is: all of it but the
+// files it read, which name this machine's paths where a load resolves
+// them so (a Jsonnet import, another app's definition), and which a hit
+// checks again anyway (Holds), so that another machine's never match.
+func (r checked1) shared() checked1 { r.Deps = nil; return r }
+
+func (r built1) shared() built1 { r.Deps = nil; return r }
+
+// machineBound reports whether a result names in's repository root by
+// its absolute path, which another checkout of the repository does not
+// share: a key that spells the definition and the root relative to the
+// working directory must not answer there with this machine's paths. A
+// definition named by its absolute path is keyed by it, and its results
+// are this machine's whatever they say.
+func machineBound(r any, in input) bool {
+	if filepath.IsAbs(in.file.Name) || filepath.IsAbs(rootKey(in)) {
+		return false // the key names this machine's paths already
+	}
+	abs, err := filepath.Abs(in.root)
+	if err != nil {
+		return true
+	}
+	if abs == string(filepath.Separator) { // every machine's
+		return false
+	}
+	needle, _ := json.Marshal(abs) // as the stored result spells it
+	b, err := json.Marshal(r)
+	return err != nil || bytes.Contains(b, needle[1:len(needle)-1])
 }
 
 // mayWaive reports whether waivers may be in play, the app's or the
@@ -154,7 +198,7 @@ var checkStage = engine.Stage[checkIn, checked1]{
 		app := in.App.App
 		app.ctx = ctx
 		r, cut := computeCheck(app, p.schema, opts, in.Guardrails, slices.Sorted(maps.Keys(in.Tests)), in.Tree)
-		if cut || in.Tree.cut {
+		if cut || in.Tree.cut || machineBound(r.shared(), app) {
 			return r, engine.ErrTransient
 		}
 		return r, nil
@@ -212,7 +256,7 @@ var buildStage = engine.Stage[buildIn, built1]{
 		opts := in.Options
 		opts.Context = ctx
 		r, cut := computeBuild(app, in.Schema, opts, in.Env)
-		if cut {
+		if cut || machineBound(r.shared(), app) {
 			return r, engine.ErrTransient
 		}
 		return r, nil
@@ -265,7 +309,7 @@ var testFileStage = engine.Stage[testFileIn, testRun]{
 			}
 			tr.Tests = append(tr.Tests, wireTest{File: t, Name: cr.Case.Name, Status: status, Failures: diag.ToWire(cr.Failures)})
 		}
-		if interrupted(ch.diags) || interrupted(tf.diags) {
+		if interrupted(ch.diags) || interrupted(tf.diags) || machineBound(tr, app) {
 			return tr, engine.ErrTransient
 		}
 		return tr, nil

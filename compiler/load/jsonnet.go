@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -157,6 +158,12 @@ func (imp *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.
 		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %v", strconv.Quote(importedPath), err)
 	}
 	data, err := imp.read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Named as the import resolves it, not by the system's absolute
+		// path: the message is the same in every checkout, and a result
+		// holding it may be shared between them (a remote cache).
+		return jsonnet.Contents{}, "", fmt.Errorf("import %s: %s does not exist", strconv.Quote(importedPath), filepath.ToSlash(filepath.Clean(path)))
+	}
 	if err != nil {
 		if u := errors.Unwrap(err); u != nil {
 			err = u

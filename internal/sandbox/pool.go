@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"fmt"
 	"io"
 	"os"
@@ -265,7 +266,7 @@ func (w *worker) exchange(req request, read ReadFunc) exchangeResult {
 		}
 		var reply fileReply
 		if data, err := read(msg.Read); err != nil {
-			reply.Err = err.Error()
+			reply.Err, reply.NotExist = err.Error(), errors.Is(err, fs.ErrNotExist)
 		} else {
 			reply.Data = data
 		}

@@ -22,6 +22,9 @@ type request struct {
 type fileReply struct {
 	Data []byte `json:"data,omitempty"`
 	Err  string `json:"err,omitempty"`
+	// NotExist says the file does not exist, so that the worker's reader
+	// returns an error that is fs.ErrNotExist, as the parent's was.
+	NotExist bool `json:"notExist,omitempty"`
 }
 
 // A workerMsg is what a worker sends: a read of a file, or the task's

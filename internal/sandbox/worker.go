@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"runtime"
@@ -115,6 +116,9 @@ func run(req request, in *bufio.Reader, out *bufio.Writer) (msg workerMsg) {
 		var reply fileReply
 		if err := readFrame(in, &reply); err != nil {
 			return nil, err
+		}
+		if reply.NotExist {
+			return nil, fmt.Errorf("%s: %w", reply.Err, fs.ErrNotExist)
 		}
 		if reply.Err != "" {
 			return nil, errors.New(reply.Err)
