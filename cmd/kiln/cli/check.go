@@ -50,11 +50,13 @@ repository costs little more than reading its files, and changing one app
 re-runs only that app.
 
 Given files (as the pre-commit hook gives them), check maps each to its
-apps: a test file, a snapshot or a Dockerfile selects the app beside it;
-a file an app imports (a Jsonnet library anywhere in the repository)
-selects every app that imports it; a policy, a data file (beside the
-policies or named in the configuration), the configuration or a committed
-output selects every app. A file that belongs to no app is said so, and
+apps: a definition selects its app; a test file, a snapshot, a
+Dockerfile or any file beside a definition selects the app beside it; a
+file an app imports (a Jsonnet library anywhere in the repository) or
+reads through spec.files selects those apps; a policy, a data file
+(beside the policies or named in the configuration), the configuration
+or a committed output selects every app. Every app selected selects the
+apps whose dependsOn names it. A file that belongs to no app is said so, and
 checks nothing: when no file belongs to an app, check says so and exits 0,
 as a hook given unrelated files should; --fail-if-no-objects-found makes
 that exit 2, for CI jobs that must check something.
@@ -77,13 +79,19 @@ Examples:
 --base REF checks only the apps whose inputs changed between the git ref
 and the working tree (from where the branch left REF: their merge base),
 mapping each changed file as the hook's files are mapped; the paths, if
-given, are the directories or definitions it chooses among. In a
-shallow clone, where the two share no history, the ref's own tree is
-compared with (which counts what the ref gained as changed too). It
-never narrows on a guess: when a file was deleted or renamed, or a
-policy, data or configuration file changed, it checks every app and
-says why. The summary reads "N of M apps
-checked, K unaffected", and --format json lists both sets (scope).`,
+given, are the directories or definitions it chooses among. In a shallow
+clone, where the two share no history, it compares with the ref's own
+tree (which counts what the ref gained as changed too). It never narrows
+on a guess: when a file was deleted or renamed, or a policy, data or
+configuration file changed, it checks every app and says why. The
+summary reads "N of M apps checked, K unaffected", and --format json
+lists both sets (scope).
+
+--shard i/n checks shard i of n, split by a hash of each app's path;
+kiln report merge joins the shards' JSON reports (docs/sharding.md).
+--remote-cache URL shares results between machines through a Bazel HTTP
+remote cache, read-only unless --remote-cache-write, which only trusted
+branches should use (docs/remote-cache.md).`,
 		minArgs: 0, maxArgs: -1,
 		flags: func(fs *flag.FlagSet) any {
 			o := &checkOptions{}
