@@ -122,20 +122,30 @@ func (w *Workspace) affected(files []string, peers *peerIndex) (Affected, error)
 // it; a CUE or Jsonnet app that computes the path is found by
 // appsImporting, which loads it.
 func appsNaming(files []string, peers *peerIndex) map[string][]string {
-	out := map[string][]string{}
+	byRoot := map[string][]string{}
 	for _, f := range files {
-		root := repoRootOf(f)
-		if root == "" {
-			continue
+		if root := repoRootOf(f); root != "" {
+			byRoot[root] = append(byRoot[root], f)
 		}
-		src := repofile.Disk("")
+	}
+	// One search per repository for every name: a pull request that
+	// changes a hundred files asks git grep (or reads the definitions)
+	// once, not a hundred times.
+	out := map[string][]string{}
+	src := repofile.Disk("")
+	for root, fs := range byRoot {
+		bases := make([]string, len(fs))
+		for i, f := range fs {
+			bases[i] = filepath.Base(f)
+		}
 		texts := peers.texts(src, repofile.Display(root))
-		base := filepath.Base(f)
-		candidates := texts.candidates([]string{base})
+		candidates := texts.candidates(bases)
 		text := texts.read(src, candidates)
-		for _, def := range candidates {
-			if bytes.Contains(text[def], []byte(base)) {
-				out[f] = append(out[f], repofile.Display(def))
+		for i, f := range fs {
+			for _, def := range candidates {
+				if bytes.Contains(text[def], []byte(bases[i])) {
+					out[f] = append(out[f], repofile.Display(def))
+				}
 			}
 		}
 	}

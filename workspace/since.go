@@ -59,7 +59,7 @@ func (w *Workspace) Since(ctx context.Context, ref string, paths []string) (*Sin
 			return nil, fmt.Errorf("%s: no such file or directory", p)
 		}
 	}
-	set, err := changes.Since(ctx, dirOf(paths[0]), ref)
+	set, err := changes.Since(ctx, paths[0], ref)
 	if err != nil {
 		return nil, fmt.Errorf("--base %s: %w", ref, err)
 	}
@@ -274,14 +274,6 @@ func displayAll(abs []string) []string {
 		out[i] = repofile.Display(a)
 	}
 	return out
-}
-
-// dirOf is the directory a path names or is in.
-func dirOf(p string) string {
-	if info, err := os.Stat(p); err == nil && !info.IsDir() {
-		return filepath.Dir(p)
-	}
-	return p
 }
 
 func sortedCopy(s []string) []string {

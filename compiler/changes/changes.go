@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -42,9 +43,10 @@ type Set struct {
 }
 
 // Since lists what changed between ref and the working tree of the
-// repository holding dir. A ref that names no commit, a directory in no
+// repository holding path (a file or a directory). A ref that names no commit, a directory in no
 // repository or a missing git command is an error that says so.
-func Since(ctx context.Context, dir, ref string) (*Set, error) {
+func Since(ctx context.Context, path, ref string) (*Set, error) {
+	dir := dirOf(path)
 	if strings.HasPrefix(ref, "-") || ref == "" {
 		return nil, fmt.Errorf("%q is not a git ref", ref)
 	}
@@ -164,14 +166,23 @@ func (s *Set) Grep(ctx context.Context, needles, names []string) ([]string, erro
 	return s.names(out), nil
 }
 
-// Head returns the commit checked out in the repository holding dir, or
-// "" outside one (or without git).
-func Head(ctx context.Context, dir string) string {
-	out, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "HEAD")
+// Head returns the commit checked out in the repository holding path (a
+// file or a directory), or "" outside one (or without git).
+func Head(ctx context.Context, path string) string {
+	out, err := git(ctx, dirOf(path), "rev-parse", "--verify", "--quiet", "HEAD")
 	if err != nil {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// dirOf is the directory path names, or the one holding the file it
+// names: git runs in a directory.
+func dirOf(path string) string {
+	if info, err := os.Stat(path); err == nil && !info.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
 }
 
 // spelledAs returns top as the caller spells it: git resolves symbolic

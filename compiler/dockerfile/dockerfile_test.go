@@ -21,12 +21,33 @@ func appWith(lang, version string, port int) *app.App {
 		Build: &app.Build{Language: lang, Version: version, Main: "./cmd/a"}}}
 }
 
-// dockerfileFindings runs the built-in guardrails over a Dockerfile beside
-// an app with the given port, and returns "line severity rule" per finding
-// about the Dockerfile.
+// dockerfileFindings runs the built-in guardrails over a Dockerfile
+// beside an app with a port and returns "line severity rule" per finding
+// about the Dockerfile, by line.
 func dockerfileFindings(t *testing.T, src string, port int) []string {
 	t.Helper()
-	ins, ds := dockerfile.Parse(source.NewFile("Dockerfile", []byte(src)))
+	return lineFindings(t, map[string]any{"spec": map[string]any{"port": port}}, []byte(src))
+}
+
+// lineFindings is "line severity rule" per finding of guardFindings
+// about the Dockerfile, by line.
+func lineFindings(t *testing.T, app map[string]any, src []byte) []string {
+	t.Helper()
+	var got []string
+	for _, f := range guardFindings(t, app, src) {
+		if f.DockerfileLine > 0 {
+			got = append(got, strings.Join([]string{strconv.Itoa(f.DockerfileLine), f.Severity.String(), f.Rule.ID}, " "))
+		}
+	}
+	slices.Sort(got) // by line: findings come sorted by rule
+	return got
+}
+
+// guardFindings runs the built-in guardrails over a Dockerfile beside an
+// app, as the guardrails' input holds the app.
+func guardFindings(t *testing.T, app map[string]any, src []byte) []guard.Finding {
+	t.Helper()
+	ins, ds := dockerfile.Parse(source.NewFile("Dockerfile", src))
 	if len(ds) > 0 {
 		t.Fatal(ds)
 	}
@@ -34,21 +55,11 @@ func dockerfileFindings(t *testing.T, src string, port int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := b.Eval(context.Background(), guard.Input{
-		App:        map[string]any{"spec": map[string]any{"port": port}},
-		Dockerfile: ins,
-	})
+	found, err := b.Eval(context.Background(), guard.Input{App: app, Dockerfile: ins})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, f := range found {
-		if f.DockerfileLine > 0 {
-			got = append(got, strings.Join([]string{strconv.Itoa(f.DockerfileLine), f.Severity.String(), f.Rule.ID}, " "))
-		}
-	}
-	slices.Sort(got) // by line: findings come sorted by rule
-	return got
+	return found
 }
 
 // Every generated Dockerfile parses with BuildKit and passes the rules

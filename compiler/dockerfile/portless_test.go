@@ -1,44 +1,18 @@
 package dockerfile_test
 
 import (
-	"context"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
-	"github.com/kilnhq/kiln/compiler/guard"
-	"github.com/kilnhq/kiln/compiler/source"
 )
 
 // portlessFindings runs the built-in guardrails over a Dockerfile beside
-// an app with protocol none and returns "line severity rule" per finding
-// about the Dockerfile.
+// an app with protocol none (see lineFindings).
 func portlessFindings(t *testing.T, src []byte) []string {
 	t.Helper()
-	ins, ds := dockerfile.Parse(source.NewFile("Dockerfile", src))
-	if len(ds) > 0 {
-		t.Fatal(ds)
-	}
-	b, err := guard.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := b.Eval(context.Background(), guard.Input{
-		App:        map[string]any{"spec": map[string]any{"protocol": "none"}},
-		Dockerfile: ins,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, f := range found {
-		if f.DockerfileLine > 0 {
-			got = append(got, strconv.Itoa(f.DockerfileLine)+" "+f.Severity.String()+" "+f.Rule.ID)
-		}
-	}
-	return got
+	return lineFindings(t, map[string]any{"spec": map[string]any{"protocol": "none"}}, src)
 }
 
 // An app without a port gets a Dockerfile without EXPOSE, which the

@@ -1,15 +1,12 @@
 package dockerfile_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
-	"github.com/kilnhq/kiln/compiler/guard"
-	"github.com/kilnhq/kiln/compiler/source"
 )
 
 // The generated Dockerfile exposes the app's named ports beside its
@@ -42,25 +39,13 @@ func TestNamedPortsAreExposed(t *testing.T) {
 
 func exposeFindings(t *testing.T, a *app.App, src []byte) []string {
 	t.Helper()
-	ins, ds := dockerfile.Parse(source.NewFile("Dockerfile", src))
-	if len(ds) > 0 {
-		t.Fatal(ds)
-	}
-	g, err := guard.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw, _ := json.Marshal(a)
 	var in map[string]any
 	if err := json.Unmarshal(raw, &in); err != nil {
 		t.Fatal(err)
 	}
-	found, err := g.Eval(context.Background(), guard.Input{App: in, Dockerfile: ins})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for _, f := range found {
+	for _, f := range guardFindings(t, in, src) {
 		if f.Rule.ID == "dockerfile-expose" {
 			got = append(got, f.Message)
 		}

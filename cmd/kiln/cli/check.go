@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -240,7 +239,7 @@ func checkPaths(env *Env, o *checkOptions, wo workspace.Options, paths []string,
 	exit := r.ExitCode(failOnLevel(o.failOn))
 	o.scope, o.tests, o.exitCode = o.shard.scope(r), r.Tests, &exit
 	if o.shard.spec != "" {
-		o.scope.Commit = changes.Head(env.Ctx, dirOfPath(paths[0]))
+		o.scope.Commit = changes.Head(env.Ctx, paths[0])
 	}
 	for _, p := range r.WaiversUsed {
 		o.scope.WaiversUsed = append(o.scope.WaiversUsed, report.PosString(p))
@@ -332,12 +331,4 @@ func orDot(paths []string) []string {
 		return []string{"."}
 	}
 	return paths
-}
-
-// dirOfPath is the directory a path names, or the one holding the file.
-func dirOfPath(p string) string {
-	if info, err := os.Stat(p); err == nil && !info.IsDir() {
-		return filepath.Dir(p)
-	}
-	return p
 }
