@@ -101,7 +101,7 @@ func TestStatefulSet(t *testing.T) {
 	}
 	res := compileKind(t, a, app.StatefulSet)
 	s := find(t, res, app.StatefulSet)
-	for path, want := range map[string]any{
+	wantFields(t, s, map[string]any{
 		"spec.replicas":            int64(3),
 		"spec.serviceName":         "a",
 		"spec.podManagementPolicy": "OrderedReady",
@@ -116,15 +116,11 @@ func TestStatefulSet(t *testing.T) {
 			map[string]any{"name": "cache", "mountPath": "/cache"},
 			map[string]any{"name": "data", "mountPath": "/var/lib/a"},
 		},
-	} {
-		if got := field(s, path); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s = %#v, want %#v", path, got, want)
-		}
-	}
+	})
 	if got := field(find(t, res, "Service"), "spec.clusterIP"); got != "None" {
 		t.Errorf("the Service's clusterIP is %v, want None (headless)", got)
 	}
-	for field, want := range map[string]string{
+	wantOrigins(t, res, "StatefulSet/a", map[string]string{
 		"spec.volumeClaimTemplates[1].spec.resources.requests.storage": "[spec volumes data size]",
 		"spec.volumeClaimTemplates[1].spec.storageClassName":           "[spec volumes data storageClass]",
 		"spec.volumeClaimTemplates[0].spec.accessModes":                "[spec volumes cache accessMode]",
@@ -132,11 +128,7 @@ func TestStatefulSet(t *testing.T) {
 		"spec.podManagementPolicy":                                     "[spec workload podManagementPolicy]",
 		"spec.serviceName":                                             "[spec workload kind]",
 		"spec.replicas":                                                "[spec sla availability]",
-	} {
-		if got := kindOrigin(t, res, "StatefulSet/a", field); got != want {
-			t.Errorf("origin of %s = %s, want %s", field, got, want)
-		}
-	}
+	})
 	if got := kindOrigin(t, res, "Service/a", "spec.clusterIP"); got != "[spec workload kind]" {
 		t.Errorf("origin of clusterIP = %s", got)
 	}
@@ -200,7 +192,7 @@ func TestJob(t *testing.T) {
 	a.Spec.Workload.Completions = ptr(int32(4))
 	res := compileKind(t, a, app.Job)
 	j := find(t, res, app.Job)
-	for path, want := range map[string]any{
+	wantFields(t, j, map[string]any{
 		"spec.backoffLimit":                                 int64(3),
 		"spec.ttlSecondsAfterFinished":                      int64(86400),
 		"spec.activeDeadlineSeconds":                        int64(600),
@@ -211,21 +203,13 @@ func TestJob(t *testing.T) {
 		"spec.template.spec.containers[0].readinessProbe":   nil,
 		"spec.template.spec.containers[0].livenessProbe":    map[string]any{"exec": map[string]any{"command": []any{"/app", "check"}}},
 		"spec.template.metadata.labels[\"kiln.dev/owner\"]": "team-a",
-	} {
-		if got := field(j, path); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s = %#v, want %#v", path, got, want)
-		}
-	}
-	for field, want := range map[string]string{
+	})
+	wantOrigins(t, res, "Job/a", map[string]string{
 		"spec.backoffLimit":                      "[spec workload backoffLimit]",
 		"spec.activeDeadlineSeconds":             "[spec workload activeDeadlineSeconds]",
 		"spec.template.spec.restartPolicy":       "[spec workload kind]",
 		"spec.template.spec.containers[0].image": "[spec image]",
-	} {
-		if got := kindOrigin(t, res, "Job/a", field); got != want {
-			t.Errorf("origin of %s = %s, want %s", field, got, want)
-		}
-	}
+	})
 }
 
 func TestCronJob(t *testing.T) {
@@ -235,7 +219,7 @@ func TestCronJob(t *testing.T) {
 	a.Spec.Workload.BackoffLimit = ptr(int32(0))
 	res := compileKind(t, a, app.CronJob)
 	c := find(t, res, app.CronJob)
-	for path, want := range map[string]any{
+	wantFields(t, c, map[string]any{
 		"spec.schedule":                                          "0 3 * * *",
 		"spec.timeZone":                                          "Europe/Berlin",
 		"spec.concurrencyPolicy":                                 "Forbid",
@@ -247,22 +231,14 @@ func TestCronJob(t *testing.T) {
 		"spec.jobTemplate.spec.template.spec.restartPolicy":      "Never",
 		"spec.jobTemplate.metadata.labels[\"kiln.dev/owner\"]":   "team-a",
 		"spec.jobTemplate.spec.template.spec.serviceAccountName": "a",
-	} {
-		if got := field(c, path); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s = %#v, want %#v", path, got, want)
-		}
-	}
-	for field, want := range map[string]string{
+	})
+	wantOrigins(t, res, "CronJob/a", map[string]string{
 		"spec.schedule":                                           "[spec workload schedule]",
 		"spec.concurrencyPolicy":                                  "[spec workload concurrencyPolicy]",
 		"spec.jobTemplate.spec.backoffLimit":                      "[spec workload backoffLimit]",
 		"spec.jobTemplate.spec.activeDeadlineSeconds":             "[spec workload activeDeadlineSeconds]",
 		"spec.jobTemplate.spec.template.spec.containers[0].image": "[spec image]",
-	} {
-		if got := kindOrigin(t, res, "CronJob/a", field); got != want {
-			t.Errorf("origin of %s = %s, want %s", field, got, want)
-		}
-	}
+	})
 }
 
 // The kinds table says what compile does.
@@ -271,6 +247,27 @@ func TestKindTableFollowsProducers(t *testing.T) {
 	for _, k := range Kinds() {
 		if !strings.Contains(table, "\n| "+k.Kind+" |") {
 			t.Errorf("the table has no row for %s:\n%s", k.Kind, table)
+		}
+	}
+}
+
+// wantFields fails for each field path of o whose value is not want's.
+func wantFields(t *testing.T, o *Object, want map[string]any) {
+	t.Helper()
+	for path, w := range want {
+		if got := field(o, path); !reflect.DeepEqual(got, w) {
+			t.Errorf("%s = %#v, want %#v", path, got, w)
+		}
+	}
+}
+
+// wantOrigins fails for each field of object whose origin in the app is
+// not want's.
+func wantOrigins(t *testing.T, res *Result, object string, want map[string]string) {
+	t.Helper()
+	for f, w := range want {
+		if got := kindOrigin(t, res, object, f); got != w {
+			t.Errorf("origin of %s = %s, want %s", f, got, w)
 		}
 	}
 }
