@@ -52,11 +52,9 @@ var defaults = sync.OnceValue(func() map[string]any {
 		// The schema is embedded and tested: a broken build.
 		panic(err)
 	}
-	var tree map[string]any
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tree = defaultsOf(s.shape)
-	return tree
+	e := s.cue.get()
+	defer s.cue.put(e)
+	return defaultsOf(e.shape)
 })
 
 // defaultsOf walks the fields of a struct, optional ones included, into

@@ -9,10 +9,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/kilnhq/kiln/schemas"
@@ -28,13 +28,14 @@ const (
 // appears in no message a user sees.
 const jsonSchemaURL = "kiln:app.schema.json"
 
-// A Schema is the compiled app schema. It is immutable; the CUE value is
-// guarded by mu because a CUE context is not safe for concurrent use.
+// A Schema is the compiled app schema. It is immutable. A CUE context is
+// not safe for concurrent use, so the CUE definition is held by a pool of
+// evaluators (cuepool.go), each compiled in a context of its own: apps
+// checked on different workers are unified in parallel, never one after
+// the other under one lock.
 type Schema struct {
-	mu        sync.Mutex
-	app       cue.Value // #Checked: what definitions are checked against
-	shape     cue.Value // #App: its fields and defaults
-	doc       any       // the JSON Schema document, decoded
+	cue       *cuePool
+	doc       any // the JSON Schema document, decoded
 	validator *jsonschema.Schema
 }
 
@@ -43,12 +44,11 @@ type Schema struct {
 var Load = sync.OnceValues(load)
 
 func load() (*Schema, error) {
-	ctx := cuecontext.New()
-	v := ctx.CompileBytes(schemas.AppCUE, cue.Filename("schemas/app.cue"))
-	if err := v.Err(); err != nil {
-		return nil, fmt.Errorf("schemas/app.cue: %v", err)
+	first, err := compileCUE()
+	if err != nil {
+		return nil, err
 	}
-	s := &Schema{app: v.LookupPath(cue.ParsePath("#Checked")), shape: v.LookupPath(cue.ParsePath("#App"))}
+	s := &Schema{cue: newCUEPool(first, runtime.GOMAXPROCS(0))}
 	if err := json.Unmarshal(schemas.AppJSONSchema, &s.doc); err != nil {
 		return nil, fmt.Errorf("schemas/app.schema.json: %v", err)
 	}
@@ -64,18 +64,18 @@ func load() (*Schema, error) {
 	if err := c.AddResource(jsonSchemaURL, bytes.NewReader(schemas.AppJSONSchema)); err != nil {
 		return nil, fmt.Errorf("schemas/app.schema.json: %v", err)
 	}
-	var err error
 	if s.validator, err = c.Compile(jsonSchemaURL); err != nil {
 		return nil, fmt.Errorf("schemas/app.schema.json: %v", err)
 	}
 	return s, nil
 }
 
-// CUE calls f with the #App definition while holding the schema's lock.
+// CUE calls f with the #Checked definition of an evaluator that no other
+// goroutine uses until f returns. f must not keep the value.
 func (s *Schema) CUE(f func(app cue.Value)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(s.app)
+	e := s.cue.get()
+	defer s.cue.put(e)
+	f(e.app)
 }
 
 // Validate checks data (as decoded by encoding/json with UseNumber) against
