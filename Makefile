@@ -2,7 +2,7 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
-.PHONY: help build demo test testdeps e2e lint fuzz golden docs schema bench bench-scale
+.PHONY: help build demo test testdeps e2e lint fuzz golden docs schema bench bench-scale bench-memory
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -79,3 +79,6 @@ bench: ## Benchmarks; kiln check cold/warm over 1, 100 and 1000 apps beside its 
 
 bench-scale: ## Past one machine: --base, --shard, four runners sharing an nginx remote cache, peak RSS, over 5000 and 10000 apps.
 	$(GO) run ./cmd/kiln-bench -scale 5000,10000
+
+bench-memory: ## Peak RSS of a cold check over 1000, 5000 and 10000 apps beside conftest's on the same manifests.
+	$(GO) run ./cmd/kiln-bench -rss 1000,5000,10000

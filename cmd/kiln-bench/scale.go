@@ -39,8 +39,7 @@ type scaleResult struct {
 	single, slowestShard time.Duration
 	runners              [4]time.Duration
 	floor                time.Duration
-	kilnRSS, conftestRSS int64 // KiB
-	conftestMs           time.Duration
+	rss                  rssResult
 }
 
 func benchScale(tmp, kiln string, sizes []int) {
@@ -75,13 +74,11 @@ func benchScale(tmp, kiln string, sizes []int) {
 	}
 	w.Flush()
 	fmt.Println()
-	w = newTable()
-	fmt.Fprintln(w, "apps\tkiln peak RSS\tMB per app\tconftest peak RSS\tMB per app\tconftest time\t")
+	var mem []rssResult
 	for _, r := range rs {
-		fmt.Fprintf(w, "%d\t%d MB\t%.3f\t%s\t%s\t%s\t\n", r.n, r.kilnRSS>>10, float64(r.kilnRSS)/1024/float64(r.n),
-			mb(r.conftestRSS), perApp(r.conftestRSS, r.n), ms(r.conftestMs))
+		mem = append(mem, r.rss)
 	}
-	w.Flush()
+	printRSS(mem)
 }
 
 func measureScale(tmp, kiln string, n int, nginx *davcache.Server) scaleResult {
@@ -108,7 +105,8 @@ func measureScale(tmp, kiln string, n int, nginx *davcache.Server) scaleResult {
 	r.alone, _ = cold(filepath.Join(tmp, "c-alone"), filepath.Dir(first))
 	undo()
 
-	r.single, r.kilnRSS = cold(filepath.Join(tmp, "c-single"), repo)
+	r.single, r.rss.kiln = cold(filepath.Join(tmp, "c-single"), repo)
+	r.rss.n, r.rss.kilnTime = n, r.single
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	began := time.Now()
@@ -137,13 +135,7 @@ func measureScale(tmp, kiln string, n int, nginx *davcache.Server) scaleResult {
 		}
 	}
 
-	out := filepath.Join(tmp, fmt.Sprintf("scale-out-%d", n))
-	quiet(kiln, "build", repo, "-o", out, "--emit", "k8s", "--no-policy")
-	if path, err := exec.LookPath("conftest"); err == nil {
-		manifests, _ := filepath.Glob(filepath.Join(out, "*", "rendered", "*.yaml"))
-		r.conftestMs, r.conftestRSS = timed(path, append([]string{"test", "--combine", "--no-color", "-p", conftestPolicy(tmp)}, manifests...)...)
-	}
-	os.RemoveAll(out)
+	r.rss.conftestMs, r.rss.conftest = conftestRSS(tmp, kiln, repo)
 	return r
 }
 
