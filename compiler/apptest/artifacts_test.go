@@ -25,7 +25,7 @@ func TestEveryOutputIsATarget(t *testing.T) {
 			t.Errorf("artifact: %s: %v", a.TestName(), ds)
 			continue
 		}
-		out, ds := buildCase(&s.Cases[0], tg)
+		out, ds := buildCase(&s.Cases[0], tg, builds{})
 		if ds != nil || out.errors != nil {
 			t.Fatalf("%s: %v %v", a.Name, ds, out.errors)
 		}

@@ -2,8 +2,6 @@ package apptest
 
 import (
 	"fmt"
-	"github.com/kilnhq/kiln/compiler/fieldpath"
-	"github.com/kilnhq/kiln/compiler/suggest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,10 +12,12 @@ import (
 	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/overlay"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/suggest"
 )
 
 // Target is the app a suite tests and how to build it.
@@ -67,6 +67,7 @@ func (r CaseResult) Passed() bool { return !r.Skipped && len(r.Failures) == 0 }
 // Run runs the cases of s against t.
 func Run(s *Suite, t Target, o Options) []CaseResult {
 	snaps := newSnapshots(s.File.Name, o.Root, o.UpdateSnapshots)
+	memo := builds{}
 	var out []CaseResult
 	for i := range s.Cases {
 		c := &s.Cases[i]
@@ -74,7 +75,7 @@ func Run(s *Suite, t Target, o Options) []CaseResult {
 			out = append(out, CaseResult{Case: c, Skipped: true})
 			continue
 		}
-		out = append(out, runCase(c, t, snaps))
+		out = append(out, runCase(c, t, snaps, memo))
 	}
 	if err := snaps.save(); err != nil {
 		out[len(out)-1].Failures = append(out[len(out)-1].Failures, diag.Diagnostic{Pos: s.File.Pos(0), End: s.File.Pos(0),
@@ -92,7 +93,31 @@ type outputs struct {
 	fired  []string
 }
 
-func runCase(c *Case, t Target, snaps *snapshots) CaseResult {
+// builds are a suite's builds of the app as it is, by the artifacts they
+// emit: cases without settings that look at the same artifacts differ
+// only in their assertions, so the app is built once for all of them.
+// A build is a function of the definition and the options, which one
+// suite shares.
+type builds map[build.Artifacts]built
+
+type built struct {
+	res *build.Result
+	ds  diag.List
+}
+
+func (m builds) build(doc *load.Doc, a *app.App, opts build.Options, settings bool) (*build.Result, diag.List) {
+	if settings {
+		return build.Build(doc, a, opts)
+	}
+	b, ok := m[opts.Emit]
+	if !ok {
+		b.res, b.ds = build.Build(doc, a, opts)
+		m[opts.Emit] = b
+	}
+	return b.res, slices.Clone(b.ds)
+}
+
+func runCase(c *Case, t Target, snaps *snapshots, memo builds) CaseResult {
 	r := CaseResult{Case: c}
 	expectsFailure := false
 	for _, a := range c.Asserts {
@@ -103,7 +128,7 @@ func runCase(c *Case, t Target, snaps *snapshots) CaseResult {
 			expectsFailure = true
 		}
 	}
-	out, ds := buildCase(c, t)
+	out, ds := buildCase(c, t, memo)
 	if ds != nil {
 		r.Failures = ds
 		return r
@@ -184,7 +209,7 @@ func unknownRule(id string, t Target) string {
 // buildCase builds the app with the case's settings, for its environment.
 // A case that cannot run (an environment the app lacks, a setting that
 // does not apply) is an error at the case, never a pass.
-func buildCase(c *Case, t Target) (*outputs, diag.List) {
+func buildCase(c *Case, t Target, memo builds) (*outputs, diag.List) {
 	fail := func(pos, end source.Pos, msg string) diag.List {
 		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "test/cannot-run", Kind: diag.Input, Message: msg}}
 	}
@@ -219,7 +244,7 @@ func buildCase(c *Case, t Target) (*outputs, diag.List) {
 			art.Select(&opts.Emit)
 		}
 	}
-	res, ds := build.Build(doc, a, opts)
+	res, ds := memo.build(doc, a, opts, len(c.Set) > 0)
 	// Findings and errors of the other environments are no concern of
 	// this case's policy and failedBuild assertions.
 	ds = slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return !inEnv(d, c.Env, envs) })

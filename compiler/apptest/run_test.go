@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/check"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
@@ -269,5 +270,38 @@ deny contains {"kind": "Service", "name": o.metadata.name, "path": "spec", "msg"
 `)
 	if len(got["fires"]) != 0 {
 		t.Errorf("fires: %v", got["fires"])
+	}
+}
+
+// Cases without settings that look at the same artifacts share one build;
+// a case with settings, or other artifacts, builds its own; and what one
+// case does to its findings leaves the shared build's alone.
+func TestCasesWithoutSettingsShareOneBuild(t *testing.T) {
+	tg := target(t, "apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: web, owner: team-a}\nspec:\n  image: nginx:latest\n  port: 8080\n")
+	a, ds := check.Check(tg.Doc, tg.Schema)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	memo := builds{}
+	opts := tg.Build
+	opts.Emit = build.Artifacts{K8s: true}
+	r1, ds1 := memo.build(tg.Doc, a, opts, false)
+	if len(ds1) == 0 {
+		t.Fatal("the app's unpinned image should give findings to share")
+	}
+	ds1[0].Message = "changed by a case"
+	r2, ds2 := memo.build(tg.Doc, a, opts, false)
+	if r1 != r2 {
+		t.Error("a second case without settings built the app again")
+	}
+	if ds2[0].Message == "changed by a case" {
+		t.Error("a case's change to its findings reached the next case")
+	}
+	if r3, _ := memo.build(tg.Doc, a, opts, true); r3 == r1 {
+		t.Error("a case with settings was given the build without them")
+	}
+	opts.Emit.Catalog = true
+	if r4, _ := memo.build(tg.Doc, a, opts, false); r4 == r1 {
+		t.Error("a case with other artifacts was given another case's build")
 	}
 }
