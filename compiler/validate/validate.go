@@ -165,31 +165,7 @@ func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, erro
 
 // closure returns the definitions that name refers to, directly or not.
 func (v *Validator) closure(name string) map[string]any {
-	defs := v.doc["$defs"].(map[string]any)
-	out := map[string]any{}
-	var visit func(n any)
-	visit = func(n any) {
-		switch n := n.(type) {
-		case map[string]any:
-			if ref, ok := n["$ref"].(string); ok {
-				target := strings.TrimPrefix(ref, "#/$defs/")
-				if _, seen := out[target]; !seen {
-					out[target] = defs[target]
-					visit(defs[target])
-				}
-			}
-			for _, c := range n {
-				visit(c)
-			}
-		case []any:
-			for _, c := range n {
-				visit(c)
-			}
-		}
-	}
-	out[name] = defs[name]
-	visit(defs[name])
-	return out
+	return kube.Closure(v.doc["$defs"].(map[string]any), name)
 }
 
 // Validate returns every way obj breaks the schema of its kind, and, when it
