@@ -80,6 +80,7 @@ func main() {
 			ms(r.conftest), ms(r.kubeconform), ratio(r.warm, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest))
 	}
 	w.Flush()
+	benchLint(tmp, *kiln, *sizes, *runs)
 	if *edits > 0 {
 		benchEditors(tmp, *kiln, *edits)
 	}
