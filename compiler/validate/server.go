@@ -34,21 +34,35 @@ var serverRules = []func(o compile.Object) []Violation{
 }
 
 func str(o compile.Object, path string) (string, bool) {
-	v, ok := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, ok := fieldpath.Resolve(o.Content, elems(path))
 	s, isStr := v.(string)
 	return s, ok && isStr
 }
 
 func mapAt(o compile.Object, path string) map[string]any {
-	v, _ := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, _ := fieldpath.Resolve(o.Content, elems(path))
 	m, _ := v.(map[string]any)
 	return m
 }
 
 func listAt(o compile.Object, path string) []any {
-	v, _ := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, _ := fieldpath.Resolve(o.Content, elems(path))
 	l, _ := v.([]any)
 	return l
+}
+
+// parsedPaths holds the elements of each path the rules look up: a few
+// dozen, written in the rules, each parsed once for every object.
+var parsedPaths sync.Map // string → []string
+
+// elems returns fieldpath.Parse(path), which the caller must not change.
+func elems(path string) []string {
+	if e, ok := parsedPaths.Load(path); ok {
+		return e.([]string)
+	}
+	e := fieldpath.Parse(path)
+	parsedPaths.Store(path, e)
+	return e
 }
 
 // errs turns apimachinery's problems into violations, without the example
@@ -75,20 +89,44 @@ func objectMeta(o compile.Object) []Violation {
 	} else if gen, _ := str(o, "metadata.generateName"); gen == "" {
 		out = append(out, Violation{Path: "metadata", Message: "Required value: name or generateName is required"})
 	}
-	for _, prefix := range []string{"metadata", "spec.template.metadata"} {
-		labels := mapAt(o, prefix+".labels")
+	for _, at := range []struct{ labels, annotations string }{
+		{"metadata.labels", "metadata.annotations"},
+		{"spec.template.metadata.labels", "spec.template.metadata.annotations"},
+	} {
+		labels, ann := mapAt(o, at.labels), mapAt(o, at.annotations)
+		if metaPasses(labels, ann) {
+			continue // as most do; the problems, in key order, otherwise
+		}
 		for _, k := range slices.Sorted(maps.Keys(labels)) {
-			out = append(out, errs(prefix+".labels", prefixed(k, problems(checkQualifiedName, k)))...)
+			out = append(out, errs(at.labels, prefixed(k, problems(checkQualifiedName, k)))...)
 			if v, ok := labels[k].(string); ok {
-				out = append(out, errs(prefix+".labels", prefixed(k, problems(checkLabelValue, v)))...)
+				out = append(out, errs(at.labels, prefixed(k, problems(checkLabelValue, v)))...)
 			}
 		}
-		ann := mapAt(o, prefix+".annotations")
 		for _, k := range slices.Sorted(maps.Keys(ann)) {
-			out = append(out, errs(prefix+".annotations", prefixed(k, problems(checkQualifiedName, strings.ToLower(k))))...)
+			out = append(out, errs(at.annotations, prefixed(k, problems(checkQualifiedName, strings.ToLower(k))))...)
 		}
 	}
 	return out
+}
+
+// metaPasses reports whether every label and annotation passes objectMeta's
+// checks, in any order.
+func metaPasses(labels, annotations map[string]any) bool {
+	for k, v := range labels {
+		if problems(checkQualifiedName, k) != nil {
+			return false
+		}
+		if s, ok := v.(string); ok && problems(checkLabelValue, s) != nil {
+			return false
+		}
+	}
+	for k := range annotations {
+		if problems(checkQualifiedName, strings.ToLower(k)) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func prefixed(key string, problems []string) []string {
