@@ -78,6 +78,7 @@ func main() {
 			ms(r.conftest), ms(r.conftestOne), ratio(r.warm, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest), ratio(r.alone, r.conftestOne))
 	}
 	w.Flush()
+	benchLint(tmp, *kiln, *sizes, *runs)
 	if *edits > 0 {
 		benchEditors(tmp, *kiln, *edits)
 	}

@@ -34,21 +34,35 @@ var serverRules = []func(o compile.Object) []Violation{
 }
 
 func str(o compile.Object, path string) (string, bool) {
-	v, ok := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, ok := fieldpath.Resolve(o.Content, elems(path))
 	s, isStr := v.(string)
 	return s, ok && isStr
 }
 
 func mapAt(o compile.Object, path string) map[string]any {
-	v, _ := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, _ := fieldpath.Resolve(o.Content, elems(path))
 	m, _ := v.(map[string]any)
 	return m
 }
 
 func listAt(o compile.Object, path string) []any {
-	v, _ := fieldpath.Resolve(o.Content, fieldpath.Parse(path))
+	v, _ := fieldpath.Resolve(o.Content, elems(path))
 	l, _ := v.([]any)
 	return l
+}
+
+// parsedPaths holds the elements of each path the rules look up: a few
+// dozen, written in the rules, each parsed once for every object.
+var parsedPaths sync.Map // string → []string
+
+// elems returns fieldpath.Parse(path), which the caller must not change.
+func elems(path string) []string {
+	if e, ok := parsedPaths.Load(path); ok {
+		return e.([]string)
+	}
+	e := fieldpath.Parse(path)
+	parsedPaths.Store(path, e)
+	return e
 }
 
 // errs turns apimachinery's problems into violations, without the example
@@ -71,24 +85,48 @@ func objectMeta(o compile.Object) []Violation {
 	var out []Violation
 	name, ok := str(o, "metadata.name")
 	if ok && name != "" {
-		out = append(out, errs("metadata.name", validation.IsDNS1123Subdomain(name))...)
+		out = append(out, errs("metadata.name", problems(checkSubdomain, name))...)
 	} else if gen, _ := str(o, "metadata.generateName"); gen == "" {
 		out = append(out, Violation{Path: "metadata", Message: "Required value: name or generateName is required"})
 	}
-	for _, prefix := range []string{"metadata", "spec.template.metadata"} {
-		labels := mapAt(o, prefix+".labels")
+	for _, at := range []struct{ labels, annotations string }{
+		{"metadata.labels", "metadata.annotations"},
+		{"spec.template.metadata.labels", "spec.template.metadata.annotations"},
+	} {
+		labels, ann := mapAt(o, at.labels), mapAt(o, at.annotations)
+		if metaPasses(labels, ann) {
+			continue // as most do; the problems, in key order, otherwise
+		}
 		for _, k := range slices.Sorted(maps.Keys(labels)) {
-			out = append(out, errs(prefix+".labels", prefixed(k, validation.IsQualifiedName(k)))...)
+			out = append(out, errs(at.labels, prefixed(k, problems(checkQualifiedName, k)))...)
 			if v, ok := labels[k].(string); ok {
-				out = append(out, errs(prefix+".labels", prefixed(k, validation.IsValidLabelValue(v)))...)
+				out = append(out, errs(at.labels, prefixed(k, problems(checkLabelValue, v)))...)
 			}
 		}
-		ann := mapAt(o, prefix+".annotations")
 		for _, k := range slices.Sorted(maps.Keys(ann)) {
-			out = append(out, errs(prefix+".annotations", prefixed(k, validation.IsQualifiedName(strings.ToLower(k))))...)
+			out = append(out, errs(at.annotations, prefixed(k, problems(checkQualifiedName, strings.ToLower(k))))...)
 		}
 	}
 	return out
+}
+
+// metaPasses reports whether every label and annotation passes objectMeta's
+// checks, in any order.
+func metaPasses(labels, annotations map[string]any) bool {
+	for k, v := range labels {
+		if problems(checkQualifiedName, k) != nil {
+			return false
+		}
+		if s, ok := v.(string); ok && problems(checkLabelValue, s) != nil {
+			return false
+		}
+	}
+	for k := range annotations {
+		if problems(checkQualifiedName, strings.ToLower(k)) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func prefixed(key string, problems []string) []string {
@@ -261,9 +299,9 @@ func ports(c map[string]any, base string) []Violation {
 		p, _ := p.(map[string]any)
 		path := fmt.Sprintf("%s.ports[%d]", base, pi)
 		if name, _ := p["name"].(string); name != "" {
-			problems := validation.IsValidPortName(name)
-			out = append(out, errs(path+".name", problems)...)
-			if len(problems) == 0 && seen[name] {
+			bad := problems(checkPortName, name)
+			out = append(out, errs(path+".name", bad)...)
+			if len(bad) == 0 && seen[name] {
 				out = append(out, Violation{Path: path + ".name", Message: fmt.Sprintf("port name %q is used twice", name)})
 			}
 			seen[name] = true
@@ -285,7 +323,7 @@ func envTwice(c map[string]any, base string) []Violation {
 	for ei, e := range list {
 		name, _ := e.(map[string]any)["name"].(string)
 		path := fmt.Sprintf("%s.env[%d].name", base, ei)
-		out = append(out, errs(path, validation.IsEnvVarName(name))...)
+		out = append(out, errs(path, problems(checkEnvVarName, name))...)
 		if names[name] {
 			out = append(out, Violation{Path: path, Warning: true,
 				Message: fmt.Sprintf("environment variable %s is set twice: the last one counts, and kubectl apply may drop it", name)})
@@ -315,7 +353,7 @@ func servicePorts(o compile.Object) []Violation {
 		case name == "" && len(list) > 1:
 			out = append(out, Violation{Path: path, Message: "Required value: name: a Service with several ports names each of them"})
 		case name != "":
-			out = append(out, errs(path+".name", validation.IsDNS1123Label(name))...)
+			out = append(out, errs(path+".name", problems(checkDNS1123Label, name))...)
 			if seen[name] {
 				out = append(out, Violation{Path: path + ".name", Message: fmt.Sprintf("port name %q is used twice", name)})
 			}
@@ -326,7 +364,7 @@ func servicePorts(o compile.Object) []Violation {
 		}
 		switch t := p["targetPort"].(type) {
 		case string:
-			out = append(out, errs(path+".targetPort", validation.IsValidPortName(t))...)
+			out = append(out, errs(path+".targetPort", problems(checkPortName, t))...)
 		default:
 			if n, ok := number(t); ok && n != 0 {
 				out = append(out, errs(path+".targetPort", validation.IsValidPortNum(int(n)))...)
@@ -394,8 +432,70 @@ func ingressHosts(o compile.Object) []Violation {
 		if strings.HasPrefix(host, "*.") {
 			out = append(out, errs(path, validation.IsWildcardDNS1123Subdomain(host))...)
 		} else {
-			out = append(out, errs(path, validation.IsDNS1123Subdomain(host))...)
+			out = append(out, errs(path, problems(checkSubdomain, host))...)
 		}
+	}
+	return out
+}
+
+// A check is one of apimachinery's string checks, which run a regular
+// expression each: the rules call them for every name, label and
+// annotation of every object, and the same label keys and values come
+// back in object after object.
+type check int
+
+const (
+	checkSubdomain check = iota
+	checkQualifiedName
+	checkLabelValue
+	checkDNS1123Label
+	checkEnvVarName
+	checkPortName
+)
+
+var checks = [...]func(string) []string{
+	checkSubdomain:     validation.IsDNS1123Subdomain,
+	checkQualifiedName: validation.IsQualifiedName,
+	checkLabelValue:    validation.IsValidLabelValue,
+	checkDNS1123Label:  validation.IsDNS1123Label,
+	checkEnvVarName:    validation.IsEnvVarName,
+	checkPortName:      validation.IsValidPortName,
+}
+
+// passedCap bounds the strings remembered as passing: past it they are
+// forgotten all at once, which costs a few regular expressions again.
+const passedCap = 1 << 14
+
+// passed holds the strings that passed a check. Only passes are kept:
+// a string that fails is checked again, for the problems to be new
+// slices the caller may change.
+var passed struct {
+	sync.Mutex
+	m map[passedKey]struct{}
+}
+
+type passedKey struct {
+	c check
+	s string
+}
+
+// problems returns what check c finds wrong with s, as c itself does.
+func problems(c check, s string) []string {
+	k := passedKey{c, s}
+	passed.Lock()
+	_, ok := passed.m[k]
+	passed.Unlock()
+	if ok {
+		return nil
+	}
+	out := checks[c](s)
+	if len(out) == 0 {
+		passed.Lock()
+		if passed.m == nil || len(passed.m) >= passedCap {
+			passed.m = make(map[passedKey]struct{})
+		}
+		passed.m[k] = struct{}{}
+		passed.Unlock()
 	}
 	return out
 }

@@ -64,6 +64,7 @@ type Validator struct {
 
 	mu      sync.Mutex
 	schemas map[string]*jsonschema.Schema
+	shapes  shapes // for conforms (shape.go), compiled as kinds are met
 
 	memo memo // Validate's answers by content (memo.go)
 }
@@ -96,20 +97,35 @@ func load(version string) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{version: version, url: "kube-" + version + ".json", schemas: map[string]*jsonschema.Schema{}}
-	if err := json.Unmarshal(raw, &v.doc); err != nil {
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("kube schema %s: %v", version, err)
 	}
-	v.kinds = map[string]string{}
-	for k, name := range v.doc[kube.KindsKey].(map[string]any) {
-		v.kinds[k] = name.(string)
+	kinds := map[string]string{}
+	for k, name := range doc[kube.KindsKey].(map[string]any) {
+		kinds[k] = name.(string)
 	}
+	// jsonschema is given each kind's closure as it is needed
+	// (schemaFor), never the whole document.
+	return newValidator(version, "kube-"+version+".json", doc, kinds), nil
+}
+
+func newValidator(version, url string, doc map[string]any, kinds map[string]string) *Validator {
+	v := &Validator{version: version, url: url, doc: doc, kinds: kinds, schemas: map[string]*jsonschema.Schema{}}
+	defs, _ := doc["$defs"].(map[string]any)
+	v.shapes = shapes{defs: defs, done: map[string]*shape{}}
 	v.compiler = jsonschema.NewCompiler()
 	v.compiler.Draft = jsonschema.Draft2020
-	if err := v.compiler.AddResource(v.url, bytes.NewReader(raw)); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return v
+}
+
+// shape returns the shape of the definition called name.
+func (v *Validator) shape(name string) *shape {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	// def compiles every definition name reaches before it returns, so
+	// what it returns is never changed again and is read without the lock.
+	return v.shapes.def(name)
 }
 
 // Version is the Kubernetes minor version v validates against.
@@ -149,31 +165,7 @@ func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, erro
 
 // closure returns the definitions that name refers to, directly or not.
 func (v *Validator) closure(name string) map[string]any {
-	defs := v.doc["$defs"].(map[string]any)
-	out := map[string]any{}
-	var visit func(n any)
-	visit = func(n any) {
-		switch n := n.(type) {
-		case map[string]any:
-			if ref, ok := n["$ref"].(string); ok {
-				target := strings.TrimPrefix(ref, "#/$defs/")
-				if _, seen := out[target]; !seen {
-					out[target] = defs[target]
-					visit(defs[target])
-				}
-			}
-			for _, c := range n {
-				visit(c)
-			}
-		case []any:
-			for _, c := range n {
-				visit(c)
-			}
-		}
-	}
-	out[name] = defs[name]
-	visit(defs[name])
-	return out
+	return kube.Closure(v.doc["$defs"].(map[string]any), name)
 }
 
 // Validate returns every way obj breaks the schema of its kind, and, when it
@@ -201,6 +193,9 @@ func (v *Validator) Validate(obj compile.Object) []Violation {
 }
 
 func (v *Validator) validate(obj compile.Object) []Violation {
+	if name, ok := v.kinds[obj.APIVersion+"/"+obj.Kind]; ok && v.shape(name).conforms(obj.Content) {
+		return rules(obj) // what jsonschema would answer, without compiling or converting
+	}
 	s, err := v.schemaFor(obj.APIVersion, obj.Kind)
 	if err != nil {
 		return []Violation{{Path: "apiVersion", Message: err.Error(), Code: "kube/schema"}}
@@ -371,10 +366,7 @@ func (v *Validator) WithCRDs(crds map[string][]byte) (*Validator, error) {
 	}
 	doc := maps.Clone(v.doc)
 	doc["$defs"] = defs
-	out := &Validator{version: v.version, url: v.url + "+crds", doc: doc, kinds: kinds, schemas: map[string]*jsonschema.Schema{}}
-	out.compiler = jsonschema.NewCompiler()
-	out.compiler.Draft = jsonschema.Draft2020
-	return out, nil
+	return newValidator(v.version, v.url+"+crds", doc, kinds), nil
 }
 
 // Knows reports whether v has a schema for kind in apiVersion.

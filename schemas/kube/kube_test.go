@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,29 @@ func TestSchemasCoverEmittedKinds(t *testing.T) {
 	}
 	if _, err := Schema("1.20"); err == nil {
 		t.Error("Schema(1.20) succeeded")
+	}
+}
+
+// Standalone names files as kubeconform's schemaPath does, and each file
+// holds what its kind refers to.
+func TestStandalone(t *testing.T) {
+	files, err := Standalone("1.37")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"deployment-apps-v1.json", "service-v1.json", "ingress-networking-v1.json", "externalsecret-external-secrets-v1.json"} {
+		var doc map[string]any
+		if err := json.Unmarshal(files[name], &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ref := strings.TrimPrefix(doc["$ref"].(string), "#/$defs/")
+		if _, ok := doc["$defs"].(map[string]any)[ref]; !ok {
+			t.Errorf("%s refers to %s, which it does not hold", name, ref)
+		}
+	}
+	var dep map[string]any
+	json.Unmarshal(files["deployment-apps-v1.json"], &dep)
+	if _, ok := dep["$defs"].(map[string]any)["io.k8s.api.core.v1.Container"]; !ok {
+		t.Error("the Deployment's file lacks Container, which its pod template refers to")
 	}
 }
