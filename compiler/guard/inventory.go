@@ -56,6 +56,20 @@ func terms(objs []map[string]any) []*ast.Term {
 	return out
 }
 
+// objectTerms converts each object for OPA, or fails on the first that
+// does not convert.
+func objectTerms(objs []map[string]any) ([]*ast.Term, error) {
+	out := make([]*ast.Term, len(objs))
+	for i, o := range objs {
+		v, err := ast.InterfaceToValue(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ast.NewTerm(v)
+	}
+	return out, nil
+}
+
 // list is the OPA array of the objects at indices is.
 func list(ts []*ast.Term, is []int) *ast.Term {
 	out := make([]*ast.Term, 0, len(is))
