@@ -142,6 +142,7 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if err != nil {
 		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 	}
+	parsed.(ast.Object).Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	ctx, unwatch := watched(ctx, b.memory)
