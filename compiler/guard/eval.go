@@ -87,25 +87,35 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 	return diag.Diagnostic{Pos: e.Pos, End: e.Pos, Severity: diag.Error, Code: code, Message: e.Message, Kind: diag.Input}
 }
 
-// inventory is the inventory in is judged with, and its index: its own,
-// or its objects'.
-func (in Input) inventory() [2]ast.Value {
-	if in.Inventory != nil {
-		return [2]ast.Value{in.Inventory.value(), in.Inventory.index()}
+// convert converts in's objects for OPA, once for every use: the input's
+// objects, the documents conftest rules judge, and, when the objects are
+// their own inventory, the inventory and its index, which then hold the
+// very terms of the input, so that a rule comparing an object of the
+// input with one of the inventory compares pointers, not whole objects.
+func (in Input) convert() ([]*ast.Term, [2]ast.Value, error) {
+	ts, err := objectTerms(in.Objects)
+	if err != nil {
+		return nil, [2]ast.Value{}, err
 	}
-	ts := terms(in.Objects)
-	return [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts, in.Context.Workloads)}
+	if in.Inventory != nil {
+		return ts, [2]ast.Value{in.Inventory.value(), in.Inventory.index()}, nil
+	}
+	return ts, [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts, in.Context.Workloads)}, nil
 }
 
-// withInventory converts input for OPA with the inventory and its index,
-// converted already, under "inventory" and "index", where the queries
-// mount them as data.kiln.inventory and data.kiln.index.
-func withInventory(input map[string]any, inv [2]ast.Value) (ast.Value, error) {
+// withInventory converts input for OPA with the objects, the inventory
+// and its index converted already, under "objects", "inventory" and
+// "index", where the queries mount the last two as data.kiln.inventory
+// and data.kiln.index.
+func withInventory(input map[string]any, objects []*ast.Term, inv [2]ast.Value) (ast.Value, error) {
 	v, err := ast.InterfaceToValue(input)
 	if err != nil {
 		return nil, err
 	}
 	obj := v.(ast.Object)
+	if objects != nil {
+		obj.Insert(ast.StringTerm("objects"), ast.ArrayTerm(objects...))
+	}
 	obj.Insert(ast.StringTerm("inventory"), ast.NewTerm(inv[0]))
 	obj.Insert(ast.StringTerm("index"), ast.NewTerm(inv[1]))
 	return obj, nil
@@ -117,22 +127,22 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if ds := b.compile(); ds != nil {
 		return nil, &EvalError{Pos: ds[0].Pos, Message: "the policies do not compile: " + ds[0].Message}
 	}
-	objects := make([]any, len(in.Objects))
-	for i, o := range in.Objects {
-		objects[i] = o
-	}
-	input := map[string]any{"environment": in.Environment, "objects": objects, "context": in.Context.value()}
+	input := map[string]any{"environment": in.Environment, "context": in.Context.value()}
 	if in.App != nil {
 		input["app"] = in.App
 	}
 	if in.Dockerfile != nil {
 		input["dockerfile"] = instructions(in.Dockerfile)
 	}
-	inv := in.inventory()
-	parsed, err := withInventory(input, inv)
+	objects, inv, err := in.convert()
 	if err != nil {
 		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 	}
+	parsed, err := withInventory(input, objects, inv)
+	if err != nil {
+		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+	}
+	parsed.(ast.Object).Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	ctx, unwatch := watched(ctx, b.memory)
@@ -148,7 +158,7 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
 		}
 	}
-	more, err := b.evalConftest(ctx, in, inv)
+	more, err := b.evalConftest(ctx, in, objects, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -241,17 +251,18 @@ func name(o map[string]any) string {
 // document and the Dockerfile, as conftest would. A finding of a rule the
 // namespace's exception rule excepts for the document carries the
 // exception.
-func (b *Bundle) evalConftest(ctx context.Context, in Input, inv [2]ast.Value) ([]Finding, error) {
+func (b *Bundle) evalConftest(ctx context.Context, in Input, objects []*ast.Term, inv [2]ast.Value) ([]Finding, error) {
 	if len(b.conftest) == 0 {
 		return nil, nil
 	}
 	var out []Finding
 	kctx := in.Context.value()
-	run := func(doc any, object int, line int) error {
-		parsed, err := withInventory(map[string]any{"document": doc, "context": kctx}, inv)
+	run := func(doc *ast.Term, object int, line int) error {
+		parsed, err := withInventory(map[string]any{"context": kctx}, nil, inv)
 		if err != nil {
 			return &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 		}
+		parsed.(ast.Object).Insert(ast.StringTerm("document"), doc)
 		for _, q := range b.conftest {
 			more, err := b.evalNamespace(ctx, q, parsed, in, object, line)
 			if err != nil {
@@ -261,13 +272,17 @@ func (b *Bundle) evalConftest(ctx context.Context, in Input, inv [2]ast.Value) (
 		}
 		return nil
 	}
-	for i, o := range in.Objects {
+	for i, o := range objects {
 		if err := run(o, i, 0); err != nil {
 			return nil, err
 		}
 	}
 	if in.Dockerfile != nil {
-		if err := run(conftestDockerfile(in.Dockerfile), -1, 1); err != nil {
+		doc, err := ast.InterfaceToValue(conftestDockerfile(in.Dockerfile))
+		if err != nil {
+			return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
+		}
+		if err := run(ast.NewTerm(doc), -1, 1); err != nil {
 			return nil, err
 		}
 	}

@@ -452,8 +452,9 @@ func ruleOf(file string, m *ast.Module) (Rule, error) {
 }
 
 // prepare makes the queries evaluation runs: kiln rules over the whole
-// input with the run's context under data.kiln.context, and conftest rules
-// over one document.
+// input with the run's context under data.kiln.context (and the inventory,
+// its index and the input's objects by kind and name, which kiln builds in
+// Go, where lib.rego reads them), and conftest rules over one document.
 func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules map[string]*ast.Module, data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
@@ -463,7 +464,7 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index"),
+		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index with data.kiln.own as input.own"),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {

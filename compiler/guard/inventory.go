@@ -56,6 +56,88 @@ func terms(objs []map[string]any) []*ast.Term {
 	return out
 }
 
+// objectTerms converts each object for OPA, or fails on the first that
+// does not convert.
+func objectTerms(objs []map[string]any) ([]*ast.Term, error) {
+	out := make([]*ast.Term, len(objs))
+	for i, o := range objs {
+		v, err := ast.InterfaceToValue(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ast.NewTerm(v)
+	}
+	return out, nil
+}
+
+// ownValue is data.kiln.own: the objects of ts by kind and name, in
+// their order, as policies/lib.rego's own computes them when kiln gives
+// none: any defined kind, and the name object.get(o, ["metadata",
+// "name"], "") reads. kiln builds it as it converts the objects: in Rego
+// it scans every object once per kind and name.
+func ownValue(ts []*ast.Term) ast.Value {
+	kinds := keyed[keyed[[]*ast.Term]]{}
+	for _, t := range ts {
+		obj, ok := t.Value.(ast.Object)
+		if !ok {
+			continue
+		}
+		kind := obj.Get(ast.InternedTerm("kind"))
+		if kind == nil {
+			continue
+		}
+		name := ast.InternedEmptyString
+		if meta := obj.Get(ast.InternedTerm("metadata")); meta != nil {
+			if m, ok := meta.Value.(ast.Object); ok {
+				if n := m.Get(ast.InternedTerm("name")); n != nil {
+					name = n
+				}
+			}
+		}
+		byName := kinds.at(kind)
+		list := byName.value.at(name)
+		list.value = append(list.value, t)
+	}
+	own := ast.NewObject()
+	for _, k := range kinds.entries {
+		byName := ast.NewObject()
+		for _, n := range k.value.entries {
+			byName.Insert(n.key, ast.ArrayTerm(n.value...))
+		}
+		own.Insert(k.key, ast.NewTerm(byName))
+	}
+	return own
+}
+
+// keyed maps OPA terms to values, as an object's keys are told apart
+// (ast.KeyHashEqual), in the order they were first seen.
+type keyed[V any] struct {
+	byHash  map[int][]*entry[V]
+	entries []*entry[V]
+}
+
+type entry[V any] struct {
+	key   *ast.Term
+	value V
+}
+
+// at returns the entry of key, added when it has none.
+func (k *keyed[V]) at(key *ast.Term) *entry[V] {
+	h := key.Hash()
+	for _, e := range k.byHash[h] {
+		if ast.KeyHashEqual(e.key.Value, key.Value) {
+			return e
+		}
+	}
+	if k.byHash == nil {
+		k.byHash = map[int][]*entry[V]{}
+	}
+	e := &entry[V]{key: key}
+	k.byHash[h] = append(k.byHash[h], e)
+	k.entries = append(k.entries, e)
+	return e
+}
+
 // list is the OPA array of the objects at indices is.
 func list(ts []*ast.Term, is []int) *ast.Term {
 	out := make([]*ast.Term, 0, len(is))

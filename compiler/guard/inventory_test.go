@@ -2,10 +2,15 @@ package guard
 
 import (
 	"context"
+	"io/fs"
 	"slices"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/policies"
 )
 
 const webDeployment = `
@@ -98,5 +103,48 @@ func TestInventoryJudgesLikeOneStream(t *testing.T) {
 	noBudget := slices.Delete(slices.Clone(all), 2, 3)
 	if got := ids(Input{Objects: all[:1], Inventory: NewInventory(noBudget, nil)}); !slices.Contains(got, "pdb-when-replicated") || slices.Contains(split, "pdb-when-replicated") {
 		t.Errorf("pdb-when-replicated: with the autoscaler and no budget %v; with both %v", got, split)
+	}
+}
+
+// TestOwnValueIsLibOwn: the objects by kind and name kiln gives as
+// data.kiln.own are what lib.rego computes without it, for odd
+// documents too: no kind, a kind that is not a string, no metadata or no
+// name, and names shared across namespaces.
+func TestOwnValueIsLibOwn(t *testing.T) {
+	objs := objects(t, webDeployment, related[0], related[4],
+		"kind: ServiceAccount\nmetadata: {name: web, namespace: other}\n",
+		"kind: ConfigMap\n",
+		"kind: ConfigMap\nmetadata: {labels: {a: b}}\n",
+		"kind: 7\nmetadata: {name: 7}\n",
+		"metadata: {name: kindless}\n",
+		"kind: Secret\nmetadata: []\n",
+	)
+	ts, err := objectTerms(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := map[string]*ast.Module{}
+	for _, f := range []string{"lib.rego", "workloads.rego"} {
+		src, err := fs.ReadFile(policies.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modules[f] = ast.MustParseModuleWithOpts(string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	// Compared in Rego: JSON, which has only string keys, would make a
+	// kind 7 and a kind "7" one.
+	input := ast.NewObject(ast.Item(ast.StringTerm("objects"), ast.ArrayTerm(ts...)),
+		ast.Item(ast.StringTerm("kiln"), ast.NewTerm(ownValue(ts))))
+	rs, err := rego.New(rego.Compiler(compiler), rego.Query("x := data.kiln.lib.own; same := x == input.kiln"),
+		rego.ParsedInput(input)).Eval(context.Background())
+	if err != nil || len(rs) != 1 {
+		t.Fatal(rs, err)
+	}
+	if rs[0].Bindings["same"] != true {
+		t.Errorf("ownValue:\n%v\nlib.rego's own:\n%v", ownValue(ts), rs[0].Bindings["x"])
 	}
 }

@@ -1,0 +1,96 @@
+package guard_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/check"
+	"github.com/kilnhq/kiln/compiler/guard"
+	"github.com/kilnhq/kiln/compiler/load"
+	"github.com/kilnhq/kiln/compiler/schema"
+	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
+	"github.com/kilnhq/kiln/internal/appgen"
+)
+
+// BenchmarkLoad measures parsing and compiling the built-in rules, the
+// fixed cost of every cold run.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, ds := guard.Load(context.Background(), guard.Options{}); len(ds) > 0 {
+			b.Fatal(ds)
+		}
+	}
+}
+
+// BenchmarkEval measures the built-in rules over every environment of 20
+// generated apps, as kiln check gives them: the app, its objects and the
+// run's context.
+func BenchmarkEval(b *testing.B) {
+	bundle, ds := guard.Load(context.Background(), guard.Options{})
+	if len(ds) > 0 {
+		b.Fatal(ds)
+	}
+	inputs := appInputs(b, 20)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, in := range inputs {
+			if _, err := bundle.Eval(context.Background(), in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// appInputs builds n generated apps and returns the input of each of
+// their environments.
+func appInputs(tb testing.TB, n int) []guard.Input {
+	s, err := schema.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v, err := validate.For("")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 1000))
+	var out []guard.Input
+	for i := range n {
+		src := appgen.RandomWith(r, i, appgen.Options{})
+		doc, _ := load.Load(source.NewFile("kiln.yaml", []byte(src)), load.Options{})
+		a, ds := check.Check(doc, s)
+		if ds.HasErrors() {
+			tb.Fatal(ds)
+		}
+		res, ds := build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true}})
+		if ds.HasErrors() {
+			tb.Fatal(ds)
+		}
+		raw, err := json.Marshal(a)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var appData any
+		if err := json.Unmarshal(raw, &appData); err != nil {
+			tb.Fatal(err)
+		}
+		for _, env := range res.Envs {
+			name := env.Name
+			if name == "" {
+				name = "default"
+			}
+			in := guard.Input{App: appData, Environment: name, Context: guard.Context{
+				Environment: name, Production: slices.Contains([]string{"prod", "production"}, name),
+				KubernetesVersion: v.Version(), App: a.Metadata.Name, Owner: a.Metadata.Owner}}
+			for _, o := range env.Objects {
+				in.Objects = append(in.Objects, o.Content)
+			}
+			out = append(out, in)
+		}
+	}
+	return out
+}
