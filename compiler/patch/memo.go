@@ -15,12 +15,13 @@ import (
 // editor, on every keystroke that changes something else. A patch's
 // outcome depends only on the objects it is given (as kustomize reads
 // them: their JSON form) and on the patch, so it is remembered under a
-// hash of both, a few hundred outcomes at most.
+// hash of both, a few dozen outcomes at most.
 
 // memoSize bounds the outcomes remembered: enough for the environments
-// of the apps being built at once and for an editor's open apps, small
-// enough to stay well under a megabyte of objects.
-const memoSize = 256
+// of the apps being built at once (a few per worker) and for an editor's
+// open apps; an outcome is the objects one patch was given, tens of
+// kilobytes as maps, so the memo stays within a few megabytes.
+const memoSize = 64
 
 type outcome struct {
 	objs []compile.Object
