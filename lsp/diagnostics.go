@@ -114,12 +114,24 @@ func (s *Server) update(ctx context.Context, u protocol.DocumentURI, version int
 
 // schedule evaluates the app def after delay, cancelling the evaluation
 // that a newer version makes stale.
+//
+// The delay (the debounce) is only for bursts: it spares evaluations
+// that the next keystroke would cancel. A change that finds the app idle,
+// its last evaluation published and none pending, starts at once: the
+// server has nothing else to do for it, and waiting would only add the
+// delay to every answer. A change that arrives while an evaluation is
+// pending or running is a burst: that evaluation is cancelled (its
+// answer is stale, and publish drops it) and the newest version waits
+// out the delay, so that a burst costs at most one evaluation beyond
+// its last version's.
 func (s *Server) schedule(ctx context.Context, def string, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.runs[def]; old != nil {
 		old.timer.Stop()
 		old.cancel()
+	} else {
+		delay = 0
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r := &run{cancel: cancel}

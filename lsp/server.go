@@ -59,7 +59,9 @@ type Options struct {
 	Checker Checker
 	Schema  *schema.Schema
 	// Debounce is how long after a change the server waits for the next
-	// one before evaluating; 0 means DefaultDebounce.
+	// one before evaluating, in a burst: when the change found an
+	// evaluation of its app pending or running. A change to an idle app
+	// is evaluated at once. 0 means DefaultDebounce.
 	Debounce time.Duration
 	// Views is the directory where rendered outputs are written as
 	// read-only files for the editor to show.

@@ -36,12 +36,17 @@ type client struct {
 
 func start(t *testing.T, checker lsp.Checker) *client {
 	t.Helper()
+	return startDebounced(t, checker, 20*time.Millisecond)
+}
+
+func startDebounced(t *testing.T, checker lsp.Checker, debounce time.Duration) *client {
+	t.Helper()
 	s, err := schema.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	server, editor := net.Pipe()
-	srv := lsp.New(lsp.Options{Checker: checker, Schema: s, Debounce: 20 * time.Millisecond, Views: t.TempDir(),
+	srv := lsp.New(lsp.Options{Checker: checker, Schema: s, Debounce: debounce, Views: t.TempDir(),
 		Today: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
 	c := &client{t: t, raw: editor, done: make(chan error, 1), diags: map[protocol.DocumentURI][]protocol.PublishDiagnosticsParams{}, note: make(chan struct{}, 100)}
 	go func() { c.done <- srv.Serve(context.Background(), server) }()
@@ -258,6 +263,19 @@ func TestStaleVersionsAreNeverPublished(t *testing.T) {
 	}
 	if len(ps) > 6 {
 		t.Errorf("%d publications for 10 versions: the edits were not debounced", len(ps))
+	}
+}
+
+// An edit to an app that is not being checked is checked at once: the
+// debounce (an hour here) holds back only the edits of a burst.
+func TestAnEditToAnIdleAppIsCheckedAtOnce(t *testing.T) {
+	root := repo(t, map[string]string{"shop/kiln.yaml": app})
+	c := startDebounced(t, realChecker(t), time.Hour)
+	u := c.open(filepath.Join(root, "shop", "kiln.yaml"), app)
+	c.waitFor(u, 1)
+	for v := int32(2); v <= 3; v++ {
+		c.change(u, v, strings.Replace(app, "min: 3", "min: "+string(rune('0'+v)), 1))
+		c.waitFor(u, uint32(v))
 	}
 }
 

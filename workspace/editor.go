@@ -40,6 +40,8 @@ type Editor struct {
 	order  []cache.ActionID
 	// building are the builds running now, each closed when it ends.
 	building map[cache.ActionID]chan struct{}
+	// places are where the apps' dependencies were found (peers.go).
+	places *places
 }
 
 // EditorOptions configure an Editor.
@@ -60,7 +62,8 @@ func NewEditor(o EditorOptions) (*Editor, error) {
 	if o.Cache == nil {
 		o.Cache = engine.New(engine.Options{MemBytes: 64 << 20})
 	}
-	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[cache.ActionID]*builtApp{}, building: map[cache.ActionID]chan struct{}{}}, nil
+	return &Editor{opts: o, eval: evalLimits{sandbox: o.Sandbox}, repos: map[string]*repoGuardrails{}, builds: map[cache.ActionID]*builtApp{}, building: map[cache.ActionID]chan struct{}{},
+		places: newPlaces()}, nil
 }
 
 // repoGuardrails are one repository's guardrails, loaded once per
@@ -124,7 +127,11 @@ func (c *Editor) Reload() {
 // input is the input of one app, read through read.
 func (c *Editor) input(def string, src repofile.Source) input {
 	data, err := src.ReadFile(def)
-	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, src: src, eval: c.eval}
+	// Each evaluation searches the repository afresh, as each run of kiln
+	// check does, but starts from where the session found dependencies.
+	peers := newPeerIndex()
+	peers.places = c.places
+	in := input{file: source.NewFile(def, data), root: discover.RepoRoot(def), readErr: err, src: src, eval: c.eval, peers: peers}
 	if r := c.repo(def); r.g != nil { // the repository's bounds, as kiln check's
 		in.eval = in.eval.withConfig(r.g.cfg)
 	}

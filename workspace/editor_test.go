@@ -3,8 +3,12 @@ package workspace
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/engine"
@@ -88,4 +92,127 @@ func mustEditor(eng *engine.Engine) *Editor {
 		panic(err)
 	}
 	return e
+}
+
+// countingSource reads the disk and counts what it reads and walks.
+type countingSource struct {
+	mu    sync.Mutex
+	reads map[string]int
+	walks []string          // the roots walked
+	over  map[string]string // buffers
+}
+
+func newCountingSource() *countingSource {
+	return &countingSource{reads: map[string]int{}, over: map[string]string{}}
+}
+
+func (c *countingSource) ReadFile(name string) ([]byte, error) {
+	c.mu.Lock()
+	c.reads[name]++
+	b, ok := c.over[name]
+	c.mu.Unlock()
+	if ok {
+		return []byte(b), nil
+	}
+	return os.ReadFile(name)
+}
+
+func (c *countingSource) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
+func (c *countingSource) WalkDir(root string, fn fs.WalkDirFunc) error {
+	c.mu.Lock()
+	c.walks = append(c.walks, root)
+	c.mu.Unlock()
+	return filepath.WalkDir(root, fn)
+}
+
+// walkedBeyond reports whether a directory other than def's own (where
+// its test files are) was walked.
+func (c *countingSource) walkedBeyond(def string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.ContainsFunc(c.walks, func(root string) bool { return root != filepath.Dir(def) })
+}
+
+// definitionsRead lists the definitions read other than def's (that
+// exist: a conventional place looked at and empty is no definition).
+func (c *countingSource) definitionsRead(def string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for name := range c.reads {
+		if _, err := os.Stat(name); err == nil && filepath.Base(name) == "kiln.yaml" && name != def {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// peerRepo writes a repository of n apps, app-0 to app-<n-1>, each in
+// apps/<index>, a directory that is not named after it; the app opened
+// depends on app-1, and has a test file, when depends is set.
+func peerRepo(t *testing.T, n int, depends bool) (root, def string) {
+	root = t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	for i := range n {
+		dir := filepath.Join(root, "apps", fmt.Sprintf("%04d", i))
+		os.MkdirAll(dir, 0o755)
+		text := fmt.Sprintf("apiVersion: kiln.dev/v1alpha1\nkind: App\nmetadata: {name: app-%d, owner: team-a}\nspec:\n  image: ghcr.io/a/a:1.0.0\n  port: 8080\n", i)
+		if i == 0 && depends { // and a test, whose cases build the app again
+			text += "  dependsOn: [{app: app-1}]\n"
+			test := "tests:\n  - it: has one Deployment\n    asserts:\n      - hasDocuments: {count: 1}\n        kind: Deployment\n"
+			if err := os.WriteFile(filepath.Join(dir, "kiln_test.yaml"), []byte(test), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kiln.yaml"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, filepath.Join(root, "apps", "0000", "kiln.yaml")
+}
+
+// The editor answers for the open app without loading the other apps of
+// its repository: an app without dependencies reads no other definition
+// and walks nothing, whatever the repository's size.
+func TestEditorChecksTheOpenAppAlone(t *testing.T) {
+	_, def := peerRepo(t, 40, false)
+	c := mustEditor(engine.New(engine.Options{MemBytes: 1 << 20}))
+	src := newCountingSource()
+	if _, err := c.Check(context.Background(), def, src); err != nil {
+		t.Fatal(err)
+	}
+	if other := src.definitionsRead(def); len(other) > 0 || src.walkedBeyond(def) {
+		t.Errorf("checking one app read %d other definitions %v and walked %v", len(other), other, src.walks)
+	}
+}
+
+// An app whose dependency is not where dependencies usually are searches
+// its repository once in a session: after an edit, the editor loads the
+// dependency where it found it, and reads nothing else.
+func TestEditorRemembersWhereADependencyIs(t *testing.T) {
+	root, def := peerRepo(t, 40, true)
+	callee := filepath.Join(root, "apps", "0001", "kiln.yaml")
+	c := mustEditor(engine.New(engine.Options{MemBytes: 1 << 20}))
+	first := newCountingSource()
+	ds, err := c.Check(context.Background(), def, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.HasErrors() {
+		t.Fatalf("the dependency was not found: %v", ds)
+	}
+	if !first.walkedBeyond(def) {
+		t.Fatal("the first check found the dependency without searching: the test's layout is conventional")
+	}
+	text, _ := os.ReadFile(def)
+	edited := newCountingSource()
+	edited.over[def] = string(text) + "# an edit\n"
+	if ds, err = c.Check(context.Background(), def, edited); err != nil || ds.HasErrors() {
+		t.Fatal(err, ds)
+	}
+	if got := edited.definitionsRead(def); edited.walkedBeyond(def) || !slices.Equal(got, []string{callee}) {
+		t.Errorf("after an edit: walked %v, definitions read %v; want none, and %s", edited.walks, got, callee)
+	}
 }

@@ -42,8 +42,16 @@ func (in input) apps(s *schema.Schema) build.AppFinder {
 				return a, err
 			}
 		}
+		// Where the search found the app before, if it is still there:
+		// loaded and recorded as the search's find would be.
+		if def, ok := in.peers.place(in.root, name); ok {
+			if a, err, ok := in.appAt(s, def, name); ok {
+				return a, err
+			}
+		}
 		for _, def := range in.mentioning(unrecorded, "name", name) {
 			if a, err, ok := in.appAt(s, def, name); ok {
+				in.peers.remember(in.root, name, def)
 				return a, err
 			}
 		}
@@ -124,6 +132,46 @@ func hasField(text []byte, field, name string) bool {
 type peerIndex struct {
 	mu    sync.Mutex
 	repos map[string]*repoTexts
+	// places, when set, outlives the run: the editor's session keeps
+	// where each dependency was found.
+	places *places
+}
+
+// places remember, across runs, the definition where a search of the
+// repository found each app, by repository root and app name. The
+// editor checks an app again on every keystroke: without them, an app
+// whose dependency is not in a conventional place would walk and read
+// its whole repository each time. A remembered place is only a first
+// guess, as a conventional place is: the definition is loaded, and used
+// only if it still names the app; otherwise the repository is searched
+// again. (A second app of the same name, made since, sorting before it,
+// is not looked for: a cached result of kiln check's is not invalidated
+// by one either, as only the definition found is its input.)
+type places struct {
+	mu sync.Mutex
+	m  map[[2]string]string
+}
+
+func newPlaces() *places { return &places{m: map[[2]string]string{}} }
+
+// place returns where app name of the repository at root was found.
+func (x *peerIndex) place(root, name string) (string, bool) {
+	if x == nil || x.places == nil {
+		return "", false
+	}
+	x.places.mu.Lock()
+	defer x.places.mu.Unlock()
+	def, ok := x.places.m[[2]string{root, name}]
+	return def, ok
+}
+
+func (x *peerIndex) remember(root, name, def string) {
+	if x == nil || x.places == nil {
+		return
+	}
+	x.places.mu.Lock()
+	defer x.places.mu.Unlock()
+	x.places.m[[2]string{root, name}] = def
 }
 
 type repoTexts struct {

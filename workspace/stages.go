@@ -293,10 +293,13 @@ var testFileStage = engine.Stage[testFileIn, testRun]{
 		if err != nil {
 			return testRun{}, err
 		}
-		opts := p.opts
-		opts.Context = ctx
 		app := in.App
 		app.ctx = ctx
+		// The cases build the app as its check does: its files and the
+		// apps it depends on read through the editor's buffers, and
+		// found where the session found them.
+		opts := app.buildOptions(p.opts, p.schema)
+		opts.Context = ctx
 		ch := checkOne(app, p.schema)
 		t := in.Test.Name
 		tf := testFile{path: t, app: app.file.Name, isCUE: strings.HasSuffix(t, ".cue"), content: in.Test.Content}

@@ -72,17 +72,20 @@ func patchPath(i int, field string) []string {
 // through kustomize; the others are passed on as they are. Anything else
 // takes the whole set, as kustomize itself would.
 func applyOne(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Object, p app.Patch) ([]compile.Object, []patchError) {
+	whole := func() ([]compile.Object, []patchError) {
+		return memoTransform(objs, p, func() ([]compile.Object, []patchError) { return transform(rf, h, objs, p) })
+	}
 	idx := candidates(objs, p.Target)
 	if idx == nil {
-		return transform(rf, h, objs, p)
+		return whole()
 	}
 	subset := make([]compile.Object, len(idx))
 	for i, j := range idx {
 		subset[i] = objs[j]
 	}
-	patched, err := transform(rf, h, subset, p)
+	patched, err := memoTransform(subset, p, func() ([]compile.Object, []patchError) { return transform(rf, h, subset, p) })
 	if err != nil || len(patched) != len(subset) { // a patch that deletes an object
-		return transform(rf, h, objs, p)
+		return whole()
 	}
 	out := append([]compile.Object(nil), objs...)
 	for i, j := range idx {

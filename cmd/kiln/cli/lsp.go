@@ -50,7 +50,7 @@ Editor setup: docs/editors.md.`,
 			o := &lspOptions{}
 			o.cacheOptions.register(fs)
 			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
-			fs.DurationVar(&o.debounce, "debounce", lsp.DefaultDebounce, "how long after a change to wait for the next before checking")
+			fs.DurationVar(&o.debounce, "debounce", lsp.DefaultDebounce, "in a burst of changes, how long after one to wait for the next before checking")
 			fs.StringVar(&o.logFile, "log", "", "append the server's log to this file")
 			return o
 		},
