@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -125,7 +127,49 @@ func recordReads(in *input) (deps func() map[string]string) {
 // depsHold reports whether every file a stored result recorded (see
 // recordReads) still reads, through in's source, as it did.
 func depsHold(in input, deps map[string]string) bool {
-	return repofile.Holds(in.source(), deps)
+	if in.src != nil || in.sums == nil {
+		return repofile.Holds(in.source(), deps)
+	}
+	for name, sum := range deps {
+		if in.sums.sum(in.root, name, sum) != sum {
+			return false
+		}
+	}
+	return true
+}
+
+// readSums remembers, for one run over the disk, what each file that
+// stored results recorded reading reads now (its repofile.Sum): apps
+// record the same files (the definitions of the apps they depend on, and
+// the many places where one is not), and a run asks about each once. A
+// run reads its definitions once too; a file changed while it runs may
+// be seen before or after the change either way.
+type readSums struct {
+	m sync.Map // root + "\x00" + name → *readSum
+}
+
+type readSum struct {
+	once sync.Once
+	sum  string
+}
+
+// sum is repofile.Sum of name read from the disk inside root. A name
+// recorded "missing" costs one stat while it is still missing: a file
+// that does not exist reads as missing whatever root confines, and
+// reading it would resolve every directory of its path.
+func (s *readSums) sum(root, name, recorded string) string {
+	v, _ := s.m.LoadOrStore(root+"\x00"+name, &readSum{})
+	r := v.(*readSum)
+	r.once.Do(func() {
+		if recorded == "missing" {
+			if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+				r.sum = "missing"
+				return
+			}
+		}
+		r.sum = repofile.Sum(repofile.Disk(root).ReadFile(name))
+	})
+	return r.sum
 }
 
 // computeCheck runs every stage on one app; cut reports that its load
@@ -405,15 +449,20 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	total := len(wk.inputs)
 	inputs := o.Shard.keep(wk.inputs)
 	setEval(inputs, w.eval())
+	sums := &readSums{}
+	for i := range inputs {
+		inputs[i].sums = sums
+	}
 	eng := w.opts.Cache
 	hits0, misses0 := eng.Stats()
+	idx := openCheckIndex(eng, paths, o.Shard)
 	results := make([]checked1, len(inputs))
 	var mu sync.Mutex
 	done := 0
 	forEach(len(inputs), w.opts.Jobs, func(i int) {
 		in := inputs[i]
 		in.ctx = ctx
-		r, _, err := checkApp(eng, w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
+		r, err := idx.check(eng, checkInOf(w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g))
 		if err != nil {
 			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
 				Diags: diag.ToWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
@@ -429,10 +478,11 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	idx.close()
 	r := finishCheck(g, inputs, results)
 	r.Total = total
 	hits, misses := eng.Stats()
-	r.Hits, r.Misses = hits-hits0, misses-misses0
+	r.Hits, r.Misses = hits-hits0+idx.Hits(), misses-misses0
 	return r, nil
 }
 

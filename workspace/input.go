@@ -66,6 +66,9 @@ type input struct {
 	// peers is the run's index of the definitions its apps' dependencies
 	// are searched in (peers.go); nil searches afresh.
 	peers *peerIndex
+	// sums, when set, is the run's memory of what the files stored
+	// results recorded read now (see depsHold); nil reads them afresh.
+	sums *readSums
 }
 
 // loadOptions are the options of every load of in's definition.
