@@ -363,6 +363,17 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 // test files of each app's directory, so that a warm run touches every
 // directory once.
 func checkInputs(paths []string) ([]input, map[string][]string, error) {
+	inputs, tests, err := scanInputs(paths)
+	for i := range inputs {
+		inputs[i].read1()
+	}
+	return inputs, tests, err
+}
+
+// scanInputs is checkInputs without the reads: each input is read by
+// read1, which Check calls on its workers, so that a thousand reads do
+// not wait for one another.
+func scanInputs(paths []string) ([]input, map[string][]string, error) {
 	repo, err := discover.Scan(repofile.Disk(""), paths...)
 	if err != nil {
 		return nil, nil, err
@@ -374,11 +385,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 		// Each definition's own root: the directory holding .git above
 		// it, or its directory; never the directory above the one given,
 		// which would let a check of "." read outside the repository.
-		data, err := readFile(a.Root, a.Definition)
-		in := input{file: source.NewFile(a.Definition, data), root: a.Root, readErr: err, peers: peers}
-		if a.Dockerfile != "" {
-			in.dockerfile, in.dockerErr = readDockerfile(a.Root, a.Definition)
-		}
+		in := input{file: source.NewFile(a.Definition, nil), root: a.Root, peers: peers, unread: true, dockerfileSeen: a.Dockerfile != ""}
 		inputs = append(inputs, in)
 		dir := filepath.Dir(a.Definition)
 		for _, t := range a.Tests {
@@ -387,6 +394,19 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].file.Name < inputs[j].file.Name })
 	return inputs, tests, nil
+}
+
+// read1 reads a scanned input's definition, and the Dockerfile beside it
+// when the scan saw one.
+func (in *input) read1() {
+	if !in.unread {
+		return
+	}
+	data, err := readFile(in.root, in.file.Name)
+	in.file, in.readErr, in.unread = source.NewFile(in.file.Name, data), err, false
+	if in.dockerfileSeen {
+		in.dockerfile, in.dockerErr = readDockerfile(in.root, in.file.Name)
+	}
 }
 
 // CheckOptions say which apps Check checks and how it tells of its
@@ -426,8 +446,8 @@ func (r *CheckResult) ExitCode(failOn diag.Severity) int {
 // kiln build's output, its drift. Each app's result is cached under a key
 // of everything it read.
 func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (*CheckResult, error) {
-	// Reading the apps and loading the policies overlap: a warm run is
-	// mostly these two.
+	// Reading the apps, loading the policies and reading the index of
+	// the last run overlap: a warm run is mostly these.
 	type walked struct {
 		inputs []input
 		tests  map[string][]string
@@ -435,11 +455,18 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}
 	walk := make(chan walked, 1)
 	go func() {
-		inputs, tests, err := checkInputs(paths)
+		inputs, tests, err := scanInputs(paths)
 		walk <- walked{inputs, tests, err}
 	}()
-	g, err := w.guardrails()
+	eng := w.opts.Cache
+	index := make(chan *checkIndex, 1)
+	go func() { index <- openCheckIndex(eng, paths, o.Shard) }()
+	g, err := w.stored()
+	if err == nil && g == nil {
+		err = errNoGuardrails
+	}
 	wk := <-walk
+	idx := <-index
 	if err != nil {
 		return nil, err
 	}
@@ -453,13 +480,12 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	for i := range inputs {
 		inputs[i].sums = sums
 	}
-	eng := w.opts.Cache
 	hits0, misses0 := eng.Stats()
-	idx := openCheckIndex(eng, paths, o.Shard)
 	results := make([]checked1, len(inputs))
 	var mu sync.Mutex
 	done := 0
 	forEach(len(inputs), w.opts.Jobs, func(i int) {
+		inputs[i].read1() // finishCheck reads inputs[i] once every worker is done
 		in := inputs[i]
 		in.ctx = ctx
 		r, err := idx.check(eng, checkInOf(w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g))

@@ -97,10 +97,10 @@ func collect(outcomes []outcome, g *guardrails) Result {
 		}
 	}
 	if g != nil {
-		r.Evaluated.Rules = len(g.bundle.Rules())
-		r.Diagnostics = append(r.Diagnostics, g.waivers.Check(g.bundle.Known, true)...)
+		r.Evaluated.Rules = len(g.rules.Rules)
+		r.Diagnostics = append(r.Diagnostics, g.waivers.Check(g.rules.known, true)...)
 		r.WaiversUsed = g.waivers.UsedAt()
-		if len(g.bundle.Rules()) == 0 {
+		if len(g.rules.Rules) == 0 {
 			r.Diagnostics, r.Incomplete = append(r.Diagnostics, noRules(g.cfg)), true
 		}
 	}

@@ -53,6 +53,9 @@ type input struct {
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
 	dockerErr  diag.List // the Dockerfile beside it could not be read
+	// unread says file holds the definition's name only, and
+	// dockerfileSeen that a Dockerfile is beside it: see read1.
+	unread, dockerfileSeen bool
 	// src is where every other file checking the app reads comes from
 	// (its imports, test files, snapshots, committed outputs): an
 	// editor's buffers over the disk, or, when nil, the disk inside root.

@@ -45,7 +45,7 @@ type sharedIn struct {
 	NoPolicy    bool
 	Namespaces  string
 	Config      *source.File
-	Policies    map[string][]byte
+	Policies    []byte // guard.SourceHash
 	Data        map[string][]byte
 }
 
@@ -54,10 +54,7 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 	in := sharedIn{KubeVersion: kubeVersion, NoPolicy: g == nil}
 	if g != nil {
 		in.Namespaces, in.Config = g.namespaces, g.cfg.File
-		in.Policies, in.Data = map[string][]byte{}, map[string][]byte{}
-		for _, name := range g.bundle.Files() {
-			in.Policies[name] = g.bundle.File(name).Content
-		}
+		in.Policies, in.Data = g.sources[:], map[string][]byte{}
 		for _, name := range g.dataFiles {
 			in.Data[name], _ = repofile.Read("", name, repofile.MaxBytes) // confined when loaded
 		}
