@@ -88,7 +88,9 @@ func collect(outcomes []outcome, g *guardrails) Result {
 		r.Waived = append(r.Waived, oc.waived...)
 		r.Evaluated.add(oc)
 		if g != nil {
-			if oc.considered != "" {
+			// Considering costs path lookups per app; without waivers
+			// there is nothing to consider.
+			if oc.considered != "" && len(g.cfg.Waivers) > 0 {
 				g.waivers.Consider(oc.considered, oc.file.Name)
 			}
 			for _, i := range oc.repoWaivers {
