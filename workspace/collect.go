@@ -80,7 +80,12 @@ func (e Evaluated) String() string {
 // into a fork of its own; they are reduced here, in one place, whether
 // the outcome was computed or read from the cache.
 func collect(outcomes []outcome, g *guardrails) Result {
-	r := Result{Waived: diag.List{}}
+	r := Result{Waived: diag.List{}, Files: make([]report.File, 0, len(outcomes))}
+	n := 0
+	for _, oc := range outcomes {
+		n += len(oc.diags)
+	}
+	r.Diagnostics = make(diag.List, 0, n) // a thousand apps' findings, grown once
 	for _, oc := range outcomes {
 		r.Diagnostics = append(r.Diagnostics, oc.diags...)
 		r.Files = append(r.Files, oc.file)
