@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -125,7 +127,49 @@ func recordReads(in *input) (deps func() map[string]string) {
 // depsHold reports whether every file a stored result recorded (see
 // recordReads) still reads, through in's source, as it did.
 func depsHold(in input, deps map[string]string) bool {
-	return repofile.Holds(in.source(), deps)
+	if in.src != nil || in.sums == nil {
+		return repofile.Holds(in.source(), deps)
+	}
+	for name, sum := range deps {
+		if in.sums.sum(in.root, name, sum) != sum {
+			return false
+		}
+	}
+	return true
+}
+
+// readSums remembers, for one run over the disk, what each file that
+// stored results recorded reading reads now (its repofile.Sum): apps
+// record the same files (the definitions of the apps they depend on, and
+// the many places where one is not), and a run asks about each once. A
+// run reads its definitions once too; a file changed while it runs may
+// be seen before or after the change either way.
+type readSums struct {
+	m sync.Map // root + "\x00" + name → *readSum
+}
+
+type readSum struct {
+	once sync.Once
+	sum  string
+}
+
+// sum is repofile.Sum of name read from the disk inside root. A name
+// recorded "missing" costs one stat while it is still missing: a file
+// that does not exist reads as missing whatever root confines, and
+// reading it would resolve every directory of its path.
+func (s *readSums) sum(root, name, recorded string) string {
+	v, _ := s.m.LoadOrStore(root+"\x00"+name, &readSum{})
+	r := v.(*readSum)
+	r.once.Do(func() {
+		if recorded == "missing" {
+			if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+				r.sum = "missing"
+				return
+			}
+		}
+		r.sum = repofile.Sum(repofile.Disk(root).ReadFile(name))
+	})
+	return r.sum
 }
 
 // computeCheck runs every stage on one app; cut reports that its load
@@ -319,6 +363,17 @@ func drift(t committedTree, fresh map[string][]byte) diag.List {
 // test files of each app's directory, so that a warm run touches every
 // directory once.
 func checkInputs(paths []string) ([]input, map[string][]string, error) {
+	inputs, tests, err := scanInputs(paths)
+	for i := range inputs {
+		inputs[i].read1()
+	}
+	return inputs, tests, err
+}
+
+// scanInputs is checkInputs without the reads: each input is read by
+// read1, which Check calls on its workers, so that a thousand reads do
+// not wait for one another.
+func scanInputs(paths []string) ([]input, map[string][]string, error) {
 	repo, err := discover.Scan(repofile.Disk(""), paths...)
 	if err != nil {
 		return nil, nil, err
@@ -330,11 +385,7 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 		// Each definition's own root: the directory holding .git above
 		// it, or its directory; never the directory above the one given,
 		// which would let a check of "." read outside the repository.
-		data, err := readFile(a.Root, a.Definition)
-		in := input{file: source.NewFile(a.Definition, data), root: a.Root, readErr: err, peers: peers}
-		if a.Dockerfile != "" {
-			in.dockerfile, in.dockerErr = readDockerfile(a.Root, a.Definition)
-		}
+		in := input{file: source.NewFile(a.Definition, nil), root: a.Root, peers: peers, unread: true, dockerfileSeen: a.Dockerfile != ""}
 		inputs = append(inputs, in)
 		dir := filepath.Dir(a.Definition)
 		for _, t := range a.Tests {
@@ -343,6 +394,19 @@ func checkInputs(paths []string) ([]input, map[string][]string, error) {
 	}
 	sort.SliceStable(inputs, func(i, j int) bool { return inputs[i].file.Name < inputs[j].file.Name })
 	return inputs, tests, nil
+}
+
+// read1 reads a scanned input's definition, and the Dockerfile beside it
+// when the scan saw one.
+func (in *input) read1() {
+	if !in.unread {
+		return
+	}
+	data, err := readFile(in.root, in.file.Name)
+	in.file, in.readErr, in.unread = source.NewFile(in.file.Name, data), err, false
+	if in.dockerfileSeen {
+		in.dockerfile, in.dockerErr = readDockerfile(in.root, in.file.Name)
+	}
 }
 
 // CheckOptions say which apps Check checks and how it tells of its
@@ -382,8 +446,8 @@ func (r *CheckResult) ExitCode(failOn diag.Severity) int {
 // kiln build's output, its drift. Each app's result is cached under a key
 // of everything it read.
 func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (*CheckResult, error) {
-	// Reading the apps and loading the policies overlap: a warm run is
-	// mostly these two.
+	// Reading the apps, loading the policies and reading the index of
+	// the last run overlap: a warm run is mostly these.
 	type walked struct {
 		inputs []input
 		tests  map[string][]string
@@ -391,11 +455,18 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}
 	walk := make(chan walked, 1)
 	go func() {
-		inputs, tests, err := checkInputs(paths)
+		inputs, tests, err := scanInputs(paths)
 		walk <- walked{inputs, tests, err}
 	}()
-	g, err := w.guardrails()
+	eng := w.opts.Cache
+	index := make(chan *checkIndex, 1)
+	go func() { index <- openCheckIndex(eng, paths, o.Shard) }()
+	g, err := w.stored()
+	if err == nil && g == nil {
+		err = errNoGuardrails
+	}
 	wk := <-walk
+	idx := <-index
 	if err != nil {
 		return nil, err
 	}
@@ -405,15 +476,19 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	total := len(wk.inputs)
 	inputs := o.Shard.keep(wk.inputs)
 	setEval(inputs, w.eval())
-	eng := w.opts.Cache
+	sums := &readSums{}
+	for i := range inputs {
+		inputs[i].sums = sums
+	}
 	hits0, misses0 := eng.Stats()
 	results := make([]checked1, len(inputs))
 	var mu sync.Mutex
 	done := 0
 	forEach(len(inputs), w.opts.Jobs, func(i int) {
+		inputs[i].read1() // finishCheck reads inputs[i] once every worker is done
 		in := inputs[i]
 		in.ctx = ctx
-		r, _, err := checkApp(eng, w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
+		r, err := idx.check(eng, checkInOf(w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g))
 		if err != nil {
 			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
 				Diags: diag.ToWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
@@ -429,10 +504,11 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	idx.close()
 	r := finishCheck(g, inputs, results)
 	r.Total = total
 	hits, misses := eng.Stats()
-	r.Hits, r.Misses = hits-hits0, misses-misses0
+	r.Hits, r.Misses = hits-hits0+idx.Hits(), misses-misses0
 	return r, nil
 }
 

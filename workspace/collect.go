@@ -80,7 +80,12 @@ func (e Evaluated) String() string {
 // into a fork of its own; they are reduced here, in one place, whether
 // the outcome was computed or read from the cache.
 func collect(outcomes []outcome, g *guardrails) Result {
-	r := Result{Waived: diag.List{}}
+	r := Result{Waived: diag.List{}, Files: make([]report.File, 0, len(outcomes))}
+	n := 0
+	for _, oc := range outcomes {
+		n += len(oc.diags)
+	}
+	r.Diagnostics = make(diag.List, 0, n) // a thousand apps' findings, grown once
 	for _, oc := range outcomes {
 		r.Diagnostics = append(r.Diagnostics, oc.diags...)
 		r.Files = append(r.Files, oc.file)
@@ -88,7 +93,9 @@ func collect(outcomes []outcome, g *guardrails) Result {
 		r.Waived = append(r.Waived, oc.waived...)
 		r.Evaluated.add(oc)
 		if g != nil {
-			if oc.considered != "" {
+			// Considering costs path lookups per app; without waivers
+			// there is nothing to consider.
+			if oc.considered != "" && len(g.cfg.Waivers) > 0 {
 				g.waivers.Consider(oc.considered, oc.file.Name)
 			}
 			for _, i := range oc.repoWaivers {
@@ -97,10 +104,10 @@ func collect(outcomes []outcome, g *guardrails) Result {
 		}
 	}
 	if g != nil {
-		r.Evaluated.Rules = len(g.bundle.Rules())
-		r.Diagnostics = append(r.Diagnostics, g.waivers.Check(g.bundle.Known, true)...)
+		r.Evaluated.Rules = len(g.rules.Rules)
+		r.Diagnostics = append(r.Diagnostics, g.waivers.Check(g.rules.known, true)...)
 		r.WaiversUsed = g.waivers.UsedAt()
-		if len(g.bundle.Rules()) == 0 {
+		if len(g.rules.Rules) == 0 {
 			r.Diagnostics, r.Incomplete = append(r.Diagnostics, noRules(g.cfg)), true
 		}
 	}

@@ -1,9 +1,12 @@
 package workspace
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/repofile"
@@ -25,8 +29,12 @@ import (
 // guardrails is what a run's guardrails are made of: the repository's
 // configuration, the compiled policies and the repository's waivers.
 type guardrails struct {
-	cfg     *config.Config
+	cfg *config.Config
+	// bundle is nil in guardrails made from what the cache kept of a
+	// load (storedGuardrails): those never evaluate a policy.
 	bundle  *guard.Bundle
+	rules   ruleFacts
+	sources [32]byte // guard.SourceHash of the policies
 	waivers *waiver.Set
 	dirs    []guard.Dir // the repository's own policy directories
 	// dataFiles are the policies' data files, as read.
@@ -38,11 +46,50 @@ type guardrails struct {
 	leftovers func() map[string][]string
 }
 
+// ruleFacts are what a run answered from the cache needs of the
+// policies: the rules in force, for reports, and which of the ids the
+// configuration names (disabled, ranked, waived) and the rules' own name
+// a rule.
+type ruleFacts struct {
+	Rules []guard.Rule
+	Known []string
+}
+
+func factsOf(b *guard.Bundle, cfg *config.Config) ruleFacts {
+	f := ruleFacts{Rules: b.Rules()}
+	ids := map[string]bool{}
+	for _, r := range f.Rules {
+		ids[r.ID] = true
+	}
+	for _, e := range cfg.Disable {
+		ids[e.Value] = true
+	}
+	for id := range cfg.SeverityAt {
+		ids[id] = true
+	}
+	for _, w := range cfg.Waivers {
+		ids[w.Rule] = true
+	}
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		if b.Known(id) {
+			f.Known = append(f.Known, id)
+		}
+	}
+	return f
+}
+
+// known reports whether id names a rule, for an id of the facts'
+// configuration (see factsOf).
+func (f ruleFacts) known(id string) bool {
+	_, ok := slices.BinarySearch(f.Known, id)
+	return ok
+}
+
 // reportRules describes the rules for reports. Built-in rules link to
 // their entry in the rules reference.
 func (g *guardrails) reportRules() []report.Rule {
 	var out []report.Rule
-	for _, r := range g.bundle.Rules() {
+	for _, r := range g.rules.Rules {
 		rr := report.Rule{ID: r.ID, Title: r.Title, Description: r.Description, Remediation: r.Remediation, Severity: r.Severity}
 		if r.Builtin {
 			rr.HelpURI = guard.RulesDoc + "#" + r.ID
@@ -59,6 +106,15 @@ func (g *guardrails) apply(opts *build.Options) {
 	opts.Production = g.cfg.Production
 }
 
+// guardSetup is what loading the guardrails reads before the policies:
+// the configuration, guard.Load's options and the data files.
+type guardSetup struct {
+	cfg       *config.Config
+	opts      guard.Options
+	dataFiles []string
+	p         Options
+}
+
 // loadGuardrails reads the repository configuration governing args and
 // compiles the built-in rules with the repository's and --policy's own.
 // Errors are positioned in the configuration, data or policy files.
@@ -66,9 +122,90 @@ func (g *guardrails) apply(opts *build.Options) {
 // lazy defers compiling the policies until an app needs them evaluated
 // (see guard.Options.Lazy).
 func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List) {
-	cfg, ds := loadConfig(args, p.Config)
+	s, ds := setupGuardrails(args, p, lazy)
 	if ds != nil {
 		return nil, ds
+	}
+	b, ds := guard.Load(context.Background(), s.opts)
+	if ds != nil {
+		return nil, ds
+	}
+	if ds := s.cfg.CheckRules(b.Known); ds != nil {
+		return nil, ds
+	}
+	g := s.guardrails()
+	g.bundle, g.rules = b, factsOf(b, s.cfg)
+	g.sources, _ = guard.SourceHash(s.opts) // Load read every file
+	return g, nil
+}
+
+// rulesIn keys what a load of the policies found, as far as ruleFacts
+// tell: the policies, the configuration (disabled rules, severities,
+// waivers, namespaces) and the namespaces the options add.
+type rulesIn struct {
+	Sources       []byte
+	Config        *source.File
+	Namespaces    []string
+	AllNamespaces bool
+}
+
+// storedGuardrails are the guardrails of a run that may be answered from
+// the cache, made without parsing the policies when the disk cache holds
+// what a load of the same policies and configuration found (parsing them
+// was most of the start of such a run). Otherwise, and whenever the
+// configuration, the data or a policy file cannot be read, they are
+// load's, which reports what is wrong, and what it found is stored.
+// The facts go to the disk cache alone, not through the engine's stores,
+// so that they count as no app's hit or miss. Under cacheverify the
+// policies are always loaded, and facts stored that differ from what
+// the load found fail the run.
+func storedGuardrails(args []string, p Options, load func() (*guardrails, error)) (*guardrails, error) {
+	c := p.Cache.Cache()
+	s, ds := setupGuardrails(args, p, true)
+	if c == nil || ds != nil {
+		return load()
+	}
+	sum, err := guard.SourceHash(s.opts)
+	if err != nil {
+		return load()
+	}
+	h := p.Cache.Key("guardrails", 1)
+	if err := engine.HashInput(h, rulesIn{Sources: sum[:], Config: s.cfg.File, Namespaces: s.opts.Namespaces, AllNamespaces: s.opts.AllNamespaces}); err != nil {
+		return load()
+	}
+	id := h.Sum()
+	stored, err := c.Read(id)
+	var facts ruleFacts
+	if err == nil && json.Unmarshal(stored, &facts) == nil && !p.Cache.Verifying() {
+		if ds := s.cfg.CheckRules(facts.known); ds != nil {
+			return nil, &LoadError{Diagnostics: ds}
+		}
+		g := s.guardrails()
+		g.rules, g.sources = facts, sum
+		return g, nil
+	}
+	g, err := load()
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := json.Marshal(g.rules)
+	switch {
+	case err != nil || bytes.Equal(stored, fresh):
+	case stored != nil && p.Cache.Verifying():
+		return nil, fmt.Errorf("%w: the stored rules of the guardrails differ from a fresh load: their key misses an input", engine.ErrVerify)
+	default:
+		c.Write(id, fresh) // a cache that cannot keep it costs the next run a load
+	}
+	return g, nil
+}
+
+// setupGuardrails reads what loading the guardrails needs before the
+// policies: the configuration, the policy directories (which must
+// exist) and the data files.
+func setupGuardrails(args []string, p Options, lazy bool) (guardSetup, diag.List) {
+	cfg, ds := loadConfig(args, p.Config)
+	if ds != nil {
+		return guardSetup{}, ds
 	}
 	// The time bound is no cache input: a result cut short by it is never
 	// stored (guard.Interrupted).
@@ -92,10 +229,10 @@ func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List
 			} else if !os.IsNotExist(err) {
 				why = err.Error()
 			}
-			return nil, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %s", repofile.Display(dir.Path), why))}
+			return guardSetup{}, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %s", repofile.Display(dir.Path), why))}
 		}
 		if _, err := repofile.Resolve(dir.Root, dir.Path); err != nil {
-			return nil, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %v", repofile.Display(dir.Path), err))}
+			return guardSetup{}, diag.List{dir.Diagnostic("policy/read", fmt.Sprintf("policy directory %s: %v", repofile.Display(dir.Path), err))}
 		}
 		// Its files stay inside the repository, or inside the directory
 		// a flag named.
@@ -111,7 +248,7 @@ func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List
 	}
 	data, ds := loadData(dataFiles)
 	if ds != nil {
-		return nil, ds
+		return guardSetup{}, ds
 	}
 	var files []string
 	for _, f := range dataFiles {
@@ -123,22 +260,21 @@ func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List
 		data["kiln"] = map[string]any{"conventions": cfg.Conventions}
 	}
 	opts.Data = data
-	b, ds := guard.Load(context.Background(), opts)
-	if ds != nil {
-		return nil, ds
-	}
-	if ds := cfg.CheckRules(b.Known); ds != nil {
-		return nil, ds
-	}
-	waivers := waiver.NewSet(time.Now(), cfg.Waivers)
-	waivers.Root = cfg.Root
-	ns := strings.Join(opts.Namespaces, "\x00")
-	if p.AllNamespaces {
+	return guardSetup{cfg: cfg, opts: opts, dataFiles: files, p: p}, nil
+}
+
+// guardrails are s's guardrails, without their policies.
+func (s guardSetup) guardrails() *guardrails {
+	waivers := waiver.NewSet(time.Now(), s.cfg.Waivers)
+	waivers.Root = s.cfg.Root
+	ns := strings.Join(s.opts.Namespaces, "\x00")
+	if s.p.AllNamespaces {
 		ns = "*all"
 	}
-	g := &guardrails{cfg: cfg, bundle: b, waivers: waivers, dirs: opts.Dirs, dataFiles: files, namespaces: ns}
+	cfg := s.cfg
+	g := &guardrails{cfg: cfg, waivers: waivers, dirs: s.opts.Dirs, dataFiles: s.dataFiles, namespaces: ns}
 	g.leftovers = sync.OnceValue(func() map[string][]string { return buildLeftovers(cfg) })
-	return g, nil
+	return g
 }
 
 // loadConfig reads --config, or the configuration of the repository that

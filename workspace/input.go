@@ -53,6 +53,9 @@ type input struct {
 	root       string       // Jsonnet imports stay inside it
 	readErr    error
 	dockerErr  diag.List // the Dockerfile beside it could not be read
+	// unread says file holds the definition's name only, and
+	// dockerfileSeen that a Dockerfile is beside it: see read1.
+	unread, dockerfileSeen bool
 	// src is where every other file checking the app reads comes from
 	// (its imports, test files, snapshots, committed outputs): an
 	// editor's buffers over the disk, or, when nil, the disk inside root.
@@ -66,6 +69,9 @@ type input struct {
 	// peers is the run's index of the definitions its apps' dependencies
 	// are searched in (peers.go); nil searches afresh.
 	peers *peerIndex
+	// sums, when set, is the run's memory of what the files stored
+	// results recorded read now (see depsHold); nil reads them afresh.
+	sums *readSums
 }
 
 // loadOptions are the options of every load of in's definition.

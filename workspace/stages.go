@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/apptest"
@@ -44,7 +45,7 @@ type sharedIn struct {
 	NoPolicy    bool
 	Namespaces  string
 	Config      *source.File
-	Policies    map[string][]byte
+	Policies    []byte // guard.SourceHash
 	Data        map[string][]byte
 }
 
@@ -53,10 +54,7 @@ func sharedKey(g *guardrails, kubeVersion string) []byte {
 	in := sharedIn{KubeVersion: kubeVersion, NoPolicy: g == nil}
 	if g != nil {
 		in.Namespaces, in.Config = g.namespaces, g.cfg.File
-		in.Policies, in.Data = map[string][]byte{}, map[string][]byte{}
-		for _, name := range g.bundle.Files() {
-			in.Policies[name] = g.bundle.File(name).Content
-		}
+		in.Policies, in.Data = g.sources[:], map[string][]byte{}
 		for _, name := range g.dataFiles {
 			in.Data[name], _ = repofile.Read("", name, repofile.MaxBytes) // confined when loaded
 		}
@@ -107,18 +105,44 @@ func newAppIn(shared []byte, in input, g *guardrails) appIn {
 // (an import refused for leaving it) holds on this machine only, and is
 // never stored (machineBound).
 func rootKey(in input) string {
-	abs, err := filepath.Abs(in.root)
+	wd, err := workingDir()
 	if err != nil {
+		if filepath.IsAbs(in.root) {
+			return filepath.Clean(in.root)
+		}
 		return in.root
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return abs
+	abs := filepath.Clean(in.root)
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(wd, abs)
 	}
 	if rel, err := filepath.Rel(wd, abs); err == nil {
 		return rel
 	}
 	return abs
+}
+
+// cwd is the working directory, looked up again only when $PWD changes:
+// rootKey is asked for every app of a run, and os.Getwd costs two stats a
+// call. kiln changes no directory; a test that does (t.Chdir) sets $PWD.
+var cwd struct {
+	sync.Mutex
+	pwd, dir string
+}
+
+// workingDir is os.Getwd, remembered (see cwd).
+func workingDir() (string, error) {
+	pwd := os.Getenv("PWD")
+	cwd.Lock()
+	defer cwd.Unlock()
+	if cwd.dir == "" || cwd.pwd != pwd {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", err
+		}
+		cwd.pwd, cwd.dir = pwd, wd
+	}
+	return cwd.dir, nil
 }
 
 // shared is what of r another checkout reads as it is: all of it but the
@@ -215,6 +239,12 @@ var checkStage = engine.Stage[checkIn, checked1]{
 // reader returns. Still read from the disk: the snapshots when a test
 // compares with them (compiler/apptest opens them itself).
 func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) (checked1, bool, error) {
+	return checkStage.Do(ctxOf(in), eng, checkInOf(shared, in, tests, prepare, g))
+}
+
+// checkInOf is the input of checkStage for one app: what checkApp asks
+// the cache.
+func checkInOf(shared []byte, in input, tests []string, prepare func() (prepared, error), g *guardrails) checkIn {
 	k := checkIn{App: newAppIn(shared, in, g), Tests: map[string]string{}, Snapshots: map[string]string{}, Committed: map[string]string{},
 		Guardrails: g, Prepare: prepare}
 	for _, t := range tests {
@@ -229,7 +259,7 @@ func checkApp(eng *engine.Engine, shared []byte, in input, tests []string, prepa
 		k.Committed[name] = repofile.Sum(k.Tree.files[name], k.Tree.errs[name])
 	}
 	k.Leftovers = k.Tree.leftovers
-	return checkStage.Do(ctxOf(in), eng, k)
+	return k
 }
 
 // snapshotOf is where a test file's snapshot is.

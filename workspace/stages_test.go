@@ -18,7 +18,8 @@ func TestStageInputsAreFullyKeyed(t *testing.T) {
 		DockerfileErrors: []string{"too large"}, Day: "2026-12-06"}
 	for _, sample := range []any{
 		sharedIn{KubeVersion: "1.37", NoPolicy: true, Namespaces: "main", Config: file(".kiln/config.yaml"),
-			Policies: map[string][]byte{"p.rego": []byte("package p")}, Data: map[string][]byte{"d.yaml": []byte("a: 1")}},
+			Policies: []byte{2}, Data: map[string][]byte{"d.yaml": []byte("a: 1")}},
+		rulesIn{Sources: []byte{3}, Config: file(".kiln/config.yaml"), Namespaces: []string{"main"}, AllNamespaces: true},
 		app,
 		checkIn{App: app, Tests: map[string]string{"kiln_test.yaml": "abc"}, Snapshots: map[string]string{"kiln_test.yaml": "def"},
 			Committed: map[string]string{"rendered/prod.yaml": "123"}, Leftovers: []string{".a.new-1"}},

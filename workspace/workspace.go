@@ -86,6 +86,11 @@ type Workspace struct {
 	kube string
 
 	guard func() (*guardrails, error)
+	// stored are the guardrails as a run answered from the cache needs
+	// them (storedGuardrails): guard's, or, with LazyPolicies, made from
+	// what the cache kept of a load of the same policies. Everything
+	// that evaluates a policy takes guard's.
+	stored func() (*guardrails, error)
 	// sharedKey hashes what every app's computation reads besides its
 	// own files; prepare loads what computing one needs (the schema, the
 	// validator, the build options), once, when an app misses the cache.
@@ -128,9 +133,15 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 		}
 		return g, nil
 	})
+	w.stored = sync.OnceValues(func() (*guardrails, error) {
+		if o.NoPolicy || !o.LazyPolicies {
+			return w.guard()
+		}
+		return storedGuardrails(args, o, w.guard)
+	})
 	w.schema = sync.OnceValues(schema.Load)
 	w.sharedKey = sync.OnceValue(func() []byte {
-		g, _ := w.guard()
+		g, _ := w.stored()
 		return sharedKey(g, kv)
 	})
 	w.prepare = sync.OnceValues(w.loadPrepared)
@@ -157,7 +168,7 @@ func (w *Workspace) KubeVersion() string { return w.kube }
 // repository has none. A configuration that does not load is a
 // *LoadError.
 func (w *Workspace) Config() (*config.Config, error) {
-	if g, err := w.guard(); err != nil || g != nil {
+	if g, err := w.stored(); err != nil || g != nil {
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +184,7 @@ func (w *Workspace) Config() (*config.Config, error) {
 // Rules describes the guardrails in force, for reports; nil with
 // NoPolicy. Built-in rules link to their entry in the rules reference.
 func (w *Workspace) Rules() ([]report.Rule, error) {
-	g, err := w.guard()
+	g, err := w.stored()
 	if err != nil || g == nil {
 		return nil, err
 	}
@@ -261,7 +272,7 @@ func (r *Result) ExitCode(failOn diag.Severity) int {
 // FailOn is the severity a run fails at by default: the configuration's
 // failOn, else error.
 func (w *Workspace) FailOn() string {
-	if g, err := w.guard(); err == nil && g != nil && g.cfg.FailOn != "" {
+	if g, err := w.stored(); err == nil && g != nil && g.cfg.FailOn != "" {
 		return g.cfg.FailOn
 	}
 	return "error"

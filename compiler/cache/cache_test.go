@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -63,6 +64,20 @@ func TestHashSeparatesInputs(t *testing.T) {
 	h3.AddString("input", "v")
 	if !bytes.Contains(trace.Bytes(), []byte("cachehash x: input 1 bytes")) {
 		t.Errorf("trace: %q", trace.String())
+	}
+}
+
+// A key's bytes are "name len\n" then the data, input after input: the
+// layout every stored key was computed with, whatever writes it.
+func TestHashLayout(t *testing.T) {
+	h := NewHash("check/v4", nil)
+	h.AddString("App.Root", "apps/a")
+	h.Add("App.Definition.Content", nil)
+	long := strings.Repeat("n", 300) // longer than the stack buffer
+	h.AddString(long, "x")
+	want := sha256.Sum256([]byte("computation 8\ncheck/v4" + "App.Root 6\napps/a" + "App.Definition.Content 0\n" + long + " 1\nx"))
+	if got := h.Sum(); got != want {
+		t.Errorf("the key's layout changed: %x, want %x", got, want)
 	}
 }
 

@@ -132,6 +132,11 @@ func (e *Engine) degrade(err error) {
 	})
 }
 
+// Verifying reports whether KILN_DEBUG=cacheverify=1 is set: a caller
+// that keeps results of its own beside the engine's compares them with
+// fresh ones too.
+func (e *Engine) Verifying() bool { return e.verify }
+
 // Cache is the disk cache, or nil.
 func (e *Engine) Cache() *cache.Cache { return e.disk.Load() }
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
@@ -110,8 +111,9 @@ func (w walker) value(v reflect.Value, name string) error {
 	}
 	switch t {
 	case fileType:
-		w.h.AddString(name+".Name", v.FieldByName("Name").String())
-		w.h.Add(name+".Content", v.FieldByName("Content").Bytes())
+		f := fileFields()
+		w.h.AddString(name+".Name", v.Field(f.name).String())
+		w.h.Add(name+".Content", v.Field(f.content).Bytes())
 		return nil
 	case timeType:
 		w.h.AddString(name, v.Interface().(time.Time).UTC().Format(time.RFC3339Nano))
@@ -166,6 +168,15 @@ func (w walker) value(v reflect.Value, name string) error {
 	}
 	return nil
 }
+
+// fileFields are the indexes of a source.File's Name and Content: found
+// by name once, not for every file of every key.
+var fileFields = sync.OnceValue(func() (f struct{ name, content int }) {
+	n, _ := fileType.FieldByName("Name")
+	c, _ := fileType.FieldByName("Content")
+	f.name, f.content = n.Index[0], c.Index[0]
+	return f
+})
 
 // list writes a slice or array: its length, then each element.
 func (w walker) list(v reflect.Value, name string) error {
