@@ -42,11 +42,11 @@ func TestStoredGuardrails(t *testing.T) {
 		}
 		return g
 	}
-	loaded := stored("")
+	loaded := stored(noVerify)
 	if loaded.bundle == nil {
 		t.Fatal("the first run did not load the policies")
 	}
-	again := stored("")
+	again := stored(noVerify)
 	if again.bundle != nil {
 		t.Error("the second run parsed the policies again")
 	}
@@ -84,11 +84,11 @@ func TestStoredGuardrails(t *testing.T) {
 		t.Errorf("stored rules that differ from a load's: %v, want a cacheverify error", err)
 	}
 	write("policy/team.rego", "package main\n\nimport rego.v1\n\nwarn contains \"no\" if { false }\n")
-	if g := stored(""); g.bundle == nil {
+	if g := stored(noVerify); g.bundle == nil {
 		t.Error("a changed policy did not load the policies")
 	}
 	write(".kiln/config.yaml", "policies: [policy]\ndisable: [no-such-rule]\n")
-	w, _ = Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir}), LazyPolicies: true})
+	w, _ = Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Debug: noVerify, Dir: dir}), LazyPolicies: true})
 	if _, err := w.stored(); err == nil {
 		t.Error("a configuration that disables an unknown rule loaded")
 	}

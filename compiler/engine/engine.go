@@ -51,7 +51,7 @@ import (
 type Options struct {
 	Dir      string // the disk cache; "" runs without one
 	MemBytes int    // the memory layer's bound; 0 runs without one
-	Debug    string // KILN_DEBUG: cacheverify=1, cachehash=1 (comma-separated)
+	Debug    string // KILN_DEBUG: cacheverify=1, cachehash=1 (comma-separated); "" reads the environment's
 	Warn     func(msg string)
 	Trace    io.Writer // where cachehash traces go
 	// Stores are asked, in order, after the memory layer and the disk
@@ -94,7 +94,13 @@ func New(o Options) *Engine {
 	if e.warn == nil {
 		e.warn = func(string) {}
 	}
-	for _, d := range strings.Split(o.Debug, ",") {
+	debug := o.Debug
+	if debug == "" {
+		// Library callers (and the test suite) name no Debug; the
+		// switch works for them as for the command.
+		debug = os.Getenv("KILN_DEBUG")
+	}
+	for _, d := range strings.Split(debug, ",") {
 		switch strings.TrimSpace(d) {
 		case "cacheverify=1":
 			e.verify = true
@@ -177,11 +183,16 @@ func (e *Engine) do(ctx context.Context, id cache.ActionID, run func() ([]byte, 
 	if ok && valid != nil && !valid(stored) {
 		ok = false
 	}
-	if ok && !e.verify {
+	// A hit recomputed under cacheverify still counts as a hit, so that
+	// a run reports the same counts with and without it.
+	if ok {
 		e.hits.Add(1)
+	} else {
+		e.misses.Add(1)
+	}
+	if ok && !e.verify {
 		return result{out: stored, hit: true}
 	}
-	e.misses.Add(1)
 	out, err := run()
 	var t *transient
 	if errors.As(err, &t) {
@@ -190,8 +201,11 @@ func (e *Engine) do(ctx context.Context, id cache.ActionID, run func() ([]byte, 
 	if err != nil {
 		return result{err: err}
 	}
-	if ok && e.verify && !bytes.Equal(stored, out) {
-		return result{err: fmt.Errorf("%w: the cached result of %x differs from a fresh one: the cache key misses an input", ErrVerify, id[:8])}
+	if ok && e.verify {
+		if !bytes.Equal(stored, out) {
+			return result{err: fmt.Errorf("%w: the cached result of %x differs from a fresh one: the cache key misses an input", ErrVerify, id[:8])}
+		}
+		return result{out: stored, hit: true}
 	}
 	e.store(ctx, id, out)
 	return result{out: out}
