@@ -2,7 +2,7 @@
 GO       ?= go
 FUZZTIME ?= 10s
 
-.PHONY: help build demo test testdeps e2e lint fuzz golden docs schema bench bench-scale bench-memory
+.PHONY: help build demo test test-cacheverify testdeps e2e lint fuzz golden docs schema bench bench-scale bench-memory
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ demo: build ## Build kiln and run it on the shipped examples, then on a broken d
 test: testdeps ## Run the whole suite: unit tests, testscripts, golden and schema-drift checks.
 	$(GO) test ./...
 	@echo "make test: the API-server lane (e2e/) was not run; run make e2e (CI runs both)."
+
+test-cacheverify: testdeps ## The whole suite again with KILN_DEBUG=cacheverify=1: every cache hit recomputed and compared.
+	KILN_DEBUG=cacheverify=1 $(GO) test ./...
 
 # Backstage's catalog validator, which compiler/catalog's tests run on every
 # entry kiln writes, comes from npm at the versions package-lock.json pins.
