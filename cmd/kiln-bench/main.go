@@ -51,6 +51,11 @@ func main() {
 	if *corpus != "" {
 		n, err := strconv.Atoi(strings.Split(*sizes, ",")[0])
 		check(err)
+		// generate empties the directory it writes: never one that
+		// holds anything.
+		if entries, err := os.ReadDir(*corpus); err == nil && len(entries) > 0 || err != nil && !os.IsNotExist(err) {
+			check(fmt.Errorf("-corpus %s: give a directory that does not exist or is empty", *corpus))
+		}
 		generate(*corpus, n)
 		return
 	}
