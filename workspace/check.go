@@ -110,6 +110,11 @@ func (w *Workspace) loadPrepared() (prepared, error) {
 		opts.Emit = emit.Default()
 	}
 	t.g.apply(&opts)
+	// An app is about to be checked: its definition is unified and built
+	// while the policies compile, rather than before.
+	if opts.Policy != nil {
+		opts.Policy.Warm()
+	}
 	return prepared{schema: t.schema, opts: opts}, nil
 }
 
