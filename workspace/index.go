@@ -101,11 +101,24 @@ func (x *checkIndex) check(eng *engine.Engine, k checkIn) (checked1, error) {
 	if had && x.verify && checkStage.Holds(k, old) && !sameResult(old, r) {
 		return r, fmt.Errorf("%w: the indexed result of %x differs from a fresh one: the cache key misses an input", engine.ErrVerify, id[:8])
 	}
-	// Only what the engine stored: never a result cut short.
-	if _, err := x.c.Read(id); err == nil {
+	if x.stored(id, r) {
 		x.keep(id, r, true)
 	}
 	return r, nil
+}
+
+// stored reports whether r is what the engine holds under id. A result
+// cut short (a time-out, an app it depends on not found) is not stored,
+// and the entry under id is then an older one, whose recorded reads no
+// longer hold: indexing r in its place would answer later runs with a
+// result nobody stored. The engine stores a result's JSON.
+func (x *checkIndex) stored(id cache.ActionID, r checked1) bool {
+	held, err := x.c.Read(id)
+	if err != nil {
+		return false
+	}
+	mine, err := json.Marshal(r)
+	return err == nil && bytes.Equal(held, mine)
 }
 
 func (x *checkIndex) keep(id cache.ActionID, r checked1, changed bool) {

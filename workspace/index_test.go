@@ -124,3 +124,46 @@ func findings(r *CheckResult) string {
 // of the cache's hits themselves, which verification turns into
 // recomputations.
 const noVerify = "cacheverify=0"
+
+// A result the engine refuses to store (here build/unknown-app, a result
+// cut short: the app it depends on is missing) is not indexed either:
+// the entry under its key is then an older result, and indexing this
+// run's would answer every later run with it, also once the app it
+// depends on is back under another directory.
+func TestCheckIndexKeepsOnlyStoredResults(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	later := filepath.Join(root, "shop", "later")
+	os.MkdirAll(later, 0o755)
+	os.WriteFile(filepath.Join(later, "kiln.yaml"), []byte(strings.ReplaceAll(indexedApp, "NAME", "later")+"  dependsOn: [{app: ledger}]\n"), 0o644)
+	ledger := []byte(strings.ReplaceAll(indexedApp, "NAME", "ledger"))
+	place := func(dir string) {
+		os.MkdirAll(filepath.Join(root, "deep", dir), 0o755)
+		os.WriteFile(filepath.Join(root, "deep", dir, "kiln.yaml"), ledger, 0o644)
+	}
+	dir := t.TempDir()
+	check := func() string {
+		t.Helper()
+		w, err := Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir, Debug: noVerify}), LazyPolicies: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Check(context.Background(), []string{later}, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return findings(r)
+	}
+	place("a")
+	if got := check(); strings.Contains(got, "build/unknown-app") {
+		t.Fatalf("with its dependency in place:\n%s", got)
+	}
+	os.RemoveAll(filepath.Join(root, "deep", "a"))
+	if got := check(); !strings.Contains(got, "build/unknown-app") {
+		t.Fatalf("with its dependency gone:\n%s", got)
+	}
+	place("b")
+	if got := check(); strings.Contains(got, "build/unknown-app") {
+		t.Errorf("the dependency is back, under another directory, and the index still says:\n%s", got)
+	}
+}
