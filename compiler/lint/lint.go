@@ -87,6 +87,21 @@ func File(f *source.File, opts Options) (Result, diag.List) {
 	return r.Guard(opts)
 }
 
+// A Source is a file's documents, parsed once: a directory walk asks
+// whether they are Kubernetes objects (LooksLikeManifest) and then
+// validates them (Read), without parsing the file again.
+type Source struct {
+	file  *source.File
+	docs  []document
+	diags diag.List
+}
+
+// Parse parses f's documents, expanding lists into their items.
+func Parse(f *source.File) *Source {
+	docs, ds := parse(f)
+	return &Source{file: f, docs: docs, diags: ds}
+}
+
 // A Parsed file is a file whose documents were parsed and validated, ready
 // to be judged by the guardrails, with the inventory of a whole run.
 type Parsed struct {
@@ -103,7 +118,12 @@ type Parsed struct {
 // document that is not a Kubernetes object or YAML that does not parse is
 // an error.
 func Read(f *source.File, opts Options) *Parsed {
-	docs, ds := parse(f)
+	return Parse(f).Read(opts)
+}
+
+// Read validates the documents of s, as Read does.
+func (s *Source) Read(opts Options) *Parsed {
+	f, docs, ds := s.file, s.docs, slices.Clone(s.diags)
 	if ds.HasErrors() {
 		return &Parsed{file: f, diags: ds, bad: true}
 	}
@@ -318,14 +338,19 @@ func object(n *load.Node) (compile.Object, bool) {
 // level. A file that claims objects and does not parse is linted, and
 // its syntax error reported, never passed over.
 func LooksLikeManifest(f *source.File) bool {
-	docs, ds := parse(f)
-	if len(docs) > 0 {
+	return Parse(f).LooksLikeManifest()
+}
+
+// LooksLikeManifest reports whether the file of s holds Kubernetes
+// objects, as LooksLikeManifest does.
+func (s *Source) LooksLikeManifest() bool {
+	if len(s.docs) > 0 {
 		return true
 	}
-	if !slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code != "lint/not-an-object" && d.Code != "lint/empty" }) {
+	if !slices.ContainsFunc(s.diags, func(d diag.Diagnostic) bool { return d.Code != "lint/not-an-object" && d.Code != "lint/empty" }) {
 		return false // it parses, and holds no object
 	}
-	return declaresObjects(f.LF())
+	return declaresObjects(s.file.LF())
 }
 
 var (
