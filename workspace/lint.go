@@ -387,6 +387,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	outcomes := make([]outcome, len(targets))
 	forEach(len(targets), w.opts.Jobs, func(i int) {
 		outcomes[i] = lintOne(targets[i], parsed[i], s, opts, lopts)
+		parsed[i] = nil // judged: its positions are in its diagnostics now
 	})
 	r := &LintResult{Result: collect(outcomes, g), Targets: len(targets)}
 	// Documents the schema rejected are not given to the guardrails; their

@@ -75,7 +75,11 @@ func (o Options) workloads() []workload.Kind {
 
 // A document is one object of the file with its place in it.
 type document struct {
-	node    *load.Node
+	// at is where its values are written, for findings. A run holds
+	// every file's documents until the guardrails have judged them all
+	// (Options.Inventory), and spans take a fraction of the memory of
+	// the parsed tree, whose values obj has.
+	at      *load.Spans
 	obj     compile.Object
 	faulty  []string // paths of the fields the schema rejects
 	checked bool     // whether a schema describes its kind
@@ -137,7 +141,7 @@ func (s *Source) Read(opts Options) *Parsed {
 	// resources without their CRD pass (customResources: warning or skip);
 	// any other is not guarded.
 	for _, d := range docs {
-		more, faulty := validateDoc(f, d, opts.Validator, opts.CustomResources)
+		more, faulty := validateDoc(d, opts.Validator, opts.CustomResources)
 		ds = append(ds, more...)
 		d.checked = opts.Validator.Knows(d.obj.APIVersion, d.obj.Kind)
 		_, runsPods := workload.Find(opts.workloads(), d.obj.APIVersion, d.obj.Kind)
@@ -232,7 +236,7 @@ func onlyClean(docs []document, err error, res *Result) ([]document, diag.List) 
 		if d.checked {
 			why = "the schema rejects part of it"
 		}
-		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded", Kind: diag.Finding,
+		ds = append(ds, diag.Diagnostic{Pos: d.at.Pos(), End: d.at.Pos(), Severity: diag.Warning, Code: "lint/not-guarded", Kind: diag.Finding,
 			Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
 	}
 	return clean, ds
@@ -269,13 +273,13 @@ func parse(f *source.File) ([]document, diag.List) {
 			if items := n.Field("items"); items != nil {
 				for _, it := range items.Value.Items {
 					if o, ok := item(obj, it); ok {
-						out = append(out, document{node: it, obj: o})
+						out = append(out, document{at: load.NewSpans(f, it), obj: o})
 					}
 				}
 				continue
 			}
 		}
-		out = append(out, document{node: n, obj: obj})
+		out = append(out, document{at: load.NewSpans(f, n), obj: obj})
 	}
 	if len(out) == 0 && len(ds) == 0 {
 		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty", Kind: diag.Input,
@@ -367,20 +371,19 @@ func declaresObjects(text []byte) bool {
 }
 
 // locate returns where the field at path of a document is written.
-func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) {
-	d := &load.Doc{File: f, Root: n}
-	pos, end, _ := d.Locate(fieldpath.Parse(path))
+func locate(at *load.Spans, path string) (source.Pos, source.Pos) {
+	pos, end, _ := at.Locate(fieldpath.Parse(path))
 	return pos, end
 }
 
 // validateDoc validates one document and returns its errors and the
 // paths of the fields at fault. customResources is Options.CustomResources.
-func validateDoc(f *source.File, d document, v *validate.Validator, customResources string) (diag.List, []string) {
+func validateDoc(d document, v *validate.Validator, customResources string) (diag.List, []string) {
 	var ds diag.List
 	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
 	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
-		pos, end := locate(f, d.node, "apiVersion")
+		pos, end := locate(d.at, "apiVersion")
 		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Kind: diag.Finding, Path: "apiVersion",
 			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
 	}
@@ -394,13 +397,13 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 				sev = diag.Warning
 			}
 		}
-		pos, end := locate(f, d.node, "kind")
+		pos, end := locate(d.at, "kind")
 		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Kind: diag.Finding, Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
 				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}, nil
 	}
 	for _, viol := range v.Validate(d.obj) {
-		pos, end := locate(f, d.node, viol.Path)
+		pos, end := locate(d.at, viol.Path)
 		sev := diag.Error
 		if viol.Warning {
 			sev = diag.Warning
@@ -444,9 +447,9 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 			continue // the schema's error at that place says more
 		}
 		if fd.Object >= 0 {
-			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
+			d.Pos, d.End = locate(docs[fd.Object].at, fd.Path)
 		} else {
-			d.Pos, d.End = docs[0].node.Pos, docs[0].node.Pos
+			d.Pos, d.End = docs[0].at.Pos(), docs[0].at.Pos()
 		}
 		if fd.Exception != "" {
 			d.Waived = guard.ExceptionReason(fd.Exception)
