@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/config"
@@ -32,7 +33,20 @@ import (
 type lintTarget struct {
 	app      *input
 	manifest *source.File
-	readErr  error // the manifest file could not be read: an error at it
+	readErr  error       // the manifest file could not be read: an error at it
+	parsed   *lintSource // the manifest's documents, parsed once for skip and lintInventory
+}
+
+// lintSource parses a manifest on first use, for every copy of its target.
+type lintSource struct {
+	once sync.Once
+	src  *lint.Source
+}
+
+// source returns the manifest's documents, parsed.
+func (t lintTarget) source() *lint.Source {
+	t.parsed.once.Do(func() { t.parsed.src = lint.Parse(t.manifest) })
+	return t.parsed.src
 }
 
 // skip reports whether t is YAML of another sort than Kubernetes objects
@@ -40,7 +54,7 @@ type lintTarget struct {
 // passes over. A file that could not be read, or that declares objects
 // but does not parse, is never skipped: it is an error at its position.
 func (t lintTarget) skip() bool {
-	return t.manifest != nil && t.readErr == nil && !lint.LooksLikeManifest(t.manifest)
+	return t.manifest != nil && t.readErr == nil && !t.source().LooksLikeManifest()
 }
 
 // file is the target's source: the app definition or the manifests.
@@ -59,8 +73,9 @@ func (t lintTarget) file() *source.File {
 func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Options) ([]*lint.Parsed, *guard.Inventory, error) {
 	parsed := make([]*lint.Parsed, len(targets))
 	forEach(len(targets), jobs, func(i int) {
-		if f := targets[i].manifest; f != nil && targets[i].readErr == nil {
-			parsed[i] = lint.Read(f, opts)
+		if t := targets[i]; t.manifest != nil && t.readErr == nil {
+			parsed[i] = t.source().Read(opts)
+			t.parsed.src = nil // Read keeps what it needs
 		}
 	})
 	var objs []map[string]any
@@ -99,12 +114,12 @@ func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Opti
 		if err != nil {
 			return nil, nil, fmt.Errorf("--context %s: %v", name, err)
 		}
-		if t.manifest == nil || !lint.LooksLikeManifest(t.manifest) {
+		if t.manifest == nil || t.skip() {
 			continue // an app definition or YAML of another sort: nothing to refer to
 		}
 		// Context is read, not linted: its own mistakes are its
 		// owners' to see when they lint it.
-		objs = append(objs, lint.Read(t.manifest, opts).Objects()...)
+		objs = append(objs, t.source().Read(opts).Objects()...)
 	}
 	return parsed, guard.NewInventory(objs, opts.Workloads), nil
 }
@@ -211,7 +226,7 @@ func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 // lintTargets gathers what to lint: definitions (by name) and manifests.
 // Files named on the command line are linted whatever they hold; in a
 // directory, YAML that is not Kubernetes objects is passed over.
-func lintTargets(stdin io.Reader, stdinName string, o LintOptions, args []string) ([]lintTarget, error) {
+func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, args []string) ([]lintTarget, error) {
 	var targets []lintTarget
 	if slices.Contains(args, "-") {
 		data, err := readBounded(stdin)
@@ -222,7 +237,7 @@ func lintTargets(stdin io.Reader, stdinName string, o LintOptions, args []string
 		if discover.IsDefinition(stdinName) {
 			targets = append(targets, lintTarget{app: &input{file: f, root: "."}})
 		} else {
-			targets = append(targets, lintTarget{manifest: f})
+			targets = append(targets, lintTarget{manifest: f, parsed: &lintSource{}})
 		}
 	}
 	for _, a := range args {
@@ -244,7 +259,7 @@ func lintTargets(stdin io.Reader, stdinName string, o LintOptions, args []string
 			targets = append(targets, t)
 			continue
 		}
-		found, err := lintDir(a)
+		found, err := lintDir(jobs, a)
 		if err != nil {
 			return nil, err
 		}
@@ -264,10 +279,13 @@ func lintFile(path string) (lintTarget, error) {
 	// A read error is kept, to be reported at the file: a manifest too
 	// large to read is never passed over as if it were not one.
 	data, err := repofile.Read(discover.RepoRoot(path), path, lint.MaxBytes)
-	return lintTarget{manifest: source.NewFile(path, data), readErr: err}, nil
+	return lintTarget{manifest: source.NewFile(path, data), readErr: err, parsed: &lintSource{}}, nil
 }
 
-func lintDir(dir string) ([]lintTarget, error) {
+// lintDir gathers the apps and manifests under dir. It reads and parses
+// the manifests jobs at a time, to pass over YAML of other sorts; what it
+// parsed is what lintInventory validates.
+func lintDir(jobs int, dir string) ([]lintTarget, error) {
 	// One scan finds both; a directory of manifests alone holds no app.
 	repo, err := discover.Scan(repofile.Disk(""), dir)
 	if err != nil && !errors.Is(err, discover.ErrNoApps) {
@@ -281,12 +299,18 @@ func lintDir(dir string) ([]lintTarget, error) {
 		}
 		out = append(out, lintTarget{app: &in})
 	}
-	for _, p := range repo.Manifests {
-		t, err := lintFile(p)
-		if err != nil {
-			return nil, err
+	found := make([]lintTarget, len(repo.Manifests))
+	errs := make([]error, len(repo.Manifests))
+	skip := make([]bool, len(repo.Manifests))
+	forEach(len(repo.Manifests), jobs, func(i int) {
+		found[i], errs[i] = lintFile(repo.Manifests[i])
+		skip[i] = errs[i] == nil && found[i].skip()
+	})
+	for i, t := range found {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		if !t.skip() {
+		if !skip[i] {
 			out = append(out, t)
 		}
 	}
@@ -333,7 +357,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}
 	}
-	targets, err := lintTargets(w.opts.Stdin, w.opts.StdinName, o, paths)
+	targets, err := lintTargets(w.opts.Jobs, w.opts.Stdin, w.opts.StdinName, o, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -363,6 +387,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	outcomes := make([]outcome, len(targets))
 	forEach(len(targets), w.opts.Jobs, func(i int) {
 		outcomes[i] = lintOne(targets[i], parsed[i], s, opts, lopts)
+		parsed[i] = nil // judged: its positions are in its diagnostics now
 	})
 	r := &LintResult{Result: collect(outcomes, g), Targets: len(targets)}
 	// Documents the schema rejected are not given to the guardrails; their

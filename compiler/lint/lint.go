@@ -75,7 +75,11 @@ func (o Options) workloads() []workload.Kind {
 
 // A document is one object of the file with its place in it.
 type document struct {
-	node    *load.Node
+	// at is where its values are written, for findings. A run holds
+	// every file's documents until the guardrails have judged them all
+	// (Options.Inventory), and spans take a fraction of the memory of
+	// the parsed tree, whose values obj has.
+	at      *load.Spans
 	obj     compile.Object
 	faulty  []string // paths of the fields the schema rejects
 	checked bool     // whether a schema describes its kind
@@ -85,6 +89,21 @@ type document struct {
 func File(f *source.File, opts Options) (Result, diag.List) {
 	r := Read(f, opts)
 	return r.Guard(opts)
+}
+
+// A Source is a file's documents, parsed once: a directory walk asks
+// whether they are Kubernetes objects (LooksLikeManifest) and then
+// validates them (Read), without parsing the file again.
+type Source struct {
+	file  *source.File
+	docs  []document
+	diags diag.List
+}
+
+// Parse parses f's documents, expanding lists into their items.
+func Parse(f *source.File) *Source {
+	docs, ds := parse(f)
+	return &Source{file: f, docs: docs, diags: ds}
 }
 
 // A Parsed file is a file whose documents were parsed and validated, ready
@@ -103,7 +122,12 @@ type Parsed struct {
 // document that is not a Kubernetes object or YAML that does not parse is
 // an error.
 func Read(f *source.File, opts Options) *Parsed {
-	docs, ds := parse(f)
+	return Parse(f).Read(opts)
+}
+
+// Read validates the documents of s, as Read does.
+func (s *Source) Read(opts Options) *Parsed {
+	f, docs, ds := s.file, s.docs, slices.Clone(s.diags)
 	if ds.HasErrors() {
 		return &Parsed{file: f, diags: ds, bad: true}
 	}
@@ -117,7 +141,7 @@ func Read(f *source.File, opts Options) *Parsed {
 	// resources without their CRD pass (customResources: warning or skip);
 	// any other is not guarded.
 	for _, d := range docs {
-		more, faulty := validateDoc(f, d, opts.Validator, opts.CustomResources)
+		more, faulty := validateDoc(d, opts.Validator, opts.CustomResources)
 		ds = append(ds, more...)
 		d.checked = opts.Validator.Knows(d.obj.APIVersion, d.obj.Kind)
 		_, runsPods := workload.Find(opts.workloads(), d.obj.APIVersion, d.obj.Kind)
@@ -212,7 +236,7 @@ func onlyClean(docs []document, err error, res *Result) ([]document, diag.List) 
 		if d.checked {
 			why = "the schema rejects part of it"
 		}
-		ds = append(ds, diag.Diagnostic{Pos: d.node.Pos, End: d.node.Pos, Severity: diag.Warning, Code: "lint/not-guarded", Kind: diag.Finding,
+		ds = append(ds, diag.Diagnostic{Pos: d.at.Pos(), End: d.at.Pos(), Severity: diag.Warning, Code: "lint/not-guarded", Kind: diag.Finding,
 			Message: fmt.Sprintf("%s/%s is not guarded: %s, and a rule failed on its shape (%v)", d.obj.Kind, d.obj.Name, why, err)})
 	}
 	return clean, ds
@@ -249,13 +273,13 @@ func parse(f *source.File) ([]document, diag.List) {
 			if items := n.Field("items"); items != nil {
 				for _, it := range items.Value.Items {
 					if o, ok := item(obj, it); ok {
-						out = append(out, document{node: it, obj: o})
+						out = append(out, document{at: load.NewSpans(f, it), obj: o})
 					}
 				}
 				continue
 			}
 		}
-		out = append(out, document{node: n, obj: obj})
+		out = append(out, document{at: load.NewSpans(f, n), obj: obj})
 	}
 	if len(out) == 0 && len(ds) == 0 {
 		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "lint/empty", Kind: diag.Input,
@@ -318,14 +342,19 @@ func object(n *load.Node) (compile.Object, bool) {
 // level. A file that claims objects and does not parse is linted, and
 // its syntax error reported, never passed over.
 func LooksLikeManifest(f *source.File) bool {
-	docs, ds := parse(f)
-	if len(docs) > 0 {
+	return Parse(f).LooksLikeManifest()
+}
+
+// LooksLikeManifest reports whether the file of s holds Kubernetes
+// objects, as LooksLikeManifest does.
+func (s *Source) LooksLikeManifest() bool {
+	if len(s.docs) > 0 {
 		return true
 	}
-	if !slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code != "lint/not-an-object" && d.Code != "lint/empty" }) {
+	if !slices.ContainsFunc(s.diags, func(d diag.Diagnostic) bool { return d.Code != "lint/not-an-object" && d.Code != "lint/empty" }) {
 		return false // it parses, and holds no object
 	}
-	return declaresObjects(f.LF())
+	return declaresObjects(s.file.LF())
 }
 
 var (
@@ -342,20 +371,19 @@ func declaresObjects(text []byte) bool {
 }
 
 // locate returns where the field at path of a document is written.
-func locate(f *source.File, n *load.Node, path string) (source.Pos, source.Pos) {
-	d := &load.Doc{File: f, Root: n}
-	pos, end, _ := d.Locate(fieldpath.Parse(path))
+func locate(at *load.Spans, path string) (source.Pos, source.Pos) {
+	pos, end, _ := at.Locate(fieldpath.Parse(path))
 	return pos, end
 }
 
 // validateDoc validates one document and returns its errors and the
 // paths of the fields at fault. customResources is Options.CustomResources.
-func validateDoc(f *source.File, d document, v *validate.Validator, customResources string) (diag.List, []string) {
+func validateDoc(d document, v *validate.Validator, customResources string) (diag.List, []string) {
 	var ds diag.List
 	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
 	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
-		pos, end := locate(f, d.node, "apiVersion")
+		pos, end := locate(d.at, "apiVersion")
 		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Kind: diag.Finding, Path: "apiVersion",
 			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
 	}
@@ -369,13 +397,13 @@ func validateDoc(f *source.File, d document, v *validate.Validator, customResour
 				sev = diag.Warning
 			}
 		}
-		pos, end := locate(f, d.node, "kind")
+		pos, end := locate(d.at, "kind")
 		return diag.List{{Pos: pos, End: end, Severity: sev, Code: "kube/unknown-kind", Kind: diag.Finding, Path: "kind",
 			Message: fmt.Sprintf("%s: Kubernetes %s has no kind %s in %s; for a custom resource, pass its CRD with --crd (or list it under crds in .kiln/config.yaml)",
 				key, v.Version(), d.obj.Kind, d.obj.APIVersion)}}, nil
 	}
 	for _, viol := range v.Validate(d.obj) {
-		pos, end := locate(f, d.node, viol.Path)
+		pos, end := locate(d.at, viol.Path)
 		sev := diag.Error
 		if viol.Warning {
 			sev = diag.Warning
@@ -419,9 +447,9 @@ func guardrails(f *source.File, docs []document, opts Options, res *Result) (dia
 			continue // the schema's error at that place says more
 		}
 		if fd.Object >= 0 {
-			d.Pos, d.End = locate(f, docs[fd.Object].node, fd.Path)
+			d.Pos, d.End = locate(docs[fd.Object].at, fd.Path)
 		} else {
-			d.Pos, d.End = docs[0].node.Pos, docs[0].node.Pos
+			d.Pos, d.End = docs[0].at.Pos(), docs[0].at.Pos()
 		}
 		if fd.Exception != "" {
 			d.Waived = guard.ExceptionReason(fd.Exception)

@@ -253,3 +253,29 @@ func TestServicesSelectPodsOfEveryWorkloadKind(t *testing.T) {
 		t.Errorf("dangling-service at %v, want only the Service that selects its own labels (a Service runs no pods)", got)
 	}
 }
+
+// A Source parsed once answers LooksLikeManifest and then Read as the
+// file parsed anew does, however often it is read.
+func TestSourceReadsAsTheFile(t *testing.T) {
+	opts := options(t)
+	for _, src := range []string{
+		deployment,
+		deployment + "---\napiVersion: v1\nkind: ConfigMap\ndata: [unclosed\n",
+		deployment + "---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n  spec: {ports: [{port: 80}], bogus: 1}\n",
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: null}\nspec: {containers: [{name: c, image: x, replicas: 2}]}\n",
+		"name: ci\non: [push]\n",
+		"",
+	} {
+		f := source.NewFile("m.yaml", []byte(src))
+		_, want := Read(f, opts).Guard(opts)
+		s := Parse(f)
+		if s.LooksLikeManifest() != LooksLikeManifest(f) {
+			t.Errorf("%q: LooksLikeManifest differs", src)
+		}
+		for range 2 {
+			if _, got := s.Read(opts).Guard(opts); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%q: the Source's findings\n%v\nthe file's\n%v", src, got, want)
+			}
+		}
+	}
+}

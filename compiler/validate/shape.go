@@ -69,8 +69,8 @@ var annotations = map[string]bool{
 // shapes compiles the definitions of one document, each once; a $ref
 // cycle closes on the shape being compiled.
 type shapes struct {
-	defs map[string]any    // the document's $defs
-	done map[string]*shape // by definition name
+	defs func(name string) (any, bool) // the document's $defs
+	done map[string]*shape             // by definition name
 }
 
 func (c *shapes) def(name string) *shape {
@@ -79,7 +79,7 @@ func (c *shapes) def(name string) *shape {
 	}
 	s := &shape{}
 	c.done[name] = s
-	node, ok := c.defs[name]
+	node, ok := c.defs(name)
 	if !ok {
 		s.unknown = true
 		return s

@@ -177,7 +177,8 @@ func TestConformsKeywords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shapes := shapes{defs: defs["$defs"].(map[string]any), done: map[string]*shape{}}
+	byName := defs["$defs"].(map[string]any)
+	shapes := shapes{defs: func(name string) (any, bool) { d, ok := byName[name]; return d, ok }, done: map[string]*shape{}}
 	for _, src := range []string{
 		`{"s": "aa"}`, `{"s": "aaa"}`, `{}`, `{"s": "a"}`, `{"s": "aaaa"}`, `{"s": "ab"}`, `{"s": 1}`,
 		`{"s": "aa", "e": "x"}`, `{"s": "aa", "e": "z"}`, `{"s": "aa", "e": 1}`,

@@ -58,7 +58,7 @@ func (v Violation) Verdict(version string) string {
 type Validator struct {
 	version  string
 	url      string
-	doc      map[string]any
+	doc      *kube.Doc // decoded as kinds are met
 	kinds    map[string]string
 	compiler *jsonschema.Compiler
 
@@ -93,27 +93,19 @@ func New(version string) (*Validator, error) {
 }
 
 func load(version string) (*Validator, error) {
-	raw, err := kube.Schema(version)
+	// Open decodes only the kinds; shapes and jsonschema are given each
+	// definition and kind's closure as they are needed, never the whole
+	// document, most of which one run never uses.
+	doc, err := kube.Open(version)
 	if err != nil {
 		return nil, err
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("kube schema %s: %v", version, err)
-	}
-	kinds := map[string]string{}
-	for k, name := range doc[kube.KindsKey].(map[string]any) {
-		kinds[k] = name.(string)
-	}
-	// jsonschema is given each kind's closure as it is needed
-	// (schemaFor), never the whole document.
-	return newValidator(version, "kube-"+version+".json", doc, kinds), nil
+	return newValidator(version, "kube-"+version+".json", doc), nil
 }
 
-func newValidator(version, url string, doc map[string]any, kinds map[string]string) *Validator {
-	v := &Validator{version: version, url: url, doc: doc, kinds: kinds, schemas: map[string]*jsonschema.Schema{}}
-	defs, _ := doc["$defs"].(map[string]any)
-	v.shapes = shapes{defs: defs, done: map[string]*shape{}}
+func newValidator(version, url string, doc *kube.Doc) *Validator {
+	v := &Validator{version: version, url: url, doc: doc, kinds: doc.Kinds, schemas: map[string]*jsonschema.Schema{}}
+	v.shapes = shapes{defs: doc.Def, done: map[string]*shape{}}
 	v.compiler = jsonschema.NewCompiler()
 	v.compiler.Draft = jsonschema.Draft2020
 	return v
@@ -148,7 +140,7 @@ func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, erro
 	// checks all of it against the meta-schema); a document holding only
 	// the definitions this kind reaches costs a fraction of that.
 	url := v.url + "/" + name
-	doc, err := json.Marshal(map[string]any{"$schema": v.doc["$schema"], "$defs": v.closure(name)})
+	doc, err := json.Marshal(map[string]any{"$schema": v.doc.Schema, "$defs": v.closure(name)})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +157,7 @@ func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, erro
 
 // closure returns the definitions that name refers to, directly or not.
 func (v *Validator) closure(name string) map[string]any {
-	return kube.Closure(v.doc["$defs"].(map[string]any), name)
+	return kube.ClosureOf(func(name string) any { d, _ := v.doc.Def(name); return d }, name)
 }
 
 // Validate returns every way obj breaks the schema of its kind, and, when it
@@ -276,8 +268,9 @@ func (v *Validator) dropNullFields(node map[string]any, x any) {
 
 // def returns the schema definition called name, nil for none.
 func (v *Validator) def(name string) map[string]any {
-	d, _ := v.doc["$defs"].(map[string]any)[name].(map[string]any)
-	return d
+	d, _ := v.doc.Def(name)
+	m, _ := d.(map[string]any)
+	return m
 }
 
 // deref returns the definition node refers to, or node itself.
@@ -305,7 +298,7 @@ func (v *Validator) describe(e *jsonschema.ValidationError, inst any) []Violatio
 	_, frag, _ := strings.Cut(e.AbsoluteKeywordLocation, "#")
 	i := strings.LastIndex(frag, "/")
 	keyword := frag[i+1:]
-	node, _ := resolveAny(v.doc, fieldpath.FromPointer(frag[:max(i, 0)])).(map[string]any)
+	node, _ := v.resolveSchema(fieldpath.FromPointer(frag[:max(i, 0)])).(map[string]any)
 	at := fieldpath.String(path)
 	switch keyword {
 	case "additionalProperties":
@@ -335,6 +328,16 @@ func (v *Validator) describe(e *jsonschema.ValidationError, inst any) []Violatio
 	return []Violation{{Path: at, Message: e.Message}}
 }
 
+// resolveSchema returns the schema node at elems, a path into the
+// document jsonschema was given: ["$defs", name, ...].
+func (v *Validator) resolveSchema(elems []string) any {
+	if len(elems) < 2 || elems[0] != "$defs" {
+		return nil
+	}
+	d, _ := v.doc.Def(elems[1])
+	return resolveAny(d, elems[2:])
+}
+
 func typeName(t any) string {
 	if l, ok := t.([]any); ok {
 		var s []string
@@ -356,17 +359,15 @@ func resolveAny(v any, elems []string) any {
 // would with the CRDs installed. Each CRD is YAML or JSON; name is how
 // errors call it.
 func (v *Validator) WithCRDs(crds map[string][]byte) (*Validator, error) {
-	defs := maps.Clone(v.doc["$defs"].(map[string]any))
-	kinds := maps.Clone(v.kinds)
+	defs := map[string]any{}
+	kinds := map[string]string{}
 	names := slices.Sorted(maps.Keys(crds))
 	for _, name := range names {
 		if err := kube.AddCRD(crds[name], defs, kinds); err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 	}
-	doc := maps.Clone(v.doc)
-	doc["$defs"] = defs
-	return newValidator(v.version, v.url+"+crds", doc, kinds), nil
+	return newValidator(v.version, v.url+"+crds", v.doc.With(defs, kinds)), nil
 }
 
 // Knows reports whether v has a schema for kind in apiVersion.

@@ -13,8 +13,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"embed"
+	"encoding/binary"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -57,5 +57,13 @@ func Schema(minor string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return io.ReadAll(r)
+	// gzip's trailer holds the size: read into a buffer of that size
+	// rather than one grown and copied step by step.
+	var size uint32
+	if len(gz) >= 4 {
+		size = binary.LittleEndian.Uint32(gz[len(gz)-4:])
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, int(size)+bytes.MinRead))
+	_, err = buf.ReadFrom(r)
+	return buf.Bytes(), err
 }

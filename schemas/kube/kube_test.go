@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,86 @@ func TestStandalone(t *testing.T) {
 	json.Unmarshal(files["deployment-apps-v1.json"], &dep)
 	if _, ok := dep["$defs"].(map[string]any)["io.k8s.api.core.v1.Container"]; !ok {
 		t.Error("the Deployment's file lacks Container, which its pod template refers to")
+	}
+}
+
+// A Doc decodes, kind by kind and definition by definition, what the
+// whole document holds.
+func TestDocMatchesDocument(t *testing.T) {
+	for _, v := range Versions() {
+		raw, err := Schema(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole struct {
+			Schema string                     `json:"$schema"`
+			Defs   map[string]json.RawMessage `json:"$defs"`
+			Kinds  map[string]string          `json:"x-kiln-kinds"`
+		}
+		if err := json.Unmarshal(raw, &whole); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Schema != whole.Schema || !reflect.DeepEqual(d.Kinds, whole.Kinds) || len(d.raw) != len(whole.Defs) {
+			t.Fatalf("%s: the Doc's schema, kinds or %d definitions differ from the document's %d", v, len(d.raw), len(whole.Defs))
+		}
+		for name, js := range whole.Defs {
+			var want any
+			json.Unmarshal(js, &want)
+			if got, ok := d.Def(name); !ok || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: definition %s differs", v, name)
+			}
+		}
+		if _, ok := d.Def("no.such.Kind"); ok {
+			t.Errorf("%s: Def of an unknown name succeeded", v)
+		}
+	}
+}
+
+func TestParseRejectsOtherLayouts(t *testing.T) {
+	for _, src := range []string{
+		`{"$defs":{"a":{}},"$schema":"s","x-kiln-kinds":{}}`,
+		"{\"$schema\":\"s\",\n\"x-kiln-kinds\":{\n},\n\"$defs\":{\n\"a\":{},\n",
+		"{\"$schema\":\"s\",\n\"x-kiln-kinds\":{\n},\n\"$defs\":{\n\"a\" {}\n}}\n",
+		"{\"$schema\":\"s\",\n\"$defs\":{\n\"a\":{}\n}}\n",
+		"{\"$schema\":\"s\",\n\"x-kiln-kinds\":{\n},\n\"$defs\":{\n\"a\":{}\n}}\nmore",
+	} {
+		if _, err := parse([]byte(src)); err == nil {
+			t.Errorf("parse(%q) succeeded", src)
+		}
+	}
+	const src = "{\"$schema\":\"s\",\n\"x-kiln-kinds\":{\n\"v1/A\":\"a\\\"b\"\n},\n\"$defs\":{\n\"a\\\"b\":{\"type\":\"object\"}\n}}\n"
+	var whole any
+	if err := json.Unmarshal([]byte(src), &whole); err != nil {
+		t.Fatalf("the layout is not JSON: %v", err)
+	}
+	d, err := parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, ok := d.Def(d.Kinds["v1/A"]); !ok || x.(map[string]any)["type"] != "object" {
+		t.Errorf("a name with an escaped quote: %v %v", x, ok)
+	}
+}
+
+// With adds definitions and kinds over a Doc's and leaves the Doc as it was.
+func TestDocWith(t *testing.T) {
+	d, err := Open(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(d.Kinds)
+	w := d.With(map[string]any{"x.v1.X": map[string]any{"type": "object"}}, map[string]string{"x/v1/X": "x.v1.X"})
+	if _, ok := w.Def("x.v1.X"); !ok || w.Kinds["x/v1/X"] != "x.v1.X" {
+		t.Error("With lost what it added")
+	}
+	if _, ok := w.Def("io.k8s.api.core.v1.Container"); !ok {
+		t.Error("With lost the base's definitions")
+	}
+	if _, ok := d.Def("x.v1.X"); ok || len(d.Kinds) != n {
+		t.Error("With changed the Doc it was given")
 	}
 }

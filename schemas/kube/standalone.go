@@ -10,6 +10,12 @@ import (
 // or not, name's own included: all that a schema of that one definition
 // needs.
 func Closure(defs map[string]any, name string) map[string]any {
+	return ClosureOf(func(name string) any { return defs[name] }, name)
+}
+
+// ClosureOf is Closure over the definitions def returns by name, such as
+// a Doc's, which are decoded as the closure reaches them.
+func ClosureOf(def func(name string) any, name string) map[string]any {
 	out := map[string]any{}
 	var visit func(n any)
 	visit = func(n any) {
@@ -18,8 +24,8 @@ func Closure(defs map[string]any, name string) map[string]any {
 			if ref, ok := n["$ref"].(string); ok {
 				target := strings.TrimPrefix(ref, "#/$defs/")
 				if _, seen := out[target]; !seen {
-					out[target] = defs[target]
-					visit(defs[target])
+					out[target] = def(target)
+					visit(out[target])
 				}
 			}
 			for _, c := range n {
@@ -31,8 +37,8 @@ func Closure(defs map[string]any, name string) map[string]any {
 			}
 		}
 	}
-	out[name] = defs[name]
-	visit(defs[name])
+	out[name] = def(name)
+	visit(out[name])
 	return out
 }
 
