@@ -127,22 +127,10 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if ds := b.compile(); ds != nil {
 		return nil, &EvalError{Pos: ds[0].Pos, Message: "the policies do not compile: " + ds[0].Message}
 	}
-	input := map[string]any{"environment": in.Environment, "context": in.Context.value()}
-	if in.App != nil {
-		input["app"] = in.App
-	}
-	if in.Dockerfile != nil {
-		input["dockerfile"] = instructions(in.Dockerfile)
-	}
-	objects, inv, err := in.convert()
+	parsed, objects, inv, err := in.parsed()
 	if err != nil {
 		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 	}
-	parsed, err := withInventory(input, objects, inv)
-	if err != nil {
-		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
-	}
-	parsed.(ast.Object).Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	ctx, unwatch := watched(ctx, b.memory)
@@ -165,6 +153,37 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	out = append(out, more...)
 	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 	return out, nil
+}
+
+// parsed is in as the kiln query reads it, with in's objects converted for
+// OPA and the inventory and its index (for conftest's documents too).
+func (in Input) parsed() (ast.Value, []*ast.Term, [2]ast.Value, error) {
+	input := map[string]any{"environment": in.Environment, "context": in.Context.value()}
+	if in.App != nil {
+		input["app"] = in.App
+	}
+	if in.Dockerfile != nil {
+		input["dockerfile"] = instructions(in.Dockerfile)
+	}
+	objects, inv, err := in.convert()
+	if err != nil {
+		return nil, nil, [2]ast.Value{}, err
+	}
+	parsed, err := withInventory(input, objects, inv)
+	if err != nil {
+		return nil, nil, [2]ast.Value{}, err
+	}
+	obj := parsed.(ast.Object)
+	obj.Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
+	ws := workloadsValue(objects, in.Context.Workloads)
+	obj.Insert(ast.StringTerm("workloads"), ast.NewTerm(workloadSet(ws)))
+	// false: lib.rego computes them (see containersValue)
+	containers := ast.Value(ast.Boolean(false))
+	if cs := containersValue(ws); cs != nil {
+		containers = cs
+	}
+	obj.Insert(ast.StringTerm("containers"), ast.NewTerm(containers))
+	return parsed, objects, inv, nil
 }
 
 func (f Finding) key() string {

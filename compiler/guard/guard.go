@@ -464,7 +464,7 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index with data.kiln.own as input.own"),
+		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index with data.kiln.own as input.own with data.kiln.workloads as input.workloads with data.kiln.containers as input.containers"),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
