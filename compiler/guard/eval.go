@@ -141,9 +141,16 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	}
 	var out []Finding
 	for _, r := range rs {
-		name, _ := r.Bindings["name"].(string)
-		if rule, ok := b.rules[name]; ok {
-			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
+		fs, _ := r.Bindings["fs"].([]any)
+		for _, nf := range fs {
+			nf, _ := nf.([]any)
+			if len(nf) != 2 {
+				continue
+			}
+			name, _ := nf[0].(string)
+			if rule, ok := b.rules[name]; ok {
+				out = append(out, b.finding(rule, nf[1], in.Objects))
+			}
 		}
 	}
 	more, err := b.evalConftest(ctx, in, objects, inv)
