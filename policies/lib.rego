@@ -344,11 +344,11 @@ selector_labels(o) := object.get(o, ["spec", "selector"], {}) if o.kind == "Serv
 # labels, in obj's namespace: a superset the rule checks in full.
 selecting(kind, labels, obj) := {s |
 	some k, v in labels
-	some s in object.get(index, ["selectors", kind, "labels", k, v], [])
+	some s in index.selectors[kind].labels[k][v]
 	in_view(s)
 	same_namespace(s, obj)
 } | {s |
-	some s in object.get(index, ["selectors", kind, "open"], [])
+	some s in index.selectors[kind].open
 	in_view(s)
 	same_namespace(s, obj)
 }
