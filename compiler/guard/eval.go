@@ -89,16 +89,21 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 
 // convert converts in's objects for OPA, once for every use: the input's
 // objects, the documents conftest rules judge, and, when the objects are
-// their own inventory, the inventory and its index, which then hold the
-// very terms of the input, so that a rule comparing an object of the
+// their own inventory, the inventory and its index. The input and the
+// inventory hold the very same terms of an object (Inventory.termsOf when
+// the run gives the inventory), so that a rule comparing an object of the
 // input with one of the inventory compares pointers, not whole objects.
 func (in Input) convert() ([]*ast.Term, [2]ast.Value, error) {
+	if in.Inventory != nil {
+		ts, err := in.Inventory.termsOf(in.Objects)
+		if err != nil {
+			return nil, [2]ast.Value{}, err
+		}
+		return ts, [2]ast.Value{in.Inventory.value(), in.Inventory.index()}, nil
+	}
 	ts, err := objectTerms(in.Objects)
 	if err != nil {
 		return nil, [2]ast.Value{}, err
-	}
-	if in.Inventory != nil {
-		return ts, [2]ast.Value{in.Inventory.value(), in.Inventory.index()}, nil
 	}
 	return ts, [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts, in.Context.Workloads)}, nil
 }
