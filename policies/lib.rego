@@ -18,8 +18,14 @@ workload_kinds := builtin_workloads if not input.context.workloads
 # to it, and the labels of their pods with the path to those. A document
 # that only claims a kind (a custom resource named Deployment, a
 # half-written manifest) has no pod spec to judge, so every pod spec is
-# checked to be an object first.
-workloads contains {
+# checked to be an object first. kiln gives them as data.kiln.workloads
+# (compiler/guard's workloadsValue); they are computed here when it gives
+# none (opa test, conftest rules).
+workloads := data.kiln.workloads
+
+workloads := rego_workloads if not data.kiln.workloads
+
+rego_workloads contains {
 	"object": obj, "pod": template.spec, "podPath": w.podPath,
 	"labels": object.get(template, ["metadata", "labels"], {}), "labelsPath": w.labelsPath,
 } if {
@@ -48,8 +54,14 @@ has_own_entry(obj) if {
 # containers are every container (and init container) of every workload,
 # with its path, and the pod spec that holds it. A container without a
 # name (Knative's may have none) is called by its place, containers[0],
-# so that messages that name it still say something.
-containers contains {"object": w.object, "pod": w.pod, "container": object.union({"name": sprintf("%s[%d]", [field, i])}, c), "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
+# so that messages that name it still say something. kiln gives them as
+# data.kiln.containers (compiler/guard's containersValue), or false for
+# input it leaves to this definition.
+containers := data.kiln.containers if data.kiln.containers
+
+containers := rego_containers if not data.kiln.containers
+
+rego_containers contains {"object": w.object, "pod": w.pod, "container": object.union({"name": sprintf("%s[%d]", [field, i])}, c), "path": sprintf("%s.%s[%d]", [w.podPath, field, i])} if {
 	some w in workloads
 	some field in ["containers", "initContainers"]
 	some i, c in object.get(w.pod, field, [])
@@ -332,11 +344,11 @@ selector_labels(o) := object.get(o, ["spec", "selector"], {}) if o.kind == "Serv
 # labels, in obj's namespace: a superset the rule checks in full.
 selecting(kind, labels, obj) := {s |
 	some k, v in labels
-	some s in object.get(index, ["selectors", kind, "labels", k, v], [])
+	some s in index.selectors[kind].labels[k][v]
 	in_view(s)
 	same_namespace(s, obj)
 } | {s |
-	some s in object.get(index, ["selectors", kind, "open"], [])
+	some s in index.selectors[kind].open
 	in_view(s)
 	same_namespace(s, obj)
 }

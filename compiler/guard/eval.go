@@ -89,16 +89,21 @@ func (e *EvalError) Diagnostic() diag.Diagnostic {
 
 // convert converts in's objects for OPA, once for every use: the input's
 // objects, the documents conftest rules judge, and, when the objects are
-// their own inventory, the inventory and its index, which then hold the
-// very terms of the input, so that a rule comparing an object of the
+// their own inventory, the inventory and its index. The input and the
+// inventory hold the very same terms of an object (Inventory.termsOf when
+// the run gives the inventory), so that a rule comparing an object of the
 // input with one of the inventory compares pointers, not whole objects.
 func (in Input) convert() ([]*ast.Term, [2]ast.Value, error) {
+	if in.Inventory != nil {
+		ts, err := in.Inventory.termsOf(in.Objects)
+		if err != nil {
+			return nil, [2]ast.Value{}, err
+		}
+		return ts, [2]ast.Value{in.Inventory.value(), in.Inventory.index()}, nil
+	}
 	ts, err := objectTerms(in.Objects)
 	if err != nil {
 		return nil, [2]ast.Value{}, err
-	}
-	if in.Inventory != nil {
-		return ts, [2]ast.Value{in.Inventory.value(), in.Inventory.index()}, nil
 	}
 	return ts, [2]ast.Value{inventoryValue(in.Objects, ts), indexValue(in.Objects, ts, in.Context.Workloads)}, nil
 }
@@ -127,22 +132,10 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	if ds := b.compile(); ds != nil {
 		return nil, &EvalError{Pos: ds[0].Pos, Message: "the policies do not compile: " + ds[0].Message}
 	}
-	input := map[string]any{"environment": in.Environment, "context": in.Context.value()}
-	if in.App != nil {
-		input["app"] = in.App
-	}
-	if in.Dockerfile != nil {
-		input["dockerfile"] = instructions(in.Dockerfile)
-	}
-	objects, inv, err := in.convert()
+	parsed, objects, inv, err := in.parsed()
 	if err != nil {
 		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
 	}
-	parsed, err := withInventory(input, objects, inv)
-	if err != nil {
-		return nil, &EvalError{Message: "evaluating the guardrails: " + err.Error()}
-	}
-	parsed.(ast.Object).Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	ctx, unwatch := watched(ctx, b.memory)
@@ -153,9 +146,16 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	}
 	var out []Finding
 	for _, r := range rs {
-		name, _ := r.Bindings["name"].(string)
-		if rule, ok := b.rules[name]; ok {
-			out = append(out, b.finding(rule, r.Bindings["f"], in.Objects))
+		fs, _ := r.Bindings["fs"].([]any)
+		for _, nf := range fs {
+			nf, _ := nf.([]any)
+			if len(nf) != 2 {
+				continue
+			}
+			name, _ := nf[0].(string)
+			if rule, ok := b.rules[name]; ok {
+				out = append(out, b.finding(rule, nf[1], in.Objects))
+			}
 		}
 	}
 	more, err := b.evalConftest(ctx, in, objects, inv)
@@ -165,6 +165,37 @@ func (b *Bundle) Eval(ctx context.Context, in Input) ([]Finding, error) {
 	out = append(out, more...)
 	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
 	return out, nil
+}
+
+// parsed is in as the kiln query reads it, with in's objects converted for
+// OPA and the inventory and its index (for conftest's documents too).
+func (in Input) parsed() (ast.Value, []*ast.Term, [2]ast.Value, error) {
+	input := map[string]any{"environment": in.Environment, "context": in.Context.value()}
+	if in.App != nil {
+		input["app"] = in.App
+	}
+	if in.Dockerfile != nil {
+		input["dockerfile"] = instructions(in.Dockerfile)
+	}
+	objects, inv, err := in.convert()
+	if err != nil {
+		return nil, nil, [2]ast.Value{}, err
+	}
+	parsed, err := withInventory(input, objects, inv)
+	if err != nil {
+		return nil, nil, [2]ast.Value{}, err
+	}
+	obj := parsed.(ast.Object)
+	obj.Insert(ast.StringTerm("own"), ast.NewTerm(ownValue(objects)))
+	ws := workloadsValue(objects, in.Context.Workloads)
+	obj.Insert(ast.StringTerm("workloads"), ast.NewTerm(workloadSet(ws)))
+	// false: lib.rego computes them (see containersValue)
+	containers := ast.Value(ast.Boolean(false))
+	if cs := containersValue(ws); cs != nil {
+		containers = cs
+	}
+	obj.Insert(ast.StringTerm("containers"), ast.NewTerm(containers))
+	return parsed, objects, inv, nil
 }
 
 func (f Finding) key() string {

@@ -455,6 +455,11 @@ func ruleOf(file string, m *ast.Module) (Rule, error) {
 // input with the run's context under data.kiln.context (and the inventory,
 // its index and the input's objects by kind and name, which kiln builds in
 // Go, where lib.rego reads them), and conftest rules over one document.
+//
+// The kiln query collects every finding in one comprehension: OPA leaves a
+// with and comes back for each result of the expression it modifies, and
+// drops what it cached of the rules each time, so that a query yielding
+// findings one by one would compute lib.rego's helpers again after each.
 func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules map[string]*ast.Module, data map[string]any) error {
 	if data == nil {
 		data = map[string]any{}
@@ -464,7 +469,7 @@ func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules ma
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.Query("f := data.kiln.rules[name].deny[_] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index with data.kiln.own as input.own"),
+		rego.Query("fs := [[name, f] | f := data.kiln.rules[name].deny[_]] with data.kiln.context as input.context with data.kiln.inventory as input.inventory with data.kiln.index as input.index with data.kiln.own as input.own with data.kiln.workloads as input.workloads with data.kiln.containers as input.containers"),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {

@@ -2,8 +2,10 @@ package guard
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -24,7 +26,8 @@ import (
 // convert it a thousand times. It is immutable and safe for concurrent use.
 type Inventory struct {
 	objects []map[string]any
-	terms   func() []*ast.Term // each object converted once, shared by value and index
+	terms   func() []*ast.Term            // each object converted once, shared by value and index
+	at      func() map[unsafe.Pointer]int // the index of each object, by its map
 	value   func() ast.Value
 	index   func() ast.Value
 }
@@ -36,6 +39,13 @@ type Inventory struct {
 func NewInventory(objs []map[string]any, kinds []workload.Kind) *Inventory {
 	inv := &Inventory{objects: objs}
 	inv.terms = sync.OnceValue(func() []*ast.Term { return terms(inv.objects) })
+	inv.at = sync.OnceValue(func() map[unsafe.Pointer]int {
+		at := make(map[unsafe.Pointer]int, len(inv.objects))
+		for i, o := range inv.objects {
+			at[reflect.ValueOf(o).UnsafePointer()] = i
+		}
+		return at
+	})
 	inv.value = sync.OnceValue(func() ast.Value { return inventoryValue(inv.objects, inv.terms()) })
 	inv.index = sync.OnceValue(func() ast.Value { return indexValue(inv.objects, inv.terms(), kinds) })
 	return inv
@@ -54,6 +64,28 @@ func terms(objs []map[string]any) []*ast.Term {
 		}
 	}
 	return out
+}
+
+// termsOf converts objs for OPA, taking the inventory's term of each
+// object it holds (the very map: kiln lint judges each file's documents
+// with the inventory of them all), so that the file's objects are not
+// converted a second time, and a rule comparing an object of the input
+// with one of the inventory (lib.rego's in_view) compares pointers, not
+// whole objects.
+func (inv *Inventory) termsOf(objs []map[string]any) ([]*ast.Term, error) {
+	out := make([]*ast.Term, len(objs))
+	for i, o := range objs {
+		if j, ok := inv.at()[reflect.ValueOf(o).UnsafePointer()]; ok && inv.terms()[j] != nil {
+			out[i] = inv.terms()[j]
+			continue
+		}
+		v, err := ast.InterfaceToValue(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ast.NewTerm(v)
+	}
+	return out, nil
 }
 
 // objectTerms converts each object for OPA, or fails on the first that

@@ -123,18 +123,7 @@ func TestOwnValueIsLibOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	modules := map[string]*ast.Module{}
-	for _, f := range []string{"lib.rego", "workloads.rego"} {
-		src, err := fs.ReadFile(policies.FS, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		modules[f] = ast.MustParseModuleWithOpts(string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-	}
-	compiler := ast.NewCompiler()
-	if compiler.Compile(modules); compiler.Failed() {
-		t.Fatal(compiler.Errors)
-	}
+	compiler := libCompiler(t)
 	// Compared in Rego: JSON, which has only string keys, would make a
 	// kind 7 and a kind "7" one.
 	input := ast.NewObject(ast.Item(ast.StringTerm("objects"), ast.ArrayTerm(ts...)),
@@ -147,4 +136,22 @@ func TestOwnValueIsLibOwn(t *testing.T) {
 	if rs[0].Bindings["same"] != true {
 		t.Errorf("ownValue:\n%v\nlib.rego's own:\n%v", ownValue(ts), rs[0].Bindings["x"])
 	}
+}
+
+// libCompiler compiles policies/lib.rego and workloads.rego alone.
+func libCompiler(t *testing.T) *ast.Compiler {
+	t.Helper()
+	modules := map[string]*ast.Module{}
+	for _, f := range []string{"lib.rego", "workloads.rego"} {
+		src, err := fs.ReadFile(policies.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modules[f] = ast.MustParseModuleWithOpts(string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(modules); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	return compiler
 }
