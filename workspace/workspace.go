@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -294,20 +295,23 @@ type tools struct {
 }
 
 func (w *Workspace) tools(guarded bool) (tools, error) {
-	var t tools
-	var err error
-	if t.schema, err = w.schema(); err != nil {
-		return t, err
-	}
-	if t.validator, err = validate.For(w.kube); err != nil {
-		return t, err
-	}
+	// The three load at once: on a cold run of one app (the pre-commit
+	// hook's) they are most of what comes before the app, and none needs
+	// another.
+	var (
+		t                tools
+		serr, verr, gerr error
+		wg               sync.WaitGroup
+	)
+	wg.Go(func() { t.schema, serr = w.schema() })
+	wg.Go(func() { t.validator, verr = validate.For(w.kube) })
 	if guarded {
-		t.g, err = w.guardrails()
+		t.g, gerr = w.guardrails()
 	} else {
-		t.g, err = w.guard()
+		t.g, gerr = w.guard()
 	}
-	return t, err
+	wg.Wait()
+	return t, cmp.Or(serr, verr, gerr)
 }
 
 // guardrails are the workspace's guardrails, which every method but
