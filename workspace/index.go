@@ -94,31 +94,21 @@ func (x *checkIndex) check(eng *engine.Engine, k checkIn) (checked1, error) {
 		x.keep(id, old, false)
 		return old, nil
 	}
-	r, _, err := checkStage.Do(ctxOf(k.App.App), eng, k)
+	r, _, kept, err := checkStage.DoKept(ctxOf(k.App.App), eng, k)
 	if err != nil {
 		return r, err
 	}
 	if had && x.verify && checkStage.Holds(k, old) && !sameResult(old, r) {
 		return r, fmt.Errorf("%w: the indexed result of %x differs from a fresh one: the cache key misses an input", engine.ErrVerify, id[:8])
 	}
-	if x.stored(id, r) {
+	// A result cut short (a time-out, an app it depends on not found) is
+	// not stored, and the entry under id is then an older one whose
+	// recorded reads no longer hold: indexing this one in its place would
+	// answer later runs with a result nobody stored.
+	if kept {
 		x.keep(id, r, true)
 	}
 	return r, nil
-}
-
-// stored reports whether r is what the engine holds under id. A result
-// cut short (a time-out, an app it depends on not found) is not stored,
-// and the entry under id is then an older one, whose recorded reads no
-// longer hold: indexing r in its place would answer later runs with a
-// result nobody stored. The engine stores a result's JSON.
-func (x *checkIndex) stored(id cache.ActionID, r checked1) bool {
-	held, err := x.c.Read(id)
-	if err != nil {
-		return false
-	}
-	mine, err := json.Marshal(r)
-	return err == nil && bytes.Equal(held, mine)
 }
 
 func (x *checkIndex) keep(id cache.ActionID, r checked1, changed bool) {

@@ -57,12 +57,22 @@ func (s Stage[In, Out]) Key(e *Engine, in In) (cache.ActionID, error) {
 // (ErrTransient) is handed to the calls that waited for it, which asked
 // the same question at the same time, but to no later one.
 func (s Stage[In, Out]) Do(ctx context.Context, e *Engine, in In) (out Out, hit bool, err error) {
+	out, hit, _, err = s.DoKept(ctx, e, in)
+	return out, hit, err
+}
+
+// DoKept is Do, and also reports whether its answer is one the engine
+// keeps: found in its stores, or computed and stored now; not a result
+// cut short (ErrTransient), which answers this call and those that
+// waited for it alone. A caller that keeps answers of its own beside the
+// engine's (a run's index of results) keeps only those.
+func (s Stage[In, Out]) DoKept(ctx context.Context, e *Engine, in In) (out Out, hit, kept bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return out, false, err
+		return out, false, false, err
 	}
 	id, err := s.Key(e, in)
 	if err != nil {
-		return out, false, err
+		return out, false, false, err
 	}
 	for {
 		e.mu.Lock()
@@ -79,20 +89,20 @@ func (s Stage[In, Out]) Do(ctx context.Context, e *Engine, in In) (out Out, hit 
 		}
 		select {
 		case <-ctx.Done():
-			return out, false, ctx.Err()
+			return out, false, false, ctx.Err()
 		case <-f.done:
 		}
 		if f.abandoned {
 			continue // the leader's ctx ended, not ours: run it ourselves
 		}
 		if f.res.err != nil {
-			return out, false, f.res.err
+			return out, false, false, f.res.err
 		}
 		if err := json.Unmarshal(f.res.out, &out); err != nil {
-			return out, false, fmt.Errorf("%s/v%d: decoding its result: %w", s.Name, s.Version, err)
+			return out, false, false, fmt.Errorf("%s/v%d: decoding its result: %w", s.Name, s.Version, err)
 		}
 		e.hits.Add(1)
-		return out, true, nil
+		return out, true, !f.res.transient, nil
 	}
 }
 
@@ -107,7 +117,7 @@ type flight struct {
 
 // lead runs s for in through the engine and hands the result to f's
 // waiters.
-func (s Stage[In, Out]) lead(ctx context.Context, e *Engine, id cache.ActionID, in In, f *flight) (out Out, hit bool, err error) {
+func (s Stage[In, Out]) lead(ctx context.Context, e *Engine, id cache.ActionID, in In, f *flight) (out Out, hit, kept bool, err error) {
 	finished := false
 	defer func() {
 		if !finished {
@@ -155,13 +165,13 @@ func (s Stage[In, Out]) lead(ctx context.Context, e *Engine, id cache.ActionID, 
 	f.res = r
 	f.abandoned = r.err != nil && ctx.Err() != nil
 	if r.err != nil {
-		return out, false, r.err
+		return out, false, false, r.err
 	}
 	if r.hit {
-		return stored, true, nil
+		return stored, true, true, nil
 	}
 	if err := json.Unmarshal(r.out, &out); err != nil {
-		return out, false, fmt.Errorf("%s/v%d: decoding its result: %w", s.Name, s.Version, err)
+		return out, false, false, fmt.Errorf("%s/v%d: decoding its result: %w", s.Name, s.Version, err)
 	}
-	return out, false, nil
+	return out, false, !r.transient, nil
 }

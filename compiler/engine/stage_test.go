@@ -149,9 +149,9 @@ func TestStageNeverStoresErrorsCancellationsOrCutShortResults(t *testing.T) {
 	}
 
 	fail = fmt.Errorf("jsonnet: evaluation timed out: %w", ErrTransient)
-	out, hit, err := s.Do(bg, e, "x")
-	if err != nil || hit || out != "partial" || stored() {
-		t.Errorf("a cut-short result: %q hit=%v err=%v stored=%v", out, hit, err, stored())
+	out, hit, kept, err := s.DoKept(bg, e, "x")
+	if err != nil || hit || kept || out != "partial" || stored() {
+		t.Errorf("a cut-short result: %q hit=%v kept=%v err=%v stored=%v", out, hit, kept, err, stored())
 	}
 
 	fail = nil
@@ -171,8 +171,8 @@ func TestStageNeverStoresErrorsCancellationsOrCutShortResults(t *testing.T) {
 		t.Errorf("past its deadline: %v", err)
 	}
 
-	if out, hit, err := s.Do(bg, e, "x"); err != nil || hit || out != "full x" || !stored() {
-		t.Errorf("then a full run: %q hit=%v err=%v stored=%v", out, hit, err, stored())
+	if out, hit, kept, err := s.DoKept(bg, e, "x"); err != nil || hit || !kept || out != "full x" || !stored() {
+		t.Errorf("then a full run: %q hit=%v kept=%v err=%v stored=%v", out, hit, kept, err, stored())
 	}
 	if runs.Load() != 4 {
 		t.Errorf("%d runs, want 4", runs.Load())
