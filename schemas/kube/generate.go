@@ -126,6 +126,8 @@ func asList(v any) []any {
 var CRDs = []struct{ Module, Path string }{
 	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"},
 	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"},
+	{"github.com/prometheus-operator/prometheus-operator@v0.85.0", "example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml"},
+	{"github.com/grafana/grafana-operator/v5@v5.18.0", "config/crd/bases/grafana.integreatly.org_grafanadashboards.yaml"},
 	{"github.com/external-secrets/external-secrets@v1.3.2", "config/crds/bases/external-secrets.io_externalsecrets.yaml"},
 }
 

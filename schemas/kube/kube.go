@@ -21,7 +21,7 @@ import (
 
 // Releases are the Kubernetes releases whose schemas kiln ships, oldest first.
 // The newest is the default.
-var Releases = []string{"v1.36.3", "v1.37.2"}
+var Releases = []string{"v1.34.4", "v1.35.4", "v1.36.3", "v1.37.2"}
 
 //go:embed *.json.gz
 var files embed.FS
