@@ -46,6 +46,7 @@ func main() {
 	edits := flag.Int("edits", 200, "edits for the editor benchmark (kiln lsp beside yaml-language-server); 0 skips it")
 	scale := flag.String("scale", "", "corpus sizes for the scale benchmark (--base, --shard, --remote-cache, peak RSS), e.g. 5000,10000; it alone runs")
 	rss := flag.String("rss", "", "corpus sizes for the memory benchmark (peak RSS of a cold check beside conftest's), e.g. 1000,5000,10000; it alone runs")
+	outputs := flag.Int("outputs", 0, "apps for the outputs benchmark (what each output adds to kiln build beside the manifests alone); it alone runs")
 	corpus := flag.String("corpus", "", "only write a repository of the first -n size to this directory, for profiling")
 	flag.Parse()
 	if *corpus != "" {
@@ -72,6 +73,10 @@ func main() {
 	}
 	if *rss != "" {
 		benchRSS(tmp, *kiln, sizesOf(*rss))
+		return
+	}
+	if *outputs > 0 {
+		benchOutputs(tmp, *kiln, *outputs, *runs)
 		return
 	}
 	noop := buildNoop(tmp)
