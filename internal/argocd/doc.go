@@ -8,7 +8,7 @@
 // Argo CD's own packages cannot be imported here (they pin other
 // Kubernetes libraries, and the plugin server speaks gRPC to a repo
 // server), so each function follows the Argo CD source it names, from
-// github.com/argoproj/argo-cd at commit 37ee0097cf85 (v3), and keeps what
+// github.com/argoproj/argo-cd v3.5.1 (commit 109ca7ca7113; unchanged in these parts at 37ee0097cf85, later), and keeps what
 // a plugin or a committed directory must satisfy there: the environment
 // the commands see, their working directory (a fresh copy of the
 // repository), how standard output becomes objects, what a failure shows.
