@@ -8,9 +8,10 @@
 // Argo CD's own packages cannot be imported here (they pin other
 // Kubernetes libraries, and the plugin server speaks gRPC to a repo
 // server), so each function follows the Argo CD source it names, from
-// github.com/argoproj/argo-cd v3.5.1 (commit 109ca7ca7113; unchanged in these parts at 37ee0097cf85, later), and keeps what
-// a plugin or a committed directory must satisfy there: the environment
-// the commands see, their working directory (a fresh copy of the
-// repository), how standard output becomes objects, what a failure shows.
+// github.com/argoproj/argo-cd v3.5.1 (these parts are unchanged at
+// master's 37ee0097cf85), and keeps what a plugin or a committed
+// directory must satisfy there: the environment the commands see, their
+// working directory (a fresh copy of the repository), how standard output
+// becomes objects, what a failure shows.
 // It is no Argo CD: nothing is synced, cached or served.
 package argocd

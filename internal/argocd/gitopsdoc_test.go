@@ -59,8 +59,8 @@ func blocks(t *testing.T, path string) []block {
 
 // TestGitopsDocExamples holds docs/gitops.md's examples to the tools that
 // read them: Argo CD Applications and Flux objects are validated strictly
-// against their CRDs (testdata/crds, as Argo CD v3.5.1 and Flux 2.7's
-// controllers install them) by kiln lint's validator; the sidecar patch is
+// against their CRDs (testdata/crds, from Argo CD's and Flux's releases)
+// by kiln lint's validator; the sidecar patch is
 // applied with kustomize to Argo CD's own argocd-repo-server Deployment
 // and the result validated against Kubernetes' schema; the configuration
 // is read by kiln; the Dockerfile is parsed by BuildKit. An Application
