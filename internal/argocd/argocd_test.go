@@ -170,7 +170,7 @@ func TestGenerate(t *testing.T) {
 	opts := argocd.Options{Repo: repo, System: []string{"PATH=" + os.Getenv("PATH")}, Exclude: []string{".git/*"}}
 
 	script := `printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s-%s\n  annotations: {dir: "%s", mode: "%s", git: "%s"}\n' ` +
-		`"$ARGOCD_ENV_WHO" "$ARGOCD_APP_SOURCE_PATH" "$(basename "$PWD")" "$(stat -c %a run.sh)" "$(ls -A ../../.git | wc -l)"; echo note >&2`
+		`"$ARGOCD_ENV_WHO" "$ARGOCD_APP_SOURCE_PATH" "$(basename "$PWD")" "$(test -x run.sh && echo executable || echo plain)" "$(ls -A ../../.git | wc -l)"; echo note >&2`
 	r, err := argocd.Generate(context.Background(), plugin(script), src, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestGenerate(t *testing.T) {
 	}
 	// The working directory is the app's; modes are not kept; .git/* is
 	// left out but .git stays.
-	if a := r.Objects[0].GetAnnotations(); a["dir"] != "a" || a["mode"] != "644" || a["git"] != "0" {
+	if a := r.Objects[0].GetAnnotations(); a["dir"] != "a" || a["mode"] != "plain" || a["git"] != "0" {
 		t.Errorf("annotations %v", a)
 	}
 	if r.Stderr != "note\n" || strings.HasSuffix(r.Stdout, "\n") {
