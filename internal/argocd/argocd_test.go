@@ -195,6 +195,19 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("error %v, want %s", err, want)
 	}
 
+	// init runs first, in the same directory and environment; when it
+	// fails, generate does not run.
+	p := plugin(`printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"}}' "$(cat marker)"`)
+	p.Spec.Init = argocd.Command{Command: []string{"sh", "-c", `printf '%s\n' "$ARGOCD_ENV_WHO" > marker`}}
+	r, err = argocd.Generate(context.Background(), p, src, opts)
+	if err != nil || len(r.Objects) != 1 || r.Objects[0].GetName() != "a" || !slices.Equal(r.Changed, []string{"apps/a/marker"}) {
+		t.Errorf("init then generate: %q (%v)", r.Stdout, err)
+	}
+	p.Spec.Init = argocd.Command{Command: []string{"false"}}
+	if _, err := argocd.Generate(context.Background(), p, src, opts); err == nil || !strings.HasPrefix(err.Error(), "`false` failed exit status 1") {
+		t.Errorf("failing init: %v", err)
+	}
+
 	// Writes into the copy are reported; the repository is untouched.
 	r, err = argocd.Generate(context.Background(), plugin("touch made && rm run.sh"), src, opts)
 	if err != nil || !slices.Equal(r.Changed, []string{"apps/a/made", "apps/a/run.sh"}) {
