@@ -30,10 +30,10 @@ type PluginMetadata struct {
 // PluginSpec is cmpserver/plugin/config.go's PluginConfigSpec.
 type PluginSpec struct {
 	Version          string     `json:"version,omitempty"`
-	Init             Command    `json:"init,omitzero"`
+	Init             Command    `json:"init"`
 	Generate         Command    `json:"generate"`
-	Discover         Discover   `json:"discover,omitzero"`
-	Parameters       Parameters `json:"parameters,omitzero"`
+	Discover         Discover   `json:"discover"`
+	Parameters       Parameters `json:"parameters"`
 	PreserveFileMode bool       `json:"preserveFileMode,omitempty"`
 	ProvideGitCreds  bool       `json:"provideGitCreds,omitempty"`
 }
@@ -63,7 +63,7 @@ type Find struct {
 // uses the plugin; they reach the commands as PARAM_ variables.
 type Parameters struct {
 	Static  []Announcement `json:"static,omitempty"`
-	Dynamic Command        `json:"dynamic,omitzero"`
+	Dynamic Command        `json:"dynamic"`
 }
 
 // An Announcement describes one parameter to the UI
