@@ -58,7 +58,7 @@ func blocks(t *testing.T, path string) []block {
 }
 
 // TestGitopsDocExamples holds docs/gitops.md's examples to the tools that
-// read them: Argo CD Applications and Flux objects are validated strictly
+// read them: Argo CD Applications and ApplicationSets and Flux objects are validated strictly
 // against their CRDs (testdata/crds, from Argo CD's and Flux's releases)
 // by kiln lint's validator; the sidecar patch is
 // applied with kustomize to Argo CD's own argocd-repo-server Deployment
@@ -101,7 +101,7 @@ func TestGitopsDocExamples(t *testing.T) {
 			continue
 		}
 		for _, k := range kinds {
-			if k != "Application" && k != "GitRepository" && k != "Kustomization" {
+			if !slices.Contains([]string{"Application", "ApplicationSet", "GitRepository", "Kustomization"}, k) {
 				t.Errorf("%s:%d: an example of kind %s, which this test does not check", gitopsDoc, b.line, k)
 			}
 			seen[k]++
@@ -112,7 +112,7 @@ func TestGitopsDocExamples(t *testing.T) {
 		manifests = append(manifests, name)
 		where[name] = b
 	}
-	for _, k := range []string{"config", "Dockerfile", "Deployment", "Application", "GitRepository", "Kustomization"} {
+	for _, k := range []string{"config", "Dockerfile", "Deployment", "Application", "ApplicationSet", "GitRepository", "Kustomization"} {
 		if seen[k] == 0 {
 			t.Errorf("%s has no example of %s; the test expects one", gitopsDoc, k)
 		}
