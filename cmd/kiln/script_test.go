@@ -56,6 +56,8 @@ func TestScripts(t *testing.T) {
 			// action.yml's and docs/ci/gitlab-ci.yml's scripts, run for real
 			"actionstep": actionstep,
 			"gitlabjob":  gitlabjob,
+			// deploy/argocd/plugin.yaml run as Argo CD runs it
+			"argocd": argocdCmd,
 		},
 	})
 }
