@@ -90,7 +90,7 @@ func section(a AppDiff) string {
 	for _, e := range a.Envs {
 		fmt.Fprintf(&b, "**%s** (%s)\n\n", html.EscapeString(e.Name), e.Status)
 		for _, c := range e.Objects {
-			fmt.Fprintf(&b, "- %s %s\n", ops[c.Op], code(c.Key.String()))
+			fmt.Fprintf(&b, "- %s %s\n", c.Op, code(c.Key.String()))
 			for _, f := range c.Fields {
 				fmt.Fprintf(&b, "  - %s: %s\n", code(f.Path), code(fieldChange(f)))
 			}

@@ -87,9 +87,9 @@ Examples:
 
 // diffSide is one side of a diff: a tree and the apps built from it.
 type diffSide struct {
-	name  string             // "base" or "head", for the JSON report
-	rev   *changes.Revision  // nil for the working tree
-	root  string             // the tree's top directory
+	name  string              // "base" or "head", for the JSON report
+	rev   *changes.Revision   // nil for the working tree
+	root  string              // the tree's top directory
 	built *workspace.Rendered // what it built
 }
 
