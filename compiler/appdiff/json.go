@@ -9,8 +9,9 @@ import (
 
 // Side describes one side of a comparison in the JSON report.
 type Side struct {
-	Ref    string `json:"ref,omitempty"`    // the ref as given; "" for the working tree
-	Commit string `json:"commit,omitempty"` // the commit built; "" for the working tree
+	Ref         string `json:"ref,omitempty"`         // the ref as given; "" for the working tree
+	Commit      string `json:"commit,omitempty"`      // the commit built; "" for the working tree
+	WorkingTree bool   `json:"workingTree,omitempty"` // the side is the working tree
 }
 
 // A Problem is an app that could not be built on one side, for the JSON

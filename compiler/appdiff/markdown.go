@@ -29,7 +29,7 @@ func Markdown(w io.Writer, r *Report) error {
 		return err
 	}
 	added, changed, removed := r.Counts()
-	fmt.Fprintf(&b, "%d of %s change: %s added, %d changed, %d removed.\n\n", len(r.Apps), plural(r.Total, "app"),
+	fmt.Fprintf(&b, "%d of %s changed: %s added, %d changed, %d removed.\n\n", len(r.Apps), plural(r.Total, "app"),
 		plural(added, "object"), changed, removed)
 	table(&b, r)
 	var left []string

@@ -339,7 +339,7 @@ func sideLabel(s *diffSide) string {
 
 func jsonSide(s *diffSide) appdiff.Side {
 	if s.rev == nil {
-		return appdiff.Side{}
+		return appdiff.Side{WorkingTree: true}
 	}
 	return appdiff.Side{Ref: s.rev.Ref, Commit: s.rev.Commit}
 }
@@ -362,7 +362,7 @@ func problems(s *diffSide) []appdiff.Problem {
 // objects.
 func diffSummary(r *appdiff.Report, base *diffSide, failed int) string {
 	added, changed, removed := r.Counts()
-	s := fmt.Sprintf("kiln diff: %d of %s change since %s: %d objects added, %d changed, %d removed",
+	s := fmt.Sprintf("kiln diff: %d of %s changed since %s: %d objects added, %d changed, %d removed",
 		len(r.Apps), report.Plural(r.Total, "app"), sideLabel(base), added, changed, removed)
 	if failed > 0 {
 		s += fmt.Sprintf("; %s not compared (could not build)", report.Plural(failed, "app"))
