@@ -27,6 +27,7 @@ type Problem struct {
 
 // jsonReport is the JSON form of a report; docs/diff.md documents it.
 type jsonReport struct {
+	Version  int        `json:"version"` // changes only when a field is removed or changes meaning
 	Base     Side       `json:"base"`
 	Head     Side       `json:"head"`
 	Summary  jsonCounts `json:"summary"`
@@ -78,7 +79,7 @@ type jsonField struct {
 // JSON writes r, the two sides, the apps that could not be built and
 // the run's exit code as one JSON document.
 func JSON(w io.Writer, r *Report, base, head Side, problems []Problem, exitCode int) error {
-	out := jsonReport{Base: base, Head: head, Apps: []jsonApp{}, Problems: problems, ExitCode: exitCode}
+	out := jsonReport{Version: 1, Base: base, Head: head, Apps: []jsonApp{}, Problems: problems, ExitCode: exitCode}
 	if out.Problems == nil {
 		out.Problems = []Problem{}
 	}
