@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/appdiff"
 	"github.com/kilnhq/kiln/compiler/changes"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
@@ -91,6 +93,10 @@ type diffSide struct {
 	rev   *changes.Revision   // nil for the working tree
 	root  string              // the tree's top directory
 	built *workspace.Rendered // what it built
+	repo  string              // the repository's top directory
+	// covered are the paths given under which the side has an app ("" for
+	// none given: the repository).
+	covered map[string]bool
 }
 
 func runDiff(env *Env, o *diffOptions, args []string) int {
@@ -122,6 +128,10 @@ func runDiff(env *Env, o *diffOptions, args []string) int {
 			return code
 		}
 	}
+	if msg := uncovered(base, head, args); msg != "" {
+		fmt.Fprintf(env.Stderr, "kiln diff: %s\n", msg)
+		return ExitBadInput
+	}
 	return reportDiff(env, o, base, head)
 }
 
@@ -137,7 +147,7 @@ func diffSides(env *Env, o *diffOptions, args []string) (base, head *diffSide, c
 		fmt.Fprintf(env.Stderr, "kiln diff: --base %s: %v\n", o.base, err)
 		return nil, nil, ExitBadInput
 	}
-	head = &diffSide{name: "head", root: rev.Root}
+	head = &diffSide{name: "head", root: rev.Root, repo: rev.Root, covered: map[string]bool{}}
 	if o.head != "" {
 		if head.rev, err = changes.Resolve(env.Ctx, rev.Root, o.head); err != nil {
 			fmt.Fprintf(env.Stderr, "kiln diff: --head %s: %v\n", o.head, err)
@@ -149,7 +159,7 @@ func diffSides(env *Env, o *diffOptions, args []string) (base, head *diffSide, c
 	if direct {
 		fmt.Fprintf(env.Stderr, "kiln diff: %s shares no history with %s here (a shallow clone?); comparing with %s itself\n", o.base, orHEAD(headRef), o.base)
 	}
-	return &diffSide{name: "base", rev: mb, root: rev.Root}, head, ExitClean
+	return &diffSide{name: "base", rev: mb, root: rev.Root, repo: rev.Root, covered: map[string]bool{}}, head, ExitClean
 }
 
 func orHEAD(ref string) string {
@@ -177,7 +187,7 @@ func existing(p string) string {
 // buildSide writes the side's tree when it is a ref, and builds the
 // apps under the paths that exist in it.
 func buildSide(env *Env, o *diffOptions, s *diffSide, tmp string, args []string, bo workspace.BuildOptions) int {
-	repo := s.root
+	repo := s.repo
 	if s.rev != nil {
 		s.root = filepath.Join(tmp, s.name)
 		if err := s.rev.Checkout(env.Ctx, s.root); err != nil {
@@ -196,10 +206,14 @@ func buildSide(env *Env, o *diffOptions, s *diffSide, tmp string, args []string,
 		return code
 	}
 	s.built = &workspace.Rendered{}
+	paths = withApps(paths)
 	if len(paths) == 0 {
-		return ExitClean // nothing under the paths on this side: every app is new, or gone
+		return ExitClean // no app under the paths on this side: every app is new, or gone
 	}
-	wo := workspace.Options{Dir: paths[0], NoPolicy: true, KubeVersion: o.kubeVersion, Sandbox: env.Sandbox}
+	for _, p := range paths {
+		s.covered[p.arg] = true
+	}
+	wo := workspace.Options{Dir: paths[0].path, NoPolicy: true, KubeVersion: o.kubeVersion, Sandbox: env.Sandbox}
 	if s.rev == nil {
 		var err error
 		if wo.Cache, err = o.cacheOptions.engine(env); err != nil {
@@ -211,7 +225,11 @@ func buildSide(env *Env, o *diffOptions, s *diffSide, tmp string, args []string,
 	if !ok {
 		return ExitBadInput
 	}
-	r, err := w.Rendered(env.Ctx, s.root, paths, bo)
+	var names []string
+	for _, p := range paths {
+		names = append(names, p.path)
+	}
+	r, err := w.Rendered(env.Ctx, s.root, names, bo)
 	if err != nil {
 		if s.rev != nil {
 			return sideFailed(env, s, err)
@@ -226,6 +244,15 @@ func buildSide(env *Env, o *diffOptions, s *diffSide, tmp string, args []string,
 	return ExitClean
 }
 
+// withApps keeps the paths that hold an app: a directory whose apps are
+// all new, or all gone, holds none on one side.
+func withApps(paths []sidePath) []sidePath {
+	return slices.DeleteFunc(paths, func(p sidePath) bool {
+		_, err := discover.Find([]string{p.path})
+		return errors.Is(err, discover.ErrNoApps)
+	})
+}
+
 // sideFailed reports an error building a ref's tree: a message that
 // names the tree's temporary directory is of no use, so it names the ref.
 func sideFailed(env *Env, s *diffSide, err error) int {
@@ -234,17 +261,20 @@ func sideFailed(env *Env, s *diffSide, err error) int {
 	return ExitBadInput
 }
 
+// A sidePath is a path given, and where it is in a side's tree.
+type sidePath struct{ arg, path string }
+
 // sidePaths maps the paths given (in the working tree) to the side's
-// tree; a path missing from a ref's tree is left out (its apps are new),
-// a path in neither tree is an error. No path is the whole repository.
-func sidePaths(env *Env, repo, root string, args []string) ([]string, int) {
+// tree, leaving out those it lacks (their apps are new, or gone). No
+// path is the whole repository.
+func sidePaths(env *Env, repo, root string, args []string) ([]sidePath, int) {
 	if len(args) == 0 {
 		if root == repo {
-			return []string{repofile.Display(root)}, ExitClean
+			return []sidePath{{"", repofile.Display(root)}}, ExitClean
 		}
-		return []string{root}, ExitClean
+		return []sidePath{{"", root}}, ExitClean
 	}
-	var out []string
+	var out []sidePath
 	for _, a := range args {
 		abs, err := filepath.Abs(a)
 		if err != nil {
@@ -261,10 +291,31 @@ func sidePaths(env *Env, repo, root string, args []string) ([]string, int) {
 			p = a // the working tree: as given, so that messages name it so
 		}
 		if _, err := os.Stat(p); err == nil {
-			out = append(out, p)
+			out = append(out, sidePath{a, p})
 		}
 	}
 	return out, ExitClean
+}
+
+// uncovered says, for a path under which neither side has an app, what
+// is wrong with it; "" when every path holds an app on one side.
+func uncovered(base, head *diffSide, args []string) string {
+	if len(args) == 0 {
+		args = []string{""}
+	}
+	for _, a := range args {
+		if base.covered[a] || head.covered[a] {
+			continue
+		}
+		if a == "" {
+			return fmt.Sprintf("no kiln app definitions in the repository at %s, on either side", head.repo)
+		}
+		if _, err := os.Stat(a); err != nil && head.rev == nil {
+			return fmt.Sprintf("%s: no such file or directory, nor in %s", a, base.rev.Ref)
+		}
+		return fmt.Sprintf("no kiln app definitions under %s, on either side", a)
+	}
+	return ""
 }
 
 // rename names the files of a ref's tree in diagnostics as git does,
