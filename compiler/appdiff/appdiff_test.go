@@ -79,6 +79,19 @@ func TestCompareMatchesByPathThenName(t *testing.T) {
 	if d := r.Apps[2].Envs[0].Diff; !strings.HasPrefix(d, "--- /dev/null\n+++ b/new/rendered/default.yaml\n") {
 		t.Errorf("an added app's diff:\n%s", d)
 	}
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{
+		"| `cart` | | moved from cart/kiln.yaml | 0 | 0 | 0 |",
+		"| `web` | `dev` | added | 1 | 0 | 0 |",
+		"| `old` | `default` | removed | 0 | 0 | 1 |",
+	} {
+		if !strings.Contains(md.String(), row+"\n") {
+			t.Errorf("the table lacks %s:\n%s", row, md.String())
+		}
+	}
 }
 
 // The same objects written otherwise (key order, another indent) are no

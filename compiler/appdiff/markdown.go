@@ -65,7 +65,7 @@ func table(b *strings.Builder, r *Report) {
 		}
 		if len(a.Envs) == 0 { // renamed or moved, the same manifests
 			if rows++; rows <= maxRows {
-				fmt.Fprintf(b, "| %s | | %s | 0 | 0 | 0 |\n", code(a.Name), cell(appTitle(a)))
+				fmt.Fprintf(b, "| %s | | %s | 0 | 0 | 0 |\n", code(a.Name), cell(renamed(a)))
 			}
 		}
 	}
@@ -73,6 +73,14 @@ func table(b *strings.Builder, r *Report) {
 		fmt.Fprintf(b, "\n%d more rows not shown.\n", rows-maxRows)
 	}
 	b.WriteString("\n")
+}
+
+// renamed says what an app whose manifests are the same was before.
+func renamed(a AppDiff) string {
+	if a.OldName != "" {
+		return "renamed from " + a.OldName
+	}
+	return "moved from " + a.OldDefinition
 }
 
 // section is one app's collapsed details.
