@@ -89,14 +89,14 @@ Examples:
 
 // diffSide is one side of a diff: a tree and the apps built from it.
 type diffSide struct {
-	name  string              // "base" or "head", for the JSON report
-	rev   *changes.Revision   // nil for the working tree
-	root  string              // the tree's top directory
-	built *workspace.Rendered // what it built
-	repo  string              // the repository's top directory
+	name string            // "base" or "head", for the JSON report
+	rev  *changes.Revision // nil for the working tree
+	repo string            // the repository's top directory
+	root string            // the tree's top directory: repo, or a ref's copy
 	// covered are the paths given under which the side has an app ("" for
 	// none given: the repository).
 	covered map[string]bool
+	built   *workspace.Rendered // what it built
 }
 
 func runDiff(env *Env, o *diffOptions, args []string) int {
