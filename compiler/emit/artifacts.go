@@ -139,12 +139,10 @@ var registry = []Artifact{
 		Select:   func(a *build.Artifacts) { a.Alerts = true },
 		Selected: func(a build.Artifacts) bool { return a.Alerts },
 		Files:    alertFiles,
+		// A config test asserts on the AlertmanagerConfig; the plain
+		// route says the same, and amtool checks it (compiler/alerting).
 		Documents: func(r *build.Result, env build.Env) []any {
-			docs := contents(env.Objects, isAlerts)
-			if env.Alertmanager != nil {
-				docs = append(docs, string(env.Alertmanager))
-			}
-			return docs
+			return contents(env.Objects, isAlerts)
 		},
 	},
 }
