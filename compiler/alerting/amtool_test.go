@@ -21,8 +21,8 @@ import (
 // alertmanager.yml (fallback receiver, global SMTP settings), the whole
 // configuration passes amtool check-config, and amtool config routes test
 // sends every alert kiln's SLO rules raise in that environment, with its
-// real labels, to the app's receiver, and another environment's alerts
-// elsewhere.
+// real labels, to the app's receiver through the route of its severity,
+// and another environment's alerts elsewhere.
 func TestAmtool(t *testing.T) {
 	amtool := needAmtool(t)
 	cases, _ := filepath.Glob("testdata/amtool/*/kiln.yaml")
@@ -41,11 +41,11 @@ func TestAmtool(t *testing.T) {
 				}
 				receiver := "kiln-" + res.App.Metadata.Name + "-" + env.Name
 				for _, labels := range alerts {
-					routes(t, amtool, cfg, receiver, labels)
+					routes(t, amtool, cfg, receiver, `{severity="`+severityOf(labels)+`"}`, labels)
 					// The same alert from another environment is not this
 					// environment's to hear of.
 					other := append(slices.Clone(labels[:len(labels)-1]), slo.LabelEnv+"=elsewhere") // kiln_env is last
-					routes(t, amtool, cfg, "fallback", other)
+					routes(t, amtool, cfg, "fallback", "", other)
 				}
 			}
 		})
@@ -118,13 +118,28 @@ func check(t *testing.T, amtool, cfg string, ok bool) {
 }
 
 // routes runs amtool config routes test with labels, which must reach
-// receiver and no other.
-func routes(t *testing.T, amtool, cfg, receiver string, labels []string) {
+// receiver and no other; at the app's receiver, through the route of the
+// alert's severity (leaf, as amtool's --tree prints it), when leaf is set.
+func routes(t *testing.T, amtool, cfg, receiver, leaf string, labels []string) {
 	t.Helper()
-	args := append([]string{"config", "routes", "test", "--config.file=" + cfg, "--verify.receivers=" + receiver}, labels...)
-	if out, err := exec.Command(amtool, args...).CombinedOutput(); err != nil {
+	args := append([]string{"config", "routes", "test", "--tree", "--config.file=" + cfg, "--verify.receivers=" + receiver}, labels...)
+	out, err := exec.Command(amtool, args...).CombinedOutput()
+	if err != nil {
 		t.Errorf("amtool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	if leaf != "" && !strings.Contains(string(out), leaf+"  receiver: "+receiver+"\n") {
+		t.Errorf("amtool %s: the alert does not take the route %s:\n%s", strings.Join(args, " "), leaf, out)
+	}
+}
+
+// severityOf is the severity label of an alert's labels.
+func severityOf(labels []string) string {
+	for _, l := range labels {
+		if v, ok := strings.CutPrefix(l, "severity="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // sloAlerts returns the labels of every alert of env's PrometheusRule, as
