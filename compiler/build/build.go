@@ -251,6 +251,11 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.sopsSecrets", Severity: diag.Warning, Code: "build/helm-sops", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.sopsSecrets, which Helm cannot decrypt; apply them with the rendered manifests or kustomize (Flux, ksops), or use externalSecrets"})
 	}
+	if opts.Emit.Helm && opts.Emit.Alerts && a.Metadata.Contact != "" {
+		pos, end, _ := doc.Locate([]string{"metadata", "contact"})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "metadata.contact", Severity: diag.Warning, Code: "build/helm-alerts", Kind: diag.Finding,
+			Message: "the Helm values leave out the AlertmanagerConfig, which kiln's chart does not render; apply alerts/<env>.yaml beside the release"})
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
