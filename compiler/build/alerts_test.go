@@ -3,10 +3,15 @@ package build_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kilnhq/kiln/compiler/alerting"
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
@@ -81,6 +86,41 @@ func TestAlertsOnlyWhenAsked(t *testing.T) {
 		}
 		if env.Alertmanager != nil {
 			t.Errorf("%s: a plain route without --emit alerts", env.Name)
+		}
+	}
+}
+
+// The AlertmanagerConfig joins the kustomize tree like every object: each
+// overlay of examples/reference, built with kustomize's krusty API, is
+// rendered/<env>.yaml, AlertmanagerConfig included.
+func TestAlertsKustomize(t *testing.T) {
+	res := buildtest.Build(t, "../../examples/reference/kiln.yaml", nil, build.Options{Emit: build.Artifacts{K8s: true, Alerts: true}}, nil)
+	files, err := emit.Files(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := filesys.MakeFsInMemory()
+	for name, data := range files {
+		if err := fs.WriteFile("/app/"+name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	for _, env := range res.Envs {
+		m, err := k.Run(fs, "/app/overlays/"+env.Name)
+		if err != nil {
+			t.Fatalf("%s: kustomize build: %v", env.Name, err)
+		}
+		got, err := m.AsYaml()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered := files["rendered/"+env.Name+".yaml"]
+		if !strings.Contains(string(rendered), "kind: AlertmanagerConfig\n") {
+			t.Fatalf("%s: no AlertmanagerConfig in rendered/%s.yaml", env.Name, env.Name)
+		}
+		if g, w := canonical(t, got), canonical(t, rendered); g != w {
+			t.Errorf("%s: kustomize build of the overlay differs from rendered/%s.yaml\n--- kustomize\n%s\n--- rendered\n%s", env.Name, env.Name, g, w)
 		}
 	}
 }
