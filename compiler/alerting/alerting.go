@@ -65,7 +65,8 @@ func ParseContact(s string) (Contact, error) {
 		return Contact{Slack: s}, nil
 	}
 	if strings.Contains(s, "://") {
-		return Contact{}, fmt.Errorf("metadata.contact %q is a URL, which kiln does not route alerts to: a webhook URL is a credential, and the contact is written into every object's annotations and the catalog; give the Slack channel (#payments-oncall) or an e-mail address", s)
+		// The message does not repeat the URL: it is a credential.
+		return Contact{}, fmt.Errorf("metadata.contact is a URL, which kiln does not route alerts to: a webhook URL is a credential, and the contact is written into every object's annotations and the catalog; give the Slack channel (#payments-oncall) or an e-mail address")
 	}
 	if addr, err := mail.ParseAddress(s); err == nil && addr.Address == s && addr.Name == "" && strings.Contains(s[strings.LastIndex(s, "@"):], ".") {
 		return Contact{Email: s}, nil
