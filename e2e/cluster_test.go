@@ -318,6 +318,9 @@ var resources = map[string]string{
 	"monitoring.coreos.com/v1/PrometheusRule": "/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules",
 	"monitoring.coreos.com/v1/ServiceMonitor": "/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors",
 	"external-secrets.io/v1/ExternalSecret":   "/apis/external-secrets.io/v1/namespaces/default/externalsecrets",
+
+	// The alerts output's routing.
+	"monitoring.coreos.com/v1alpha1/AlertmanagerConfig": "/apis/monitoring.coreos.com/v1alpha1/namespaces/default/alertmanagerconfigs",
 }
 
 // pathOf is where obj is created: in the namespace it names, which is

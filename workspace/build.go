@@ -91,7 +91,7 @@ type built1 struct {
 // --emit and --env, and the files the load read recorded and checked on
 // a hit. It is safe to call concurrently.
 func buildApp(eng *engine.Engine, shared []byte, in input, s *schema.Schema, opts build.Options, env string, g *guardrails) outcome {
-	k := buildIn{App: newAppIn(shared, in, g), Emit: opts.Emit, Env: env, Schema: s, Options: opts}
+	k := buildIn{App: newAppIn(shared, in, g), Emit: opts.Emit, Env: env, Alerting: opts.Alerting, Schema: s, Options: opts}
 	r, _, err := buildStage.Do(ctxOf(in), eng, k)
 	if err != nil {
 		return outcome{file: report.File{Name: in.file.Name}, badInput: true,
@@ -197,6 +197,10 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 	opts := build.Options{Validator: validator, Emit: o.Emit}
 	if g != nil {
 		g.apply(&opts)
+	} else if cfg, _ := w.config(); cfg != nil {
+		// Without guardrails the configuration still names the alerts
+		// output's Secret; its mistakes are check's to report.
+		opts.Alerting = cfg.Alerting
 	}
 	setEval(inputs, w.eval())
 	eng := w.opts.Cache

@@ -104,6 +104,7 @@ func (g *guardrails) apply(opts *build.Options) {
 	opts.Policy = g.bundle
 	opts.Waivers = g.waivers
 	opts.Production = g.cfg.Production
+	opts.Alerting = g.cfg.Alerting
 }
 
 // guardSetup is what loading the guardrails reads before the policies:

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kilnhq/kiln/compiler/alerting"
 	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/cache"
@@ -273,6 +274,9 @@ type buildIn struct {
 	App  appIn
 	Emit build.Artifacts
 	Env  string
+	// Alerting is in the shared key's configuration, but for --no-policy,
+	// whose key holds no configuration.
+	Alerting alerting.Settings
 
 	Schema  *schema.Schema `key:"-"`
 	Options build.Options  `key:"-"` // the guardrails the shared key stands for, and Emit

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kilnhq/kiln/compiler/alerting"
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/catalog"
 	"github.com/kilnhq/kiln/compiler/compile"
@@ -39,6 +40,10 @@ type Env struct {
 	// HelmValues render the same objects with kiln's chart, but for
 	// spec.patches, which Helm values cannot say; set when Helm is asked for.
 	HelmValues map[string]any
+	// Alertmanager is the plain Alertmanager configuration snippet that
+	// routes the app's alerts in this environment to metadata.contact;
+	// set when the alerts output is asked for and the contact is usable.
+	Alertmanager []byte
 }
 
 // Locate answers "where does this value come from?": given an emitted
@@ -109,6 +114,9 @@ type Options struct {
 	// useless. An abandoned build returns Context's error as an internal
 	// diagnostic, which callers must not keep.
 	Context context.Context
+	// Alerting are the repository's settings for the alerts output (the
+	// Secret of the Slack webhook URL).
+	Alerting alerting.Settings
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
@@ -122,6 +130,7 @@ type Artifacts struct {
 	Catalog    bool // catalog-info.yaml
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 	Helm       bool // values for kiln's generic Helm chart, per environment
+	Alerts     bool // an AlertmanagerConfig and an Alertmanager route routing the app's alerts to metadata.contact
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -242,6 +251,11 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.sopsSecrets", Severity: diag.Warning, Code: "build/helm-sops", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.sopsSecrets, which Helm cannot decrypt; apply them with the rendered manifests or kustomize (Flux, ksops), or use externalSecrets"})
 	}
+	if opts.Emit.Helm && opts.Emit.Alerts && a.Metadata.Contact != "" {
+		pos, end, _ := doc.Locate([]string{"metadata", "contact"})
+		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "metadata.contact", Severity: diag.Warning, Code: "build/helm-alerts", Kind: diag.Finding,
+			Message: "the Helm values leave out the AlertmanagerConfig, which kiln's chart does not render; apply alerts/<env>.yaml beside the release"})
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
@@ -262,6 +276,12 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {
+			return Env{}, nil, err
+		}
+	}
+	var routing []byte
+	if opts.Emit.Alerts {
+		if routing, err = alertRouting(merged, env, c, opts.Alerting); err != nil {
 			return Env{}, nil, err
 		}
 	}
@@ -309,7 +329,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 		}
 		ds = append(ds, gds...)
 	}
-	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values}, ds, nil
+	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values, Alertmanager: routing}, ds, nil
 }
 
 // invalid turns a schema violation in an emitted object into a finding at

@@ -29,6 +29,9 @@
 //	    expires: 2027-03-31
 //	    apps: [node-exporter]          # app names or definition paths (path.Match patterns); default all
 //	    environments: [prod]           # default all
+//	alerting:                          # the alerts output's receivers (docs/alerting.md)
+//	  slackSecret: alertmanager-slack  # the Secret, in the app's namespace, with the Slack webhook URL (default alertmanager-slack)
+//	  slackKey: url                    # its key (default url)
 //
 // Paths are relative to the repository root. Every mistake is reported at
 // its line and column, as for an app definition.
@@ -44,6 +47,9 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/kilnhq/kiln/compiler/alerting"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/load"
@@ -96,6 +102,9 @@ type Config struct {
 	// definition or CUE test file (0: load's defaults).
 	EvalTimeout time.Duration
 	EvalMemory  int64
+	// Alerting names what the alerts output's receivers read their
+	// credentials from; the zero value is alerting's defaults.
+	Alerting alerting.Settings
 }
 
 // An Entry is one string of the file with its position.
@@ -187,7 +196,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -251,6 +260,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Waivers = d.waivers(fl.Value, path)
 		case "workloads":
 			c.Workloads = d.workloads(fl.Value, path)
+		case "alerting":
+			c.Alerting = d.alerting(fl.Value, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
@@ -567,4 +578,40 @@ func (d *decoder) bytes(fl load.Field, path []string) int64 {
 		d.fail(e.Pos, e.End, path, fmt.Sprintf("%s %q %v", fl.Name, e.Value, err))
 	}
 	return n
+}
+
+// alerting reads the alerts output's settings: the name of a Secret and
+// of one of its keys, each checked as Kubernetes checks them, so that a
+// typo is reported here rather than by the API server.
+func (d *decoder) alerting(n *load.Node, path []string) alerting.Settings {
+	var s alerting.Settings
+	if n.Kind != load.Map {
+		d.fail(n.Pos, n.End, path, "alerting must be a map of slackSecret and slackKey")
+		return s
+	}
+	for _, fl := range n.Fields {
+		fp := append(slices.Clone(path), fl.Name)
+		var check func(string) []string
+		var into *string
+		what := "name"
+		switch fl.Name {
+		case "slackSecret":
+			check, into = validation.IsDNS1123Subdomain, &s.SlackSecret
+		case "slackKey":
+			check, into, what = validation.IsConfigMapKey, &s.SlackKey, "key"
+		default:
+			d.fail(fl.KeyPos, fl.KeyEnd, fp, fmt.Sprintf("unknown alerting setting %s (known: slackSecret, slackKey)", fl.Name))
+			continue
+		}
+		e, ok := d.string(fl.Value, fp)
+		if !ok {
+			continue
+		}
+		if errs := check(e.Value); len(errs) > 0 {
+			d.fail(e.Pos, e.End, fp, fmt.Sprintf("%s %q is not a Secret's %s: %s", fl.Name, e.Value, what, strings.Join(errs, "; ")))
+			continue
+		}
+		*into = e.Value
+	}
+	return s
 }

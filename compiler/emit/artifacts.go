@@ -131,6 +131,20 @@ var registry = []Artifact{
 			return contents(env.Objects, isSLO)
 		},
 	},
+	{
+		Name: "alerts", PerEnv: true,
+		Description: "an AlertmanagerConfig routing the app's alerts to metadata.contact, also in the manifests, and the same route for a plain alertmanager.yml (docs/alerting.md)",
+		Paths:       []string{"alerts/<env>.yaml", "alerts/<env>-alertmanager.yaml"},
+		Show:        "alerts/<env>.yaml", Title: "alerts: <env>",
+		Select:   func(a *build.Artifacts) { a.Alerts = true },
+		Selected: func(a build.Artifacts) bool { return a.Alerts },
+		Files:    alertFiles,
+		// A config test asserts on the AlertmanagerConfig; the plain
+		// route says the same, and amtool checks it (compiler/alerting).
+		Documents: func(r *build.Result, env build.Env) []any {
+			return contents(env.Objects, isAlerts)
+		},
+	},
 }
 
 // Registry returns every output kiln can write, in --emit's order.
@@ -269,6 +283,10 @@ func contents(objs []compile.Object, keep func(compile.Object) bool) []any {
 }
 
 func isSLO(o compile.Object) bool { return o.Kind == "ServiceMonitor" || o.Kind == "PrometheusRule" }
+
+func isAlerts(o compile.Object) bool {
+	return o.Kind == "AlertmanagerConfig" && o.APIVersion == build.AlertmanagerAPI
+}
 
 // Reference is docs/outputs.md: the registry as a table, for the people
 // who pick outputs with --emit and artifact:.

@@ -113,6 +113,31 @@ func sloFiles(files map[string][]byte, r *build.Result) error {
 	return nil
 }
 
+// alertFiles writes each environment's AlertmanagerConfig on its own, for
+// an Alertmanager the Prometheus operator runs, and the same route as a
+// snippet for a hand-written alertmanager.yml.
+func alertFiles(files map[string][]byte, r *build.Result) error {
+	for _, env := range r.Envs {
+		var objs []compile.Object
+		for _, o := range env.Objects {
+			if isAlerts(o) {
+				objs = append(objs, o)
+			}
+		}
+		if len(objs) > 0 {
+			b, err := compile.YAML(objs)
+			if err != nil {
+				return err
+			}
+			files["alerts/"+env.Name+".yaml"] = b
+		}
+		if env.Alertmanager != nil {
+			files["alerts/"+env.Name+"-alertmanager.yaml"] = env.Alertmanager
+		}
+	}
+	return nil
+}
+
 // objectFile names the file of one object of app in base/:
 // deployment.yaml for the app's own, <kind>-<name>.yaml for one of another
 // name (an ExternalSecret, a policy admitting the app at a callee). The

@@ -51,7 +51,9 @@ environments and writes them:
 --emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
 slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
 alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
-for clusters with the Prometheus operator (see docs/slo.md).
+for clusters with the Prometheus operator (see docs/slo.md); and alerts: per
+environment, an AlertmanagerConfig and a plain Alertmanager route that send
+the app's alerts to metadata.contact (see docs/alerting.md).
 Without spec.build, the guardrails check a Dockerfile beside the
 definition instead: an EXPOSE that disagrees with spec.port (its ARG and
 ENV defaults expanded) is an error at its line, and so is a USER name
