@@ -122,6 +122,7 @@ type Artifacts struct {
 	Catalog    bool // catalog-info.yaml
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 	Helm       bool // values for kiln's generic Helm chart, per environment
+	Dashboard  bool // a Grafana dashboard and its GrafanaDashboard, per environment
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -259,6 +260,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 		return Env{}, nil, err
 	}
 	c.Findings = append(append(unread, c.Findings...), depFindings...)
+	if opts.Emit.Dashboard {
+		if err := addDashboard(c, merged, env); err != nil {
+			return Env{}, nil, err
+		}
+	}
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {

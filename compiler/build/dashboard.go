@@ -1,0 +1,46 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kilnhq/kiln/compiler/app"
+	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/dashboard"
+	"github.com/kilnhq/kiln/compiler/sourcemap"
+)
+
+// addDashboard adds the GrafanaDashboard of a (env's overrides merged) to
+// the compiled objects, before the patches, so that a patch can change it
+// (its instanceSelector) and it is validated like every other object. It
+// takes its metadata from the workload, so it carries the app's labels and
+// namespace.
+func addDashboard(c *compile.Result, a *app.App, env string) error {
+	w, _, ok := compile.WorkloadIn(c.Objects)
+	if !ok {
+		return fmt.Errorf("dashboard: no workload among the compiled objects")
+	}
+	d, err := dashboard.New(a, env)
+	if err != nil {
+		return fmt.Errorf("dashboard: %v", err)
+	}
+	model, err := dashboard.JSON(d)
+	if err != nil {
+		return fmt.Errorf("dashboard: %v", err)
+	}
+	meta, _ := w.Content["metadata"].(map[string]any)
+	o := dashboard.Object(model, *d.Uid, meta)
+	key := sourcemap.ObjectKey(o.Kind, o.Name)
+	for field, origin := range c.Origins.Fields(w.Key()) {
+		if field == "metadata" || strings.HasPrefix(field, "metadata.") {
+			c.Origins.Set(key, field, origin...)
+		}
+	}
+	c.Origins.Set(key, "spec", "spec")
+	c.Origins.Set(key, "spec.json", "spec", "sla")
+	if a.Spec.SLA == nil {
+		c.Origins.Set(key, "spec.json", "metadata", "name")
+	}
+	c.Objects = append(c.Objects, o)
+	return nil
+}
