@@ -95,7 +95,7 @@ func New(a *app.App, env string) (dashboard.Dashboard, error) {
 		b.WithVariable(dashboard.NewQueryVariableBuilder(Namespace).Label("Namespace").
 			Description("The namespace the app runs in: the definition names none.").
 			Datasource(source()).
-			Query(dashboard.StringOrMap{String: &q}).Definition(q).
+			Query(dashboard.StringOrMap{String: &q}).
 			Refresh(dashboard.VariableRefreshOnDashboardLoad).
 			Sort(dashboard.VariableSortAlphabeticalAsc))
 	}
@@ -115,6 +115,12 @@ func New(a *app.App, env string) (dashboard.Dashboard, error) {
 		return dashboard.Dashboard{}, err
 	}
 	d.SchemaVersion = schemaVersion
+	// The SDK gives every variable an interval variable's auto settings;
+	// Grafana's schema has them on no variable kiln writes.
+	for i := range d.Templating.List {
+		v := &d.Templating.List[i]
+		v.Auto, v.AutoMin, v.AutoCount = nil, nil, nil
+	}
 	return d, nil
 }
 
