@@ -122,7 +122,10 @@ type Artifacts struct {
 	Catalog    bool // catalog-info.yaml
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 	Helm       bool // values for kiln's generic Helm chart, per environment
-	Dashboard  bool // a Grafana dashboard and its GrafanaDashboard, per environment
+	// Dashboard adds a Grafana dashboard per environment, as a
+	// GrafanaDashboard; it builds the SLO output too, whose rules record
+	// the series the dashboard reads.
+	Dashboard bool
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -243,6 +246,9 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "spec.sopsSecrets", Severity: diag.Warning, Code: "build/helm-sops", Kind: diag.Finding,
 			Message: "the Helm values leave out spec.sopsSecrets, which Helm cannot decrypt; apply them with the rendered manifests or kustomize (Flux, ksops), or use externalSecrets"})
 	}
+	if opts.Emit.Helm && opts.Emit.Dashboard {
+		ds = append(ds, helmDashboard(doc))
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
@@ -255,7 +261,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
 	contents, unread := files.configFiles(merged)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO || opts.Emit.Dashboard, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}

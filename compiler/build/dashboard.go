@@ -7,6 +7,8 @@ import (
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/dashboard"
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/sourcemap"
 )
 
@@ -43,4 +45,13 @@ func addDashboard(c *compile.Result, a *app.App, env string) error {
 	}
 	c.Objects = append(c.Objects, o)
 	return nil
+}
+
+// helmDashboard says that kiln's chart leaves the dashboard out: it
+// templates the app's own objects and the SLO output, not the
+// grafana-operator's resource.
+func helmDashboard(doc *load.Doc) diag.Diagnostic {
+	pos, end, _ := doc.Locate([]string{"metadata", "name"})
+	return diag.Diagnostic{Pos: pos, End: end, Path: "metadata.name", Severity: diag.Warning, Code: "build/helm-dashboard", Kind: diag.Finding,
+		Message: "the Helm values leave out the GrafanaDashboard, which kiln's chart does not template; apply dashboards/<env>.yaml beside the release, or the rendered manifests"}
 }
