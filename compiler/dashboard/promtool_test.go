@@ -138,4 +138,3 @@ func resultLabels(expr string) string {
 		return expr
 	}
 }
-
