@@ -318,6 +318,9 @@ var resources = map[string]string{
 	"monitoring.coreos.com/v1/PrometheusRule": "/apis/monitoring.coreos.com/v1/namespaces/default/prometheusrules",
 	"monitoring.coreos.com/v1/ServiceMonitor": "/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors",
 	"external-secrets.io/v1/ExternalSecret":   "/apis/external-secrets.io/v1/namespaces/default/externalsecrets",
+
+	// The grafana-operator's dashboards (the dashboard output).
+	"grafana.integreatly.org/v1beta1/GrafanaDashboard": "/apis/grafana.integreatly.org/v1beta1/namespaces/default/grafanadashboards",
 }
 
 // pathOf is where obj is created: in the namespace it names, which is
