@@ -266,7 +266,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 		return Env{}, nil, err
 	}
 	c.Findings = append(append(unread, c.Findings...), depFindings...)
-	if opts.Emit.Dashboard {
+	if opts.Emit.Dashboard && (env != "" || len(a.Spec.Environments) == 0) {
 		if err := addDashboard(c, merged, env); err != nil {
 			return Env{}, nil, err
 		}

@@ -16,7 +16,9 @@ import (
 // the compiled objects, before the patches, so that a patch can change it
 // (its instanceSelector) and it is validated like every other object. It
 // takes its metadata from the workload, so it carries the app's labels and
-// namespace.
+// namespace. The kustomize base of an app with environments gets none: a
+// dashboard shows one environment's series, and the base is none of them,
+// so each overlay adds its own rather than patching the base's.
 func addDashboard(c *compile.Result, a *app.App, env string) error {
 	w, _, ok := compile.WorkloadIn(c.Objects)
 	if !ok {

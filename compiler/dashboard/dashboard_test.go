@@ -111,8 +111,19 @@ func buildApp(t *testing.T, path string, src []byte) []built {
 	return out
 }
 
-// all returns the dashboards of every example and of edgeApps.
+// all returns the dashboards of every example and of edgeApps, built once
+// for the package's tests (fresh() builds them again).
 func all(t *testing.T) []built {
+	t.Helper()
+	if allBuilt == nil {
+		allBuilt = fresh(t)
+	}
+	return allBuilt
+}
+
+var allBuilt []built
+
+func fresh(t *testing.T) []built {
 	t.Helper()
 	paths, _ := filepath.Glob("../../examples/*/kiln.*")
 	more, _ := filepath.Glob("../../examples/*/*/kiln.*")
@@ -377,7 +388,7 @@ func must(b []byte, err error) []byte {
 // and checks that uids are stable, distinct and Grafana-sized, that panel
 // ids are unique, and that nothing holds a time.
 func TestDeterministic(t *testing.T) {
-	first, second := all(t), all(t)
+	first, second := all(t), fresh(t)
 	uids := map[string]string{}
 	stamp := regexp.MustCompile(`20\d\d-\d\d-\d\dT`)
 	for i, b := range first {
