@@ -188,10 +188,10 @@ func sloRows(b *dashboard.DashboardBuilder, a *app.App, env string, m app.SLIMet
 	}
 	for _, o := range objs {
 		sel := fmt.Sprintf(`{%s=%q,%s=%q,%s=%q}`, slo.LabelApp, a.Metadata.Name, slo.LabelEnv, env, slo.LabelSLO, o.id)
-		row := newSection(fmt.Sprintf("SLO: %s, objective %s over %s", o.id, o.target, a.Spec.SLA.Window), ids)
+		row := newSection(fmt.Sprintf("SLO: %s, %s%% over %s", o.id, percent(o.target), a.Spec.SLA.Window), ids)
 		row.add(stat.NewPanelBuilder().Id(ids.next()).Datasource(source()).
 			Title("SLI over " + a.Spec.SLA.Window).
-			Description(fmt.Sprintf("The share of good events over the SLA window (kiln:sli:ratio_rate%s); red below the objective, %s.", win, o.target)).
+			Description(fmt.Sprintf("The share of good events over the SLA window (kiln:sli:ratio_rate%s); red below the objective, %s%%.", win, percent(o.target))).
 			WithTarget(instant("A", "kiln:sli:ratio_rate"+win+sel, o.id)).
 			Unit("percentunit").Decimals(3).
 			Thresholds(steps(step(nil, "red"), step(ptr(parse(o.target)), "green"))).
@@ -367,6 +367,12 @@ func step(value *float64, color string) dashboard.Threshold {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// percent writes a target as a percentage: 0.999 → 99.9, without float
+// noise.
+func percent(target string) string {
+	return strconv.FormatFloat(parse(target)*100, 'g', 10, 64)
+}
 
 // parse reads a target the rules wrote with strconv (0.999).
 func parse(s string) float64 {

@@ -353,10 +353,10 @@ func TestWhatExists(t *testing.T) {
 		return out
 	}
 	for name, want := range map[string][]string{
-		"grpc": {"SLO: availability, objective 0.995 over 4w", "SLO: latency-p50, objective 0.5 over 4w", "SLO: latency-p90, objective 0.9 over 4w",
-			"SLO: latency-p95, objective 0.95 over 4w", "SLO: latency-p99, objective 0.99 over 4w", "Golden signals", "Saturation"},
+		"grpc": {"SLO: availability, 99.5% over 4w", "SLO: latency-p50, 50% over 4w", "SLO: latency-p90, 90% over 4w",
+			"SLO: latency-p95, 95% over 4w", "SLO: latency-p99, 99% over 4w", "Golden signals", "Saturation"},
 		"tcp":    {"Saturation"},
-		"pushed": {"SLO: availability, objective 0.99 over 30d", "Golden signals", "Saturation"},
+		"pushed": {"SLO: availability, 99% over 30d", "Golden signals", "Saturation"},
 		"nosla":  {"Saturation"},
 	} {
 		for _, b := range buildApp(t, name+"/kiln.yaml", []byte(edgeApps[name])) {
