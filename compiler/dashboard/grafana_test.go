@@ -132,8 +132,8 @@ func runTSC(t *testing.T, node, dir string, files []string) map[string][]string 
 // broken are dashboards Grafana's schema must refuse, each a change to the
 // reference example's prod dashboard: proof that the check judges.
 var broken = map[string]struct{ old, new string }{
-	"unknown-property": {`"schemaVersion": 41,`, `"schemaVersion": 41, "panelz": [],`},
-	"wrong-type":       {`"schemaVersion": 41,`, `"schemaVersion": "41",`},
+	"unknown-property": {`"schemaVersion": 42,`, `"schemaVersion": 42, "panelz": [],`},
+	"wrong-type":       {`"schemaVersion": 42,`, `"schemaVersion": "42",`},
 	"outside-enum":     {`"mode": "multi"`, `"mode": "several"`},
 	"missing-required": {`"refId": "A"`, `"refID": "A"`},
 	"stat-option-typo": {`"colorMode": "value"`, `"colourMode": "value"`},
