@@ -224,7 +224,7 @@ func sloRows(b *dashboard.DashboardBuilder, a *app.App, env string, m app.SLIMet
 func burnRate(a *app.App, sel string, window time.Duration, ids *counter) *timeseries.PanelBuilder {
 	p := timeseries.NewPanelBuilder().Id(ids.next()).Datasource(source()).
 		Title("Burn rate").
-		Unit("x").Min(0).
+		Unit("suffix:x").Min(0). // 14.4x: a custom unit, as Grafana writes one
 		Span(12).Height(statHeight).
 		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementRight).Calcs([]string{})).
 		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderDescending)).
