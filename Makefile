@@ -32,9 +32,14 @@ test-cacheverify: testdeps ## The whole suite again with KILN_DEBUG=cacheverify=
 # entry kiln writes, comes from npm at the versions package-lock.json pins.
 # Without npm the test says loudly that it skipped (and fails under CI=true).
 BACKSTAGE := compiler/catalog/testdata/backstage
-testdeps: ## Install the test suite's npm packages (Backstage's validator) when npm is here.
+# Grafana's published dashboard schema (@grafana/schema) and tsc, which
+# compiler/dashboard's tests compile every dashboard kiln writes against.
+GRAFANA := compiler/dashboard/testdata/grafana
+testdeps: ## Install the test suite's npm packages (Backstage's validator, Grafana's schema) when npm is here.
 	@if [ ! -d $(BACKSTAGE)/node_modules ] && command -v npm >/dev/null; then \
 		cd $(BACKSTAGE) && npm ci --no-audit --no-fund; fi
+	@if [ ! -d $(GRAFANA)/node_modules ] && command -v npm >/dev/null; then \
+		cd $(GRAFANA) && npm ci --no-audit --no-fund; fi
 
 e2e: ## Start a real etcd and kube-apiserver on loopback; dry-run every output against them.
 	cd e2e && $(GO) test -count=1 -timeout 30m ./...

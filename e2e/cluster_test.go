@@ -321,6 +321,8 @@ var resources = map[string]string{
 
 	// The alerts output's routing.
 	"monitoring.coreos.com/v1alpha1/AlertmanagerConfig": "/apis/monitoring.coreos.com/v1alpha1/namespaces/default/alertmanagerconfigs",
+	// The grafana-operator's dashboards (the dashboard output).
+	"grafana.integreatly.org/v1beta1/GrafanaDashboard": "/apis/grafana.integreatly.org/v1beta1/namespaces/default/grafanadashboards",
 }
 
 // pathOf is where obj is created: in the namespace it names, which is

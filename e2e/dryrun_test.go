@@ -21,8 +21,8 @@ import (
 )
 
 // kilnBuild runs kiln's pipeline on one definition with every output, SLO
-// alerts and their routing (AlertmanagerConfig) included, and returns what
-// it built and what it reported.
+// alerts, their routing (AlertmanagerConfig) and the GrafanaDashboard
+// included, and returns what it built and what it reported.
 func kilnBuild(t *testing.T, name string, src []byte) (*build.Result, diag.List) {
 	t.Helper()
 	s, err := schema.Load()
@@ -41,7 +41,7 @@ func kilnBuild(t *testing.T, name string, src []byte) (*build.Result, diag.List)
 	if ds.HasErrors() {
 		t.Fatalf("%s: %v", name, ds)
 	}
-	return build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true, Alerts: true}, Apps: exampleApps(t)})
+	return build.Build(doc, a, build.Options{Validator: v, Emit: build.Artifacts{K8s: true, SLO: true, Alerts: true, Dashboard: true}, Apps: exampleApps(t)})
 }
 
 // examplePaths are the shipped examples' definitions, those of a

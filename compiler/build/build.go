@@ -131,6 +131,10 @@ type Artifacts struct {
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 	Helm       bool // values for kiln's generic Helm chart, per environment
 	Alerts     bool // an AlertmanagerConfig and an Alertmanager route routing the app's alerts to metadata.contact
+	// Dashboard adds a Grafana dashboard per environment, as a
+	// GrafanaDashboard; it builds the SLO output too, whose rules record
+	// the series the dashboard reads.
+	Dashboard bool
 }
 
 // Build compiles a, checked from doc, for each of its environments.
@@ -256,6 +260,9 @@ func artifacts(doc *load.Doc, res *Result, opts Options) (diag.List, error) {
 		ds = append(ds, diag.Diagnostic{Pos: pos, End: end, Path: "metadata.contact", Severity: diag.Warning, Code: "build/helm-alerts", Kind: diag.Finding,
 			Message: "the Helm values leave out the AlertmanagerConfig, which kiln's chart does not render; apply alerts/<env>.yaml beside the release"})
 	}
+	if opts.Emit.Helm && opts.Emit.Dashboard {
+		ds = append(ds, helmDashboard(doc))
+	}
 	if opts.Emit.Catalog {
 		entry := catalog.Entry(a)
 		res.Catalog = &entry
@@ -268,11 +275,16 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
 	contents, unread := files.configFiles(merged)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO || opts.Emit.Dashboard, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}
 	c.Findings = append(append(unread, c.Findings...), depFindings...)
+	if opts.Emit.Dashboard && (env != "" || len(a.Spec.Environments) == 0) {
+		if err := addDashboard(c, merged, env); err != nil {
+			return Env{}, nil, err
+		}
+	}
 	var values map[string]any
 	if opts.Emit.Helm {
 		if values, err = helm.Values(c.Objects); err != nil {

@@ -145,6 +145,18 @@ var registry = []Artifact{
 			return contents(env.Objects, isAlerts)
 		},
 	},
+	{
+		Name: "dashboard", PerEnv: true,
+		Description: "a Grafana dashboard of the SLO and the golden signals, and its GrafanaDashboard, also in the manifests with the SLO rules whose series it reads (docs/dashboards.md)",
+		Paths:       []string{"dashboards/<env>.json", "dashboards/<env>.yaml"},
+		Show:        "dashboards/<env>.json", Title: "dashboard: <env>",
+		Select:   func(a *build.Artifacts) { a.Dashboard = true },
+		Selected: func(a build.Artifacts) bool { return a.Dashboard },
+		Files:    dashboardFiles,
+		Documents: func(r *build.Result, env build.Env) []any {
+			return dashboardModels(env)
+		},
+	},
 }
 
 // Registry returns every output kiln can write, in --emit's order.

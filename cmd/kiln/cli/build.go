@@ -53,7 +53,11 @@ slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
 alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
 for clusters with the Prometheus operator (see docs/slo.md); and alerts: per
 environment, an AlertmanagerConfig and a plain Alertmanager route that send
-the app's alerts to metadata.contact (see docs/alerting.md).
+the app's alerts to metadata.contact (see docs/alerting.md); and
+dashboard: per environment, a Grafana dashboard of the SLO and the golden
+signals (dashboards/<env>.json) and the GrafanaDashboard that holds it,
+among the manifests with the SLO rules whose series it reads (see
+docs/dashboards.md).
 Without spec.build, the guardrails check a Dockerfile beside the
 definition instead: an EXPOSE that disagrees with spec.port (its ARG and
 ENV defaults expanded) is an error at its line, and so is a USER name
