@@ -29,12 +29,8 @@ func detectOwner(o Options, p *Project) Value {
 		todo.TODO = "the owning team, e.g. team-payments: no CODEOWNERS in .github/, the repository's root or docs/"
 		return todo
 	}
-	rules, err := codeowners.ParseFile(bytes.NewReader(data))
-	if err != nil {
-		line, msg := splitLineError(err.Error())
-		p.Warnings = append(p.Warnings, Warning{File: file, Line: line, Message: msg})
-		return todo
-	}
+	rules, warnings := parseCodeowners(file, data)
+	p.Warnings = append(p.Warnings, warnings...)
 	target := path.Join(o.Dir, "kiln.yaml")
 	rule, err := rules.Match(target)
 	if err != nil {
@@ -72,6 +68,26 @@ func readCodeowners(repo fs.FS) (string, []byte) {
 		}
 	}
 	return "", nil
+}
+
+// parseCodeowners reads CODEOWNERS with hmarr/codeowners, skipping each
+// line it cannot parse with a warning, as GitHub skips a line with
+// invalid syntax and applies the others.
+func parseCodeowners(file string, data []byte) (codeowners.Ruleset, []Warning) {
+	var warnings []Warning
+	lines := bytes.Split(data, []byte("\n"))
+	for i, l := range lines {
+		if _, err := codeowners.ParseFile(bytes.NewReader(l)); err != nil {
+			_, msg := splitLineError(err.Error())
+			warnings = append(warnings, Warning{File: file, Line: i + 1, Message: msg + "; the line is skipped, as GitHub skips it"})
+			lines[i] = nil
+		}
+	}
+	rules, err := codeowners.ParseFile(bytes.NewReader(bytes.Join(lines, []byte("\n"))))
+	if err != nil { // every line parsed alone
+		return nil, append(warnings, Warning{File: file, Message: err.Error()})
+	}
+	return rules, warnings
 }
 
 // ownerLabel is the name an owner goes by as a label value: a team's name
