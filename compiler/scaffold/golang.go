@@ -63,7 +63,11 @@ func (pr *probe) goMain() Value {
 		if slices.Contains(mains, dir) {
 			continue
 		}
-		pf, err := parser.ParseFile(token.NewFileSet(), f, pr.read(f), parser.PackageClauseOnly)
+		data := pr.read(f)
+		if data == nil {
+			continue // with no source, the parser would read the file itself
+		}
+		pf, err := parser.ParseFile(token.NewFileSet(), f, data, parser.PackageClauseOnly)
 		if err == nil && pf.Name.Name == "main" {
 			mains = append(mains, dir)
 		}
@@ -96,6 +100,9 @@ func (pr *probe) goMain() Value {
 // default of a variable named for a port or an address (port = "8080",
 // cmp.Or(os.Getenv("PORT"), "8080")), rank 1.
 func goPorts(file string, data []byte) []portHit {
+	if data == nil {
+		return nil // with no source, the parser would read the file itself
+	}
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, file, data, parser.SkipObjectResolution)
 	if err != nil {
