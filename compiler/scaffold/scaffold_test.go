@@ -3,10 +3,14 @@ package scaffold_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"sigs.k8s.io/yaml"
 
 	"github.com/kilnhq/kiln/compiler/scaffold"
 	"github.com/kilnhq/kiln/workspace"
@@ -76,6 +80,7 @@ func TestSkeletons(t *testing.T) {
 				t.Errorf("TODOs %v, want %v", fields, w.todos)
 			}
 			mustValidate(t, data)
+			editorValidates(t, data)
 			golden(t, name, data)
 			again, _ := scaffold.Detect(scaffold.Options{Repo: os.DirFS(filepath.Join("testdata", name)), Dir: ".", DirName: name})
 			if d, _ := again.Render(""); !bytes.Equal(d, data) {
@@ -125,6 +130,36 @@ func mustValidate(t *testing.T, data []byte) {
 	}
 	if t.Failed() {
 		t.Logf("the definition:\n%s", data)
+	}
+}
+
+// editorValidates checks a definition as an editor does from its
+// modeline: the modeline points at the schema kiln publishes, and the
+// definition is valid against that schema (the repository's copy, which
+// a test keeps in step with the CUE schema).
+func editorValidates(t *testing.T, data []byte) {
+	t.Helper()
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	const published = "https://raw.githubusercontent.com/kilnhq/kiln/main/"
+	modeline := "# yaml-language-server: $schema=" + published + "schemas/app.schema.json"
+	if string(first) != modeline || scaffold.SchemaURL != published+"schemas/app.schema.json" {
+		t.Fatalf("first line %q, want the modeline %q", first, modeline)
+	}
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile(filepath.Join("..", "..", "schemas", "app.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(j, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Errorf("not valid against schemas/app.schema.json: %v", err)
 	}
 }
 
