@@ -99,12 +99,15 @@ func (p *Project) Render(schema string) ([]byte, []Todo) {
 	p.renderBuild(w)
 	w.field("  ", "spec.port", "port", p.Port.V, p.Port)
 	if p.Static {
-		w.printf("  health:  # BusyBox's httpd answers / with index.html, and has no other health path\n")
-		w.printf("    liveness: /\n    readiness: /\n")
+		w.printf("  health:  # BusyBox's httpd serves the site's files, and has no health path of its own\n")
+		w.printf("    liveness: /\n    readiness: /index.html\n")
 	} else {
 		w.note("  ", "health: the app must answer GET /healthz (liveness) and /readyz (readiness), the defaults; else set health.liveness and health.readiness to its own paths.")
 	}
-	w.note("  ", "Next: resources, scaling, sla, env, secrets, ingress (kiln explain spec).")
+	w.note("  ", "What only you can say, to write out (kiln explain spec.sla, spec.resources):")
+	w.printf("  # sla: {availability: 99.9}  # production environments require one\n")
+	w.printf("  # resources: {cpu: 100m, memory: 128Mi}  # the defaults, per replica\n")
+	w.note("  ", "and scaling, env, secrets, ingress, environments: kiln explain spec.")
 	return w.buf.Bytes(), w.todos
 }
 
