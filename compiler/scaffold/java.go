@@ -53,6 +53,7 @@ func detectJava(pr *probe, file string) {
 			line = se.Line
 		}
 		pr.warn(file, line, "not valid XML: "+err.Error())
+		p = pom{} // what came before the error is no more than a guess
 	}
 	if p.ArtifactID != "" {
 		pr.name = Value{V: p.ArtifactID, From: src(file, data, lineAfterParent(data, "<artifactId>"))}

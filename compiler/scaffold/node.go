@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,11 +32,16 @@ func detectNode(pr *probe, file string) {
 	data := pr.read(file)
 	var pkg packageJSON
 	if err := json.Unmarshal(data, &pkg); err != nil {
-		line := 0
-		if se, ok := err.(*json.SyntaxError); ok {
-			line = lineAt(data, int(se.Offset))
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			pr.warn(file, lineAt(data, int(syntax.Offset)), "not valid JSON: "+err.Error())
+		case errors.As(err, &typ): // the other fields are read still
+			pr.warn(file, lineAt(data, int(typ.Offset)), fmt.Sprintf("%s is a JSON %s, not what npm reads there", typ.Field, typ.Value))
+		default:
+			pr.warn(file, 0, err.Error())
 		}
-		pr.warn(file, line, "not valid JSON: "+err.Error())
 	}
 	if pkg.Name != "" {
 		pr.name = Value{V: pkg.Name, From: src(file, data, lineOf(data, 0, `"name"`))}
