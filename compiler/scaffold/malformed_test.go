@@ -51,3 +51,31 @@ func TestMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestPrecedence: of several build files, the first language in init's
+// order decides, and the comment names the others; the port is read in
+// the program's own package before the rest of the project.
+func TestPrecedence(t *testing.T) {
+	repo := fstest.MapFS{
+		"package.json":           {Data: []byte(`{"name": "web", "dependencies": {"express": "4"}}`)},
+		"index.html":             {Data: []byte("<html></html>")},
+		"go.mod":                 {Data: []byte("module example.com/api\n\ngo 1.24\n")},
+		"cmd/api/main.go":        {Data: []byte("package main\n\nfunc main() { http.ListenAndServe(\":8443\", nil) }\n")},
+		"cmd/api/z.go":           {Data: []byte("package main\n")},
+		"a-tools/proxy/proxy.go": {Data: []byte("package main\n\nfunc main() { http.ListenAndServe(\":9999\", nil) }\n")},
+	}
+	p, err := scaffold.Detect(scaffold.Options{Repo: repo, Dir: "."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Language.V != "go" || p.Name.V != "api" || p.Port.V != "8443" {
+		t.Errorf("language %q, name %q, port %q; want go, api, 8443", p.Language.V, p.Name.V, p.Port.V)
+	}
+	if p.Main.V != "./cmd/api" || p.Main.TODO != "" {
+		t.Errorf("main %+v, want ./cmd/api, the package main named like the module", p.Main)
+	}
+	data, _ := p.Render("")
+	if !strings.Contains(string(data), "language: go  # from go.mod (package.json here too: go.mod decides)\n") {
+		t.Errorf("the language's comment does not name package.json:\n%s", data)
+	}
+}

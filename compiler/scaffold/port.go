@@ -102,15 +102,17 @@ func init() {
 	}
 }
 
-// codePort reads the language's source files, in lexical order and
-// within bounds, for the port the app listens on: the first of the best
-// rank found.
+// codePort reads the language's source files, the program's own first
+// (build.main's directory), then the others in lexical order, within
+// bounds, for the port the app listens on: the first of the best rank
+// found. An example or a tool elsewhere in the project listens on ports
+// of its own.
 func (pr *probe) codePort() Value {
 	var best *portHit
 	var bestFile string
 	var bestData []byte
 	scanned := 0
-	for _, f := range pr.files {
+	for _, f := range pr.programFirst() {
 		ext := path.Ext(f)
 		if !slices.Contains(pr.sourceExt, ext) || strings.HasSuffix(f, "_test.go") || strings.Contains(f, ".test.") {
 			continue
@@ -154,4 +156,22 @@ func regexPorts(res []struct {
 	}
 	slices.SortFunc(hits, func(a, b portHit) int { return a.line - b.line })
 	return hits
+}
+
+// programFirst are the project's files with those of build.main's
+// directory first, each part in lexical order.
+func (pr *probe) programFirst() []string {
+	dir := strings.TrimPrefix(pr.p.Main.V, "./")
+	if dir == "" || dir == "." || path.Ext(dir) != "" {
+		return pr.files
+	}
+	var own, others []string
+	for _, f := range pr.files {
+		if path.Dir(f) == dir {
+			own = append(own, f)
+		} else {
+			others = append(others, f)
+		}
+	}
+	return append(own, others...)
 }

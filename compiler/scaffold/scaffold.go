@@ -40,9 +40,6 @@ type Value struct {
 	TODO string
 }
 
-// found reports whether the project (or the user) stated the value.
-func (v Value) found() bool { return v.V != "" && v.TODO == "" }
-
 // A Project is what Detect found: the values of the definition.
 type Project struct {
 	Name, Owner, Image, Port Value
