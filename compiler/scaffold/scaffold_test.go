@@ -68,6 +68,13 @@ func TestSkeletons(t *testing.T) {
 			if p.Build != w.build {
 				t.Errorf("build = %v, want %v (%s)", p.Build, w.build, p.NoBuild)
 			}
+			if p.Build && p.Main.TODO == "" {
+				// build.main is a path in the build context that the
+				// Dockerfile copies or builds: it must be there.
+				if _, err := os.Stat(filepath.Join("testdata", name, mainOf(p))); err != nil {
+					t.Errorf("build.main %q is not in the project: %v", mainOf(p), err)
+				}
+			}
 			if len(p.Warnings) > 0 {
 				t.Errorf("warnings: %v", p.Warnings)
 			}
