@@ -82,10 +82,7 @@ func (pr *probe) exposedPort() Value {
 // literal (app.listen(3000), app.run(port=5000)), rank 0, and a default
 // of the PORT variable (process.env.PORT || 3000,
 // os.environ.get("PORT", 5000)), rank 1.
-var codePorts = map[string][]struct {
-	re   *regexp.Regexp
-	rank int
-}{
+var codePorts = map[string][]portPattern{
 	".js": {
 		{regexp.MustCompile(`\.listen\(\s*(\d{2,5})\b`), 0},
 		{regexp.MustCompile(`process\.env\.PORT\s*(?:\|\||\?\?)\s*["']?(\d{2,5})\b`), 1},
@@ -142,10 +139,14 @@ func (pr *probe) codePort() Value {
 	return Value{V: strconv.Itoa(best.port), From: src(bestFile, bestData, best.line)}
 }
 
-func regexPorts(res []struct {
+// A portPattern finds a port in source code: its first group.
+type portPattern struct {
 	re   *regexp.Regexp
 	rank int
-}, data []byte) []portHit {
+}
+
+// regexPorts are the ports res find in data, by line.
+func regexPorts(res []portPattern, data []byte) []portHit {
 	var hits []portHit
 	for _, r := range res {
 		for _, m := range r.re.FindAllSubmatchIndex(data, -1) {

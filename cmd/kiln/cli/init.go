@@ -118,7 +118,11 @@ func runInit(env *Env, o *initOptions, args []string) int {
 	if !validates(env, target, data) {
 		return ExitBadInput
 	}
-	if err := writeAtomic(target, data); err != nil {
+	dest := target
+	if real, err := filepath.EvalSymlinks(target); err == nil {
+		dest = real // --force through a link replaces the file it points to, as kiln fix does
+	}
+	if err := writeAtomic(dest, data); err != nil {
 		return fail("writing %s: %v", target, err)
 	}
 	fmt.Fprintf(env.Stderr, "kiln init: wrote %s (%s)\n", target, summary(p))
