@@ -73,9 +73,11 @@ func detectPython(pr *probe, file string) {
 		}
 	}
 	if data := pr.read("requirements.txt"); data != nil {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			deps[requirementName(sc.Text())] = true
+		if in := pr.read("requirements.in"); in != nil {
+			data = in // pip-tools' and uv's input: the direct dependencies
+		}
+		for _, d := range directRequirements(data) {
+			deps[d] = true
 		}
 	} else {
 		pr.p.Lacks = append(pr.p.Lacks, "requirements.txt, which kiln's Dockerfile installs: export one from "+file+" (pip-compile, uv export, poetry export)")
@@ -111,6 +113,39 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// directRequirements are the distributions a requirements file names,
+// less those that pip-compile or uv pip compile annotate as pulled in by
+// another ("# via locust"): a framework a tool depends on says nothing of
+// the app's port.
+func directRequirements(data []byte) []string {
+	var out []string
+	name, via, direct := "", false, false
+	flush := func() {
+		if name != "" && (!via || direct) {
+			out = append(out, name)
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if c, ok := strings.CutPrefix(line, "#"); ok {
+			c = strings.TrimSpace(c)
+			if rest, ok := strings.CutPrefix(c, "via"); ok && name != "" {
+				via = true
+				c = strings.TrimSpace(rest)
+			}
+			direct = direct || (via && strings.HasPrefix(c, "-r"))
+			continue
+		}
+		if n := requirementName(line); n != "" {
+			flush()
+			name, via, direct = n, false, false
+		}
+	}
+	flush()
+	return out
 }
 
 var requirement = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
