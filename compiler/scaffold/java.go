@@ -41,6 +41,7 @@ type pom struct {
 func detectJava(pr *probe, file string) {
 	data := pr.read(file)
 	pr.portConfig = pr.springPort
+	pr.sourceExt = []string{".java"}
 	if file != "pom.xml" {
 		pr.gradle(file, data)
 		return

@@ -176,3 +176,39 @@ func (pr *probe) programFirst() []string {
 	}
 	return append(own, others...)
 }
+
+// grpcServers find where code starts a gRPC server, by language: an app
+// that does speaks gRPC on its port (protocol grpc, probed with gRPC's
+// health protocol), even when it also calls other services over it.
+var grpcServers = map[string]*regexp.Regexp{
+	".go":   regexp.MustCompile(`\bgrpc\.NewServer\(`),
+	".js":   regexp.MustCompile(`\bnew\s+grpc\.Server\(`),
+	".py":   regexp.MustCompile(`\bgrpc\.(?:aio\.)?server\(`),
+	".java": regexp.MustCompile(`\b(?:Netty)?ServerBuilder\s*\.\s*forPort\(`),
+}
+
+func init() {
+	for _, ext := range []string{".mjs", ".cjs", ".ts"} {
+		grpcServers[ext] = grpcServers[".js"]
+	}
+}
+
+// detectProtocol is grpc when the project's code starts a gRPC server,
+// the program's own files first; else empty, kiln's default (http).
+func (pr *probe) detectProtocol() {
+	scanned := 0
+	for _, f := range pr.programFirst() {
+		re := grpcServers[path.Ext(f)]
+		if re == nil || !slices.Contains(pr.sourceExt, path.Ext(f)) || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		if scanned++; scanned > maxScanned {
+			return
+		}
+		data := pr.read(f)
+		if loc := re.FindIndex(data); loc != nil {
+			pr.p.Protocol = Value{V: "grpc", From: src(f, data, lineAt(data, loc[0]))}
+			return
+		}
+	}
+}

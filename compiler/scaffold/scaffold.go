@@ -43,6 +43,9 @@ type Value struct {
 // A Project is what Detect found: the values of the definition.
 type Project struct {
 	Name, Owner, Image, Port Value
+	// Protocol is grpc when the code starts a gRPC server; empty for
+	// kiln's default, http.
+	Protocol Value
 	// Language is the language detected, "" when none was, and From the
 	// build file that says so.
 	Language Value
@@ -90,6 +93,7 @@ func Detect(o Options) (*Project, error) {
 	}
 	pr.detectLanguage()
 	pr.detectPort()
+	pr.detectProtocol()
 	p := pr.p
 	p.Name = pickName(o, pr.name)
 	p.Owner = detectOwner(o, p)

@@ -98,10 +98,16 @@ func (p *Project) Render(schema string) ([]byte, []Todo) {
 	w.field("  ", "spec.image", "image", scalar(p.Image.V), p.Image)
 	p.renderBuild(w)
 	w.field("  ", "spec.port", "port", p.Port.V, p.Port)
-	if p.Static {
+	if p.Protocol.V != "" {
+		w.field("  ", "spec.protocol", "protocol", p.Protocol.V, p.Protocol)
+	}
+	switch {
+	case p.Protocol.V == "grpc":
+		w.note("  ", "health: kiln probes the app with gRPC's health protocol (grpc.health.v1.Health), which the server must register.")
+	case p.Static:
 		w.printf("  health:  # BusyBox's httpd serves the site's files, and has no health path of its own\n")
 		w.printf("    liveness: /\n    readiness: /index.html\n")
-	} else {
+	default:
 		w.note("  ", "health: the app must answer GET /healthz (liveness) and /readyz (readiness), the defaults; else set health.liveness and health.readiness to its own paths.")
 	}
 	w.note("  ", "What only you can say, to write out (kiln explain spec.sla, spec.resources):")

@@ -38,6 +38,7 @@ project in DIR, from what the project already states:
   port      an existing Dockerfile's EXPOSE, Spring's server.port, a listen
             call or a PORT default in the code, else the framework's
             default (express 3000, flask 5000, django 8000, spring boot 8080)
+  protocol  grpc when the code starts a gRPC server
   owner     the CODEOWNERS rule (.github/, the repository's root, docs/)
             that matches DIR/kiln.yaml, the last one as GitHub decides
   name      the module, package or artifact name, else DIR's name, as a DNS
