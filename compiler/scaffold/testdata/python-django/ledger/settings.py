@@ -1,0 +1,4 @@
+SECRET_KEY = "dev-only"
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.contenttypes"]
+ROOT_URLCONF = "ledger.urls"
