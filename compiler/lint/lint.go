@@ -167,7 +167,7 @@ func isError(d diag.Diagnostic) bool { return d.Severity == diag.Error }
 // guardrails judge it as written (what it would do once moved to the
 // replacement version).
 func removedAPI(ds diag.List) bool {
-	return slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == "kube/removed-api" })
+	return slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == validate.RemovedCode })
 }
 
 // Objects are the documents of the file the guardrails judge, for a run's
@@ -382,10 +382,10 @@ func validateDoc(d document, v *validate.Validator, customResources string) (dia
 	var ds diag.List
 	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
-	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
+	if msg, removed := v.Removed(d.obj.APIVersion, d.obj.Kind); removed {
 		pos, end := locate(d.at, "apiVersion")
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Kind: diag.Finding, Path: "apiVersion",
-			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: validate.RemovedCode, Kind: diag.Finding, Path: "apiVersion",
+			Message: fmt.Sprintf("%s: %s", key, msg)}}, nil
 	}
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		sev := diag.Error
