@@ -214,8 +214,23 @@ func (r *Parsed) Guard(opts Options) (Result, diag.List) {
 		return res, append(ds, policyError(r.file, err))
 	}
 	res.Documents = len(guarded)
-	ds = append(ds, more...)
+	ds = append(leaveRemovals(ds, more, res.Waived), more...)
 	return res, ds.Sort()
+}
+
+// leaveRemovals drops from ds the schema's word that a document's
+// apiVersion is removed where the removed-api guardrail said it at the
+// same place (in found, or waived): the rule says it with the target
+// version, waivably. Where the rule did not (disabled, or the document
+// not judged), the schema's word stands.
+func leaveRemovals(ds, found, waived diag.List) diag.List {
+	at := map[int]bool{}
+	for _, d := range append(slices.Clone(found), waived...) {
+		if d.Code == "removed-api" {
+			at[d.Pos.Offset] = true
+		}
+	}
+	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return d.Code == validate.RemovedCode && at[d.Pos.Offset] })
 }
 
 // onlyClean returns the documents the schema accepted whole, and a
