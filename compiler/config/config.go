@@ -29,6 +29,17 @@
 //	    expires: 2027-03-31
 //	    apps: [node-exporter]          # app names or definition paths (path.Match patterns); default all
 //	    environments: [prod]           # default all
+//	kubeVersions:                      # the Kubernetes minor version of each environment's clusters
+//	  prod: "1.35"
+//	  staging: "1.37"
+//
+// kubeVersions lets clusters upgrade one at a time: an environment's
+// objects are validated against its version's API schema, and the
+// removed-api and deprecated-api rules judge them by it. An environment
+// takes the first of: the app's environments.<env>.kubeVersion, the
+// repository's kubeVersions, --kube-version, the newest version kiln
+// knows. kiln lint takes the version of --env from kubeVersions the same
+// way. A version kiln has no schema for is an error at its line.
 //
 // Paths are relative to the repository root. Every mistake is reported at
 // its line and column, as for an app definition.
@@ -51,6 +62,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
 	"github.com/kilnhq/kiln/compiler/workload"
+	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 // Name is where the configuration lives, relative to the repository root.
@@ -96,6 +108,9 @@ type Config struct {
 	// definition or CUE test file (0: load's defaults).
 	EvalTimeout time.Duration
 	EvalMemory  int64
+	// KubeVersions are the Kubernetes minor versions ("1.35") of the
+	// environments the repository names, by environment; nil when unset.
+	KubeVersions map[string]string
 }
 
 // An Entry is one string of the file with its position.
@@ -187,7 +202,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, kubeVersions"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -251,6 +266,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Waivers = d.waivers(fl.Value, path)
 		case "workloads":
 			c.Workloads = d.workloads(fl.Value, path)
+		case "kubeVersions":
+			c.KubeVersions = d.kubeVersions(fl.Value, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
@@ -439,6 +456,34 @@ var volumeSize = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPE]i?|k)?$`)
 
 // workloads reads the kinds that run pods: kind, podTemplate (a path of
 // field names, such as spec.template) and an optional apiVersion.
+// kubeVersions reads the environments' Kubernetes versions, each one
+// kiln has the schema of.
+func (d *decoder) kubeVersions(n *load.Node, path []string) map[string]string {
+	if n.Kind != load.Map {
+		d.fail(n.Pos, n.End, path, `kubeVersions must map environments to Kubernetes versions, such as {prod: "1.35"}`)
+		return nil
+	}
+	out := map[string]string{}
+	for _, fl := range n.Fields {
+		fp := append(slices.Clone(path), fl.Name)
+		if fl.Value.Kind == load.Number {
+			// YAML reads 1.30 as the number 1.3: only a string says 1.30.
+			d.fail(fl.Value.Pos, fl.Value.End, fp, fmt.Sprintf("write the Kubernetes version of %s as a string, such as \"%s\": YAML reads 1.30 as the number 1.3", fl.Name, kube.Default()))
+			continue
+		}
+		e, ok := d.string(fl.Value, fp)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(kube.Versions(), e.Value) {
+			d.fail(e.Pos, e.End, fp, fmt.Sprintf("kiln has no schema for Kubernetes %q; it has %s", e.Value, strings.Join(kube.Versions(), ", ")))
+			continue
+		}
+		out[fl.Name] = e.Value
+	}
+	return out
+}
+
 func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
 	var out []workload.Kind
 	for _, m := range d.mapItems(n, path, "workloads must be a list of {apiVersion, kind, podTemplate}", "a workload is a map with kind, podTemplate and optionally apiVersion") {
