@@ -23,6 +23,6 @@ removed(api) if {
 	lib.kube_at_least(api.removed)
 }
 
-message(o, api) := sprintf("%s/%s: %s %s is deprecated since Kubernetes %s and removed in %s, and the target is %s; %s", [o.kind, o.metadata.name, o.apiVersion, o.kind, api.deprecated, api.removed, data.kiln.context.kubernetes_version, api.advice]) if api.removed != ""
+message(o, api) := sprintf("%s/%s: %s %s is deprecated since Kubernetes %s and removed in %s; %s", [o.kind, o.metadata.name, o.apiVersion, o.kind, api.deprecated, api.removed, api.advice]) if api.removed != ""
 
 message(o, api) := sprintf("%s/%s: %s %s is deprecated since Kubernetes %s; %s", [o.kind, o.metadata.name, o.apiVersion, o.kind, api.deprecated, api.advice]) if api.removed == ""

@@ -21,7 +21,7 @@ findings(objs, version) := fs if {
 test_deprecated_with_its_removal_fails if {
 	[f] := [f | some f in findings([vac], "1.35")]
 	f.path == "apiVersion"
-	f.msg == "VolumeAttributesClass/fast: storage.k8s.io/v1beta1 VolumeAttributesClass is deprecated since Kubernetes 1.34 and removed in 1.37, and the target is 1.35; use storage.k8s.io/v1"
+	f.msg == "VolumeAttributesClass/fast: storage.k8s.io/v1beta1 VolumeAttributesClass is deprecated since Kubernetes 1.34 and removed in 1.37; use storage.k8s.io/v1"
 }
 
 test_deprecated_without_removal_fails if {

@@ -15,5 +15,5 @@ deny contains lib.api_finding(o, msg) if {
 	api := lib.api(o)
 	api.removed != ""
 	lib.kube_at_least(api.removed)
-	msg := sprintf("%s/%s: %s %s was removed in Kubernetes %s, and the target is %s; %s", [o.kind, o.metadata.name, o.apiVersion, o.kind, api.removed, data.kiln.context.kubernetes_version, api.advice])
+	msg := sprintf("%s/%s: %s %s was removed in Kubernetes %s; %s", [o.kind, o.metadata.name, o.apiVersion, o.kind, api.removed, api.advice])
 }

@@ -21,7 +21,7 @@ findings(objs, version) := fs if {
 test_removed_fails if {
 	[f] := [f | some f in findings([pdb], "1.34")]
 	f.path == "apiVersion"
-	f.msg == "PodDisruptionBudget/web: policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25, and the target is 1.34; use policy/v1"
+	f.msg == "PodDisruptionBudget/web: policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1"
 }
 
 # 1.9 < 1.25 < 1.37 as numbers, not as strings.

@@ -80,7 +80,9 @@ type Result struct {
 
 // Options control Build.
 type Options struct {
-	Validator *validate.Validator // the Kubernetes version to validate against
+	// Validator validates against the Kubernetes version of the base and
+	// of every environment that names none (--kube-version).
+	Validator *validate.Validator
 	Policy    *guard.Bundle       // guardrails to run on every environment; nil runs none
 	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
 	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
@@ -109,6 +111,10 @@ type Options struct {
 	// useless. An abandoned build returns Context's error as an internal
 	// diagnostic, which callers must not keep.
 	Context context.Context
+	// KubeVersions are the repository's Kubernetes versions by
+	// environment (.kiln/config.yaml kubeVersions); an app's own
+	// environments.<env>.kubeVersion comes before them.
+	KubeVersions map[string]string
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
@@ -254,7 +260,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
 	contents, unread := files.configFiles(merged)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
+	validator, err := validatorFor(a, env, opts)
+	if err != nil {
+		return Env{}, nil, err
+	}
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO, Env: env, Callees: deps, KubeVersion: validator.Version(), Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}
@@ -282,8 +292,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	// Only the answer is shared; it is positioned here, through this
 	// environment's origins.
 	for _, o := range objs {
-		for _, v := range opts.Validator.Validate(o) {
-			f := invalid(o, v, c.Origins, opts.Validator.Version())
+		for _, v := range validator.Validate(o) {
+			if v.Code == validate.RemovedCode && opts.Policy != nil {
+				continue // the removed-api guardrail says it, waivably, at each environment's version
+			}
+			f := invalid(o, v, c.Origins, validator.Version())
 			f.Line = patchLine(a.Spec.Patches, f.Path, v.Path)
 			if !explained[strings.Join(f.Path, "\x00")] {
 				findings = append(findings, f)
@@ -303,13 +316,31 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			Message: f.Message, Path: fieldpath.String(loc.Path), Kind: f.Kind})
 	}
 	if g != nil {
-		gds, err := g.run(merged, env, objs, c.Origins, r, explained, res)
+		gds, err := g.run(merged, env, validator.Version(), objs, c.Origins, r, explained, res)
 		if err != nil {
 			return Env{}, nil, err
 		}
 		ds = append(ds, gds...)
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values}, ds, nil
+}
+
+// validatorFor returns the validator of env's Kubernetes version: the
+// app's environments.<env>.kubeVersion, else the repository's
+// kubeVersions, else opts.Validator's. The base of an app without
+// environments is its default environment.
+func validatorFor(a *app.App, env string, opts Options) (*validate.Validator, error) {
+	if env == "" && len(a.Spec.Environments) == 0 {
+		env = overlay.Default
+	}
+	version := opts.KubeVersions[env]
+	if o, ok := a.Spec.Environments[env]; ok && o.KubeVersion != "" {
+		version = o.KubeVersion
+	}
+	if version == "" || version == opts.Validator.Version() {
+		return opts.Validator, nil
+	}
+	return validate.For(version)
 }
 
 // invalid turns a schema violation in an emitted object into a finding at
