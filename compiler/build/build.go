@@ -83,8 +83,8 @@ type Options struct {
 	// Validator validates against the Kubernetes version of the base and
 	// of every environment that names none (--kube-version).
 	Validator *validate.Validator
-	Policy    *guard.Bundle       // guardrails to run on every environment; nil runs none
-	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
+	Policy    *guard.Bundle // guardrails to run on every environment; nil runs none
+	Emit      Artifacts     // what to produce; the zero value produces only what validation needs
 	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
 	// Without spec.build, the guardrails check it against the app.
 	Dockerfile *source.File

@@ -21,7 +21,7 @@ func TestKubeVersions(t *testing.T) {
 	for src, want := range map[string]string{
 		"kubeVersions:\n  prod: \"1.29\"\n": `2:9 kiln has no schema for Kubernetes "1.29"; it has 1.34, 1.35, 1.36, 1.37`,
 		"kubeVersions:\n  prod: 1.35\n":     `2:9 write the Kubernetes version of prod as a string, such as "1.37": YAML reads 1.30 as the number 1.3`,
-		"kubeVersions: [\"1.35\"]\n":         `1:15 kubeVersions must map environments to Kubernetes versions, such as {prod: "1.35"}`,
+		"kubeVersions: [\"1.35\"]\n":        `1:15 kubeVersions must map environments to Kubernetes versions, such as {prod: "1.35"}`,
 	} {
 		_, ds := Parse(source.NewFile("config.yaml", []byte(src)), ".")
 		if len(ds) != 1 {
