@@ -194,7 +194,7 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 	if o.Emit == (build.Artifacts{}) {
 		o.Emit = emit.Default()
 	}
-	opts := build.Options{Validator: validator, Emit: o.Emit}
+	opts := build.Options{Validator: validator, Emit: o.Emit, KubeVersions: w.kubeVersions()}
 	if g != nil {
 		g.apply(&opts)
 	}

@@ -147,12 +147,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		return nil, diag.List{internal(doc, err)}
 	}
 	res.Base = base
-	ds = append(ds, more...)
-	// A finding an environment shares with the base is reported once.
-	seen := map[string]bool{}
-	for _, d := range more {
-		seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] = true
-	}
+	baseFindings := more
 	envs := overlay.Environments(a)
 	var perEnv []diag.List
 	for _, name := range envs {
@@ -170,9 +165,9 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 			return nil, diag.List{internal(doc, err)}
 		}
 		res.Envs = append(res.Envs, env)
-		perEnv = append(perEnv, slices.DeleteFunc(more, func(d diag.Diagnostic) bool { return seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] }))
+		perEnv = append(perEnv, more)
 	}
-	ds = append(ds, merge(perEnv, envs)...)
+	ds = append(ds, shareWithBase(baseFindings, perEnv, envs)...)
 	var sops diag.List
 	res.SOPS, sops = files.sopsSecrets(doc, a)
 	ds = append(ds, sops...)
@@ -186,6 +181,43 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	}
 	res.Waived = res.Waived.Sort()
 	return res, ds.Sort()
+}
+
+// shareWithBase reports the base's findings and the environments': a
+// finding an environment shares with the base once, as the base's. One
+// that only some environments share with it (each environment has its
+// own Kubernetes version, which may accept what the base's refuses) is
+// theirs, named with them.
+func shareWithBase(base diag.List, perEnv []diag.List, envs []string) diag.List {
+	key := func(d diag.Diagnostic) string { return d.Code + "\x00" + d.Path + "\x00" + d.Message }
+	in := map[string]int{} // how many environments have each finding
+	for _, ds := range perEnv {
+		for k := range keys(ds, key) {
+			in[k]++
+		}
+	}
+	seen := map[string]bool{}
+	var out diag.List
+	for _, d := range base {
+		if n := in[key(d)]; n > 0 && n < len(perEnv) {
+			continue // reported with the environments that have it
+		}
+		seen[key(d)] = true
+		out = append(out, d)
+	}
+	for i := range perEnv {
+		perEnv[i] = slices.DeleteFunc(perEnv[i], func(d diag.Diagnostic) bool { return seen[key(d)] })
+	}
+	return append(out, merge(perEnv, envs)...)
+}
+
+// keys is the set of ds's keys.
+func keys(ds diag.List, key func(diag.Diagnostic) string) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range ds {
+		out[key(d)] = true
+	}
+	return out
 }
 
 // merge reports a finding several environments share once, with the
