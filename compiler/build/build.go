@@ -167,7 +167,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		res.Envs = append(res.Envs, env)
 		perEnv = append(perEnv, more)
 	}
-	ds = append(ds, shareWithBase(baseFindings, perEnv, envs)...)
+	ds = append(ds, shareWithBase(baseFindings, perEnv, envs, ownVersions(a, envs, opts))...)
 	var sops diag.List
 	res.SOPS, sops = files.sopsSecrets(doc, a)
 	ds = append(ds, sops...)
@@ -184,11 +184,12 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 }
 
 // shareWithBase reports the base's findings and the environments': a
-// finding an environment shares with the base once, as the base's. One
-// that only some environments share with it (each environment has its
-// own Kubernetes version, which may accept what the base's refuses) is
-// theirs, named with them.
-func shareWithBase(base diag.List, perEnv []diag.List, envs []string) diag.List {
+// finding an environment shares with the base once, as the base's. When
+// environments are validated against Kubernetes versions of their own
+// (versioned), a validation finding only some of them share with the base
+// is theirs, named with them: another version may accept what the base's
+// refuses.
+func shareWithBase(base diag.List, perEnv []diag.List, envs []string, versioned bool) diag.List {
 	key := func(d diag.Diagnostic) string { return d.Code + "\x00" + d.Path + "\x00" + d.Message }
 	in := map[string]int{} // how many environments have each finding
 	for _, ds := range perEnv {
@@ -199,7 +200,7 @@ func shareWithBase(base diag.List, perEnv []diag.List, envs []string) diag.List 
 	seen := map[string]bool{}
 	var out diag.List
 	for _, d := range base {
-		if n := in[key(d)]; n > 0 && n < len(perEnv) {
+		if n := in[key(d)]; versioned && strings.HasPrefix(d.Code, "kube/") && n > 0 && n < len(perEnv) {
 			continue // reported with the environments that have it
 		}
 		seen[key(d)] = true
@@ -209,6 +210,17 @@ func shareWithBase(base diag.List, perEnv []diag.List, envs []string) diag.List 
 		perEnv[i] = slices.DeleteFunc(perEnv[i], func(d diag.Diagnostic) bool { return seen[key(d)] })
 	}
 	return append(out, merge(perEnv, envs)...)
+}
+
+// ownVersions reports whether an environment of a has a Kubernetes
+// version other than the base's.
+func ownVersions(a *app.App, envs []string, opts Options) bool {
+	for _, env := range envs {
+		if v, err := validatorFor(a, env, opts); err == nil && v != opts.Validator {
+			return true
+		}
+	}
+	return false
 }
 
 // keys is the set of ds's keys.
@@ -382,8 +394,13 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 	if v.Warning {
 		sev = diag.Warning
 	}
-	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding,
-		Message: fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)}
+	msg := fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)
+	if v.Code == validate.RemovedCode {
+		// The release that removed it is what matters, not each
+		// environment's: said once for all the environments it holds in.
+		msg = fmt.Sprintf("%s: %s", o.Key(), v.Message)
+	}
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding, Message: msg}
 }
 
 // patchLine is, for a finding at a patch (origin spec.patches[i].patch),
