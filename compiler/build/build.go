@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,7 +191,15 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 // is theirs, named with them: another version may accept what the base's
 // refuses.
 func shareWithBase(base diag.List, perEnv []diag.List, envs []string, versioned bool) diag.List {
-	key := func(d diag.Diagnostic) string { return d.Code + "\x00" + d.Path + "\x00" + d.Message }
+	key := func(d diag.Diagnostic) string {
+		msg := d.Message
+		if versioned && strings.HasPrefix(d.Code, "kube/") {
+			// "would be rejected by Kubernetes 1.35" is the same mistake
+			// as the base's "... 1.37".
+			msg = verdictVersion.ReplaceAllString(msg, "Kubernetes")
+		}
+		return d.Code + "\x00" + d.Path + "\x00" + msg
+	}
 	in := map[string]int{} // how many environments have each finding
 	for _, ds := range perEnv {
 		for k := range keys(ds, key) {
@@ -211,6 +220,9 @@ func shareWithBase(base diag.List, perEnv []diag.List, envs []string, versioned 
 	}
 	return append(out, merge(perEnv, envs)...)
 }
+
+// verdictVersion is the version in a validation finding's verdict.
+var verdictVersion = regexp.MustCompile(`Kubernetes [0-9]+\.[0-9]+`)
 
 // ownVersions reports whether an environment of a has a Kubernetes
 // version other than the base's.
