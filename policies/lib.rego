@@ -465,3 +465,22 @@ statefulset(o) if {
 	o.kind == "StatefulSet"
 	o.apiVersion == "apps/v1"
 }
+
+# kube_at_least is true when the Kubernetes version the objects are for
+# (data.kiln.context.kubernetes_version, such as "1.35") is version or
+# later, compared as numbers: 1.9 comes before 1.25.
+kube_at_least(version) if {
+	data.kiln.context.kubernetes_version != ""
+	semver.compare(sprintf("%s.0", [data.kiln.context.kubernetes_version]), sprintf("%s.0", [version])) >= 0
+}
+
+# api is kiln's entry for obj's apiVersion and kind in the table of
+# deprecated and removed Kubernetes APIs (data.kiln.apis, from
+# compiler/apiversions): deprecated and removed releases ("" for none) and
+# advice, what to write instead.
+api(obj) := data.kiln.apis[sprintf("%s/%s", [obj.apiVersion, obj.kind])]
+
+# api_finding is a finding at obj's apiVersion, naming the apiVersion too,
+# so that it lands on the object written in that version when a file holds
+# the same object in an old and a new one.
+api_finding(obj, msg) := object.union(finding(obj, "apiVersion", msg), {"api_version": obj.apiVersion})

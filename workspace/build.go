@@ -194,7 +194,12 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 	if o.Emit == (build.Artifacts{}) {
 		o.Emit = emit.Default()
 	}
-	opts := build.Options{Validator: validator, Emit: o.Emit}
+	// Without guardrails the configuration is read for its kubeVersions
+	// alone; a mistake in it is still one (its versions would be lost).
+	if _, err := w.Config(); err != nil {
+		return nil, err
+	}
+	opts := build.Options{Validator: validator, Emit: o.Emit, KubeVersions: w.kubeVersions()}
 	if g != nil {
 		g.apply(&opts)
 	} else if cfg, _ := w.config(); cfg != nil {

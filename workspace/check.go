@@ -105,7 +105,7 @@ func (w *Workspace) loadPrepared() (prepared, error) {
 	}
 	// Every artifact is built only when committed outputs are compared
 	// with it; otherwise the objects are what is checked.
-	opts := build.Options{Validator: t.validator}
+	opts := build.Options{Validator: t.validator, KubeVersions: w.kubeVersions()}
 	if t.g.cfg.Outputs.Value != "" {
 		opts.Emit = emit.Default()
 	}

@@ -81,7 +81,7 @@ func (w *Workspace) Fix(ctx context.Context, paths []string) ([]Fixed, error) {
 		return nil, err
 	}
 	s, v, g := t.schema, t.validator, t.g
-	opts := build.Options{Validator: v, Context: ctx}
+	opts := build.Options{Validator: v, Context: ctx, KubeVersions: w.kubeVersions()}
 	g.apply(&opts)
 	fo := fix.NewOptions(s, g.bundle.Known, time.Now())
 	var out []Fixed

@@ -51,7 +51,7 @@ func TestStoredGuardrails(t *testing.T) {
 		t.Error("the second run parsed the policies again")
 	}
 	if !slices.Equal(loaded.reportRules(), again.reportRules()) || !slices.Equal(loaded.rules.Known, again.rules.Known) ||
-		loaded.sources != again.sources || string(sharedKey(loaded, "1.37")) != string(sharedKey(again, "1.37")) {
+		loaded.sources != again.sources || string(sharedKey(loaded, "1.37", nil)) != string(sharedKey(again, "1.37", nil)) {
 		t.Errorf("the stored rules differ from the loaded ones:\n%v\n%v", loaded.rules, again.rules)
 	}
 	if !again.rules.known("image-digest") || again.rules.known("no-such-rule") {

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -353,7 +354,9 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 		return nil, err
 	}
 	s, g := t.schema, t.g
-	validator, ds := lintValidator(w.kube, o, g)
+	// Plain YAML is for the clusters of --env: their version when the
+	// repository names it, as for an app's environment.
+	validator, ds := lintValidator(cmp.Or(g.cfg.KubeVersions[o.Env], w.kube), o, g)
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}
 	}
@@ -375,7 +378,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	if production == nil {
 		production = build.DefaultProduction
 	}
-	opts := build.Options{Validator: validator, Context: ctx}
+	opts := build.Options{Validator: validator, Context: ctx, KubeVersions: w.kubeVersions()}
 	g.apply(&opts)
 	lopts := lint.Options{Validator: validator, Policy: g.bundle, Waivers: g.waivers, Environment: o.Env, Production: slices.Contains(production, o.Env),
 		CustomResources: g.cfg.CustomResources, Workloads: workload.Merge(g.cfg.Workloads)}

@@ -43,16 +43,20 @@ import (
 // A run without guardrails hashes the version alone.
 type sharedIn struct {
 	KubeVersion string
-	NoPolicy    bool
-	Namespaces  string
-	Config      *source.File
-	Policies    []byte // guard.SourceHash
-	Data        map[string][]byte
+	// KubeVersions are the configuration's versions by environment,
+	// which a run without guardrails (that hashes no configuration)
+	// reads too.
+	KubeVersions map[string]string
+	NoPolicy     bool
+	Namespaces   string
+	Config       *source.File
+	Policies     []byte // guard.SourceHash
+	Data         map[string][]byte
 }
 
 // sharedKey is the hash of g's sharedIn, which every app's key holds.
-func sharedKey(g *guardrails, kubeVersion string) []byte {
-	in := sharedIn{KubeVersion: kubeVersion, NoPolicy: g == nil}
+func sharedKey(g *guardrails, kubeVersion string, kubeVersions map[string]string) []byte {
+	in := sharedIn{KubeVersion: kubeVersion, KubeVersions: kubeVersions, NoPolicy: g == nil}
 	if g != nil {
 		in.Namespaces, in.Config = g.namespaces, g.cfg.File
 		in.Policies, in.Data = g.sources[:], map[string][]byte{}

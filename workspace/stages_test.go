@@ -17,7 +17,7 @@ func TestStageInputsAreFullyKeyed(t *testing.T) {
 	app := appIn{Shared: []byte{1}, Definition: file("kiln.yaml"), Root: "/repo", ReadError: "denied", Dockerfile: file("Dockerfile"),
 		DockerfileErrors: []string{"too large"}, Day: "2026-12-06"}
 	for _, sample := range []any{
-		sharedIn{KubeVersion: "1.37", NoPolicy: true, Namespaces: "main", Config: file(".kiln/config.yaml"),
+		sharedIn{KubeVersion: "1.37", KubeVersions: map[string]string{"prod": "1.35"}, NoPolicy: true, Namespaces: "main", Config: file(".kiln/config.yaml"),
 			Policies: []byte{2}, Data: map[string][]byte{"d.yaml": []byte("a: 1")}},
 		rulesIn{Sources: []byte{3}, Config: file(".kiln/config.yaml"), Namespaces: []string{"main"}, AllNamespaces: true},
 		app,

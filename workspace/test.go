@@ -301,7 +301,7 @@ func (w *Workspace) Test(ctx context.Context, paths []string, o TestOptions) (*T
 	if len(files) == 0 && len(regoResults) == 0 && regoDiags == nil {
 		return nil, ErrNoTests
 	}
-	opts := build.Options{Validator: validator, Context: ctx}
+	opts := build.Options{Validator: validator, Context: ctx, KubeVersions: w.kubeVersions()}
 	g.apply(&opts)
 	eval := w.eval().loadOptions(load.Options{})
 	forEach(len(files), w.opts.Jobs, func(i int) {

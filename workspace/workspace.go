@@ -143,7 +143,7 @@ func Open(ctx context.Context, o Options) (*Workspace, error) {
 	w.schema = sync.OnceValues(schema.Load)
 	w.sharedKey = sync.OnceValue(func() []byte {
 		g, _ := w.stored()
-		return sharedKey(g, kv)
+		return sharedKey(g, kv, w.kubeVersions())
 	})
 	w.prepare = sync.OnceValues(w.loadPrepared)
 	return w, nil
@@ -164,6 +164,18 @@ func kubeVersion(v string) (string, error) {
 
 // KubeVersion is the Kubernetes version the workspace validates against.
 func (w *Workspace) KubeVersion() string { return w.kube }
+
+// kubeVersions are the repository's Kubernetes versions by environment
+// (.kiln/config.yaml kubeVersions), which come before KubeVersion; nil
+// when it names none or its configuration does not load (which the run
+// reports where it needs the configuration).
+func (w *Workspace) kubeVersions() map[string]string {
+	cfg, err := w.Config()
+	if err != nil {
+		return nil
+	}
+	return cfg.KubeVersions
+}
 
 // Config is the repository's configuration: the default one when the
 // repository has none. A configuration that does not load is a

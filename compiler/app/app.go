@@ -260,6 +260,7 @@ type Overrides struct {
 	ImagePullSecrets []string                   `json:"imagePullSecrets,omitempty"`
 	ExternalSecrets  map[string]ExternalSecret  `json:"externalSecrets,omitempty"`
 	SLA              *SLAOverrides              `json:"sla,omitempty"`
+	KubeVersion      string                     `json:"kubeVersion,omitempty"`
 }
 
 type SLAOverrides struct {

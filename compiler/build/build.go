@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,9 +86,11 @@ type Result struct {
 
 // Options control Build.
 type Options struct {
-	Validator *validate.Validator // the Kubernetes version to validate against
-	Policy    *guard.Bundle       // guardrails to run on every environment; nil runs none
-	Emit      Artifacts           // what to produce; the zero value produces only what validation needs
+	// Validator validates against the Kubernetes version of the base and
+	// of every environment that names none (--kube-version).
+	Validator *validate.Validator
+	Policy    *guard.Bundle // guardrails to run on every environment; nil runs none
+	Emit      Artifacts     // what to produce; the zero value produces only what validation needs
 	// Dockerfile is a hand-written Dockerfile beside the definition, or nil.
 	// Without spec.build, the guardrails check it against the app.
 	Dockerfile *source.File
@@ -117,6 +120,10 @@ type Options struct {
 	// Alerting are the repository's settings for the alerts output (the
 	// Secret of the Slack webhook URL).
 	Alerting alerting.Settings
+	// KubeVersions are the repository's Kubernetes versions by
+	// environment (.kiln/config.yaml kubeVersions); an app's own
+	// environments.<env>.kubeVersion comes before them.
+	KubeVersions map[string]string
 }
 
 // Artifacts selects the outputs of a build beyond the Kubernetes objects,
@@ -154,12 +161,7 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 		return nil, diag.List{internal(doc, err)}
 	}
 	res.Base = base
-	ds = append(ds, more...)
-	// A finding an environment shares with the base is reported once.
-	seen := map[string]bool{}
-	for _, d := range more {
-		seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] = true
-	}
+	baseFindings := more
 	envs := overlay.Environments(a)
 	var perEnv []diag.List
 	for _, name := range envs {
@@ -177,9 +179,9 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 			return nil, diag.List{internal(doc, err)}
 		}
 		res.Envs = append(res.Envs, env)
-		perEnv = append(perEnv, slices.DeleteFunc(more, func(d diag.Diagnostic) bool { return seen[d.Code+"\x00"+d.Path+"\x00"+d.Message] }))
+		perEnv = append(perEnv, more)
 	}
-	ds = append(ds, merge(perEnv, envs)...)
+	ds = append(ds, shareWithBase(baseFindings, perEnv, envs, ownVersions(a, envs, opts))...)
 	var sops diag.List
 	res.SOPS, sops = files.sopsSecrets(doc, a)
 	ds = append(ds, sops...)
@@ -193,6 +195,66 @@ func Build(doc *load.Doc, a *app.App, opts Options) (*Result, diag.List) {
 	}
 	res.Waived = res.Waived.Sort()
 	return res, ds.Sort()
+}
+
+// shareWithBase reports the base's findings and the environments': a
+// finding an environment shares with the base once, as the base's. When
+// environments are validated against Kubernetes versions of their own
+// (versioned), a validation finding only some of them share with the base
+// is theirs, named with them: another version may accept what the base's
+// refuses.
+func shareWithBase(base diag.List, perEnv []diag.List, envs []string, versioned bool) diag.List {
+	key := func(d diag.Diagnostic) string {
+		msg := d.Message
+		if versioned && strings.HasPrefix(d.Code, "kube/") {
+			// "would be rejected by Kubernetes 1.35" is the same mistake
+			// as the base's "... 1.37".
+			msg = verdictVersion.ReplaceAllString(msg, "Kubernetes")
+		}
+		return d.Code + "\x00" + d.Path + "\x00" + msg
+	}
+	in := map[string]int{} // how many environments have each finding
+	for _, ds := range perEnv {
+		for k := range keys(ds, key) {
+			in[k]++
+		}
+	}
+	seen := map[string]bool{}
+	var out diag.List
+	for _, d := range base {
+		if n := in[key(d)]; versioned && strings.HasPrefix(d.Code, "kube/") && n > 0 && n < len(perEnv) {
+			continue // reported with the environments that have it
+		}
+		seen[key(d)] = true
+		out = append(out, d)
+	}
+	for i := range perEnv {
+		perEnv[i] = slices.DeleteFunc(perEnv[i], func(d diag.Diagnostic) bool { return seen[key(d)] })
+	}
+	return append(out, merge(perEnv, envs)...)
+}
+
+// verdictVersion is the version in a validation finding's verdict.
+var verdictVersion = regexp.MustCompile(`Kubernetes [0-9]+\.[0-9]+`)
+
+// ownVersions reports whether an environment of a has a Kubernetes
+// version other than the base's.
+func ownVersions(a *app.App, envs []string, opts Options) bool {
+	for _, env := range envs {
+		if v, err := validatorFor(a, env, opts); err == nil && v != opts.Validator {
+			return true
+		}
+	}
+	return false
+}
+
+// keys is the set of ds's keys.
+func keys(ds diag.List, key func(diag.Diagnostic) string) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range ds {
+		out[key(d)] = true
+	}
+	return out
 }
 
 // merge reports a finding several environments share once, with the
@@ -275,7 +337,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	merged := overlay.Apply(a, env)
 	deps, depFindings := callees(merged, env, opts.Apps)
 	contents, unread := files.configFiles(merged)
-	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO || opts.Emit.Dashboard, Env: env, Callees: deps, KubeVersion: opts.Validator.Version(), Files: contents})
+	validator, err := validatorFor(a, env, opts)
+	if err != nil {
+		return Env{}, nil, err
+	}
+	c, err := compile.Compile(merged, compile.Options{SLO: opts.Emit.SLO || opts.Emit.Dashboard, Env: env, Callees: deps, KubeVersion: validator.Version(), Files: contents})
 	if err != nil {
 		return Env{}, nil, err
 	}
@@ -314,8 +380,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 	// Only the answer is shared; it is positioned here, through this
 	// environment's origins.
 	for _, o := range objs {
-		for _, v := range opts.Validator.Validate(o) {
-			f := invalid(o, v, c.Origins, opts.Validator.Version())
+		for _, v := range validator.Validate(o) {
+			if v.Code == validate.RemovedCode && opts.Policy != nil {
+				continue // the removed-api guardrail says it, waivably, at each environment's version
+			}
+			f := invalid(o, v, c.Origins, validator.Version())
 			f.Line = patchLine(a.Spec.Patches, f.Path, v.Path)
 			if !explained[strings.Join(f.Path, "\x00")] {
 				findings = append(findings, f)
@@ -335,13 +404,31 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			Message: f.Message, Path: fieldpath.String(loc.Path), Kind: f.Kind})
 	}
 	if g != nil {
-		gds, err := g.run(merged, env, objs, c.Origins, r, explained, res)
+		gds, err := g.run(merged, env, validator.Version(), objs, c.Origins, r, explained, res)
 		if err != nil {
 			return Env{}, nil, err
 		}
 		ds = append(ds, gds...)
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values, Alertmanager: routing}, ds, nil
+}
+
+// validatorFor returns the validator of env's Kubernetes version: the
+// app's environments.<env>.kubeVersion, else the repository's
+// kubeVersions, else opts.Validator's. The base of an app without
+// environments is its default environment.
+func validatorFor(a *app.App, env string, opts Options) (*validate.Validator, error) {
+	if env == "" && len(a.Spec.Environments) == 0 {
+		env = overlay.Default
+	}
+	version := opts.KubeVersions[env]
+	if o, ok := a.Spec.Environments[env]; ok && o.KubeVersion != "" {
+		version = o.KubeVersion
+	}
+	if version == "" || version == opts.Validator.Version() {
+		return opts.Validator, nil
+	}
+	return validate.For(version)
 }
 
 // invalid turns a schema violation in an emitted object into a finding at
@@ -351,8 +438,13 @@ func invalid(o compile.Object, v validate.Violation, origins *sourcemap.Map, ver
 	if v.Warning {
 		sev = diag.Warning
 	}
-	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding,
-		Message: fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)}
+	msg := fmt.Sprintf("%s %s: %s: %s", o.Key(), v.Verdict(version), v.Path, v.Message)
+	if v.Code == validate.RemovedCode {
+		// The release that removed it is what matters, not each
+		// environment's: said once for all the environments it holds in.
+		msg = fmt.Sprintf("%s: %s", o.Key(), v.Message)
+	}
+	return compile.Finding{Path: originOf(origins, o.Key(), v.Path), Severity: sev, Code: v.Code, Kind: diag.Finding, Message: msg}
 }
 
 // patchLine is, for a finding at a patch (origin spec.patches[i].patch),

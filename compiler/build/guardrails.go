@@ -36,7 +36,6 @@ type guardrun struct {
 	waivers    *waiver.Set // the app's own
 	repo       *waiver.Set // the repository's
 	production []string
-	kube       string
 	app, file  string
 }
 
@@ -51,9 +50,6 @@ func newGuard(doc *load.Doc, a *app.App, opts Options) (*guardrun, diag.List) {
 		app: a.Metadata.Name, file: doc.File.Name}
 	if g.production == nil {
 		g.production = DefaultProduction
-	}
-	if opts.Validator != nil {
-		g.kube = opts.Validator.Version()
 	}
 	var ds diag.List
 	if opts.Dockerfile != nil && a.Spec.Build == nil {
@@ -84,9 +80,10 @@ func (g *guardrun) known(rule string) bool {
 }
 
 // run evaluates the guardrails on one environment's objects and returns
-// their findings, positioned in the app definition (or the Dockerfile).
+// their findings, positioned in the app definition (or the Dockerfile),
+// judged as for Kubernetes kube, the environment's version.
 // Findings a waiver exempts go to res.Waived instead.
-func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool, res *Result) (diag.List, error) {
+func (g *guardrun) run(a *app.App, env, kube string, objs []compile.Object, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool, res *Result) (diag.List, error) {
 	appData, err := plain(a)
 	if err != nil {
 		return nil, err
@@ -96,7 +93,7 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 		env = overlay.Default
 	}
 	in := guard.Input{App: appData, Environment: env, Dockerfile: g.dockerfile, Context: guard.Context{
-		Environment: env, Production: slices.Contains(g.production, env), KubernetesVersion: g.kube,
+		Environment: env, Production: slices.Contains(g.production, env), KubernetesVersion: kube,
 		App: a.Metadata.Name, Owner: a.Metadata.Owner,
 	}}
 	if a.Spec.SLA != nil {
@@ -115,7 +112,7 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 	}
 	var ds diag.List
 	for _, f := range found {
-		d, ok := g.position(f, origins, r, explained)
+		d, ok := g.position(f, origins, r, explained, a.Spec.Patches)
 		if !ok {
 			continue
 		}
@@ -142,9 +139,10 @@ func (g *guardrun) run(a *app.App, env string, objs []compile.Object, origins *s
 }
 
 // position places a finding: at the Dockerfile's line, at the app field it
-// names, or at the app field the object's field came from. A finding on a
+// names, or at the app field the object's field came from: when that is a
+// patch, at the line of the patch that wrote the field. A finding on a
 // field an earlier stage already reported an error at is dropped.
-func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool) (diag.Diagnostic, bool) {
+func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap.Resolver, explained map[string]bool, patches []app.Patch) (diag.Diagnostic, bool) {
 	d := diag.Diagnostic{Severity: f.Severity, Code: f.Rule.ID, Message: f.About(), Object: f.ObjectName(), ObjectPath: f.Path,
 		Kind: diag.Finding, Related: g.bundle.Related(f.Rule)}
 	if f.DockerfileLine > 0 && g.docker != nil {
@@ -159,6 +157,11 @@ func (g *guardrun) position(f guard.Finding, origins *sourcemap.Map, r sourcemap
 		return d, false
 	}
 	loc := r.Locate(path)
+	if line := patchLine(patches, path, f.Path); line > 0 && f.AppPath == nil {
+		if pos, end, ok := r.Doc.LocateLine(loc.Path, line); ok {
+			loc.Pos, loc.End = pos, end
+		}
+	}
 	d.Pos, d.End, d.Path = loc.Pos, loc.End, fieldpath.String(loc.Path)
 	return d, true
 }

@@ -32,6 +32,17 @@
 //	alerting:                          # the alerts output's receivers (docs/alerting.md)
 //	  slackSecret: alertmanager-slack  # the Secret, in the app's namespace, with the Slack webhook URL (default alertmanager-slack)
 //	  slackKey: url                    # its key (default url)
+//	kubeVersions:                      # the Kubernetes minor version of each environment's clusters
+//	  prod: "1.35"
+//	  staging: "1.37"
+//
+// kubeVersions lets clusters upgrade one at a time: an environment's
+// objects are validated against its version's API schema, and the
+// removed-api and deprecated-api rules judge them by it. An environment
+// takes the first of: the app's environments.<env>.kubeVersion, the
+// repository's kubeVersions, --kube-version, the newest version kiln
+// knows. kiln lint takes the version of --env from kubeVersions the same
+// way. A version kiln has no schema for is an error at its line.
 //
 // Paths are relative to the repository root. Every mistake is reported at
 // its line and column, as for an app definition.
@@ -57,6 +68,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/compiler/waiver"
 	"github.com/kilnhq/kiln/compiler/workload"
+	"github.com/kilnhq/kiln/schemas/kube"
 )
 
 // Name is where the configuration lives, relative to the repository root.
@@ -105,6 +117,9 @@ type Config struct {
 	// Alerting names what the alerts output's receivers read their
 	// credentials from; the zero value is alerting's defaults.
 	Alerting alerting.Settings
+	// KubeVersions are the Kubernetes minor versions ("1.35") of the
+	// environments the repository names, by environment; nil when unset.
+	KubeVersions map[string]string
 }
 
 // An Entry is one string of the file with its position.
@@ -196,7 +211,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting, kubeVersions"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -262,6 +277,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Workloads = d.workloads(fl.Value, path)
 		case "alerting":
 			c.Alerting = d.alerting(fl.Value, path)
+		case "kubeVersions":
+			c.KubeVersions = d.kubeVersions(fl.Value, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
@@ -450,6 +467,34 @@ var volumeSize = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTPE]i?|k)?$`)
 
 // workloads reads the kinds that run pods: kind, podTemplate (a path of
 // field names, such as spec.template) and an optional apiVersion.
+// kubeVersions reads the environments' Kubernetes versions, each one
+// kiln has the schema of.
+func (d *decoder) kubeVersions(n *load.Node, path []string) map[string]string {
+	if n.Kind != load.Map {
+		d.fail(n.Pos, n.End, path, `kubeVersions must map environments to Kubernetes versions, such as {prod: "1.35"}`)
+		return nil
+	}
+	out := map[string]string{}
+	for _, fl := range n.Fields {
+		fp := append(slices.Clone(path), fl.Name)
+		if fl.Value.Kind == load.Number {
+			// YAML reads 1.30 as the number 1.3: only a string says 1.30.
+			d.fail(fl.Value.Pos, fl.Value.End, fp, fmt.Sprintf("write the Kubernetes version of %s as a string, such as \"%s\": YAML reads 1.30 as the number 1.3", fl.Name, kube.Default()))
+			continue
+		}
+		e, ok := d.string(fl.Value, fp)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(kube.Versions(), e.Value) {
+			d.fail(e.Pos, e.End, fp, fmt.Sprintf("kiln has no schema for Kubernetes %q; it has %s", e.Value, strings.Join(kube.Versions(), ", ")))
+			continue
+		}
+		out[fl.Name] = e.Value
+	}
+	return out
+}
+
 func (d *decoder) workloads(n *load.Node, path []string) []workload.Kind {
 	var out []workload.Kind
 	for _, m := range d.mapItems(n, path, "workloads must be a list of {apiVersion, kind, podTemplate}", "a workload is a map with kind, podTemplate and optionally apiVersion") {

@@ -13,6 +13,7 @@
 //	input.objects      every object emitted for it, or the documents of a plain YAML file
 //	input.dockerfile   the instructions of a hand-written Dockerfile, when there is one
 //	data.kiln.context  environment, production, kubernetes_version, app, owner, sla
+//	data.kiln.apis     the deprecated and removed Kubernetes APIs (compiler/apiversions), by "apiVersion/kind"
 //	data.kiln.inventory every object judged with input.objects, by kind and name (see Inventory)
 //
 // and return findings from a partial set deny (see policies/lib.rego for

@@ -254,11 +254,13 @@ func (b *Bundle) finding(rule Rule, v any, objects []map[string]any) Finding {
 	if fd.Message == "" {
 		fd.Message = rule.Title
 	}
-	// The object is found by kind, name and, when the finding names one,
-	// namespace: a file may hold the same name in several namespaces.
+	// The object is found by kind, name and, when the finding names them,
+	// namespace and apiVersion: a file may hold the same name in several
+	// namespaces, or the same object in an old and a new apiVersion.
 	ns, hasNS := f["namespace"].(string)
+	av, hasAV := f["api_version"].(string)
 	for i, o := range objects {
-		if fd.Kind != "" && o["kind"] == fd.Kind && name(o) == fd.Name && (!hasNS || namespace(o) == ns) {
+		if fd.Kind != "" && o["kind"] == fd.Kind && name(o) == fd.Name && (!hasNS || namespace(o) == ns) && (!hasAV || o["apiVersion"] == av) {
 			fd.Object = i
 			break
 		}

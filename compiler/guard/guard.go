@@ -18,6 +18,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/kilnhq/kiln/compiler/apiversions"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/source"
 	"github.com/kilnhq/kiln/policies"
@@ -451,6 +452,24 @@ func ruleOf(file string, m *ast.Module) (Rule, error) {
 	return r, nil
 }
 
+// withAPIs is data with kiln's table of deprecated and removed
+// Kubernetes APIs under data.kiln.apis, which the removed-api and
+// deprecated-api rules read; data itself is not changed.
+func withAPIs(data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	if out == nil {
+		out = map[string]any{}
+	}
+	own, _ := out["kiln"].(map[string]any)
+	own = maps.Clone(own)
+	if own == nil {
+		own = map[string]any{}
+	}
+	own["apis"] = apiversions.Data()
+	out["kiln"] = own
+	return out
+}
+
 // prepare makes the queries evaluation runs: kiln rules over the whole
 // input with the run's context under data.kiln.context (and the inventory,
 // its index and the input's objects by kind and name, which kiln builds in
@@ -461,10 +480,7 @@ func ruleOf(file string, m *ast.Module) (Rule, error) {
 // drops what it cached of the rules each time, so that a query yielding
 // findings one by one would compute lib.rego's helpers again after each.
 func (b *Bundle) prepare(ctx context.Context, compiler *ast.Compiler, modules map[string]*ast.Module, data map[string]any) error {
-	if data == nil {
-		data = map[string]any{}
-	}
-	store := inmem.NewFromObject(data)
+	store := inmem.NewFromObject(withAPIs(data))
 	var err error
 	b.kiln, err = rego.New(
 		rego.Compiler(compiler),

@@ -2,26 +2,70 @@ package lint
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // A kind Kubernetes once served in an apiVersion it removed is not a
-// custom resource: the message names the release and the replacement.
+// custom resource: the removed-api guardrail names the release, the
+// target and the replacement, at the apiVersion, and nothing else says so
+// beside it. Without guardrails the schema stage says it.
 func TestRemovedAPIsSayWhenAndWhatInstead(t *testing.T) {
 	for src, want := range map[string]string{
-		"apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {minAvailable: 1}\n": "1:1 PodDisruptionBudget/web: policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1",
-		"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\n":                                  "1:1 Ingress/web: extensions/v1beta1 Ingress was removed in Kubernetes 1.22; use networking.k8s.io/v1",
-		"apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n":                              "1:1 PodSecurityPolicy/p: policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25; Pod Security Admission replaces it: label the namespace pod-security.kubernetes.io/enforce",
+		"apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec: {minAvailable: 1}\n": "1:1 PodDisruptionBudget/web: policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25",
+		"apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\n":                                  "1:1 Ingress/web: extensions/v1beta1 Ingress was removed in Kubernetes 1.22",
+		"apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n":                              "1:1 PodSecurityPolicy/p: policy/v1beta1 PodSecurityPolicy was removed in Kubernetes 1.25",
 	} {
-		_, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
-		if got := messages(ds, "kube/removed-api"); len(got) != 1 || got[0] != want {
-			t.Errorf("%q: got %q, want %q (all: %v)", src, got, want, ds)
+		advice := map[bool]string{true: "; Pod Security Admission replaces it: label the namespace pod-security.kubernetes.io/enforce"}[strings.Contains(src, "PodSecurityPolicy")]
+		if advice == "" {
+			advice = "; use policy/v1"
+			if strings.Contains(src, "Ingress") {
+				advice = "; use networking.k8s.io/v1"
+			}
 		}
-		if len(messages(ds, "kube/unknown-kind")) != 0 {
-			t.Errorf("%q: also said unknown kind: %v", src, ds)
+		_, ds := File(source.NewFile("m.yaml", []byte(src)), options(t))
+		if got := messages(ds, "removed-api"); len(got) != 1 || got[0] != want+advice {
+			t.Errorf("%q: got %q, want %q (all: %v)", src, got, want+advice, ds)
+		}
+		if len(messages(ds, "kube/unknown-kind"))+len(messages(ds, "kube/removed-api")) != 0 {
+			t.Errorf("%q: also said unknown kind or removed: %v", src, ds)
+		}
+		opts := options(t)
+		opts.Policy = nil
+		_, ds = File(source.NewFile("m.yaml", []byte(src)), opts)
+		if got := messages(ds, "kube/removed-api"); len(got) != 1 || got[0] != want+advice {
+			t.Errorf("%q without guardrails: got %q, want %q", src, got, want+advice)
+		}
+	}
+}
+
+// The target version decides: storage.k8s.io/v1beta1 is deprecated from
+// 1.34 and gone in 1.37.
+func TestRemovalFollowsTheTarget(t *testing.T) {
+	src := "apiVersion: storage.k8s.io/v1beta1\nkind: VolumeAttributesClass\nmetadata: {name: fast, namespace: x, labels: {owner: a}}\ndriverName: csi.example.com\n"
+	for version, want := range map[string][]string{
+		"1.35": {"deprecated-api"},
+		"1.36": {"deprecated-api"},
+		"1.37": {"removed-api"},
+	} {
+		opts := options(t)
+		v, err := validate.For(version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Validator = v
+		_, ds := File(source.NewFile("m.yaml", []byte(src)), opts)
+		var codes []string
+		for _, d := range ds {
+			codes = append(codes, d.Code)
+		}
+		if !slices.Equal(codes, want) {
+			t.Errorf("Kubernetes %s: got %v, want %v (%v)", version, codes, want, ds)
 		}
 	}
 }

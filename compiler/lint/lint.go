@@ -167,7 +167,7 @@ func isError(d diag.Diagnostic) bool { return d.Severity == diag.Error }
 // guardrails judge it as written (what it would do once moved to the
 // replacement version).
 func removedAPI(ds diag.List) bool {
-	return slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == "kube/removed-api" })
+	return slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == validate.RemovedCode })
 }
 
 // Objects are the documents of the file the guardrails judge, for a run's
@@ -214,8 +214,23 @@ func (r *Parsed) Guard(opts Options) (Result, diag.List) {
 		return res, append(ds, policyError(r.file, err))
 	}
 	res.Documents = len(guarded)
-	ds = append(ds, more...)
+	ds = append(leaveRemovals(ds, more, res.Waived), more...)
 	return res, ds.Sort()
+}
+
+// leaveRemovals drops from ds the schema's word that a document's
+// apiVersion is removed where the removed-api guardrail said it at the
+// same place (in found, or waived): the rule says it with the target
+// version, waivably. Where the rule did not (disabled, or the document
+// not judged), the schema's word stands.
+func leaveRemovals(ds, found, waived diag.List) diag.List {
+	at := map[int]bool{}
+	for _, d := range append(slices.Clone(found), waived...) {
+		if d.Code == "removed-api" {
+			at[d.Pos.Offset] = true
+		}
+	}
+	return slices.DeleteFunc(ds, func(d diag.Diagnostic) bool { return d.Code == validate.RemovedCode && at[d.Pos.Offset] })
 }
 
 // onlyClean returns the documents the schema accepted whole, and a
@@ -382,10 +397,10 @@ func validateDoc(d document, v *validate.Validator, customResources string) (dia
 	var ds diag.List
 	var faulty []string
 	key := d.obj.Kind + "/" + d.obj.Name
-	if r, removed := validate.Removed(d.obj.APIVersion, d.obj.Kind); removed && !v.Knows(d.obj.APIVersion, d.obj.Kind) {
+	if msg, removed := v.Removed(d.obj.APIVersion, d.obj.Kind); removed {
 		pos, end := locate(d.at, "apiVersion")
-		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: "kube/removed-api", Kind: diag.Finding, Path: "apiVersion",
-			Message: fmt.Sprintf("%s: %s", key, r.Message(d.obj.APIVersion, d.obj.Kind))}}, nil
+		return diag.List{{Pos: pos, End: end, Severity: diag.Error, Code: validate.RemovedCode, Kind: diag.Finding, Path: "apiVersion",
+			Message: fmt.Sprintf("%s: %s", key, msg)}}, nil
 	}
 	if !v.Knows(d.obj.APIVersion, d.obj.Kind) {
 		sev := diag.Error

@@ -274,7 +274,7 @@ var equivalents = map[string][]string{
 	"unsafe-proc-mount":              {"proc-mount"},
 	"unsafe-sysctls":                 {"safe-sysctls"},
 	"use-namespace":                  {"namespace-set"},
-	"no-extensions-v1beta":           {"kube/removed-api"},
+	"no-extensions-v1beta":           {"removed-api", "kube/removed-api"},
 	"dangling-hpa":                   {"dangling-hpa"},
 	"dangling-ingress":               {"dangling-ingress"},
 	"dangling-service":               {"dangling-service"},

@@ -42,3 +42,18 @@ func TestLocateLine(t *testing.T) {
 		}
 	}
 }
+
+// A string grafted from another file (a config test's set) is found in
+// that file, not at its offsets in the definition's.
+func TestLocateLineInAnotherFile(t *testing.T) {
+	def, _ := Load(source.NewFile("kiln.yaml", []byte("a: {p: x}\n")), Options{})
+	test, _ := Load(source.NewFile("kiln_test.yaml", []byte("set:\n  p: |-\n    - op: add\n    - op: remove\n")), Options{})
+	def.Root.Field("a").Value.Field("p").Value = test.Root.Field("set").Value.Field("p").Value
+	pos, _, ok := def.LocateLine([]string{"a", "p"}, 2)
+	if !ok {
+		t.Fatal("line 2 not found")
+	}
+	if l, c := pos.LineCol(); pos.File.Name != "kiln_test.yaml" || l != 4 || c != 5 {
+		t.Errorf("at %s:%d:%d, want kiln_test.yaml:4:5", pos.File.Name, l, c)
+	}
+}

@@ -177,7 +177,10 @@ func (d *Doc) LocateLine(path []string, line int) (pos, end source.Pos, ok bool)
 	if line > len(lines) {
 		return pos, end, false
 	}
-	src := d.File.Content
+	// The string may be written in another file than d's: a config
+	// test's set puts its own nodes in the definition.
+	f := n.Pos.File
+	src := f.Content
 	at := n.Pos.Offset
 	opening := true // before the first line: the string's opening (|-, """, |||, ")
 	for i, l := range lines[:line] {
@@ -194,7 +197,7 @@ func (d *Doc) LocateLine(path []string, line int) (pos, end source.Pos, ok bool)
 		}
 		at += j
 		if i == line-1 {
-			return d.File.Pos(at), d.File.Pos(at + len(text)), true
+			return f.Pos(at), f.Pos(at + len(text)), true
 		}
 		at += len(text)
 		opening = false

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kilnhq/kiln/compiler/apiversions"
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -133,7 +134,7 @@ func transform(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Objec
 	if err != nil {
 		return fail("target", "invalid target: "+clean(err))
 	} else if len(matched) == 0 {
-		return fail("target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)", describe(p.Target), kinds(objs)))
+		return fail("target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)%s", describe(p.Target), kinds(objs), retired(p.Target)))
 	}
 	before := targets(objs, matched) // kustomize may change the resources' ids
 	cfg, err := yaml.Marshal(map[string]any{"patch": p.Patch, "target": sel})
@@ -253,4 +254,25 @@ func clean(err error) string {
 		msg = msg[:i]
 	}
 	return strings.TrimSpace(msg)
+}
+
+// retired explains a target that names an API version Kubernetes
+// deprecated or removed, which kiln never emits: "; policy/v1beta1
+// PodDisruptionBudget was removed in Kubernetes 1.25; use policy/v1".
+func retired(t app.PatchTarget) string {
+	if t.Kind == "" || t.Version == "" {
+		return ""
+	}
+	apiVersion := t.Version
+	if t.Group != "" {
+		apiVersion = t.Group + "/" + t.Version
+	}
+	a, ok := apiversions.Lookup(apiVersion, t.Kind)
+	if !ok {
+		return ""
+	}
+	if a.Removed != "" {
+		return fmt.Sprintf("; %s %s was removed in Kubernetes %s; %s", apiVersion, t.Kind, a.Removed, a.Advice())
+	}
+	return fmt.Sprintf("; %s %s is deprecated since Kubernetes %s; %s", apiVersion, t.Kind, a.Deprecated, a.Advice())
 }

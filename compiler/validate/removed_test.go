@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/kilnhq/kiln/compiler/compile"
@@ -18,24 +17,28 @@ func TestRemovedAPIVersionIsNamed(t *testing.T) {
 		"apiVersion": "batch/v1beta1", "kind": "CronJob", "metadata": map[string]any{"name": "c"}}}
 	vs := v.Validate(obj)
 	const want = "batch/v1beta1 CronJob was removed in Kubernetes 1.25; use batch/v1"
-	if len(vs) != 1 || vs[0].Message != want || vs[0].Path != "apiVersion" {
+	if len(vs) != 1 || vs[0].Message != want || vs[0].Path != "apiVersion" || vs[0].Code != RemovedCode {
 		t.Errorf("got %+v, want one violation at apiVersion: %s", vs, want)
 	}
 }
 
-// Every replacement the table names is a kind this Kubernetes serves.
-func TestRemovalReplacementsExist(t *testing.T) {
-	v, err := For("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key, r := range removals {
-		if r.Replacement == "" {
-			continue
+// An apiVersion that a release still serves is validated as any other,
+// even when a later release removes it.
+func TestRemovedLaterIsValidated(t *testing.T) {
+	obj := compile.Object{APIVersion: "storage.k8s.io/v1beta1", Kind: "VolumeAttributesClass", Name: "fast", Content: map[string]any{
+		"apiVersion": "storage.k8s.io/v1beta1", "kind": "VolumeAttributesClass", "metadata": map[string]any{"name": "fast"}, "driverName": "csi.example.com"}}
+	for version, want := range map[string]string{"1.36": "", "1.37": "storage.k8s.io/v1beta1 VolumeAttributesClass was removed in Kubernetes 1.37; use storage.k8s.io/v1"} {
+		v, err := For(version)
+		if err != nil {
+			t.Fatal(err)
 		}
-		kind := key[strings.LastIndex(key, "/")+1:]
-		if !v.Knows(r.Replacement, kind) {
-			t.Errorf("%s: replacement %s %s is not served by Kubernetes %s", key, r.Replacement, kind, v.Version())
+		vs := v.Validate(obj)
+		got := ""
+		if len(vs) > 0 {
+			got = vs[0].Message
+		}
+		if len(vs) > 1 || got != want {
+			t.Errorf("Kubernetes %s: got %v, want %q", version, vs, want)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/kilnhq/kiln/compiler/apiversions"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/schemas/kube"
@@ -120,14 +121,30 @@ func (v *Validator) shape(name string) *shape {
 	return v.shapes.def(name)
 }
 
+// RemovedCode is the code of a violation that says an object's
+// apiVersion is one v's Kubernetes no longer serves. The removed-api
+// guardrail says the same, waivably; a run with guardrails leaves these
+// violations to it.
+const RemovedCode = "kube/removed-api"
+
+// Removed says, when v's Kubernetes no longer serves apiVersion's kind,
+// which release removed it and what to write instead (apiversions).
+func (v *Validator) Removed(apiVersion, kind string) (string, bool) {
+	if _, served := v.kinds[apiVersion+"/"+kind]; served {
+		return "", false
+	}
+	a, ok := apiversions.Lookup(apiVersion, kind)
+	if !ok || !a.RemovedIn(v.version) {
+		return "", false
+	}
+	return a.Message(v.version), true
+}
+
 // Version is the Kubernetes minor version v validates against.
 func (v *Validator) Version() string { return v.version }
 
 func (v *Validator) schemaFor(apiVersion, kind string) (*jsonschema.Schema, error) {
 	name, ok := v.kinds[apiVersion+"/"+kind]
-	if r, removed := Removed(apiVersion, kind); !ok && removed {
-		return nil, fmt.Errorf("%s", r.Message(apiVersion, kind))
-	}
 	if !ok {
 		return nil, fmt.Errorf("Kubernetes %s has no kind %s in %s", v.version, kind, apiVersion)
 	}
@@ -187,6 +204,9 @@ func (v *Validator) Validate(obj compile.Object) []Violation {
 func (v *Validator) validate(obj compile.Object) []Violation {
 	if name, ok := v.kinds[obj.APIVersion+"/"+obj.Kind]; ok && v.shape(name).conforms(obj.Content) {
 		return rules(obj) // what jsonschema would answer, without compiling or converting
+	}
+	if msg, ok := v.Removed(obj.APIVersion, obj.Kind); ok {
+		return []Violation{{Path: "apiVersion", Message: msg, Code: RemovedCode}}
 	}
 	s, err := v.schemaFor(obj.APIVersion, obj.Kind)
 	if err != nil {

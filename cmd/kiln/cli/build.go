@@ -126,7 +126,7 @@ Examples:
 			fs.BoolVar(&o.keepGoing, "keep-going", false, "write the apps without errors even when others have some")
 			o.policyOptions.register(fs)
 			o.cacheOptions.register(fs)
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.explainOrigin, "explain-origin", "", "print where KIND.FIELD's value comes from, e.g. Deployment.spec.replicas")
 			return o
 		},

@@ -100,7 +100,7 @@ branches should use (docs/remote-cache.md).`,
 			// Twice the cores: an app answered from the cache waits on
 			// reads more than on the CPU.
 			fs.IntVar(&o.jobs, "j", 2*runtime.GOMAXPROCS(0), "how many apps to check at once")
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			fs.StringVar(&o.progress, "progress", "auto", "progress line: auto (terminals outside CI), always, never")
 			fs.StringVar(&o.base, "base", "", "check only the apps whose inputs changed since this git ref (a branch, tag or commit)")
 			fs.BoolVar(&o.failIfNone, "fail-if-no-objects-found", false, "exit 2, not 0, when none of the given files belongs to an app (for CI)")

@@ -43,7 +43,7 @@ so the fix can be reviewed and staged.`,
 			o := &fixOptions{}
 			o.policyOptions.register(fs)
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the fixes as a diff instead of writing them")
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runFix(env, opts.(*fixOptions), args) },

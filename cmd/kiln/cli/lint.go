@@ -77,7 +77,7 @@ Examples:
 			o.reportOptions.register(fs)
 			o.policyOptions.register(fs)
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many files to lint at once")
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			fs.Var(&o.crds, "crd", "a CustomResourceDefinition file, or a directory of them, to validate custom resources with (repeatable)")
 			fs.Var(&o.context, "context", "a file or directory of manifests the guardrails may refer to without linting them: a NetworkPolicy, Service or ServiceAccount applied with what is linted (repeatable)")
 			fs.StringVar(&o.env, "env", "", "the environment plain YAML is for, which production rules look at")

@@ -49,7 +49,7 @@ Editor setup: docs/editors.md.`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &lspOptions{}
 			o.cacheOptions.register(fs)
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			fs.DurationVar(&o.debounce, "debounce", lsp.DefaultDebounce, "in a burst of changes, how long after one to wait for the next before checking")
 			fs.StringVar(&o.logFile, "log", "", "append the server's log to this file")
 			return o

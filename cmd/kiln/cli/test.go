@@ -72,7 +72,7 @@ Examples:
 			fs.BoolVar(&o.updateSnapshots, "update-snapshots", false, "write the snapshots of matchSnapshot assertions")
 			fs.BoolVar(&o.coverage, "coverage", false, "report which rules, apps and environments the tests cover")
 			fs.Float64Var(&o.minCoverage, "min-coverage", 0, "fail below this percentage of rules covered both ways (implies --coverage)")
-			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version to validate against: "+strings.Join(kube.Versions(), ", "))
+			fs.StringVar(&o.kubeVersion, "kube-version", kube.Default(), "Kubernetes version of the environments that name none (kubeVersion, .kiln/config.yaml kubeVersions): "+strings.Join(kube.Versions(), ", "))
 			return o
 		},
 		run: func(env *Env, opts any, args []string) int { return runTest(env, opts.(*testOptions), args) },
