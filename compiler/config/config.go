@@ -29,6 +29,15 @@
 //	    expires: 2027-03-31
 //	    apps: [node-exporter]          # app names or definition paths (path.Match patterns); default all
 //	    environments: [prod]           # default all
+//	teams:                             # namespaces per owner team (docs/namespaces.md)
+//	  emit: true                       # kiln build writes them, kiln check compares them (default: only with --emit namespaces)
+//	  headroom: 20%                    # added to the apps' sum in each ResourceQuota (default 20%)
+//	  role: edit                       # the ClusterRole each team's group is bound to in its namespaces (default edit)
+//	  groups: {team-payments: payments-devs}  # owner → the group bound to the role (default: the owner's name)
+//	  external: [kube-system]          # namespaces the apps may use that kiln does not create
+//	  budgets: {team-payments: {cpu: "40", memory: 64Gi}}  # the most a team's apps may request, per environment
+//	  limitRange: {cpu: 100m, memory: 128Mi, memoryLimit: 256Mi}  # container defaults (these are the defaults)
+//	  denyEgress: false                # whether the default-deny NetworkPolicy also denies egress
 //
 // Paths are relative to the repository root. Every mistake is reported at
 // its line and column, as for an app definition.
@@ -96,6 +105,9 @@ type Config struct {
 	// definition or CUE test file (0: load's defaults).
 	EvalTimeout time.Duration
 	EvalMemory  int64
+	// Teams configures the namespaces derived per owner team; nil when
+	// the configuration has no teams block.
+	Teams *Teams
 }
 
 // An Entry is one string of the file with its position.
@@ -187,7 +199,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, teams"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -251,6 +263,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Waivers = d.waivers(fl.Value, path)
 		case "workloads":
 			c.Workloads = d.workloads(fl.Value, path)
+		case "teams":
+			c.Teams = d.teams(fl, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}
