@@ -122,6 +122,9 @@ type Artifacts struct {
 	Catalog    bool // catalog-info.yaml
 	SLO        bool // a PrometheusRule with the SLA's alerts, in every environment
 	Helm       bool // values for kiln's generic Helm chart, per environment
+	// Namespaces are the namespaces of the owner teams, built across apps
+	// (package team) by the workspace; an app's build has no part of its own.
+	Namespaces bool
 }
 
 // Build compiles a, checked from doc, for each of its environments.

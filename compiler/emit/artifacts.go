@@ -44,6 +44,10 @@ type Artifact struct {
 	// Documents are what a config test's assertion on the output sees in
 	// environment env: objects as maps, text as a string.
 	Documents func(r *build.Result, env build.Env) []any
+	// Across is set for an output built across apps rather than per app
+	// (the team namespaces): the workspace builds it from every app's
+	// build, its Paths are relative to DIR, and an app's Files add none.
+	Across bool
 }
 
 // registry is in --emit's order; a new output goes at its end.
@@ -129,6 +133,20 @@ var registry = []Artifact{
 		Files:    sloFiles,
 		Documents: func(r *build.Result, env build.Env) []any {
 			return contents(env.Objects, isSLO)
+		},
+	},
+	{
+		// Across apps: the workspace joins every app's part (team.Make)
+		// and kiln build writes it beside the apps' directories.
+		Name: "namespaces", PerEnv: true,
+		Description: "per environment, each owner team's namespaces with a ResourceQuota sized from its apps, a LimitRange, a RoleBinding and a default-deny NetworkPolicy, across apps: in DIR/_namespaces, beside the apps' directories (docs/namespaces.md)",
+		Paths:       []string{"_namespaces/<env>.yaml"},
+		Show:        "_namespaces/<env>.yaml", Title: "namespaces: <env>", Across: true,
+		Select:   func(a *build.Artifacts) { a.Namespaces = true },
+		Selected: func(a build.Artifacts) bool { return a.Namespaces },
+		Files:    func(map[string][]byte, *build.Result) error { return nil },
+		Documents: func(*build.Result, build.Env) []any {
+			return nil
 		},
 	},
 }

@@ -100,6 +100,9 @@ func toObject(o runtime.Object) (compile.Object, error) {
 		return compile.Object{}, err
 	}
 	delete(m, "status")
+	if spec, ok := m["spec"].(map[string]any); ok && len(spec) == 0 {
+		delete(m, "spec") // a Namespace's: nobody writes it
+	}
 	meta, _ := m["metadata"].(map[string]any)
 	delete(meta, "creationTimestamp")
 	name, _ := meta["name"].(string)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/report"
@@ -51,7 +52,13 @@ environments and writes them:
 --emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
 slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
 alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
-for clusters with the Prometheus operator (see docs/slo.md).
+for clusters with the Prometheus operator (see docs/slo.md); and namespaces:
+across the apps, per environment, each owner team's namespaces with a
+ResourceQuota sized from its apps, a LimitRange, a RoleBinding of the
+team's group and a default-deny NetworkPolicy, in DIR/_namespaces/<env>.yaml
+(DIR is -o, else outputs: of .kiln/config.yaml; teams: there configures
+them, and emit: true writes them on every build of the whole repository;
+see docs/namespaces.md).
 Without spec.build, the guardrails check a Dockerfile beside the
 definition instead: an EXPOSE that disagrees with spec.port (its ARG and
 ENV defaults expanded) is an error at its line, and so is a USER name
@@ -201,6 +208,8 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		// keeps them from failing the run.
 		if c := deliver(env, o, outs); c != ExitClean {
 			code = c
+		} else if c := writeTeams(env, o, w, r.Teams); c != ExitClean {
+			code = c
 		}
 	case !whole:
 		var c int
@@ -221,6 +230,32 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	return code
+}
+
+// writeTeams writes the team namespaces, when they are an output, in
+// DIR/_namespaces: DIR is -o, else the configuration's outputs. They span
+// the apps, so there is no directory beside one definition for them.
+func writeTeams(env *Env, o *buildOptions, w *workspace.Workspace, files map[string][]byte) int {
+	if files == nil || o.stdout || o.explainOrigin != "" {
+		return ExitClean
+	}
+	dir := o.out
+	if dir == "" {
+		if cfg, err := w.Config(); err == nil && cfg.Outputs.Value != "" {
+			dir = cfg.Path(cfg.Outputs)
+		}
+	}
+	if dir == "" {
+		fmt.Fprintf(env.Stderr, "kiln build: the team namespaces span apps and have no directory beside one: give -o DIR, or outputs: in %s\n", config.Name)
+		return ExitBadInput
+	}
+	dir = filepath.Join(dir, workspace.TeamDir)
+	if err := emit.WriteTree(dir, files); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+		return ExitBadInput
+	}
+	fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", dir)
+	return ExitClean
 }
 
 // outDir is where an app's tree goes: DIR/<app>, DIR being -o or build/
