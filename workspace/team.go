@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/compiler/team"
 	"github.com/kilnhq/kiln/compiler/validate"
 )
@@ -169,4 +171,25 @@ func teamDrift(cfg *config.Config, fresh map[string][]byte) diag.List {
 	})
 	sort.Strings(t.names)
 	return drift(t, fresh)
+}
+
+// TeamRules are the team rules (package team) as guard describes a rule,
+// with cfg's severities, less the ones it disables: kiln rules lists
+// them beside the Rego rules, reports describe them.
+func TeamRules(cfg *config.Config) []guard.Rule {
+	var out []guard.Rule
+	for i, r := range team.Rules {
+		if cfg != nil && slices.ContainsFunc(cfg.Disable, func(e config.Entry) bool { return e.Value == r.ID }) {
+			continue
+		}
+		sev := r.Severity
+		if cfg != nil {
+			if s, ok := cfg.Severity[r.ID]; ok {
+				sev = s
+			}
+		}
+		out = append(out, guard.Rule{ID: r.ID, Title: r.Title, Description: r.Description, Remediation: r.Remediation, Severity: sev,
+			Package: "team", File: "compiler/team/rules.go", Line: team.RuleLine(i), Builtin: true})
+	}
+	return out
 }

@@ -38,6 +38,12 @@ var Rules = []Rule{
 	},
 }
 
+// RuleLine is the line of rules.go where Rules[i] is declared, for kiln
+// rules' SOURCE: the rules are in order, each ruleLines long.
+func RuleLine(i int) int { return firstRuleLine + i*ruleLines }
+
+const firstRuleLine, ruleLines = 26, 7
+
 // Known reports whether id is a team rule.
 func Known(id string) bool {
 	for _, r := range Rules {

@@ -249,3 +249,21 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("workloads: %+v", prod.Workloads)
 	}
 }
+
+// TestRuleLine: kiln rules ID points at the line that declares the rule.
+func TestRuleLine(t *testing.T) {
+	src, err := os.ReadFile("rules.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	for i, r := range Rules {
+		l := RuleLine(i)
+		if l > len(lines) || !strings.Contains(lines[l-1], "ID:") || !strings.Contains(string(src), r.ID) {
+			t.Errorf("%s: line %d is %q", r.ID, l, lines[min(l, len(lines))-1])
+		}
+	}
+	if !Known(RuleBudget) || Known("image-pinned") {
+		t.Error("Known")
+	}
+}
