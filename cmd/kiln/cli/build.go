@@ -11,6 +11,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/schemas/kube"
 	"github.com/kilnhq/kiln/workspace"
@@ -254,7 +255,7 @@ func writeTeams(env *Env, o *buildOptions, w *workspace.Workspace, files map[str
 		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
 		return ExitBadInput
 	}
-	fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", dir)
+	fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", repofile.Display(dir))
 	return ExitClean
 }
 
