@@ -16,6 +16,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/team"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/internal/appgen"
 )
@@ -217,5 +218,47 @@ func TestEveryWorkloadKindIsAccepted(t *testing.T) {
 				t.Errorf("the API server refuses %s", r)
 			}
 		})
+	}
+}
+
+// TestTeamNamespacesAreAccepted: the team namespaces of examples/shop's
+// apps (two owners; per owner and environment a Namespace, ResourceQuota,
+// LimitRange, RoleBinding and default-deny NetworkPolicy) pass the API
+// server's strict dry run. The apps' namespaces are renamed for the test
+// so that each Namespace is one the cluster does not have yet.
+func TestTeamNamespacesAreAccepted(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/shop/*/kiln.yaml")
+	if len(paths) < 2 {
+		t.Fatalf("examples/shop: %v", paths)
+	}
+	var apps []team.App
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := kilnBuild(t, p, src)
+		doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
+		a := team.Measure(doc, res)
+		for i := range a.Envs {
+			a.Envs[i].Namespace = fmt.Sprintf("team-e2e-%s-%d", a.Envs[i].Namespace, rand.IntN(1<<30))
+		}
+		apps = append(apps, a)
+	}
+	plan, err := team.Make(apps, team.Options{Emit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := 0
+	for _, env := range plan.Envs {
+		for _, o := range env.Objects {
+			objects++
+			if _, err := theCluster.create(o.Content, true); err != nil {
+				t.Errorf("the API server refuses %s %s: %v", env.Name, o.Key(), err)
+			}
+		}
+	}
+	if objects < 10 {
+		t.Errorf("only %d team objects", objects)
 	}
 }
