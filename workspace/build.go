@@ -233,7 +233,8 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 	} else if c, err := w.Config(); err == nil {
 		cfg = c
 	}
-	tr, err := teamPass(cfg, g, outcomes, inputs, o.Emit.Namespaces || teamsEmitted(cfg, paths), teamsJudged(cfg, paths), validator)
+	emitTeams := o.Emit.Namespaces || teamsEmitted(cfg, paths)
+	tr, err := teamPass(cfg, g, outcomes, inputs, emitTeams, teamsJudged(cfg, paths), emitTeams, validator)
 	if err != nil {
 		return nil, err
 	}

@@ -550,7 +550,7 @@ func finishCheck(g *guardrails, inputs []input, results []checked1, kube string,
 			return nil, err
 		}
 	}
-	tr, err := teamPass(g.cfg, g, outcomes, inputs, emitTeams, judgeTeams, v)
+	tr, err := teamPass(g.cfg, g, outcomes, inputs, emitTeams, judgeTeams, emitTeams && g.cfg.Outputs.Value != "", v)
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,12 @@ type teamRun struct {
 // team namespaces and judges the apps together. It is computed afresh
 // every run from the apps' results, cached or not, so a change to one app
 // re-judges its team. emit says the namespaces are an output, judge that
-// the budgets are judged; without either there is nothing to do. g is nil without
+// the budgets are judged; without either there is nothing to do. render
+// says the files are wanted (to write or compare): rendering them is half
+// the pass's time. g is nil without
 // guardrails: the objects are built, the rules do not run. It runs before
 // collect, which reports the repository's waivers that waived nothing.
-func teamPass(cfg *config.Config, g *guardrails, outcomes []outcome, inputs []input, emit, judge bool, v *validate.Validator) (teamRun, error) {
+func teamPass(cfg *config.Config, g *guardrails, outcomes []outcome, inputs []input, emit, judge, render bool, v *validate.Validator) (teamRun, error) {
 	var r teamRun
 	t := cfg.Teams
 	if !emit && !judge {
@@ -80,6 +82,9 @@ func teamPass(cfg *config.Config, g *guardrails, outcomes []outcome, inputs []in
 		return r, nil
 	}
 	r.diags = append(r.diags, validateTeams(cfg, plan, v)...)
+	if !render {
+		return r, nil
+	}
 	r.files, err = plan.Files()
 	return r, err
 }
