@@ -224,18 +224,21 @@ func (a Artifact) TestName() string {
 }
 
 // TestNames returns every output's name as config tests' artifact:
-// spells it, in --emit's order.
+// spells it, in --emit's order. An output built across apps is none: a
+// config test is about one app.
 func TestNames() []string {
-	names := make([]string, len(registry))
-	for i, a := range registry {
-		names[i] = a.TestName()
+	var names []string
+	for _, a := range registry {
+		if !a.Across {
+			names = append(names, a.TestName())
+		}
 	}
 	return names
 }
 
 // LookupTest finds an output by the name a config test's artifact: gives it.
 func LookupTest(name string) (Artifact, bool) {
-	i := slices.IndexFunc(registry, func(a Artifact) bool { return a.TestName() == name })
+	i := slices.IndexFunc(registry, func(a Artifact) bool { return a.TestName() == name && !a.Across })
 	if i < 0 {
 		return Artifact{}, false
 	}
