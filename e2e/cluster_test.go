@@ -323,6 +323,10 @@ var resources = map[string]string{
 	"monitoring.coreos.com/v1alpha1/AlertmanagerConfig": "/apis/monitoring.coreos.com/v1alpha1/namespaces/default/alertmanagerconfigs",
 	// The grafana-operator's dashboards (the dashboard output).
 	"grafana.integreatly.org/v1beta1/GrafanaDashboard": "/apis/grafana.integreatly.org/v1beta1/namespaces/default/grafanadashboards",
+	// The namespaces output's objects.
+	"v1/ResourceQuota": "/api/v1/namespaces/default/resourcequotas",
+	"v1/LimitRange":    "/api/v1/namespaces/default/limitranges",
+	"rbac.authorization.k8s.io/v1/RoleBinding": "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
 }
 
 // pathOf is where obj is created: in the namespace it names, which is

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/load"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/team"
 	"github.com/kilnhq/kiln/compiler/validate"
 	"github.com/kilnhq/kiln/internal/appgen"
 )
@@ -218,5 +220,158 @@ func TestEveryWorkloadKindIsAccepted(t *testing.T) {
 				t.Errorf("the API server refuses %s", r)
 			}
 		})
+	}
+}
+
+// TestTeamNamespacesAreAccepted: the team namespaces of examples/shop's
+// apps (two owners; per owner and environment a Namespace, ResourceQuota,
+// LimitRange, RoleBinding and default-deny NetworkPolicy) pass the API
+// server's strict dry run. The apps' namespaces are renamed for the test
+// so that each Namespace is one the cluster does not have yet.
+func TestTeamNamespacesAreAccepted(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/shop/*/kiln.yaml")
+	if len(paths) < 2 {
+		t.Fatalf("examples/shop: %v", paths)
+	}
+	var apps []team.App
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := kilnBuild(t, p, src)
+		doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
+		a := team.Measure(doc, res)
+		for i := range a.Envs {
+			a.Envs[i].Namespace = fmt.Sprintf("team-e2e-%s-%d", a.Envs[i].Namespace, rand.IntN(1<<30))
+		}
+		apps = append(apps, a)
+	}
+	plan, err := team.Make(apps, team.Options{Emit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := 0
+	for _, env := range plan.Envs {
+		for _, o := range env.Objects {
+			objects++
+			if _, err := theCluster.create(o.Content, true); err != nil {
+				t.Errorf("the API server refuses %s %s: %v", env.Name, o.Key(), err)
+			}
+		}
+	}
+	if objects < 10 {
+		t.Errorf("only %d team objects", objects)
+	}
+}
+
+// TestTeamQuotaAdmitsTheAppsPods: with the team namespaces of
+// examples/shop created for real (quota, LimitRange, RoleBinding,
+// default-deny), the API server admits a pod of each app's workload in
+// each environment, the ResourceQuota and LimitRanger admission plugins
+// included; and refuses a pod that asks for more than the quota leaves.
+func TestTeamQuotaAdmitsTheAppsPods(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/shop/*/kiln.yaml")
+	var apps []team.App
+	results := map[string]*build.Result{}
+	renamed := map[string]string{} // the example's namespace → the test's
+	suffix := rand.IntN(1 << 30)
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := kilnBuild(t, p, src)
+		doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
+		a := team.Measure(doc, res)
+		for i := range a.Envs {
+			ns := a.Envs[i].Namespace
+			renamed[ns] = fmt.Sprintf("quota-e2e-%s-%d", ns, suffix)
+			a.Envs[i].Namespace = renamed[ns]
+		}
+		apps = append(apps, a)
+		results[a.Name] = res
+	}
+	plan, err := team.Make(apps, team.Options{Emit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range plan.Envs {
+		for _, o := range env.Objects {
+			if _, err := theCluster.create(o.Content, false); err != nil {
+				t.Fatalf("creating %s %s: %v", env.Name, o.Key(), err)
+			}
+			if o.Kind == "ResourceQuota" {
+				observeQuota(t, o.Content)
+			}
+		}
+	}
+	pods := 0
+	for name, res := range results {
+		for _, env := range res.Envs {
+			for _, o := range env.Objects {
+				if o.Kind != "Deployment" && o.Kind != "ServiceAccount" {
+					continue
+				}
+				md, _ := o.Content["metadata"].(map[string]any)
+				ns := renamed[md["namespace"].(string)]
+				if o.Kind == "ServiceAccount" { // the pod runs as it
+					sa := map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": o.Name, "namespace": ns}}
+					if _, err := theCluster.create(sa, false); err != nil && !strings.Contains(err.Error(), "409") {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, o := range env.Objects {
+				if o.Kind != "Deployment" {
+					continue
+				}
+				md, _ := o.Content["metadata"].(map[string]any)
+				ns := renamed[md["namespace"].(string)]
+				tmpl, _ := o.Content["spec"].(map[string]any)["template"].(map[string]any)
+				pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name + "-e2e", "namespace": ns}, "spec": tmpl["spec"]}
+				pods++
+				if _, err := theCluster.create(pod, true); err != nil {
+					t.Errorf("%s %s: the API server refuses the app's pod in its team namespace: %v", env.Name, name, err)
+				}
+				big := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": name + "-big", "namespace": ns},
+					"spec": map[string]any{"serviceAccountName": name, "automountServiceAccountToken": false, "containers": []any{map[string]any{"name": "big", "image": "registry.example.com/big:1",
+						"resources": map[string]any{"requests": map[string]any{"cpu": "100", "memory": "1Gi"}, "limits": map[string]any{"memory": "1Gi"}}}}}}
+				if _, err := theCluster.create(big, true); err == nil || !strings.Contains(err.Error(), "exceeded quota") {
+					t.Errorf("%s %s: a pod asking for 100 CPUs: %v, want exceeded quota", env.Name, name, err)
+				}
+			}
+		}
+	}
+	if pods < 4 {
+		t.Errorf("only %d pods", pods)
+	}
+}
+
+// observeQuota does what the quota controller of kube-controller-manager
+// (which the e2e lane does not run) does first: it records the quota's
+// hard limits, and nothing used, in its status, without which the
+// admission plugin enforces nothing.
+func observeQuota(t *testing.T, quota map[string]any) {
+	t.Helper()
+	md, _ := quota["metadata"].(map[string]any)
+	path := fmt.Sprintf("/api/v1/namespaces/%s/resourcequotas/%s", md["namespace"], md["name"])
+	status, body, err := theCluster.do("GET", path, nil)
+	if err != nil || status != 200 {
+		t.Fatalf("GET %s: %d %v", path, status, err)
+	}
+	var live map[string]any
+	if err := json.Unmarshal(body, &live); err != nil {
+		t.Fatal(err)
+	}
+	hard, _ := quota["spec"].(map[string]any)["hard"].(map[string]any)
+	used := map[string]any{}
+	for k := range hard {
+		used[k] = "0"
+	}
+	live["status"] = map[string]any{"hard": hard, "used": used}
+	b, _ := json.Marshal(live)
+	if status, _, err := theCluster.do("PUT", path+"/status", b); err != nil || status != 200 {
+		t.Fatalf("PUT %s/status: %d %v", path, status, err)
 	}
 }

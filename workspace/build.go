@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/engine"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/team"
 )
 
 // built is one app's build, ready to write.
@@ -57,6 +59,8 @@ func buildOne(in input, s *schema.Schema, opts build.Options, env string) outcom
 	if err := selectEnv(res, env); err != nil {
 		return fail("build/env", err)
 	}
+	tm := team.Measure(c.doc, res)
+	out.team = &tm
 	b := built{in: in, name: res.App.Metadata.Name, pos: c.doc.Root.Pos, end: c.doc.Root.Pos, result: res}
 	if n := c.doc.Lookup([]string{"metadata", "name"}); n != nil {
 		b.pos, b.end = n.Pos, n.End
@@ -85,6 +89,7 @@ type built1 struct {
 	Name       string            `json:"name,omitempty"`       // the app's name,
 	NameAt     diag.Wire         `json:"nameAt"`               // where metadata.name is,
 	Files      map[string][]byte `json:"files,omitempty"`      // and the tree
+	Team       *team.App         `json:"team,omitempty"`       // what the team namespaces need of it
 }
 
 // buildApp is buildOne through the cache: keyed like checkApp, with
@@ -106,7 +111,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 	deps := recordReads(&in)
 	oc := buildOne(in, s, opts, env)
 	r = built1{File: oc.file, Diags: diag.ToWire(oc.diags), Waived: diag.ToWire(oc.waived), Documents: oc.documents, BadInput: oc.badInput,
-		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps()}
+		Considered: oc.considered, Waivers: oc.repoWaivers, Deps: deps(), Team: oc.team}
 	if oc.appWaivers {
 		r.Day = time.Now().UTC().Format(time.DateOnly)
 	}
@@ -122,7 +127,7 @@ func computeBuild(in input, s *schema.Schema, opts build.Options, env string) (r
 func (r built1) outcome(in input) outcome {
 	fs := newFiles([]input{in})
 	oc := outcome{diags: diag.Resolve(r.Diags, fs.get), file: r.File, badInput: r.BadInput, waived: diag.Resolve(r.Waived, fs.get), documents: r.Documents,
-		considered: r.Considered, repoWaivers: r.Waivers}
+		considered: r.Considered, repoWaivers: r.Waivers, team: r.Team}
 	if r.Built {
 		at := diag.Resolve([]diag.Wire{r.NameAt}, fs.get)[0]
 		oc.built = &built{in: in, name: r.Name, pos: at.Pos, end: at.End, files: r.Files}
@@ -161,6 +166,9 @@ type BuildResult struct {
 	Result
 	// Apps are the inputs, in path order.
 	Apps []BuiltApp
+	// Teams are the files of the team namespaces (<env>.yaml), which
+	// kiln build writes in DIR/TeamDir; nil when they are no output.
+	Teams map[string][]byte
 }
 
 // BuiltApp is one input's build.
@@ -228,7 +236,20 @@ func (w *Workspace) Build(ctx context.Context, paths []string, o BuildOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &BuildResult{Result: collect(outcomes, g)}
+	cfg := &config.Config{}
+	if g != nil {
+		cfg = g.cfg
+	} else if c, err := w.Config(); err == nil {
+		cfg = c
+	}
+	emitTeams := o.Emit.Namespaces || teamsEmitted(cfg, paths)
+	tr, err := teamPass(cfg, g, outcomes, inputs, emitTeams, teamsJudged(cfg, paths), emitTeams, validator)
+	if err != nil {
+		return nil, err
+	}
+	r := &BuildResult{Result: collect(outcomes, g), Teams: tr.files}
+	r.Diagnostics = append(r.Diagnostics, tr.diags...)
+	r.Waived = append(r.Waived, tr.waived...)
 	for i, oc := range outcomes {
 		a := BuiltApp{Definition: inputs[i].file.Name}
 		if df := inputs[i].dockerfile; df != nil {

@@ -28,6 +28,8 @@ import (
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/schema"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/team"
+	"github.com/kilnhq/kiln/compiler/validate"
 )
 
 // checked1 is one app's result, as the cache stores it.
@@ -45,6 +47,9 @@ type checked1 struct {
 	// that a result read from the cache still tells the repository's
 	// waivers which app the run checked (an unused one is a warning).
 	Considered string `json:"considered,omitempty"`
+	// Team is what the team namespaces need of the app (team.Measure),
+	// which the run's team pass joins with the other apps'.
+	Team *team.App `json:"team,omitempty"`
 }
 
 type wireTest struct {
@@ -199,6 +204,8 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		r.Considered = c.app.Metadata.Name
 		r.File.Guarded = true
 		r.Artifacts = artifactCount(res)
+		tm := team.Measure(c.doc, res)
+		r.Team = &tm
 		if committed.dir != "" {
 			if out, err := emit.Files(res); err == nil {
 				all = append(all, drift(committed, out)...)
@@ -510,7 +517,11 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 		return nil, err
 	}
 	idx.close()
-	r := finishCheck(g, inputs, results)
+	whole := o.Shard.N <= 1 // a shard sees part of each team, as a run over part of the repository does
+	r, err := finishCheck(g, inputs, results, w.kube, whole && teamsEmitted(g.cfg, paths), whole && teamsJudged(g.cfg, paths))
+	if err != nil {
+		return nil, err
+	}
 	r.Total = total
 	hits, misses := eng.Stats()
 	r.Hits, r.Misses = hits-hits0+idx.Hits(), misses-misses0
@@ -518,18 +529,34 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 }
 
 // finishCheck adds up the apps' results.
-func finishCheck(g *guardrails, inputs []input, results []checked1) *CheckResult {
+func finishCheck(g *guardrails, inputs []input, results []checked1, kube string, emitTeams, judgeTeams bool) (*CheckResult, error) {
 	fs := newFiles(inputs)
 	var outcomes []outcome
 	r := &CheckResult{Apps: len(inputs)}
 	for _, c := range results {
 		outcomes = append(outcomes, outcome{diags: diag.Resolve(c.Diags, fs.get), file: c.File, badInput: c.BadInput, waived: diag.Resolve(c.Waived, fs.get), documents: c.Documents,
-			considered: c.Considered, repoWaivers: c.Waivers})
+			considered: c.Considered, repoWaivers: c.Waivers, team: c.Team})
 		for _, t := range c.Tests {
 			r.Tests = append(r.Tests, report.TestCase{File: t.File, Name: t.Name, Status: t.Status, Failures: diag.Resolve(t.Failures, fs.get)})
 		}
 		r.Artifacts += c.Artifacts
 	}
+	// The team namespaces: judged across the apps, built and compared
+	// with the committed ones when the configuration makes them an output.
+	var v *validate.Validator
+	if emitTeams {
+		var err error
+		if v, err = validate.For(kube); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := teamPass(g.cfg, g, outcomes, inputs, emitTeams, judgeTeams, emitTeams && g.cfg.Outputs.Value != "", v)
+	if err != nil {
+		return nil, err
+	}
 	r.Result = collect(outcomes, g)
-	return r
+	r.Diagnostics = append(r.Diagnostics, tr.diags...)
+	r.Diagnostics = append(r.Diagnostics, teamDrift(g.cfg, tr.files)...)
+	r.Waived = append(r.Waived, tr.waived...)
+	return r, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/report"
+	"github.com/kilnhq/kiln/compiler/team"
 )
 
 // outcome is what building one input gave.
@@ -25,6 +26,9 @@ type outcome struct {
 	considered  string
 	appWaivers  bool
 	repoWaivers []int
+	// team is what the team namespaces need of the app's build; nil
+	// when it did not build.
+	team *team.App
 }
 
 // Evaluated counts what the guardrails judged in a run, so that a run

@@ -410,7 +410,7 @@ func (c *Editor) CheckConfig(ctx context.Context, path string, src repofile.Sour
 	if r.g == nil {
 		return r.ds
 	}
-	return cfg.CheckRules(r.g.bundle.Known)
+	return cfg.CheckRules(knownRule(r.g.bundle))
 }
 
 // testsOf lists the test files beside in's definition as its source sees

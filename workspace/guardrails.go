@@ -23,6 +23,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/compiler/source"
+	"github.com/kilnhq/kiln/compiler/team"
 	"github.com/kilnhq/kiln/compiler/waiver"
 )
 
@@ -71,11 +72,17 @@ func factsOf(b *guard.Bundle, cfg *config.Config) ruleFacts {
 		ids[w.Rule] = true
 	}
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
-		if b.Known(id) {
+		if knownRule(b)(id) {
 			f.Known = append(f.Known, id)
 		}
 	}
 	return f
+}
+
+// knownRule reports whether an id names one of b's rules or a team rule,
+// which judge the apps together (package team).
+func knownRule(b *guard.Bundle) func(string) bool {
+	return func(id string) bool { return b.Known(id) || team.Known(id) }
 }
 
 // known reports whether id names a rule, for an id of the facts'
@@ -89,7 +96,7 @@ func (f ruleFacts) known(id string) bool {
 // their entry in the rules reference.
 func (g *guardrails) reportRules() []report.Rule {
 	var out []report.Rule
-	for _, r := range g.rules.Rules {
+	for _, r := range append(slices.Clone(g.rules.Rules), TeamRules(g.cfg)...) {
 		rr := report.Rule{ID: r.ID, Title: r.Title, Description: r.Description, Remediation: r.Remediation, Severity: r.Severity}
 		if r.Builtin {
 			rr.HelpURI = guard.RulesDoc + "#" + r.ID
@@ -131,7 +138,7 @@ func loadGuardrails(args []string, p Options, lazy bool) (*guardrails, diag.List
 	if ds != nil {
 		return nil, ds
 	}
-	if ds := s.cfg.CheckRules(b.Known); ds != nil {
+	if ds := s.cfg.CheckRules(knownRule(b)); ds != nil {
 		return nil, ds
 	}
 	g := s.guardrails()

@@ -47,7 +47,7 @@ type indexFile struct {
 }
 
 // indexVersion changes when indexFile or checked1 changes shape.
-const indexVersion = 1
+const indexVersion = 2
 
 // openCheckIndex reads the index of a check of paths (as given) and
 // shard from eng's disk cache; nil when there is no disk cache.

@@ -216,7 +216,7 @@ type checkIn struct {
 }
 
 var checkStage = engine.Stage[checkIn, checked1]{
-	Name: "check", Version: 4,
+	Name: "check", Version: 5,
 	Run: func(ctx context.Context, in checkIn) (checked1, error) {
 		p, err := in.Prepare()
 		if err != nil {
@@ -287,7 +287,7 @@ type buildIn struct {
 }
 
 var buildStage = engine.Stage[buildIn, built1]{
-	Name: "build", Version: 4,
+	Name: "build", Version: 5,
 	Run: func(ctx context.Context, in buildIn) (built1, error) {
 		app := in.App.App
 		app.ctx = ctx

@@ -142,6 +142,9 @@ type Artifacts struct {
 	// GrafanaDashboard; it builds the SLO output too, whose rules record
 	// the series the dashboard reads.
 	Dashboard bool
+	// Namespaces are the namespaces of the owner teams, built across apps
+	// (package team) by the workspace; an app's build has no part of its own.
+	Namespaces bool
 }
 
 // Build compiles a, checked from doc, for each of its environments.

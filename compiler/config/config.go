@@ -35,6 +35,15 @@
 //	kubeVersions:                      # the Kubernetes minor version of each environment's clusters
 //	  prod: "1.35"
 //	  staging: "1.37"
+//	teams:                             # namespaces per owner team (docs/namespaces.md)
+//	  emit: true                       # kiln build writes them, kiln check compares them (default: only with --emit namespaces)
+//	  headroom: 20%                    # added to the apps' sum in each ResourceQuota (default 20%)
+//	  role: edit                       # the ClusterRole each team's group is bound to in its namespaces (default edit)
+//	  groups: {team-payments: payments-devs}  # owner → the group bound to the role (default: the owner's name)
+//	  external: [kube-system]          # namespaces the apps may use that kiln does not create
+//	  budgets: {team-payments: {cpu: "40", memory: 64Gi}}  # the most a team's apps may request, per environment
+//	  limitRange: {cpu: 100m, memory: 128Mi, memoryLimit: 256Mi}  # container defaults (these are the defaults)
+//	  denyEgress: false                # whether the default-deny NetworkPolicy also denies egress
 //
 // kubeVersions lets clusters upgrade one at a time: an environment's
 // objects are validated against its version's API schema, and the
@@ -120,6 +129,9 @@ type Config struct {
 	// KubeVersions are the Kubernetes minor versions ("1.35") of the
 	// environments the repository names, by environment; nil when unset.
 	KubeVersions map[string]string
+	// Teams configures the namespaces derived per owner team; nil when
+	// the configuration has no teams block.
+	Teams *Teams
 }
 
 // An Entry is one string of the file with its position.
@@ -211,7 +223,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting, kubeVersions"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting, kubeVersions, teams"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -279,6 +291,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Alerting = d.alerting(fl.Value, path)
 		case "kubeVersions":
 			c.KubeVersions = d.kubeVersions(fl.Value, path)
+		case "teams":
+			c.Teams = d.teams(fl, path)
 		default:
 			d.fail(fl.KeyPos, fl.KeyEnd, path, fmt.Sprintf("unknown setting %s (known: %s)", fl.Name, settings))
 		}

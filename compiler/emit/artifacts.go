@@ -44,6 +44,10 @@ type Artifact struct {
 	// Documents are what a config test's assertion on the output sees in
 	// environment env: objects as maps, text as a string.
 	Documents func(r *build.Result, env build.Env) []any
+	// Across is set for an output built across apps rather than per app
+	// (the team namespaces): the workspace builds it from every app's
+	// build, its Paths are relative to DIR, and an app's Files add none.
+	Across bool
 }
 
 // registry is in --emit's order; a new output goes at its end.
@@ -157,6 +161,20 @@ var registry = []Artifact{
 			return dashboardModels(env)
 		},
 	},
+	{
+		// Across apps: the workspace joins every app's part (team.Make)
+		// and kiln build writes it beside the apps' directories.
+		Name: "namespaces", PerEnv: true,
+		Description: "per environment, each owner team's namespaces with a ResourceQuota sized from its apps, a LimitRange, a RoleBinding and a default-deny NetworkPolicy, across apps: in DIR/_namespaces, beside the apps' directories (docs/namespaces.md)",
+		Paths:       []string{"_namespaces/<env>.yaml"},
+		Show:        "_namespaces/<env>.yaml", Title: "namespaces: <env>", Across: true,
+		Select:   func(a *build.Artifacts) { a.Namespaces = true },
+		Selected: func(a build.Artifacts) bool { return a.Namespaces },
+		Files:    func(map[string][]byte, *build.Result) error { return nil },
+		Documents: func(*build.Result, build.Env) []any {
+			return nil
+		},
+	},
 }
 
 // Registry returns every output kiln can write, in --emit's order.
@@ -232,18 +250,21 @@ func (a Artifact) TestName() string {
 }
 
 // TestNames returns every output's name as config tests' artifact:
-// spells it, in --emit's order.
+// spells it, in --emit's order. An output built across apps is none: a
+// config test is about one app.
 func TestNames() []string {
-	names := make([]string, len(registry))
-	for i, a := range registry {
-		names[i] = a.TestName()
+	var names []string
+	for _, a := range registry {
+		if !a.Across {
+			names = append(names, a.TestName())
+		}
 	}
 	return names
 }
 
 // LookupTest finds an output by the name a config test's artifact: gives it.
 func LookupTest(name string) (Artifact, bool) {
-	i := slices.IndexFunc(registry, func(a Artifact) bool { return a.TestName() == name })
+	i := slices.IndexFunc(registry, func(a Artifact) bool { return a.TestName() == name && !a.Across })
 	if i < 0 {
 		return Artifact{}, false
 	}

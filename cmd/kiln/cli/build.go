@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/emit"
+	"github.com/kilnhq/kiln/compiler/repofile"
 	"github.com/kilnhq/kiln/compiler/report"
 	"github.com/kilnhq/kiln/schemas/kube"
 	"github.com/kilnhq/kiln/workspace"
@@ -57,7 +59,13 @@ the app's alerts to metadata.contact (see docs/alerting.md); and
 dashboard: per environment, a Grafana dashboard of the SLO and the golden
 signals (dashboards/<env>.json) and the GrafanaDashboard that holds it,
 among the manifests with the SLO rules whose series it reads (see
-docs/dashboards.md).
+docs/dashboards.md); and namespaces:
+across the apps, per environment, each owner team's namespaces with a
+ResourceQuota sized from its apps, a LimitRange, a RoleBinding of the
+team's group and a default-deny NetworkPolicy, in DIR/_namespaces/<env>.yaml
+(DIR is -o, else outputs: of .kiln/config.yaml; teams: there configures
+them, and emit: true writes them on every build of the whole repository;
+see docs/namespaces.md).
 Without spec.build, the guardrails check a Dockerfile beside the
 definition instead: an EXPOSE that disagrees with spec.port (its ARG and
 ENV defaults expanded) is an error at its line, and so is a USER name
@@ -207,6 +215,8 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		// keeps them from failing the run.
 		if c := deliver(env, o, outs); c != ExitClean {
 			code = c
+		} else if c := writeTeams(env, o, w, r.Teams); c != ExitClean {
+			code = c
 		}
 	case !whole:
 		var c int
@@ -227,6 +237,32 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	return code
+}
+
+// writeTeams writes the team namespaces, when they are an output, in
+// DIR/_namespaces: DIR is -o, else the configuration's outputs. They span
+// the apps, so there is no directory beside one definition for them.
+func writeTeams(env *Env, o *buildOptions, w *workspace.Workspace, files map[string][]byte) int {
+	if files == nil || o.stdout || o.explainOrigin != "" {
+		return ExitClean
+	}
+	dir := o.out
+	if dir == "" {
+		if cfg, err := w.Config(); err == nil && cfg.Outputs.Value != "" {
+			dir = cfg.Path(cfg.Outputs)
+		}
+	}
+	if dir == "" {
+		fmt.Fprintf(env.Stderr, "kiln build: the team namespaces span apps and have no directory beside one: give -o DIR, or outputs: in %s\n", config.Name)
+		return ExitBadInput
+	}
+	dir = filepath.Join(dir, workspace.TeamDir)
+	if err := emit.WriteTree(dir, files); err != nil {
+		fmt.Fprintf(env.Stderr, "kiln build: %v\n", err)
+		return ExitBadInput
+	}
+	fmt.Fprintf(env.Stderr, "kiln: wrote %s\n", repofile.Display(dir))
+	return ExitClean
 }
 
 // outDir is where an app's tree goes: DIR/<app>, DIR being -o or build/

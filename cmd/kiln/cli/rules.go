@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	explaintext "github.com/kilnhq/kiln/compiler/explain"
 	"github.com/kilnhq/kiln/compiler/guard"
 	"github.com/kilnhq/kiln/policies"
+	"github.com/kilnhq/kiln/workspace"
 )
 
 type rulesOptions struct {
@@ -52,21 +54,27 @@ Examples:
 			if err != nil {
 				return failed(env, "rules", &reportOptions{format: "text"}, err)
 			}
+			cfg, err := w.Config()
+			if err != nil {
+				return failed(env, "rules", &reportOptions{format: "text"}, err)
+			}
+			// The team rules judge the apps together, beside the Rego rules.
+			rules := append(bundle.Rules(), workspace.TeamRules(cfg)...)
 			if len(args) == 0 {
 				w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(w, "ID\tSEVERITY\tTITLE")
-				for _, r := range bundle.Rules() {
+				for _, r := range rules {
 					fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, r.Severity, r.Title)
 				}
 				w.Flush()
 				return ExitClean
 			}
-			r, ok := bundle.Rule(args[0])
-			if !ok {
+			i := slices.IndexFunc(rules, func(r guard.Rule) bool { return r.ID == args[0] })
+			if i < 0 {
 				fmt.Fprintf(env.Stderr, "kiln rules: no rule %q; kiln rules lists them\n", args[0])
 				return ExitBadInput
 			}
-			describeRule(env.Stdout, r)
+			describeRule(env.Stdout, rules[i])
 			return ExitClean
 		},
 	})
@@ -77,6 +85,9 @@ func describeRule(w io.Writer, r guard.Rule) {
 		r.ID, r.Severity, r.Title, r.File, r.Line, explaintext.Wrap(r.Description, 76, "    "), explaintext.Wrap(r.Remediation, 76, "    "))
 	if r.Builtin {
 		fmt.Fprintf(w, "\nDOCS:        %s#%s\n", guard.RulesDoc, r.ID)
+	}
+	if r.Package == "team" {
+		fmt.Fprintf(w, "\nACROSS APPS: judged on the apps of a run over the whole repository together, not on one (docs/namespaces.md)\n")
 	}
 	for _, ex := range []struct{ verdict, title string }{{"fail", "FAILS"}, {"pass", "PASSES"}} {
 		for _, f := range policies.Example(r.ID, ex.verdict) {
@@ -110,12 +121,16 @@ func RulesReference() (string, error) {
 	s.WriteString("Disable a rule or change its severity in `.kiln/config.yaml`; waive it for one app in `spec.waivers`.\n")
 	s.WriteString("Writing your own: [policies.md](policies.md).\n\n")
 	s.WriteString("| Rule | Severity | Title |\n| --- | --- | --- |\n")
-	for _, r := range b.Rules() {
+	rules := append(b.Rules(), workspace.TeamRules(nil)...)
+	for _, r := range rules {
 		fmt.Fprintf(&s, "| [%s](#%s) | %s | %s |\n", r.ID, r.ID, r.Severity, r.Title)
 	}
-	for _, r := range b.Rules() {
+	for _, r := range rules {
 		fmt.Fprintf(&s, "\n## %s\n\n**%s** · severity %s · source [`%s`](../%s)\n\n%s\n\n**Fix:** %s\n",
 			r.ID, r.Title, r.Severity, r.File, r.File, r.Description, r.Remediation)
+		if r.Package == "team" {
+			s.WriteString("\nIt judges the apps of a run over the whole repository together, not one app: see [namespaces.md](namespaces.md).\n")
+		}
 		for _, ex := range []struct{ verdict, title string }{{"fail", "Fails"}, {"pass", "Passes"}} {
 			for _, f := range policies.Example(r.ID, ex.verdict) {
 				lang := "yaml"
