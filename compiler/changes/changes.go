@@ -1,5 +1,6 @@
 // Package changes lists the files of a git repository that differ
-// between a ref and the working tree, for kiln check --base.
+// between a ref and the working tree, for kiln check --base, and writes
+// a commit's tree to a directory, for kiln diff (tree.go).
 //
 // It runs the git command rather than a Go implementation of git: a CI
 // runner that checked the repository out has git, and only git itself
@@ -46,31 +47,18 @@ type Set struct {
 // repository holding path (a file or a directory). A ref that names no commit, a directory in no
 // repository or a missing git command is an error that says so.
 func Since(ctx context.Context, path, ref string) (*Set, error) {
-	dir := dirOf(path)
-	if strings.HasPrefix(ref, "-") || ref == "" {
-		return nil, fmt.Errorf("%q is not a git ref", ref)
-	}
-	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	rev, err := Resolve(ctx, path, ref)
 	if err != nil {
-		return nil, fmt.Errorf("%s is in no git repository (%v)", dir, err)
+		return nil, err
 	}
-	s := &Set{Root: spelledAs(dir, filepath.Clean(strings.TrimSpace(string(top)))), Ref: ref}
-	if _, err := git(ctx, s.Root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
-		return nil, fmt.Errorf("%s names no commit of the repository at %s (fetch it first, e.g. git fetch origin main; a shallow clone needs the base's history)", ref, s.Root)
-	}
-	base, err := git(ctx, s.Root, "merge-base", ref, "HEAD")
-	if err != nil {
-		// A shallow clone (what CI checks out by default) holds no
-		// common ancestor. The ref's own tree is then the base: what the
-		// ref gained since the branch left it counts as changed too,
-		// which checks more, never less — and for a pull request's
-		// merge commit, whose first parent is the ref, it is exact.
-		if base, err = git(ctx, s.Root, "rev-parse", "--verify", ref+"^{commit}"); err != nil {
-			return nil, err
-		}
-		s.Direct = true
-	}
-	s.Base = strings.TrimSpace(string(base))
+	s := &Set{Root: rev.Root, Ref: ref}
+	// A shallow clone (what CI checks out by default) holds no common
+	// ancestor. The ref's own tree is then the base: what the ref gained
+	// since the branch left it counts as changed too, which checks more,
+	// never less — and for a pull request's merge commit, whose first
+	// parent is the ref, it is exact.
+	base, direct := rev.MergeBase(ctx, "HEAD")
+	s.Base, s.Direct = base.Commit, direct
 	if err := s.diff(ctx); err != nil {
 		return nil, err
 	}
@@ -214,7 +202,15 @@ func spelledAs(dir, top string) string {
 // git runs git in dir and returns its standard output; its error is
 // git's own message.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	return gitEnv(ctx, dir, nil, args...)
+}
+
+// gitEnv is git with more environment variables (GIT_INDEX_FILE).
+func gitEnv(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
