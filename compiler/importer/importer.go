@@ -1,0 +1,288 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/objdiff"
+	"github.com/kilnhq/kiln/compiler/source"
+)
+
+// A BuildFunc builds one definition (its text, to be written at name) the
+// way kiln build does and returns the objects of its one environment, or
+// the findings that kept it from building (positioned in the definition).
+type BuildFunc func(name string, def []byte) ([]map[string]any, diag.List)
+
+// Options say how to import.
+type Options struct {
+	// Owner is the owner of every app (--owner), instead of one inferred
+	// from labels or annotations.
+	Owner string
+	// Build builds a definition, for the round trip.
+	Build BuildFunc
+	// Path names an app's definition, for messages: DIR/<app>/kiln.yaml.
+	Path func(app string) string
+}
+
+// An App is one imported app.
+type App struct {
+	Name       string
+	Definition []byte
+	// Objects are the input's objects the app carries; Patched how many
+	// of them needed a patch.
+	Objects []*Object
+	Patched int
+	// Lost are the differences the round trip found in the end: the
+	// input's fields lost or changed. Empty is a proven import.
+	Lost []objdiff.Change
+	// Additions are what kiln adds to the input's objects: its labels,
+	// annotations, secure defaults and objects of its own.
+	Additions []objdiff.Change
+}
+
+// A Result is one import.
+type Result struct {
+	Apps []*App
+	// Dropped are the input's objects that no app carries.
+	Dropped []*Object
+	// Objects counts the input's objects.
+	Objects int
+}
+
+// Proven reports whether every object of the input is carried and the
+// round trip lost or changed nothing.
+func (r *Result) Proven() bool {
+	if len(r.Dropped) > 0 {
+		return false
+	}
+	for _, a := range r.Apps {
+		if len(a.Lost) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Files reads the objects of each file (and Score workloads) and imports
+// them.
+func Files(files []*source.File, opts Options) (*Result, diag.List) {
+	var objs []*Object
+	var ds diag.List
+	for _, f := range files {
+		o, score, more := Read(f)
+		ds = append(ds, more...)
+		objs = append(objs, o...)
+		if score != nil {
+			objs = append(objs, score.Objects...)
+		}
+	}
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	r, more := Import(objs, opts)
+	return r, append(ds, more...)
+}
+
+// Import writes a definition for each app of objs and proves it.
+func Import(objs []*Object, opts Options) (*Result, diag.List) {
+	ds := checkDuplicates(objs)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	groups, more := groupObjects(objs)
+	ds = append(ds, more...)
+	r := &Result{Objects: len(objs)}
+	carried := map[*Object]bool{}
+	names := map[string]*Object{}
+	for _, g := range groups {
+		w := g.workload
+		if first, ok := names[w.Key.Name]; ok {
+			line, col := first.Node.Pos.LineCol()
+			ds = append(ds, at(w.Locate("metadata.name"), diag.Error, "import/duplicate-app",
+				"%s %s would be a second app named %s (the first is %s at %s:%d:%d); kiln names an app's objects after it: rename one", w.Key.Kind, w.Key.Name, w.Key.Name, first.Key.Kind, first.File.Name, line, col))
+			continue
+		}
+		names[w.Key.Name] = w
+		if !dnsLabel.MatchString(w.Key.Name) {
+			ds = append(ds, at(w.Locate("metadata.name"), diag.Error, "import/name", "%s %s: an app's name is a DNS-1123 label (lower-case letters, digits and '-', at most 63), which names every object kiln emits", w.Key.Kind, w.Key.Name))
+			continue
+		}
+		for _, o := range g.referenced {
+			if o.Key.Kind == "ConfigMap" {
+				ds = append(ds, at(o.Locate("kind"), diag.Warning, "import/configmap",
+					"ConfigMap %s of app %s is not imported: kiln writes configuration files through spec.files (in a ConfigMap named with a hash of its content); move its data there", o.Key.Name, w.Key.Name))
+				r.Dropped = append(r.Dropped, o)
+			}
+		}
+		a, more := importGroup(g, opts)
+		ds = append(ds, more...)
+		if a == nil {
+			continue
+		}
+		r.Apps = append(r.Apps, a)
+		for _, o := range a.Objects {
+			carried[o] = true
+		}
+	}
+	for _, o := range objs {
+		if !carried[o] && o.Key.Kind != "Secret" && o.Key.Kind != "Namespace" && !slices.Contains(r.Dropped, o) {
+			r.Dropped = append(r.Dropped, o)
+		}
+	}
+	return r, ds
+}
+
+// importGroup models, builds, patches and proves one app.
+func importGroup(g *group, opts Options) (*App, diag.List) {
+	m := &modeler{g: g, owner: opts.Owner}
+	doc := m.definition()
+	ds := m.ds
+	a := &App{Name: g.workload.Key.Name, Objects: append([]*Object{g.workload}, g.attached...)}
+	name := opts.Path(a.Name)
+	def, err := encode(doc)
+	if err != nil {
+		return nil, append(ds, at(g.workload.Node.Pos, diag.Error, "internal", "%v", err))
+	}
+	built, bds := opts.Build(name, def)
+	if bds.HasErrors() {
+		return nil, append(ds, notBuilt(g.workload, name, bds))
+	}
+	c := compare(a.Objects, built)
+	if n := addPatches(doc, c); n > 0 {
+		if def, err = encode(doc); err != nil {
+			return nil, append(ds, at(g.workload.Node.Pos, diag.Error, "internal", "%v", err))
+		}
+		if built, bds = opts.Build(name, def); bds.HasErrors() {
+			return nil, append(ds, notBuilt(g.workload, name, bds))
+		}
+	}
+	for _, p := range c.pairs {
+		ops := c.ops[p]
+		if len(ops) > 0 {
+			a.Patched++
+		}
+		for _, o := range ops {
+			sev := diag.Info
+			if o.Op == "replace" {
+				sev = diag.Warning
+			}
+			ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: %s is carried in spec.patches: %s", p.in.Key.Kind, p.in.Key.Name, o.at, o.why))
+		}
+	}
+	final := compare(a.Objects, built)
+	a.Definition, a.Lost, a.Additions = def, final.lost, final.additions
+	for _, ch := range final.lost {
+		o := objectOf(a.Objects, ch.Key)
+		if ch.Op == objdiff.Removed {
+			ds = append(ds, at(o.Locate("kind"), diag.Warning, "import/lost", "%s %s: kiln emits no such object for app %s, and a patch cannot add one; it is not imported", o.Key.Kind, o.Key.Name, a.Name))
+			continue
+		}
+		for _, f := range ch.Fields {
+			ds = append(ds, at(o.Locate(f.Path), diag.Warning, "import/lost", "%s %s: %s is %s: %s", o.Key.Kind, o.Key.Name, f.Path, describeLoss(f), "kiln's object differs after its patches"))
+		}
+	}
+	return a, ds
+}
+
+func describeLoss(f objdiff.Field) string {
+	if f.New == nil {
+		return "lost"
+	}
+	return fmt.Sprintf("%v in the input, %v in kiln's object", brief(f.Old), brief(f.New))
+}
+
+// brief renders a value on one line for a message.
+func brief(v any) string {
+	b, _ := yaml.Marshal(v)
+	s := strings.TrimSpace(string(b))
+	if strings.Contains(s, "\n") {
+		var m any
+		_ = yaml.Unmarshal(b, &m)
+		s = fmt.Sprintf("%v", m)
+	}
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func objectOf(objs []*Object, k objdiff.Key) *Object {
+	for _, o := range objs {
+		if o.Key == k {
+			return o
+		}
+	}
+	return objs[0]
+}
+
+// notBuilt says that the definition of an app does not build, at the
+// workload, with the first error kiln found in it.
+func notBuilt(w *Object, name string, ds diag.List) diag.Diagnostic {
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			line, col := d.Pos.LineCol()
+			return at(w.Locate("metadata.name"), diag.Error, "import/not-built",
+				"the definition imported from %s %s does not build: %s:%d:%d: %s", w.Key.Kind, w.Key.Name, name, line, col, d.Message)
+		}
+	}
+	return at(w.Node.Pos, diag.Error, "import/not-built", "the definition imported from %s %s does not build", w.Key.Kind, w.Key.Name)
+}
+
+// addPatches writes the comparison's operations as spec.patches, one
+// JSON 6902 patch per object, and returns how many.
+func addPatches(doc *yaml.Node, c *comparison) int {
+	spec := get(doc, "spec")
+	list := newList()
+	for _, p := range c.pairs {
+		ops := c.ops[p]
+		if len(ops) == 0 {
+			continue
+		}
+		var text strings.Builder
+		for _, o := range ops {
+			line, _ := p.in.Locate(o.at).LineCol()
+			from := fmt.Sprintf("%s:%d", p.in.File.Name, line)
+			if p.in.Source != "" {
+				from += " (" + p.in.Source + ")"
+			}
+			fmt.Fprintf(&text, "# %s, from %s: %s\n", o.at, from, o.why)
+			seq := newList()
+			seq.Content = append(seq.Content, orderedOp(o))
+			b, err := encode(seq)
+			if err != nil {
+				continue
+			}
+			text.Write(b)
+		}
+		t := flow(newMap())
+		set(t, "kind", scalar(strAt(p.built, "kind")), "")
+		set(t, "name", scalar(strAt(p.built, "metadata", "name")), "")
+		e := newMap()
+		set(e, "target", t, "")
+		body := scalar(strings.TrimRight(text.String(), "\n"))
+		body.Style = yaml.LiteralStyle
+		set(e, "patch", body, "")
+		list.Content = append(list.Content, e)
+	}
+	if len(list.Content) > 0 {
+		set(spec, "patches", list, "what the app model cannot say, carried so that nothing of the input is lost")
+	}
+	return len(list.Content)
+}
+
+// orderedOp is an operation as YAML with op, path and value in that order.
+func orderedOp(o op) *yaml.Node {
+	n := newMap()
+	set(n, "op", scalar(o.Op), "")
+	set(n, "path", scalar(o.Path), "")
+	if o.HasValue {
+		var v yaml.Node
+		_ = v.Encode(o.Value)
+		set(n, "value", &v, "")
+	}
+	return n
+}
