@@ -58,7 +58,7 @@ var serverDefaults = []serverDefault{
 	{nil, "POD.dnsPolicy", "ClusterFirst"},
 	{nil, "POD.schedulerName", "default-scheduler"},
 	{nil, "POD.terminationGracePeriodSeconds", int64(30)},
-	{nil, "POD.securityContext", map[string]any{}},
+	{nil, "POD.*.*.securityContext.privileged", false},
 	{nil, "POD.*.*.terminationMessagePath", "/dev/termination-log"},
 	{nil, "POD.*.*.terminationMessagePolicy", "File"},
 	{nil, "POD.*.*.ports.*.protocol", "TCP"},

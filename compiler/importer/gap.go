@@ -122,14 +122,17 @@ func (c *comparison) comparePair(p *pair) {
 	}
 	changes := objdiff.Objects([]map[string]any{p.inN}, []map[string]any{p.builtN})
 	var lost, added []objdiff.Field
-	sels := selectorPaths(p.in.Key.Kind)
+	sels := append(selectorPaths(p.in.Key.Kind), otherProbes(p.in, p.inN, p.builtN)...)
 	for _, sel := range sels {
 		iv, _, ierr := sel.Resolve(p.inN)
 		bv, _, berr := sel.Resolve(p.builtN)
 		if ierr == nil && (berr != nil || !sameTree(iv, bv)) {
 			lost = append(lost, objdiff.Field{Path: sel.String(), Old: iv, New: bv})
-			ops = append(ops, op{Op: "replace", Path: pointer(sel, b), Value: iv, HasValue: true, at: sel.String(),
-				why: "kiln selects the app's pods by its own labels; the input's selector is kept, as a workload's selector cannot change once it exists"})
+			why := "kiln selects the app's pods by its own labels; the input's selector is kept, as a workload's selector cannot change once it exists"
+			if last := sel[len(sel)-1].Field; strings.HasSuffix(last, "Probe") {
+				why = "the input's " + last + " checks the app another way than spec.health can say"
+			}
+			ops = append(ops, op{Op: "replace", Path: pointer(sel, b), Value: iv, HasValue: true, at: sel.String(), why: why})
 		}
 	}
 	for _, ch := range changes {
@@ -235,6 +238,42 @@ func alignContainer(in *Object, b map[string]any) []op {
 func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
+}
+
+// otherProbes are the probes of the input that check the app another
+// way (exec, gRPC, TCP, HTTP) than kiln's probe there: replaced whole, as
+// a probe has one handler.
+func otherProbes(in *Object, inN, builtN map[string]any) []fieldpath.Path {
+	if !slices.Contains(workloadKinds, in.Key.Kind) {
+		return nil
+	}
+	var out []fieldpath.Path
+	base := strings.Join(podPath(in.Key.Kind), ".")
+	for _, c := range listAt(podSpec(in), "containers") {
+		name := strAt(asMap(c), "name")
+		for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
+			p, err := fieldpath.ParsePath(fmt.Sprintf("%s.containers[name=%s].%s", base, name, probe))
+			if err != nil {
+				continue
+			}
+			iv, _, ierr := p.Resolve(inN)
+			bv, _, berr := p.Resolve(builtN)
+			if ierr == nil && berr == nil && handler(asMap(iv)) != handler(asMap(bv)) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// handler names how a probe checks.
+func handler(probe map[string]any) string {
+	for _, h := range []string{"exec", "httpGet", "tcpSocket", "grpc"} {
+		if _, ok := probe[h]; ok {
+			return h
+		}
+	}
+	return ""
 }
 
 // selectorPaths are the fields of a kind that select pods, compared

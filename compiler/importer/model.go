@@ -223,11 +223,12 @@ func (m *modeler) ports(spec *yaml.Node) {
 	proto, pwhy := m.protocolOf(port, name)
 	set(spec, "protocol", scalar(proto), pwhy)
 	others := newMap()
+
 	for _, p := range listAt(m.main, "ports") {
 		pm := asMap(p)
 		n, _ := pm["containerPort"].(int64)
 		pn := strAt(pm, "name")
-		if n == port || !portName.MatchString(pn) || pn == "http" || pn == "grpc" || pn == "tcp" {
+		if n == port || !portName.MatchString(pn) || pn == proto {
 			continue
 		}
 		e := flow(newMap())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -85,6 +86,11 @@ func Read(f *source.File) (objs []*Object, score *Score, ds diag.List) {
 			s, sds := readScore(f, n)
 			return nil, s, sds
 		}
+		if k := n.Field("apiVersion"); k != nil && k.Value.Kind == load.String && strings.HasPrefix(k.Value.Scalar.(string), "kustomize.config.k8s.io/") {
+			ds = append(ds, at(n.Pos, diag.Warning, "import/kustomization",
+				"this is kustomize's own file, not an object: its transformations are not applied; import the output of kustomize build to include them"))
+			continue
+		}
 		more, d, ok := objectsOf(f, n, i)
 		if !ok {
 			ds = append(ds, d)
@@ -92,7 +98,7 @@ func Read(f *source.File) (objs []*Object, score *Score, ds diag.List) {
 		}
 		objs = append(objs, more...)
 	}
-	if len(objs) == 0 && len(ds) == 0 {
+	if len(objs) == 0 && !ds.HasErrors() && len(nodes) > 0 && !slices.ContainsFunc(ds, func(d diag.Diagnostic) bool { return d.Code == "import/kustomization" }) {
 		ds = append(ds, at(f.Pos(0), diag.Error, "import/empty", "the file holds no Kubernetes objects"))
 	}
 	return objs, nil, ds

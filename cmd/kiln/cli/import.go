@@ -87,7 +87,7 @@ func runImport(env *Env, o *importOptions, args []string) int {
 	r, ds := importer.Files(files, opts)
 	report.Text(env.Stderr, ds.Sort(), report.TextOptions{})
 	if ds.HasErrors() || r == nil {
-		fmt.Fprintf(env.Stderr, "kiln import: nothing written: %s\n", report.Summary(len(files), ds))
+		fmt.Fprintf(env.Stderr, "kiln import: nothing written: %s, %s\n", report.Plural(ds.Count(diag.Error), "error"), report.Plural(ds.Count(diag.Warning), "warning"))
 		return ExitBadInput
 	}
 	if len(r.Apps) == 0 {
@@ -235,7 +235,7 @@ func summary(w io.Writer, r *importer.Result) {
 func additions(a *importer.App) string {
 	objs, fields := 0, 0
 	for _, c := range a.Additions {
-		if c.Op == "added" {
+		if c.Op == objdiff.Added {
 			objs++
 		}
 		fields += len(c.Fields)
@@ -256,7 +256,7 @@ func countFields(cs []objdiff.Change) int {
 func writeDifferences(w io.Writer, r *importer.Result) {
 	for _, a := range r.Apps {
 		for _, c := range a.Lost {
-			if c.Op == "removed" {
+			if c.Op == objdiff.Removed {
 				fmt.Fprintf(w, "%s: %s: not in kiln's output\n", a.Name, c.Key)
 				continue
 			}
