@@ -66,6 +66,9 @@ func (m *modeler) definition() *yaml.Node {
 	}
 	owner, why := m.findOwner()
 	set(md, "owner", scalar(owner), why)
+	if c := strAt(w.Value, "metadata", "annotations", "kiln.dev/contact"); c != "" {
+		set(md, "contact", scalar(c), "")
+	}
 	set(root, "metadata", md, "")
 	root.Content[len(root.Content)-2].HeadComment = ""
 	spec := newMap()
@@ -337,6 +340,20 @@ func (m *modeler) health(spec *yaml.Node) {
 		}
 		set(n, "command", l, "the command both probes run")
 	}
+	// kiln's startup probe runs the liveness check failureThreshold
+	// times, periodSeconds apart: startupSeconds is what that waits.
+	if st := mapAt(m.main, "startupProbe"); st != nil && handler(st) != "" && handler(st) == handler(live) {
+		period, threshold := int64(10), int64(3)
+		if p, ok := st["periodSeconds"].(int64); ok {
+			period = p
+		}
+		if t, ok := st["failureThreshold"].(int64); ok {
+			threshold = t
+		}
+		if secs := (threshold - 1) * period; secs >= 1 {
+			set(n, "startupSeconds", scalar(secs), "from the startupProbe: its checks span this long")
+		}
+	}
 	for _, f := range []string{"periodSeconds", "timeoutSeconds", "failureThreshold"} {
 		if v, ok := live[f]; ok && v == ready[f] {
 			set(n, f, scalar(v), "")
@@ -380,10 +397,7 @@ func (m *modeler) scaling(spec *yaml.Node) {
 		return
 	}
 	n := flow(newMap())
-	replicas := int64(1)
-	if r, ok := mapAt(w.Value, "spec")["replicas"].(int64); ok {
-		replicas = r
-	}
+	replicas, _ := mapAt(w.Value, "spec")["replicas"].(int64)
 	why := ""
 	if hpa := m.first("HorizontalPodAutoscaler"); hpa != nil {
 		s := mapAt(hpa.Value, "spec")
@@ -402,8 +416,7 @@ func (m *modeler) scaling(spec *yaml.Node) {
 			}
 		}
 		why = "from " + where(hpa, "spec")
-		replicas = lo
-	} else if replicas != 1 {
+	} else if replicas > 1 {
 		set(n, "min", scalar(replicas), "")
 		set(n, "max", scalar(replicas), "")
 		why = "from the replicas of " + where(w, "spec.replicas")
@@ -415,26 +428,34 @@ func (m *modeler) scaling(spec *yaml.Node) {
 	if pdb == nil {
 		return
 	}
-	availability := 0.0
-	switch {
-	case replicas >= 3:
+	// The disruption budget's shape says which row of kiln's SLA table
+	// (docs/sla.md) the input meets: minAvailable is the 99% row's,
+	// maxUnavailable the 99.9% row's, and with a hard spread over zones
+	// the 99.99% row's.
+	availability := 99.0
+	if _, ok := mapAt(pdb.Value, "spec")["maxUnavailable"]; ok {
 		availability = 99.9
-	case replicas == 2:
-		availability = 99
-	}
-	if availability == 0 {
-		return
+		for _, c := range listAt(podSpec(w), "topologySpreadConstraints") {
+			if strAt(asMap(c), "topologyKey") == "topology.kubernetes.io/zone" && strAt(asMap(c), "whenUnsatisfiable") == "DoNotSchedule" {
+				availability = 99.99
+			}
+		}
 	}
 	sla := newMap()
-	set(sla, "availability", scalar(availability), fmt.Sprintf("at least: inferred from %d replicas and %s; kiln's SLA table gives this availability such a disruption budget (docs/sla.md): set what the app promises", replicas, where(pdb, "spec")))
+	set(sla, "availability", scalar(availability), fmt.Sprintf("at least: inferred from %s, the budget kiln's SLA table (docs/sla.md) gives this availability; set what the app promises", where(pdb, "spec")))
 	set(spec, "sla", sla, "")
 }
 
 // shutdown writes the pod's grace period.
 func (m *modeler) shutdown(spec *yaml.Node) {
+	n := flow(newMap())
+	if d, ok := mapAt(m.main, "lifecycle", "preStop", "sleep")["seconds"].(int64); ok && d >= 1 {
+		set(n, "drainSeconds", scalar(d), "")
+	}
 	if g, ok := podSpec(m.g.workload)["terminationGracePeriodSeconds"].(int64); ok && g != 30 {
-		n := flow(newMap())
 		set(n, "gracePeriodSeconds", scalar(g), "")
+	}
+	if len(n.Content) > 0 {
 		set(spec, "shutdown", n, "")
 	}
 }

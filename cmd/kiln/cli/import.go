@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/importer"
 	"github.com/kilnhq/kiln/compiler/lint"
@@ -136,23 +135,9 @@ func Builder(ctx context.Context, dir string, pool *sandbox.Pool) importer.Build
 		}
 		dir = filepath.Dir(dir)
 	}
+	o := workspace.Options{Dir: dir, NoPolicy: true, Sandbox: pool, Jobs: 1}
 	return func(name string, def []byte) ([]map[string]any, diag.List) {
-		w, err := workspace.Open(ctx, workspace.Options{Dir: dir, NoPolicy: true, Stdin: bytes.NewReader(def), StdinName: name, Sandbox: pool, Jobs: 1})
-		if err == nil {
-			var r *workspace.BuildResult
-			if r, err = w.Build(ctx, []string{"-"}, workspace.BuildOptions{Results: true, Emit: build.Artifacts{K8s: true}}); err == nil {
-				if r.Diagnostics.HasErrors() || len(r.Apps) == 0 || r.Apps[0].Result == nil || len(r.Apps[0].Result.Envs) == 0 {
-					return nil, r.Diagnostics
-				}
-				var objs []map[string]any
-				for _, o := range r.Apps[0].Result.Envs[0].Objects {
-					objs = append(objs, o.Content)
-				}
-				return objs, nil
-			}
-		}
-		f := source.NewFile(name, def)
-		return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error()}}
+		return workspace.BuildDefinition(ctx, o, name, def)
 	}
 }
 
