@@ -19,6 +19,13 @@ type pair struct {
 	renamed     bool // kiln names it otherwise (the app's name)
 }
 
+// An alias is what kiln names its own way and the input otherwise, by
+// design: the ConfigMap of spec.files and the volume that mounts it.
+type alias struct {
+	files  *Object
+	volume string
+}
+
 // An op is one JSON 6902 operation that brings a built object back to
 // the input, and why it is needed.
 type op struct {
@@ -39,6 +46,8 @@ type comparison struct {
 	lost      []objdiff.Change
 	additions []objdiff.Change
 	ops       map[*pair][]op
+	alias     alias
+	filesName string // the name of kiln's ConfigMap of spec.files
 }
 
 // pairUp matches each input object with a built one: by key, else the
@@ -89,9 +98,14 @@ func pairUp(in []*Object, built []map[string]any) ([]*pair, []objdiff.Key) {
 
 // compare compares an app's input objects with the objects kiln built,
 // and derives the operations that carry what differs.
-func compare(in []*Object, built []map[string]any) *comparison {
-	c := &comparison{ops: map[*pair][]op{}}
+func compare(in []*Object, built []map[string]any, al alias) *comparison {
+	c := &comparison{ops: map[*pair][]op{}, alias: al}
 	c.pairs, c.added = pairUp(in, built)
+	for _, p := range c.pairs {
+		if p.in == al.files && p.built != nil {
+			c.filesName = strAt(p.built, "metadata", "name")
+		}
+	}
 	for _, k := range c.added {
 		c.additions = append(c.additions, objdiff.Change{Key: k, Op: objdiff.Added})
 	}
@@ -107,13 +121,18 @@ func compare(in []*Object, built []map[string]any) *comparison {
 
 // comparePair compares one pair field by field.
 func (c *comparison) comparePair(p *pair) {
-	p.inN = normalize(p.in.Value)
+	in := p.in.Value
 	b := deepCopy(p.built).(map[string]any)
 	var ops []op
 	ops = append(ops, alignContainer(p.in, b)...)
+	if c.alias.files != nil && slices.Contains(workloadKinds, p.in.Key.Kind) {
+		in = deepCopy(in).(map[string]any)
+		ops = append(ops, c.alignFiles(p.in.Key.Kind, in, b)...)
+	}
+	p.inN = normalize(in)
 	p.builtN = normalize(b)
 	bmd := asMap(p.builtN["metadata"])
-	if p.renamed {
+	if p.renamed && p.in != c.alias.files {
 		c.lost = append(c.lost, objdiff.Change{Key: p.in.Key, Op: objdiff.Changed, Fields: []objdiff.Field{{Path: "metadata.name", Old: p.in.Key.Name, New: bmd["name"]}}})
 	}
 	bmd["name"] = p.in.Key.Name
@@ -160,6 +179,40 @@ func (c *comparison) comparePair(p *pair) {
 		c.additions = append(c.additions, objdiff.Change{Key: p.in.Key, Op: objdiff.Changed, Fields: added})
 	}
 	c.ops[p] = ops
+}
+
+// alignFiles names the ConfigMap of spec.files in the input's volume as
+// kiln does (by its content's hash), and kiln's volume of it as the
+// input does, with the operations that rename the volume.
+func (c *comparison) alignFiles(kind string, in, b map[string]any) []op {
+	vols, _ := fieldpath.Resolve(in, append(podPath(kind), "volumes"))
+	for _, v := range asList(vols) {
+		if cm := mapAt(asMap(v), "configMap"); cm != nil && cm["name"] == c.alias.files.Key.Name && c.filesName != "" {
+			cm["name"] = c.filesName
+		}
+	}
+	base := podPath(kind)
+	var ops []op
+	vols, _ = fieldpath.Resolve(b, append(base, "volumes"))
+	for i, v := range asList(vols) {
+		if vm := asMap(v); strAt(vm, "configMap", "name") == c.filesName && strAt(vm, "name") != c.alias.volume {
+			old := strAt(vm, "name")
+			vm["name"] = c.alias.volume
+			ops = append(ops, op{Op: "replace", Path: toPointer(append(base, "volumes", fmt.Sprint(i), "name")), Value: c.alias.volume, HasValue: true,
+				at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files"})
+			cs, _ := fieldpath.Resolve(b, append(base, "containers"))
+			for j, ct := range asList(cs) {
+				for k, m := range listAt(asMap(ct), "volumeMounts") {
+					if mm := asMap(m); mm["name"] == old {
+						mm["name"] = c.alias.volume
+						ops = append(ops, op{Op: "replace", Path: toPointer(append(base, "containers", fmt.Sprint(j), "volumeMounts", fmt.Sprint(k), "name")), Value: c.alias.volume, HasValue: true,
+							at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files"})
+					}
+				}
+			}
+		}
+	}
+	return ops
 }
 
 // isDefaultChange reports whether kiln set a field the input leaves to

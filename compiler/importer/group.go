@@ -2,6 +2,7 @@ package importer
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
 )
@@ -15,6 +16,11 @@ type group struct {
 	// referenced are the ConfigMaps and Secrets the pods name, which
 	// import does not carry (their content is data, not the app's shape).
 	referenced []*Object
+	// files is the ConfigMap whose keys the app's container mounts one
+	// by one, imported as spec.files, and volume the volume that mounts
+	// it: kiln names both its own way.
+	files  *Object
+	volume string
 }
 
 // workloadKinds are the kinds whose pods an app runs, as
@@ -172,6 +178,12 @@ func belongs(g *group, o *Object) bool {
 		return len(sel) == 1 && selects(mapAt(sel, "matchLabels"), labels)
 	case "ServiceAccount":
 		return strAt(podSpec(w), "serviceAccountName") == o.Key.Name
+	case "ExternalSecret":
+		target := strAt(o.Value, "spec", "target", "name")
+		if target == "" {
+			target = o.Key.Name
+		}
+		return strings.HasPrefix(o.Key.APIVersion, "external-secrets.io/") && references(w, "Secret", target)
 	}
 	return false
 }

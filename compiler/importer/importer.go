@@ -111,6 +111,8 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 			ds = append(ds, at(w.Locate("metadata.name"), diag.Error, "import/name", "%s %s: an app's name is a DNS-1123 label (lower-case letters, digits and '-', at most 63), which names every object kiln emits", w.Key.Kind, w.Key.Name))
 			continue
 		}
+		a, more := importGroup(g, opts)
+		ds = append(ds, more...)
 		for _, o := range g.referenced {
 			if o.Key.Kind == "ConfigMap" {
 				ds = append(ds, at(o.Locate("kind"), diag.Warning, "import/configmap",
@@ -118,8 +120,6 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 				r.Dropped = append(r.Dropped, o)
 			}
 		}
-		a, more := importGroup(g, opts)
-		ds = append(ds, more...)
 		if a == nil {
 			continue
 		}
@@ -141,8 +141,8 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 	m := &modeler{g: g, owner: opts.Owner}
 	doc := m.definition()
 	ds := m.ds
+	name := opts.Path(g.workload.Key.Name)
 	a := &App{Name: g.workload.Key.Name, Objects: append([]*Object{g.workload}, g.attached...)}
-	name := opts.Path(a.Name)
 	def, err := encode(doc)
 	if err != nil {
 		return nil, append(ds, at(g.workload.Node.Pos, diag.Error, "internal", "%v", err))
@@ -151,7 +151,8 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 	if bds.HasErrors() {
 		return nil, append(ds, notBuilt(g.workload, name, bds))
 	}
-	c := compare(a.Objects, built)
+	al := alias{files: g.files, volume: g.volume}
+	c := compare(a.Objects, built, al)
 	if n := addPatches(doc, c); n > 0 {
 		if def, err = encode(doc); err != nil {
 			return nil, append(ds, at(g.workload.Node.Pos, diag.Error, "internal", "%v", err))
@@ -173,7 +174,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 			ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: %s is carried in spec.patches: %s", p.in.Key.Kind, p.in.Key.Name, o.at, o.why))
 		}
 	}
-	final := compare(a.Objects, built)
+	final := compare(a.Objects, built, al)
 	a.Definition, a.Lost, a.Additions = def, final.lost, final.additions
 	for _, ch := range final.lost {
 		o := objectOf(a.Objects, ch.Key)

@@ -98,6 +98,8 @@ func (m *modeler) definition() *yaml.Node {
 	if secrets != nil {
 		set(spec, "secrets", secrets, "")
 	}
+	m.files(spec)
+	m.externalSecrets(spec)
 	m.ingress(spec)
 	set(root, "spec", spec, "")
 	return root
@@ -598,4 +600,89 @@ func (m *modeler) ingress(spec *yaml.Node) {
 		set(n, "annotations", stringMap(keys, vals), "")
 	}
 	set(spec, "ingress", n, "")
+}
+
+// externalSecrets writes the app's ExternalSecrets: their store and, by
+// the key of the Secret, the remote secret that fills it.
+func (m *modeler) externalSecrets(spec *yaml.Node) {
+	out := newMap()
+	for _, o := range m.g.attached {
+		if o.Key.Kind != "ExternalSecret" {
+			continue
+		}
+		s := mapAt(o.Value, "spec")
+		n := newMap()
+		set(n, "store", scalar(strAt(s, "secretStoreRef", "name")), "")
+		if k := strAt(s, "secretStoreRef", "kind"); k != "" {
+			set(n, "storeKind", scalar(k), "")
+		}
+		if r := strAt(s, "refreshInterval"); r != "" {
+			set(n, "refreshInterval", scalar(r), "")
+		}
+		data := newMap()
+		for _, d := range listAt(s, "data") {
+			dm := asMap(d)
+			ref := flow(newMap())
+			for _, f := range []string{"key", "property", "version"} {
+				if v := strAt(dm, "remoteRef", f); v != "" {
+					set(ref, f, scalar(v), "")
+				}
+			}
+			set(data, strAt(dm, "secretKey"), ref, "")
+		}
+		set(n, "data", data, "")
+		name := strAt(s, "target", "name")
+		if name == "" {
+			name = o.Key.Name
+		}
+		set(out, name, n, "from "+where(o, "spec"))
+	}
+	if len(out.Content) > 0 {
+		set(spec, "externalSecrets", out, "")
+	}
+}
+
+// files writes the ConfigMap the app's container mounts key by key
+// (subPath) as spec.files: kiln keeps them in a ConfigMap of its own,
+// named with a hash of their content. A ConfigMap mounted otherwise is
+// not imported.
+func (m *modeler) files(spec *yaml.Node) {
+	for i, o := range m.g.referenced {
+		if o.Key.Kind != "ConfigMap" {
+			continue
+		}
+		volume := ""
+		for _, v := range listAt(podSpec(m.g.workload), "volumes") {
+			if strAt(asMap(v), "configMap", "name") == o.Key.Name {
+				volume = strAt(asMap(v), "name")
+			}
+		}
+		data := mapAt(o.Value, "data")
+		out := newMap()
+		mounted := map[string]bool{}
+		for _, vm := range listAt(m.main, "volumeMounts") {
+			mm := asMap(vm)
+			key := strAt(mm, "subPath")
+			content, ok := data[key].(string)
+			if strAt(mm, "name") != volume || key == "" || !ok {
+				continue
+			}
+			f := newMap()
+			c := scalar(content)
+			if strings.Contains(content, "\n") {
+				c.Style = yaml.LiteralStyle
+			}
+			set(f, "content", c, "")
+			set(out, strAt(mm, "mountPath"), f, "")
+			mounted[key] = true
+		}
+		if volume == "" || len(mounted) == 0 || len(mounted) != len(data) || len(mapAt(o.Value, "binaryData")) > 0 {
+			continue
+		}
+		set(spec, "files", out, "from "+where(o, "data"))
+		m.g.files, m.g.volume = o, volume
+		m.g.referenced = slices.Delete(m.g.referenced, i, i+1)
+		m.g.attached = append(m.g.attached, o)
+		return
+	}
 }
