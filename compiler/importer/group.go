@@ -255,7 +255,7 @@ func secretWarning(o *Object) diag.Diagnostic {
 
 // unclaimed says why an object belongs to no app.
 func unclaimed(o *Object) diag.Diagnostic {
-	pos := o.Locate("kind")
+	pos := o.Node.Pos
 	switch o.Key.Kind {
 	case "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "ServiceAccount", "Ingress", "ConfigMap":
 		return at(pos, diag.Warning, "import/unclaimed", "%s %s selects or is named by no workload of the input, so it belongs to no app; it is not imported", o.Key.Kind, o.Key.Name)

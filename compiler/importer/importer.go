@@ -115,7 +115,7 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 		ds = append(ds, more...)
 		for _, o := range g.referenced {
 			if o.Key.Kind == "ConfigMap" {
-				ds = append(ds, at(o.Locate("kind"), diag.Warning, "import/configmap",
+				ds = append(ds, at(o.Node.Pos, diag.Warning, "import/configmap",
 					"ConfigMap %s of app %s is not imported: kiln writes configuration files through spec.files (in a ConfigMap named with a hash of its content); move its data there", o.Key.Name, w.Key.Name))
 				r.Dropped = append(r.Dropped, o)
 			}
@@ -171,6 +171,10 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 			if o.Op == "replace" {
 				sev = diag.Warning
 			}
+			if o.Op == "remove" {
+				ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: a patch in spec.patches takes out kiln's %s: %s", p.in.Key.Kind, p.in.Key.Name, o.Path, o.why))
+				continue
+			}
 			ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: %s is carried in spec.patches: %s", p.in.Key.Kind, p.in.Key.Name, o.at, o.why))
 		}
 	}
@@ -179,7 +183,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 	for _, ch := range final.lost {
 		o := objectOf(a.Objects, ch.Key)
 		if ch.Op == objdiff.Removed {
-			ds = append(ds, at(o.Locate("kind"), diag.Warning, "import/lost", "%s %s: kiln emits no such object for app %s, and a patch cannot add one; it is not imported", o.Key.Kind, o.Key.Name, a.Name))
+			ds = append(ds, at(o.Node.Pos, diag.Warning, "import/lost", "%s %s: kiln emits no such object for app %s, and a patch cannot add one; it is not imported", o.Key.Kind, o.Key.Name, a.Name))
 			continue
 		}
 		for _, f := range ch.Fields {

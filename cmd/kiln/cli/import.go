@@ -73,7 +73,7 @@ more.`,
 
 func runImport(env *Env, o *importOptions, args []string) int {
 	if o.out == "-" {
-		o.stdout = true
+		o.stdout, o.out = true, "."
 	}
 	files, err := importInputs(env.Stdin, args)
 	if err != nil {
