@@ -256,6 +256,9 @@ func secretWarning(o *Object) diag.Diagnostic {
 // unclaimed says why an object belongs to no app.
 func unclaimed(o *Object) diag.Diagnostic {
 	pos := o.Node.Pos
+	if hook := strAt(o.Value, "metadata", "annotations", "helm.sh/hook"); hook != "" {
+		return at(pos, diag.Warning, "import/helm-hook", "%s %s is a Helm hook (%s): it runs in Helm's release lifecycle, which kiln's output has not; it is not imported", o.Key.Kind, o.Key.Name, hook)
+	}
 	switch o.Key.Kind {
 	case "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "ServiceAccount", "Ingress", "ConfigMap":
 		return at(pos, diag.Warning, "import/unclaimed", "%s %s selects or is named by no workload of the input, so it belongs to no app; it is not imported", o.Key.Kind, o.Key.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -91,5 +92,73 @@ func TestHelmTemplateOfKilnsChart(t *testing.T) {
 				t.Errorf("the patches do not name the chart's templates:\n%s", imp.Definition)
 			}
 		})
+	}
+}
+
+// A real chart (podinfo's, testdata/fixtures/podinfo-chart) rendered by
+// Helm's engine with its production values, as helm template podinfo
+// -f values-prod.yaml renders it, imports with its round trip proven for
+// the apps, and what kiln cannot carry named: the chart's test and hook
+// Pods.
+func TestHelmTemplateOfPodinfo(t *testing.T) {
+	chrt, err := loader.LoadDir("testdata/fixtures/podinfo-chart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals map[string]any
+	data, err := os.ReadFile("testdata/fixtures/podinfo-chart/values-prod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &vals); err != nil {
+		t.Fatal(err)
+	}
+	rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: "podinfo", Namespace: "default", IsInstall: true}, common.DefaultCapabilities, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.Render(chrt, rv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(out)) {
+		if strings.TrimSpace(out[name]) != "" && strings.HasSuffix(name, ".yaml") {
+			fmt.Fprintf(&stream, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(out[name]))
+		}
+	}
+	f := source.NewFile("podinfo-helm-template.yaml", []byte(stream.String()))
+	r, ds := importer.Files([]*source.File{f}, options(t, "team-podinfo"))
+	if e := errorsOf(ds); e != "" || r == nil {
+		t.Fatalf("import failed:\n%s\n%s", e, stream.String())
+	}
+	objects, clean := 0, 0
+	var apps []string
+	for _, a := range r.Apps {
+		apps = append(apps, a.Name)
+		if len(a.Lost) > 0 {
+			t.Errorf("app %s lost %+v", a.Name, a.Lost)
+		}
+		objects += len(a.Objects)
+		clean += len(a.Objects) - a.Patched
+	}
+	var dropped []string
+	for _, o := range r.Dropped {
+		dropped = append(dropped, o.Key.Kind+"/"+o.Key.Name)
+	}
+	t.Logf("podinfo chart: %d objects, apps %v: %d carried, %d (%.0f%% of all) without patches; not carried: %v", r.Objects, apps, objects, clean, 100*float64(clean)/float64(r.Objects), dropped)
+	if !slices.Equal(apps, []string{"podinfo", "podinfo-redis"}) {
+		t.Errorf("apps %v", apps)
+	}
+	// Redis's configuration is mounted as a directory, not file by file
+	// (spec.files), and the chart's tests are Helm hooks.
+	hooks := 0
+	for _, d := range ds {
+		if d.Code == "import/helm-hook" {
+			hooks++
+		}
+	}
+	if len(dropped) != 4 || dropped[0] != "ConfigMap/podinfo-redis" || hooks != 3 {
+		t.Errorf("not carried %v, %d hooks", dropped, hooks)
 	}
 }
