@@ -82,7 +82,7 @@ rules: []
 		t.Fatalf("no result: %q", findings(ds))
 	}
 	got := strings.Join(findings(ds), "\n")
-	for _, want := range []string{"19:1: warning [import/literal-secret]", "23:1: warning [import/no-model]"} {
+	for _, want := range []string{"19:1: warning [import/literal-secret]", "22:1: warning [import/no-model]"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in\n%s", want, got)
 		}
