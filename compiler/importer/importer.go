@@ -36,6 +36,9 @@ type App struct {
 	// of them needed a patch.
 	Objects []*Object
 	Patched int
+	// Fields counts the values (leaves) of the input's objects, defaults
+	// left out; PatchedFields those of them spec.patches carries.
+	Fields, PatchedFields int
 	// Lost are the differences the round trip found in the end: the
 	// input's fields lost or changed. Empty is a proven import.
 	Lost []objdiff.Change
@@ -166,7 +169,11 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 		if len(ops) > 0 {
 			a.Patched++
 		}
+		a.Fields += leaves(p.inN)
 		for _, o := range ops {
+			if o.Op != "remove" {
+				a.PatchedFields += leaves(o.Value)
+			}
 			sev := diag.Info
 			if o.Op == "replace" {
 				sev = diag.Warning
@@ -290,4 +297,25 @@ func orderedOp(o op) *yaml.Node {
 		set(n, "value", &v, "")
 	}
 	return n
+}
+
+// leaves counts the scalar values in v.
+func leaves(v any) int {
+	switch x := v.(type) {
+	case map[string]any:
+		n := 0
+		for _, e := range x {
+			n += leaves(e)
+		}
+		return n
+	case []any:
+		n := 0
+		for _, e := range x {
+			n += leaves(e)
+		}
+		return n
+	case nil:
+		return 0
+	}
+	return 1
 }

@@ -209,8 +209,8 @@ func summary(w io.Writer, r *importer.Result) {
 		if n := countFields(a.Lost); n > 0 {
 			state = fmt.Sprintf("NOT proven: %d differences", n)
 		}
-		fmt.Fprintf(w, "kiln: app %s: %s, %s with patches; round trip %s; kiln adds %s\n", a.Name, report.Plural(len(a.Objects), "object"),
-			fmt.Sprint(a.Patched), state, additions(a))
+		fmt.Fprintf(w, "kiln: app %s: %s, %d with patches (%d of %s); round trip %s; kiln adds %s\n", a.Name, report.Plural(len(a.Objects), "object"),
+			a.Patched, a.PatchedFields, report.Plural(a.Fields, "value"), state, additions(a))
 	}
 	if n := len(r.Dropped); n > 0 {
 		fmt.Fprintf(w, "kiln: %s of the input not imported (see the warnings above)\n", report.Plural(n, "object"))
