@@ -119,12 +119,15 @@ func TestFixtures(t *testing.T) {
 // Every example kiln ships is a fixed point: its rendered objects,
 // imported, build the same objects again (nothing lost, nothing added).
 func TestExamplesFixedPoint(t *testing.T) {
-	defs, err := filepath.Glob("../../examples/*/kiln.yaml")
+	defs, err := filepath.Glob("../../examples/*/kiln.*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, _ := filepath.Glob("../../examples/*/*/kiln.yaml")
+	more, _ := filepath.Glob("../../examples/*/*/kiln.*")
 	defs = append(defs, more...)
+	if len(defs) < 10 {
+		t.Fatalf("examples: %v", defs)
+	}
 	ctx := context.Background()
 	for _, def := range defs {
 		t.Run(filepath.Base(filepath.Dir(def)), func(t *testing.T) {

@@ -443,6 +443,13 @@ func (m *modeler) scaling(spec *yaml.Node) {
 			}
 		}
 	}
+	if len(listAt(podSpec(w), "topologySpreadConstraints")) == 0 {
+		// Without a spread, kiln's scaling alone gives the app a
+		// disruption budget, and an SLA would add a spread the input
+		// has not: say the SLA in a comment.
+		spec.HeadComment = strings.TrimSpace(spec.HeadComment + fmt.Sprintf("\nsla: %s is the disruption budget kiln's SLA table (docs/sla.md) gives availability %v:\nat least that; set spec.sla to what the app promises (it adds a topology spread)", where(pdb, "spec"), availability))
+		return
+	}
 	sla := newMap()
 	set(sla, "availability", scalar(availability), fmt.Sprintf("at least: inferred from %s, the budget kiln's SLA table (docs/sla.md) gives this availability; set what the app promises", where(pdb, "spec")))
 	set(spec, "sla", sla, "")
