@@ -125,6 +125,7 @@ func (c *comparison) comparePair(p *pair) {
 	b := deepCopy(p.built).(map[string]any)
 	var ops []op
 	ops = append(ops, alignContainer(p.in, b)...)
+	ops = append(ops, alignPorts(p.in, b)...)
 	if c.alias.files != nil && slices.Contains(workloadKinds, p.in.Key.Kind) {
 		in = deepCopy(in).(map[string]any)
 		ops = append(ops, c.alignFiles(p.in.Key.Kind, in, b)...)
@@ -286,6 +287,59 @@ func alignContainer(in *Object, b map[string]any) []op {
 		}
 	}
 	return nil
+}
+
+// alignPorts names kiln's ports as the input names the same port
+// numbers (kiln names the app's port after its protocol): the app
+// container's ports and the Service's.
+func alignPorts(in *Object, b map[string]any) []op {
+	var lists [][]string
+	switch {
+	case slices.Contains(workloadKinds, in.Key.Kind):
+		_, i := mainContainer(in)
+		if i < 0 {
+			return nil
+		}
+		main, _ := mainContainer(in)
+		lists = append(lists, []string{strings.Join(podPath(in.Key.Kind), "."), "containers", strAt(main, "name"), "ports", "containerPort"})
+	case in.Key.Kind == "Service":
+		lists = append(lists, []string{"", "", "", "spec.ports", "port"})
+	default:
+		return nil
+	}
+	var ops []op
+	for _, l := range lists {
+		path := l[3]
+		if l[1] != "" {
+			path = fmt.Sprintf("%s.%s[name=%s].%s", l[0], l[1], l[2], l[3])
+		}
+		p, err := fieldpath.ParsePath(path)
+		if err != nil {
+			continue
+		}
+		iv, _, ierr := p.Resolve(in.Value)
+		bv, elems, berr := p.Resolve(b)
+		if ierr != nil || berr != nil {
+			continue
+		}
+		names := map[string]string{} // number → the input's name
+		for _, e := range asList(iv) {
+			if n := strAt(asMap(e), "name"); n != "" {
+				names[fmt.Sprint(asMap(e)[l[4]])] = n
+			}
+		}
+		for i, e := range asList(bv) {
+			em := asMap(e)
+			want, ok := names[fmt.Sprint(em[l[4]])]
+			if !ok || want == em["name"] {
+				continue
+			}
+			em["name"] = want
+			ops = append(ops, op{Op: "replace", Path: toPointer(append(elems, fmt.Sprint(i), "name")), Value: want, HasValue: true,
+				at: fmt.Sprintf("%s[name=%s].name", path, want), why: "kiln names the app's port after its protocol"})
+		}
+	}
+	return ops
 }
 
 func asList(v any) []any {

@@ -475,11 +475,9 @@ func (m *modeler) shutdown(spec *yaml.Node) {
 func (m *modeler) containers(spec *yaml.Node) {
 	ps := podSpec(m.g.workload)
 	sidecars, inits := newList(), newList()
-	for _, c := range listAt(ps, "containers") {
-		if cm := asMap(c); strAt(cm, "name") != strAt(m.main, "name") {
-			sidecars.Content = append(sidecars.Content, container(cm, true))
-		}
-	}
+	// A second container of containers is not a sidecar of kiln's, which
+	// is native (it starts before the app and stops after it): it stays
+	// as it is, through a patch.
 	for _, c := range listAt(ps, "initContainers") {
 		cm := asMap(c)
 		if strAt(cm, "restartPolicy") == "Always" {
