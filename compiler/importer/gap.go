@@ -48,6 +48,11 @@ type comparison struct {
 	ops       map[*pair][]op
 	alias     alias
 	filesName string // the name of kiln's ConfigMap of spec.files
+	// renames are the input's objects kiln names otherwise, kind/name →
+	// kiln's name: the name is a difference once, at the object, and the
+	// references to it (an Ingress's backend, the pods' service account,
+	// a StatefulSet's serviceName) follow it rather than break.
+	renames map[string]string
 }
 
 // pairUp matches each input object with a built one: by key, else the
@@ -101,9 +106,13 @@ func pairUp(in []*Object, built []map[string]any) ([]*pair, []objdiff.Key) {
 func compare(in []*Object, built []map[string]any, al alias) *comparison {
 	c := &comparison{ops: map[*pair][]op{}, alias: al}
 	c.pairs, c.added = pairUp(in, built)
+	c.renames = map[string]string{}
 	for _, p := range c.pairs {
 		if p.in == al.files && p.built != nil {
 			c.filesName = strAt(p.built, "metadata", "name")
+		}
+		if p.renamed && p.in != al.files {
+			c.renames[p.in.Key.Kind+"/"+p.in.Key.Name] = strAt(p.built, "metadata", "name")
 		}
 	}
 	for _, k := range c.added {
@@ -129,6 +138,9 @@ func (c *comparison) comparePair(p *pair) {
 	if c.alias.files != nil && slices.Contains(workloadKinds, p.in.Key.Kind) {
 		in = deepCopy(in).(map[string]any)
 		ops = append(ops, c.alignFiles(p.in.Key.Kind, in, b)...)
+	}
+	if len(c.renames) > 0 {
+		in = c.followRenames(p.in.Key.Kind, deepCopy(in).(map[string]any))
 	}
 	p.inN = normalize(in)
 	p.builtN = normalize(b)
@@ -214,6 +226,30 @@ func (c *comparison) alignFiles(kind string, in, b map[string]any) []op {
 		}
 	}
 	return ops
+}
+
+// followRenames rewrites in's references to objects kiln names
+// otherwise to kiln's names.
+func (c *comparison) followRenames(kind string, in map[string]any) map[string]any {
+	rename := func(m map[string]any, field, kind string) {
+		if n, ok := c.renames[kind+"/"+strAt(m, field)]; ok {
+			m[field] = n
+		}
+	}
+	switch {
+	case kind == "Ingress":
+		for _, r := range listAt(in, "spec", "rules") {
+			for _, p := range listAt(asMap(r), "http", "paths") {
+				rename(mapAt(asMap(p), "backend", "service"), "name", "Service")
+			}
+		}
+	case slices.Contains(workloadKinds, kind):
+		rename(mapAt(in, podPath(kind)...), "serviceAccountName", "ServiceAccount")
+		if kind == "StatefulSet" {
+			rename(mapAt(in, "spec"), "serviceName", "Service")
+		}
+	}
+	return in
 }
 
 // isDefaultChange reports whether kiln set a field the input leaves to

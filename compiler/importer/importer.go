@@ -194,7 +194,11 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 			continue
 		}
 		for _, f := range ch.Fields {
-			ds = append(ds, at(o.Locate(f.Path), diag.Warning, "import/lost", "%s %s: %s is %s: %s", o.Key.Kind, o.Key.Name, f.Path, describeLoss(f), "kiln's object differs after its patches"))
+			why := "kiln's object differs after its patches"
+			if f.Path == "metadata.name" {
+				why = "kiln names every object of an app after the app, and the references to it follow"
+			}
+			ds = append(ds, at(o.Locate(f.Path), diag.Warning, "import/lost", "%s %s: %s is %s: %s", o.Key.Kind, o.Key.Name, f.Path, describeLoss(f), why))
 		}
 	}
 	return a, ds

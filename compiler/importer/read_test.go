@@ -162,3 +162,58 @@ func FuzzImport(f *testing.F) {
 		_ = score
 	})
 }
+
+// An object kiln names otherwise is one difference, at its name, and the
+// references to it follow kiln's name instead of being patched back.
+func TestRenamed(t *testing.T) {
+	text := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: web-sa
+      containers: [{name: web, image: "web:1.0.0", ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web-sa}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-svc}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web-svc, port: {number: 80}}}}
+`
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, options(t, "team-web"))
+	if r == nil || len(r.Apps) != 1 {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	var lost []string
+	for _, c := range r.Apps[0].Lost {
+		for _, f := range c.Fields {
+			lost = append(lost, fmt.Sprintf("%s %s: %v → %v", c.Key.Kind, f.Path, f.Old, f.New))
+		}
+	}
+	want := []string{"ServiceAccount metadata.name: web-sa → web", "Service metadata.name: web-svc → web"}
+	if strings.Join(lost, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lost:\n%s\nwant:\n%s", strings.Join(lost, "\n"), strings.Join(want, "\n"))
+	}
+	def := string(r.Apps[0].Definition)
+	if strings.Contains(def, "value: web-s") {
+		t.Errorf("a reference is patched back to a name kiln does not emit:\n%s", def)
+	}
+}
