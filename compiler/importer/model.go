@@ -70,7 +70,8 @@ func (m *modeler) definition() *yaml.Node {
 		set(md, "contact", scalar(c), "")
 	}
 	set(root, "metadata", md, "")
-	root.Content[len(root.Content)-2].HeadComment = ""
+	line, _ := w.Node.Pos.LineCol()
+	root.HeadComment = fmt.Sprintf("Imported by kiln import from %s %s (%s:%d); the comments say what was inferred.", w.Key.Kind, w.Key.Name, w.File.Name, line)
 	spec := newMap()
 	m.workload(spec)
 	set(spec, "image", scalar(strAt(m.main, "image")), "")
