@@ -220,6 +220,11 @@ func listAt(v map[string]any, keys ...string) []any {
 // Secret called name: in a volume, envFrom or an env value.
 func references(w *Object, kind, name string) bool {
 	spec := podSpec(w)
+	for _, s := range listAt(spec, "imagePullSecrets") {
+		if kind == "Secret" && strAt(asMap(s), "name") == name {
+			return true
+		}
+	}
 	for _, v := range listAt(spec, "volumes") {
 		vm := asMap(v)
 		if kind == "ConfigMap" && strAt(vm, "configMap", "name") == name || kind == "Secret" && strAt(vm, "secret", "secretName") == name {
