@@ -260,6 +260,20 @@ func writeDifferences(w io.Writer, r *importer.Result) {
 		line, col := o.Node.Pos.LineCol()
 		fmt.Fprintf(w, "%s:%d:%d: %s %s: not imported\n", o.File.Name, line, col, o.Key.Kind, o.Key.Name)
 	}
+	// What kiln adds is no failure, but a reviewer should see it.
+	for _, a := range r.Apps {
+		for _, c := range a.Additions {
+			if c.Op == objdiff.Added {
+				fmt.Fprintf(w, "%s: kiln adds %s\n", a.Name, c.Key)
+				continue
+			}
+			paths := make([]string, len(c.Fields))
+			for i, f := range c.Fields {
+				paths[i] = f.Path
+			}
+			fmt.Fprintf(w, "%s: kiln adds to %s: %s\n", a.Name, c.Key, strings.Join(paths, ", "))
+		}
+	}
 }
 
 func oneLine(v any) string {
