@@ -2,8 +2,10 @@ package importer
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -22,7 +24,8 @@ type Options struct {
 	// Owner is the owner of every app (--owner), instead of one inferred
 	// from labels or annotations.
 	Owner string
-	// Build builds a definition, for the round trip.
+	// Build builds a definition, for the round trip. It is called for
+	// several apps at once.
 	Build BuildFunc
 	// Path names an app's definition, for messages: DIR/<app>/kiln.yaml.
 	Path func(app string) string
@@ -101,6 +104,7 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 	r := &Result{Objects: len(objs)}
 	carried := map[*Object]bool{}
 	names := map[string]*Object{}
+	var todo []*group
 	for _, g := range groups {
 		w := g.workload
 		if first, ok := names[w.Key.Name]; ok {
@@ -114,21 +118,37 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 			ds = append(ds, at(w.Locate("metadata.name"), diag.Error, "import/name", "%s %s: an app's name is a DNS-1123 label (lower-case letters, digits and '-', at most 63), which names every object kiln emits", w.Key.Kind, w.Key.Name))
 			continue
 		}
-		a, more := importGroup(g, opts)
-		ds = append(ds, more...)
+		todo = append(todo, g)
+	}
+	// Apps are built at once, each into its own slot, so that the
+	// result is in input order whatever the scheduling.
+	apps := make([]*App, len(todo))
+	found := make([]diag.List, len(todo))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for i, g := range todo {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			apps[i], found[i] = importGroup(g, opts)
+		}()
+	}
+	wg.Wait()
+	for i, g := range todo {
+		ds = append(ds, found[i]...)
 		for _, o := range g.referenced {
 			if o.Key.Kind == "ConfigMap" {
 				ds = append(ds, at(o.Node.Pos, diag.Warning, "import/configmap",
-					"ConfigMap %s of app %s is not imported: kiln writes configuration files through spec.files (in a ConfigMap named with a hash of its content); move its data there", o.Key.Name, w.Key.Name))
+					"ConfigMap %s of app %s is not imported: kiln writes configuration files through spec.files (in a ConfigMap named with a hash of its content); move its data there", o.Key.Name, g.workload.Key.Name))
 				r.Dropped = append(r.Dropped, o)
 			}
 		}
-		if a == nil {
-			continue
-		}
-		r.Apps = append(r.Apps, a)
-		for _, o := range a.Objects {
-			carried[o] = true
+		if a := apps[i]; a != nil {
+			r.Apps = append(r.Apps, a)
+			for _, o := range a.Objects {
+				carried[o] = true
+			}
 		}
 	}
 	for _, o := range objs {
