@@ -195,7 +195,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 				a.PatchedFields += leaves(o.Value)
 			}
 			sev := diag.Info
-			if o.Op == "replace" {
+			if o.Op == "replace" || weakens(o.at) {
 				sev = diag.Warning
 			}
 			if o.Op == "remove" {
@@ -342,4 +342,15 @@ func leaves(v any) int {
 		return 0
 	}
 	return 1
+}
+
+// weakens reports whether a patched field can undo kiln's secure
+// defaults or reach outside the pod: worth a reviewer's look.
+func weakens(path string) bool {
+	for _, s := range []string{"securityContext", "hostNetwork", "hostPID", "hostIPC", "hostPath", "automountServiceAccountToken", "capabilities"} {
+		if strings.Contains(path, s) {
+			return true
+		}
+	}
+	return false
 }
