@@ -35,6 +35,9 @@ type op struct {
 	// at is the field of the input the operation carries (path syntax);
 	// why says why the model could not.
 	at, why string
+	// naming says the operation only restores a name or selector kiln
+	// writes its own way: no value of the app changes.
+	naming bool
 }
 
 // The outcome of comparing one app's input with what kiln built.
@@ -164,7 +167,7 @@ func (c *comparison) comparePair(p *pair) {
 			if last := sel[len(sel)-1].Field; strings.HasSuffix(last, "Probe") {
 				why = "the input's " + last + " checks the app another way than spec.health can say"
 			}
-			ops = append(ops, op{Op: "replace", Path: pointer(sel, b), Value: iv, HasValue: true, at: sel.String(), why: why})
+			ops = append(ops, op{Op: "replace", Path: pointer(sel, b), Value: iv, HasValue: true, at: sel.String(), why: why, naming: !strings.HasSuffix(why, "can say")})
 		}
 	}
 	for _, ch := range changes {
@@ -212,14 +215,14 @@ func (c *comparison) alignFiles(kind string, in, b map[string]any) []op {
 			old := strAt(vm, "name")
 			vm["name"] = c.alias.volume
 			ops = append(ops, op{Op: "replace", Path: toPointer(append(base, "volumes", fmt.Sprint(i), "name")), Value: c.alias.volume, HasValue: true,
-				at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files"})
+				at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files", naming: true})
 			cs, _ := fieldpath.Resolve(b, append(base, "containers"))
 			for j, ct := range asList(cs) {
 				for k, m := range listAt(asMap(ct), "volumeMounts") {
 					if mm := asMap(m); mm["name"] == old {
 						mm["name"] = c.alias.volume
 						ops = append(ops, op{Op: "replace", Path: toPointer(append(base, "containers", fmt.Sprint(j), "volumeMounts", fmt.Sprint(k), "name")), Value: c.alias.volume, HasValue: true,
-							at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files"})
+							at: fieldpath.Join(strings.Join(base, "."), "volumes"), why: "kiln names the volume of spec.files files", naming: true})
 					}
 				}
 			}
@@ -319,7 +322,7 @@ func alignContainer(in *Object, b map[string]any) []op {
 			cm["name"] = want
 			path := "/" + strings.Join(append(podPath(in.Key.Kind), "containers", fmt.Sprint(i), "name"), "/")
 			return []op{{Op: "replace", Path: path, Value: want, HasValue: true, at: fmt.Sprintf("%s.containers[name=%s].name", strings.Join(podPath(in.Key.Kind), "."), want),
-				why: "kiln names the app's container after the app"}}
+				why: "kiln names the app's container after the app", naming: true}}
 		}
 	}
 	return nil
@@ -372,7 +375,7 @@ func alignPorts(in *Object, b map[string]any) []op {
 			}
 			em["name"] = want
 			ops = append(ops, op{Op: "replace", Path: toPointer(append(elems, fmt.Sprint(i), "name")), Value: want, HasValue: true,
-				at: fmt.Sprintf("%s[name=%s].name", path, want), why: "kiln names the app's port after its protocol"})
+				at: fmt.Sprintf("%s[name=%s].name", path, want), why: "kiln names the app's port after its protocol", naming: true})
 		}
 	}
 	return ops

@@ -195,7 +195,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 				a.PatchedFields += leaves(o.Value)
 			}
 			sev := diag.Info
-			if o.Op == "replace" || weakens(o.at) {
+			if o.Op == "replace" && !o.naming || weakens(o.at) {
 				sev = diag.Warning
 			}
 			if o.Op == "remove" {
