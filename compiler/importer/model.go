@@ -18,6 +18,9 @@ var ownerKeys = []string{"kiln.dev/owner", "owner", "team", "app.kubernetes.io/o
 // labelValue is a valid Kubernetes label value, which an owner must be.
 var labelValue = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
 
+// ValidOwner reports whether owner can be an app's owner: a label value.
+func ValidOwner(owner string) bool { return labelValue.MatchString(owner) }
+
 // portName is an IANA service name, which the keys of spec.ports are.
 var portName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$`)
 

@@ -75,6 +75,10 @@ func runImport(env *Env, o *importOptions, args []string) int {
 	if o.out == "-" {
 		o.stdout, o.out = true, "."
 	}
+	if o.owner != "" && !importer.ValidOwner(o.owner) {
+		fmt.Fprintf(env.Stderr, "kiln import: --owner %q: an owner is a label value (at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)\n", o.owner)
+		return ExitBadInput
+	}
 	files, err := importInputs(env.Stdin, args)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "kiln import: %v\n", err)
@@ -155,6 +159,9 @@ func importInputs(stdin io.Reader, args []string) ([]*source.File, error) {
 			continue
 		}
 		st, err := os.Stat(a)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file or directory", a)
+		}
 		if err != nil {
 			return nil, err
 		}
