@@ -270,7 +270,8 @@ func (c *comparison) opFor(p *pair, path fieldpath.Path, f objdiff.Field, b map[
 	case f.Old != nil && f.New != nil:
 		return op{Op: "replace", Path: pointer(path, b), Value: f.Old, HasValue: true, at: at, why: reason(p.in.Key.Kind, path, "replace")}, true
 	case f.Old != nil:
-		return op{Op: "add", Path: addPointer(path, b), Value: f.Old, HasValue: true, at: at, why: reason(p.in.Key.Kind, path, "add")}, true
+		return op{Op: "add", Path: addPointer(path, b), Value: f.Old, HasValue: true, at: at, why: reason(p.in.Key.Kind, path, "add"),
+			naming: strings.Contains(at, "metadata.labels")}, true
 	}
 	// A field only kiln's object has.
 	if d, ok := defaultAt(p.in.Key.Kind, elemsIn(path, p.builtN), p.builtN); ok && !sameValue(d, f.New) {

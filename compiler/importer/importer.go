@@ -39,6 +39,9 @@ type App struct {
 	// of them needed a patch.
 	Objects []*Object
 	Patched int
+	// ValuePatched counts the objects with a patch to more than names,
+	// labels and selectors (which kiln writes its own way).
+	ValuePatched int
 	// Fields counts the values (leaves) of the input's objects, defaults
 	// left out; PatchedFields those of them spec.patches carries.
 	Fields, PatchedFields int
@@ -188,6 +191,9 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 		ops := c.ops[p]
 		if len(ops) > 0 {
 			a.Patched++
+		}
+		if slices.ContainsFunc(ops, func(o op) bool { return !o.naming }) {
+			a.ValuePatched++
 		}
 		a.Fields += leaves(p.inN)
 		for _, o := range ops {
