@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kilnhq/kiln/compiler/diag"
+	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/compiler/objdiff"
 	"github.com/kilnhq/kiln/compiler/source"
 )
@@ -175,7 +176,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 	}
 	built, bds := opts.Build(name, def)
 	if bds.HasErrors() {
-		return nil, append(ds, notBuilt(g.workload, name, bds))
+		return nil, append(ds, notBuilt(g.workload, m.sources(), name, bds))
 	}
 	al := alias{files: g.files, volume: g.volume}
 	c := compare(a.Objects, built, al)
@@ -184,7 +185,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 			return nil, append(ds, at(g.workload.Node.Pos, diag.Error, "internal", "%v", err))
 		}
 		if built, bds = opts.Build(name, def); bds.HasErrors() {
-			return nil, append(ds, notBuilt(g.workload, name, bds))
+			return nil, append(ds, notBuilt(g.workload, m.sources(), name, bds))
 		}
 	}
 	for _, p := range c.pairs {
@@ -261,13 +262,21 @@ func objectOf(objs []*Object, k objdiff.Key) *Object {
 	return objs[0]
 }
 
-// notBuilt says that the definition of an app does not build, at the
-// workload, with the first error kiln found in it.
-func notBuilt(w *Object, name string, ds diag.List) diag.Diagnostic {
+// notBuilt says that the definition of an app does not build, with the
+// first error kiln found in it, at the workload's field it was read from
+// (sources), else at the workload's name.
+func notBuilt(w *Object, sources map[string]string, name string, ds diag.List) diag.Diagnostic {
 	for _, d := range ds {
 		if d.Severity == diag.Error {
 			line, col := d.Pos.LineCol()
-			return at(w.Locate("metadata.name"), diag.Error, "import/not-built",
+			pos := w.Locate("metadata.name")
+			for p := d.Path; p != ""; p = fieldpath.Parent(p) {
+				if from, ok := sources[p]; ok {
+					pos = w.Locate(from)
+					break
+				}
+			}
+			return at(pos, diag.Error, "import/not-built",
 				"the definition imported from %s %s does not build: %s:%d:%d: %s", w.Key.Kind, w.Key.Name, name, line, col, d.Message)
 		}
 	}

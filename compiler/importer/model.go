@@ -34,6 +34,22 @@ type modeler struct {
 	main map[string]any
 }
 
+// sources maps a definition's fields to the workload's, by the
+// definition's top fields: where an error in one was written in the input.
+func (m *modeler) sources() map[string]string {
+	w := m.g.workload
+	pod := strings.Join(podPath(w.Key.Kind), ".")
+	c := fmt.Sprintf("%s.containers[name=%s]", pod, strAt(m.main, "name"))
+	return map[string]string{
+		"spec.image": c + ".image", "spec.resources": c + ".resources", "spec.port": c + ".ports", "spec.ports": c + ".ports",
+		"spec.env": c + ".env", "spec.secrets": c + ".env", "spec.health": c + ".livenessProbe", "spec.files": c + ".volumeMounts",
+		"spec.shutdown": pod + ".terminationGracePeriodSeconds", "spec.runAs": pod + ".securityContext",
+		"spec.sidecars": pod + ".initContainers", "spec.initContainers": pod + ".initContainers", "spec.imagePullSecrets": pod + ".imagePullSecrets",
+		"spec.scaling": "spec.replicas", "spec.workload": "spec", "spec.volumes": "spec.volumeClaimTemplates", "metadata.name": "metadata.name",
+		"metadata.namespace": "metadata.namespace",
+	}
+}
+
 // where names an object's place for a comment: "Deployment web (file:12)".
 func where(o *Object, path string) string {
 	line, _ := o.Locate(path).LineCol()
