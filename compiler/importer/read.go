@@ -63,10 +63,6 @@ func Read(f *source.File) (objs []*Object, score *Score, ds diag.List) {
 	if len(bytes.TrimSpace(text)) == 0 {
 		return nil, nil, diag.List{at(f.Pos(0), diag.Error, "import/empty", "the file is empty; kiln import reads Kubernetes objects or a Score workload")}
 	}
-	if loc := unrendered.FindIndex(text); loc != nil && !inComment(text, loc[0]) {
-		return nil, nil, diag.List{at(f.Pos(loc[0]), diag.Error, "import/template",
-			"a template that did not render: import reads what helm template (or kustomize build) writes, not the chart's templates")}
-	}
 	opts := load.Options{Format: load.YAML, MaxBytes: lint.MaxBytes}
 	var nodes []*load.Node
 	if load.FormatOf(f.Name) == load.JSON {
@@ -75,7 +71,14 @@ func Read(f *source.File) (objs []*Object, score *Score, ds diag.List) {
 			return nil, nil, more
 		}
 		nodes = []*load.Node{doc.Root}
-	} else if nodes, ds = load.Stream(f, opts); ds != nil {
+	} else {
+		nodes, ds = load.Stream(f, opts)
+	}
+	if off, ok := template(text, nodes); ok {
+		return nil, nil, diag.List{at(f.Pos(off), diag.Error, "import/template",
+			"a template that did not render: import reads what helm template (or kustomize build) writes, not the chart's templates")}
+	}
+	if ds != nil {
 		return nil, nil, ds
 	}
 	for i, n := range nodes {
@@ -151,6 +154,58 @@ func helmSource(text []byte, off int) string {
 		line = line[:j]
 	}
 	return strings.TrimSpace(string(line))
+}
+
+// template returns the offset of the first template action in text
+// outside comments and outside the values that may hold templates of
+// their own once rendered (a ConfigMap's data of alerting templates, an
+// annotation): nodes are the documents, nil when they did not parse.
+func template(text []byte, nodes []*load.Node) (int, bool) {
+	var free [][2]int
+	for i, n := range nodes {
+		end := len(text)
+		if i+1 < len(nodes) {
+			end = nodes[i+1].Pos.Offset
+		}
+		free = dataRegions(n, end, free)
+	}
+	for _, loc := range unrendered.FindAllIndex(text, -1) {
+		if inComment(text, loc[0]) || slices.ContainsFunc(free, func(r [2]int) bool { return r[0] <= loc[0] && loc[0] < r[1] }) {
+			continue
+		}
+		return loc[0], true
+	}
+	return 0, false
+}
+
+// dataRegions adds to free the spans of n's fields data, stringData,
+// binaryData and annotations, at any depth: from the key to the next
+// key of the same map, or end.
+func dataRegions(n *load.Node, end int, free [][2]int) [][2]int {
+	switch n.Kind {
+	case load.Map:
+		for i, f := range n.Fields {
+			next := end
+			if i+1 < len(n.Fields) {
+				next = n.Fields[i+1].KeyPos.Offset
+			}
+			switch f.Name {
+			case "data", "stringData", "binaryData", "annotations":
+				free = append(free, [2]int{f.KeyPos.Offset, next})
+			default:
+				free = dataRegions(f.Value, next, free)
+			}
+		}
+	case load.List:
+		for i, it := range n.Items {
+			next := end
+			if i+1 < len(n.Items) {
+				next = n.Items[i+1].Pos.Offset
+			}
+			free = dataRegions(it, next, free)
+		}
+	}
+	return free
 }
 
 // inComment reports whether offset off is inside a YAML comment.

@@ -24,6 +24,7 @@ func findings(ds diag.List) []string {
 func TestBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
 		{"template", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n", "4:9: error [import/template]"},
+		{"template in a value", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, annotations: {x: \"{{ .y }}\"}}\ndata: {a: \"{{ .b }}\"}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}\nspec: {template: {spec: {containers: [{name: b, image: \"{{ .Values.image }}\"}]}}}\n", "9:57: error [import/template]"},
 		{"not an object", "replicas: 3\nimage: web:1\n", "1:1: error [import/not-an-object]"},
 		{"second document", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n- just\n- a list\n", "5:1: error [import/not-an-object]"},
 		{"no name", "apiVersion: v1\nkind: Service\nmetadata: {}\n", "1:1: error [import/no-name]"},
@@ -44,6 +45,16 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("got %q (result %v), want one %q", got, r != nil, tc.want)
 			}
 		})
+	}
+}
+
+// A ConfigMap that holds templates of its own once rendered (alerting
+// templates) is no unrendered chart.
+func TestTemplatesInData(t *testing.T) {
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  slack.tmpl: |\n    {{ define \"slack.title\" }}{{ .Status }}{{ end }}\n"
+	objs, _, ds := importer.Read(source.NewFile("in.yaml", []byte(text)))
+	if len(ds) > 0 || len(objs) != 1 {
+		t.Errorf("%q, %d objects", findings(ds), len(objs))
 	}
 }
 
