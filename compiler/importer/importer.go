@@ -188,30 +188,7 @@ func importGroup(g *group, opts Options) (*App, diag.List) {
 			return nil, append(ds, notBuilt(g.workload, m.sources(), name, bds))
 		}
 	}
-	for _, p := range c.pairs {
-		ops := c.ops[p]
-		if len(ops) > 0 {
-			a.Patched++
-		}
-		if slices.ContainsFunc(ops, func(o op) bool { return !o.naming }) {
-			a.ValuePatched++
-		}
-		a.Fields += leaves(p.inN)
-		for _, o := range ops {
-			if o.Op != "remove" {
-				a.PatchedFields += leaves(o.Value)
-			}
-			sev := diag.Info
-			if o.Op == "replace" && !o.naming || weakens(o.at) {
-				sev = diag.Warning
-			}
-			if o.Op == "remove" {
-				ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: a patch in spec.patches takes out kiln's %s: %s", p.in.Key.Kind, p.in.Key.Name, o.Path, o.why))
-				continue
-			}
-			ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: %s is carried in spec.patches: %s", p.in.Key.Kind, p.in.Key.Name, o.at, o.why))
-		}
-	}
+	ds = append(ds, a.count(c)...)
 	final := compare(a.Objects, built, al)
 	a.Definition, a.Lost, a.Additions = def, final.lost, final.additions
 	for _, ch := range final.lost {
@@ -336,6 +313,37 @@ func orderedOp(o op) *yaml.Node {
 		set(n, "value", &v, "")
 	}
 	return n
+}
+
+// count counts what the comparison's patches carry, and reports each
+// operation at the field of the input it is about.
+func (a *App) count(c *comparison) diag.List {
+	var ds diag.List
+	for _, p := range c.pairs {
+		ops := c.ops[p]
+		if len(ops) > 0 {
+			a.Patched++
+		}
+		if slices.ContainsFunc(ops, func(o op) bool { return !o.naming }) {
+			a.ValuePatched++
+		}
+		a.Fields += leaves(p.inN)
+		for _, o := range ops {
+			if o.Op != "remove" {
+				a.PatchedFields += leaves(o.Value)
+			}
+			sev := diag.Info
+			if o.Op == "replace" && !o.naming || weakens(o.at) {
+				sev = diag.Warning
+			}
+			if o.Op == "remove" {
+				ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: a patch in spec.patches takes out kiln's %s: %s", p.in.Key.Kind, p.in.Key.Name, o.Path, o.why))
+				continue
+			}
+			ds = append(ds, at(p.in.Locate(o.at), sev, "import/patched", "%s %s: %s is carried in spec.patches: %s", p.in.Key.Kind, p.in.Key.Name, o.at, o.why))
+		}
+	}
+	return ds
 }
 
 // leaves counts the scalar values in v.
