@@ -63,6 +63,7 @@ fuzz: ## Fuzz each loader, check, lint, the test parser, the fixes, the language
 	$(GO) test ./compiler/report -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./compiler/remotecache -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./workspace -run '^$$' -fuzz '^FuzzParseShard$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./compiler/importer -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME)
 
 golden: docs ## Rewrite golden files (testscripts, built examples, docs); review the diff before committing.
 	$(GO) test ./cmd/kiln -run TestScripts -update
