@@ -126,7 +126,7 @@ func runInit(env *Env, o *initOptions, args []string) int {
 	if err := writeAtomic(dest, data); err != nil {
 		return fail("writing %s: %v", target, err)
 	}
-	fmt.Fprintf(env.Stderr, "kiln init: wrote %s (%s)\n", target, summary(p))
+	fmt.Fprintf(env.Stderr, "kiln init: wrote %s (%s)\n", target, detected(p))
 	for _, t := range todos {
 		fmt.Fprintf(env.Stderr, "%s:%d: TODO %s: %s\n", target, t.Line, t.Field, t.Text)
 	}
@@ -189,8 +189,8 @@ func validates(env *Env, target string, data []byte) bool {
 	return false
 }
 
-// summary is what was found, in a few words.
-func summary(p *scaffold.Project) string {
+// detected is what was found, in a few words.
+func detected(p *scaffold.Project) string {
 	var parts []string
 	if p.Language.V != "" {
 		lang := p.Language.V
