@@ -108,10 +108,13 @@ func (w *Workspace) loadPrepared() (prepared, error) {
 	if err != nil {
 		return prepared{}, err
 	}
-	// Every artifact is built only when committed outputs are compared
-	// with it; otherwise the objects are what is checked.
+	// The repository's outputs are built when it names them (their
+	// objects are guarded too) or when committed outputs are compared
+	// with them; otherwise the objects are what is checked.
 	opts := build.Options{Validator: t.validator, KubeVersions: w.kubeVersions()}
-	if t.g.cfg.Outputs.Value != "" {
+	if sel, ok := configuredOutputs(t.g.cfg); ok {
+		opts.Emit = sel
+	} else if t.g.cfg.Outputs.Value != "" {
 		opts.Emit = emit.Default()
 	}
 	t.g.apply(&opts)

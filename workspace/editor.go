@@ -305,7 +305,13 @@ func (c *Editor) build(def string, in input) *builtApp {
 	opts := p.opts
 	opts.Context = in.ctx
 	opts.Dockerfile = in.dockerfile
-	opts.Emit = emit.Default()
+	// What the editor shows is what kiln build writes: the repository's
+	// outputs, else the default ones.
+	if sel, ok := configuredOutputs(r.g.cfg); ok {
+		opts.Emit = sel
+	} else {
+		opts.Emit = emit.Default()
+	}
 	res, ds := build.Build(ch.doc, ch.app, in.buildOptions(opts, p.schema))
 	if in.ctx != nil && in.ctx.Err() != nil {
 		return &builtApp{err: in.ctx.Err(), cut: true}

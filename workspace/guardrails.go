@@ -289,7 +289,7 @@ func (s guardSetup) guardrails() *guardrails {
 // holds the first path; without one, the default configuration.
 func loadConfig(args []string, explicit string) (*config.Config, diag.List) {
 	if explicit != "" {
-		return config.Load(explicit, explicit)
+		return withEmitChecked(config.Load(explicit, explicit))
 	}
 	dir := "."
 	for _, a := range args {
@@ -305,7 +305,16 @@ func loadConfig(args []string, explicit string) (*config.Config, diag.List) {
 	if !ok {
 		return &config.Config{Root: "."}, nil
 	}
-	return config.Load(name, repofile.Display(name))
+	return withEmitChecked(config.Load(name, repofile.Display(name)))
+}
+
+// withEmitChecked adds to a loaded configuration's diagnostics what only the
+// workspace can judge: the names of its emit list.
+func withEmitChecked(cfg *config.Config, ds diag.List) (*config.Config, diag.List) {
+	if cfg != nil {
+		ds = append(ds, checkEmit(cfg)...)
+	}
+	return cfg, ds
 }
 
 // loadData reads the policies' data files and merges them at the root of

@@ -122,7 +122,7 @@ func validateTeams(cfg *config.Config, plan team.Plan, v *validate.Validator) di
 // request's changed apps) sees part of each team, and would size its
 // namespaces from that part; it leaves them out.
 func teamsEmitted(cfg *config.Config, paths []string) bool {
-	return cfg != nil && cfg.Teams != nil && cfg.Teams.Emit && coversRoot(paths, cfg.Root)
+	return cfg != nil && (cfg.Teams != nil && cfg.Teams.Emit || emitsTeams(cfg)) && coversRoot(paths, cfg.Root)
 }
 
 // teamsJudged says whether a run over paths judges the teams' budgets:

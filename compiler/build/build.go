@@ -17,6 +17,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/app"
 	"github.com/kilnhq/kiln/compiler/catalog"
 	"github.com/kilnhq/kiln/compiler/compile"
+	"github.com/kilnhq/kiln/compiler/dashboard"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/dockerfile"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -366,7 +367,11 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			return Env{}, nil, err
 		}
 	}
-	objs, pf, err := patch.Apply(c.Objects, a.Spec.Patches, c.Origins)
+	var elsewhere []string
+	if opts.Emit.Dashboard && env == "" && len(a.Spec.Environments) > 0 {
+		elsewhere = []string{dashboard.Kind} // see addDashboard
+	}
+	objs, pf, err := patch.ApplyExcept(c.Objects, a.Spec.Patches, c.Origins, elsewhere)
 	if err != nil {
 		return Env{}, nil, err
 	}

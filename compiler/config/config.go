@@ -12,6 +12,7 @@
 //	workloads:                         # kinds that run pods, beside kiln's (policies/workloads.rego)
 //	  - {apiVersion: example.com/v1, kind: Runner, podTemplate: spec.template}
 //	outputs: deploy                    # kiln build -o deploy's output is committed; kiln check reports drift
+//	emit: [k8s, helm, slo, dashboard, alerts]  # the outputs this repository builds (default k8s, dockerfile, catalog, helm)
 //	policyTimeout: 30s                 # the bound on one evaluation of the guardrails (default 10s)
 //	policyMemory: 2GiB                 # the heap the guardrails' evaluations may add (default 1GiB)
 //	evalTimeout: 30s                   # the bound on one Jsonnet or CUE evaluation (default 10s)
@@ -113,6 +114,11 @@ type Config struct {
 	// output (kiln build -o DIR); kiln check compares it with a fresh
 	// build. Empty when outputs are not committed.
 	Outputs Entry
+	// Emit names the outputs the repository builds (emit.Registry's
+	// names): what kiln build writes without --emit, what kiln check
+	// builds, guards and compares with committed outputs, and what the
+	// editor shows. Empty for kiln's default outputs.
+	Emit []Entry
 	// PolicyTimeout bounds one evaluation of the guardrails (0: the
 	// default, guard.DefaultTimeout).
 	PolicyTimeout time.Duration
@@ -223,7 +229,7 @@ func Load(name, display string) (*Config, diag.List) {
 }
 
 // settings are the configuration's keys, for messages.
-const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting, kubeVersions, teams"
+const settings = "policies, data, disable, severity, failOn, production, crds, customResources, conventions, namespaces, outputs, policyTimeout, policyMemory, evalTimeout, evalMemory, waivers, workloads, alerting, kubeVersions, teams, emit"
 
 // Parse reads a configuration from f; paths in it are relative to root.
 func Parse(f *source.File, root string) (*Config, diag.List) {
@@ -252,6 +258,8 @@ func Parse(f *source.File, root string) (*Config, diag.List) {
 			c.Namespaces = d.strings(fl.Value, path)
 		case "outputs":
 			c.Outputs, _ = d.string(fl.Value, path)
+		case "emit":
+			c.Emit = d.strings(fl.Value, path)
 		case "policyTimeout":
 			c.PolicyTimeout = d.duration(fl, path)
 		case "evalTimeout":

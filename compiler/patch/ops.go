@@ -57,7 +57,7 @@ func diagnose(text string, targets []compile.Object) []patchError {
 	}
 	for k, op := range ops {
 		if msg := shapeError(op); msg != "" {
-			errs = append(errs, patchError{"patch", fmt.Sprintf("operation %d of the patch %s", k+1, msg), op.line})
+			errs = append(errs, patchError{field: "patch", msg: fmt.Sprintf("operation %d of the patch %s", k+1, msg), line: op.line})
 			continue
 		}
 		if e, ok := applyEach(k, op, targets, docs); !ok {
@@ -74,7 +74,7 @@ func operationsOf(text string) ([]operation, []patchError) {
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(text), &root); err != nil {
 		line, msg := yamlsyntax.Line([]byte(text), err)
-		return nil, []patchError{{"patch", "the patch is not valid YAML: " + msg, line}}
+		return nil, []patchError{{field: "patch", msg: "the patch is not valid YAML: " + msg, line: line}}
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.SequenceNode {
 		return nil, nil
@@ -84,10 +84,10 @@ func operationsOf(text string) ([]operation, []patchError) {
 	for k, item := range root.Content[0].Content {
 		var raw map[string]any
 		if item.Kind != yaml.MappingNode {
-			errs = append(errs, patchError{"patch", fmt.Sprintf("operation %d of the patch is not a mapping with op, path and value", k+1), item.Line})
+			errs = append(errs, patchError{field: "patch", msg: fmt.Sprintf("operation %d of the patch is not a mapping with op, path and value", k+1), line: item.Line})
 		} else if err := item.Decode(&raw); err != nil { // a key given twice: "yaml: unmarshal errors:\n  line 3: ..."
 			lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
-			errs = append(errs, patchError{"patch", fmt.Sprintf("operation %d of the patch cannot be read: %s", k+1, strings.TrimSpace(lines[len(lines)-1])), item.Line})
+			errs = append(errs, patchError{field: "patch", msg: fmt.Sprintf("operation %d of the patch cannot be read: %s", k+1, strings.TrimSpace(lines[len(lines)-1])), line: item.Line})
 		}
 		ops = append(ops, operation{line: item.Line, raw: raw})
 	}
@@ -166,8 +166,8 @@ func applyEach(k int, op operation, targets []compile.Object, docs [][]byte) (pa
 	}
 	kind, _ := op.str("op")
 	path, _ := op.str("path")
-	return patchError{"patch", fmt.Sprintf("operation %d of the patch (%s %s) does not apply to %s: %s",
-		k+1, kind, path, strings.Join(failed, ", "), why), op.line}, false
+	return patchError{field: "patch", line: op.line, msg: fmt.Sprintf("operation %d of the patch (%s %s) does not apply to %s: %s",
+		k+1, kind, path, strings.Join(failed, ", "), why)}, false
 }
 
 // explain says why op cannot apply to doc, or "" when it finds no reason.

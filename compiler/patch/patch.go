@@ -10,6 +10,7 @@ package patch
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,16 @@ import (
 // operation of a JSON patch that fails, at its line; the objects are then
 // returned unpatched by it.
 func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) ([]compile.Object, []compile.Finding, error) {
+	return ApplyExcept(objs, patches, origins, nil)
+}
+
+// ApplyExcept is Apply for a set of objects that lacks kinds other sets
+// of the same app have: a patch whose target names one of the kinds in
+// elsewhere and matches nothing here is passed over rather than an error.
+// The kustomize base of an app with environments has no GrafanaDashboard
+// (each environment's is its own), yet a patch of it applies in every
+// environment.
+func ApplyExcept(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map, elsewhere []string) ([]compile.Object, []compile.Finding, error) {
 	if len(patches) == 0 {
 		return objs, nil, nil
 	}
@@ -42,6 +53,9 @@ func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) (
 	var findings []compile.Finding
 	for i, p := range patches {
 		next, errs := applyOne(rf, helpers, objs, p)
+		if len(errs) == 1 && errs[0].none && slices.Contains(elsewhere, p.Target.Kind) {
+			continue
+		}
 		for _, err := range errs {
 			findings = append(findings, compile.Finding{Kind: diag.Input, // the patch cannot apply: the app cannot be built
 				Path: patchPath(i, err.field), Line: err.line, Severity: diag.Error, Code: "build/patch", Message: err.msg,
@@ -59,7 +73,8 @@ func Apply(objs []compile.Object, patches []app.Patch, origins *sourcemap.Map) (
 type patchError struct {
 	field string // "patch" or "target"
 	msg   string
-	line  int // the line of the patch's text at fault, or 0
+	line  int  // the line of the patch's text at fault, or 0
+	none  bool // the target matches none of the objects
 }
 
 func patchPath(i int, field string) []string {
@@ -134,7 +149,8 @@ func transform(rf *resmap.Factory, h *resmap.PluginHelpers, objs []compile.Objec
 	if err != nil {
 		return fail("target", "invalid target: "+clean(err))
 	} else if len(matched) == 0 {
-		return fail("target", fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)%s", describe(p.Target), kinds(objs), retired(p.Target)))
+		return nil, []patchError{{field: "target", none: true,
+			msg: fmt.Sprintf("the patch's target (%s) matches none of the objects kiln emits (%s)%s", describe(p.Target), kinds(objs), retired(p.Target))}}
 	}
 	before := targets(objs, matched) // kustomize may change the resources' ids
 	cfg, err := yaml.Marshal(map[string]any{"patch": p.Patch, "target": sel})

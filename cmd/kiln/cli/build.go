@@ -50,7 +50,8 @@ environments and writes them:
 	DIR/<app>/helm/values.yaml         values for kiln's generic chart (kiln chart DIR writes it),
 	DIR/<app>/helm/values-<env>.yaml   and each environment's changes to them
 
---emit picks among them (k8s, dockerfile, catalog, helm; all by default), and adds
+--emit picks among them (k8s, dockerfile, catalog, helm; all by default, or the
+outputs emit: of .kiln/config.yaml names), and adds
 slo: per environment, a PrometheusRule with multi-window, multi-burn-rate
 alerts on the SLA's error budgets and a ServiceMonitor that scrapes the app,
 for clusters with the Prometheus operator (see docs/slo.md); and alerts: per
@@ -128,7 +129,7 @@ Examples:
 			fs.BoolVar(&o.stdout, "stdout", false, "print one environment's rendered YAML instead of writing files")
 			o.reportOptions.register(fs)
 			fs.StringVar(&o.stdinFilename, "stdin-filename", "kiln.yaml", "name (and so format) of the definition read from -")
-			fs.StringVar(&o.emit, "emit", strings.Join(emit.DefaultNames(), ","), "outputs to write, comma-separated: "+strings.Join(emit.Names(), ", "))
+			fs.StringVar(&o.emit, "emit", "", "outputs to write, comma-separated: "+strings.Join(emit.Names(), ", ")+" (default: emit: of .kiln/config.yaml, else "+strings.Join(emit.DefaultNames(), ",")+")")
 			fs.IntVar(&o.jobs, "j", runtime.GOMAXPROCS(0), "how many apps to build at once")
 			fs.BoolVar(&o.noPolicy, "no-policy", false, "do not run the guardrails")
 			fs.BoolVar(&o.keepGoing, "keep-going", false, "write the apps without errors even when others have some")
@@ -148,6 +149,7 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		fmt.Fprintf(env.Stderr, "kiln build: --emit: %v\n", err)
 		return ExitBadInput
 	}
+	configured := strings.TrimSpace(o.emit) == ""
 	if !reportFlagsOK(env, "build", &o.reportOptions) {
 		return ExitBadInput
 	}
@@ -166,6 +168,11 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 	w, ok := open(env, "build", wo)
 	if !ok {
 		return ExitBadInput
+	}
+	if configured {
+		if artifacts, err = w.Outputs(); err != nil {
+			return failed(env, "build", &o.reportOptions, err)
+		}
 	}
 	r, err := w.Build(env.Ctx, args, workspace.BuildOptions{Env: o.env, Emit: artifacts, Results: whole})
 	if err != nil {
