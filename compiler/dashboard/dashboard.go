@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,7 +245,7 @@ func burnRate(a *app.App, sel string, window time.Duration, ids *counter) *times
 		}
 	}
 	th := []dashboard.Threshold{step(nil, "green")}
-	for _, f := range sortedKeys(marks) {
+	for _, f := range slices.Sorted(maps.Keys(marks)) {
 		th = append(th, step(ptr(f), marks[f]))
 	}
 	p.Thresholds(steps(th...))
@@ -376,13 +377,4 @@ func percent(target string) string {
 func parse(s string) float64 {
 	f, _ := strconv.ParseFloat(s, 64)
 	return f
-}
-
-func sortedKeys(m map[float64]string) []float64 {
-	out := make([]float64, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

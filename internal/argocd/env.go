@@ -2,6 +2,7 @@ package argocd
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -111,7 +112,7 @@ func Environ(system []string, s Source) []string {
 		if p.String != nil {
 			env = append(env, name+"="+*p.String)
 		}
-		for _, k := range sortedKeys(p.Map) {
+		for _, k := range slices.Sorted(maps.Keys(p.Map)) {
 			env = append(env, name+"_"+escaped(k)+"="+p.Map[k])
 		}
 		for i, v := range p.Array {
@@ -163,13 +164,4 @@ func short(rev string, n int) string {
 		return rev[:n]
 	}
 	return rev
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
