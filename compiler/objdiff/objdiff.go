@@ -2,7 +2,9 @@
 // mean rather than how they are written: objects are matched by apiVersion,
 // kind, namespace and name, maps by key, lists of named items (containers,
 // env, ports, volumes, volumeMounts: lists whose items all have a distinct
-// "name") by name, and other lists by position. Each difference is a field
+// "name") by name, and other lists by position. Env and init containers,
+// whose order means something, are compared by position when their order
+// changed. Each difference is a field
 // path in kiln's one path grammar (docs/paths.md), so that a change reads
 // spec.template.spec.containers[name=web].image whatever the order of the
 // containers. kiln diff and kiln import --check report through it; it
@@ -190,7 +192,7 @@ func (d *differ) maps(p fieldpath.Path, old, new map[string]any) {
 func (d *differ) lists(p fieldpath.Path, old, new []any) {
 	oldNames, okOld := names(old)
 	newNames, okNew := names(new)
-	if okOld && okNew && (len(old) > 0 || len(new) > 0) {
+	if okOld && okNew && (len(old) > 0 || len(new) > 0) && !(ordered(p) && reordered(oldNames, newNames)) {
 		d.named(p, old, new, oldNames, newNames)
 		return
 	}
@@ -229,6 +231,40 @@ func (d *differ) named(p fieldpath.Path, old, new []any, oldNames, newNames []st
 			d.add(extend(p, fieldpath.Step{Index: -1, Key: "name", Value: n}), nil, new[j])
 		}
 	}
+}
+
+// ordered reports whether the order of the named items of the list at p
+// means something: environment variables (a value's $(VAR) expands only
+// the variables before it) and init containers (they run one after the
+// other, and a sidecar starts before the ones after it).
+func ordered(p fieldpath.Path) bool {
+	if len(p) == 0 {
+		return false
+	}
+	last := p[len(p)-1]
+	return last.Field == "env" || last.Field == "initContainers"
+}
+
+// reordered reports whether the names both lists have come in another
+// order in new than in old; such lists are compared by position.
+func reordered(oldNames, newNames []string) bool {
+	inOld := make(map[string]bool, len(oldNames))
+	for _, n := range oldNames {
+		inOld[n] = true
+	}
+	var common []string
+	for _, n := range newNames {
+		if inOld[n] {
+			common = append(common, n)
+		}
+	}
+	i := 0
+	for _, n := range oldNames {
+		if i < len(common) && n == common[i] {
+			i++
+		}
+	}
+	return i < len(common)
 }
 
 // names returns the names of a list's items when every item is a map

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,8 +62,9 @@ spec:
 `
 
 func TestObjectsEqualWhateverTheOrder(t *testing.T) {
-	// The same objects, in another order, with containers, env and map
-	// keys reordered and a number decoded as another Go type.
+	// The same objects, in another order, with containers and map keys
+	// reordered and a number decoded as another Go type. (The order of env
+	// means something: TestOrderedListsCompareByPosition.)
 	reordered := `kind: Service
 apiVersion: v1
 metadata: {namespace: shop, name: web}
@@ -82,7 +84,7 @@ spec:
       - {image: "envoy:1", name: proxy}
       - name: web
         ports: [{containerPort: 8080.0}]
-        env: [{name: B, value: "2"}, {value: "1", name: A}]
+        env: [{value: "1", name: A}, {name: B, value: "2"}]
         image: web:1
   replicas: 2
   selector: null
@@ -221,4 +223,40 @@ func TestUnifiedAppliesWithGit(t *testing.T) {
 func dump(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
+}
+
+// The order of environment variables and init containers means
+// something: reordered, they differ, by position.
+func TestOrderedListsCompareByPosition(t *testing.T) {
+	pod := func(env ...string) map[string]any {
+		var list []any
+		for _, n := range env {
+			list = append(list, map[string]any{"name": n, "value": "$(" + n + ")"})
+		}
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
+			"spec": map[string]any{"initContainers": []any{map[string]any{"name": "a", "env": list}}, "containers": []any{}}}
+	}
+	if cs := Objects([]map[string]any{pod("Z", "A")}, []map[string]any{pod("Z", "A", "B")}); len(cs) != 1 || len(cs[0].Fields) != 1 ||
+		cs[0].Fields[0].Path != "spec.initContainers[name=a].env[name=B]" {
+		t.Fatalf("an added variable: %+v", cs)
+	}
+	cs := Objects([]map[string]any{pod("Z", "A")}, []map[string]any{pod("A", "Z")})
+	if len(cs) != 1 {
+		t.Fatalf("reordered env: no change found")
+	}
+	var paths []string
+	for _, f := range cs[0].Fields {
+		paths = append(paths, f.Path)
+	}
+	if want := "spec.initContainers[name=a].env[0].name"; !slices.Contains(paths, want) {
+		t.Errorf("reordered env: fields %v, want %s among them", paths, want)
+	}
+	// Containers run side by side: their order is no change.
+	two := func(a, b string) map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
+			"spec": map[string]any{"containers": []any{map[string]any{"name": a}, map[string]any{"name": b}}}}
+	}
+	if cs := Objects([]map[string]any{two("x", "y")}, []map[string]any{two("y", "x")}); len(cs) != 0 {
+		t.Errorf("reordered containers: %+v", cs)
+	}
 }
