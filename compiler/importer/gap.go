@@ -274,6 +274,9 @@ func (c *comparison) opFor(p *pair, path fieldpath.Path, f objdiff.Field, b map[
 			naming: strings.Contains(at, "metadata.labels")}, true
 	}
 	// A field only kiln's object has.
+	if o, ok := oneOf(p, path); ok {
+		return o, true
+	}
 	if d, ok := defaultAt(p.in.Key.Kind, elemsIn(path, p.builtN), p.builtN); ok && !sameValue(d, f.New) {
 		return op{Op: "remove", Path: pointer(path, b), at: at,
 			why: fmt.Sprintf("kiln sets %v where the input leaves the API server's default (%v)", f.New, d)}, true
@@ -281,6 +284,43 @@ func (c *comparison) opFor(p *pair, path fieldpath.Path, f objdiff.Field, b map[
 	if last := path[len(path)-1].Field; last == "livenessProbe" || last == "readinessProbe" || last == "startupProbe" {
 		return op{Op: "remove", Path: pointer(path, b), at: parentPath(path),
 			why: "kiln probes the app by default, and the input has no " + last + ": declare spec.health to have one"}, true
+	}
+	return op{}, false
+}
+
+// exclusive are the fields of a kind of which an object sets one at most:
+// the API server refuses a PodDisruptionBudget with both minAvailable and
+// maxUnavailable, and an Ingress backend's port with both a name and a
+// number. The parent is the field that holds them.
+var exclusive = []struct {
+	kind, parent string
+	fields       [2]string
+}{
+	{"PodDisruptionBudget", "spec", [2]string{"minAvailable", "maxUnavailable"}},
+	{"Ingress", "port", [2]string{"name", "number"}},
+}
+
+// oneOf removes a field only kiln's object has when the input sets the
+// other of an exclusive pair beside it: kiln's choice gives way to the
+// input's, which the comparison carries over.
+func oneOf(p *pair, path fieldpath.Path) (op, bool) {
+	if len(path) < 2 {
+		return op{}, false
+	}
+	last, parent := path[len(path)-1].Field, path[len(path)-2].Field
+	for _, e := range exclusive {
+		if e.kind != p.in.Key.Kind || e.parent != parent || !slices.Contains(e.fields[:], last) {
+			continue
+		}
+		other := e.fields[0]
+		if other == last {
+			other = e.fields[1]
+		}
+		in, _, err := path[:len(path)-1].Resolve(p.inN)
+		if _, set := asMap(in)[other]; err == nil && set {
+			return op{Op: "remove", Path: pointer(path, p.builtN), at: path.String(),
+				why: fmt.Sprintf("the input sets %s, and %s and %s exclude each other", other, other, last)}, true
+		}
 	}
 	return op{}, false
 }

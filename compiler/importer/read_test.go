@@ -1,6 +1,8 @@
 package importer_test
 
 import (
+	"go.yaml.in/yaml/v3"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -226,5 +228,73 @@ spec:
 	def := string(r.Apps[0].Definition)
 	if strings.Contains(def, "value: web-s") {
 		t.Errorf("a reference is patched back to a name kiln does not emit:\n%s", def)
+	}
+}
+
+// A PodDisruptionBudget with minAvailable and an Ingress backend naming
+// its Service's port: kiln writes maxUnavailable and a port number, which
+// the API server refuses beside the input's choice. The import takes
+// kiln's out, and what it builds is what the input said.
+func TestExclusiveFields(t *testing.T) {
+	text := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "web:1.0.0", ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web}
+spec:
+  minAvailable: 2
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 8080, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
+`
+	o := options(t, "team-web")
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
+	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	if lost := r.Apps[0].Lost; len(lost) > 0 {
+		t.Fatalf("lost: %+v", lost)
+	}
+	objs, bds := o.Build("web/kiln.yaml", r.Apps[0].Definition)
+	if bds.HasErrors() {
+		t.Fatalf("the definition does not build: %q", findings(bds))
+	}
+	for _, obj := range objs {
+		spec, _ := obj["spec"].(map[string]any)
+		switch obj["kind"] {
+		case "PodDisruptionBudget":
+			if _, both := spec["maxUnavailable"]; both || spec["minAvailable"] == nil {
+				t.Errorf("PodDisruptionBudget spec: %v", spec)
+			}
+		case "Ingress":
+			b, _ := yaml.Marshal(spec)
+			if strings.Contains(string(b), "number:") || !strings.Contains(string(b), "name: http") {
+				t.Errorf("Ingress spec:\n%s", b)
+			}
+		}
 	}
 }
