@@ -49,6 +49,9 @@ type comparison struct {
 	lost      []objdiff.Change
 	additions []objdiff.Change
 	ops       map[*pair][]op
+	// follow are the patches of objects kiln adds that select the app's
+	// pods, to select them by the input's selector (followSelector).
+	follow    []followPatch
 	alias     alias
 	filesName string // the name of kiln's ConfigMap of spec.files
 	// renames are the input's objects kiln names otherwise, kind/name →
@@ -128,7 +131,76 @@ func compare(in []*Object, built []map[string]any, al alias) *comparison {
 		}
 		c.comparePair(p)
 	}
+	c.followSelector()
 	return c
+}
+
+// overwrites reports whether the input's pod labels give a label kiln
+// selects its pods by another value: the pods then carry the input's
+// value (its labels are patched back), and kiln's selectors match none.
+// Otherwise the pods carry kiln's labels beside the input's.
+func overwrites(podLabels, kilnSelector map[string]any) bool {
+	for k, v := range kilnSelector {
+		if in, ok := podLabels[k]; ok && !sameTree(in, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// A followPatch is a patch of an object kiln adds, about a field of the
+// input's object in.
+type followPatch struct {
+	kind, name string
+	in         *Object
+	ops        []op
+}
+
+// selectorOf is where each kind kiln may add selects the app's pods, and
+// whether it takes a label selector (matchLabels, matchExpressions) or a
+// plain map of labels.
+var selectorOf = map[string]struct {
+	field string
+	plain bool
+}{
+	"PodDisruptionBudget": {"selector", false},
+	"NetworkPolicy":       {"podSelector", false},
+	"Service":             {"selector", true},
+}
+
+// followSelector makes the objects kiln adds select the app's pods by the
+// input's selector when the workload keeps it (comparePair): they select
+// by kiln's labels, which a Helm chart's pods, say, do not carry, so a
+// PodDisruptionBudget would guard no pod and a NetworkPolicy open none.
+func (c *comparison) followSelector() {
+	i := slices.IndexFunc(c.pairs, func(p *pair) bool {
+		return p.built != nil && slices.Contains(workloadKinds, p.in.Key.Kind) && p.in.Key.Kind != "Job" && p.in.Key.Kind != "CronJob"
+	})
+	if i < 0 {
+		return
+	}
+	w := c.pairs[i]
+	inSel := asMap(asMap(w.inN["spec"])["selector"])
+	if inSel == nil || !overwrites(podLabels(w.in), asMap(asMap(asMap(w.builtN["spec"])["selector"])["matchLabels"])) {
+		return
+	}
+	for _, k := range c.added {
+		at, ok := selectorOf[k.Kind]
+		if !ok {
+			continue
+		}
+		var value any = inSel
+		if at.plain {
+			if len(inSel) != 1 || inSel["matchLabels"] == nil {
+				continue // a Service selects by labels only
+			}
+			value = inSel["matchLabels"]
+		}
+		c.follow = append(c.follow, followPatch{kind: k.Kind, name: k.Name, in: w.in, ops: []op{{
+			Op: "replace", Path: "/spec/" + at.field, Value: value, HasValue: true, at: "spec.selector", naming: true,
+			why: "kiln's " + k.Kind + " selects the app's pods as the workload does, by the input's selector",
+		}}})
+	}
 }
 
 // comparePair compares one pair field by field.

@@ -266,40 +266,48 @@ func addPatches(doc *yaml.Node, c *comparison) int {
 	spec := get(doc, "spec")
 	list := newList()
 	for _, p := range c.pairs {
-		ops := c.ops[p]
-		if len(ops) == 0 {
-			continue
+		if ops := c.ops[p]; len(ops) > 0 {
+			list.Content = append(list.Content, patchEntry(strAt(p.built, "kind"), strAt(p.built, "metadata", "name"), p.in, ops))
 		}
-		var text strings.Builder
-		for _, o := range ops {
-			line, _ := p.in.Locate(o.at).LineCol()
-			from := fmt.Sprintf("%s:%d", p.in.File.Name, line)
-			if p.in.Source != "" {
-				from += " (" + p.in.Source + ")"
-			}
-			fmt.Fprintf(&text, "# %s, from %s: %s\n", o.at, from, o.why)
-			seq := newList()
-			seq.Content = append(seq.Content, orderedOp(o))
-			b, err := encode(seq)
-			if err != nil {
-				continue
-			}
-			text.Write(b)
-		}
-		t := flow(newMap())
-		set(t, "kind", scalar(strAt(p.built, "kind")), "")
-		set(t, "name", scalar(strAt(p.built, "metadata", "name")), "")
-		e := newMap()
-		set(e, "target", t, "")
-		body := scalar(strings.TrimRight(text.String(), "\n"))
-		body.Style = yaml.LiteralStyle
-		set(e, "patch", body, "")
-		list.Content = append(list.Content, e)
+	}
+	for _, f := range c.follow {
+		list.Content = append(list.Content, patchEntry(f.kind, f.name, f.in, f.ops))
 	}
 	if len(list.Content) > 0 {
 		set(spec, "patches", list, "what the app model cannot say, carried so that nothing of the input is lost")
 	}
 	return len(list.Content)
+}
+
+// patchEntry is one entry of spec.patches: the operations on the built
+// object kind/name, each after a comment that names the field of the
+// input's object in it carries.
+func patchEntry(kind, name string, in *Object, ops []op) *yaml.Node {
+	var text strings.Builder
+	for _, o := range ops {
+		line, _ := in.Locate(o.at).LineCol()
+		from := fmt.Sprintf("%s:%d", in.File.Name, line)
+		if in.Source != "" {
+			from += " (" + in.Source + ")"
+		}
+		fmt.Fprintf(&text, "# %s, from %s: %s\n", o.at, from, o.why)
+		seq := newList()
+		seq.Content = append(seq.Content, orderedOp(o))
+		b, err := encode(seq)
+		if err != nil {
+			continue
+		}
+		text.Write(b)
+	}
+	t := flow(newMap())
+	set(t, "kind", scalar(kind), "")
+	set(t, "name", scalar(name), "")
+	e := newMap()
+	set(e, "target", t, "")
+	body := scalar(strings.TrimRight(text.String(), "\n"))
+	body.Style = yaml.LiteralStyle
+	set(e, "patch", body, "")
+	return e
 }
 
 // orderedOp is an operation as YAML with op, path and value in that order.

@@ -298,3 +298,52 @@ spec:
 		}
 	}
 }
+
+// A Helm chart's pods carry the chart's labels, which the workload's
+// kept selector matches and kiln's do not: the PodDisruptionBudget and
+// the NetworkPolicy kiln adds select the pods by the input's selector too.
+func TestAddedObjectsFollowTheSelector(t *testing.T) {
+	text := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: rel-mychart, labels: {app.kubernetes.io/name: mychart, app.kubernetes.io/instance: rel}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app.kubernetes.io/name: mychart, app.kubernetes.io/instance: rel}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: mychart, app.kubernetes.io/instance: rel}}
+    spec:
+      containers: [{name: mychart, image: "web:1.0.0", ports: [{name: http, containerPort: 8080}]}]
+`
+	o := options(t, "team-web")
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
+	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	objs, bds := o.Build("x/kiln.yaml", r.Apps[0].Definition)
+	if bds.HasErrors() {
+		t.Fatalf("the definition does not build: %q", findings(bds))
+	}
+	want := map[string]any{"app.kubernetes.io/name": "mychart", "app.kubernetes.io/instance": "rel"}
+	seen := map[string]bool{}
+	for _, obj := range objs {
+		spec, _ := obj["spec"].(map[string]any)
+		var sel any
+		switch obj["kind"] {
+		case "PodDisruptionBudget":
+			sel = spec["selector"].(map[string]any)["matchLabels"]
+		case "NetworkPolicy":
+			sel = spec["podSelector"].(map[string]any)["matchLabels"]
+		case "Service":
+			sel = spec["selector"]
+		default:
+			continue
+		}
+		seen[obj["kind"].(string)] = true
+		if fmt.Sprint(sel) != fmt.Sprint(want) {
+			t.Errorf("%s selects %v, not the pods (%v)", obj["kind"], sel, want)
+		}
+	}
+	if !seen["PodDisruptionBudget"] || !seen["NetworkPolicy"] {
+		t.Errorf("kiln added %v; want a PodDisruptionBudget and a NetworkPolicy", seen)
+	}
+}
