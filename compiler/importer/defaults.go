@@ -169,6 +169,7 @@ func normalize(obj map[string]any) map[string]any {
 		delete(md, "namespace")
 	}
 	if kind == "Service" {
+		clusterAssigned(asMap(out["spec"]))
 		for _, p := range listAt(out, "spec", "ports") {
 			pm := asMap(p)
 			if fmt.Sprint(pm["targetPort"]) == fmt.Sprint(pm["port"]) {
@@ -177,6 +178,20 @@ func normalize(obj map[string]any) map[string]any {
 		}
 	}
 	return out
+}
+
+// clusterAssigned deletes from a Service's spec what the cluster chose
+// for it (kubectl get -o yaml shows them): its addresses and their IP
+// families. They say nothing of what the Service asks for, and applied
+// to another cluster a pinned address fails or collides. A headless
+// Service's clusterIP None is what it asks for, and stays.
+func clusterAssigned(spec map[string]any) {
+	if spec == nil || spec["clusterIP"] == "None" {
+		return
+	}
+	for _, f := range []string{"clusterIP", "clusterIPs", "ipFamilies"} {
+		delete(spec, f)
+	}
 }
 
 func normalizeAt(kind string, v any, elems []string, root map[string]any) any {

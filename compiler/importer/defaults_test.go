@@ -50,3 +50,23 @@ func TestNormalizeDropsServerDefaults(t *testing.T) {
 func podSpecOf(o map[string]any) map[string]any {
 	return mapAt(o, "spec", "template", "spec")
 }
+
+// A Service as kubectl get -o yaml shows it carries the addresses the
+// cluster gave it, which are no part of what it asks for; a headless
+// Service's clusterIP None is.
+func TestNormalizeDropsClusterAddresses(t *testing.T) {
+	svc := func(ip string) map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "web"},
+			"spec": map[string]any{"clusterIP": ip, "clusterIPs": []any{ip}, "ipFamilies": []any{"IPv4"},
+				"ports": []any{map[string]any{"port": int64(80)}}}}
+	}
+	spec := asMap(normalize(svc("10.96.12.34"))["spec"])
+	for _, f := range []string{"clusterIP", "clusterIPs", "ipFamilies"} {
+		if _, ok := spec[f]; ok {
+			t.Errorf("%s kept: %v", f, spec)
+		}
+	}
+	if spec := asMap(normalize(svc("None"))["spec"]); spec["clusterIP"] != "None" {
+		t.Errorf("a headless Service lost clusterIP None: %v", spec)
+	}
+}

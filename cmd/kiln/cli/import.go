@@ -300,11 +300,9 @@ func writeAll(defs map[string][]byte, force bool) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	if !force {
-		for _, n := range names {
-			if _, err := os.Stat(n); err == nil {
-				return fmt.Errorf("%s exists; nothing written (--force overwrites it)", n)
-			}
+	for _, n := range names {
+		if msg := definedHere(filepath.Dir(n), force, "import"); msg != "" {
+			return fmt.Errorf("%s; nothing written", msg)
 		}
 	}
 	var temps []string

@@ -94,7 +94,7 @@ func runInit(env *Env, o *initOptions, args []string) int {
 		return fail("--port %d is not a port (1-65535)", o.port)
 	}
 	target := filepath.Join(dir, "kiln.yaml")
-	if msg := definedHere(dir, o.force); msg != "" {
+	if msg := definedHere(dir, o.force, "init"); msg != "" {
 		return fail("%s", msg)
 	}
 	abs, err := filepath.Abs(dir)
@@ -133,10 +133,11 @@ func runInit(env *Env, o *initOptions, args []string) int {
 	return ExitClean
 }
 
-// definedHere says why init will not write DIR/kiln.yaml: a definition is
-// there, and only kiln.yaml may be replaced (with --force), as a second
-// definition beside one of another name would be two apps in one place.
-func definedHere(dir string, force bool) string {
+// definedHere says why kiln init or kiln import (cmd) will not write
+// DIR/kiln.yaml: a definition is there, and only kiln.yaml may be
+// replaced (with --force), as a second definition beside one of another
+// name would be two apps in one place.
+func definedHere(dir string, force bool, cmd string) string {
 	for _, name := range discover.Names {
 		p := filepath.Join(dir, name)
 		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
@@ -146,9 +147,9 @@ func definedHere(dir string, force bool) string {
 			continue
 		}
 		if name == "kiln.yaml" {
-			return p + " exists; kiln init --force replaces it"
+			return p + " exists; kiln " + cmd + " --force replaces it"
 		}
-		return p + " already defines the app here; kiln init writes kiln.yaml, which would be a second definition"
+		return p + " already defines the app here; kiln " + cmd + " writes kiln.yaml, which would be a second definition"
 	}
 	return ""
 }
