@@ -148,6 +148,35 @@ func overwrites(podLabels, kilnSelector map[string]any) bool {
 	return false
 }
 
+// secretEnv reports whether path is in a variable named like a secret
+// (secretName), whose literal value the import never carries: in the
+// input's or kiln's variable there, by name or, for a reordered list,
+// by position.
+func secretEnv(path fieldpath.Path, in, built map[string]any) bool {
+	for i := 0; i+1 < len(path); i++ {
+		if path[i].Field != "env" {
+			continue
+		}
+		if path[i+1].Key == "name" {
+			return secretName.MatchString(path[i+1].Value)
+		}
+		for _, obj := range []map[string]any{in, built} {
+			if v, _, err := path[:i+2].Resolve(obj); err == nil && secretName.MatchString(strAt(asMap(v), "name")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// redacted stands for a secret's value in a report.
+func redacted(v any) any {
+	if v == nil {
+		return nil
+	}
+	return "(secret value)"
+}
+
 // A followPatch is a patch of an object kiln adds, about a field of the
 // input's object in.
 type followPatch struct {
@@ -246,6 +275,15 @@ func (c *comparison) comparePair(p *pair) {
 		for _, f := range ch.Fields {
 			path, err := fieldpath.ParsePath(f.Path)
 			if err != nil || under(path, sels) {
+				continue
+			}
+			if secretEnv(path, p.inN, p.builtN) {
+				// Never carried: the definition refers to a Secret
+				// instead (envOf), and the loss never shows the value.
+				if path[len(path)-1].Field != "name" {
+					f.Old, f.New = redacted(f.Old), redacted(f.New)
+				}
+				lost = append(lost, f)
 				continue
 			}
 			if o, ok := c.opFor(p, path, f, b); ok {

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -245,6 +247,32 @@ func references(w *Object, kind, name string) bool {
 		}
 	}
 	return false
+}
+
+// secretName matches the names of variables that hold secrets, as the
+// literal-secrets guardrail does (policies/literal_secrets.rego).
+var secretName = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|PASS$|PWD$|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL)`)
+
+// literalSecrets warns of each variable of w's containers named like a
+// secret that holds its value in the manifest, at the value: the import
+// refers to a Secret instead (envOf) and does not carry the value.
+func literalSecrets(w *Object) diag.List {
+	var ds diag.List
+	pod := strings.Join(podPath(w.Key.Kind), ".")
+	for _, list := range []string{"initContainers", "containers"} {
+		for _, c := range listAt(podSpec(w), list) {
+			cname := strAt(asMap(c), "name")
+			for _, v := range listAt(asMap(c), "env") {
+				name := strAt(asMap(v), "name")
+				if _, ok := asMap(v)["value"]; ok && secretName.MatchString(name) {
+					path := fmt.Sprintf("%s.%s[name=%s].env[name=%s].value", pod, list, cname, name)
+					ds = append(ds, at(w.Locate(path), diag.Warning, "import/literal-secret",
+						"%s %s: %s holds a secret's value in the manifest; kiln never imports secret values: the definition refers to key %s of Secret %s instead, which you create (a secret manager through spec.externalSecrets, or SOPS)", w.Key.Kind, w.Key.Name, name, name, w.Key.Name))
+				}
+			}
+		}
+	}
+	return ds
 }
 
 // secretWarning says that a Secret's values are not imported.

@@ -167,7 +167,7 @@ func Import(objs []*Object, opts Options) (*Result, diag.List) {
 func importGroup(g *group, opts Options) (*App, diag.List) {
 	m := &modeler{g: g, owner: opts.Owner}
 	doc := m.definition()
-	ds := m.ds
+	ds := append(m.ds, literalSecrets(g.workload)...)
 	name := opts.Path(g.workload.Key.Name)
 	a := &App{Name: g.workload.Key.Name, Objects: append([]*Object{g.workload}, g.attached...)}
 	def, err := encode(doc)

@@ -111,7 +111,7 @@ func (m *modeler) definition() *yaml.Node {
 		}
 		set(spec, "imagePullSecrets", l, "")
 	}
-	env, secrets := envOf(m.main)
+	env, secrets := envOf(m.main, m.g.workload.Key.Name)
 	if env != nil {
 		set(spec, "env", env, "")
 	}
@@ -501,10 +501,10 @@ func (m *modeler) containers(spec *yaml.Node) {
 	for _, c := range listAt(ps, "initContainers") {
 		cm := asMap(c)
 		if strAt(cm, "restartPolicy") == "Always" {
-			sidecars.Content = append(sidecars.Content, container(cm, true))
+			sidecars.Content = append(sidecars.Content, container(cm, true, m.g.workload.Key.Name))
 			continue
 		}
-		inits.Content = append(inits.Content, container(cm, false))
+		inits.Content = append(inits.Content, container(cm, false, m.g.workload.Key.Name))
 	}
 	if len(sidecars.Content) > 0 {
 		set(spec, "sidecars", sidecars, "")
@@ -515,7 +515,7 @@ func (m *modeler) containers(spec *yaml.Node) {
 }
 
 // container writes a sidecar or an init container.
-func container(c map[string]any, withPorts bool) *yaml.Node {
+func container(c map[string]any, withPorts bool, secret string) *yaml.Node {
 	n := newMap()
 	set(n, "name", scalar(strAt(c, "name")), "")
 	set(n, "image", scalar(strAt(c, "image")), "")
@@ -531,7 +531,7 @@ func container(c map[string]any, withPorts bool) *yaml.Node {
 	if r := resources(c); r != nil {
 		set(n, "resources", r, "")
 	}
-	env, secrets := envOf(c)
+	env, secrets := envOf(c, secret)
 	if env != nil {
 		set(n, "env", env, "")
 	}
@@ -557,12 +557,21 @@ func container(c map[string]any, withPorts bool) *yaml.Node {
 
 // envOf writes a container's literal variables as env and its Secret
 // references as secrets; the rest (fieldRef, configMapKeyRef) is left to
-// patches.
-func envOf(c map[string]any) (env, secrets *yaml.Node) {
+// patches. A literal value of a variable named like a secret is not
+// imported: it becomes a reference to key NAME of the Secret secret,
+// which the import's warning (literalSecrets) asks to create.
+func envOf(c map[string]any, secret string) (env, secrets *yaml.Node) {
 	e, s := newMap(), newMap()
 	for _, v := range listAt(c, "env") {
 		vm := asMap(v)
 		name := strAt(vm, "name")
+		if _, ok := vm["value"]; ok && secretName.MatchString(name) {
+			r := flow(newMap())
+			set(r, "secret", scalar(secret), "")
+			set(r, "key", scalar(name), "")
+			set(s, name, r, "TODO: create this Secret; the input held the value itself, which kiln does not import")
+			continue
+		}
 		if val, ok := vm["value"]; ok {
 			set(e, name, scalar(fmt.Sprint(val)), "")
 			continue

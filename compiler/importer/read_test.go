@@ -347,3 +347,40 @@ spec:
 		t.Errorf("kiln added %v; want a PodDisruptionBudget and a NetworkPolicy", seen)
 	}
 }
+
+// A variable named like a secret with its value in the manifest: the
+// value is never imported, the definition refers to a Secret instead,
+// and the round trip says what it did not carry.
+func TestLiteralSecretInEnv(t *testing.T) {
+	text := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1.0.0
+          env:
+            - {name: LOG_LEVEL, value: info}
+            - {name: DB_PASSWORD, value: hunter2}
+`
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, options(t, "team-web"))
+	if r == nil || len(r.Apps) != 1 {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	if def := string(r.Apps[0].Definition); strings.Contains(def, "hunter2") || !strings.Contains(def, "DB_PASSWORD: {secret: web, key: DB_PASSWORD}") {
+		t.Errorf("definition:\n%s", def)
+	}
+	if !strings.Contains(strings.Join(findings(ds), "\n"), "14:35: warning [import/literal-secret]") {
+		t.Errorf("no warning at the value:\n%s", findings(ds))
+	}
+	if len(r.Apps[0].Lost) == 0 {
+		t.Error("the round trip is proven without the value")
+	}
+	if s := fmt.Sprintf("%+v", r.Apps[0].Lost); strings.Contains(s, "hunter2") {
+		t.Errorf("the loss shows the value: %s", s)
+	}
+}
