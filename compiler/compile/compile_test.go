@@ -233,3 +233,24 @@ func TestSelectorsSelectNameAndInstance(t *testing.T) {
 		t.Errorf("pod instance label = %v", got)
 	}
 }
+
+// DNS runs in kube-system, not in the app's namespace: the egress rule
+// that lets an app with dependencies resolve names must select the DNS
+// pods in every namespace. Without namespaceSelector: {} a podSelector
+// alone selects the policy's own namespace, and the app resolves nothing.
+func TestDNSEgressSelectsEveryNamespace(t *testing.T) {
+	a := baseApp()
+	res, err := Compile(a, Options{Callees: []Callee{{Name: "db", Port: 5432, Transport: "TCP", Scheme: "tcp", Env: "DB_URL"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := find(t, res, "NetworkPolicy")
+	egress, _ := field(np, "spec.egress").([]any)
+	if len(egress) == 0 {
+		t.Fatal("no egress rules")
+	}
+	peer := egress[0].(map[string]any)["to"].([]any)[0].(map[string]any)
+	if ns, ok := peer["namespaceSelector"].(map[string]any); !ok || len(ns) != 0 {
+		t.Errorf("the DNS peer is %v; want namespaceSelector: {} beside its podSelector", peer)
+	}
+}

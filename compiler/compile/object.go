@@ -34,6 +34,12 @@ func toObject(o runtime.Object) (Object, error) {
 
 // prune removes null values, and empty mappings other than those whose
 // presence means something (emptyDir: {} asks for a volume).
+// meaningfulEmpty are the fields whose empty map says something:
+// emptyDir: {} is a volume, and an empty label selector of a
+// NetworkPolicy selects everything (namespaceSelector: {} every
+// namespace, where none is the policy's own; podSelector: {} every pod).
+var meaningfulEmpty = map[string]bool{"emptyDir": true, "namespaceSelector": true, "podSelector": true}
+
 func prune(m map[string]any) {
 	for k, v := range m {
 		switch v := v.(type) {
@@ -41,7 +47,7 @@ func prune(m map[string]any) {
 			delete(m, k)
 		case map[string]any:
 			prune(v)
-			if len(v) == 0 && k != "emptyDir" {
+			if len(v) == 0 && !meaningfulEmpty[k] {
 				delete(m, k)
 			}
 		case []any:
