@@ -15,6 +15,9 @@ import (
 // adds to every environment.
 const AlertmanagerAPI = "monitoring.coreos.com/v1alpha1"
 
+// AlertmanagerKind is the kind of the alerts output's object.
+const AlertmanagerKind = "AlertmanagerConfig"
+
 // alertRouting adds the alerts output of env to c: the AlertmanagerConfig
 // that routes the app's alerts to metadata.contact, among the objects, so
 // that it is patched and validated like them. It returns the same route
@@ -40,15 +43,15 @@ func alertRouting(a *app.App, env string, c *compile.Result, s alerting.Settings
 		return nil, err
 	}
 	meta["name"] = a.Metadata.Name
-	key := sourcemap.ObjectKey("AlertmanagerConfig", a.Metadata.Name)
+	key := sourcemap.ObjectKey(AlertmanagerKind, a.Metadata.Name)
 	for field, origin := range c.Origins.Fields(c.Objects[0].Key()) {
 		if field == "metadata" || strings.HasPrefix(field, "metadata.") {
 			c.Origins.Set(key, field, origin...)
 		}
 	}
 	c.Origins.Set(key, "spec", "metadata", "contact")
-	c.Objects = append(c.Objects, compile.Object{APIVersion: AlertmanagerAPI, Kind: "AlertmanagerConfig", Name: a.Metadata.Name,
-		Content: map[string]any{"apiVersion": AlertmanagerAPI, "kind": "AlertmanagerConfig", "metadata": meta, "spec": r.Spec()}})
+	c.Objects = append(c.Objects, compile.Object{APIVersion: AlertmanagerAPI, Kind: AlertmanagerKind, Name: a.Metadata.Name,
+		Content: map[string]any{"apiVersion": AlertmanagerAPI, "kind": AlertmanagerKind, "metadata": meta, "spec": r.Spec()}})
 	return r.Plain().YAML()
 }
 

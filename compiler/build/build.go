@@ -367,11 +367,7 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 			return Env{}, nil, err
 		}
 	}
-	var elsewhere []string
-	if opts.Emit.Dashboard && env == "" && len(a.Spec.Environments) > 0 {
-		elsewhere = []string{dashboard.Kind} // see addDashboard
-	}
-	objs, pf, err := patch.ApplyExcept(c.Objects, a.Spec.Patches, c.Origins, elsewhere)
+	objs, pf, err := patch.ApplyExcept(c.Objects, a.Spec.Patches, c.Origins, unbuilt(opts.Emit, env == "" && len(a.Spec.Environments) > 0))
 	if err != nil {
 		return Env{}, nil, err
 	}
@@ -419,6 +415,26 @@ func one(doc *load.Doc, a *app.App, env string, opts Options, g *guardrun, res *
 		ds = append(ds, gds...)
 	}
 	return Env{Name: env, Objects: objs, Origins: c.Origins, Resolver: r, HelmValues: values, Alertmanager: routing}, ds, nil
+}
+
+// unbuilt are the kinds of the outputs a build leaves out, which a patch
+// may target all the same: a patch of the GrafanaDashboard applies when
+// the dashboard is built (kiln build --emit dashboard), and a build
+// without it (kiln build, kiln check, the editor) passes over it. The
+// kustomize base of an app with environments (base) has no
+// GrafanaDashboard either: see addDashboard.
+func unbuilt(emit Artifacts, base bool) []string {
+	var kinds []string
+	if !emit.Dashboard || base {
+		kinds = append(kinds, dashboard.Kind)
+	}
+	if !emit.Alerts {
+		kinds = append(kinds, AlertmanagerKind)
+	}
+	if !emit.SLO && !emit.Dashboard {
+		kinds = append(kinds, "ServiceMonitor", "PrometheusRule")
+	}
+	return kinds
 }
 
 // validatorFor returns the validator of env's Kubernetes version: the

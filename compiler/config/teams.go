@@ -206,4 +206,13 @@ func (d *decoder) limitRange(n *load.Node, path []string, lr *LimitRange) {
 			*dst = e.Value
 		}
 	}
+	// The API server refuses a LimitRange whose default request is above
+	// its default limit (ValidateLimitRange); lr holds the defaults
+	// (DefaultTeams) where the file leaves a field out.
+	req, lim := lr.Memory, lr.MemoryLimit
+	if rq, err := resource.ParseQuantity(req); err == nil {
+		if lq, err := resource.ParseQuantity(lim); err == nil && rq.Cmp(lq) > 0 {
+			d.fail(n.Pos, n.End, path, fmt.Sprintf("limitRange's default memory request %s is above its default memory limit %s, which the API server refuses; raise memoryLimit or lower memory", req, lim))
+		}
+	}
 }

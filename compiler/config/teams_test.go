@@ -42,6 +42,8 @@ func TestTeams(t *testing.T) {
 		{"teams: {budgets: {a: {cpu: -1}}}", `1:28: teams.budgets.a.cpu "-1" is not a positive quantity`},
 		{"teams: {budgets: {a: {disk: 1}}}", "1:23: unknown budget field disk"},
 		{"teams: {limitRange: {memory: 1x}}", `1:30: teams.limitRange.memory "1x" is not a positive quantity`},
+		{"teams: {limitRange: {memoryLimit: 100Mi}}", "1:21: limitRange's default memory request 128Mi is above its default memory limit 100Mi"},
+		{"teams: {limitRange: {memory: 1Gi, memoryLimit: 1Gi}, quota: 1}", "1:54: unknown teams setting quota"},
 		{"teams: {emit: yes please}", "1:15: teams.emit must be true or false"},
 		{"teams: {quota: 1}", "1:9: unknown teams setting quota"},
 		{"teams: [1]", "1:8: teams must be a map"},

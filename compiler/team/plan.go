@@ -145,8 +145,9 @@ func claim(f *findings, spaces map[string]*namespace, external map[string]bool, 
 		w := e.NamespaceAt
 		w.Related = []diag.WireRelated{{File: s.firstAt.File, Pos: s.firstAt.Pos, End: s.firstAt.End, Message: fmt.Sprintf("app %s of %s claims %s here", s.first.Name, s.owner, ns)}}
 		f.add(RuleNamespace, a, e.Name, w, fmt.Sprintf("namespace %s is team %s's (app %s in %s); app %s of team %s cannot share it", ns, s.owner, s.first.Name, s.first.Definition, a.Name, a.Owner))
-		return
 	}
+	// The app's pods run in the namespace all the same when the finding
+	// is waived or the rule disabled: its quota counts them.
 	s.usage.add(u)
 }
 
