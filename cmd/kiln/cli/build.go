@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/compile"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -174,6 +175,12 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 			return failed(env, "build", &o.reportOptions, err)
 		}
 	}
+	if !whole && o.out == "" && teamsAsked(w, artifacts) {
+		if cfg, err := w.Config(); err == nil && cfg.Outputs.Value == "" {
+			fmt.Fprintf(env.Stderr, "kiln build: the team namespaces span apps and have no directory beside one: give -o DIR, or outputs: in %s\n", config.Name)
+			return ExitBadInput
+		}
+	}
 	r, err := w.Build(env.Ctx, args, workspace.BuildOptions{Env: o.env, Emit: artifacts, Results: whole})
 	if err != nil {
 		return failed(env, "build", &o.reportOptions, err)
@@ -244,6 +251,18 @@ func runBuild(env *Env, o *buildOptions, args []string) int {
 		}
 	}
 	return code
+}
+
+// teamsAsked reports whether a build writes the team namespaces: --emit
+// or the configuration's emit names them, or its teams block emits them.
+// Asked without a directory for them, the build stops before it writes
+// any app.
+func teamsAsked(w *workspace.Workspace, artifacts build.Artifacts) bool {
+	if artifacts.Namespaces {
+		return true
+	}
+	cfg, err := w.Config()
+	return err == nil && cfg.Teams != nil && cfg.Teams.Emit
 }
 
 // writeTeams writes the team namespaces, when they are an output, in
