@@ -99,6 +99,13 @@ func validateTeams(cfg *config.Config, plan team.Plan, v *validate.Validator) di
 	}
 	var ds diag.List
 	for _, e := range plan.Envs {
+		// Each environment's objects go to its clusters, at its version.
+		v := v
+		if kv := cfg.KubeVersions[e.Name]; kv != "" && kv != v.Version() {
+			if ev, err := validate.For(kv); err == nil {
+				v = ev
+			}
+		}
 		for _, o := range e.Objects {
 			for _, vi := range v.Validate(o) {
 				if vi.Warning {
