@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kilnhq/kiln/compiler/apiversions"
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -165,7 +166,7 @@ func lintValidator(kubeVersion string, o LintOptions, g *guardrails) (*validate.
 			if err != nil {
 				return nil, diag.List{p.Diagnostic("lint/crd", fmt.Sprintf("CRD file %s: cannot read it: %v", repofile.Display(name), err))}
 			}
-			ds := crdDocs(source.NewFile(repofile.Display(name), b), crds)
+			ds := crdDocs(source.NewFile(repofile.Display(name), b), crds, v.Version())
 			if ds != nil {
 				return nil, ds
 			}
@@ -182,8 +183,10 @@ func lintValidator(kubeVersion string, o LintOptions, g *guardrails) (*validate.
 // and document. A bundle (an operator's install.yaml) holds other objects
 // beside its CRDs: those are passed over, but a file with no CRD at all,
 // or a document of kind CustomResourceDefinition that is not one, is an
-// error at its line in f.
-func crdDocs(f *source.File, crds map[string][]byte) diag.List {
+// error at its line in f. So is a CRD of an API version Kubernetes
+// kubeVersion no longer serves (apiextensions.k8s.io/v1beta1), which no
+// cluster of that version would install.
+func crdDocs(f *source.File, crds map[string][]byte, kubeVersion string) diag.List {
 	nodes, ds := load.Stream(f, load.Options{Format: load.YAML, MaxBytes: lint.MaxBytes})
 	if ds != nil {
 		return ds
@@ -191,6 +194,9 @@ func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 	var first diag.List
 	found := 0
 	for i, n := range nodes {
+		if d, removed := removedCRD(n, kubeVersion); removed {
+			return diag.List{d}
+		}
 		raw, err := json.Marshal(n.Value())
 		if err == nil {
 			err = kube.AddCRD(raw, map[string]any{}, map[string]string{})
@@ -222,6 +228,23 @@ func crdDocs(f *source.File, crds map[string][]byte) diag.List {
 		return first
 	}
 	return nil
+}
+
+// removedCRD is the error at the apiVersion of a CRD document n of an
+// API version kubeVersion no longer serves.
+func removedCRD(n *load.Node, kubeVersion string) (diag.Diagnostic, bool) {
+	av, k := n.Field("apiVersion"), n.Field("kind")
+	if av == nil || k == nil {
+		return diag.Diagnostic{}, false
+	}
+	api, _ := av.Value.Scalar.(string)
+	kind, _ := k.Value.Scalar.(string)
+	a, ok := apiversions.Lookup(api, kind)
+	if !ok || kubeVersion == "" || !a.RemovedIn(kubeVersion) {
+		return diag.Diagnostic{}, false
+	}
+	return diag.Diagnostic{Pos: av.Value.Pos, End: av.Value.End, Severity: diag.Error, Code: "lint/crd", Kind: diag.Input,
+		Message: a.Message(kubeVersion) + ": no cluster of Kubernetes " + kubeVersion + " installs this CRD"}, true
 }
 
 // lintTargets gathers what to lint: definitions (by name) and manifests.
