@@ -19,6 +19,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/apptest"
 	"github.com/kilnhq/kiln/compiler/build"
+	"github.com/kilnhq/kiln/compiler/config"
 	"github.com/kilnhq/kiln/compiler/diag"
 	"github.com/kilnhq/kiln/compiler/discover"
 	"github.com/kilnhq/kiln/compiler/emit"
@@ -304,6 +305,44 @@ func committedOutputs(g *guardrails, in input) committedTree {
 
 // appName reads metadata.name without checking the definition; cut
 // reports a load cut short, which leaves the name unknown.
+// orphans are the directories of the committed outputs that no app of
+// the repository writes: an app deleted or renamed, or the team
+// namespaces once they are no output. They would still be deployed (an
+// ApplicationSet makes an Application of every directory), so they are
+// drift. trees are the committed trees of every app; when an app's name
+// could not be read, nothing is judged.
+func orphans(cfg *config.Config, trees []committedTree, teams bool) diag.List {
+	if cfg.Outputs.Value == "" {
+		return nil
+	}
+	dir := cfg.Path(cfg.Outputs)
+	ours := map[string]bool{}
+	for _, t := range trees {
+		if t.dir == "" {
+			return nil
+		}
+		ours[filepath.Base(t.dir)] = true
+	}
+	if teams {
+		ours[TeamDir] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var ds diag.List
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || ours[e.Name()] {
+			continue // .<app>.new-* leftovers are each app's drift
+		}
+		name := repofile.Display(filepath.Join(dir, e.Name()))
+		f := source.NewFile(name, nil)
+		ds = append(ds, diag.Diagnostic{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "check/drift", Kind: diag.Finding,
+			Message: fmt.Sprintf("%s is the committed output of no app of the repository (an app deleted or renamed?); the next kiln build -o does not remove it: delete it", name)})
+	}
+	return ds
+}
+
 func appName(in input) (name string, cut bool) {
 	if in.readErr != nil {
 		return "", false
@@ -497,13 +536,16 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}
 	hits0, misses0 := eng.Stats()
 	results := make([]checked1, len(inputs))
+	trees := make([]committedTree, len(inputs))
 	var mu sync.Mutex
 	done := 0
 	forEach(len(inputs), w.opts.Jobs, func(i int) {
 		inputs[i].read1() // finishCheck reads inputs[i] once every worker is done
 		in := inputs[i]
 		in.ctx = ctx
-		r, err := idx.check(eng, checkInOf(w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g))
+		k := checkInOf(w.sharedKey(), in, wk.tests[filepath.Dir(in.file.Name)], w.prepare, g)
+		trees[i] = k.Tree
+		r, err := idx.check(eng, k)
 		if err != nil {
 			r = checked1{File: report.File{Name: in.file.Name}, BadInput: true,
 				Diags: diag.ToWire(diag.List{{Pos: in.file.Pos(0), End: in.file.Pos(0), Severity: diag.Error, Code: "internal", Message: err.Error(), Kind: diag.Internal}})}
@@ -524,6 +566,9 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	r, err := finishCheck(g, inputs, results, w.kube, whole && teamsEmitted(g.cfg, paths), whole && teamsJudged(g.cfg, paths))
 	if err != nil {
 		return nil, err
+	}
+	if whole && coversRoot(paths, g.cfg.Root) {
+		r.Diagnostics = append(r.Diagnostics, orphans(g.cfg, trees, teamsEmitted(g.cfg, paths))...)
 	}
 	r.Total = total
 	hits, misses := eng.Stats()
