@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -89,7 +90,7 @@ func Read(f *source.File) (objs []*Object, score *Score, ds diag.List) {
 			s, sds := readScore(f, n)
 			return nil, s, sds
 		}
-		if k := n.Field("apiVersion"); k != nil && k.Value.Kind == load.String && strings.HasPrefix(k.Value.Scalar.(string), "kustomize.config.k8s.io/") {
+		if k := n.Field("apiVersion"); IsKustomization(f.Name) || k != nil && k.Value.Kind == load.String && strings.HasPrefix(k.Value.Scalar.(string), "kustomize.config.k8s.io/") {
 			ds = append(ds, at(n.Pos, diag.Warning, "import/kustomization",
 				"this is kustomize's own file, not an object: its transformations are not applied; import the output of kustomize build to include them"))
 			continue
@@ -256,4 +257,15 @@ func checkDuplicates(objs []*Object) diag.List {
 		first[k] = o
 	}
 	return ds
+}
+
+// IsKustomization reports whether path is kustomize's own file, which
+// kustomize recognises by its name (its apiVersion and kind are
+// optional).
+func IsKustomization(path string) bool {
+	switch filepath.Base(path) {
+	case "kustomization.yaml", "kustomization.yml", "Kustomization":
+		return true
+	}
+	return false
 }

@@ -197,7 +197,10 @@ func importInputs(stdin io.Reader, args []string) ([]*source.File, error) {
 				return nil, err
 			}
 			f := source.NewFile(p, data)
-			if lint.LooksLikeManifest(f) || bytes.Contains(data, []byte("score.dev/")) {
+			// kustomization.yaml is read too, whatever it holds (its
+			// apiVersion is optional): the import warns that it does not
+			// apply it.
+			if lint.LooksLikeManifest(f) || bytes.Contains(data, []byte("score.dev/")) || importer.IsKustomization(p) {
 				files = append(files, f)
 			}
 		}
