@@ -389,6 +389,19 @@ func (m *modeler) health(spec *yaml.Node) {
 // resources writes a container's requests and limits.
 func resources(c map[string]any) *yaml.Node {
 	req, lim := mapAt(c, "resources", "requests"), mapAt(c, "resources", "limits")
+	// A limit without a request is the request too: the API server
+	// defaults one to the other, and the pod's QoS class (Guaranteed, for
+	// limits alone) follows from it.
+	for _, r := range []string{"cpu", "memory"} {
+		if v, ok := lim[r]; ok {
+			if _, set := req[r]; !set {
+				if req == nil {
+					req = map[string]any{}
+				}
+				req[r] = v
+			}
+		}
+	}
 	n := newMap()
 	for _, f := range [][3]string{{"cpu", "requests", "cpu"}, {"memory", "requests", "memory"}, {"memoryLimit", "limits", "memory"}, {"cpuLimit", "limits", "cpu"}} {
 		from := req

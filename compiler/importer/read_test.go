@@ -384,3 +384,41 @@ spec:
 		t.Errorf("the loss shows the value: %s", s)
 	}
 }
+
+// Limits without requests are the requests too, as the API server
+// defaults them: the imported pod keeps its QoS class (Guaranteed).
+func TestLimitsAreTheRequests(t *testing.T) {
+	text := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1.0.0
+          resources:
+            limits: {cpu: 500m, memory: 1Gi}
+`
+	o := options(t, "team-web")
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
+	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	objs, bds := o.Build("web/kiln.yaml", r.Apps[0].Definition)
+	if bds.HasErrors() {
+		t.Fatalf("the definition does not build: %q", findings(bds))
+	}
+	for _, obj := range objs {
+		if obj["kind"] != "Deployment" {
+			continue
+		}
+		c := obj["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+		res := c["resources"].(map[string]any)
+		if fmt.Sprint(res["requests"]) != fmt.Sprint(res["limits"]) {
+			t.Errorf("requests %v, limits %v: the pod is no longer Guaranteed", res["requests"], res["limits"])
+		}
+	}
+}
