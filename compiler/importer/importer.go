@@ -61,12 +61,16 @@ type Result struct {
 	Dropped []*Object
 	// Objects counts the input's objects.
 	Objects int
+	// Unresolved counts the values of the input that no object carries
+	// and kiln cannot express: a Score variable that refers to what a
+	// Score implementation provisions.
+	Unresolved int
 }
 
 // Proven reports whether every object of the input is carried and the
 // round trip lost or changed nothing.
 func (r *Result) Proven() bool {
-	if len(r.Dropped) > 0 {
+	if len(r.Dropped) > 0 || r.Unresolved > 0 {
 		return false
 	}
 	for _, a := range r.Apps {
@@ -94,6 +98,13 @@ func Files(files []*source.File, opts Options) (*Result, diag.List) {
 		return nil, ds
 	}
 	r, more := Import(objs, opts)
+	if r != nil {
+		for _, d := range ds {
+			if d.Code == "import/score-placeholder" {
+				r.Unresolved++
+			}
+		}
+	}
 	return r, append(ds, more...)
 }
 

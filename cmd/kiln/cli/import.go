@@ -225,6 +225,9 @@ func summary(w io.Writer, r *importer.Result) {
 	if n := len(r.Dropped); n > 0 {
 		fmt.Fprintf(w, "kiln: %s of the input not imported (see the warnings above)\n", report.Plural(n, "object"))
 	}
+	if r.Unresolved > 0 {
+		fmt.Fprintf(w, "kiln: %s of the input not imported: kiln cannot resolve what a Score implementation provisions (see the warnings above)\n", report.Plural(r.Unresolved, "value"))
+	}
 }
 
 func additions(a *importer.App) string {
