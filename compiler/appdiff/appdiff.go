@@ -186,8 +186,10 @@ func compareApp(old, new *App) (*AppDiff, error) {
 			d.Envs = append(d.Envs, *e)
 		}
 	}
-	// A rename or a move with the same manifests is still a change.
-	if len(d.Envs) == 0 && d.Status == Changed && d.OldName == "" && d.OldDefinition == "" {
+	// An app whose manifests did not change is no change, moved or not:
+	// kiln diff is about what the cluster gets. (A rename changes the
+	// objects' names, so its manifests change.)
+	if len(d.Envs) == 0 && d.Status == Changed {
 		return nil, nil
 	}
 	return d, nil

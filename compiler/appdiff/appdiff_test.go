@@ -47,8 +47,9 @@ func TestCompareMatchesByPathThenName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Total != 5 || r.Unchanged != 0 {
-		t.Errorf("total %d, unchanged %d; want 5, 0", r.Total, r.Unchanged)
+	// cart moved with the same manifests: no change to the cluster.
+	if r.Total != 5 || r.Unchanged != 1 {
+		t.Errorf("total %d, unchanged %d; want 5, 1", r.Total, r.Unchanged)
 	}
 	var got []string
 	for _, a := range r.Apps {
@@ -60,7 +61,6 @@ func TestCompareMatchesByPathThenName(t *testing.T) {
 		got = append(got, s)
 	}
 	want := []string{
-		`cart changed (was "" "cart/kiln.yaml"):`,
 		`invoices changed (was "billing" ""): default changed +1 ~0 -1`,
 		`new added (was "" ""): default added +1 ~0 -0`,
 		`old removed (was "" ""): default removed +0 ~0 -1`,
@@ -69,22 +69,24 @@ func TestCompareMatchesByPathThenName(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	prod := r.Apps[4].Envs[1]
+	prod := r.Apps[3].Envs[1]
 	if f := prod.Objects[0].Fields; len(f) != 1 || f[0].Path != "spec.template.spec.containers[name=web].image" {
 		t.Errorf("prod's fields: %+v", f)
 	}
 	if !strings.HasPrefix(prod.Diff, "--- a/web/rendered/prod.yaml\n+++ b/web/rendered/prod.yaml\n") {
 		t.Errorf("prod's diff:\n%s", prod.Diff)
 	}
-	if d := r.Apps[2].Envs[0].Diff; !strings.HasPrefix(d, "--- /dev/null\n+++ b/new/rendered/default.yaml\n") {
+	if d := r.Apps[1].Envs[0].Diff; !strings.HasPrefix(d, "--- /dev/null\n+++ b/new/rendered/default.yaml\n") {
 		t.Errorf("an added app's diff:\n%s", d)
 	}
 	var md bytes.Buffer
 	if err := Markdown(&md, r); err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(md.String(), "`cart`") {
+		t.Errorf("an app moved with the same manifests is in the table:\n%s", md.String())
+	}
 	for _, row := range []string{
-		"| `cart` | | moved from cart/kiln.yaml | 0 | 0 | 0 |",
 		"| `web` | `dev` | added | 1 | 0 | 0 |",
 		"| `old` | `default` | removed | 0 | 0 | 1 |",
 	} {
