@@ -2,9 +2,9 @@
 // mean rather than how they are written: objects are matched by apiVersion,
 // kind, namespace and name, maps by key, lists of named items (containers,
 // env, ports, volumes, volumeMounts: lists whose items all have a distinct
-// "name") by name, and other lists by position. Env and init containers,
-// whose order means something, are compared by position when their order
-// changed. Each difference is a field
+// "name") by name, and other lists by position. Init containers, and env
+// when a value refers to another variable, whose order means something,
+// are compared by position when their order changed. Each difference is a field
 // path in kiln's one path grammar (docs/paths.md), so that a change reads
 // spec.template.spec.containers[name=web].image whatever the order of the
 // containers. kiln diff and kiln import --check report through it; it
@@ -192,7 +192,7 @@ func (d *differ) maps(p fieldpath.Path, old, new map[string]any) {
 func (d *differ) lists(p fieldpath.Path, old, new []any) {
 	oldNames, okOld := names(old)
 	newNames, okNew := names(new)
-	if okOld && okNew && (len(old) > 0 || len(new) > 0) && !(ordered(p) && reordered(oldNames, newNames)) {
+	if okOld && okNew && (len(old) > 0 || len(new) > 0) && !(ordered(p, old, new) && reordered(oldNames, newNames)) {
 		d.named(p, old, new, oldNames, newNames)
 		return
 	}
@@ -234,15 +234,24 @@ func (d *differ) named(p fieldpath.Path, old, new []any, oldNames, newNames []st
 }
 
 // ordered reports whether the order of the named items of the list at p
-// means something: environment variables (a value's $(VAR) expands only
-// the variables before it) and init containers (they run one after the
-// other, and a sidecar starts before the ones after it).
-func ordered(p fieldpath.Path) bool {
+// means something: init containers (they run one after the other, and a
+// sidecar starts before the ones after it), and environment variables
+// when a value refers to another ($(VAR) expands only the variables
+// before it).
+func ordered(p fieldpath.Path, old, new []any) bool {
 	if len(p) == 0 {
 		return false
 	}
-	last := p[len(p)-1]
-	return last.Field == "env" || last.Field == "initContainers"
+	switch p[len(p)-1].Field {
+	case "initContainers":
+		return true
+	case "env":
+		return slices.ContainsFunc(slices.Concat(old, new), func(v any) bool {
+			s, _ := v.(map[string]any)["value"].(string)
+			return strings.Contains(s, "$(")
+		})
+	}
+	return false
 }
 
 // reordered reports whether the names both lists have come in another

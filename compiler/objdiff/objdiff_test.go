@@ -251,6 +251,18 @@ func TestOrderedListsCompareByPosition(t *testing.T) {
 	if want := "spec.initContainers[name=a].env[0].name"; !slices.Contains(paths, want) {
 		t.Errorf("reordered env: fields %v, want %s among them", paths, want)
 	}
+	// Without a $(VAR) among the values, the order of env says nothing.
+	plain := func(env ...string) map[string]any {
+		var list []any
+		for _, n := range env {
+			list = append(list, map[string]any{"name": n, "value": "x"})
+		}
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
+			"spec": map[string]any{"containers": []any{map[string]any{"name": "a", "env": list}}}}
+	}
+	if cs := Objects([]map[string]any{plain("Z", "A")}, []map[string]any{plain("A", "Z")}); len(cs) != 0 {
+		t.Errorf("reordered env without references: %+v", cs)
+	}
 	// Containers run side by side: their order is no change.
 	two := func(a, b string) map[string]any {
 		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p"},
