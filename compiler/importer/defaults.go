@@ -69,6 +69,7 @@ var serverDefaults = []serverDefault{
 	{nil, "POD.*.*.*.failureThreshold", int64(3)},
 	{nil, "POD.*.*.*.initialDelaySeconds", int64(0)},
 	{nil, "POD.*.*.*.httpGet.scheme", "HTTP"},
+	{nil, "POD.*.*.*.grpc.service", ""},
 	{nil, "POD.volumes.*.configMap.defaultMode", int64(420)},
 	{nil, "POD.volumes.*.secret.defaultMode", int64(420)},
 	{nil, "POD.volumes.*.projected.defaultMode", int64(420)},
@@ -78,6 +79,7 @@ var serverDefaults = []serverDefault{
 	{[]string{"Service"}, "spec.ipFamilyPolicy", "SingleStack"},
 	{[]string{"Service"}, "spec.internalTrafficPolicy", "Cluster"},
 	{[]string{"Service"}, "spec.externalTrafficPolicy", "Cluster"},
+	{[]string{"Service"}, "spec.allocateLoadBalancerNodePorts", true},
 	{[]string{"HorizontalPodAutoscaler"}, "spec.minReplicas", int64(1)},
 }
 
@@ -159,11 +161,23 @@ func untagged(image string) bool {
 // namespace, and quantities in their canonical spelling. A Service
 // port's targetPort equal to its port goes too.
 func normalize(obj map[string]any) map[string]any {
+	return Normalize(obj)
+}
+
+// Normalize is normalize, for the end-to-end test that proves the
+// defaults it leaves out are the API server's: an object the server
+// stored (defaults filled in) normalizes to the object as written.
+func Normalize(obj map[string]any) map[string]any {
 	kind, _ := obj["kind"].(string)
 	out, _ := normalizeAt(kind, obj, nil, obj).(map[string]any)
 	for _, p := range serverSet {
 		path, _ := fieldpath.ParsePath(p)
 		deleteAt(out, path)
+	}
+	// The pod's serviceAccount is the deprecated name of
+	// serviceAccountName, which the server copies into it.
+	if pod := mapAt(out, podPath(kind)...); pod != nil && pod["serviceAccount"] != nil && pod["serviceAccount"] == pod["serviceAccountName"] {
+		delete(pod, "serviceAccount")
 	}
 	if md := asMap(out["metadata"]); md["namespace"] == "default" {
 		delete(md, "namespace")
