@@ -18,6 +18,8 @@ import (
 // The guardrails are off (--no-policy): a generated app with a finding
 // would not be written, and the team namespaces are written only when
 // every app is; the apps get their owner's namespace and a contact.
+// Writing the trees to disk (each synced) is noisy enough to hide the
+// outputs: run it with TMPDIR on tmpfs (TMPDIR=/dev/shm).
 
 type outputCost struct {
 	name        string
