@@ -3,6 +3,7 @@ package workspace
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -29,6 +30,11 @@ func BuildDefinition(ctx context.Context, o Options, name string, def []byte) ([
 			}
 			return objs, nil
 		}
+	}
+	// A configuration that does not load says where it is wrong.
+	var le *LoadError
+	if errors.As(err, &le) && len(le.Diagnostics) > 0 {
+		return nil, le.Diagnostics
 	}
 	f := source.NewFile(name, def)
 	return nil, diag.List{{Pos: f.Pos(0), End: f.Pos(0), Severity: diag.Error, Code: "internal", Kind: diag.Internal, Message: err.Error()}}

@@ -257,6 +257,10 @@ func notBuilt(w *Object, sources map[string]string, name string, ds diag.List) d
 	for _, d := range ds {
 		if d.Severity == diag.Error {
 			line, col := d.Pos.LineCol()
+			file := name
+			if d.Pos.File != nil && d.Pos.File.Name != "" && d.Pos.File.Name != "-" {
+				file = d.Pos.File.Name // the repository's configuration, say
+			}
 			pos := w.Locate("metadata.name")
 			for p := d.Path; p != ""; p = fieldpath.Parent(p) {
 				if from, ok := sources[p]; ok {
@@ -265,7 +269,7 @@ func notBuilt(w *Object, sources map[string]string, name string, ds diag.List) d
 				}
 			}
 			return at(pos, diag.Error, "import/not-built",
-				"the definition imported from %s %s does not build: %s:%d:%d: %s", w.Key.Kind, w.Key.Name, name, line, col, d.Message)
+				"the definition imported from %s %s does not build: %s:%d:%d: %s", w.Key.Kind, w.Key.Name, file, line, col, d.Message)
 		}
 	}
 	return at(w.Node.Pos, diag.Error, "import/not-built", "the definition imported from %s %s does not build", w.Key.Kind, w.Key.Name)
