@@ -179,6 +179,19 @@ func (s *Set) rel(file string) string {
 	return filepath.ToSlash(file)
 }
 
+// acrossApps are the rules that judge a repository's apps together
+// (compiler/team registers them): a repository's waiver exempts from
+// them, an app's own cannot, as no one app's build sees them.
+var acrossApps sync.Map
+
+// AcrossApps records rules that judge the apps of a repository together,
+// so that an app's waiver of one is told where such a waiver goes.
+func AcrossApps(rules ...string) {
+	for _, r := range rules {
+		acrossApps.Store(r, true)
+	}
+}
+
 // Check reports waivers that cannot hold: expired ones (errors), ones
 // naming no known rule (errors), and, when the run is over, ones that
 // covered a checked app but waived nothing (warnings).
@@ -195,6 +208,10 @@ func (s *Set) Check(known func(rule string) bool, over bool) diag.List {
 		}
 		switch {
 		case !known(w.Rule):
+			if _, across := acrossApps.Load(w.Rule); across {
+				at(diag.Error, "waiver/unknown-rule", fmt.Sprintf("rule %s judges the repository's apps together, not one app: waive it in the waivers of .kiln/config.yaml (with apps: naming this one)", w.Rule))
+				break
+			}
 			at(diag.Error, "waiver/unknown-rule", fmt.Sprintf("the waiver names rule %s, which is not a rule kiln runs; kiln rules lists them", w.Rule))
 		case w.Expired(s.now):
 			at(diag.Error, "waiver/expired", fmt.Sprintf("the waiver of %s expired on %s (%s); fix the finding, or renew the waiver with a new date and reason",
