@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // nvimApp has two misspelled fields, one of them after non-ASCII text on
@@ -74,13 +76,7 @@ type nvimDiagnostic struct {
 // code, receives the new diagnostics, asks for a hover, and shuts the
 // server down.
 func TestNvim(t *testing.T) {
-	nvim, err := exec.LookPath("nvim")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("nvim is not on PATH, and CI must run this test (.ci/run installs the Debian package neovim)")
-		}
-		t.Skip("SKIPPED: TestNvim needs Neovim 0.7 or later on PATH (apt-get install neovim); CI runs it")
-	}
+	nvim := toolcheck.Command(t, "nvim", "Neovim 0.7 or later; Debian: apt-get install neovim", "kiln lsp under Neovim")
 	kiln := kilnBinary(t)
 	config, err := filepath.Abs(filepath.Join("testdata", "nvim", "init.lua"))
 	if err != nil {

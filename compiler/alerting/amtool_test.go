@@ -14,6 +14,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/compiler/slo"
 	"github.com/kilnhq/kiln/internal/buildtest"
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // TestAmtool checks each environment's route snippet with Alertmanager's
@@ -190,14 +191,7 @@ func sortedKeys(m map[string]string) []string {
 // it skipped, and fails under CI=true, where .ci/run installs it.
 func needAmtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("amtool")
-	if err != nil {
-		why := "amtool is not installed (Debian: apt-get install prometheus-alertmanager)"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: this lane must check the Alertmanager routes with amtool)", why)
-		}
-		t.Skipf("SKIPPED, the Alertmanager routes not checked: %s", why)
-	}
+	p := toolcheck.Command(t, "amtool", "Debian: apt-get install prometheus-alertmanager", "the Alertmanager routes")
 	if out, err := exec.Command(p, "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), "amtool") {
 		t.Fatalf("%s --version: %v\n%s", p, err, out)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/compiler/fieldpath"
 	"github.com/kilnhq/kiln/internal/buildtest"
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // built is one app built with every output, and the files kiln writes for it.
@@ -133,18 +134,10 @@ const backstageDir = "testdata/backstage"
 // CI=true a missing tool fails the test instead.
 func needBackstage(t *testing.T) string {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: this lane must run Backstage's validator)", why)
-		}
-		t.Skipf("SKIPPED, Backstage's catalog validator not run: %s", why)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed")
-	}
+	const unchecked = "the catalog entries, with Backstage's validator,"
+	node := toolcheck.Command(t, "node", "Debian: apt-get install nodejs npm", unchecked)
 	if _, err := os.Stat(filepath.Join(backstageDir, "node_modules", "@backstage", "catalog-model", "package.json")); err != nil {
-		missing("@backstage/catalog-model is not installed: run npm ci in compiler/catalog/" + backstageDir)
+		toolcheck.Missing(t, "@backstage/catalog-model is not installed: run npm ci in compiler/catalog/"+backstageDir, unchecked)
 	}
 	return node
 }

@@ -8,18 +8,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // repo makes a git repository in a temporary directory and returns a
 // function that runs git in it.
 func repo(t *testing.T) (dir string, run func(args ...string)) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is not installed (CI=true: .ci/run installs it)")
-		}
-		t.Skip("SKIPPED: git is not installed; the --base tests did not run")
-	}
+	toolcheck.Command(t, "git", "Debian: apt-get install git", "the --base changes")
 	dir = t.TempDir()
 	run = func(args ...string) {
 		t.Helper()

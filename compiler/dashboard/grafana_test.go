@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // grafanaDir holds schema.ts and its package.json; npm ci there installs
@@ -21,19 +23,11 @@ const grafanaDir = "testdata/grafana"
 // CI=true a missing tool fails the test instead.
 func needGrafana(t *testing.T) string {
 	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: this lane must check the dashboards against Grafana's schema)", why)
-		}
-		t.Skipf("SKIPPED, dashboards not checked against Grafana's schema: %s", why)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed")
-	}
+	const unchecked = "the dashboards, against Grafana's schema,"
+	node := toolcheck.Command(t, "node", "Debian: apt-get install nodejs npm", unchecked)
 	for _, pkg := range []string{"@grafana/schema", "typescript"} {
 		if _, err := os.Stat(filepath.Join(grafanaDir, "node_modules", pkg, "package.json")); err != nil {
-			missing(pkg + " is not installed: run npm ci in compiler/dashboard/" + grafanaDir)
+			toolcheck.Missing(t, pkg+" is not installed: run npm ci in compiler/dashboard/"+grafanaDir, unchecked)
 		}
 	}
 	return node

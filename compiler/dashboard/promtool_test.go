@@ -8,20 +8,15 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // needPromtool returns promtool's path, or skips the test saying why; under
 // CI=true a missing promtool fails the test instead.
 func needPromtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is not installed (CI=true: this lane must run Prometheus' rule unit tests)")
-		}
-		t.Skip("SKIPPED, the dashboard's queries not evaluated: promtool is not installed (Debian's prometheus package has it)")
-	}
-	return p
+	return toolcheck.Command(t, "promtool", "Debian: apt-get install prometheus", "the dashboard's queries, evaluated by promtool,")
 }
 
 const twoEnvs = `apiVersion: kiln.dev/v1alpha1

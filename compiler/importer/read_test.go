@@ -271,17 +271,9 @@ spec:
         paths:
           - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
 `
-	o := options(t, "team-web")
-	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
-	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
-		t.Fatalf("no app: %q", findings(ds))
-	}
-	if lost := r.Apps[0].Lost; len(lost) > 0 {
-		t.Fatalf("lost: %+v", lost)
-	}
-	objs, bds := o.Build("web/kiln.yaml", r.Apps[0].Definition)
-	if bds.HasErrors() {
-		t.Fatalf("the definition does not build: %q", findings(bds))
+	a, objs := importOne(t, text)
+	if len(a.Lost) > 0 {
+		t.Fatalf("lost: %+v", a.Lost)
 	}
 	for _, obj := range objs {
 		spec, _ := obj["spec"].(map[string]any)
@@ -314,15 +306,7 @@ spec:
     spec:
       containers: [{name: mychart, image: "web:1.0.0", ports: [{name: http, containerPort: 8080}]}]
 `
-	o := options(t, "team-web")
-	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
-	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
-		t.Fatalf("no app: %q", findings(ds))
-	}
-	objs, bds := o.Build("x/kiln.yaml", r.Apps[0].Definition)
-	if bds.HasErrors() {
-		t.Fatalf("the definition does not build: %q", findings(bds))
-	}
+	_, objs := importOne(t, text)
 	want := map[string]any{"app.kubernetes.io/name": "mychart", "app.kubernetes.io/instance": "rel"}
 	seen := map[string]bool{}
 	for _, obj := range objs {
@@ -402,15 +386,7 @@ spec:
           resources:
             limits: {cpu: 500m, memory: 1Gi}
 `
-	o := options(t, "team-web")
-	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
-	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
-		t.Fatalf("no app: %q", findings(ds))
-	}
-	objs, bds := o.Build("web/kiln.yaml", r.Apps[0].Definition)
-	if bds.HasErrors() {
-		t.Fatalf("the definition does not build: %q", findings(bds))
-	}
+	_, objs := importOne(t, text)
 	for _, obj := range objs {
 		if obj["kind"] != "Deployment" {
 			continue
@@ -421,4 +397,20 @@ spec:
 			t.Errorf("requests %v, limits %v: the pod is no longer Guaranteed", res["requests"], res["limits"])
 		}
 	}
+}
+
+// importOne imports text, which must make one app, builds the definition
+// it writes as kiln build would, and returns the app and what it builds.
+func importOne(t *testing.T, text string) (*importer.App, []map[string]any) {
+	t.Helper()
+	o := options(t, "team-web")
+	r, ds := importer.Files([]*source.File{source.NewFile("in.yaml", []byte(text))}, o)
+	if r == nil || len(r.Apps) != 1 || ds.HasErrors() {
+		t.Fatalf("no app: %q", findings(ds))
+	}
+	objs, bds := o.Build("web/kiln.yaml", r.Apps[0].Definition)
+	if bds.HasErrors() {
+		t.Fatalf("the definition does not build: %q", findings(bds))
+	}
+	return r.Apps[0], objs
 }

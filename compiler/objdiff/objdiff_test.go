@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // objs decodes a YAML stream of objects separated by ---.
@@ -194,13 +196,7 @@ func TestUnifiedAppliesWithGit(t *testing.T) {
 	if Unified("a", "b", old, old) != "" {
 		t.Fatal("equal texts have a diff")
 	}
-	git, err := exec.LookPath("git")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is not installed (CI=true: .ci/run installs it)")
-		}
-		t.Skip("SKIPPED: git is not installed; the diff was not applied")
-	}
+	git := toolcheck.Command(t, "git", "Debian: apt-get install git", "the unified diff, applied by git apply,")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "x.yaml")
 	if err := os.WriteFile(file, old, 0o644); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kilnhq/kiln/compiler/build"
 	"github.com/kilnhq/kiln/internal/buildtest"
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // TestPromtool runs Prometheus' rule unit tests (promtool test rules) on
@@ -80,14 +81,7 @@ func buildRules(t *testing.T, def string) map[string][]byte {
 // that it skipped, and fails under CI=true, where .ci/run installs it.
 func needPromtool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err != nil {
-		why := "promtool is not installed (Debian: apt-get install prometheus)"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: this lane must run Prometheus' rule unit tests)", why)
-		}
-		t.Skipf("SKIPPED, Prometheus' rule unit tests not run: %s", why)
-	}
+	p := toolcheck.Command(t, "promtool", "Debian: apt-get install prometheus", "the rules, with Prometheus' rule unit tests,")
 	if out, err := exec.Command(p, "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), "promtool") {
 		t.Fatalf("%s --version: %v\n%s", p, err, out)
 	}

@@ -1,10 +1,11 @@
 package ciconfig
 
 import (
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/kilnhq/kiln/internal/toolcheck"
 )
 
 // needShellcheck returns shellcheck's path. Without it the test says
@@ -12,15 +13,7 @@ import (
 // it.
 func needShellcheck(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("shellcheck")
-	if err != nil {
-		why := "shellcheck is not installed (Debian: apt-get install shellcheck)"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: this lane must lint the CI scripts)", why)
-		}
-		t.Skipf("SKIPPED, the CI scripts were not linted: %s", why)
-	}
-	return p
+	return toolcheck.Command(t, "shellcheck", "Debian: apt-get install shellcheck", "the CI scripts, with shellcheck,")
 }
 
 // shellcheck lints a script in the given dialect. SC2153 (a variable
