@@ -208,8 +208,10 @@ func computeCheck(in input, s *schema.Schema, opts build.Options, g *guardrails,
 		r.Considered = c.app.Metadata.Name
 		r.File.Guarded = true
 		r.Artifacts = artifactCount(res)
-		tm := team.Measure(c.doc, res)
-		r.Team = &tm
+		if g != nil && teamsConfigured(g.cfg) { // else no run reads it: the index stays small
+			tm := team.Measure(c.doc, res)
+			r.Team = &tm
+		}
 		if committed.dir != "" {
 			if out, err := emit.Files(res); err == nil {
 				all = append(all, drift(committed, out)...)

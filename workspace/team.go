@@ -132,6 +132,15 @@ func teamsEmitted(cfg *config.Config, paths []string) bool {
 	return cfg != nil && (cfg.Teams != nil && cfg.Teams.Emit || emitsTeams(cfg)) && coversRoot(paths, cfg.Root)
 }
 
+// teamsConfigured says whether the configuration makes the team pass
+// run over a whole repository (teamsEmitted or teamsJudged): only then
+// does an app's check measure what the pass needs of it. The
+// configuration is in every app's key, so a result measured or not
+// measured is never taken for the other.
+func teamsConfigured(cfg *config.Config) bool {
+	return cfg != nil && (cfg.Teams != nil || emitsTeams(cfg))
+}
+
 // teamsJudged says whether a run over paths judges the teams' budgets:
 // when the configuration sets some and the run sees every app.
 func teamsJudged(cfg *config.Config, paths []string) bool {
