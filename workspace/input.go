@@ -136,15 +136,14 @@ func readFile(root, path string) ([]byte, error) {
 // there is none. One that is there but cannot be read is an error, at it.
 func readDockerfile(root, p string) (*source.File, diag.List) {
 	df := filepath.Join(filepath.Dir(p), "Dockerfile")
-	if _, err := os.Lstat(df); err != nil {
-		return nil, nil
-	}
 	b, err := repofile.Read(root, df, repofile.MaxBytes)
-	f := source.NewFile(df, b)
 	if err != nil {
-		return nil, diag.List{readError(f, "load/read", err)}
+		if _, lerr := os.Lstat(df); lerr != nil { // none there (asked only now: most apps' reads succeed)
+			return nil, nil
+		}
+		return nil, diag.List{readError(source.NewFile(df, nil), "load/read", err)}
 	}
-	return f, nil
+	return source.NewFile(df, b), nil
 }
 
 // readError is the error of a file that could not be read, at its start.
