@@ -63,6 +63,9 @@ func Main() int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
+	if len(os.Args) > 1 {
+		tuneGC(os.Args[1], os.Getenv)
+	}
 	pool := sandbox.New(runtime.GOMAXPROCS(0))
 	defer pool.Close()
 	return run(&Env{Ctx: context.Background(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Sandbox: pool}, os.Args[1:])
