@@ -516,7 +516,16 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}()
 	eng := w.opts.Cache
 	index := make(chan *checkIndex, 1)
-	go func() { index <- openCheckIndex(eng, paths, o.Shard) }()
+	go func() {
+		x := openCheckIndex(eng, paths, o.Shard)
+		if x.empty() {
+			// Nothing indexed for these paths: apps will be computed, and
+			// the tools that takes (schema, validator, compiled policies)
+			// load beside the scan and the policies' parse, not after.
+			go w.prepare()
+		}
+		index <- x
+	}()
 	g, err := w.stored()
 	if err == nil && g == nil {
 		err = errNoGuardrails

@@ -90,6 +90,10 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	return x
 }
 
+// empty reports whether the index holds no result: a run without a
+// disk cache, or the first over these paths.
+func (x *checkIndex) empty() bool { return x == nil || len(x.old) == 0 }
+
 // check is checkApp through the index.
 func (x *checkIndex) check(eng *engine.Engine, k checkIn) (checked1, error) {
 	if x == nil {
