@@ -2,10 +2,13 @@ package workspace
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,9 +23,16 @@ import (
 // the engine: an app's result is taken from it under the key the engine
 // would have asked, and only while the files the result recorded still
 // read the same (checkStage.Holds); an app it does not answer goes
-// through the engine. The index is written back, as one cache entry
-// (hashed, renamed into place, trimmed like any other), when the run's
-// results differ from what it held.
+// through the engine.
+//
+// The index is two cache entries (each hashed, renamed into place,
+// trimmed like any other): a base, and a delta of the results the base
+// lacks, which names the base it was written beside. A run whose results
+// the index did not all hold writes the delta alone while it stays small
+// beside the base, so that a change to one app of ten thousand does not
+// rewrite ten thousand results; past that, or when a quarter of the base
+// is results no run asks for any more (apps changed or removed), it
+// writes a new base, and the old delta, naming the old base, is ignored.
 //
 // Under KILN_DEBUG=cacheverify=1 every app is computed again through the
 // engine, and an index entry that differs from the fresh result fails
@@ -34,9 +44,12 @@ type checkIndex struct {
 	old    map[cache.ActionID]checked1
 	hits   atomic.Int64
 
-	mu      sync.Mutex
-	entries map[cache.ActionID]checked1 // this run's results
-	changed bool                        // a result the index did not hold
+	base map[cache.ActionID]bool // the results the base holds
+	gen  [16]byte                // the base's generation
+
+	mu       sync.Mutex
+	entries  map[cache.ActionID]checked1 // this run's results
+	computed map[cache.ActionID]bool     // the results computed, not read from the index
 }
 
 // indexFile is the index as stored: gob, which decodes a thousand apps'
@@ -44,6 +57,9 @@ type checkIndex struct {
 // findings moved to columns of integers and a table of their distinct
 // strings (indexwire.go).
 type indexFile struct {
+	// Gen is a base's generation, chosen at random when it is written;
+	// a delta carries its base's.
+	Gen     [16]byte
 	IDs     []cache.ActionID
 	Results []checked1 // without their findings
 	Strings []string   // every distinct string of the findings
@@ -52,7 +68,7 @@ type indexFile struct {
 
 // indexVersion changes when indexFile, checked1 or the columns change
 // shape.
-const indexVersion = 3
+const indexVersion = 4
 
 // openCheckIndex reads the index of a check of paths (as given) and
 // shard from eng's disk cache; nil when there is no disk cache.
@@ -68,26 +84,45 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	for _, p := range paths {
 		h.AddString("path", filepath.Clean(p))
 	}
-	x := &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, entries: map[cache.ActionID]checked1{}}
-	b, err := c.Read(x.id) // hashed: a damaged index is a miss
-	if err != nil {
+	x := &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, base: map[cache.ActionID]bool{}, entries: map[cache.ActionID]checked1{}, computed: map[cache.ActionID]bool{}}
+	base, ok := readIndexFile(c, x.id)
+	if !ok {
 		return x
 	}
-	var f indexFile
+	x.gen = base.Gen
+	for i, id := range base.IDs {
+		x.old[id], x.base[id] = base.Results[i], true
+	}
+	if delta, ok := readIndexFile(c, x.deltaID()); ok && delta.Gen == base.Gen {
+		for i, id := range delta.IDs {
+			x.old[id] = delta.Results[i]
+		}
+	}
+	return x
+}
+
+// deltaID is the key of the index's delta.
+func (x *checkIndex) deltaID() cache.ActionID {
+	h := cache.NewHash("check-index-delta", nil)
+	h.Add("base", x.id[:])
+	return h.Sum()
+}
+
+// readIndexFile reads one entry of an index; ok is false when there is
+// none, or it is damaged (the cache's hash) or of another shape.
+func readIndexFile(c *cache.Cache, id cache.ActionID) (f indexFile, ok bool) {
+	b, err := c.Read(id)
+	if err != nil {
+		return f, false
+	}
 	if gob.NewDecoder(bytes.NewReader(b)).Decode(&f) != nil || len(f.IDs) != len(f.Results) {
-		return x // another shape: read nothing from it
+		return f, false
 	}
 	wires := &wireReader{strings: f.Strings, col: f.Wires}
 	for i := range f.Results {
 		wires.getFindings(&f.Results[i])
 	}
-	if wires.err != nil || wires.at != len(wires.col) {
-		return x
-	}
-	for i, id := range f.IDs {
-		x.old[id] = f.Results[i]
-	}
-	return x
+	return f, wires.err == nil && wires.at == len(wires.col)
 }
 
 // empty reports whether the index holds no result: a run without a
@@ -127,11 +162,13 @@ func (x *checkIndex) check(eng *engine.Engine, k checkIn) (checked1, error) {
 	return r, nil
 }
 
-func (x *checkIndex) keep(id cache.ActionID, r checked1, changed bool) {
+func (x *checkIndex) keep(id cache.ActionID, r checked1, computed bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.entries[id] = r
-	x.changed = x.changed || changed
+	if computed {
+		x.computed[id] = true
+	}
 }
 
 // Hits counts the apps the index answered.
@@ -142,22 +179,51 @@ func (x *checkIndex) Hits() int64 {
 	return x.hits.Load()
 }
 
-// close writes the index back when this run's results are not the ones
-// it held; a write that fails leaves the old index, which only costs
-// its misses.
+// close writes the index back when this run had results it did not
+// hold (a delta, or a new base; see checkIndex), or when a quarter of its
+// base is results this run did not use. A write that fails leaves the
+// old index, which only costs its misses.
 func (x *checkIndex) close() {
-	if x == nil || (!x.changed && len(x.entries) == len(x.old)) {
+	if x == nil {
 		return
 	}
-	var f indexFile
+	// fresh are this run's results the base does not hold as they are:
+	// new keys, and results computed again under a key it holds (a file
+	// an app imports changed).
+	var fresh []cache.ActionID
+	used := 0 // the base's keys this run asked
+	for id := range x.entries {
+		if x.base[id] {
+			used++
+		}
+		if !x.base[id] || x.computed[id] {
+			fresh = append(fresh, id)
+		}
+	}
+	stale := len(x.base)-used > len(x.base)/4
+	switch {
+	case len(x.computed) == 0 && !stale:
+		return
+	case len(x.base) > 0 && !stale && len(fresh) <= len(x.base)/8:
+		x.write(x.deltaID(), x.gen, fresh)
+	default:
+		var gen [16]byte
+		rand.Read(gen[:])
+		x.write(x.id, gen, slices.Collect(maps.Keys(x.entries)))
+	}
+}
+
+// write stores the results of ids as one entry of the index.
+func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID) {
+	f := indexFile{Gen: gen}
 	wires := newWireColumns()
-	for id, r := range x.entries {
-		f.IDs, f.Results = append(f.IDs, id), append(f.Results, wires.putFindings(r))
+	for _, k := range ids {
+		f.IDs, f.Results = append(f.IDs, k), append(f.Results, wires.putFindings(x.entries[k]))
 	}
 	f.Strings, f.Wires = wires.strings, wires.col
 	var buf bytes.Buffer
 	if gob.NewEncoder(&buf).Encode(f) == nil {
-		x.c.Write(x.id, buf.Bytes())
+		x.c.Write(id, buf.Bytes())
 	}
 }
 

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,5 +166,87 @@ func TestCheckIndexKeepsOnlyStoredResults(t *testing.T) {
 	place("b")
 	if got := check(); strings.Contains(got, "build/unknown-app") {
 		t.Errorf("the dependency is back, under another directory, and the index still says:\n%s", got)
+	}
+}
+
+// A run that changes a few apps of many writes them as a delta beside
+// the base, and leaves the base as it is; one that changes many, or
+// leaves a quarter of the base unused, writes a new base, beside which
+// the old delta counts for nothing.
+func TestCheckIndexWritesADeltaForAFewChanges(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	write := func(i int, extra string) {
+		n := fmt.Sprintf("app%02d", i)
+		os.MkdirAll(filepath.Join(root, n), 0o755)
+		os.WriteFile(filepath.Join(root, n, "kiln.yaml"), []byte(strings.ReplaceAll(indexedApp, "NAME", n)+extra), 0o644)
+	}
+	for i := range 20 {
+		write(i, "")
+	}
+	dir := t.TempDir()
+	check := func() *CheckResult {
+		t.Helper()
+		w, err := Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir, Debug: noVerify}), LazyPolicies: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Check(context.Background(), []string{root}, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	baseOf := func() (gen [16]byte, n int, delta int) {
+		x := indexOf(t, dir, root)
+		d, _ := readIndexFile(x.c, x.deltaID())
+		if d.Gen != x.gen {
+			d.IDs = nil
+		}
+		return x.gen, len(x.base), len(d.IDs)
+	}
+	want := findings(check())
+	gen0, n, delta := baseOf()
+	if n != 20 || delta != 0 {
+		t.Fatalf("cold: a base of %d results and a delta of %d, want 20 and none", n, delta)
+	}
+
+	write(3, "  replicas: 3\n")
+	if r := check(); r.Hits != 19 || r.Misses != 1 {
+		t.Fatalf("one app changed: %d hits, %d misses", r.Hits, r.Misses)
+	}
+	gen, n, delta := baseOf()
+	if gen != gen0 || n != 20 || delta != 1 {
+		t.Fatalf("one app changed: base %x of %d results (was %x), delta of %d; want the base as it was and a delta of 1", gen[:4], n, gen0[:4], delta)
+	}
+	if x := indexOf(t, dir, root); len(x.old) != 21 {
+		t.Fatalf("after the delta the index answers for %d results, want the base's 20 and the delta's", len(x.old))
+	}
+	write(3, "")
+	if r := check(); r.Hits != 20 || findings(r) != want {
+		t.Fatalf("the app changed back: %d hits, findings\n%s\nwant\n%s", r.Hits, findings(r), want)
+	}
+
+	for i := range 6 { // more than an eighth of the base
+		write(i, "  replicas: 4\n")
+	}
+	if r := check(); r.Misses != 6 {
+		t.Fatalf("six apps changed: %d misses", r.Misses)
+	}
+	gen, n, delta = baseOf()
+	if gen == gen0 || n != 20 || delta != 0 {
+		t.Fatalf("six apps changed: base %x of %d results (was %x), delta of %d; want a new base of 20 and no delta", gen[:4], n, gen0[:4], delta)
+	}
+	if r := check(); r.Hits != 20 || r.Misses != 0 {
+		t.Fatalf("warm after the new base: %d hits, %d misses", r.Hits, r.Misses)
+	}
+
+	gen0 = gen
+	for i := 14; i < 20; i++ { // a quarter of the base no run asks for
+		os.RemoveAll(filepath.Join(root, fmt.Sprintf("app%02d", i)))
+	}
+	check()
+	if gen, n, _ := baseOf(); gen == gen0 || n != 14 {
+		t.Fatalf("six apps removed: base %x of %d results (was %x); want a new base of 14", gen[:4], n, gen0[:4])
 	}
 }
