@@ -518,13 +518,17 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	index := make(chan *checkIndex, 1)
 	go func() {
 		x := openCheckIndex(eng, paths, o.Shard)
+		// When nothing is indexed for these paths, or a definition was
+		// modified since the index was written, apps will be computed:
+		// the tools that takes (schema, validator, compiled policies) load
+		// beside the scan, not after it.
 		if x.empty() {
-			// Nothing indexed for these paths: apps will be computed, and
-			// the tools that takes (schema, validator, compiled policies)
-			// load beside the scan and the policies' parse, not after.
 			go w.prepare()
 		}
 		index <- x
+		if x.changedSince() {
+			w.prepare()
+		}
 	}()
 	g, err := w.stored()
 	if err == nil && g == nil {

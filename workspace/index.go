@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/engine"
@@ -44,8 +46,9 @@ type checkIndex struct {
 	old    map[cache.ActionID]checked1
 	hits   atomic.Int64
 
-	base map[cache.ActionID]bool // the results the base holds
-	gen  [16]byte                // the base's generation
+	base    map[cache.ActionID]bool // the results the base holds
+	gen     [16]byte                // the base's generation
+	written int64                   // when the index was last written (Unix nanoseconds)
 
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
@@ -59,7 +62,10 @@ type checkIndex struct {
 type indexFile struct {
 	// Gen is a base's generation, chosen at random when it is written;
 	// a delta carries its base's.
-	Gen     [16]byte
+	Gen [16]byte
+	// Written is when the entry was written (Unix nanoseconds), which a
+	// definition modified since postdates (see changedSince).
+	Written int64
 	IDs     []cache.ActionID
 	Results []checked1 // without their findings
 	Strings []string   // every distinct string of the findings
@@ -68,7 +74,7 @@ type indexFile struct {
 
 // indexVersion changes when indexFile, checked1 or the columns change
 // shape.
-const indexVersion = 4
+const indexVersion = 5
 
 // openCheckIndex reads the index of a check of paths (as given) and
 // shard from eng's disk cache; nil when there is no disk cache.
@@ -89,7 +95,7 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	if !ok {
 		return x
 	}
-	x.gen = base.Gen
+	x.gen, x.written = base.Gen, base.Written
 	for i, id := range base.IDs {
 		x.old[id], x.base[id] = base.Results[i], true
 	}
@@ -97,8 +103,32 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 		for i, id := range delta.IDs {
 			x.old[id] = delta.Results[i]
 		}
+		x.written = max(x.written, delta.Written)
 	}
 	return x
+}
+
+// changedSince reports whether a definition the index holds a result of
+// was modified after the index was written, by its modification time:
+// a hint, read while the repository is scanned, that an app will be
+// computed (and its tools are worth loading at once), never a reason to
+// trust or distrust a result, which the keys alone decide.
+func (x *checkIndex) changedSince() bool {
+	if x.empty() || x.written == 0 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, r := range x.old {
+		name := r.File.Name
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > x.written {
+			return true
+		}
+	}
+	return false
 }
 
 // deltaID is the key of the index's delta.
@@ -215,7 +245,7 @@ func (x *checkIndex) close() {
 
 // write stores the results of ids as one entry of the index.
 func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID) {
-	f := indexFile{Gen: gen}
+	f := indexFile{Gen: gen, Written: time.Now().UnixNano()}
 	wires := newWireColumns()
 	for _, k := range ids {
 		f.IDs, f.Results = append(f.IDs, k), append(f.Results, wires.putFindings(x.entries[k]))

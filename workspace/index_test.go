@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kilnhq/kiln/compiler/engine"
 )
@@ -248,5 +249,23 @@ func TestCheckIndexWritesADeltaForAFewChanges(t *testing.T) {
 	check()
 	if gen, n, _ := baseOf(); gen == gen0 || n != 14 {
 		t.Fatalf("six apps removed: base %x of %d results (was %x); want a new base of 14", gen[:4], n, gen0[:4])
+	}
+}
+
+// A definition modified since the index was written is the hint that an
+// app will be computed; none modified, no hint.
+func TestCheckIndexSeesADefinitionModifiedSince(t *testing.T) {
+	root, check := indexRepo(t)
+	dir := t.TempDir()
+	check(dir, noVerify)
+	if x := indexOf(t, dir, root); x.changedSince() {
+		t.Fatal("nothing modified since the index was written, and it says something was")
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(root, "b", "kiln.yaml"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if x := indexOf(t, dir, root); !x.changedSince() {
+		t.Fatal("a definition modified after the index was written went unseen")
 	}
 }
