@@ -8,10 +8,12 @@ import (
 // runs once and exits (every command but the language server): the heap
 // may grow to five times what is live before a collection, instead of
 // Go's default of twice. A run allocates far more than it keeps (every
-// app's objects are built, judged and dropped), and at the default the
-// collector took 14% of a warm check's CPU and a fifth of a cold one's
-// time; the price is memory, which docs/benchmarks.md measures (peak RSS
-// at 1000, 5000 and 10000 apps). GOGC and GOMEMLIMIT, when set, win.
+// app's objects are built, judged and dropped; kiln lint holds every
+// file's documents for its inventory), and at the default the collector
+// took 14% of a warm check's CPU, a fifth of a cold one's time and a
+// quarter of kiln lint's over a thousand files; the price is memory,
+// which docs/benchmarks.md measures (peak RSS at 1000, 5000 and 10000
+// apps). GOGC and GOMEMLIMIT, when set, win.
 const batchGCPercent = 400
 
 // batchMemoryLimit bounds what batchGCPercent may cost (Go's soft

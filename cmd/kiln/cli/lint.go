@@ -4,9 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/kilnhq/kiln/compiler/diag"
@@ -91,7 +89,6 @@ Examples:
 }
 
 func runLint(env *Env, o *lintOptions, args []string) int {
-	defer lintGC()()
 	if !reportFlagsOK(env, "lint", &o.reportOptions) {
 		return ExitBadInput
 	}
@@ -132,22 +129,4 @@ func runLint(env *Env, o *lintOptions, args []string) int {
 	fmt.Fprintf(env.Stderr, "kiln: %s linted: %s, %s\n", report.Plural(r.Targets, "file"), report.Plural(all.Count(diag.Error), "error"), report.Plural(all.Count(diag.Warning), "warning"))
 	fmt.Fprintln(env.Stderr, r.Evaluated)
 	return r.ExitCode(failOnLevel(o.failOn))
-}
-
-// lintGC lets the heap grow further between collections while a run
-// holds every file's documents for its inventory: with Go's default the
-// collector traces that live heap over and over, a third of the run's
-// time on a thousand files. A soft memory limit keeps the collector
-// working as before when memory is short, and GOGC, when set, decides.
-// It returns what restores the settings.
-func lintGC() func() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	gc := debug.SetGCPercent(400)
-	limit := debug.SetMemoryLimit(1 << 30)
-	return func() {
-		debug.SetGCPercent(gc)
-		debug.SetMemoryLimit(limit)
-	}
 }
