@@ -34,11 +34,34 @@ func Disk(root string) Source { return disk{root: root} }
 
 type disk struct{ root string }
 
-func (d disk) ReadFile(name string) ([]byte, error)         { return Read(d.root, name, MaxBytes) }
-func (d disk) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
-func (d disk) Lstat(name string) (fs.FileInfo, error)       { return os.Lstat(name) }
-func (d disk) ReadDir(name string) ([]fs.DirEntry, error)   { return os.ReadDir(name) }
-func (d disk) WalkDir(root string, fn fs.WalkDirFunc) error { return filepath.WalkDir(root, fn) }
+func (d disk) ReadFile(name string) ([]byte, error)       { return Read(d.root, name, MaxBytes) }
+func (d disk) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (d disk) Lstat(name string) (fs.FileInfo, error)     { return os.Lstat(name) }
+func (d disk) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+
+// WalkDir is filepath.WalkDir, which also notes every directory it
+// enters below root as resolved (see resolvedDir): the walk reports a link
+// as a link and never enters one, so a directory it enters is its
+// parent's resolution and its own name, and reading the files a scan
+// found costs no lstat of their directories.
+func (d disk) WalkDir(root string, fn fs.WalkDirFunc) error {
+	top, err := abs(root)
+	if err != nil {
+		return filepath.WalkDir(root, fn)
+	}
+	real, err := resolvedDir(top)
+	if err != nil {
+		return filepath.WalkDir(root, fn)
+	}
+	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && path != root && e.IsDir() {
+			if rel, rerr := filepath.Rel(root, path); rerr == nil {
+				resolvedDirs.LoadOrStore(filepath.Join(top, rel), filepath.Join(real, rel))
+			}
+		}
+		return fn(path, e, err)
+	})
+}
 
 // ReadDir lists the directory dir of src, sorted by name: with src's own
 // ReadDir when it has one, else with a walk of dir that enters none of

@@ -58,6 +58,27 @@ func TestDiskReadsAsRead(t *testing.T) {
 	}
 }
 
+// A walk notes the directories it enters as resolved; a link to a
+// directory outside the root, which it passes without entering, stays
+// unresolved, and a file read through it is still refused.
+func TestDiskWalkKeepsLinkedDirectoriesOut(t *testing.T) {
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret.yaml"), "password: x\n")
+	root := t.TempDir()
+	write(t, filepath.Join(root, "apps", "a", "kiln.yaml"), "a: 1\n")
+	os.Symlink(outside, filepath.Join(root, "apps", "linked"))
+	src := Disk(root)
+	if got, want := walked(t, src, root), []string{"./", "apps/", "apps/a/", "apps/a/kiln.yaml", "apps/linked"}; !slices.Equal(got, want) {
+		t.Errorf("WalkDir = %v, want %v", got, want)
+	}
+	if b, err := src.ReadFile(filepath.Join(root, "apps", "a", "kiln.yaml")); err != nil || string(b) != "a: 1\n" {
+		t.Errorf("ReadFile(apps/a/kiln.yaml) after the walk = %q, %v", b, err)
+	}
+	if _, err := src.ReadFile(filepath.Join(root, "apps", "linked", "secret.yaml")); !errors.Is(err, ErrRefused) {
+		t.Errorf("ReadFile through a linked directory after the walk = %v, want a refusal", err)
+	}
+}
+
 func TestOverlay(t *testing.T) {
 	root := t.TempDir()
 	write(t, filepath.Join(root, "app/kiln.yaml"), "on disk\n")
