@@ -75,7 +75,8 @@ func TestHashLayout(t *testing.T) {
 	h.Add("App.Definition.Content", nil)
 	long := strings.Repeat("n", 300) // longer than the stack buffer
 	h.AddString(long, "x")
-	want := sha256.Sum256([]byte("computation 8\ncheck/v4" + "App.Root 6\napps/a" + "App.Definition.Content 0\n" + long + " 1\nx"))
+	h.AddString("Long", long) // past what AddString writes with its header
+	want := sha256.Sum256([]byte("computation 8\ncheck/v4" + "App.Root 6\napps/a" + "App.Definition.Content 0\n" + long + " 1\nx" + "Long 300\n" + long))
 	if got := h.Sum(); got != want {
 		t.Errorf("the key's layout changed: %x, want %x", got, want)
 	}

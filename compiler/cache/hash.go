@@ -43,8 +43,21 @@ func (h *Hash) Add(what string, data []byte) {
 	}
 }
 
-// AddString writes one named string input.
-func (h *Hash) AddString(what, s string) { h.Add(what, []byte(s)) }
+// AddString writes one named string input, as Add writes its bytes. A
+// short one goes with its header in one write, without a copy of its
+// own: keys are mostly short strings, one per field.
+func (h *Hash) AddString(what, s string) {
+	if len(s) > 256 || h.trace != nil {
+		h.Add(what, []byte(s))
+		return
+	}
+	b := append(h.head[:0], what...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, '\n')
+	h.head = append(b, s...)
+	h.h.Write(h.head)
+}
 
 // Sum returns the ActionID of everything written.
 func (h *Hash) Sum() ActionID {
