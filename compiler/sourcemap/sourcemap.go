@@ -14,7 +14,6 @@
 package sourcemap
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/kilnhq/kiln/compiler/fieldpath"
@@ -76,11 +75,30 @@ func (m *Map) Below(obj, field string) [][]string {
 // sorted; inside "", the whole object, is every field.
 func (m *Map) Inside(obj, field string) []string {
 	var out []string
-	for _, f := range slices.Sorted(maps.Keys(m.objects[obj])) {
-		if f != "" && fieldpath.Within(f, field) && !fieldpath.Within(field, f) { // strictly inside
+	if field == "" {
+		for f := range m.objects[obj] {
+			if f != "" {
+				out = append(out, f)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	// field is parsed once, not once for every recorded field (this is
+	// asked for every finding's path, of objects with a hundred fields).
+	q, err := fieldpath.ParsePath(field)
+	if err != nil {
+		return nil
+	}
+	for f := range m.objects[obj] {
+		if f == "" || f == field {
+			continue
+		}
+		if p, err := fieldpath.ParsePath(f); err == nil && len(p) > len(q) && slices.Equal(p[:len(q)], q) { // strictly inside
 			out = append(out, f)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
