@@ -461,7 +461,7 @@ func (in *input) read1() {
 	data, err := readFile(in.root, in.file.Name)
 	in.file, in.readErr, in.unread = source.NewFile(in.file.Name, data), err, false
 	if in.dockerfileSeen {
-		in.dockerfile, in.dockerErr = readDockerfile(in.root, in.file.Name)
+		in.dockerfile, in.dockerErr = readDockerfile(in.root, in.file.Name, true)
 	}
 }
 

@@ -53,6 +53,7 @@ type checkIndex struct {
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
 	computed map[cache.ActionID]bool     // the results computed, not read from the index
+	delta    map[cache.ActionID]bool     // the results the delta holds
 }
 
 // indexFile is the index as stored: gob, which decodes a thousand apps'
@@ -90,7 +91,7 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	for _, p := range paths {
 		h.AddString("path", filepath.Clean(p))
 	}
-	x := &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, base: map[cache.ActionID]bool{}, entries: map[cache.ActionID]checked1{}, computed: map[cache.ActionID]bool{}}
+	x := &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, base: map[cache.ActionID]bool{}, entries: map[cache.ActionID]checked1{}, computed: map[cache.ActionID]bool{}, delta: map[cache.ActionID]bool{}}
 	base, ok := readIndexFile(c, x.id)
 	if !ok {
 		return x
@@ -101,34 +102,37 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	}
 	if delta, ok := readIndexFile(c, x.deltaID()); ok && delta.Gen == base.Gen {
 		for i, id := range delta.IDs {
-			x.old[id] = delta.Results[i]
+			x.old[id], x.delta[id] = delta.Results[i], true
 		}
 		x.written = max(x.written, delta.Written)
 	}
 	return x
 }
 
-// changedSince reports whether a definition the index holds a result of
-// was modified after the index was written, by its modification time:
-// a hint, read while the repository is scanned, that an app will be
-// computed (and its tools are worth loading at once), never a reason to
-// trust or distrust a result, which the keys alone decide.
+// changedSince reports whether some definitions the index holds results
+// of, but not most, were modified after the index was written, by their
+// modification times: a hint, read while the repository is scanned, that
+// an app will be computed (and its tools are worth loading at once),
+// never a reason to trust or distrust a result, which the keys alone
+// decide. Most of them modified is a fresh checkout (a CI job restoring
+// its cache), whose contents say nothing of what changed.
 func (x *checkIndex) changedSince() bool {
 	if x.empty() || x.written == 0 {
 		return false
 	}
-	seen := map[string]bool{}
+	names := map[string]bool{}
 	for _, r := range x.old {
-		name := r.File.Name
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
+		names[r.File.Name] = true
+	}
+	most, newer := len(names)/2, 0
+	for name := range names {
 		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > x.written {
-			return true
+			if newer++; newer > most {
+				return false
+			}
 		}
 	}
-	return false
+	return newer > 0
 }
 
 // deltaID is the key of the index's delta.
@@ -219,14 +223,14 @@ func (x *checkIndex) close() {
 	}
 	// fresh are this run's results the base does not hold as they are:
 	// new keys, and results computed again under a key it holds (a file
-	// an app imports changed).
+	// an app imports changed), in this run or one the delta kept.
 	var fresh []cache.ActionID
 	used := 0 // the base's keys this run asked
 	for id := range x.entries {
 		if x.base[id] {
 			used++
 		}
-		if !x.base[id] || x.computed[id] {
+		if !x.base[id] || x.computed[id] || x.delta[id] {
 			fresh = append(fresh, id)
 		}
 	}

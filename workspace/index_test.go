@@ -1,15 +1,19 @@
 package workspace
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/engine"
 )
 
@@ -267,5 +271,117 @@ func TestCheckIndexSeesADefinitionModifiedSince(t *testing.T) {
 	}
 	if x := indexOf(t, dir, root); !x.changedSince() {
 		t.Fatal("a definition modified after the index was written went unseen")
+	}
+}
+
+// A result the delta holds under a key the base holds too (computed again
+// when a file the app imports changed) is carried into the next delta,
+// whatever else that run computes; a delta written beside another base
+// counts for nothing.
+func TestCheckIndexDeltaCarriesItsResults(t *testing.T) {
+	root, check := indexRepo(t)
+	dir := t.TempDir()
+	check(dir, noVerify)
+	ids := func(x *checkIndex) (out []cache.ActionID) {
+		for id := range x.old {
+			out = append(out, id)
+		}
+		slices.SortFunc(out, func(a, b cache.ActionID) int { return bytes.Compare(a[:], b[:]) })
+		return out
+	}
+	x := indexOf(t, dir, root)
+	keys := ids(x)
+	x.base = map[cache.ActionID]bool{}
+	for i := range 16 { // a base big enough for deltas beside it
+		var id cache.ActionID
+		id[0], id[1] = 0xff, byte(i)
+		x.entries[id], x.base[id] = checked1{Considered: "filler"}, true
+	}
+	for _, id := range keys {
+		x.entries[id], x.base[id] = x.old[id], true
+	}
+	x.write(x.id, x.gen, slices.Collect(maps.Keys(x.entries)))
+
+	// Run 1: the first app computed again under its key.
+	x = indexOf(t, dir, root)
+	for id, r := range x.old {
+		if id == keys[0] {
+			r.Considered = "v1"
+			x.keep(id, r, true)
+			continue
+		}
+		x.keep(id, r, false)
+	}
+	x.close()
+	// Run 2: the second app computed again; the first read from the delta.
+	x = indexOf(t, dir, root)
+	if x.old[keys[0]].Considered != "v1" {
+		t.Fatalf("after run 1 the index answers %q for the first app, want the delta's v1", x.old[keys[0]].Considered)
+	}
+	for id, r := range x.old {
+		if id == keys[1] {
+			r.Considered = "v2"
+		}
+		x.keep(id, r, id == keys[1])
+	}
+	x.close()
+	x = indexOf(t, dir, root)
+	if got := x.old[keys[0]].Considered; got != "v1" {
+		t.Errorf("after run 2 the index answers %q for the first app, want v1 carried in the delta", got)
+	}
+	if got := x.old[keys[1]].Considered; got != "v2" {
+		t.Errorf("after run 2 the index answers %q for the second app, want v2", got)
+	}
+
+	// Another base, of another generation: the delta is not read beside it.
+	var gen [16]byte
+	gen[0] = ^x.gen[0]
+	for id := range x.base {
+		x.entries[id] = checked1{Considered: "base"}
+	}
+	x.write(x.id, gen, slices.Collect(maps.Keys(x.base)))
+	x = indexOf(t, dir, root)
+	if got := x.old[keys[0]].Considered; got != "base" {
+		t.Errorf("beside a base of another generation the index answers %q, want the base's result, the delta ignored", got)
+	}
+}
+
+// Most definitions modified since the index was written is a fresh
+// checkout, not an edit: no hint.
+func TestCheckIndexTakesAFreshCheckoutForNoChange(t *testing.T) {
+	root, check := indexRepo(t)
+	dir := t.TempDir()
+	check(dir, noVerify)
+	later := time.Now().Add(time.Minute)
+	for _, n := range []string{"a", "b"} {
+		os.Chtimes(filepath.Join(root, n, "kiln.yaml"), later, later)
+	}
+	if indexOf(t, dir, root).changedSince() {
+		t.Fatal("every definition modified since the index was written, and it says an app will be computed")
+	}
+}
+
+// An app's check measures what the team pass needs only when the
+// configuration has teams, the only runs that read it.
+func TestCheckMeasuresTeamsOnlyWhenConfigured(t *testing.T) {
+	root, check := indexRepo(t)
+	dir := t.TempDir()
+	check(dir, noVerify)
+	for _, r := range indexOf(t, dir, root).old {
+		if r.Team != nil {
+			t.Fatalf("%s: measured for teams without a teams configuration", r.File.Name)
+		}
+	}
+	os.MkdirAll(filepath.Join(root, ".kiln"), 0o755)
+	os.WriteFile(filepath.Join(root, ".kiln", "config.yaml"), []byte("teams:\n  groups: {team-a: a-devs}\n"), 0o644)
+	check(dir, noVerify)
+	x := indexOf(t, dir, root)
+	if len(x.old) == 0 {
+		t.Fatal("no results indexed")
+	}
+	for id, r := range x.old {
+		if x.base[id] && r.Team == nil {
+			t.Fatalf("%s: not measured for teams with a teams configuration", r.File.Name)
+		}
 	}
 }

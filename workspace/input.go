@@ -42,7 +42,7 @@ func appInput(p string) (input, error) {
 	root := discover.RepoRoot(p)
 	data, err := readFile(root, p)
 	in := input{file: source.NewFile(p, data), root: root, readErr: err}
-	in.dockerfile, in.dockerErr = readDockerfile(root, p)
+	in.dockerfile, in.dockerErr = readDockerfile(root, p, false)
 	return in, nil
 }
 
@@ -134,11 +134,19 @@ func readFile(root, path string) ([]byte, error) {
 
 // readDockerfile reads the Dockerfile beside the definition p, nil when
 // there is none. One that is there but cannot be read is an error, at it.
-func readDockerfile(root, p string) (*source.File, diag.List) {
+// seen says a scan of p's directory listed one: a read is then all it
+// costs; otherwise one lstat asks first (most apps have none, and a
+// confined read of a missing file resolves every directory of its path).
+func readDockerfile(root, p string, seen bool) (*source.File, diag.List) {
 	df := filepath.Join(filepath.Dir(p), "Dockerfile")
+	if !seen {
+		if _, err := os.Lstat(df); err != nil {
+			return nil, nil
+		}
+	}
 	b, err := repofile.Read(root, df, repofile.MaxBytes)
 	if err != nil {
-		if _, lerr := os.Lstat(df); lerr != nil { // none there (asked only now: most apps' reads succeed)
+		if _, lerr := os.Lstat(df); lerr != nil { // gone since the scan
 			return nil, nil
 		}
 		return nil, diag.List{readError(source.NewFile(df, nil), "load/read", err)}

@@ -24,7 +24,7 @@ var errOverMemory = errors.New("the guardrails passed their memory budget")
 // any evaluation runs, samples the heap every few milliseconds and
 // cancels every running evaluation once it holds more than the budget
 // beyond what it held when the first of them began. The heap counts
-// garbage not yet collected (kiln lint runs with GOGC=400): past the
+// garbage not yet collected (kiln's batch commands run with GOGC=400): past the
 // line, the watch collects, at most every 50ms, and judges the live heap
 // that remains, so garbage never stops a run and growth is caught within
 // one sample.

@@ -13,7 +13,7 @@ import (
 // took 14% of a warm check's CPU, a fifth of a cold one's time and a
 // quarter of kiln lint's over a thousand files; the price is memory,
 // which docs/benchmarks.md measures (peak RSS at 1000, 5000 and 10000
-// apps). GOGC and GOMEMLIMIT, when set, win.
+// apps). GOGC or GOMEMLIMIT, when either is set, decides instead.
 const batchGCPercent = 400
 
 // batchMemoryLimit bounds what batchGCPercent may cost (Go's soft
@@ -29,10 +29,9 @@ func tuneGC(command string, getenv func(string) string) {
 	if command == "lsp" { // a server lives long and keeps little: Go's defaults suit it
 		return
 	}
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(batchGCPercent)
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return // the runtime read them: whoever set either chose
 	}
-	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(batchMemoryLimit)
-	}
+	debug.SetGCPercent(batchGCPercent)
+	debug.SetMemoryLimit(batchMemoryLimit)
 }

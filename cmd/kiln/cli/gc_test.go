@@ -29,9 +29,11 @@ func TestTuneGC(t *testing.T) {
 	if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
 		t.Errorf("kiln lsp: GOGC %d, limit %d; want Go's defaults", p, l)
 	}
-	reset()
-	tuneGC("build", env(map[string]string{"GOGC": "100", "GOMEMLIMIT": "64MiB"}))
-	if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
-		t.Errorf("with GOGC and GOMEMLIMIT set: GOGC %d, limit %d; want what the runtime read from them", p, l)
+	for _, set := range []map[string]string{{"GOGC": "off"}, {"GOMEMLIMIT": "64MiB"}} {
+		reset()
+		tuneGC("build", env(set))
+		if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
+			t.Errorf("with %v: GOGC %d, limit %d; want what the runtime read from the environment, untouched", set, p, l)
+		}
 	}
 }
