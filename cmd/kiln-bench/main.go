@@ -11,7 +11,8 @@
 // unpinned image, a third with config tests), then times kiln check cold
 // (empty cache), warm with nothing changed, and warm with one app
 // changed; one app alone in a fresh cache; the floors: sha256sum over the
-// same input files and a no-op Go binary's start-up; and, when installed,
+// same input files, a no-op Go binary's start-up and kiln's own (kiln
+// version: what every run pays before any work); and, when installed,
 // conftest test running kiln's own rules on the emitted manifests, all
 // of them and the one app's. Then the editor benchmark (lsp.go): kiln
 // lsp's latency from a didChange to its diagnostics, beside
@@ -81,11 +82,11 @@ func main() {
 	}
 	noop := buildNoop(tmp)
 	w := newTable()
-	fmt.Fprintln(w, "apps\tkiln cold\twarm, none changed\twarm, 1 changed\t1 app alone\tsha256sum floor\tno-op start\tconftest\tconftest, 1 app\twarm/floor\t1 changed/1 alone\tcold/conftest\t1 alone/conftest 1\t")
+	fmt.Fprintln(w, "apps\tkiln cold\twarm, none changed\twarm, 1 changed\t1 app alone\tsha256sum floor\tno-op start\tkiln version\tconftest\tconftest, 1 app\twarm/floor\tkiln version/floor\t1 changed/1 alone\tcold/conftest\t1 alone/conftest 1\t")
 	for _, n := range sizesOf(*sizes) {
 		r := measure(tmp, *kiln, noop, n, *runs)
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, ms(r.cold), ms(r.warm), ms(r.changed), ms(r.alone), ms(r.floor), ms(r.noop),
-			ms(r.conftest), ms(r.conftestOne), ratio(r.warm, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest), ratio(r.alone, r.conftestOne))
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, ms(r.cold), ms(r.warm), ms(r.changed), ms(r.alone), ms(r.floor), ms(r.noop), ms(r.start),
+			ms(r.conftest), ms(r.conftestOne), ratio(r.warm, r.floor), ratio(r.start, r.floor), ratio(r.changed, r.alone), ratio(r.cold, r.conftest), ratio(r.alone, r.conftestOne))
 	}
 	w.Flush()
 	benchLint(tmp, *kiln, *sizes, *runs)
@@ -111,6 +112,9 @@ func newTable() *tabwriter.Writer {
 
 type result struct {
 	cold, warm, changed, alone, floor, noop, conftest time.Duration
+	// start is kiln version: the process's start alone (the runtime, every
+	// package's initialisation), which every run pays before any work.
+	start time.Duration
 	// conftestOne is conftest on the manifests of the app timed alone:
 	// what a pre-commit hook running conftest pays after an edit.
 	conftestOne time.Duration
@@ -143,6 +147,7 @@ func measure(tmp, kiln, noop string, n, runs int) result {
 	})
 	r.floor = median(runs, nil, func() { quiet("sha256sum", inputs...) })
 	r.noop = median(runs, nil, func() { quiet(noop) })
+	r.start = median(runs, nil, func() { quiet(kiln, "version") })
 	out := filepath.Join(tmp, fmt.Sprintf("out-%d", n))
 	quiet(kiln, "build", repo, "-o", out, "--emit", "k8s", "--no-policy")
 	manifests, _ := filepath.Glob(filepath.Join(out, "*", "rendered", "*.yaml"))
