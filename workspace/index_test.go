@@ -36,17 +36,23 @@ func indexRepo(t *testing.T) (root string, check func(dir, debug string) *CheckR
 	}
 	return root, func(dir, debug string) *CheckResult {
 		t.Helper()
-		eng := engine.New(engine.Options{Dir: dir, Debug: debug})
-		w, err := Open(context.Background(), Options{Dir: root, Cache: eng, LazyPolicies: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := w.Check(context.Background(), []string{root}, CheckOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return checkThrough(t, root, dir, debug, root)
 	}
+}
+
+// checkThrough checks path, in the repository at root, through an
+// engine on the cache directory dir with the debug settings given.
+func checkThrough(t *testing.T, root, dir, debug, path string) *CheckResult {
+	t.Helper()
+	w, err := Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir, Debug: debug}), LazyPolicies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Check(context.Background(), []string{path}, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // indexOf opens the index a check of root reads.
@@ -150,15 +156,7 @@ func TestCheckIndexKeepsOnlyStoredResults(t *testing.T) {
 	dir := t.TempDir()
 	check := func() string {
 		t.Helper()
-		w, err := Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir, Debug: noVerify}), LazyPolicies: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := w.Check(context.Background(), []string{later}, CheckOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return findings(r)
+		return findings(checkThrough(t, root, dir, noVerify, later))
 	}
 	place("a")
 	if got := check(); strings.Contains(got, "build/unknown-app") {
@@ -192,15 +190,7 @@ func TestCheckIndexWritesADeltaForAFewChanges(t *testing.T) {
 	dir := t.TempDir()
 	check := func() *CheckResult {
 		t.Helper()
-		w, err := Open(context.Background(), Options{Dir: root, Cache: engine.New(engine.Options{Dir: dir, Debug: noVerify}), LazyPolicies: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := w.Check(context.Background(), []string{root}, CheckOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return checkThrough(t, root, dir, noVerify, root)
 	}
 	baseOf := func() (gen [16]byte, n int, delta int) {
 		x := indexOf(t, dir, root)
