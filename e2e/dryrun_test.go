@@ -229,24 +229,7 @@ func TestEveryWorkloadKindIsAccepted(t *testing.T) {
 // server's strict dry run. The apps' namespaces are renamed for the test
 // so that each Namespace is one the cluster does not have yet.
 func TestTeamNamespacesAreAccepted(t *testing.T) {
-	paths, _ := filepath.Glob("../examples/shop/*/kiln.yaml")
-	if len(paths) < 2 {
-		t.Fatalf("examples/shop: %v", paths)
-	}
-	var apps []team.App
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, _ := kilnBuild(t, p, src)
-		doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
-		a := team.Measure(doc, res)
-		for i := range a.Envs {
-			a.Envs[i].Namespace = fmt.Sprintf("team-e2e-%s-%d", a.Envs[i].Namespace, rand.IntN(1<<30))
-		}
-		apps = append(apps, a)
-	}
+	apps, _ := shopTeams(t, func(ns string) string { return fmt.Sprintf("team-e2e-%s-%d", ns, rand.IntN(1<<30)) })
 	plan, err := team.Make(apps, team.Options{Emit: true})
 	if err != nil {
 		t.Fatal(err)
@@ -265,17 +248,18 @@ func TestTeamNamespacesAreAccepted(t *testing.T) {
 	}
 }
 
-// TestTeamQuotaAdmitsTheAppsPods: with the team namespaces of
-// examples/shop created for real (quota, LimitRange, RoleBinding,
-// default-deny), the API server admits a pod of each app's workload in
-// each environment, the ResourceQuota and LimitRanger admission plugins
-// included; and refuses a pod that asks for more than the quota leaves.
-func TestTeamQuotaAdmitsTheAppsPods(t *testing.T) {
+// shopTeams builds the apps of examples/shop and measures them for the
+// team namespaces, each environment's namespace renamed by rename (so
+// that each is one the cluster does not have yet); it returns the
+// measures and the builds by app name.
+func shopTeams(t *testing.T, rename func(ns string) string) ([]team.App, map[string]*build.Result) {
+	t.Helper()
 	paths, _ := filepath.Glob("../examples/shop/*/kiln.yaml")
+	if len(paths) < 2 {
+		t.Fatalf("examples/shop: %v", paths)
+	}
 	var apps []team.App
 	results := map[string]*build.Result{}
-	renamed := map[string]string{} // the example's namespace → the test's
-	suffix := rand.IntN(1 << 30)
 	for _, p := range paths {
 		src, err := os.ReadFile(p)
 		if err != nil {
@@ -285,13 +269,26 @@ func TestTeamQuotaAdmitsTheAppsPods(t *testing.T) {
 		doc, _ := load.Load(source.NewFile(p, src), load.Options{Root: filepath.Dir(p)})
 		a := team.Measure(doc, res)
 		for i := range a.Envs {
-			ns := a.Envs[i].Namespace
-			renamed[ns] = fmt.Sprintf("quota-e2e-%s-%d", ns, suffix)
-			a.Envs[i].Namespace = renamed[ns]
+			a.Envs[i].Namespace = rename(a.Envs[i].Namespace)
 		}
 		apps = append(apps, a)
 		results[a.Name] = res
 	}
+	return apps, results
+}
+
+// TestTeamQuotaAdmitsTheAppsPods: with the team namespaces of
+// examples/shop created for real (quota, LimitRange, RoleBinding,
+// default-deny), the API server admits a pod of each app's workload in
+// each environment, the ResourceQuota and LimitRanger admission plugins
+// included; and refuses a pod that asks for more than the quota leaves.
+func TestTeamQuotaAdmitsTheAppsPods(t *testing.T) {
+	renamed := map[string]string{} // the example's namespace → the test's
+	suffix := rand.IntN(1 << 30)
+	apps, results := shopTeams(t, func(ns string) string {
+		renamed[ns] = fmt.Sprintf("quota-e2e-%s-%d", ns, suffix)
+		return renamed[ns]
+	})
 	plan, err := team.Make(apps, team.Options{Emit: true})
 	if err != nil {
 		t.Fatal(err)

@@ -6,12 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
-
 	"github.com/kilnhq/kiln/compiler/alerting"
 	"github.com/kilnhq/kiln/compiler/build"
-	"github.com/kilnhq/kiln/compiler/emit"
 	"github.com/kilnhq/kiln/internal/buildtest"
 )
 
@@ -95,26 +91,9 @@ func TestAlertsOnlyWhenAsked(t *testing.T) {
 // rendered/<env>.yaml, AlertmanagerConfig included.
 func TestAlertsKustomize(t *testing.T) {
 	res := buildtest.Build(t, "../../examples/reference/kiln.yaml", nil, build.Options{Emit: build.Artifacts{K8s: true, Alerts: true}}, nil)
-	files, err := emit.Files(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := filesys.MakeFsInMemory()
-	for name, data := range files {
-		if err := fs.WriteFile("/app/"+name, data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	files, built := kustomizeOverlays(t, res)
 	for _, env := range res.Envs {
-		m, err := k.Run(fs, "/app/overlays/"+env.Name)
-		if err != nil {
-			t.Fatalf("%s: kustomize build: %v", env.Name, err)
-		}
-		got, err := m.AsYaml()
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := built[env.Name]
 		rendered := files["rendered/"+env.Name+".yaml"]
 		if !strings.Contains(string(rendered), "kind: AlertmanagerConfig\n") {
 			t.Fatalf("%s: no AlertmanagerConfig in rendered/%s.yaml", env.Name, env.Name)

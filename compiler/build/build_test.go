@@ -153,37 +153,48 @@ func TestKustomizeOverlaysBuildTheRenderedObjects(t *testing.T) {
 	for _, p := range examples(t) {
 		src, _ := os.ReadFile(p)
 		res, _ := buildFile(t, p, src)
-		files, err := emit.Files(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fs := filesys.MakeFsInMemory()
-		for name, data := range files {
-			if err := fs.WriteFile("/app/"+name, data); err != nil {
-				t.Fatal(err)
-			}
-		}
-		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+		files, built := kustomizeOverlays(t, res)
 		for _, env := range res.Envs {
-			m, err := k.Run(fs, "/app/overlays/"+env.Name)
-			if err != nil {
-				t.Fatalf("%s %s: kustomize build: %v", p, env.Name, err)
-			}
-			got, err := m.AsYaml()
-			if err != nil {
-				t.Fatal(err)
-			}
 			// The SOPS Secrets, rendered beside the objects, are among
 			// the base's resources.
 			rendered := files["rendered/"+env.Name+".yaml"]
 			for _, s := range res.SOPS {
 				rendered = append(append(rendered, "\n---\n"...), files["rendered/secrets/"+s.Name+".yaml"]...)
 			}
-			if g, w := canonical(t, got), canonical(t, rendered); g != w {
+			if g, w := canonical(t, built[env.Name]), canonical(t, rendered); g != w {
 				t.Errorf("%s %s: kustomize build of the overlay differs from rendered/%s.yaml\n--- kustomize\n%s\n--- rendered\n%s", p, env.Name, env.Name, g, w)
 			}
 		}
 	}
+}
+
+// kustomizeOverlays writes res's files into an in-memory tree and builds
+// each environment's overlay there with kustomize's krusty API; it returns
+// the files and each overlay's output by environment.
+func kustomizeOverlays(t *testing.T, res *build.Result) (files map[string][]byte, built map[string][]byte) {
+	t.Helper()
+	files, err := emit.Files(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := filesys.MakeFsInMemory()
+	for name, data := range files {
+		if err := fs.WriteFile("/app/"+name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	built = map[string][]byte{}
+	for _, env := range res.Envs {
+		m, err := k.Run(fs, "/app/overlays/"+env.Name)
+		if err != nil {
+			t.Fatalf("%s: kustomize build: %v", env.Name, err)
+		}
+		if built[env.Name], err = m.AsYaml(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files, built
 }
 
 // canonical parses a YAML stream and re-renders its documents sorted, so

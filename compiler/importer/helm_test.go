@@ -13,6 +13,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/common"
 	"helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/loader/archive"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
 	"sigs.k8s.io/yaml"
@@ -64,24 +65,11 @@ func TestHelmTemplateOfKilnsChart(t *testing.T) {
 				}
 				vals = util.MergeTables(v, vals)
 			}
-			rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: a.Name, Namespace: "default", IsInstall: true}, common.DefaultCapabilities, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := engine.Render(chrt, rv)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stream strings.Builder
-			for _, name := range slices.Sorted(maps.Keys(out)) {
-				if strings.TrimSpace(out[name]) != "" && strings.HasSuffix(name, ".yaml") {
-					fmt.Fprintf(&stream, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(out[name]))
-				}
-			}
-			f := source.NewFile("helm-template.yaml", []byte(stream.String()))
+			stream := helmTemplate(t, chrt, vals, a.Name)
+			f := source.NewFile("helm-template.yaml", []byte(stream))
 			r, ds := importer.Files([]*source.File{f}, options(t, ""))
 			if e := errorsOf(ds); e != "" || r == nil || len(r.Apps) != 1 {
-				t.Fatalf("import failed:\n%s\n%s", e, stream.String())
+				t.Fatalf("import failed:\n%s\n%s", e, stream)
 			}
 			imp := r.Apps[0]
 			if len(imp.Lost) > 0 || len(r.Dropped) > 0 {
@@ -113,24 +101,11 @@ func TestHelmTemplateOfPodinfo(t *testing.T) {
 	if err := yaml.Unmarshal(data, &vals); err != nil {
 		t.Fatal(err)
 	}
-	rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: "podinfo", Namespace: "default", IsInstall: true}, common.DefaultCapabilities, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := engine.Render(chrt, rv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stream strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(out)) {
-		if strings.TrimSpace(out[name]) != "" && strings.HasSuffix(name, ".yaml") {
-			fmt.Fprintf(&stream, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(out[name]))
-		}
-	}
-	f := source.NewFile("podinfo-helm-template.yaml", []byte(stream.String()))
+	stream := helmTemplate(t, chrt, vals, "podinfo")
+	f := source.NewFile("podinfo-helm-template.yaml", []byte(stream))
 	r, ds := importer.Files([]*source.File{f}, options(t, "team-podinfo"))
 	if e := errorsOf(ds); e != "" || r == nil {
-		t.Fatalf("import failed:\n%s\n%s", e, stream.String())
+		t.Fatalf("import failed:\n%s\n%s", e, stream)
 	}
 	objects, clean, fields, patched := 0, 0, 0, 0
 	var apps []string
@@ -164,4 +139,25 @@ func TestHelmTemplateOfPodinfo(t *testing.T) {
 	if len(dropped) != 4 || dropped[0] != "ConfigMap/podinfo-redis" || hooks != 3 {
 		t.Errorf("not carried %v, %d hooks", dropped, hooks)
 	}
+}
+
+// helmTemplate renders chrt with vals for a release as helm template
+// prints it: each document of a template under its "# Source:" comment.
+func helmTemplate(t *testing.T, chrt *chart.Chart, vals map[string]any, release string) string {
+	t.Helper()
+	rv, err := util.ToRenderValuesWithSchemaValidation(chrt, vals, common.ReleaseOptions{Name: release, Namespace: "default", IsInstall: true}, common.DefaultCapabilities, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.Render(chrt, rv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stream strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(out)) {
+		if strings.TrimSpace(out[name]) != "" && strings.HasSuffix(name, ".yaml") {
+			fmt.Fprintf(&stream, "---\n# Source: %s\n%s\n", name, strings.TrimSpace(out[name]))
+		}
+	}
+	return stream.String()
 }

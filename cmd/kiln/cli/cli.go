@@ -49,6 +49,10 @@ type command struct {
 	run     func(env *Env, opts any, args []string) int
 	minArgs int
 	maxArgs int // -1: any number
+	// server says the command runs until its client leaves (the
+	// language server) rather than once: it keeps Go's collector
+	// defaults (see tuneGC).
+	server bool
 }
 
 var commands []*command
@@ -64,7 +68,9 @@ func Main() int {
 		}
 	}
 	if len(os.Args) > 1 {
-		tuneGC(os.Args[1], os.Getenv)
+		if cmd := lookup(os.Args[1]); cmd != nil && !cmd.server {
+			tuneGC(os.Getenv)
+		}
 	}
 	pool := sandbox.New(runtime.GOMAXPROCS(0))
 	defer pool.Close()

@@ -23,12 +23,9 @@ const batchGCPercent = 400
 // over 10000 apps peaks at about half of the limit.
 const batchMemoryLimit = 1 << 30
 
-// tuneGC sets the collector for a batch command, unless the environment
-// sets it; getenv is os.Getenv.
-func tuneGC(command string, getenv func(string) string) {
-	if command == "lsp" { // a server lives long and keeps little: Go's defaults suit it
-		return
-	}
+// tuneGC sets the collector for a batch command (one that is no
+// server), unless the environment sets it; getenv is os.Getenv.
+func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return // the runtime read them: whoever set either chose
 	}

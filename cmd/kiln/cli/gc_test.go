@@ -20,20 +20,25 @@ func TestTuneGC(t *testing.T) {
 	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
 
 	reset()
-	tuneGC("check", env(nil))
+	tuneGC(env(nil))
 	if p, l := gcSettings(); p != batchGCPercent || l != batchMemoryLimit {
-		t.Errorf("kiln check: GOGC %d, limit %d; want %d, %d", p, l, batchGCPercent, batchMemoryLimit)
-	}
-	reset()
-	tuneGC("lsp", env(nil))
-	if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
-		t.Errorf("kiln lsp: GOGC %d, limit %d; want Go's defaults", p, l)
+		t.Errorf("GOGC %d, limit %d; want %d, %d", p, l, batchGCPercent, batchMemoryLimit)
 	}
 	for _, set := range []map[string]string{{"GOGC": "off"}, {"GOMEMLIMIT": "64MiB"}} {
 		reset()
-		tuneGC("build", env(set))
+		tuneGC(env(set))
 		if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
 			t.Errorf("with %v: GOGC %d, limit %d; want what the runtime read from the environment, untouched", set, p, l)
+		}
+	}
+}
+
+// The language server alone keeps Go's collector defaults: it lives long
+// and keeps little.
+func TestOnlyTheLanguageServerIsAServer(t *testing.T) {
+	for _, c := range commands {
+		if c.server != (c.name == "lsp") {
+			t.Errorf("kiln %s: server is %v", c.name, c.server)
 		}
 	}
 }

@@ -28,9 +28,10 @@ type lspOptions struct {
 
 func init() {
 	commands = append(commands, &command{
-		name:  "lsp",
-		args:  "[flags]",
-		short: "the language server, for editors (LSP over standard input and output)",
+		name:   "lsp",
+		args:   "[flags]",
+		server: true,
+		short:  "the language server, for editors (LSP over standard input and output)",
 		long: `Lsp speaks the Language Server Protocol over standard input and output,
 for kiln definitions, their test files, a Dockerfile beside an app and
 .kiln/config.yaml. It reports what kiln check reports, at the same
