@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/kilnhq/kiln/cmd/kiln/cli"
+	_ "github.com/kilnhq/kiln/cmd/kiln/internal/initgc" // no collection before main
 )
 
 func main() { os.Exit(cli.Main()) }

@@ -54,8 +54,15 @@ func handler(task string) Handler {
 	return handlers[task]
 }
 
+// IsWorker reports whether this process was started as a worker.
+func IsWorker() bool {
+	_, ok := os.LookupEnv(envWorker)
+	return ok
+}
+
 // ServeIfWorker turns this process into a worker when its parent started
-// it as one, and then never returns. main calls it before anything else.
+// it as one, and then never returns. main calls it before anything but
+// the collector's settings.
 func ServeIfWorker() {
 	v, ok := os.LookupEnv(envWorker)
 	if !ok {

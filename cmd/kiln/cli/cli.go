@@ -60,16 +60,12 @@ var commands []*command
 // Main runs kiln with the process's arguments and streams.
 // KILN_CPUPROFILE=FILE writes a CPU profile of the run, for go tool pprof.
 func Main() int {
+	tuneGC(os.Getenv, batch(os.Args[1:]))
 	sandbox.ServeIfWorker() // a worker started by this binary serves, and never returns
 	if name := os.Getenv("KILN_CPUPROFILE"); name != "" {
 		if f, err := os.Create(name); err == nil {
 			pprof.StartCPUProfile(f)
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
-		}
-	}
-	if len(os.Args) > 1 {
-		if cmd := lookup(os.Args[1]); cmd != nil && !cmd.server {
-			tuneGC(os.Getenv)
 		}
 	}
 	pool := sandbox.New(runtime.GOMAXPROCS(0))

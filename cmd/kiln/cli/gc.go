@@ -2,6 +2,8 @@ package cli
 
 import (
 	"runtime/debug"
+
+	"github.com/kilnhq/kiln/internal/sandbox"
 )
 
 // batchGCPercent is the garbage collector's target for a command that
@@ -23,12 +25,32 @@ const batchGCPercent = 400
 // over 10000 apps peaks at about half of the limit.
 const batchMemoryLimit = 1 << 30
 
-// tuneGC sets the collector for a batch command (one that is no
-// server), unless the environment sets it; getenv is os.Getenv.
-func tuneGC(getenv func(string) string) {
+// tuneGC sets the collector for the process's command: batchGCPercent
+// and batchMemoryLimit for a batch command, Go's defaults otherwise (the
+// package initgc relaxes them until main), unless the environment sets
+// them; getenv is os.Getenv.
+func tuneGC(getenv func(string) string, batch bool) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return // the runtime read them: whoever set either chose
 	}
+	if !batch {
+		debug.SetGCPercent(goDefaultGCPercent)
+		return
+	}
 	debug.SetGCPercent(batchGCPercent)
 	debug.SetMemoryLimit(batchMemoryLimit)
+}
+
+// goDefaultGCPercent is the runtime's target when GOGC is not set.
+const goDefaultGCPercent = 100
+
+// batch reports whether the process runs a batch command: args (without
+// the program name) name a command that is no server, and the process is
+// no sandbox worker (whose memory budget is set against Go's defaults).
+func batch(args []string) bool {
+	if sandbox.IsWorker() || len(args) == 0 {
+		return false
+	}
+	cmd := lookup(args[0])
+	return cmd != nil && !cmd.server
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"github.com/kilnhq/kiln/cmd/kiln/internal/initgc"
 )
 
 // gcSettings reads the collector's target and limit without changing them.
@@ -20,16 +22,48 @@ func TestTuneGC(t *testing.T) {
 	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
 
 	reset()
-	tuneGC(env(nil))
+	tuneGC(env(nil), true)
 	if p, l := gcSettings(); p != batchGCPercent || l != batchMemoryLimit {
-		t.Errorf("GOGC %d, limit %d; want %d, %d", p, l, batchGCPercent, batchMemoryLimit)
+		t.Errorf("batch: GOGC %d, limit %d; want %d, %d", p, l, batchGCPercent, batchMemoryLimit)
+	}
+	// A server or a worker undoes what initgc set while packages
+	// initialized, and sets no limit.
+	debug.SetGCPercent(initgc.Percent)
+	debug.SetMemoryLimit(math.MaxInt64)
+	tuneGC(env(nil), false)
+	if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
+		t.Errorf("server: GOGC %d, limit %d; want Go's defaults, 100 and none", p, l)
 	}
 	for _, set := range []map[string]string{{"GOGC": "off"}, {"GOMEMLIMIT": "64MiB"}} {
-		reset()
-		tuneGC(env(set))
-		if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
-			t.Errorf("with %v: GOGC %d, limit %d; want what the runtime read from the environment, untouched", set, p, l)
+		for _, batch := range []bool{true, false} {
+			debug.SetGCPercent(250) // what the runtime read from the environment, say
+			debug.SetMemoryLimit(math.MaxInt64)
+			tuneGC(env(set), batch)
+			if p, l := gcSettings(); p != 250 || l != math.MaxInt64 {
+				t.Errorf("with %v (batch %v): GOGC %d, limit %d; want what the runtime read from the environment, untouched", set, batch, p, l)
+			}
 		}
+	}
+}
+
+func TestBatch(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"check", "."}, true},
+		{[]string{"version"}, true},
+		{[]string{"lsp"}, false},
+		{[]string{"no-such-command"}, false},
+		{nil, false},
+	} {
+		if got := batch(c.args); got != c.want {
+			t.Errorf("batch(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+	t.Setenv("KILN_SANDBOX_WORKER", "1000")
+	if batch([]string{"check"}) {
+		t.Error("a sandbox worker is batch; want it at Go's defaults, which its memory budget is set against")
 	}
 }
 
