@@ -516,6 +516,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}()
 	eng := w.opts.Cache
 	index := make(chan *checkIndex, 1)
+	hinted := make(chan struct{}) // closed when changedSince is done, which close reads
 	go func() {
 		x := openCheckIndex(eng, paths, o.Shard)
 		// When nothing is indexed for these paths, or a definition was
@@ -526,7 +527,9 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 			go w.prepare()
 		}
 		index <- x
-		if x.changedSince() {
+		changed := x.changedSince()
+		close(hinted)
+		if changed {
 			w.prepare()
 		}
 	}()
@@ -576,6 +579,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	<-hinted
 	idx.close()
 	whole := o.Shard.N <= 1 // a shard sees part of each team, as a run over part of the repository does
 	r, err := finishCheck(g, inputs, results, w.kube, whole && teamsEmitted(g.cfg, paths), whole && teamsJudged(g.cfg, paths))

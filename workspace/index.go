@@ -50,6 +50,14 @@ type checkIndex struct {
 	gen     [16]byte                // the base's generation
 	written int64                   // when the index was last written (Unix nanoseconds)
 
+	// hinted is set when changedSince saw a definition modified since
+	// the index was written, and newest is the latest modification time
+	// it saw: a run that then computes nothing (the file was touched, or
+	// changed and changed back) still writes the index, as of newest at
+	// the least, or every later run would load its tools for nothing.
+	hinted bool
+	newest int64
+
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
 	computed map[cache.ActionID]bool     // the results computed, not read from the index
@@ -124,15 +132,20 @@ func (x *checkIndex) changedSince() bool {
 	for _, r := range x.old {
 		names[r.File.Name] = true
 	}
-	most, newer := len(names)/2, 0
+	most, newer, newest := len(names)/2, 0, int64(0)
 	for name := range names {
 		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > x.written {
 			if newer++; newer > most {
 				return false
 			}
+			newest = max(newest, info.ModTime().UnixNano())
 		}
 	}
-	return newer > 0
+	if newer == 0 {
+		return false
+	}
+	x.newest, x.hinted = newest, true
+	return true
 }
 
 // deltaID is the key of the index's delta.
@@ -214,9 +227,10 @@ func (x *checkIndex) Hits() int64 {
 }
 
 // close writes the index back when this run had results it did not
-// hold (a delta, or a new base; see checkIndex), or when a quarter of its
-// base is results this run did not use. A write that fails leaves the
-// old index, which only costs its misses.
+// hold (a delta, or a new base; see checkIndex), when a quarter of its
+// base is results this run did not use, or when changedSince's hint
+// fired (see hinted). A write that fails leaves the old index, which only
+// costs its misses.
 func (x *checkIndex) close() {
 	if x == nil {
 		return
@@ -236,7 +250,7 @@ func (x *checkIndex) close() {
 	}
 	stale := len(x.base)-used > len(x.base)/4
 	switch {
-	case len(x.computed) == 0 && !stale:
+	case len(x.computed) == 0 && !stale && !x.hinted:
 		return
 	case len(x.base) > 0 && !stale && len(fresh) <= len(x.base)/8:
 		x.write(x.deltaID(), x.gen, fresh)
@@ -249,7 +263,7 @@ func (x *checkIndex) close() {
 
 // write stores the results of ids as one entry of the index.
 func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID) {
-	f := indexFile{Gen: gen, Written: time.Now().UnixNano()}
+	f := indexFile{Gen: gen, Written: max(time.Now().UnixNano(), x.newest)}
 	wires := newWireColumns()
 	for _, k := range ids {
 		f.IDs, f.Results = append(f.IDs, k), append(f.Results, wires.putFindings(x.entries[k]))

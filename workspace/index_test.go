@@ -264,6 +264,29 @@ func TestCheckIndexSeesADefinitionModifiedSince(t *testing.T) {
 	}
 }
 
+// A definition touched after the index was written, its content the
+// same, hints once: the run that computes nothing writes the index
+// again, as of the touch, and the next run loads no tools for nothing.
+func TestCheckIndexHintsOnceForATouch(t *testing.T) {
+	root, check := indexRepo(t)
+	dir := t.TempDir()
+	check(dir, noVerify)
+	for _, when := range []time.Time{time.Now(), time.Now().Add(time.Hour)} { // a touch, and a clock ahead of this one
+		if err := os.Chtimes(filepath.Join(root, "b", "kiln.yaml"), when, when); err != nil {
+			t.Fatal(err)
+		}
+		if !indexOf(t, dir, root).changedSince() {
+			t.Fatalf("touched at %v: no hint", when)
+		}
+		if r := check(dir, noVerify); r.Misses != 0 {
+			t.Fatalf("touched at %v: %d misses; want every app from the index", when, r.Misses)
+		}
+		if indexOf(t, dir, root).changedSince() {
+			t.Errorf("touched at %v: the run after the touch computed nothing, and the next still hints", when)
+		}
+	}
+}
+
 // A result the delta holds under a key the base holds too (computed again
 // when a file the app imports changed) is carried into the next delta,
 // whatever else that run computes; a delta written beside another base
