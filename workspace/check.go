@@ -118,12 +118,7 @@ func (w *Workspace) loadPrepared() (prepared, error) {
 	} else if t.g.cfg.Outputs.Value != "" {
 		opts.Emit = emit.Default()
 	}
-	t.g.apply(&opts)
-	// An app is about to be checked: its definition is unified and built
-	// while the policies compile, rather than before.
-	if opts.Policy != nil {
-		opts.Policy.Warm()
-	}
+	t.g.apply(&opts) // its policies compile in the background (see tools)
 	return prepared{schema: t.schema, opts: opts}, nil
 }
 

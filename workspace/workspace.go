@@ -318,7 +318,11 @@ func (w *Workspace) tools(guarded bool) (tools, error) {
 	wg.Go(func() { t.schema, serr = w.schema() })
 	wg.Go(func() { t.validator, verr = validate.For(w.kube) })
 	if guarded {
-		t.g, gerr = w.guardrails()
+		// Every guarded run evaluates policies: their compilation starts
+		// once they are parsed, beside the schema's, rather than after it.
+		if t.g, gerr = w.guardrails(); gerr == nil && t.g.bundle != nil {
+			t.g.bundle.Warm()
+		}
 	} else {
 		t.g, gerr = w.guard()
 	}
