@@ -510,30 +510,40 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 		walk <- walked{inputs, tests, err}
 	}()
 	eng := w.opts.Cache
-	index := make(chan *checkIndex, 1)
+	// When a definition was modified since the index was written, or
+	// nothing is indexed for these paths, apps will be computed: the
+	// tools that takes (schema, validator, compiled policies) load beside
+	// the scan and the index's read, not after them.
+	idx := openCheckIndex(eng, paths, o.Shard)
 	hinted := make(chan struct{}) // closed when changedSince is done, which close reads
 	go func() {
-		x := openCheckIndex(eng, paths, o.Shard)
-		// When nothing is indexed for these paths, or a definition was
-		// modified since the index was written, apps will be computed:
-		// the tools that takes (schema, validator, compiled policies) load
-		// beside the scan, not after it.
-		if x.empty() {
-			go w.prepare()
-		}
-		index <- x
-		changed := x.changedSince()
+		changed := idx.changedSince()
 		close(hinted)
 		if changed {
 			w.prepare()
 		}
+	}()
+	loaded := make(chan struct{})
+	go func() {
+		idx.load()
+		if idx.empty() {
+			go w.prepare()
+		}
+		close(loaded)
 	}()
 	g, err := w.stored()
 	if err == nil && g == nil {
 		err = errNoGuardrails
 	}
 	wk := <-walk
-	idx := <-index
+	<-loaded
+	<-hinted
+	if idx != nil && idx.hinted {
+		// An app will be computed: its tools load first, with every core,
+		// and the index answers the others beside the policies' compile,
+		// which is one core's work, rather than beside the loading.
+		w.prepare()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -574,7 +584,6 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	<-hinted
 	idx.close()
 	whole := o.Shard.N <= 1 // a shard sees part of each team, as a run over part of the repository does
 	r, err := finishCheck(g, inputs, results, w.kube, whole && teamsEmitted(g.cfg, paths), whole && teamsJudged(g.cfg, paths))

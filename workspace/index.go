@@ -35,6 +35,8 @@ import (
 // rewrite ten thousand results; past that, or when a quarter of the base
 // is results no run asks for any more (apps changed or removed), it
 // writes a new base, and the old delta, naming the old base, is ignored.
+// Each write also stores a stamp (indexStamp), which changedSince reads
+// before the index itself.
 //
 // Under KILN_DEBUG=cacheverify=1 every app is computed again through the
 // engine, and an index entry that differs from the fresh result fails
@@ -46,9 +48,8 @@ type checkIndex struct {
 	old    map[cache.ActionID]checked1
 	hits   atomic.Int64
 
-	base    map[cache.ActionID]bool // the results the base holds
-	gen     [16]byte                // the base's generation
-	written int64                   // when the index was last written (Unix nanoseconds)
+	base map[cache.ActionID]bool // the results the base holds
+	gen  [16]byte                // the base's generation
 
 	// hinted is set when changedSince saw a definition modified since
 	// the index was written, and newest is the latest modification time
@@ -71,10 +72,7 @@ type checkIndex struct {
 type indexFile struct {
 	// Gen is a base's generation, chosen at random when it is written;
 	// a delta carries its base's.
-	Gen [16]byte
-	// Written is when the entry was written (Unix nanoseconds), which a
-	// definition modified since postdates (see changedSince).
-	Written int64
+	Gen     [16]byte
 	IDs     []cache.ActionID
 	Results []checked1 // without their findings
 	Strings []string   // every distinct string of the findings
@@ -83,10 +81,19 @@ type indexFile struct {
 
 // indexVersion changes when indexFile, checked1 or the columns change
 // shape.
-const indexVersion = 5
+const indexVersion = 6
 
-// openCheckIndex reads the index of a check of paths (as given) and
-// shard from eng's disk cache; nil when there is no disk cache.
+// indexStamp is what the modified-since hint needs of an index, stored
+// beside it: small, so that the hint is read, and the definitions
+// stated, while the index itself is still being read and decoded.
+type indexStamp struct {
+	Written int64    // when the index was last written (Unix nanoseconds)
+	Names   []string // the definitions of its results, sorted
+}
+
+// openCheckIndex returns the index of a check of paths (as given) and
+// shard in eng's disk cache, not yet read (see load); nil when there is
+// no disk cache.
 func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex {
 	c := eng.Cache()
 	if c == nil {
@@ -99,22 +106,28 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 	for _, p := range paths {
 		h.AddString("path", filepath.Clean(p))
 	}
-	x := &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, base: map[cache.ActionID]bool{}, entries: map[cache.ActionID]checked1{}, computed: map[cache.ActionID]bool{}, delta: map[cache.ActionID]bool{}}
-	base, ok := readIndexFile(c, x.id)
-	if !ok {
-		return x
+	return &checkIndex{c: c, id: h.Sum(), verify: eng.Verifying(), old: map[cache.ActionID]checked1{}, base: map[cache.ActionID]bool{}, entries: map[cache.ActionID]checked1{}, computed: map[cache.ActionID]bool{}, delta: map[cache.ActionID]bool{}}
+}
+
+// load reads the index's base and delta. It may run beside
+// changedSince, and must be done before check is asked.
+func (x *checkIndex) load() {
+	if x == nil {
+		return
 	}
-	x.gen, x.written = base.Gen, base.Written
+	base, ok := readIndexFile(x.c, x.id)
+	if !ok {
+		return
+	}
+	x.gen = base.Gen
 	for i, id := range base.IDs {
 		x.old[id], x.base[id] = base.Results[i], true
 	}
-	if delta, ok := readIndexFile(c, x.deltaID()); ok && delta.Gen == base.Gen {
+	if delta, ok := readIndexFile(x.c, x.deltaID()); ok && delta.Gen == base.Gen {
 		for i, id := range delta.IDs {
 			x.old[id], x.delta[id] = delta.Results[i], true
 		}
-		x.written = max(x.written, delta.Written)
 	}
-	return x
 }
 
 // changedSince reports whether some definitions the index holds results
@@ -123,18 +136,20 @@ func openCheckIndex(eng *engine.Engine, paths []string, shard Shard) *checkIndex
 // an app will be computed (and its tools are worth loading at once),
 // never a reason to trust or distrust a result, which the keys alone
 // decide. Most of them modified is a fresh checkout (a CI job restoring
-// its cache), whose contents say nothing of what changed.
+// its cache), whose contents say nothing of what changed. It reads the
+// index's stamp, not the index.
 func (x *checkIndex) changedSince() bool {
-	if x.empty() || x.written == 0 {
+	if x == nil {
 		return false
 	}
-	names := map[string]bool{}
-	for _, r := range x.old {
-		names[r.File.Name] = true
+	var stamp indexStamp
+	b, err := x.c.Read(x.stampID())
+	if err != nil || gob.NewDecoder(bytes.NewReader(b)).Decode(&stamp) != nil || stamp.Written == 0 {
+		return false
 	}
-	most, newer, newest := len(names)/2, 0, int64(0)
-	for name := range names {
-		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > x.written {
+	most, newer, newest := len(stamp.Names)/2, 0, int64(0)
+	for _, name := range stamp.Names {
+		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > stamp.Written {
 			if newer++; newer > most {
 				return false
 			}
@@ -152,6 +167,13 @@ func (x *checkIndex) changedSince() bool {
 func (x *checkIndex) deltaID() cache.ActionID {
 	h := cache.NewHash("check-index-delta", nil)
 	h.Add("base", x.id[:])
+	return h.Sum()
+}
+
+// stampID is the key of the index's stamp.
+func (x *checkIndex) stampID() cache.ActionID {
+	h := cache.NewHash("check-index-stamp", nil)
+	h.Add("index", x.id[:])
 	return h.Sum()
 }
 
@@ -261,17 +283,28 @@ func (x *checkIndex) close() {
 	}
 }
 
-// write stores the results of ids as one entry of the index.
+// write stores the results of ids as one entry of the index, and then
+// the index's stamp, which names the definitions of this run's results.
 func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID) {
-	f := indexFile{Gen: gen, Written: max(time.Now().UnixNano(), x.newest)}
+	f := indexFile{Gen: gen}
 	wires := newWireColumns()
 	for _, k := range ids {
 		f.IDs, f.Results = append(f.IDs, k), append(f.Results, wires.putFindings(x.entries[k]))
 	}
 	f.Strings, f.Wires = wires.strings, wires.col
 	var buf bytes.Buffer
-	if gob.NewEncoder(&buf).Encode(f) == nil {
-		x.c.Write(id, buf.Bytes())
+	if gob.NewEncoder(&buf).Encode(f) != nil || x.c.Write(id, buf.Bytes()) != nil {
+		return
+	}
+	stamp := indexStamp{Written: max(time.Now().UnixNano(), x.newest)}
+	for _, r := range x.entries {
+		stamp.Names = append(stamp.Names, r.File.Name)
+	}
+	slices.Sort(stamp.Names)
+	stamp.Names = slices.Compact(stamp.Names)
+	buf.Reset()
+	if gob.NewEncoder(&buf).Encode(stamp) == nil {
+		x.c.Write(x.stampID(), buf.Bytes())
 	}
 }
 

@@ -62,6 +62,7 @@ func indexOf(t *testing.T, dir, root string) *checkIndex {
 	if x == nil {
 		t.Fatal("no index without a disk cache")
 	}
+	x.load()
 	return x
 }
 
@@ -249,18 +250,20 @@ func TestCheckIndexWritesADeltaForAFewChanges(t *testing.T) {
 // A definition modified since the index was written is the hint that an
 // app will be computed; none modified, no hint.
 func TestCheckIndexSeesADefinitionModifiedSince(t *testing.T) {
-	root, check := indexRepo(t)
-	dir := t.TempDir()
-	check(dir, noVerify)
-	if x := indexOf(t, dir, root); x.changedSince() {
-		t.Fatal("nothing modified since the index was written, and it says something was")
-	}
-	later := time.Now().Add(time.Minute)
-	if err := os.Chtimes(filepath.Join(root, "b", "kiln.yaml"), later, later); err != nil {
-		t.Fatal(err)
-	}
-	if x := indexOf(t, dir, root); !x.changedSince() {
-		t.Fatal("a definition modified after the index was written went unseen")
+	for _, app := range []string{"a", "b"} { // the stamp names every definition
+		root, check := indexRepo(t)
+		dir := t.TempDir()
+		check(dir, noVerify)
+		if x := indexOf(t, dir, root); x.changedSince() {
+			t.Fatal("nothing modified since the index was written, and it says something was")
+		}
+		later := time.Now().Add(time.Minute)
+		if err := os.Chtimes(filepath.Join(root, app, "kiln.yaml"), later, later); err != nil {
+			t.Fatal(err)
+		}
+		if x := indexOf(t, dir, root); !x.changedSince() {
+			t.Fatalf("%s/kiln.yaml modified after the index was written went unseen", app)
+		}
 	}
 }
 
