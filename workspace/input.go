@@ -124,12 +124,7 @@ func readBounded(r io.Reader) ([]byte, error) {
 // most one byte more than the loader accepts is read (the loader names
 // the bound).
 func readFile(root, path string) ([]byte, error) {
-	f, info, err := repofile.Open(root, path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return repofile.ReadAtMost(f, info, load.DefaultMaxBytes+1)
+	return repofile.ReadUpTo(root, path, load.DefaultMaxBytes+1)
 }
 
 // readDockerfile reads the Dockerfile beside the definition p, nil when

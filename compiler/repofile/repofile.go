@@ -80,19 +80,8 @@ func Open(root, name string) (*os.File, fs.FileInfo, error) {
 // the open fails or finds no regular file, ok is false and Open takes
 // the long way, which says why.
 func openPlain(root, name string) (_ *os.File, _ fs.FileInfo, ok bool) {
-	if noFollow == 0 {
-		return nil, nil, false
-	}
-	a, err := abs(name)
-	if err != nil {
-		return nil, nil, false
-	}
-	dir, err := resolvedDir(filepath.Dir(a))
-	if err != nil {
-		return nil, nil, false
-	}
-	real := filepath.Join(dir, filepath.Base(a))
-	if root != "" && !Inside(root, real) {
+	real, ok := plainPath(root, name)
+	if !ok {
 		return nil, nil, false
 	}
 	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|noFollow, 0)
@@ -107,9 +96,38 @@ func openPlain(root, name string) (_ *os.File, _ fs.FileInfo, ok bool) {
 	return f, info, true
 }
 
+// plainPath is the path openPlain opens for name: in its directory as
+// resolved before, when that lies inside root; ok is false when the
+// system cannot refuse a link at the last component, or the directory is
+// not resolved.
+func plainPath(root, name string) (real string, ok bool) {
+	if noFollow == 0 {
+		return "", false
+	}
+	a, err := abs(name)
+	if err != nil {
+		return "", false
+	}
+	dir, err := resolvedDir(filepath.Dir(a))
+	if err != nil {
+		return "", false
+	}
+	real = filepath.Join(dir, filepath.Base(a))
+	if root != "" && !Inside(root, real) {
+		return "", false
+	}
+	return real, true
+}
+
 // Read reads name when it is a regular file inside root of at most max
 // bytes; a larger file is refused by its size, before it is read.
 func Read(root, name string, max int64) ([]byte, error) {
+	if b, ok, err := readPlain(root, name, max+1, max); ok {
+		if err == nil && int64(len(b)) > max {
+			return nil, tooLarge(name, int64(len(b)), max) // it grew since its size was read
+		}
+		return b, err
+	}
 	f, info, err := Open(root, name)
 	if err != nil {
 		return nil, err
@@ -127,6 +145,20 @@ func Read(root, name string, max int64) ([]byte, error) {
 		return nil, tooLarge(name, int64(len(b)), max)
 	}
 	return b, nil
+}
+
+// ReadUpTo reads name, a regular file inside root (see Open), to its end
+// or to limit bytes, whichever comes first.
+func ReadUpTo(root, name string, limit int64) ([]byte, error) {
+	if b, ok, err := readPlain(root, name, limit, -1); ok {
+		return b, err
+	}
+	f, info, err := Open(root, name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadAtMost(f, info, limit)
 }
 
 // ReadAtMost reads f, whose size info states, to its end or to limit
