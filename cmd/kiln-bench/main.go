@@ -66,7 +66,10 @@ func main() {
 	defer os.RemoveAll(tmp)
 	if *kiln == "" {
 		*kiln = filepath.Join(tmp, "kiln")
-		run("go", "build", "-o", *kiln, "./cmd/kiln")
+		build := exec.Command("go", "build", "-o", *kiln, "./cmd/kiln")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build builds it
+		build.Stderr = os.Stderr
+		check(build.Run())
 	}
 	if *scale != "" {
 		benchScale(tmp, *kiln, sizesOf(*scale))
