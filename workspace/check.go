@@ -537,18 +537,18 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	}
 	wk := <-walk
 	<-loaded
-	<-hinted
-	if idx != nil && idx.hinted {
-		// An app will be computed: its tools load first, with every core,
-		// and the index answers the others beside the policies' compile,
-		// which is one core's work, rather than beside the loading.
-		w.prepare()
-	}
 	if err != nil {
 		return nil, err
 	}
 	if wk.err != nil {
 		return nil, wk.err
+	}
+	<-hinted
+	if idx != nil && idx.hinted && ctx.Err() == nil {
+		// An app will be computed: its tools load first, with every core,
+		// and the index answers the others beside the policies' compile,
+		// which is one core's work, rather than beside the loading.
+		w.prepare()
 	}
 	total := len(wk.inputs)
 	inputs := o.Shard.keep(wk.inputs)

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/kilnhq/kiln/compiler/cache"
 	"github.com/kilnhq/kiln/compiler/engine"
@@ -51,13 +50,13 @@ type checkIndex struct {
 	base map[cache.ActionID]bool // the results the base holds
 	gen  [16]byte                // the base's generation
 
-	// hinted is set when changedSince saw a definition modified since
-	// the index was written, and newest is the latest modification time
-	// it saw: a run that then computes nothing (the file was touched, or
-	// changed and changed back) still writes the index, as of newest at
-	// the least, or every later run would load its tools for nothing.
+	// hinted is set when changedSince found definitions modified since
+	// the index was written, and seen holds the modification time it
+	// read of each: a run that then computes nothing (a file touched, or
+	// changed and changed back) still writes the stamp, or every later
+	// run would load its tools for nothing.
 	hinted bool
-	newest int64
+	seen   map[string]int64
 
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
@@ -87,8 +86,8 @@ const indexVersion = 6
 // beside it: small, so that the hint is read, and the definitions
 // stated, while the index itself is still being read and decoded.
 type indexStamp struct {
-	Written int64    // when the index was last written (Unix nanoseconds)
-	Names   []string // the definitions of its results, sorted
+	Names  []string // the definitions of its results, sorted
+	MTimes []int64  // each one's modification time (Unix nanoseconds) as the run that wrote the index saw it
 }
 
 // openCheckIndex returns the index of a check of paths (as given) and
@@ -131,36 +130,35 @@ func (x *checkIndex) load() {
 }
 
 // changedSince reports whether some definitions the index holds results
-// of, but not most, were modified after the index was written, by their
-// modification times: a hint, read while the repository is scanned, that
-// an app will be computed (and its tools are worth loading at once),
-// never a reason to trust or distrust a result, which the keys alone
-// decide. Most of them modified is a fresh checkout (a CI job restoring
-// its cache), whose contents say nothing of what changed. It reads the
-// index's stamp, not the index.
+// of, but not most, were modified since the index was written: their
+// modification times differ from the stamp's. It is a hint, read while
+// the repository is scanned, that an app will be computed (and its tools
+// are worth loading at once), never a reason to trust or distrust a
+// result, which the keys alone decide. Most of them modified is a fresh
+// checkout (a CI job restoring its cache), whose times say nothing of
+// what changed. It reads the index's stamp, not the index.
 func (x *checkIndex) changedSince() bool {
 	if x == nil {
 		return false
 	}
 	var stamp indexStamp
 	b, err := x.c.Read(x.stampID())
-	if err != nil || gob.NewDecoder(bytes.NewReader(b)).Decode(&stamp) != nil || stamp.Written == 0 {
+	if err != nil || gob.NewDecoder(bytes.NewReader(b)).Decode(&stamp) != nil || len(stamp.Names) != len(stamp.MTimes) {
 		return false
 	}
-	most, newer, newest := len(stamp.Names)/2, 0, int64(0)
-	for _, name := range stamp.Names {
-		if info, err := os.Stat(name); err == nil && info.ModTime().UnixNano() > stamp.Written {
-			if newer++; newer > most {
-				return false
-			}
-			newest = max(newest, info.ModTime().UnixNano())
+	x.seen = make(map[string]int64, len(stamp.Names))
+	changed := 0
+	for i, name := range stamp.Names {
+		info, err := os.Stat(name)
+		if err != nil {
+			continue // removed: the scan tells
+		}
+		if x.seen[name] = info.ModTime().UnixNano(); x.seen[name] != stamp.MTimes[i] {
+			changed++
 		}
 	}
-	if newer == 0 {
-		return false
-	}
-	x.newest, x.hinted = newest, true
-	return true
+	x.hinted = changed > 0 && changed <= len(stamp.Names)/2
+	return x.hinted
 }
 
 // deltaID is the key of the index's delta.
@@ -251,8 +249,8 @@ func (x *checkIndex) Hits() int64 {
 // close writes the index back when this run had results it did not
 // hold (a delta, or a new base; see checkIndex), when a quarter of its
 // base is results this run did not use, or when changedSince's hint
-// fired (see hinted). A write that fails leaves the old index, which only
-// costs its misses.
+// fired (the stamp alone; see hinted). A write that fails leaves the old
+// index, which only costs its misses.
 func (x *checkIndex) close() {
 	if x == nil {
 		return
@@ -272,8 +270,10 @@ func (x *checkIndex) close() {
 	}
 	stale := len(x.base)-used > len(x.base)/4
 	switch {
-	case len(x.computed) == 0 && !stale && !x.hinted:
-		return
+	case len(x.computed) == 0 && !stale:
+		if x.hinted {
+			x.writeStamp()
+		}
 	case len(x.base) > 0 && !stale && len(fresh) <= len(x.base)/8:
 		x.write(x.deltaID(), x.gen, fresh)
 	default:
@@ -284,7 +284,7 @@ func (x *checkIndex) close() {
 }
 
 // write stores the results of ids as one entry of the index, and then
-// the index's stamp, which names the definitions of this run's results.
+// the index's stamp.
 func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID) {
 	f := indexFile{Gen: gen}
 	wires := newWireColumns()
@@ -296,13 +296,31 @@ func (x *checkIndex) write(id cache.ActionID, gen [16]byte, ids []cache.ActionID
 	if gob.NewEncoder(&buf).Encode(f) != nil || x.c.Write(id, buf.Bytes()) != nil {
 		return
 	}
-	stamp := indexStamp{Written: max(time.Now().UnixNano(), x.newest)}
+	x.writeStamp()
+}
+
+// writeStamp stores the index's stamp: the definitions of this run's
+// results, with the modification times changedSince read of them (a stat
+// now of the others).
+func (x *checkIndex) writeStamp() {
+	var names []string
 	for _, r := range x.entries {
-		stamp.Names = append(stamp.Names, r.File.Name)
+		names = append(names, r.File.Name)
 	}
-	slices.Sort(stamp.Names)
-	stamp.Names = slices.Compact(stamp.Names)
-	buf.Reset()
+	slices.Sort(names)
+	var stamp indexStamp
+	for _, name := range slices.Compact(names) {
+		mtime, ok := x.seen[name]
+		if !ok {
+			info, err := os.Stat(name)
+			if err != nil {
+				continue
+			}
+			mtime = info.ModTime().UnixNano()
+		}
+		stamp.Names, stamp.MTimes = append(stamp.Names, name), append(stamp.MTimes, mtime)
+	}
+	var buf bytes.Buffer
 	if gob.NewEncoder(&buf).Encode(stamp) == nil {
 		x.c.Write(x.stampID(), buf.Bytes())
 	}

@@ -268,24 +268,30 @@ func TestCheckIndexSeesADefinitionModifiedSince(t *testing.T) {
 }
 
 // A definition touched after the index was written, its content the
-// same, hints once: the run that computes nothing writes the index
-// again, as of the touch, and the next run loads no tools for nothing.
+// same, hints once: the run that computes nothing writes the stamp again,
+// and the next run loads no tools for nothing. A time behind the index's
+// (an archive extracted) or ahead of this clock counts as a touch; one
+// ahead hides no later edit of another definition.
 func TestCheckIndexHintsOnceForATouch(t *testing.T) {
 	root, check := indexRepo(t)
 	dir := t.TempDir()
 	check(dir, noVerify)
-	for _, when := range []time.Time{time.Now(), time.Now().Add(time.Hour)} { // a touch, and a clock ahead of this one
-		if err := os.Chtimes(filepath.Join(root, "b", "kiln.yaml"), when, when); err != nil {
+	touches := []struct {
+		app  string
+		when time.Time
+	}{{"b", time.Now().Add(-time.Hour)}, {"b", time.Now().Add(time.Hour)}, {"a", time.Now().Add(-2 * time.Hour)}}
+	for _, touch := range touches {
+		if err := os.Chtimes(filepath.Join(root, touch.app, "kiln.yaml"), touch.when, touch.when); err != nil {
 			t.Fatal(err)
 		}
 		if !indexOf(t, dir, root).changedSince() {
-			t.Fatalf("touched at %v: no hint", when)
+			t.Fatalf("%s touched at %v: no hint", touch.app, touch.when)
 		}
 		if r := check(dir, noVerify); r.Misses != 0 {
-			t.Fatalf("touched at %v: %d misses; want every app from the index", when, r.Misses)
+			t.Fatalf("%s touched at %v: %d misses; want every app from the index", touch.app, touch.when, r.Misses)
 		}
 		if indexOf(t, dir, root).changedSince() {
-			t.Errorf("touched at %v: the run after the touch computed nothing, and the next still hints", when)
+			t.Errorf("%s touched at %v: the run after the touch computed nothing, and the next still hints", touch.app, touch.when)
 		}
 	}
 }

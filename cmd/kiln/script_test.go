@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,14 @@ func TestScripts(t *testing.T) {
 				env.Setenv("KILN_DEBUG", "cacheverify=1")
 			}
 			return nil
+		},
+		// [race]: the race detector's runtime allocates more while packages
+		// initialize, past what kiln's own start allocates.
+		Condition: func(cond string) (bool, error) {
+			if cond == "race" {
+				return race, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode":    exitcode,

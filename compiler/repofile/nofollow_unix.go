@@ -49,9 +49,12 @@ func readPlain(root, name string, limit, refuse int64) (b []byte, ok bool, err e
 // readFD reads fd, a regular file of the stated size, to its end or to
 // limit bytes. A file of the size stated is read in one call that asks
 // for a byte more: it returns the size, fewer bytes than asked, and the
-// read that would return none is left out. Any other count (the file
-// changed, or a file system returned less than it had) reads on to the
-// end.
+// read that would return none is left out. A short read that ends
+// anywhere else (a file system that returns less than it holds, a file
+// that shrank) and a full one (a file that grew) read on to the end. A
+// short read that ends at the stated size is taken as the end: a file
+// that grew after its size was read, on a file system that returns short
+// reads, is read as it stood then, and the next run reads it anew.
 func readFD(fd int, size, limit int64) ([]byte, error) {
 	buf := make([]byte, 0, max(0, min(size+1, limit)))
 	for int64(len(buf)) < limit {

@@ -78,17 +78,24 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return run(&Env{Ctx: ctx, Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}, args)
 }
 
+// commandName is the command arg names, with its aliases resolved.
+func commandName(arg string) string {
+	switch arg {
+	case "-version", "--version":
+		return "version"
+	}
+	return arg
+}
+
 func run(env *Env, args []string) int {
 	if len(args) == 0 {
 		usage(env.Stderr)
 		return ExitBadInput
 	}
-	name := args[0]
+	name := commandName(args[0])
 	switch name {
 	case "help", "-h", "-help", "--help":
 		return help(env, args[1:])
-	case "-version", "--version":
-		name = "version"
 	}
 	cmd := lookup(name)
 	if cmd == nil {

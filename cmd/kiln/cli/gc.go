@@ -51,6 +51,6 @@ func batch(args []string) bool {
 	if sandbox.IsWorker() || len(args) == 0 {
 		return false
 	}
-	cmd := lookup(args[0])
+	cmd := lookup(commandName(args[0]))
 	return cmd != nil && !cmd.server
 }

@@ -22,16 +22,15 @@ import (
 	"runtime/debug"
 )
 
-// Percent is the collector's target while packages initialize.
-const Percent = 400
+// percent is the collector's target while packages initialize.
+const percent = 400
 
 func init() {
 	if unset("GOGC") && unset("GOMEMLIMIT") { // the runtime read them: whoever set either chose
-		debug.SetGCPercent(Percent)
+		debug.SetGCPercent(percent)
 	}
 }
 
-func unset(k string) bool {
-	_, ok := os.LookupEnv(k)
-	return !ok
-}
+// unset reports whether k is unset or empty, as the runtime and tuneGC
+// take it.
+func unset(k string) bool { return os.Getenv(k) == "" }
