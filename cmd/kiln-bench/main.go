@@ -14,7 +14,11 @@
 // same input files, a no-op Go binary's start-up and kiln's own (kiln
 // version: what every run pays before any work); and, when installed,
 // conftest test running kiln's own rules on the emitted manifests, all
-// of them and the one app's. Then the editor benchmark (lsp.go): kiln
+// of them and the one app's. The two sides of each ratio run in turn,
+// round after round (cold beside conftest; warm beside the floors; one
+// changed beside the app alone and conftest on it), so that a machine
+// whose speed drifts during the run moves both. Then the editor
+// benchmark (lsp.go): kiln
 // lsp's latency from a didChange to its diagnostics, beside
 // yaml-language-server's on the same file and edits.
 //
@@ -31,7 +35,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -132,42 +135,83 @@ func measure(tmp, kiln, noop string, n, runs int) result {
 			quiet(kiln, append([]string{"check", "--cache-dir", cacheDir, "--progress", "never"}, args...)...)
 		}
 	}
-	var r result
-	r.cold = median(runs, func() { os.RemoveAll(cacheDir) }, kilnCheck(repo))
-	kilnCheck(repo)()
-	r.warm = median(runs, nil, kilnCheck(repo))
 	first := filepath.Join(repo, "apps", "app0000", "kiln.yaml")
-	orig, _ := os.ReadFile(first)
-	i := 0
-	r.changed = median(runs, func() {
-		i++
-		os.WriteFile(first, append(append([]byte{}, orig...), fmt.Sprintf("# edit %d\n", i)...), 0o644)
-	}, kilnCheck(repo))
-	os.WriteFile(first, orig, 0o644)
-	alone := filepath.Join(tmp, "alone-cache")
-	r.alone = median(runs, func() { os.RemoveAll(alone) }, func() {
-		quiet(kiln, "check", "--cache-dir", alone, "--progress", "never", filepath.Dir(first))
-	})
-	r.floor = median(runs, nil, func() { quiet("sha256sum", inputs...) })
-	r.noop = median(runs, nil, func() { quiet(noop) })
-	r.start = median(runs, nil, func() { quiet(kiln, "version") })
 	out := filepath.Join(tmp, fmt.Sprintf("out-%d", n))
 	quiet(kiln, "build", repo, "-o", out, "--emit", "k8s", "--no-policy")
 	manifests, _ := filepath.Glob(filepath.Join(out, "*", "rendered", "*.yaml"))
+	outOne := filepath.Join(tmp, fmt.Sprintf("out-one-%d", n))
+	quiet(kiln, "build", filepath.Dir(first), "-o", outOne, "--emit", "k8s", "--no-policy")
+	one, _ := filepath.Glob(filepath.Join(outOne, "*", "rendered", "*.yaml"))
+	conftest := func([]string) func() { return nil }
 	if path, err := exec.LookPath("conftest"); err == nil {
 		policy := conftestPolicy(tmp)
-		conftest := func(files []string) func() {
+		conftest = func(files []string) func() {
 			return func() { quiet(path, append([]string{"test", "--combine", "--no-color", "-p", policy}, files...)...) }
 		}
-		r.conftest = median(runs, nil, conftest(manifests))
-		outOne := filepath.Join(tmp, fmt.Sprintf("out-one-%d", n))
-		quiet(kiln, "build", filepath.Dir(first), "-o", outOne, "--emit", "k8s", "--no-policy")
-		one, _ := filepath.Glob(filepath.Join(outOne, "*", "rendered", "*.yaml"))
-		r.conftestOne = median(runs, nil, conftest(one))
 	} else {
 		fmt.Fprintln(os.Stderr, "kiln-bench: conftest is not on PATH: its columns are left out (go install github.com/open-policy-agent/conftest@latest)")
 	}
+
+	// Each ratio's sides run in turn, round after round, rather than one
+	// side's runs and then the other's: a machine that slows down or
+	// speeds up during the run moves both alike.
+	var r result
+	ds := alternate(runs,
+		trial{func() { os.RemoveAll(cacheDir) }, kilnCheck(repo)},
+		trial{nil, conftest(manifests)})
+	r.cold, r.conftest = ds[0], ds[1]
+	kilnCheck(repo)()
+	ds = alternate(runs,
+		trial{nil, kilnCheck(repo)},
+		trial{nil, func() { quiet("sha256sum", inputs...) }},
+		trial{nil, func() { quiet(noop) }},
+		trial{nil, func() { quiet(kiln, "version") }})
+	r.warm, r.floor, r.noop, r.start = ds[0], ds[1], ds[2], ds[3]
+	orig, _ := os.ReadFile(first)
+	i := 0
+	alone := filepath.Join(tmp, "alone-cache")
+	ds = alternate(runs,
+		trial{func() {
+			i++
+			os.WriteFile(first, append(append([]byte{}, orig...), fmt.Sprintf("# edit %d\n", i)...), 0o644)
+		}, kilnCheck(repo)},
+		trial{func() { os.RemoveAll(alone) }, func() {
+			quiet(kiln, "check", "--cache-dir", alone, "--progress", "never", filepath.Dir(first))
+		}},
+		trial{nil, conftest(one)})
+	r.changed, r.alone, r.conftestOne = ds[0], ds[1], ds[2]
+	os.WriteFile(first, orig, 0o644)
 	return r
+}
+
+// A trial is one timed command, and what to do before each run of it
+// (untimed).
+type trial struct {
+	prepare, run func()
+}
+
+// alternate runs each trial once per round, in order, for runs rounds,
+// and returns each one's median; a trial without run is 0.
+func alternate(runs int, trials ...trial) []time.Duration {
+	ds := make([][]time.Duration, len(trials))
+	for range runs {
+		for i, t := range trials {
+			if t.run == nil {
+				continue
+			}
+			if t.prepare != nil {
+				t.prepare()
+			}
+			start := time.Now()
+			t.run()
+			ds[i] = append(ds[i], time.Since(start))
+		}
+	}
+	out := make([]time.Duration, len(trials))
+	for i := range trials {
+		out[i] = medianOf(ds[i])
+	}
+	return out
 }
 
 // generate writes a repository of n apps and returns its input files.
@@ -248,21 +292,6 @@ func buildNoop(tmp string) string {
 		os.Exit(1)
 	}
 	return bin
-}
-
-// median runs prepare (untimed) and f runs times and returns f's median.
-func median(runs int, prepare, f func()) time.Duration {
-	var ds []time.Duration
-	for range runs {
-		if prepare != nil {
-			prepare()
-		}
-		start := time.Now()
-		f()
-		ds = append(ds, time.Since(start))
-	}
-	slices.Sort(ds)
-	return ds[len(ds)/2]
 }
 
 // quiet runs a command for its time; exit status 1 (findings) is expected.

@@ -45,7 +45,8 @@ func benchOutputs(tmp, kiln string, n, runs int) {
 		if a.Name == "k8s" {
 			continue
 		}
-		alone, with := alternate(runs, build("k8s"), build("k8s,"+a.Name))
+		ds := alternate(runs, trial{nil, build("k8s")}, trial{nil, build("k8s," + a.Name)})
+		alone, with := ds[0], ds[1]
 		if !wrote(out, a) {
 			check(fmt.Errorf("kiln build --emit k8s,%s wrote none of the output's files: its time would mean nothing", a.Name))
 		}
@@ -57,23 +58,6 @@ func benchOutputs(tmp, kiln string, n, runs int) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t\n", c.name, ms(c.alone), ms(c.with), ms(c.with-c.alone), ratio(c.with, c.alone))
 	}
 	w.Flush()
-}
-
-// alternate runs a and b in turn, runs times each, and returns their
-// medians.
-func alternate(runs int, a, b func()) (time.Duration, time.Duration) {
-	var as, bs []time.Duration
-	for range runs {
-		as = append(as, timeOf(a))
-		bs = append(bs, timeOf(b))
-	}
-	return medianOf(as), medianOf(bs)
-}
-
-func timeOf(f func()) time.Duration {
-	start := time.Now()
-	f()
-	return time.Since(start)
 }
 
 // ownNamespace gives the app at def its owner's namespace and an on-call
