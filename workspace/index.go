@@ -50,13 +50,15 @@ type checkIndex struct {
 	base map[cache.ActionID]bool // the results the base holds
 	gen  [16]byte                // the base's generation
 
-	// hinted is set when changedSince found definitions modified since
-	// the index was written, and seen holds the modification time it
-	// read of each: a run that then computes nothing (a file touched, or
-	// changed and changed back) still writes the stamp, or every later
-	// run would load its tools for nothing.
-	hinted bool
-	seen   map[string]int64
+	// hinted is set when changedSince found some definitions modified
+	// since the index was written; restamp when it found any, and seen
+	// holds the modification time it read of each. A run that then
+	// computes nothing (a file touched, or changed and changed back; a
+	// fresh checkout) still writes the stamp, or every later run would
+	// load its tools for nothing, or, after a checkout, take every
+	// definition for modified and never hint.
+	hinted, restamp bool
+	seen            map[string]int64
 
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
@@ -157,7 +159,7 @@ func (x *checkIndex) changedSince() bool {
 			changed++
 		}
 	}
-	x.hinted = changed > 0 && changed <= len(stamp.Names)/2
+	x.hinted, x.restamp = changed > 0 && changed <= len(stamp.Names)/2, changed > 0
 	return x.hinted
 }
 
@@ -248,9 +250,9 @@ func (x *checkIndex) Hits() int64 {
 
 // close writes the index back when this run had results it did not
 // hold (a delta, or a new base; see checkIndex), when a quarter of its
-// base is results this run did not use, or when changedSince's hint
-// fired (the stamp alone; see hinted). A write that fails leaves the old
-// index, which only costs its misses.
+// base is results this run did not use, or when changedSince found the
+// stamp's times out of date (the stamp alone; see restamp). A write that
+// fails leaves the old index, which only costs its misses.
 func (x *checkIndex) close() {
 	if x == nil {
 		return
@@ -271,7 +273,7 @@ func (x *checkIndex) close() {
 	stale := len(x.base)-used > len(x.base)/4
 	switch {
 	case len(x.computed) == 0 && !stale:
-		if x.hinted {
+		if x.restamp {
 			x.writeStamp()
 		}
 	case len(x.base) > 0 && !stale && len(fresh) <= len(x.base)/8:

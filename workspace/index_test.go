@@ -369,7 +369,7 @@ func TestCheckIndexDeltaCarriesItsResults(t *testing.T) {
 }
 
 // Most definitions modified since the index was written is a fresh
-// checkout, not an edit: no hint.
+// checkout, not an edit: no hint, and a stamp written anew.
 func TestCheckIndexTakesAFreshCheckoutForNoChange(t *testing.T) {
 	root, check := indexRepo(t)
 	dir := t.TempDir()
@@ -380,6 +380,16 @@ func TestCheckIndexTakesAFreshCheckoutForNoChange(t *testing.T) {
 	}
 	if indexOf(t, dir, root).changedSince() {
 		t.Fatal("every definition modified since the index was written, and it says an app will be computed")
+	}
+	// The run after the checkout computes nothing and writes the stamp
+	// anew: an edit after it hints again.
+	if r := check(dir, noVerify); r.Misses != 0 {
+		t.Fatalf("%d misses after a checkout; want every app from the index", r.Misses)
+	}
+	edit := time.Now().Add(-time.Hour)
+	os.Chtimes(filepath.Join(root, "a", "kiln.yaml"), edit, edit)
+	if !indexOf(t, dir, root).changedSince() {
+		t.Error("an edit after a checkout went unseen: the stamp still holds the times from before the checkout")
 	}
 }
 

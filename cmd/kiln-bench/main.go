@@ -305,12 +305,6 @@ func quiet(name string, args ...string) {
 	}
 }
 
-func run(name string, args ...string) {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	check(cmd.Run())
-}
-
 func ms(d time.Duration) string {
 	if d == 0 {
 		return "-"

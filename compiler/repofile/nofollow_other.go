@@ -6,7 +6,7 @@ package repofile
 // resolves its path first.
 const noFollow = 0
 
-// readPlain reads nothing here: every read takes the long way (Open).
+// readPlain reads nothing here: every read takes the long way (open).
 func readPlain(root, name string, limit, refuse int64) (b []byte, ok bool, err error) {
 	return nil, false, nil
 }

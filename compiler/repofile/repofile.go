@@ -7,7 +7,8 @@
 // (whose lines a finding then prints), a named pipe as a definition (which
 // hangs every command), or a sparse 2 GiB test file; each is refused here
 // with an error that says why and names the bound. Every reader of user
-// files goes through Read or Open, so that the bounds live in one place.
+// files goes through Read or ReadUpTo, so that the bounds live in one
+// place.
 package repofile
 
 import (
@@ -45,13 +46,11 @@ var ErrRefused = errors.New("file refused")
 
 func (e *Error) Is(target error) bool { return target == ErrRefused }
 
-// Open opens name for reading when it is a regular file that resolves
-// inside root. An empty root confines nothing (standard input, a file
-// named outside any repository). The caller closes the file.
-func Open(root, name string) (*os.File, fs.FileInfo, error) {
-	if f, info, ok := openPlain(root, name); ok {
-		return f, info, nil
-	}
+// open opens name for reading when it is a regular file that resolves
+// inside root: the long way, which says why it refuses one. An empty
+// root confines nothing (standard input, a file named outside any
+// repository). The caller closes the file.
+func open(root, name string) (*os.File, fs.FileInfo, error) {
 	real, err := Resolve(root, name)
 	if err != nil {
 		return nil, nil, err
@@ -73,30 +72,7 @@ func Open(root, name string) (*os.File, fs.FileInfo, error) {
 	return f, info, nil
 }
 
-// openPlain is Open for the common case, a regular file that is no
-// link, in a directory resolved before: one open that refuses to follow
-// a link at the last component (which the lstat before the open in
-// Resolve would otherwise find, at a second system call per file). When
-// the open fails or finds no regular file, ok is false and Open takes
-// the long way, which says why.
-func openPlain(root, name string) (_ *os.File, _ fs.FileInfo, ok bool) {
-	real, ok := plainPath(root, name)
-	if !ok {
-		return nil, nil, false
-	}
-	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|noFollow, 0)
-	if err != nil {
-		return nil, nil, false
-	}
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, false
-	}
-	return f, info, true
-}
-
-// plainPath is the path openPlain opens for name: in its directory as
+// plainPath is the path readPlain opens for name: in its directory as
 // resolved before, when that lies inside root; ok is false when the
 // system cannot refuse a link at the last component, or the directory is
 // not resolved.
@@ -122,49 +98,46 @@ func plainPath(root, name string) (real string, ok bool) {
 // Read reads name when it is a regular file inside root of at most max
 // bytes; a larger file is refused by its size, before it is read.
 func Read(root, name string, max int64) ([]byte, error) {
-	if b, ok, err := readPlain(root, name, max+1, max); ok {
-		if err == nil && int64(len(b)) > max {
-			return nil, tooLarge(name, int64(len(b)), max) // it grew since its size was read
-		}
+	b, err := read(root, name, max+1, max)
+	if err == nil && int64(len(b)) > max {
+		return nil, tooLarge(name, int64(len(b)), max) // it grew since its size was read
+	}
+	return b, err
+}
+
+// ReadUpTo reads name, a regular file inside root (see Read), to its end
+// or to limit bytes, whichever comes first.
+func ReadUpTo(root, name string, limit int64) ([]byte, error) {
+	return read(root, name, limit, -1)
+}
+
+// read reads name, a regular file inside root, up to limit bytes, or
+// refuses it by its stated size when that is over refuse (unless refuse
+// is negative): the short way for a plain file (readPlain), else the
+// long way (open), which says why a file is refused.
+func read(root, name string, limit, refuse int64) ([]byte, error) {
+	if b, ok, err := readPlain(root, name, limit, refuse); ok {
 		return b, err
 	}
-	f, info, err := Open(root, name)
+	f, info, err := open(root, name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if info.Size() > max {
-		return nil, tooLarge(name, info.Size(), max)
+	if refuse >= 0 && info.Size() > refuse {
+		return nil, tooLarge(name, info.Size(), refuse)
 	}
-	b, err := ReadAtMost(f, info, max+1)
+	b, err := readAtMost(f, info, limit)
 	if err != nil {
 		return nil, err
-	}
-	if int64(len(b)) > max {
-		// It grew while it was read.
-		return nil, tooLarge(name, int64(len(b)), max)
 	}
 	return b, nil
 }
 
-// ReadUpTo reads name, a regular file inside root (see Open), to its end
-// or to limit bytes, whichever comes first.
-func ReadUpTo(root, name string, limit int64) ([]byte, error) {
-	if b, ok, err := readPlain(root, name, limit, -1); ok {
-		return b, err
-	}
-	f, info, err := Open(root, name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadAtMost(f, info, limit)
-}
-
-// ReadAtMost reads f, whose size info states, to its end or to limit
+// readAtMost reads f, whose size info states, to its end or to limit
 // bytes: in one read of the stated size and one that finds the end,
 // for the file that has not changed.
-func ReadAtMost(f *os.File, info fs.FileInfo, limit int64) ([]byte, error) {
+func readAtMost(f *os.File, info fs.FileInfo, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(int(min(info.Size(), limit)) + bytes.MinRead)
 	_, err := buf.ReadFrom(io.LimitReader(f, limit))
