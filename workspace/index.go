@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/gob"
 	"encoding/json"
@@ -59,6 +60,9 @@ type checkIndex struct {
 	// definition for modified and never hint.
 	hinted, restamp bool
 	seen            map[string]int64
+	// modified are the definitions whose times differ from the stamp's,
+	// which a hinted run computes first (see first).
+	modified map[string]bool
 
 	mu       sync.Mutex
 	entries  map[cache.ActionID]checked1 // this run's results
@@ -149,18 +153,47 @@ func (x *checkIndex) changedSince() bool {
 		return false
 	}
 	x.seen = make(map[string]int64, len(stamp.Names))
-	changed := 0
+	x.modified = map[string]bool{}
 	for i, name := range stamp.Names {
 		info, err := os.Stat(name)
 		if err != nil {
 			continue // removed: the scan tells
 		}
 		if x.seen[name] = info.ModTime().UnixNano(); x.seen[name] != stamp.MTimes[i] {
-			changed++
+			x.modified[name] = true
 		}
 	}
+	changed := len(x.modified)
 	x.hinted, x.restamp = changed > 0 && changed <= len(stamp.Names)/2, changed > 0
 	return x.hinted
+}
+
+// first orders the inputs of a hinted run for its workers: the
+// definitions modified since the stamp, and those it does not know
+// (added since), before the others, so that the apps to compute start at
+// once and the index answers the rest beside them. Without the hint it
+// is the inputs' own order. It returns indexes into inputs; results stay
+// in the inputs' order whatever the order of the work.
+func (x *checkIndex) first(inputs []input) []int {
+	order := make([]int, len(inputs))
+	for i := range order {
+		order[i] = i
+	}
+	if x == nil || !x.hinted {
+		return order
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(x.rank(inputs[a].file.Name), x.rank(inputs[b].file.Name))
+	})
+	return order
+}
+
+// rank is 0 for a definition a hinted run will likely compute, else 1.
+func (x *checkIndex) rank(name string) int {
+	if _, known := x.seen[name]; !known || x.modified[name] {
+		return 0
+	}
+	return 1
 }
 
 // deltaID is the key of the index's delta.

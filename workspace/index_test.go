@@ -296,6 +296,49 @@ func TestCheckIndexHintsOnceForATouch(t *testing.T) {
 	}
 }
 
+// A hinted run gives its workers the definitions modified since the
+// stamp, and those it does not know, first (in the scan's order), so
+// that the apps to compute start at once; without the hint the order is
+// the scan's.
+func TestCheckIndexComputesTheModifiedFirst(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	write := func(n string) {
+		os.MkdirAll(filepath.Join(root, n), 0o755)
+		os.WriteFile(filepath.Join(root, n, "kiln.yaml"), []byte(strings.ReplaceAll(indexedApp, "NAME", n)), 0o644)
+	}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		write(n)
+	}
+	dir := t.TempDir()
+	checkThrough(t, root, dir, noVerify, root)
+	order := func() []string {
+		t.Helper()
+		inputs, _, err := scanInputs([]string{root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := indexOf(t, dir, root)
+		x.changedSince()
+		var names []string
+		for _, i := range x.first(inputs) {
+			names = append(names, filepath.Base(filepath.Dir(inputs[i].file.Name)))
+		}
+		return names
+	}
+	if got, want := order(), []string{"a", "b", "c", "d", "e"}; !slices.Equal(got, want) {
+		t.Errorf("nothing modified: order %v, want the scan's, %v", got, want)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(root, "d", "kiln.yaml"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	write("c0") // not in the stamp: added since
+	if got, want := order(), []string{"c0", "d", "a", "b", "c", "e"}; !slices.Equal(got, want) {
+		t.Errorf("d modified and c0 added: order %v, want %v", got, want)
+	}
+}
+
 // A result the delta holds under a key the base holds too (computed again
 // when a file the app imports changed) is carried into the next delta,
 // whatever else that run computes; a delta written beside another base

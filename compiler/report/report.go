@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -40,53 +41,103 @@ const (
 // Text writes each diagnostic as "file:line:col: severity: message [code]",
 // the form editors and CI log scrapers recognise, followed by the source
 // line and a caret under the offending text.
+//
+// A report of thousands of findings is what every run over a large
+// repository ends with, after its work is done: it is rendered into one
+// buffer, without fmt, and written at once.
 func Text(w io.Writer, ds diag.List, opts TextOptions) error {
-	paint := func(code, s string) string {
-		if !opts.Color {
-			return s
-		}
-		return code + s + reset
-	}
+	b := make([]byte, 0, textSize(ds))
 	for _, d := range ds {
-		line, col := d.Pos.LineCol()
-		sev := d.Severity.String()
-		switch d.Severity {
-		case diag.Error:
-			sev = paint(red+bold, sev)
-		case diag.Warning:
-			sev = paint(amber+bold, sev)
-		}
-		if d.Waived != "" {
-			sev = "waived " + d.Severity.String()
-		}
-		code := ""
-		if d.Code != "" {
-			code = " [" + d.Code + "]"
-		}
-		if d.Waived != "" {
-			code += " (waived: " + d.Waived + ")"
-		}
-		if _, err := fmt.Fprintf(w, "%s: %s: %s%s\n", paint(bold, location(d)), sev, d.Message+d.EnvironmentsSuffix(), code); err != nil {
-			return err
-		}
-		if d.Pos.Valid() && line > 0 {
-			text := string(d.Pos.File.Line(line))
-			width := 1
-			if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
-				width = utf8.RuneCountInString(text[min(col-1, len(text)):min(endCol-1, len(text))])
-			}
-			text, col = window(text, col)
-			pad := strings.Map(func(r rune) rune {
-				if r == '\t' {
-					return '\t'
-				}
-				return ' '
-			}, prefix(text, col-1))
-			fmt.Fprintf(w, "    %s\n    %s%s\n", strings.ReplaceAll(text, "\t", "    "),
-				strings.ReplaceAll(pad, "\t", "    "), paint(cyan, "^"+strings.Repeat("~", width-1)))
+		b = appendText(b, d, opts)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// textSize guesses the bytes Text writes of ds, a little over, so that
+// a part's buffer is allocated once: each diagnostic's header, and its
+// source line twice (the line, and the caret's row beneath it).
+func textSize(ds diag.List) int {
+	n := 0
+	for _, d := range ds {
+		n += len(d.Message) + len(d.Code) + len(d.Waived) + 64
+		if d.Pos.Valid() {
+			n += len(d.Pos.File.Name) + 2*160
 		}
 	}
-	return nil
+	return n
+}
+
+// appendText appends d as Text writes it to b.
+func appendText(b []byte, d diag.Diagnostic, opts TextOptions) []byte {
+	line, col := d.Pos.LineCol()
+	b = appendPainted(b, opts, bold, func(b []byte) []byte { return appendLocation(b, d) })
+	b = append(b, ": "...)
+	switch {
+	case d.Waived != "":
+		b = append(append(b, "waived "...), d.Severity.String()...)
+	case d.Severity == diag.Error:
+		b = appendPainted(b, opts, red+bold, func(b []byte) []byte { return append(b, d.Severity.String()...) })
+	case d.Severity == diag.Warning:
+		b = appendPainted(b, opts, amber+bold, func(b []byte) []byte { return append(b, d.Severity.String()...) })
+	default:
+		b = append(b, d.Severity.String()...)
+	}
+	b = append(append(append(b, ": "...), d.Message...), d.EnvironmentsSuffix()...)
+	if d.Code != "" {
+		b = append(append(append(b, " ["...), d.Code...), ']')
+	}
+	if d.Waived != "" {
+		b = append(append(append(b, " (waived: "...), d.Waived...), ')')
+	}
+	b = append(b, '\n')
+	if !d.Pos.Valid() || line < 1 {
+		return b
+	}
+	text := string(d.Pos.File.Line(line))
+	width := 1
+	if endLine, endCol := d.End.LineCol(); d.End.Valid() && endLine == line && endCol > col {
+		width = max(1, utf8.RuneCountInString(text[min(col-1, len(text)):min(endCol-1, len(text))]))
+	}
+	text, col = window(text, col)
+	b = appendTabsExpanded(append(b, "    "...), text)
+	b = append(b, "\n    "...)
+	for _, r := range prefix(text, col-1) { // under each character a space, under a tab a tab's width
+		if r == '\t' {
+			b = append(b, "    "...)
+		} else {
+			b = append(b, ' ')
+		}
+	}
+	b = appendPainted(b, opts, cyan, func(b []byte) []byte {
+		b = append(b, '^')
+		for range width - 1 {
+			b = append(b, '~')
+		}
+		return b
+	})
+	return append(b, '\n')
+}
+
+// appendPainted appends what add appends, in colour code when opts asks
+// for colour.
+func appendPainted(b []byte, opts TextOptions, code string, add func([]byte) []byte) []byte {
+	if !opts.Color {
+		return add(b)
+	}
+	return append(add(append(b, code...)), reset...)
+}
+
+// appendTabsExpanded appends text with each tab as four spaces.
+func appendTabsExpanded(b []byte, text string) []byte {
+	for {
+		i := strings.IndexByte(text, '\t')
+		if i < 0 {
+			return append(b, text...)
+		}
+		b = append(append(b, text[:i]...), "    "...)
+		text = text[i+1:]
+	}
 }
 
 // window cuts a very long source line (minified JSON, generated YAML) to
@@ -120,12 +171,18 @@ func prefix(s string, n int) string {
 	return s[:min(max(n, 0), len(s))]
 }
 
-func location(d diag.Diagnostic) string {
+func location(d diag.Diagnostic) string { return string(appendLocation(nil, d)) }
+
+// appendLocation appends d's "file:line:col", or "kiln" for a diagnostic
+// of no file.
+func appendLocation(b []byte, d diag.Diagnostic) []byte {
 	if !d.Pos.Valid() {
-		return "kiln"
+		return append(b, "kiln"...)
 	}
 	line, col := d.Pos.LineCol()
-	return fmt.Sprintf("%s:%d:%d", d.Pos.File.Name, line, col)
+	b = append(append(b, d.Pos.File.Name...), ':')
+	b = append(strconv.AppendInt(b, int64(line), 10), ':')
+	return strconv.AppendInt(b, int64(col), 10)
 }
 
 // Summary returns the one-line summary a run ends with.
