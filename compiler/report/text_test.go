@@ -20,8 +20,9 @@ var update = flag.Bool("update", false, "rewrite testdata/text.golden from Text'
 // severity, waived, with and without a code, environments, no position,
 // carets over ASCII, multi-byte text and tabs, a range past its line, a
 // range over lines, a long line windowed at its start, middle and end,
-// an empty line, and a position at the end of a file. Several share a
-// file, as a repository's findings do.
+// an empty line, a range over a CRLF line's \r (which once made the
+// caret's width zero, and strings.Repeat panic), and a position at the
+// end of a file. Several share a file, as a repository's findings do.
 func variedDiagnostics() diag.List {
 	long := strings.Repeat("abcdefghij", 30) // 300 bytes: windowed
 	f := source.NewFile("apps/a/kiln.yaml", []byte("metadata:\n  name: café_x\n\tkey:\tvalue\n\n"+long+"\nlast é line"))
@@ -51,6 +52,9 @@ func variedDiagnostics() diag.List {
 	add(p, e, diag.Diagnostic{Severity: diag.Error, Code: "end", Message: "past the end"})
 	p, e = at(g, 18, 22)
 	add(p, e, diag.Diagnostic{Severity: diag.Error, Code: "schema/type", Message: "port: a number"})
+	crlf := source.NewFile("apps/c/kiln.yaml", []byte("ab\r\ncd\r\n"))
+	p, e = at(crlf, 2, 3) // over the line's \r, which its text leaves out
+	add(p, e, diag.Diagnostic{Severity: diag.Error, Code: "crlf", Message: "at a line's end"})
 	ds = append(ds, diag.Diagnostic{Severity: diag.Error, Code: "internal", Message: "no position"})
 	return ds
 }
