@@ -109,7 +109,7 @@ func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Opti
 			continue
 		}
 		seen[filepath.Clean(name)] = true
-		t, err := lintFile(name)
+		t, err := lintFile(name, discover.RepoRoot(name))
 		if err == nil && t.readErr != nil {
 			err = t.readErr
 		}
@@ -264,6 +264,9 @@ func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, arg
 			targets = append(targets, lintTarget{manifest: f, parsed: &lintSource{}})
 		}
 	}
+	// Files named one by one (a hook's, or a shell glob's thousands) are
+	// read beside one another, as a directory's are; their order stays.
+	var files []string
 	for _, a := range args {
 		if a == "-" {
 			continue
@@ -273,18 +276,15 @@ func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, arg
 			return nil, fmt.Errorf("%s: no such file or directory", a)
 		}
 		if !info.IsDir() {
-			t, err := lintFile(a)
-			if err != nil {
-				return nil, err
-			}
-			if o.ManifestsOnly && t.skip() {
-				continue
-			}
-			targets = append(targets, t)
+			files = append(files, a)
 			continue
 		}
-		found, err := lintDir(jobs, a)
+		found, err := lintFiles(jobs, files, o.ManifestsOnly)
 		if err != nil {
+			return nil, err
+		}
+		targets, files = append(targets, found...), nil
+		if found, err = lintDir(jobs, a); err != nil {
 			return nil, err
 		}
 		if len(found) == 0 {
@@ -292,17 +292,56 @@ func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, arg
 		}
 		targets = append(targets, found...)
 	}
-	return targets, nil
+	found, err := lintFiles(jobs, files, o.ManifestsOnly)
+	return append(targets, found...), err
 }
 
-func lintFile(path string) (lintTarget, error) {
+// lintFiles reads paths, jobs at a time, into targets in their order;
+// with skip, a file that is no app definition nor Kubernetes YAML is
+// passed over. The first error, in their order, is the answer.
+func lintFiles(jobs int, paths []string, skip bool) ([]lintTarget, error) {
+	roots := repoRoots(paths)
+	found := make([]lintTarget, len(paths))
+	errs := make([]error, len(paths))
+	skipped := make([]bool, len(paths))
+	forEach(len(paths), jobs, func(i int) {
+		found[i], errs[i] = lintFile(paths[i], roots[i])
+		skipped[i] = skip && errs[i] == nil && found[i].skip()
+	})
+	var out []lintTarget
+	for i, t := range found {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if !skipped[i] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// repoRoots are the repository roots of paths (discover.RepoRoot),
+// asked of one discover.Roots: the files of one directory cost its
+// ancestors' stats once, not once each.
+func repoRoots(paths []string) []string {
+	var r discover.Roots
+	roots := make([]string, len(paths))
+	for i, p := range paths {
+		roots[i] = r.RepoRoot(p)
+	}
+	return roots
+}
+
+// lintFile reads the app definition or manifest at path, in the
+// repository at root.
+func lintFile(path, root string) (lintTarget, error) {
 	if discover.IsDefinition(path) {
 		in, err := appInput(path)
 		return lintTarget{app: &in}, err
 	}
 	// A read error is kept, to be reported at the file: a manifest too
 	// large to read is never passed over as if it were not one.
-	data, err := repofile.Read(discover.RepoRoot(path), path, lint.MaxBytes)
+	data, err := repofile.Read(root, path, lint.MaxBytes)
 	return lintTarget{manifest: source.NewFile(path, data), readErr: err, parsed: &lintSource{}}, nil
 }
 
@@ -323,22 +362,8 @@ func lintDir(jobs int, dir string) ([]lintTarget, error) {
 		}
 		out = append(out, lintTarget{app: &in})
 	}
-	found := make([]lintTarget, len(repo.Manifests))
-	errs := make([]error, len(repo.Manifests))
-	skip := make([]bool, len(repo.Manifests))
-	forEach(len(repo.Manifests), jobs, func(i int) {
-		found[i], errs[i] = lintFile(repo.Manifests[i])
-		skip[i] = errs[i] == nil && found[i].skip()
-	})
-	for i, t := range found {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		if !skip[i] {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	manifests, err := lintFiles(jobs, repo.Manifests, true)
+	return append(out, manifests...), err
 }
 
 // LintOptions say what kiln lint judges beside the paths.
@@ -372,7 +397,18 @@ var ErrNothingToLint = errors.New("none of the files is an app definition or a K
 // Kubernetes YAML, each document validated strictly first. Paths are
 // files, directories or "-" (Options.Stdin).
 func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*LintResult, error) {
+	// The files are read while the tools load: neither needs the other.
+	type read struct {
+		targets []lintTarget
+		err     error
+	}
+	files := make(chan read, 1)
+	go func() {
+		targets, err := lintTargets(w.opts.Jobs, w.opts.Stdin, w.opts.StdinName, o, paths)
+		files <- read{targets, err}
+	}()
 	t, err := w.tools(true)
+	read1 := <-files
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +419,7 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}
 	}
-	targets, err := lintTargets(w.opts.Jobs, w.opts.Stdin, w.opts.StdinName, o, paths)
+	targets, err := read1.targets, read1.err
 	if err != nil {
 		return nil, err
 	}

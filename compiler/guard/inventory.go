@@ -3,6 +3,7 @@ package guard
 import (
 	"maps"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -55,14 +56,23 @@ func NewInventory(objs []map[string]any, kinds []workload.Kind) *Inventory {
 func (inv *Inventory) Len() int { return len(inv.objects) }
 
 // terms converts each object for OPA; one that does not convert (never
-// the case for data read from YAML or JSON) is nil and left out.
+// the case for data read from YAML or JSON) is nil and left out. The
+// first evaluation waits for all of them (kiln lint's thousands of
+// documents), so they are converted on every core.
 func terms(objs []map[string]any) []*ast.Term {
 	out := make([]*ast.Term, len(objs))
-	for i, o := range objs {
-		if v, err := ast.InterfaceToValue(o); err == nil {
-			out[i] = ast.NewTerm(v)
-		}
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(objs)/64))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for i := p * len(objs) / parts; i < (p+1)*len(objs)/parts; i++ {
+				if v, err := ast.InterfaceToValue(objs[i]); err == nil {
+					out[i] = ast.NewTerm(v)
+				}
+			}
+		})
 	}
+	wg.Wait()
 	return out
 }
 
