@@ -290,10 +290,16 @@ func (c *Cache) Write(id ActionID, data []byte) error {
 // write puts data at name through a temporary file beside it and a
 // rename: a reader sees the old file, or the new one whole.
 func (c *Cache) write(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
+	// The directory is made when the temporary file cannot be: a cold
+	// run writes thousands of entries into 256 directories, and making
+	// sure of one first costs a stat each time.
 	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-")
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return err
+		}
+		f, err = os.CreateTemp(filepath.Dir(name), ".tmp-")
+	}
 	if err != nil {
 		return err
 	}
