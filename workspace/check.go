@@ -562,9 +562,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 	trees := make([]committedTree, len(inputs))
 	var mu sync.Mutex
 	done := 0
-	order := idx.first(inputs)
-	forEach(len(inputs), w.opts.Jobs, func(j int) {
-		i := order[j]
+	idx.forEach(inputs, w.opts.Jobs, func(i int) {
 		inputs[i].read1() // finishCheck reads inputs[i] once every worker is done
 		in := inputs[i]
 		in.ctx = ctx

@@ -168,6 +168,13 @@ func (x *checkIndex) changedSince() bool {
 	return x.hinted
 }
 
+// forEach calls f with the index of each of inputs, jobs at a time, in
+// the order first gives.
+func (x *checkIndex) forEach(inputs []input, jobs int, f func(i int)) {
+	order := x.first(inputs)
+	forEach(len(order), jobs, func(j int) { f(order[j]) })
+}
+
 // first orders the inputs of a hinted run for its workers: the
 // definitions modified since the stamp, and those it does not know
 // (added since), before the others, so that the apps to compute start at

@@ -37,13 +37,15 @@ func (in input) buildOptions(opts build.Options, s *schema.Schema) build.Options
 func (in input) read(name string) ([]byte, error) { return in.source().ReadFile(name) }
 
 // appInput reads an app definition and the Dockerfile beside it.
-func appInput(p string) (input, error) {
+func appInput(p string) (input, error) { return appInputAt(p, discover.RepoRoot(p)), nil }
+
+// appInputAt is appInput of a definition whose repository root is known.
+func appInputAt(p, root string) input {
 	// A read error is kept in the input, to be reported at the file.
-	root := discover.RepoRoot(p)
 	data, err := readFile(root, p)
 	in := input{file: source.NewFile(p, data), root: root, readErr: err}
 	in.dockerfile, in.dockerErr = readDockerfile(root, p, false)
-	return in, nil
+	return in
 }
 
 // input is one definition to check: its bytes, or why they could not be read.

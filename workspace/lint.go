@@ -336,8 +336,8 @@ func repoRoots(paths []string) []string {
 // repository at root.
 func lintFile(path, root string) (lintTarget, error) {
 	if discover.IsDefinition(path) {
-		in, err := appInput(path)
-		return lintTarget{app: &in}, err
+		in := appInputAt(path, root)
+		return lintTarget{app: &in}, nil
 	}
 	// A read error is kept, to be reported at the file: a manifest too
 	// large to read is never passed over as if it were not one.
@@ -398,19 +398,18 @@ var ErrNothingToLint = errors.New("none of the files is an app definition or a K
 // files, directories or "-" (Options.Stdin).
 func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*LintResult, error) {
 	// The files are read while the tools load: neither needs the other.
-	type read struct {
+	type gathered struct {
 		targets []lintTarget
 		err     error
 	}
-	files := make(chan read, 1)
+	files := make(chan gathered, 1)
 	go func() {
 		targets, err := lintTargets(w.opts.Jobs, w.opts.Stdin, w.opts.StdinName, o, paths)
-		files <- read{targets, err}
+		files <- gathered{targets, err}
 	}()
 	t, err := w.tools(true)
-	read1 := <-files
 	if err != nil {
-		return nil, err
+		return nil, err // not waiting for the files (standard input may be a terminal): files is buffered
 	}
 	s, g := t.schema, t.g
 	// Plain YAML is for the clusters of --env: their version when the
@@ -419,7 +418,8 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}
 	}
-	targets, err := read1.targets, read1.err
+	g1 := <-files
+	targets, err := g1.targets, g1.err
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,15 @@
 package workspace
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The files named to kiln lint are read beside one another, yet the
@@ -60,5 +64,37 @@ func TestLintTargetsKeepTheArgumentsOrder(t *testing.T) {
 	_, err = lintTargets(4, nil, "", LintOptions{}, append(slices.Clone(args), filepath.Join(dir, "missing.yaml")))
 	if err == nil || !strings.Contains(err.Error(), "missing.yaml: no such file or directory") {
 		t.Errorf("a missing file: got %v", err)
+	}
+}
+
+// kiln lint - reads standard input beside loading its tools; when they
+// do not load, the error is the answer at once, without waiting for the
+// input to end (a terminal's never does).
+func TestLintAnswersAToolsErrorWithoutWaitingForStdin(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, ".git"), 0o755)
+	os.Mkdir(filepath.Join(root, ".kiln"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, ".kiln", "config.yaml"), []byte("failOn: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin, w := io.Pipe() // never written nor closed
+	defer w.Close()
+	ws, err := Open(context.Background(), Options{Dir: root, Stdin: stdin, StdinName: "deploy.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ws.Lint(context.Background(), []string{"-"}, LintOptions{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var le *LoadError
+		if !errors.As(err, &le) {
+			t.Fatalf("got %v, want the configuration's LoadError", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("kiln lint - waited for standard input to end before reporting its configuration's error")
 	}
 }

@@ -54,9 +54,10 @@ func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 	return err
 }
 
-// textSize guesses the bytes Text writes of ds, a little over, so that
-// a part's buffer is allocated once: each diagnostic's header, and its
-// source line twice (the line, and the caret's row beneath it).
+// textSize guesses the bytes Text writes of ds, so that the buffer is
+// mostly allocated once: each diagnostic's header, and a source line
+// twice (the line, and the caret's row beneath it). append grows it when
+// the guess is short (tabs widened, a long line's ellipses).
 func textSize(ds diag.List) int {
 	n := 0
 	for _, d := range ds {
@@ -170,8 +171,6 @@ func window(text string, col int) (string, int) {
 func prefix(s string, n int) string {
 	return s[:min(max(n, 0), len(s))]
 }
-
-func location(d diag.Diagnostic) string { return string(appendLocation(nil, d)) }
 
 // appendLocation appends d's "file:line:col", or "kiln" for a diagnostic
 // of no file.
