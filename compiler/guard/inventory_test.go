@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"slices"
 	"testing"
@@ -154,4 +155,33 @@ func libCompiler(t *testing.T) *ast.Compiler {
 		t.Fatal(compiler.Errors)
 	}
 	return compiler
+}
+
+// The inventory's objects are converted on every core, in parts: each
+// one's term is its own, in its place, whatever the count (parts of
+// uneven size, fewer objects than cores, none), and one that does not
+// convert is nil.
+func TestInventoryTermsAreEachObjects(t *testing.T) {
+	for _, n := range []int{0, 1, 63, 64, 129, 1000, 1001} {
+		objs := make([]map[string]any, n)
+		for i := range objs {
+			objs[i] = map[string]any{"kind": "ConfigMap", "metadata": map[string]any{"name": fmt.Sprintf("cm-%d", i)}}
+		}
+		if n > 10 {
+			objs[n/2]["data"] = make(chan int) // no JSON value
+		}
+		ts := NewInventory(objs, nil).terms()
+		if len(ts) != n {
+			t.Fatalf("%d objects: %d terms", n, len(ts))
+		}
+		for i, o := range objs {
+			want, err := ast.InterfaceToValue(o)
+			switch {
+			case err != nil && ts[i] != nil:
+				t.Errorf("%d objects: object %d does not convert, and has a term", n, i)
+			case err == nil && (ts[i] == nil || ts[i].Value.Compare(want) != 0):
+				t.Errorf("%d objects: term %d is %v, want %v", n, i, ts[i], want)
+			}
+		}
+	}
 }
