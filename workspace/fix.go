@@ -86,7 +86,7 @@ func (w *Workspace) Fix(ctx context.Context, paths []string) ([]Fixed, error) {
 	fo := fix.NewOptions(s, g.bundle.Known, time.Now())
 	var out []Fixed
 	for _, p := range found {
-		in, _ := appInput(p)
+		in := appInput(p)
 		in.eval, in.ctx = w.eval(), ctx
 		fixed, titles, ok := fixFile(in, s, opts, fo)
 		out = append(out, Fixed{Path: p, Before: in.file.Content, After: fixed, Titles: titles, Loads: ok})

@@ -52,16 +52,16 @@ type checkIndex struct {
 	gen  [16]byte                // the base's generation
 
 	// hinted is set when changedSince found some definitions modified
-	// since the index was written; restamp when it found any, and seen
-	// holds the modification time it read of each. A run that then
-	// computes nothing (a file touched, or changed and changed back; a
-	// fresh checkout) still writes the stamp, or every later run would
-	// load its tools for nothing, or, after a checkout, take every
-	// definition for modified and never hint.
-	hinted, restamp bool
-	seen            map[string]int64
-	// modified are the definitions whose times differ from the stamp's,
-	// which a hinted run computes first (see first).
+	// since the index was written, but not most; seen holds the
+	// modification time it read of each, and modified those that differ
+	// from the stamp's, which a hinted run computes first (see first). A
+	// run that finds any modified and then computes nothing (a file
+	// touched, or changed and changed back; a fresh checkout) still
+	// writes the stamp, or every later run would load its tools for
+	// nothing, or, after a checkout, take every definition for modified
+	// and never hint.
+	hinted   bool
+	seen     map[string]int64
 	modified map[string]bool
 
 	mu       sync.Mutex
@@ -163,8 +163,7 @@ func (x *checkIndex) changedSince() bool {
 			x.modified[name] = true
 		}
 	}
-	changed := len(x.modified)
-	x.hinted, x.restamp = changed > 0 && changed <= len(stamp.Names)/2, changed > 0
+	x.hinted = len(x.modified) > 0 && len(x.modified) <= len(stamp.Names)/2
 	return x.hinted
 }
 
@@ -291,7 +290,7 @@ func (x *checkIndex) Hits() int64 {
 // close writes the index back when this run had results it did not
 // hold (a delta, or a new base; see checkIndex), when a quarter of its
 // base is results this run did not use, or when changedSince found the
-// stamp's times out of date (the stamp alone; see restamp). A write that
+// stamp's times out of date (the stamp alone; see hinted). A write that
 // fails leaves the old index, which only costs its misses.
 func (x *checkIndex) close() {
 	if x == nil {
@@ -313,7 +312,7 @@ func (x *checkIndex) close() {
 	stale := len(x.base)-used > len(x.base)/4
 	switch {
 	case len(x.computed) == 0 && !stale:
-		if x.restamp {
+		if len(x.modified) > 0 {
 			x.writeStamp()
 		}
 	case len(x.base) > 0 && !stale && len(fresh) <= len(x.base)/8:

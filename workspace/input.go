@@ -36,12 +36,12 @@ func (in input) buildOptions(opts build.Options, s *schema.Schema) build.Options
 // read reads a file that checking in's app needs, through its source.
 func (in input) read(name string) ([]byte, error) { return in.source().ReadFile(name) }
 
-// appInput reads an app definition and the Dockerfile beside it.
-func appInput(p string) (input, error) { return appInputAt(p, discover.RepoRoot(p)), nil }
+// appInput reads an app definition and the Dockerfile beside it. What
+// cannot be read is kept in the input, to be reported at the file.
+func appInput(p string) input { return appInputAt(p, discover.RepoRoot(p)) }
 
 // appInputAt is appInput of a definition whose repository root is known.
 func appInputAt(p, root string) input {
-	// A read error is kept in the input, to be reported at the file.
 	data, err := readFile(root, p)
 	in := input{file: source.NewFile(p, data), root: root, readErr: err}
 	in.dockerfile, in.dockerErr = readDockerfile(root, p, false)
@@ -109,7 +109,7 @@ func gather(stdin io.Reader, stdinFilename string, args []string) ([]input, erro
 	}
 	peers := newPeerIndex()
 	for _, p := range found {
-		in, _ := appInput(p)
+		in := appInput(p)
 		in.peers = peers
 		inputs = append(inputs, in)
 	}

@@ -104,17 +104,15 @@ func lintInventory(jobs int, o LintOptions, targets []lintTarget, opts lint.Opti
 		}
 		files = append(files, found...)
 	}
-	for _, name := range files {
+	roots := repoRoots(files)
+	for i, name := range files {
 		if seen[filepath.Clean(name)] {
 			continue
 		}
 		seen[filepath.Clean(name)] = true
-		t, err := lintFile(name, discover.RepoRoot(name))
-		if err == nil && t.readErr != nil {
-			err = t.readErr
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("--context %s: %v", name, err)
+		t := lintFile(name, roots[i])
+		if t.readErr != nil {
+			return nil, nil, fmt.Errorf("--context %s: %v", name, t.readErr)
 		}
 		if t.manifest == nil || t.skip() {
 			continue // an app definition or YAML of another sort: nothing to refer to
@@ -279,12 +277,9 @@ func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, arg
 			files = append(files, a)
 			continue
 		}
-		found, err := lintFiles(jobs, files, o.ManifestsOnly)
+		targets, files = append(targets, lintFiles(jobs, files, o.ManifestsOnly)...), nil
+		found, err := lintDir(jobs, a)
 		if err != nil {
-			return nil, err
-		}
-		targets, files = append(targets, found...), nil
-		if found, err = lintDir(jobs, a); err != nil {
 			return nil, err
 		}
 		if len(found) == 0 {
@@ -292,32 +287,27 @@ func lintTargets(jobs int, stdin io.Reader, stdinName string, o LintOptions, arg
 		}
 		targets = append(targets, found...)
 	}
-	found, err := lintFiles(jobs, files, o.ManifestsOnly)
-	return append(targets, found...), err
+	return append(targets, lintFiles(jobs, files, o.ManifestsOnly)...), nil
 }
 
 // lintFiles reads paths, jobs at a time, into targets in their order;
 // with skip, a file that is no app definition nor Kubernetes YAML is
-// passed over. The first error, in their order, is the answer.
-func lintFiles(jobs int, paths []string, skip bool) ([]lintTarget, error) {
+// passed over. What cannot be read is kept in its target.
+func lintFiles(jobs int, paths []string, skip bool) []lintTarget {
 	roots := repoRoots(paths)
 	found := make([]lintTarget, len(paths))
-	errs := make([]error, len(paths))
 	skipped := make([]bool, len(paths))
 	forEach(len(paths), jobs, func(i int) {
-		found[i], errs[i] = lintFile(paths[i], roots[i])
-		skipped[i] = skip && errs[i] == nil && found[i].skip()
+		found[i] = lintFile(paths[i], roots[i])
+		skipped[i] = skip && found[i].skip() // it parses the file: here, on the workers
 	})
 	var out []lintTarget
 	for i, t := range found {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
 		if !skipped[i] {
 			out = append(out, t)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // repoRoots are the repository roots of paths (discover.RepoRoot),
@@ -334,15 +324,15 @@ func repoRoots(paths []string) []string {
 
 // lintFile reads the app definition or manifest at path, in the
 // repository at root.
-func lintFile(path, root string) (lintTarget, error) {
+func lintFile(path, root string) lintTarget {
 	if discover.IsDefinition(path) {
 		in := appInputAt(path, root)
-		return lintTarget{app: &in}, nil
+		return lintTarget{app: &in}
 	}
 	// A read error is kept, to be reported at the file: a manifest too
 	// large to read is never passed over as if it were not one.
 	data, err := repofile.Read(root, path, lint.MaxBytes)
-	return lintTarget{manifest: source.NewFile(path, data), readErr: err, parsed: &lintSource{}}, nil
+	return lintTarget{manifest: source.NewFile(path, data), readErr: err, parsed: &lintSource{}}
 }
 
 // lintDir gathers the apps and manifests under dir. It reads and parses
@@ -356,14 +346,10 @@ func lintDir(jobs int, dir string) ([]lintTarget, error) {
 	}
 	var out []lintTarget
 	for _, a := range repo.Apps {
-		in, err := appInput(a.Definition)
-		if err != nil {
-			return nil, err
-		}
+		in := appInput(a.Definition)
 		out = append(out, lintTarget{app: &in})
 	}
-	manifests, err := lintFiles(jobs, repo.Manifests, true)
-	return append(out, manifests...), err
+	return append(out, lintFiles(jobs, repo.Manifests, true)...), nil
 }
 
 // LintOptions say what kiln lint judges beside the paths.
@@ -418,8 +404,8 @@ func (w *Workspace) Lint(ctx context.Context, paths []string, o LintOptions) (*L
 	if ds != nil {
 		return nil, &CRDError{Diagnostics: ds}
 	}
-	g1 := <-files
-	targets, err := g1.targets, g1.err
+	read := <-files
+	targets, err := read.targets, read.err
 	if err != nil {
 		return nil, err
 	}

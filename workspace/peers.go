@@ -323,7 +323,7 @@ func (in input) appAt(s *schema.Schema, def, name string) (a *app.App, err error
 func callersOf(defs []string, eval evalLimits, peers *peerIndex) []string {
 	names := map[string][]string{} // repository root → the apps' names
 	for _, def := range defs {
-		in, _ := appInput(def)
+		in := appInput(def)
 		in.eval = eval
 		if name, _ := appName(in); name != "" {
 			names[in.root] = append(names[in.root], name)
@@ -351,7 +351,7 @@ func callersNamed(names map[string][]string, skip []string, eval evalLimits, pee
 			if abs, _ := filepath.Abs(other); skipped[abs] {
 				continue
 			}
-			oin, _ := appInput(other)
+			oin := appInput(other)
 			oin.eval = eval
 			c := checkOne(oin, s)
 			if c.app != nil && slices.ContainsFunc(c.app.Spec.DependsOn, func(d app.Dependency) bool { return slices.Contains(ns, d.App) }) {

@@ -105,7 +105,7 @@ func (w *Workspace) callersOfOldNames(ctx context.Context, set *changes.Set, cha
 			continue // new since the base: no old name
 		}
 		in := input{file: source.NewFile(f, old), root: discover.RepoRoot(f), eval: w.eval()}
-		now, _ := appInput(f)
+		now := appInput(f)
 		now.eval = w.eval()
 		name, _ := appName(in)
 		if current, _ := appName(now); name != "" && name != current { // the current name's callers are Affected's

@@ -124,7 +124,7 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 		return
 	}
 	if c == nil {
-		in, _ := appInput(t.app)
+		in := appInput(t.app)
 		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
 		cc := checkOne(in, s)
 		c = &cc
@@ -136,7 +136,7 @@ func runTestFileOf(t *testFile, s *schema.Schema, opts build.Options, o apptest.
 	}
 	opts.Dockerfile = c.dockerfile
 	if opts.Files == nil { // what the app reads beside it, on disk
-		in, _ := appInput(t.app)
+		in := appInput(t.app)
 		in.eval = evalLimits{sandbox: o.Eval.Sandbox, timeout: o.Eval.EvalTimeout, memory: o.Eval.Memory}
 		opts = in.buildOptions(opts, s)
 	}
@@ -215,7 +215,7 @@ func malformedCases(files []testFile, regoDiags diag.List) []report.TestCase {
 
 // appEnvironments names an app's environments, read from its definition.
 func appEnvironments(path string, eval evalLimits) []string {
-	in, _ := appInput(path)
+	in := appInput(path)
 	in.eval = eval
 	doc, _ := load.Load(in.file, in.loadOptions())
 	if doc == nil {

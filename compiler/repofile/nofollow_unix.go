@@ -2,9 +2,7 @@
 
 package repofile
 
-import (
-	"syscall"
-)
+import "syscall"
 
 // noFollow makes an open fail on a symbolic link (ELOOP) instead of
 // following it.
@@ -13,12 +11,12 @@ const noFollow = syscall.O_NOFOLLOW
 // readPlain is read for the common case, a regular file that is no link
 // in a directory resolved before: one open that refuses to follow a link
 // at the last component (which Resolve's lstat would otherwise find), in
-// system calls of its own: through an os.File, each file costs two more
+// system calls of its own. Through an os.File each file costs two more
 // (Go offers it to its poller, which refuses a regular file, and a last
-// read finds the end), in runs that read thousands. It reads up to limit bytes, or none
-// when the stated size is over refuse (when refuse is not negative): err
-// then says so. ok is false when it did not read the file, and the long
-// way (open) says why.
+// read finds the end), in runs that read thousands. It reads up to limit
+// bytes, or none when the stated size is over refuse (when refuse is not
+// negative): err then says so. ok is false when it did not read the
+// file, and the long way (open) says why.
 func readPlain(root, name string, limit, refuse int64) (b []byte, ok bool, err error) {
 	real, ok := plainPath(root, name)
 	if !ok {
