@@ -15,6 +15,7 @@ package source
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"sync"
 	"unicode/utf8"
@@ -35,6 +36,15 @@ type File struct {
 
 // NewFile returns a File for name with the given content.
 func NewFile(name string, content []byte) *File {
+	if plainASCII(content) {
+		return &File{Name: name, Content: content, lines: lfLineStarts(content), ascii: true}
+	}
+	return newFile(name, content)
+}
+
+// newFile is NewFile for any content, a byte at a time: lines may end at
+// a lone \r, and a multi-byte character may be a Unicode line break.
+func newFile(name string, content []byte) *File {
 	f := &File{Name: name, Content: content, lines: []int{0}, ascii: true}
 	loneCR, unicodeBreaks := false, false
 	for i, b := range content {
@@ -58,6 +68,40 @@ func NewFile(name string, content []byte) *File {
 		f.yamlLines = sync.OnceValue(func() []int { return lineStarts(content, yamlBreak) })
 	}
 	return f
+}
+
+// plainASCII reports whether content is ASCII without a carriage return,
+// as most files are: its lines end at \n alone, and NewFile finds them
+// with bytes.IndexByte rather than a byte at a time (a warm kiln check
+// makes a File of every definition of the repository).
+func plainASCII(content []byte) bool {
+	const high = 0x8080808080808080 // the top bit of each of 8 bytes
+	b := content
+	for ; len(b) >= 8; b = b[8:] {
+		if binary.LittleEndian.Uint64(b)&high != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return bytes.IndexByte(content, '\r') < 0
+}
+
+// lfLineStarts are the offsets where the lines of content, ended by \n
+// alone, start.
+func lfLineStarts(content []byte) []int {
+	starts := make([]int, 1, bytes.Count(content, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(content[i:], '\n')
+		if j < 0 {
+			return starts
+		}
+		i += j + 1
+		starts = append(starts, i)
+	}
 }
 
 // LF returns the content with each lone \r (a classic Mac OS line ending)

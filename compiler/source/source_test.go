@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -193,5 +194,29 @@ func TestPosAtOnALongLine(t *testing.T) {
 		if f.PosAt(1, col).Offset != col-1 {
 			t.Fatalf("PosAt(1, %d) wrong", col)
 		}
+	}
+}
+
+// NewFile's shortcut for plain ASCII makes the File that reading a byte
+// at a time makes: the same lines, the same ASCII flag, no LF copy and no
+// YAML lines of its own.
+func FuzzNewFile(f *testing.F) {
+	for _, s := range []string{"", "a", "\n", "a\nb\n", "a\nb", "\n\n\n", "a\rb", "a\r\nb", "é\n", "a\u2028b", "12345678\n12345678", "1234567\u00e9", "\x7f\x80"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, content []byte) {
+		got, want := NewFile("f", content), newFile("f", content)
+		if !slices.Equal(got.lines, want.lines) || got.ascii != want.ascii || (got.lf == nil) != (want.lf == nil) || (got.yamlLines == nil) != (want.yamlLines == nil) {
+			t.Fatalf("%q: lines %v ascii %v, byte by byte %v %v", content, got.lines, got.ascii, want.lines, want.ascii)
+		}
+	})
+}
+
+// BenchmarkNewFile makes a File of a 500-byte definition, as a warm kiln
+// check does for every app.
+func BenchmarkNewFile(b *testing.B) {
+	content := bytes.Repeat([]byte("  resources: {cpu: 250m, memory: 256Mi}\n"), 12)
+	for b.Loop() {
+		NewFile("kiln.yaml", content)
 	}
 }
