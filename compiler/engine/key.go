@@ -55,10 +55,10 @@ func HashInput(h *cache.Hash, in any) error {
 		h.AddString("in nil", "")
 		return nil
 	}
-	w := walker{h: h, seen: map[uintptr]bool{}}
+	w := walker{h: h}
 	if s, ok := keypath.Root(v); ok {
 		if v.Kind() == reflect.Pointer {
-			w.seen[v.Pointer()] = true
+			w.seen = []uintptr{v.Pointer()}
 		}
 		return w.fields(s, "")
 	}
@@ -66,36 +66,85 @@ func HashInput(h *cache.Hash, in any) error {
 }
 
 type walker struct {
-	h    *cache.Hash
-	seen map[uintptr]bool // the pointers on the path walked: a cycle is an error
+	h *cache.Hash
+	// seen are the pointers on the path walked, from the root: a cycle
+	// is an error. The path is short, and each call appends to its own
+	// copy of the walker, so that its siblings do not see its pointers.
+	seen []uintptr
 }
 
 // fields writes the fields of struct v, whose path is prefix.
 func (w walker) fields(v reflect.Value, prefix string) error {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Tag.Get("key") == "-" {
-			continue
-		}
-		name := f.Name
+	for _, f := range fieldsOf(v.Type()) {
+		name := f.name
 		if prefix != "" {
-			name = prefix + "." + f.Name
+			name = prefix + "." + f.name
 		}
-		if !f.IsExported() {
-			return fmt.Errorf("field %s (%s) is unexported, so no key can hash it: export it, tag it key:\"-\" if it is no input, or give %s a HashKey method", name, f.Type, t)
+		if f.unexported != nil {
+			return fmt.Errorf("field %s (%s) is unexported, so no key can hash it: export it, tag it key:\"-\" if it is no input, or give %s a HashKey method", name, f.unexported, v.Type())
 		}
-		if err := w.value(v.Field(i), name); err != nil {
+		if err := w.value(v.Field(f.index), name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// A field is what the walk needs of one field of a struct type.
+type field struct {
+	index      int
+	name       string
+	unexported reflect.Type // the field's type when it is unexported: an error
+}
+
+// structFields holds fieldsOf's answers, by struct type: every app's key
+// walks the same types, and reflect finds a field's name and tag anew on
+// each call.
+var structFields sync.Map // reflect.Type → []field
+
+// fieldsOf lists the fields of struct type t that a key holds, in order:
+// all but those tagged key:"-".
+func fieldsOf(t reflect.Type) []field {
+	if fs, ok := structFields.Load(t); ok {
+		return fs.([]field)
+	}
+	var fs []field
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Tag.Get("key") == "-" {
+			continue
+		}
+		c := field{index: i, name: f.Name}
+		if !f.IsExported() {
+			c.unexported = f.Type
+		}
+		fs = append(fs, c)
+	}
+	structFields.Store(t, fs)
+	return fs
+}
+
+// hashers holds hasherOf's answers, by type.
+var hashers sync.Map // reflect.Type → hashes
+
+type hashes struct{ value, pointer bool }
+
+// hasherOf reports whether t, or a pointer to t, is a KeyHasher: asked
+// of every value walked, and reflect's answer searches t's methods.
+func hasherOf(t reflect.Type) hashes {
+	if h, ok := hashers.Load(t); ok {
+		return h.(hashes)
+	}
+	h := hashes{value: t.Implements(hasherType), pointer: reflect.PointerTo(t).Implements(hasherType)}
+	hashers.Store(t, h)
+	return h
+}
+
 // value writes v, whose path is name.
 func (w walker) value(v reflect.Value, name string) error {
 	t := v.Type()
-	if t.Implements(hasherType) {
+	hasher := hasherOf(t)
+	if hasher.value {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			w.h.AddString(name+" nil", "")
 			return nil
@@ -103,7 +152,7 @@ func (w walker) value(v reflect.Value, name string) error {
 		v.Interface().(KeyHasher).HashKey(w.h, name)
 		return nil
 	}
-	if reflect.PointerTo(t).Implements(hasherType) {
+	if hasher.pointer {
 		p := reflect.New(t)
 		p.Elem().Set(v)
 		p.Interface().(KeyHasher).HashKey(w.h, name)
@@ -148,11 +197,10 @@ func (w walker) value(v reflect.Value, name string) error {
 			return nil
 		}
 		p := v.Pointer()
-		if w.seen[p] {
+		if slices.Contains(w.seen, p) {
 			return fmt.Errorf("field %s (%s) points back to itself, so no key can hash it", name, t)
 		}
-		w.seen[p] = true
-		defer delete(w.seen, p)
+		w.seen = append(w.seen, p)
 		return w.value(v.Elem(), name)
 	case reflect.Interface:
 		if v.IsNil() {

@@ -160,6 +160,27 @@ func TestHashInputRefusesWhatItCannotHash(t *testing.T) {
 	}
 }
 
+// A value reached twice by different paths is written twice, and is no
+// cycle: only a pointer back to a value on the path walked is.
+func TestHashInputSharedPointersAreNoCycle(t *testing.T) {
+	type node struct {
+		Name string
+		Next *node
+	}
+	type pair struct {
+		A, B *node
+		L    []*node
+	}
+	leaf := &node{Name: "leaf"}
+	mid := &node{Name: "mid", Next: leaf}
+	_, trace := sumOf(t, pair{A: mid, B: mid, L: []*node{leaf, mid, leaf}})
+	for _, want := range []string{"A.Next.Name", "B.Next.Name", "L[0].Name", "L[1].Next.Name", "L[2].Name"} {
+		if !strings.Contains(trace, ": "+want+" ") {
+			t.Errorf("%s is not written:\n%s", want, trace)
+		}
+	}
+}
+
 func TestTaggedFieldsAreLeftOut(t *testing.T) {
 	type in struct {
 		Name string
@@ -201,6 +222,38 @@ func TestKeyHashersHashThemselves(t *testing.T) {
 	for _, other := range []in{{D: digest{"y"}, C: counter{1}, P: &counter{2}}, {D: digest{"x"}, C: counter{2}, P: &counter{2}}, {D: digest{"x"}, C: counter{1}}} {
 		if b, _ := sumOf(t, other); a == b {
 			t.Errorf("%+v hashes as %+v", other, in{})
+		}
+	}
+}
+
+// BenchmarkHashInput keys an input of the shape of kiln check's: a
+// definition, a few strings and byte slices, and maps of test files, as a
+// warm check keys every app of the repository.
+func BenchmarkHashInput(b *testing.B) {
+	type app struct {
+		Shared           []byte
+		Definition       *source.File
+		Root             string
+		ReadError        string
+		Dockerfile       *source.File
+		DockerfileErrors []string
+		Day              string
+		Skipped          func() `key:"-"`
+	}
+	in := struct {
+		App       app
+		Tests     map[string]string
+		Snapshots map[string]string
+		Committed map[string]string
+		Leftovers []string
+		Reader    func() `key:"-"`
+	}{
+		App:   app{Shared: make([]byte, 32), Definition: source.NewFile("/repo/apps/app0001/kiln.yaml", bytes.Repeat([]byte("a: b\n"), 100)), Root: "/repo"},
+		Tests: map[string]string{"/repo/apps/app0001/kiln_test.yaml": strings.Repeat("0", 64)},
+	}
+	for b.Loop() {
+		if err := HashInput(cache.NewHash("check", nil), in); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
