@@ -46,15 +46,26 @@ const (
 // repository ends with, after its work is done: it is rendered into one
 // buffer, without fmt, and written at once.
 func Text(w io.Writer, ds diag.List, opts TextOptions) error {
-	b := make([]byte, 0, textSize(ds))
+	b := make([]byte, 0, min(textSize(ds), textChunk+textChunk/4))
 	for _, d := range ds {
-		b = appendText(b, d, opts)
+		if b = appendText(b, d, opts); len(b) >= textChunk {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
 	_, err := w.Write(b)
 	return err
 }
 
-// textSize guesses the bytes Text writes of ds, so that the buffer is
+// textChunk is how much of the report Text renders before it writes:
+// the report of a run over a large repository (a megabyte for 2500
+// findings) is written in pieces rather than held whole, which costs a
+// run fresh memory, and page faults, for nothing.
+const textChunk = 64 << 10
+
+// textSize guesses the bytes Text writes of ds, so that its buffer is
 // mostly allocated once: each diagnostic's header, and a source line
 // twice (the line, and the caret's row beneath it). append grows it when
 // the guess is short (tabs widened, a long line's ellipses).
