@@ -429,7 +429,7 @@ func scanInputs(paths []string) ([]input, map[string][]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var inputs []input
+	inputs := make([]input, 0, len(repo.Apps))
 	tests := map[string][]string{}
 	peers := newPeerIndex()
 	for _, a := range repo.Apps {
@@ -602,7 +602,7 @@ func (w *Workspace) Check(ctx context.Context, paths []string, o CheckOptions) (
 // finishCheck adds up the apps' results.
 func finishCheck(g *guardrails, inputs []input, results []checked1, kube string, emitTeams, judgeTeams bool) (*CheckResult, error) {
 	fs := newFiles(inputs)
-	var outcomes []outcome
+	outcomes := make([]outcome, 0, len(results))
 	r := &CheckResult{Apps: len(inputs)}
 	for _, c := range results {
 		outcomes = append(outcomes, outcome{diags: diag.Resolve(c.Diags, fs.get), file: c.File, badInput: c.BadInput, waived: diag.Resolve(c.Waived, fs.get), documents: c.Documents,

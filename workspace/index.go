@@ -125,6 +125,10 @@ func (x *checkIndex) load() {
 		return
 	}
 	x.gen = base.Gen
+	// Sized for the base, as a run mostly asks for what it holds: a map
+	// of a thousand results grown a doubling at a time costs a run fresh
+	// memory for every size it passes.
+	x.old, x.base, x.entries = make(map[cache.ActionID]checked1, len(base.IDs)), make(map[cache.ActionID]bool, len(base.IDs)), make(map[cache.ActionID]checked1, len(base.IDs))
 	for i, id := range base.IDs {
 		x.old[id], x.base[id] = base.Results[i], true
 	}

@@ -284,7 +284,8 @@ func (s *scan) has(dir, name string) bool {
 }
 
 func (s *scan) repository(paths []string) *Repository {
-	r := &Repository{files: map[string]int{}, apps: map[string]int{}, cwd: s.abs(".")}
+	r := &Repository{files: make(map[string]int, len(s.files)), apps: make(map[string]int, len(s.defs)), cwd: s.abs("."),
+		Files: make([]File, 0, len(s.files)), Apps: make([]App, 0, len(s.defs))}
 	if len(paths) > 0 {
 		r.Root = s.rootOf(paths[0])
 	}
