@@ -58,7 +58,7 @@ func HashInput(h *cache.Hash, in any) error {
 	w := walker{h: h}
 	if s, ok := keypath.Root(v); ok {
 		if v.Kind() == reflect.Pointer {
-			w.seen = []uintptr{v.Pointer()}
+			w.seen = []pointer{{v.Pointer(), v.Type()}}
 		}
 		return w.fields(s, "")
 	}
@@ -70,7 +70,14 @@ type walker struct {
 	// seen are the pointers on the path walked, from the root: a cycle
 	// is an error. The path is short, and each call appends to its own
 	// copy of the walker, so that its siblings do not see its pointers.
-	seen []uintptr
+	seen []pointer
+}
+
+// A pointer is an address with its type: a struct and its first field
+// share an address, and a pointer to each is no cycle.
+type pointer struct {
+	at uintptr
+	to reflect.Type
 }
 
 // fields writes the fields of struct v, whose path is prefix.
@@ -196,7 +203,7 @@ func (w walker) value(v reflect.Value, name string) error {
 			w.h.AddString(name+" nil", "")
 			return nil
 		}
-		p := v.Pointer()
+		p := pointer{v.Pointer(), t}
 		if slices.Contains(w.seen, p) {
 			return fmt.Errorf("field %s (%s) points back to itself, so no key can hash it", name, t)
 		}

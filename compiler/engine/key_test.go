@@ -179,6 +179,16 @@ func TestHashInputSharedPointersAreNoCycle(t *testing.T) {
 			t.Errorf("%s is not written:\n%s", want, trace)
 		}
 	}
+	// A struct and its first field share an address.
+	type first struct {
+		X int
+		P *int
+	}
+	x := &first{X: 1}
+	x.P = &x.X
+	if _, trace := sumOf(t, x); !strings.Contains(trace, ": P ") {
+		t.Errorf("P is not written:\n%s", trace)
+	}
 }
 
 func TestTaggedFieldsAreLeftOut(t *testing.T) {
