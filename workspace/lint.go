@@ -346,7 +346,7 @@ func lintDir(jobs int, dir string) ([]lintTarget, error) {
 	}
 	var out []lintTarget
 	for _, a := range repo.Apps {
-		in := appInput(a.Definition)
+		in := appInputAt(a.Definition, a.Root) // the scan found its root
 		out = append(out, lintTarget{app: &in})
 	}
 	return append(out, lintFiles(jobs, repo.Manifests, true)...), nil

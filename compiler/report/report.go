@@ -43,8 +43,8 @@ const (
 // line and a caret under the offending text.
 //
 // A report of thousands of findings is what every run over a large
-// repository ends with, after its work is done: it is rendered into one
-// buffer, without fmt, and written at once.
+// repository ends with, after its work is done: it is rendered without
+// fmt, into a buffer written each time it holds textChunk bytes.
 func Text(w io.Writer, ds diag.List, opts TextOptions) error {
 	b := make([]byte, 0, min(textSize(ds), textChunk+textChunk/4))
 	for _, d := range ds {
@@ -83,7 +83,7 @@ func textSize(ds diag.List) int {
 // appendText appends d as Text writes it to b.
 func appendText(b []byte, d diag.Diagnostic, opts TextOptions) []byte {
 	line, col := d.Pos.LineCol()
-	b = appendPainted(b, opts, bold, func(b []byte) []byte { return appendLocation(b, d) })
+	b = appendPainted(b, opts, bold, func(b []byte) []byte { return appendLocation(b, d, line, col) })
 	b = append(b, ": "...)
 	switch {
 	case d.Waived != "":
@@ -183,13 +183,12 @@ func prefix(s string, n int) string {
 	return s[:min(max(n, 0), len(s))]
 }
 
-// appendLocation appends d's "file:line:col", or "kiln" for a diagnostic
-// of no file.
-func appendLocation(b []byte, d diag.Diagnostic) []byte {
+// appendLocation appends "file:line:col" of d, at line and col (its
+// position's), or "kiln" for a diagnostic of no file.
+func appendLocation(b []byte, d diag.Diagnostic, line, col int) []byte {
 	if !d.Pos.Valid() {
 		return append(b, "kiln"...)
 	}
-	line, col := d.Pos.LineCol()
 	b = append(append(b, d.Pos.File.Name...), ':')
 	b = append(strconv.AppendInt(b, int64(line), 10), ':')
 	return strconv.AppendInt(b, int64(col), 10)

@@ -88,10 +88,9 @@ func TestTextGolden(t *testing.T) {
 	}
 }
 
-// BenchmarkText renders the findings of a large repository: 2400
-// diagnostics over 1000 files, as kiln check's report of a thousand apps
-// does at the end of every run.
-func BenchmarkText(b *testing.B) {
+// repositoryDiagnostics are the findings of a large repository: 2500
+// diagnostics over 1000 files, as kiln check reports of a thousand apps.
+func repositoryDiagnostics() diag.List {
 	var ds diag.List
 	for i := range 1000 {
 		f := source.NewFile(fmt.Sprintf("apps/app%04d/kiln.yaml", i), []byte(fmt.Sprintf(
@@ -101,7 +100,63 @@ func BenchmarkText(b *testing.B) {
 				Message: fmt.Sprintf("Deployment/app-%d: image registry.example.com/t/app-%d:latest is pinned by tag but not by digest", i, i), Environments: []string{"prod"}})
 		}
 	}
-	b.ResetTimer()
+	return ds
+}
+
+// writes records each Write it is given, and fails from the failing'th on
+// (never when failing is 0).
+type writes struct {
+	sizes   []int
+	all     bytes.Buffer
+	failing int
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	if w.failing > 0 && len(w.sizes) >= w.failing {
+		return 0, io.ErrShortWrite
+	}
+	return w.all.Write(p)
+}
+
+// A report larger than textChunk is written in pieces, each of
+// textChunk bytes and the rest of one diagnostic at most, which add up
+// to the report rendered whole; a write that fails ends it with its
+// error.
+func TestTextWritesInPieces(t *testing.T) {
+	ds := repositoryDiagnostics()
+	var whole []byte
+	longest := 0
+	for _, d := range ds {
+		n := len(whole)
+		whole = appendText(whole, d, TextOptions{})
+		longest = max(longest, len(whole)-n)
+	}
+	var w writes
+	if err := Text(&w, ds, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.all.Bytes(), whole) {
+		t.Fatal("the pieces differ from the report rendered whole")
+	}
+	if len(w.sizes) < len(whole)/(textChunk+longest) {
+		t.Errorf("%d bytes in %d writes", len(whole), len(w.sizes))
+	}
+	for _, n := range w.sizes {
+		if n >= textChunk+longest {
+			t.Errorf("a write of %d bytes: more than a piece", n)
+		}
+	}
+	failing := writes{failing: 2}
+	if err := Text(&failing, ds, TextOptions{}); err != io.ErrShortWrite || len(failing.sizes) != 2 {
+		t.Errorf("a failing write: %v after %d writes, want io.ErrShortWrite after 2", err, len(failing.sizes))
+	}
+}
+
+// BenchmarkText renders the findings of a large repository, as kiln
+// check's report of a thousand apps does at the end of every run.
+func BenchmarkText(b *testing.B) {
+	ds := repositoryDiagnostics()
 	for b.Loop() {
 		if err := Text(io.Discard, ds, TextOptions{}); err != nil {
 			b.Fatal(err)
